@@ -1,0 +1,76 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Relance",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "relanced", targets: ["relanced"]),
+        .executable(name: "relancectl", targets: ["relancectl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure domain: types, timing rules, the scheduler state machine. Foundation only.
+        .target(name: "RelanceCore", dependencies: [
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        // SQLite through GRDB: migrations and one-transaction write methods.
+        .target(name: "RelanceStore", dependencies: [
+            "RelanceCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Varlink messages, NUL framing, errors. No I/O.
+        .target(name: "VarlinkProtocol"),
+        // The io.relance.Control interface: IDL, Codable parameters and replies, errors.
+        .target(name: "RelanceAPI", dependencies: ["VarlinkProtocol"], exclude: ["io.relance.Control.varlink"]),
+        // Unix-socket Varlink server and client on SwiftNIO.
+        .target(name: "VarlinkTransport", dependencies: [
+            "VarlinkProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wiring as services: scheduler shell, control handlers, configuration.
+        .target(name: "RelanceDaemon", dependencies: [
+            "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "relanced", dependencies: [
+            "RelanceDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "relancectl", dependencies: [
+            "RelanceAPI", "RelanceCore", "VarlinkProtocol", "VarlinkTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Benchmarks: `make bench` (release build).
+        .executableTarget(name: "relance-bench", dependencies: [
+            "RelanceCore", "RelanceStore", "RelanceDaemon", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Test helpers: manual clock, recording sinks.
+        .target(name: "RelanceTestKit", dependencies: ["RelanceCore"]),
+        .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "VarlinkProtocolTests", dependencies: [
+            "VarlinkProtocol", "VarlinkTransport", "RelanceAPI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "RelanceDaemonTests", dependencies: [
+            "RelanceDaemon", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceTestKit",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,34 @@
+import Foundation
+import VarlinkProtocol
+
+/// The errors of io.relance.Control, as Varlink errors with the IDL's parameters.
+public enum ControlError {
+    public static func contactNotFound(query: String) -> VarlinkError {
+        error("ContactNotFound", ["query": .string(query)])
+    }
+    public static func ambiguousContact(query: String, candidates: [String]) -> VarlinkError {
+        error("AmbiguousContact", ["query": .string(query), "candidates": .array(candidates.map { .string($0) })])
+    }
+    public static func outreachNotFound(id: Int64) -> VarlinkError {
+        error("OutreachNotFound", ["id": .number(Double(id))])
+    }
+    public static func inboxItemNotFound(id: Int64) -> VarlinkError {
+        error("InboxItemNotFound", ["id": .number(Double(id))])
+    }
+    public static func invalidParameter(_ parameter: String, reason: String) -> VarlinkError {
+        error("InvalidParameter", ["parameter": .string(parameter), "reason": .string(reason)])
+    }
+    public static func invalidMessage(reason: String) -> VarlinkError {
+        error("InvalidMessage", ["reason": .string(reason)])
+    }
+    public static func messageTooLarge(limit: Int) -> VarlinkError {
+        error("MessageTooLarge", ["limit": .number(Double(limit))])
+    }
+    public static func configurationInvalid(reason: String) -> VarlinkError {
+        error("ConfigurationInvalid", ["reason": .string(reason)])
+    }
+
+    private static func error(_ name: String, _ parameters: [String: JSONValue]) -> VarlinkError {
+        VarlinkError(name: "\(ControlInterface.name).\(name)", parameters: parameters)
+    }
+}

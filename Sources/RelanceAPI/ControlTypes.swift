@@ -1,0 +1,86 @@
+import Foundation
+
+// The record types of io.relance.Control, field for field as in the IDL.
+
+/// A person you write to.
+public struct ContactInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var emails: [String]
+    public var handles: [String: String]
+    public var organization: String?
+    public var timeZone: String?
+    public var why: String?
+    public var tags: [String]
+    public var notes: String?
+    public var createdAt: Date
+
+    public init(id: Int64, name: String, emails: [String], handles: [String: String], organization: String?,
+                timeZone: String?, why: String?, tags: [String], notes: String?, createdAt: Date) {
+        self.id = id; self.name = name; self.emails = emails; self.handles = handles
+        self.organization = organization; self.timeZone = timeZone; self.why = why
+        self.tags = tags; self.notes = notes; self.createdAt = createdAt
+    }
+}
+
+/// One ask sent to one contact.
+public struct OutreachInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var contactId: Int64
+    public var contactName: String
+    public var channel: String
+    public var ask: String
+    public var sentAt: Date
+    /// awaiting_reply, replied, declined, meeting_agreed, closed, no_reply.
+    public var status: String
+    public var followUpDelay: String
+    public var closedAt: Date?
+
+    public init(id: Int64, contactId: Int64, contactName: String, channel: String, ask: String, sentAt: Date,
+                status: String, followUpDelay: String, closedAt: Date?) {
+        self.id = id; self.contactId = contactId; self.contactName = contactName; self.channel = channel
+        self.ask = ask; self.sentAt = sentAt; self.status = status; self.followUpDelay = followUpDelay
+        self.closedAt = closedAt
+    }
+}
+
+/// Something to tell you at a given instant.
+public struct ReminderInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// follow_up or custom.
+    public var kind: String
+    public var text: String
+    public var contactId: Int64?
+    public var outreachId: Int64?
+    public var dueAt: Date
+    /// pending, fired or cancelled.
+    public var state: String
+
+    public init(id: Int64, kind: String, text: String, contactId: Int64?, outreachId: Int64?, dueAt: Date, state: String) {
+        self.id = id; self.kind = kind; self.text = text; self.contactId = contactId
+        self.outreachId = outreachId; self.dueAt = dueAt; self.state = state
+    }
+}
+
+/// A fired reminder in the notification inbox.
+public struct InboxItemInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var reminderId: Int64
+    public var kind: String
+    public var text: String
+    public var contactId: Int64?
+    public var outreachId: Int64?
+    public var dueAt: Date
+    public var firedAt: Date
+    public var late: Bool
+    /// unread, read, done, snoozed or dismissed.
+    public var state: String
+    public var snoozedUntil: Date?
+
+    public init(id: Int64, reminderId: Int64, kind: String, text: String, contactId: Int64?, outreachId: Int64?,
+                dueAt: Date, firedAt: Date, late: Bool, state: String, snoozedUntil: Date?) {
+        self.id = id; self.reminderId = reminderId; self.kind = kind; self.text = text
+        self.contactId = contactId; self.outreachId = outreachId; self.dueAt = dueAt; self.firedAt = firedAt
+        self.late = late; self.state = state; self.snoozedUntil = snoozedUntil
+    }
+}

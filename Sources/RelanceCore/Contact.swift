@@ -1,0 +1,80 @@
+import Foundation
+
+/// A person the user writes to.
+public struct Contact: Sendable, Codable, Hashable, Identifiable {
+    /// Stable identifier, assigned by the store.
+    public var id: Int64
+    /// Full name as the user writes it ("Ada Lovelace").
+    public var name: String
+    /// E-mail addresses, the preferred one first.
+    public var emails: [String]
+    /// Other handles by network: `["linkedin": "https://…", "mastodon": "@ada@…"]`.
+    public var handles: [String: String]
+    /// Company, lab or community.
+    public var organization: String?
+    /// IANA time zone identifier ("Europe/Paris"); follow-ups aim at their local morning.
+    public var timeZone: String?
+    /// Why this person: what the user admires, what they want to learn from them.
+    public var why: String?
+    /// Free-form labels ("founder", "paris").
+    public var tags: [String]
+    /// Free-form notes.
+    public var notes: String?
+    /// When the contact was added (UTC).
+    public var createdAt: Date
+
+    public init(id: Int64, name: String, emails: [String] = [], handles: [String: String] = [:],
+                organization: String? = nil, timeZone: String? = nil, why: String? = nil,
+                tags: [String] = [], notes: String? = nil, createdAt: Date) {
+        self.id = id; self.name = name; self.emails = emails; self.handles = handles
+        self.organization = organization; self.timeZone = timeZone; self.why = why
+        self.tags = tags; self.notes = notes; self.createdAt = createdAt
+    }
+}
+
+/// What the user supplies to create a contact; validated before it reaches the store.
+public struct ContactDraft: Sendable, Codable, Hashable {
+    public var name: String
+    public var emails: [String]
+    public var handles: [String: String]
+    public var organization: String?
+    public var timeZone: String?
+    public var why: String?
+    public var tags: [String]
+    public var notes: String?
+
+    public init(name: String, emails: [String] = [], handles: [String: String] = [:],
+                organization: String? = nil, timeZone: String? = nil, why: String? = nil,
+                tags: [String] = [], notes: String? = nil) {
+        self.name = name; self.emails = emails; self.handles = handles
+        self.organization = organization; self.timeZone = timeZone; self.why = why
+        self.tags = tags; self.notes = notes
+    }
+
+    /// Checks every field; throws the first problem found, naming the field.
+    public func validated() throws -> ContactDraft {
+        var draft = self
+        draft.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !draft.name.isEmpty else {
+            throw ValidationError(field: "name", reason: "must not be empty")
+        }
+        try Validation.singleLine(draft.name, field: "name")
+        draft.emails = try emails.enumerated().map { index, email in
+            let trimmed = email.trimmingCharacters(in: .whitespaces)
+            try Validation.emailAddress(trimmed, field: "emails[\(index)]")
+            return trimmed
+        }
+        for (network, handle) in handles {
+            try Validation.singleLine(network, field: "handles key")
+            try Validation.singleLine(handle, field: "handles.\(network)")
+        }
+        if let organization { try Validation.singleLine(organization, field: "organization") }
+        if let timeZone {
+            guard TimeZone(identifier: timeZone) != nil else {
+                throw ValidationError(field: "timeZone", reason: "'\(timeZone)' is not an IANA time zone (e.g. Europe/Paris, America/Toronto)")
+            }
+        }
+        for (index, tag) in tags.enumerated() { try Validation.singleLine(tag, field: "tags[\(index)]") }
+        return draft
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Where an outreach attempt stands.
+public enum OutreachStatus: String, Sendable, Codable, CaseIterable {
+    /// Sent; giving them time to reply.
+    case awaitingReply = "awaiting_reply"
+    /// They answered.
+    case replied
+    /// They said no, kindly or not.
+    case declined
+    /// They offered or accepted a meeting.
+    case meetingAgreed = "meeting_agreed"
+    /// The user closed it.
+    case closed
+    /// The follow-ups ran out without an answer.
+    case noReply = "no_reply"
+}
+
+/// How an outreach ended, as the user records it with `RecordReply`.
+public enum ReplyOutcome: String, Sendable, Codable, CaseIterable {
+    case replied, declined
+    case meeting
+    case closed
+
+    /// The status the outreach takes.
+    public var status: OutreachStatus {
+        switch self {
+        case .replied: .replied
+        case .declined: .declined
+        case .meeting: .meetingAgreed
+        case .closed: .closed
+        }
+    }
+}
+
+/// One ask sent to one contact on one channel.
+public struct Outreach: Sendable, Codable, Hashable, Identifiable {
+    public var id: Int64
+    public var contactID: Int64
+    /// How it was sent: "email", "linkedin", "mastodon", …
+    public var channel: String
+    /// What was asked ("a 20-minute coffee chat").
+    public var ask: String
+    /// When it was sent (UTC).
+    public var sentAt: Date
+    public var status: OutreachStatus
+    /// Delay before the follow-up reminder.
+    public var followUpDelay: ISODuration
+    /// When the reply (or other outcome) was recorded.
+    public var closedAt: Date?
+
+    public init(id: Int64, contactID: Int64, channel: String, ask: String, sentAt: Date,
+                status: OutreachStatus, followUpDelay: ISODuration, closedAt: Date? = nil) {
+        self.id = id; self.contactID = contactID; self.channel = channel; self.ask = ask
+        self.sentAt = sentAt; self.status = status; self.followUpDelay = followUpDelay
+        self.closedAt = closedAt
+    }
+}

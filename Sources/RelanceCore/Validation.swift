@@ -1,0 +1,35 @@
+import Foundation
+
+/// A field the user supplied that cannot be accepted, and why.
+public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The parameter or field at fault, as the user named it ("emails[0]").
+    public let field: String
+    /// What is wrong and, where it helps, what to write instead.
+    public let reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "\(field): \(reason)" }
+}
+
+/// Shared field checks. Single-line values may end up in mail headers and terminal
+/// tables, so control characters (CR, LF, NUL, ESC…) are refused at the door.
+public enum Validation {
+    public static func singleLine(_ value: String, field: String) throws {
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError(field: field, reason: "must be a single line without control characters")
+        }
+    }
+
+    public static func emailAddress(_ value: String, field: String) throws {
+        try singleLine(value, field: field)
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !value.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "," }) else {
+            throw ValidationError(field: field, reason: "'\(value)' is not an e-mail address (name@example.com)")
+        }
+    }
+}

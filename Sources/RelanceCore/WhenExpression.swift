@@ -1,0 +1,167 @@
+import Foundation
+
+/// Turns what a person types for "when" into an instant.
+///
+/// Accepted, in `timeZone` unless the text carries an offset:
+/// `2026-12-01T09:00:00Z`, `2026-12-01T09:00+01:00`, `2026-12-01 09:00`, `2026-12-01`
+/// (09:00), `today 18:00`, `tomorrow`, `tomorrow 9:30`, `monday 10:00` (the next Monday
+/// after today), `18:00` (today, or tomorrow if already past), and durations from now:
+/// `in 2h`, `in 3 days`, `PT2S`, `P1D`.
+/// A wall-clock time that does not exist (spring forward) moves forward by the gap; an
+/// ambiguous one (fall back) means its first occurrence.
+public enum WhenExpression {
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public let text: String
+        public var description: String {
+            "cannot read '\(text)' as a time; write e.g. '2026-12-01 09:00', 'tomorrow 9:30', 'friday 14:00', 'in 2h' or 'PT2S'"
+        }
+    }
+
+    /// The default time of day when only a day is given.
+    public static let defaultHour = 9
+
+    public static func parse(_ text: String, now: Date, timeZone: TimeZone) throws -> Date {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let lower = trimmed.lowercased()
+        if let date = try? Date(trimmed, strategy: .iso8601) { return date }
+        if let date = parseISOWithOffsetNoSeconds(trimmed) { return date }
+        if lower.hasPrefix("p"), let duration = try? ISODuration(parsing: trimmed) {
+            return duration.added(to: now, in: timeZone)
+        }
+        if lower.hasPrefix("in "), let duration = parseRelative(String(lower.dropFirst(3))) {
+            return duration.added(to: now, in: timeZone)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var spaced = lower
+        if let tRange = dateTRange(lower) { spaced.replaceSubrange(tRange, with: " ") }
+        let words = spaced.split(separator: " ").map(String.init)
+        guard let first = words.first, words.count <= 2 else { throw ParseError(text: text) }
+
+        var dayStart: Date?
+        var time: (hour: Int, minute: Int, second: Int)?
+        if words.count == 2 {
+            guard let parsed = parseTime(words[1]) else { throw ParseError(text: text) }
+            time = parsed
+        }
+        let today = calendar.startOfDay(for: now)
+        switch first {
+        case "today": dayStart = today
+        case "tomorrow": dayStart = calendar.date(byAdding: .day, value: 1, to: today)
+        default:
+            if let weekday = weekdays[first] {
+                // The next such day strictly after today.
+                var next = calendar.date(byAdding: .day, value: 1, to: today)!
+                while calendar.component(.weekday, from: next) != weekday {
+                    next = calendar.date(byAdding: .day, value: 1, to: next)!
+                }
+                dayStart = next
+            } else if let ymd = parseDate(first) {
+                var components = DateComponents()
+                components.year = ymd.year; components.month = ymd.month; components.day = ymd.day
+                components.hour = 12
+                guard let noon = calendar.date(from: components),
+                      calendar.component(.day, from: noon) == ymd.day else { throw ParseError(text: text) }
+                dayStart = calendar.startOfDay(for: noon)
+            } else if words.count == 1, let onlyTime = parseTime(first) {
+                let candidate = wallClock(onlyTime, on: today, calendar: calendar)
+                return candidate > now ? candidate
+                    : wallClock(onlyTime, on: calendar.date(byAdding: .day, value: 1, to: today)!, calendar: calendar)
+            }
+        }
+        guard let dayStart else { throw ParseError(text: text) }
+        return wallClock(time ?? (defaultHour, 0, 0), on: dayStart, calendar: calendar)
+    }
+
+    /// The instant of a wall-clock time on the day starting at `dayStart`, per the DST
+    /// rule above (Foundation's `date(from:)` moves a skipped time forward by the gap and
+    /// picks the first of two repeated times).
+    public static func wallClock(_ time: (hour: Int, minute: Int, second: Int), on dayStart: Date, calendar: Calendar) -> Date {
+        var components = calendar.dateComponents([.year, .month, .day], from: dayStart)
+        components.hour = time.hour
+        components.minute = time.minute
+        components.second = time.second
+        return calendar.date(from: components) ?? dayStart
+    }
+
+    private static let weekdays: [String: Int] = [
+        "sunday": 1, "sun": 1, "monday": 2, "mon": 2, "tuesday": 3, "tue": 3,
+        "wednesday": 4, "wed": 4, "thursday": 5, "thu": 5, "friday": 6, "fri": 6,
+        "saturday": 7, "sat": 7,
+    ]
+
+    /// Range of the 'T' between a date and a time ("2026-12-01t09:00"), if any.
+    private static func dateTRange(_ text: String) -> Range<String.Index>? {
+        guard text.count > 10 else { return nil }
+        let index = text.index(text.startIndex, offsetBy: 10)
+        return text[index] == "t" && parseDate(String(text.prefix(10))) != nil ? index..<text.index(after: index) : nil
+    }
+
+    private static func parseDate(_ text: String) -> (year: Int, month: Int, day: Int)? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return (year, month, day)
+    }
+
+    private static func parseTime(_ text: String) -> (hour: Int, minute: Int, second: Int)? {
+        var body = text
+        var pmShift = 0
+        if body.hasSuffix("am") || body.hasSuffix("pm") {
+            pmShift = body.hasSuffix("pm") ? 12 : 0
+            body.removeLast(2)
+            let parts = body.split(separator: ":")
+            guard let hour = Int(parts.first ?? ""), (1...12).contains(hour) else { return nil }
+            let minute = parts.count > 1 ? Int(parts[1]) ?? -1 : 0
+            guard (0...59).contains(minute) else { return nil }
+            return (hour % 12 + pmShift, minute, 0)
+        }
+        let parts = body.split(separator: ":")
+        guard (2...3).contains(parts.count),
+              let hour = Int(parts[0]), let minute = Int(parts[1]),
+              (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        let second = parts.count == 3 ? Int(parts[2]) ?? -1 : 0
+        guard (0...59).contains(second) else { return nil }
+        return (hour, minute, second)
+    }
+
+    /// "2h", "3 days", "90m", "1w", "30s".
+    private static func parseRelative(_ text: String) -> ISODuration? {
+        let compact = text.replacingOccurrences(of: " ", with: "")
+        let digits = compact.prefix { $0.isNumber }
+        guard let value = Int(digits), value >= 0 else { return nil }
+        switch compact.dropFirst(digits.count) {
+        case "s", "sec", "secs", "second", "seconds": return ISODuration(seconds: Double(value))
+        case "m", "min", "mins", "minute", "minutes": return ISODuration(minutes: value)
+        case "h", "hour", "hours": return ISODuration(hours: value)
+        case "d", "day", "days": return ISODuration(days: value)
+        case "w", "week", "weeks": return ISODuration(weeks: value)
+        default: return nil
+        }
+    }
+
+    /// `2026-12-01T09:00+01:00` / `2026-12-01T09:00Z` (ISO without seconds).
+    private static func parseISOWithOffsetNoSeconds(_ text: String) -> Date? {
+        guard text.count >= 17 else { return nil }
+        let withSeconds: String
+        if text.hasSuffix("Z") || text.hasSuffix("z") {
+            withSeconds = text.dropLast() + ":00Z"
+        } else if let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }), text.distance(from: text.startIndex, to: sign) >= 16 {
+            withSeconds = text[..<sign] + ":00" + text[sign...]
+        } else {
+            return nil
+        }
+        return try? Date(withSeconds, strategy: .iso8601)
+    }
+}
+
+extension WhenExpression {
+    /// Reads a duration the CLI way: ISO 8601 (`P1D`, `PT2S`) or short (`1d`, `2h`, `30m`, `1w`).
+    public static func parseDuration(_ text: String) throws -> ISODuration {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        if lower.hasPrefix("p") { return try ISODuration(parsing: text) }
+        if let duration = parseRelative(lower) { return duration }
+        throw ISODuration.ParseError(text: text, reason: "use ISO 8601 (P1D, PT2H) or a short form (1d, 2h, 30m, 1w)")
+    }
+}

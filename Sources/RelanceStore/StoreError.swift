@@ -1,0 +1,57 @@
+import Foundation
+
+/// Why a store operation refused to change anything.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No contact with this id, or no contact whose name contains this text.
+    case contactNotFound(query: String)
+    /// The text names several contacts; the candidates' names and ids.
+    case ambiguousContact(query: String, candidates: [String])
+    case outreachNotFound(id: Int64)
+    case inboxItemNotFound(id: Int64)
+    /// The operation does not apply in the record's current state.
+    case invalidState(what: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .contactNotFound(let query): "no contact matches '\(query)'"
+        case .ambiguousContact(let query, let candidates):
+            "'\(query)' matches several contacts: \(candidates.joined(separator: ", ")); use the id or more of the name"
+        case .outreachNotFound(let id): "no outreach with id \(id)"
+        case .inboxItemNotFound(let id): "no inbox item with id \(id)"
+        case .invalidState(let what, let reason): "\(what): \(reason)"
+        }
+    }
+}
+
+/// What a write did to the set of pending reminders; the scheduler applies it.
+public struct ScheduleChanges: Sendable, Equatable {
+    public var scheduled: [ScheduledReminder] = []
+    public var cancelled: [Int64] = []
+    public init(scheduled: [ScheduledReminder] = [], cancelled: [Int64] = []) {
+        self.scheduled = scheduled
+        self.cancelled = cancelled
+    }
+}
+
+/// A pending reminder's id and due time: all the scheduler keeps of it.
+public struct ScheduledReminder: Sendable, Equatable {
+    public var id: Int64
+    public var due: Date
+    public init(id: Int64, due: Date) { self.id = id; self.due = due }
+}
+
+/// Which inbox items to list.
+public enum InboxFilter: Sendable, Equatable {
+    /// Unread and read (what still needs attention).
+    case open
+    case unread
+    case all
+}
+
+/// Row counts for `Status`.
+public struct StoreCounts: Sendable, Equatable {
+    public var contacts: Int
+    public var outreachAwaitingReply: Int
+    public var pendingReminders: Int
+    public var unread: Int
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Varlink's wire format: each message is one JSON object followed by a NUL byte.
+public enum VarlinkFraming {
+    /// The largest message accepted, terminator excluded: 1 MiB (issue #2).
+    public static let maximumMessageSize = 1 << 20
+
+    /// Why a frame could not be read as a message.
+    public enum DecodeError: Error, Equatable {
+        /// Not valid JSON, or not a call object; `reason` is for the error reply.
+        case malformed(reason: String)
+    }
+
+    /// One message's bytes, terminator included.
+    public static func encode<T: Encodable>(_ message: T) throws -> Data {
+        var data = try JSONCoding.encoder.encode(message)
+        data.append(0)
+        return data
+    }
+
+    /// Reads a call from one frame's bytes (terminator excluded).
+    public static func decodeCall(_ bytes: some Collection<UInt8>) throws(DecodeError) -> VarlinkCall {
+        let data = Data(bytes)
+        let call: VarlinkCall
+        do {
+            call = try JSONCoding.decoder.decode(VarlinkCall.self, from: data)
+        } catch let error as DecodingError {
+            throw .malformed(reason: describe(error))
+        } catch {
+            throw .malformed(reason: "\(error)")
+        }
+        guard !call.method.isEmpty else { throw .malformed(reason: "'method' is empty") }
+        return call
+    }
+
+    /// Reads a reply from one frame's bytes (terminator excluded).
+    public static func decodeReply(_ bytes: some Collection<UInt8>) throws(DecodeError) -> VarlinkReply {
+        do {
+            return try JSONCoding.decoder.decode(VarlinkReply.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw .malformed(reason: describe(error))
+        } catch {
+            throw .malformed(reason: "\(error)")
+        }
+    }
+
+    /// A one-line account of a decoding failure with the path to the offending field.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return "missing '\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)'"
+        case .typeMismatch(let type, let context):
+            return "'\(path(context.codingPath))' should be \(describe(type))"
+        case .valueNotFound(let type, let context):
+            return "'\(path(context.codingPath))' should be \(describe(type)), not null"
+        case .dataCorrupted(let context):
+            let at = path(context.codingPath)
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return (at.isEmpty ? "" : "'\(at)': ") + (underlying ?? context.debugDescription)
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// The field named in a decoding failure, for `InvalidParameter {parameter}`.
+    public static func parameterName(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        var last: CodingKey?
+        switch error {
+        case .keyNotFound(let key, let ctx): context = ctx; last = key
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx): context = ctx
+        @unknown default: return ""
+        }
+        let keys = context.codingPath + (last.map { [$0] } ?? [])
+        return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is [Any].Type: "an array"
+        default: "\(type)".contains("Array") ? "an array" : "\(type)".contains("Dictionary") ? "an object" : "of type \(type)"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import VarlinkProtocol
+
+/// What a Varlink server serves: its identity for `GetInfo`, its interfaces, and the
+/// handler for their methods. `org.varlink.service` is answered by the server itself.
+public protocol VarlinkService: Sendable {
+    /// `GetInfo`'s vendor, product, version and URL.
+    var info: VarlinkServiceInfo { get }
+    /// The interfaces served, besides `org.varlink.service`.
+    var interfaces: [VarlinkInterfaceDescription] { get }
+    /// Answers one call to a method declared in `interfaces`: send each reply through
+    /// `replies`; throw a `VarlinkError` to answer with that error.
+    func handle(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws
+}
+
+/// The answer to `org.varlink.service.GetInfo`.
+public struct VarlinkServiceInfo: Sendable, Equatable {
+    public var vendor: String
+    public var product: String
+    public var version: String
+    public var url: String
+    public init(vendor: String, product: String, version: String, url: String) {
+        self.vendor = vendor; self.product = product; self.version = version; self.url = url
+    }
+}
+
+/// Sends replies to one call, honouring `oneway` (nothing is sent) and tracking whether
+/// the call is streaming (`continues: true` sent).
+public final class VarlinkReplyWriter: Sendable {
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let oneway: Bool
+    private let streaming: NIOLockedValueBox<Bool>
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, oneway: Bool) {
+        self.outbound = outbound
+        self.oneway = oneway
+        self.streaming = NIOLockedValueBox(false)
+    }
+
+    /// True once a `continues: true` reply went out: the call waits on future events.
+    public var isStreaming: Bool { streaming.withLockedValue { $0 } }
+
+    /// Sends one reply.
+    public func send(_ reply: VarlinkReply) async throws {
+        if reply.continues == true { streaming.withLockedValue { $0 = true } }
+        guard !oneway else { return }
+        try await outbound.write(ByteBuffer(bytes: VarlinkFraming.encode(reply)))
+    }
+
+    /// Sends a typed reply's fields as the parameters.
+    public func send<T: Encodable>(_ parameters: T, continues: Bool = false) async throws {
+        guard case .object(let fields) = try JSONValue(encoding: parameters) else {
+            preconditionFailure("Varlink reply parameters must encode as an object")
+        }
+        try await send(VarlinkReply(parameters: fields, continues: continues ? true : nil))
+    }
+}
