@@ -58,10 +58,12 @@ public final class Daemon: Sendable {
         let logger = self.logger
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { items in
             for item in items {
-                logger.notice("reminder fired: \(item.text)", metadata: [
-                    "event": "fired", "reminder_id": "\(item.reminderID)", "inbox_id": "\(item.id)",
-                    "contact_id": "\(item.contactID.map(String.init) ?? "")", "late": "\(item.late)",
-                ])
+                var metadata: Logger.Metadata = [
+                    "event": "fired", "reminder_id": "\(item.reminderID)", "inbox_id": "\(item.id)", "late": "\(item.late)",
+                ]
+                if let contactID = item.contactID { metadata["contact_id"] = "\(contactID)" }
+                if let outreachID = item.outreachID { metadata["outreach_id"] = "\(outreachID)" }
+                logger.notice("reminder fired: \(item.text)", metadata: metadata)
             }
             broadcaster.publish(items)
         }
@@ -80,6 +82,7 @@ public final class Daemon: Sendable {
         }
 
         let lifecycle = self.lifecycle
+        let options = self.options
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

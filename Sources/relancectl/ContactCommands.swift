@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import RelanceAPI
+
+struct ContactCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contact",
+        abstract: "Add, list and show the people you write to.",
+        subcommands: [ContactAdd.self, ContactList.self, ContactShow.self])
+}
+
+struct ContactAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a contact.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Full name, e.g. \"Ada Lovelace\".") var name: String
+    @Option(name: .long, help: ArgumentHelp("E-mail address (repeatable).", valueName: "address")) var email: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Why this person: what you admire, what you hope to learn.", valueName: "text")) var why: String?
+    @Option(name: [.customLong("org"), .long], help: ArgumentHelp("Company, lab or community.", valueName: "name")) var organization: String?
+    @Option(name: [.customLong("tz"), .customLong("time-zone")], help: ArgumentHelp("Their IANA time zone, e.g. Europe/Paris.", valueName: "zone")) var timeZone: String?
+    @Option(name: .long, help: ArgumentHelp("Other handle as network=value, e.g. linkedin=https://… (repeatable).", valueName: "network=value")) var handle: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Label (repeatable).", valueName: "tag")) var tag: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text")) var notes: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            var handles: [String: String] = [:]
+            for entry in handle {
+                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                    throw CLIError(message: "--handle '\(entry)': write network=value, e.g. linkedin=https://www.linkedin.com/in/ada", code: 64)
+                }
+                handles[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+            }
+            let reply = try await global.client.call(AddContact.self, .init(
+                name: name, emails: email, handles: handles, organization: organization, timeZone: timeZone,
+                why: why, tags: tag, notes: notes))
+            if global.json { return try Output.json(reply) }
+            print("Added \(reply.contact.name) (#\(reply.contact.id)).")
+        }
+    }
+}
+
+struct ContactList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List contacts.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Only names containing this text.") var query: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(ListContacts.self, .init(query: query))
+            if global.json { return try Output.json(reply) }
+            guard !reply.contacts.isEmpty else { return print("No contacts yet. Add one: relancectl contact add \"Ada Lovelace\" --email ada@example.com") }
+            Output.table(["ID", "NAME", "E-MAIL", "ORGANIZATION", "TIME ZONE"], reply.contacts.map {
+                ["\($0.id)", $0.name, $0.emails.first ?? "—", $0.organization ?? "—", $0.timeZone ?? "—"]
+            })
+        }
+    }
+}
+
+struct ContactShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a contact and its outreach.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Id or part of the name.") var contact: String
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(GetContact.self, .init(contact: contact))
+            if global.json { return try Output.json(reply) }
+            let c = reply.contact
+            print("\(c.name) (#\(c.id))")
+            if !c.emails.isEmpty { print("  e-mail:       \(c.emails.joined(separator: ", "))") }
+            for (network, value) in c.handles.sorted(by: { $0.key < $1.key }) { print("  \(network):".padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
+            if let organization = c.organization { print("  organization: \(organization)") }
+            if let zone = c.timeZone { print("  time zone:    \(zone)") }
+            if let why = c.why { print("  why:          \(why)") }
+            if !c.tags.isEmpty { print("  tags:         \(c.tags.joined(separator: ", "))") }
+            if let notes = c.notes { print("  notes:        \(notes)") }
+            print("  added:        \(Output.time(c.createdAt))")
+            if !reply.outreach.isEmpty {
+                print("")
+                OutreachList.printTable(reply.outreach)
+            }
+        }
+    }
+}

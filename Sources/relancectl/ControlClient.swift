@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import RelanceAPI
+import VarlinkProtocol
+import VarlinkTransport
+
+/// Typed calls to io.relance.Control over the Unix socket, with errors turned into one
+/// clear line for a person.
+struct ControlClient {
+    let socketPath: String
+
+    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
+        let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
+        do {
+            let reply = try await VarlinkClient.connect(path: socketPath) { connection in
+                try await connection.call(call)
+            }
+            return try JSONValue.object(reply).decode(as: M.Reply.self)
+        } catch {
+            throw Self.explain(error, socketPath: socketPath)
+        }
+    }
+
+    /// Calls a streaming method and hands every reply to `body` until the daemon stops.
+    func stream<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters,
+                                  _ body: @escaping (M.Reply) throws -> Void) async throws {
+        let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
+        do {
+            try await VarlinkClient.connect(path: socketPath) { connection in
+                try await connection.stream(call) { fields in
+                    try body(try JSONValue.object(fields).decode(as: M.Reply.self))
+                    return true
+                }
+            }
+        } catch {
+            throw Self.explain(error, socketPath: socketPath)
+        }
+    }
+
+    static func fields<T: Encodable>(_ value: T) throws -> [String: JSONValue] {
+        guard case .object(let fields) = try JSONValue(encoding: value) else { return [:] }
+        return fields
+    }
+
+    /// One line that says what went wrong and what to do.
+    static func explain(_ error: Error, socketPath: String) -> Error {
+        switch error {
+        case VarlinkClientError.cannotConnect(let path, let reason):
+            return CLIError(message: """
+                relanced is not running (cannot connect to \(path): \(reason)). \
+                Start it with `relanced` (or `systemctl --user start relanced.socket`), or point --socket at its socket.
+                """, code: 69)
+        case let error as VarlinkError:
+            return CLIError(message: describe(error), code: 1)
+        default:
+            return CLIError(message: "\(error)", code: 1)
+        }
+    }
+
+    static func describe(_ error: VarlinkError) -> String {
+        func string(_ key: String) -> String {
+            if case .string(let value)? = error.parameters[key] { return value }
+            if case .number(let value)? = error.parameters[key] { return String(Int64(value)) }
+            return "?"
+        }
+        switch error.name {
+        case "io.relance.Control.ContactNotFound":
+            return "no contact matches '\(string("query"))'; see `relancectl contact list`"
+        case "io.relance.Control.AmbiguousContact":
+            var candidates: [String] = []
+            if case .array(let values)? = error.parameters["candidates"] {
+                candidates = values.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            }
+            return "'\(string("query"))' matches several contacts: \(candidates.joined(separator: ", ")); use the id or more of the name"
+        case "io.relance.Control.OutreachNotFound":
+            return "no outreach with id \(string("id")); see `relancectl outreach list`"
+        case "io.relance.Control.InboxItemNotFound":
+            return "no inbox item with id \(string("id")); see `relancectl inbox --all`"
+        case "io.relance.Control.InvalidParameter":
+            return "invalid \(string("parameter")): \(string("reason"))"
+        case "io.relance.Control.ConfigurationInvalid":
+            return "configuration rejected, the previous one stays in force: \(string("reason"))"
+        default:
+            return error.description
+        }
+    }
+}
+
+/// A failure already explained for a person, with the exit code to use.
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, printing a `CLIError` as one line on stderr and exiting with its code.
+    static func reporting(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("relancectl: \(error.message)\n".utf8))
+            throw ExitCode(error.code)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import RelanceAPI
+import RelanceCore
+import VarlinkProtocol
+
+/// How replies are shown: aligned tables for people, stable JSON for scripts.
+enum Output {
+    /// Prints a reply as pretty JSON (keys sorted, ISO 8601 dates in UTC).
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONCoding.encoder
+        encoder.outputFormatting.insert(.prettyPrinted)
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Prints rows under a header, columns padded to their widest cell.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in all.enumerated() {
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+            if index == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+    }
+
+    /// "Mon 1 Dec 09:00" in the local zone; the year is shown when it is not this year.
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "—" }
+        let sameYear = Calendar.current.component(.year, from: date) == Calendar.current.component(.year, from: Date())
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone.current
+        formatter.dateFormat = sameYear ? "EEE d MMM HH:mm" : "EEE d MMM yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+
+    /// Reads a time the way people type it, in the local zone.
+    static func parseTime(_ text: String, parameter: String) throws -> Date {
+        do {
+            return try WhenExpression.parse(text, now: Date(), timeZone: .current)
+        } catch {
+            throw CLIError(message: "\(parameter): \(error)", code: 64)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import RelanceAPI
+import RelanceCore
+import VarlinkProtocol
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "The daemon's state in one glance.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(Status.self, Empty())
+            if global.json { return try Output.json(reply) }
+            print("relanced \(reply.version), running since \(Output.time(reply.startedAt))")
+            print("  contacts:         \(reply.contacts)")
+            print("  awaiting reply:   \(reply.awaitingReply)")
+            print("  pending:          \(reply.pendingReminders)")
+            print("  unread:           \(reply.unread)")
+            if let next = reply.nextDueAt {
+                print("  next:             \(Output.time(next)) — \(reply.nextDueText ?? "")")
+            }
+            print("  database:         \(reply.database)")
+        }
+    }
+}
+
+struct ReloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reload", abstract: "Make the daemon re-read its configuration.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Self.reporting {
+            _ = try await global.client.call(Reload.self, Empty())
+            if global.json { return try Output.json(Empty()) }
+            print("Configuration reloaded.")
+        }
+    }
+}
+
+/// Small helpers over core parsing for the CLI.
+enum WhenExpressionBridge {
+    /// The ISO 8601 form of a duration typed as `1d`, `2h` or `P1D`.
+    static func duration(_ text: String) throws -> String {
+        try WhenExpression.parseDuration(text).description
+    }
+}
+
+enum VarlinkJSON {
+    /// One JSON object per line (for `watch --json`).
+    static var lineEncoder: JSONEncoder { JSONCoding.encoder }
+}
