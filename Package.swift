@@ -60,7 +60,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test helpers: manual clock, recording sinks.
-        .target(name: "RelanceTestKit", dependencies: ["RelanceCore"]),
+        .target(name: "RelanceTestKit", dependencies: [
+            "RelanceCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [

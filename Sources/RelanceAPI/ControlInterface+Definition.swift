@@ -319,5 +319,6 @@ error MessageTooLarge (limit: int)
 
 # The configuration file cannot be used; the previous one stays in force.
 error ConfigurationInvalid (reason: string)
+
 """#
 }

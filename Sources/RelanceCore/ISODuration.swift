@@ -39,6 +39,7 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
         var inTime = false
         var number = ""
         var seenAny = false
+        var seenTimePart = false
         for ch in upper.dropFirst() {
             if ch == "T" {
                 guard !inTime, number.isEmpty else { throw ParseError(text: text, reason: "misplaced T") }
@@ -71,9 +72,11 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
             }
             number = ""
             seenAny = true
+            seenTimePart = seenTimePart || inTime
         }
         guard number.isEmpty else { throw ParseError(text: text, reason: "a number without a unit at the end") }
         guard seenAny else { throw ParseError(text: text, reason: "no parts") }
+        guard !inTime || seenTimePart else { throw ParseError(text: text, reason: "T must be followed by hours, minutes or seconds") }
     }
 
     public init(from decoder: Decoder) throws {

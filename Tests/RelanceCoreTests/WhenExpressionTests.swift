@@ -1,0 +1,47 @@
+import Foundation
+import RelanceCore
+import RelanceTestKit
+import Testing
+
+@Suite struct WhenExpressionTests {
+    let paris = TimeZone(identifier: "Europe/Paris")!
+    /// Friday 27 November 2026, 15:00 in Paris.
+    let now = instant("2026-11-27T14:00:00Z")
+
+    @Test(arguments: [
+        ("2026-12-01 09:00", "2026-12-01T08:00:00Z"),
+        ("2026-12-01T09:00", "2026-12-01T08:00:00Z"),
+        ("2026-12-01", "2026-12-01T08:00:00Z"),
+        ("2026-12-01T09:00:00Z", "2026-12-01T09:00:00Z"),
+        ("2026-12-01T09:00+01:00", "2026-12-01T08:00:00Z"),
+        ("today 18:00", "2026-11-27T17:00:00Z"),
+        ("tomorrow", "2026-11-28T08:00:00Z"),
+        ("tomorrow 9:30", "2026-11-28T08:30:00Z"),
+        ("monday 10:00", "2026-11-30T09:00:00Z"),
+        ("friday", "2026-12-04T08:00:00Z"),
+        ("18:00", "2026-11-27T17:00:00Z"),
+        ("08:00", "2026-11-28T07:00:00Z"),
+        ("in 2h", "2026-11-27T16:00:00Z"),
+        ("in 3 days", "2026-11-30T14:00:00Z"),
+        ("PT2S", "2026-11-27T14:00:02Z"),
+        ("tomorrow 2pm", "2026-11-28T13:00:00Z"),
+    ])
+    func readsWhatPeopleType(_ text: String, _ expected: String) throws {
+        #expect(try WhenExpression.parse(text, now: now, timeZone: paris) == instant(expected))
+    }
+
+    @Test(arguments: ["someday", "2026-13-01 09:00", "2026-02-30", "tomorrow 25:00", "in two hours", "monday at noon"])
+    func rejectsWithAnExample(_ text: String) {
+        #expect(throws: WhenExpression.ParseError.self) { try WhenExpression.parse(text, now: now, timeZone: paris) }
+    }
+
+    @Test func skippedWallClockTimeMovesForwardByTheGap() throws {
+        // 2026-03-29 02:30 does not exist in Paris (02:00 → 03:00).
+        #expect(try WhenExpression.parse("2026-03-29 02:30", now: now, timeZone: paris) == instant("2026-03-29T01:30:00Z"))
+    }
+
+    @Test func repeatedWallClockTimeMeansTheFirstOccurrence() throws {
+        // 2026-10-25 02:30 happens twice in Paris; the first is in CEST (UTC+2).
+        #expect(try WhenExpression.parse("2026-10-25 02:30", now: now, timeZone: paris) == instant("2026-10-25T00:30:00Z"))
+    }
+}

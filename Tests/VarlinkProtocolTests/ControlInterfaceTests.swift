@@ -1,0 +1,34 @@
+import Foundation
+import RelanceAPI
+import Testing
+import VarlinkProtocol
+
+@Suite struct ControlInterfaceTests {
+    static let idlFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/RelanceAPI/io.relance.Control.varlink").standardized
+
+    @Test func embeddedDefinitionMatchesTheIDLFile() throws {
+        let file = try String(contentsOf: Self.idlFile, encoding: .utf8)
+        #expect(ControlInterface.definition == file, "run scripts/embed-idl after editing the .varlink file")
+    }
+
+    @Test func declaresEveryMethodOfTheContract() {
+        let methods = Set(ControlInterface.description.methods)
+        let contract: Set = ["AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
+                             "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload"]
+        #expect(contract.isSubset(of: methods))
+        #expect(ControlInterface.description.name == "io.relance.Control")
+    }
+
+    @Test func everyMethodAndFieldHasAComment() {
+        let lines = ControlInterface.definition.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let declares = trimmed.hasPrefix("method ") || trimmed.hasPrefix("type ") || trimmed.hasPrefix("error ")
+                || (line.hasPrefix("  ") && trimmed.contains(":") && !trimmed.hasPrefix("#"))
+            guard declares else { continue }
+            #expect(index > 0 && lines[index - 1].trimmingCharacters(in: .whitespaces).hasPrefix("#"),
+                    "line \(index + 1) has no comment above it: \(line)")
+        }
+    }
+}
