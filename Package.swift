@@ -58,6 +58,7 @@ let package = Package(
         .executableTarget(name: "relance-bench", dependencies: [
             "RelanceCore", "RelanceStore", "RelanceDaemon", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         // Test helpers: manual clock, recording sinks.
         .target(name: "RelanceTestKit", dependencies: [

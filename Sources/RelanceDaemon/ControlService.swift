@@ -239,11 +239,12 @@ public final class ControlService: VarlinkService {
     }
 
     private func status() throws -> Status.Reply {
-        let counts = try store.counts()
-        let (next, _) = scheduler.snapshot()
+        let counts = try store.counts(includingPending: false)
+        // The scheduler's heap knows the pending count: no COUNT over a million rows.
+        let (next, pending) = scheduler.snapshot()
         let nextReminder = try next.flatMap { try store.reminder(id: $0.id) }
         return Status.Reply(version: Self.version, startedAt: startedAt, contacts: counts.contacts,
-                            awaitingReply: counts.outreachAwaitingReply, pendingReminders: counts.pendingReminders,
+                            awaitingReply: counts.outreachAwaitingReply, pendingReminders: pending,
                             unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
                             database: databasePath)
     }

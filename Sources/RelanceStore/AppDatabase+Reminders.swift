@@ -76,14 +76,36 @@ extension AppDatabase {
         }
     }
 
-    /// Row counts for `Status`.
-    public func counts() throws -> StoreCounts {
+    /// Row counts for `Status`. Counting pending reminders scans their index (tens of
+    /// milliseconds at a million); the daemon asks its scheduler instead.
+    public func counts(includingPending: Bool = true) throws -> StoreCounts {
         try writer.read { db in
             StoreCounts(
                 contacts: try ContactRecord.fetchCount(db),
                 outreachAwaitingReply: try OutreachRecord.filter(Column("status") == OutreachStatus.awaitingReply).fetchCount(db),
-                pendingReminders: try ReminderRecord.filter(Column("state") == ReminderState.pending).fetchCount(db),
+                pendingReminders: includingPending
+                    ? try ReminderRecord.filter(Column("state") == ReminderState.pending).fetchCount(db) : 0,
                 unread: try InboxItemRecord.filter(Column("state") == InboxState.unread).fetchCount(db))
+        }
+    }
+}
+
+extension AppDatabase {
+    /// Adds many explicit-time reminders in one transaction (imports, benchmarks).
+    public func addReminders(_ reminders: [(text: String, dueAt: Date)]) throws -> ScheduleChanges {
+        for (index, reminder) in reminders.enumerated() {
+            try Validation.singleLine(reminder.text, field: "reminders[\(index)].text")
+        }
+        return try writer.write { db in
+            var scheduled: [ScheduledReminder] = []
+            scheduled.reserveCapacity(reminders.count)
+            for reminder in reminders {
+                var record = ReminderRecord(id: nil, kind: .custom, text: reminder.text, contactId: nil, outreachId: nil,
+                                            dueAt: reminder.dueAt, state: .pending)
+                try record.insert(db)
+                scheduled.append(ScheduledReminder(id: record.id!, due: reminder.dueAt))
+            }
+            return ScheduleChanges(scheduled: scheduled)
         }
     }
 }

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RelanceAPI
+import RelanceCore
+import RelanceDaemon
+import RelanceStore
+import VarlinkProtocol
+import VarlinkTransport
+
+/// relance-bench: the figures issue #2 sets targets for. Build in release mode
+/// (`scripts/bench`); nothing here is a pass/fail test.
+@main
+struct Bench {
+    static func main() async throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        let pendingForLateness = intArgument("--lateness-pending", in: arguments) ?? 100_000
+        let pendingForStartup = intArgument("--startup-pending", in: arguments) ?? 1_000_000
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relance-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        print("relance-bench — \(machineDescription())")
+        try await lateness(pending: pendingForLateness, directory: directory)
+        try await startupAndControl(pending: pendingForStartup, directory: directory)
+    }
+
+    // MARK: Timer lateness
+
+    /// Due time → committed inbox item, with `pending` other reminders in the heap.
+    static func lateness(pending: Int, directory: URL) async throws {
+        let store = try AppDatabase.open(path: directory.appendingPathComponent("lateness.sqlite").path)
+        let far = Date().addingTimeInterval(365 * 86_400)
+        _ = try store.addReminders((0..<pending).map { ("far \($0)", far.addingTimeInterval(Double($0))) })
+
+        let latenesses = NIOLockedValueBox<[Double]>([])
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let scheduler = Scheduler(store: store, clock: SystemWallClock(), logger: logger) { items in
+            let committed = Date()
+            latenesses.withLockedValue { list in
+                list += items.map { committed.timeIntervalSince($0.dueAt) * 1000 }
+            }
+        }
+        try scheduler.start()
+        let samples = 2000
+        let start = Date().addingTimeInterval(1)
+        // Distinct due times 2.5 ms apart, so each firing is its own timer expiry.
+        let changes = try store.addReminders((0..<samples).map { ("sample \($0)", start.addingTimeInterval(Double($0) * 0.0025)) })
+        scheduler.apply(changes)
+        let deadline = Date().addingTimeInterval(30)
+        while latenesses.withLockedValue({ $0.count }) < samples && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        scheduler.stop()
+        let values = latenesses.withLockedValue { $0 }.sorted()
+        print("")
+        print("timer lateness, due → inbox item committed (\(values.count) firings, \(pending) other pending):")
+        print(String(format: "  p50 %.3f ms   p99 %.3f ms   max %.3f ms   (target: p99 < 5 ms)",
+                     percentile(values, 0.50), percentile(values, 0.99), values.last ?? .nan))
+    }
+
+    // MARK: Start-up, memory and control round trips (the real relanced)
+
+    static func startupAndControl(pending: Int, directory: URL) async throws {
+        let database = directory.appendingPathComponent("startup.sqlite").path
+        let socket = directory.appendingPathComponent("ctl.sock").path
+        let config = directory.appendingPathComponent("config.toml").path
+        FileManager.default.createFile(atPath: config, contents: Data())
+        do {
+            let store = try AppDatabase.open(path: database)
+            let far = Date().addingTimeInterval(365 * 86_400)
+            let batch = 100_000
+            for offset in stride(from: 0, to: pending, by: batch) {
+                _ = try store.addReminders((offset..<min(offset + batch, pending)).map { ("pending \($0)", far.addingTimeInterval(Double($0))) })
+            }
+        }
+        let relanced = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: relanced)
+        process.arguments = ["--database", database, "--socket", socket, "--config", config, "--log-level", "error"]
+        let started = Date()
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+
+        var serving: Date?
+        while serving == nil && Date().timeIntervalSince(started) < 60 {
+            if (try? await call(socket, Status.self, Empty())) != nil { serving = Date() } else {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        guard let serving else { print("relanced did not start serving within 60 s"); return }
+        let rss = residentMemory(pid: process.processIdentifier)
+        print("")
+        print("relanced with \(pending) pending reminders:")
+        print(String(format: "  start → serving Status: %.2f s   (target: < 5 s)", serving.timeIntervalSince(started)))
+        print(String(format: "  resident memory: %.0f MB now, %.0f MB peak   (target: < 300 MB)", rss.current, rss.peak))
+
+        try await VarlinkClient.connect(path: socket) { connection in
+            let status = VarlinkCall(method: Status.qualifiedName, parameters: [:])
+            for _ in 0..<200 { _ = try await connection.call(status) }  // warm-up
+            var roundTrips: [Double] = []
+            for _ in 0..<5000 {
+                let before = ContinuousClock.now
+                _ = try await connection.call(status)
+                roundTrips.append(milliseconds(ContinuousClock.now - before))
+            }
+            roundTrips.sort()
+            print(String(format: "  Status round trip (one connection, 5000 calls): p50 %.3f ms   p99 %.3f ms   (target: p99 < 2 ms)",
+                         percentile(roundTrips, 0.5), percentile(roundTrips, 0.99)))
+
+            let when = JSONValue.string(JSONCoding.formatDate(Date().addingTimeInterval(30 * 86_400)))
+            let remind = VarlinkCall(method: Remind.qualifiedName, parameters: ["at": when, "text": .string("benchmark")])
+            let begin = ContinuousClock.now
+            var created = 0
+            while ContinuousClock.now - begin < .seconds(3) {
+                _ = try await connection.call(remind)
+                created += 1
+            }
+            print(String(format: "  reminders created through the socket: %.0f per second (sequential, one connection)",
+                         Double(created) / 3))
+        }
+    }
+
+    // MARK: Helpers
+
+    static func call<M: ControlMethod>(_ socket: String, _ method: M.Type, _ parameters: M.Parameters) async throws -> [String: JSONValue] {
+        guard case .object(let fields) = try JSONValue(encoding: parameters) else { return [:] }
+        return try await VarlinkClient.connect(path: socket) { try await $0.call(VarlinkCall(method: M.qualifiedName, parameters: fields)) }
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    static func residentMemory(pid: Int32) -> (current: Double, peak: Double) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (.nan, .nan) }
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return .nan }
+            return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) / 1024
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    static func intArgument(_ name: String, in arguments: ArraySlice<String>) -> Int? {
+        guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return nil }
+        return Int(arguments[arguments.index(after: index)])
+    }
+
+    static func machineDescription() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+    }
+}

@@ -1,0 +1,190 @@
+"""Errors a person meets at the command line: relancectl with no daemon to talk to, and
+`relanced --check-config` on good and bad configuration files (`path:line: message`,
+the first problem only, like `nginx -t` or OpenBSD's `ntpd -n`)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EX_UNAVAILABLE = 69
+EX_CONFIG = 78
+
+
+def check_config(daemon, text):
+    """Writes `text` as the daemon's config file and runs `relanced --check-config` on it."""
+    daemon.config.write_bytes(text.encode() if isinstance(text, str) else text)
+    return check_config_path(daemon, daemon.config)
+
+
+def check_config_path(daemon, path):
+    return subprocess.run([str(daemon.relanced), "--check-config", "--config", str(path)], env=daemon.env,
+                          capture_output=True, text=True, timeout=15, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_at(result, path, line):
+    """Non-zero exit, nothing on stdout, and exactly one stderr line `path:line: …`."""
+    assert result.returncode != 0, result
+    assert result.stdout == "", result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{path}:{line}: "), f"expected '{path}:{line}: …', got: {lines[0]}"
+    return lines[0]
+
+
+# -- relancectl without a daemon -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["status"], ["inbox"], ["contact", "list"], ["remind", "in 1h", "Call Ada"]],
+                         ids=" ".join)
+def test_ctl_without_daemon_says_where_it_looked_and_how_to_start_it(stopped_daemon, args):
+    # Given no daemon on the socket. When a command runs
+    result = stopped_daemon.ctl(*args, check=False)
+
+    # Then one line on stderr names the socket and how to start relanced; exit EX_UNAVAILABLE
+    assert result.code == EX_UNAVAILABLE, result
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(stopped_daemon.socket) in lines[0]
+    assert "relanced is not running" in lines[0]
+    assert "Start it with `relanced`" in lines[0] and "systemctl --user start relanced.socket" in lines[0]
+
+
+def test_ctl_without_socket_option_looks_in_xdg_runtime_dir(stopped_daemon):
+    result = stopped_daemon.ctl_bare("status")
+    assert result.code == EX_UNAVAILABLE, result
+    assert f"{stopped_daemon.env['XDG_RUNTIME_DIR']}/relance/io.relance.Control" in result.stderr
+
+
+def test_ctl_with_stale_socket_file_after_kill_9_explains_too(daemon):
+    # Given a daemon killed with -9: its socket file is left behind, refusing connections
+    daemon.kill()
+    assert daemon.socket.exists()
+
+    # Then relancectl still says the daemon is not running, in one line
+    result = daemon.ctl("status", check=False)
+    assert result.code == EX_UNAVAILABLE, result
+    assert len(result.stderr.splitlines()) == 1
+    assert "relanced is not running" in result.stderr and str(daemon.socket) in result.stderr
+
+
+# -- relanced --check-config ----------------------------------------------------------------
+
+
+BROKEN_TOML = {
+    "unclosed table header": ('[store]\ndatabase = "/tmp/x.sqlite"\n[control\nsocket = "/tmp/s"\n', 3),
+    "unterminated string": ('[store]\ndatabase = "/tmp/x.sqlite\n', 2),
+    "key without value": ("# user settings\n[user]\ntime_zone =\n", 3),
+    "table defined twice": ('[user]\ntime_zone = "UTC"\n[user]\ntime_zone = "Europe/Paris"\n', 3),
+}
+
+
+@pytest.mark.parametrize("text, line", BROKEN_TOML.values(), ids=BROKEN_TOML.keys())
+def test_check_config_on_broken_toml_prints_path_line_message(stopped_daemon, text, line):
+    assert_one_line_at(check_config(stopped_daemon, text), stopped_daemon.config, line)
+
+
+UNKNOWN_KEYS = {
+    "key in a section": ('# comment\n[user]\ntime_zone = "Europe/Paris"\ncolour = "blue"\n', 4, "colour"),
+    "indented key": ('[user]\n  colour = "blue"\n', 2, "colour"),
+    "key known in another section": ('[store]\ndatabase = "/tmp/a"\n\n[user]\ndatabase = "/tmp/b"\n', 5, "database"),
+    "unknown section": ('# comment\n\n[users]\ntime_zone = "Europe/Paris"\n', 3, "users"),
+    "top-level key": ('# where I live\ntime_zone = "Europe/Paris"\n', 2, "time_zone"),
+    "dotted key": ('# where I live\nuser.colour = "blue"\n', 2, "colour"),
+    "sub-table header": ('[user]\ntime_zone = "UTC"\n[user.extra]\ncolour = "blue"\n', 3, "extra"),
+    "inline table": ('user = { time_zone = "UTC", colour = "blue" }\n', 1, "colour"),
+}
+
+
+@pytest.mark.parametrize("text, line, key", UNKNOWN_KEYS.values(), ids=UNKNOWN_KEYS.keys())
+def test_check_config_on_unknown_key_prints_the_line_of_that_key(stopped_daemon, text, line, key):
+    message = assert_one_line_at(check_config(stopped_daemon, text), stopped_daemon.config, line)
+    assert key in message
+
+
+BAD_VALUES = {
+    "unknown time zone": ('[user]\n\ntime_zone = "Mars/Olympus"\n', 3, "Mars/Olympus"),
+    "delay not ISO 8601": ('[follow_up]\ndelay = "3 days"\n', 2, "3 days"),
+    "delay not a string": ("[follow_up]\ndelay = 3\n", 2, "delay"),
+}
+
+
+@pytest.mark.parametrize("text, line, quoted", BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_check_config_on_bad_value_prints_its_line(stopped_daemon, text, line, quoted):
+    message = assert_one_line_at(check_config(stopped_daemon, text), stopped_daemon.config, line)
+    assert quoted in message
+
+
+VALID = {
+    "every key": ('# Relance\n[store]\ndatabase = "~/relance.sqlite"\n\n[control]\nsocket = "/tmp/relance.sock"\n\n'
+                  '[user]\ntime_zone = "Europe/Paris"\n\n[follow_up]\ndelay = "P5D"\n'),
+    "empty file": "",
+    "comments only": "# nothing to change\n\n",
+}
+
+
+@pytest.mark.parametrize("text", VALID.values(), ids=VALID.keys())
+def test_check_config_on_valid_file_prints_ok(stopped_daemon, text):
+    result = check_config(stopped_daemon, text)
+    assert result.returncode == 0, result
+    assert result.stdout.strip() == f"{stopped_daemon.config}: OK"
+    assert result.stderr == ""
+
+
+def test_check_config_on_missing_file_says_it_cannot_read_it(stopped_daemon):
+    missing = stopped_daemon.root / "nope.toml"
+    result = check_config_path(stopped_daemon, missing)
+    assert result.returncode != 0
+    assert result.stderr.startswith(f"{missing}: cannot read the file")
+
+
+def test_check_config_on_non_utf8_file(stopped_daemon):
+    result = check_config(stopped_daemon, b"\xff\xfe[user]\n")
+    assert result.returncode != 0
+    assert result.stderr.strip() == f"{stopped_daemon.config}: not UTF-8 text"
+
+
+def test_shipped_example_config_passes_check_config(stopped_daemon):
+    example = REPO / "etc" / "relance" / "config.toml"
+    if not example.exists():
+        pytest.skip(f"{example.relative_to(REPO)} is not written yet")
+    result = check_config_path(stopped_daemon, example)
+    assert result.returncode == 0, result.stderr
+
+
+# -- relanced refuses to start on a bad configuration ----------------------------------------
+
+
+def test_daemon_refuses_to_start_on_a_bad_config_and_says_where(stopped_daemon):
+    stopped_daemon.config.write_text('[user]\ntime_zone = "Mars/Olympus"\n')
+    stopped_daemon.start(wait=False)
+    code = stopped_daemon.process.wait(timeout=15)
+    assert code == EX_CONFIG
+    assert f"{stopped_daemon.config}:2: " in stopped_daemon.stderr()
+    assert not stopped_daemon.socket.exists()
+
+
+def test_daemon_refuses_to_start_when_the_explicit_config_is_missing(stopped_daemon):
+    # An explicit --config is a promise that the file exists; only the default may be absent.
+    missing = stopped_daemon.root / "nope.toml"
+    result = subprocess.run([str(stopped_daemon.relanced), "--config", str(missing),
+                             "--socket", str(stopped_daemon.socket), "--database", str(stopped_daemon.database)],
+                            env=stopped_daemon.env, capture_output=True, text=True, timeout=15,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == EX_CONFIG
+    assert f"{missing}: cannot read the file" in result.stderr
+    assert not stopped_daemon.socket.exists()
+
+
+def test_daemon_starts_with_defaults_when_the_default_config_is_absent(stopped_daemon):
+    # Given no --config and nothing at $XDG_CONFIG_HOME/relance/config.toml
+    stopped_daemon.config = None
+    assert not Path(stopped_daemon.env["XDG_CONFIG_HOME"], "relance", "config.toml").exists()
+
+    # When it starts, Then it answers, with the default seven-day follow-up
+    stopped_daemon.start()
+    stopped_daemon.call("AddContact", name="Ada Lovelace")
+    logged = stopped_daemon.call("LogOutreach", contact="ada", ask="a 20-minute coffee chat")
+    assert logged["outreach"]["followUpDelay"] == "P7D"

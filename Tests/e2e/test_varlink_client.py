@@ -1,0 +1,246 @@
+"""io.relance.Control through a third-party client: the `varlink` package from PyPI, as a
+library and as its command line (`python3 -m varlink.cli`). If these work, any Varlink
+client does: the daemon is not only usable through our own relancectl."""
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import varlink
+
+INTERFACE = "io.relance.Control"
+
+#: Every method this file calls. Compared with the IDL, so a method added to the
+#: interface fails test_every_idl_method_is_exercised until it is exercised here.
+EXERCISED = {
+    "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
+    "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
+}
+
+
+@pytest.fixture
+def client(daemon):
+    with varlink.Client(address=f"unix:{daemon.socket}") as client:
+        yield client
+
+
+@pytest.fixture
+def control(client):
+    """A connection to io.relance.Control; a stuck call fails after 10 s instead of hanging."""
+    with client.open(INTERFACE) as connection:
+        connection._connection.settimeout(10)
+        yield connection
+
+
+def varlink_cli(*args, timeout=15):
+    """`python3 -m varlink.cli ARGS`. It exits 0 even when the call failed (the error goes
+    to stderr), so callers check the output, never only the exit code."""
+    return subprocess.run([sys.executable, "-m", "varlink.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def idl_methods(text):
+    return set(re.findall(r"^method (\w+)\(", text, flags=re.MULTILINE))
+
+
+def soon(daemon, seconds):
+    return daemon.format_instant(time.time() + seconds)
+
+
+# -- org.varlink.service ------------------------------------------------------------------
+
+
+def test_get_info_lists_the_control_interface(client):
+    with client.open("org.varlink.service") as service:
+        info = service.GetInfo()
+    assert info["interfaces"] == ["org.varlink.service", INTERFACE]
+    assert info["product"] == "relanced"
+    assert info["vendor"] and info["version"] and info["url"]
+
+
+def test_interface_description_is_the_repo_idl_file(client, idl_text):
+    with client.open("org.varlink.service") as service:
+        description = service.GetInterfaceDescription(interface=INTERFACE)["description"]
+    assert description == idl_text
+    # and the library parses it: every method of the file is a member it knows
+    parsed = client.get_interface(INTERFACE)
+    assert parsed.name == INTERFACE
+    assert idl_methods(idl_text) <= set(parsed.members)
+
+
+def test_every_idl_method_is_exercised(idl_text):
+    assert idl_methods(idl_text) == EXERCISED
+
+
+# -- every io.relance.Control method ---------------------------------------------------------
+
+
+def test_contact_methods(control):
+    # AddContact with every field, then read it back three ways
+    added = control.AddContact(
+        name="Ada Lovelace", emails=["ada@example.com", "ada@analytical.engine"],
+        handles={"mastodon": "@ada@example.social"}, organization="Analytical Society",
+        timeZone="Europe/London", why="Notes on the Analytical Engine", tags=["math", "history"],
+        notes="Prefers letters.")["contact"]
+    assert added["id"] == 1
+    assert added["emails"] == ["ada@example.com", "ada@analytical.engine"]
+    assert added["handles"] == {"mastodon": "@ada@example.social"}
+    assert (added["organization"], added["timeZone"], added["why"], added["notes"]) == (
+        "Analytical Society", "Europe/London", "Notes on the Analytical Engine", "Prefers letters.")
+    assert added["tags"] == ["math", "history"]
+    control.AddContact(name="Grace Hopper")
+
+    assert [c["name"] for c in control.ListContacts()["contacts"]] == ["Ada Lovelace", "Grace Hopper"]
+    assert control.ListContacts(query="LOVELACE")["contacts"] == [added]
+    shown = control.GetContact(contact="ada")
+    assert shown == {"contact": added, "outreach": []}
+
+
+def test_outreach_methods(control):
+    control.AddContact(name="Ada Lovelace")
+    # LogOutreach, ListOutreach and GetContact's history
+    logged = control.LogOutreach(contact="ada", ask="a 20-minute coffee chat", channel="linkedin",
+                                 followUp="P3D")
+    outreach, follow_up = logged["outreach"], logged["followUp"]
+    assert outreach["channel"] == "linkedin" and outreach["status"] == "awaiting_reply"
+    assert follow_up["outreachId"] == outreach["id"] and follow_up["state"] == "pending"
+    assert control.ListOutreach(contact="ada", status="awaiting_reply")["outreach"] == [outreach]
+    assert control.ListOutreach(status="replied")["outreach"] == []
+    assert control.GetContact(contact="1")["outreach"] == [outreach]
+    assert [r["id"] for r in control.Upcoming(limit=10)["reminders"]] == [follow_up["id"]]
+
+    # RecordReply closes it and cancels the follow-up
+    replied = control.RecordReply(outreach=outreach["id"], outcome="meeting")
+    assert replied["outreach"]["status"] == "meeting_agreed"
+    assert replied["outreach"]["closedAt"]
+    assert replied["cancelledReminders"] == 1
+    assert control.Upcoming()["reminders"] == []
+
+
+def test_inbox_methods(daemon, control):
+    # Given three reminders already due: they fire at once
+    past = daemon.format_instant(time.time() - 60)
+    ids = [control.Remind(at=past, text=text)["reminder"]["id"] for text in ("Read", "Done", "Dismiss")]
+    items = daemon.wait_until(lambda: len(control.Inbox(filter="unread")["items"]) == 3 and
+                              control.Inbox(filter="unread")["items"], timeout=5, what="three unread items")
+    by_text = {item["text"]: item for item in items}
+    assert sorted(item["reminderId"] for item in items) == sorted(ids)
+
+    # MarkRead, Done, Snooze then Dismiss (which cancels the snooze)
+    read = control.MarkRead(ids=[by_text["Read"]["id"]])["items"]
+    assert [(i["id"], i["state"]) for i in read] == [(by_text["Read"]["id"], "read")]
+    assert control.Done(id=by_text["Done"]["id"])["item"]["state"] == "done"
+    snoozed = control.Snooze(id=by_text["Dismiss"]["id"], duration="PT1H")["item"]
+    assert snoozed["state"] == "snoozed" and snoozed["snoozedUntil"]
+    assert len(control.Upcoming()["reminders"]) == 1  # the snooze's comeback
+    assert control.Dismiss(id=by_text["Dismiss"]["id"])["item"]["state"] == "dismissed"
+    assert control.Upcoming()["reminders"] == []
+
+    until = daemon.format_instant(time.time() + 3600)
+    assert control.Snooze(id=by_text["Read"]["id"], until=until)["item"]["state"] == "snoozed"
+
+    assert [i["state"] for i in control.Inbox()["items"]] == []
+    states = sorted(i["state"] for i in control.Inbox(filter="all", limit=10)["items"])
+    assert states == ["dismissed", "done", "snoozed"]
+
+
+def test_watch_streams_with_more(daemon, client, control):
+    # Given a reminder due in 1.5 s. The generator sends the call on its first next(),
+    # which then blocks until an item fires: the lead time covers the subscription.
+    reminder = control.Remind(at=soon(daemon, 1.5), text="Call the bakery")["reminder"]
+    with client.open(INTERFACE) as watching:
+        watching._connection.settimeout(10)
+        stream = watching.Watch(_more=True)
+
+        # When it fires, Then Watch yields it
+        item = next(stream)["item"]
+        assert item["reminderId"] == reminder["id"]
+        assert item["text"] == "Call the bakery" and item["state"] == "unread"
+
+
+def test_status_and_reload(daemon, control):
+    control.AddContact(name="Ada Lovelace")
+    status = control.Status()
+    assert (status["contacts"], status["awaitingReply"], status["pendingReminders"], status["unread"]) == (1, 0, 0, 0)
+    assert status["database"] == str(daemon.database)
+    assert status["startedAt"] and status["version"]
+    assert control.Reload() == {}
+
+
+def test_errors_arrive_as_varlink_errors(control):
+    with pytest.raises(varlink.VarlinkError) as raised:
+        control.GetContact(contact="nobody")
+    assert raised.value.error() == "io.relance.Control.ContactNotFound"
+    assert raised.value.parameters() == {"query": "nobody"}
+
+
+def test_instants_round_trip_to_the_millisecond(control):
+    # Given instants with millisecond precision, as the IDL writes them
+    sent = [f"2030-01-01T09:00:00.{ms:03}Z" for ms in (1, 2, 3, 5, 10, 100, 745)]
+
+    # When reminders are set for them and read back
+    echoed = [control.Remind(at=at, text=f"at {at}")["reminder"]["dueAt"] for at in sent]
+    stored = [r["dueAt"] for r in control.Upcoming(limit=100)["reminders"]]
+
+    # Then the daemon reports the very instants it was given
+    assert echoed == sent
+    assert stored == sent
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_cli_info_lists_the_control_interface(daemon):
+    result = varlink_cli("info", f"unix:{daemon.socket}")
+    assert result.returncode == 0, result.stderr
+    assert "Product: relanced" in result.stdout
+    assert re.search(rf"^\s+{re.escape(INTERFACE)}$", result.stdout, flags=re.MULTILINE), result.stdout
+
+
+def test_cli_help_prints_the_idl(daemon, idl_text):
+    result = varlink_cli("help", f"unix:{daemon.socket}/{INTERFACE}")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout == idl_text + "\n"  # print() adds one newline
+
+
+def test_cli_call_status_and_add_contact(daemon):
+    added = varlink_cli("call", f"unix:{daemon.socket}/{INTERFACE}.AddContact",
+                        json.dumps({"name": "Ada Lovelace", "emails": ["ada@example.com"]}))
+    assert added.stderr == "", added.stderr
+    assert json.loads(added.stdout)["contact"]["name"] == "Ada Lovelace"
+
+    status = varlink_cli("call", f"unix:{daemon.socket}/{INTERFACE}.Status", "{}")
+    assert status.stderr == "", status.stderr
+    assert json.loads(status.stdout)["contacts"] == 1
+
+
+def test_cli_call_error_goes_to_stderr(daemon):
+    result = varlink_cli("call", f"unix:{daemon.socket}/{INTERFACE}.GetContact", '{"contact": "nobody"}')
+    assert result.stdout == ""
+    assert "io.relance.Control.ContactNotFound" in result.stderr
+    assert "nobody" in result.stderr
+
+
+def test_cli_call_more_streams_watch(daemon):
+    # Given `varlink call -m ….Watch` running, and a reminder due in 2 s
+    watcher = daemon.spawn([sys.executable, "-m", "varlink.cli", "call", "-m",
+                            f"unix:{daemon.socket}/{INTERFACE}.Watch", "{}"],
+                           PYTHONUNBUFFERED="1")  # print() to a pipe is block-buffered otherwise
+    daemon.call("Remind", at=soon(daemon, 2), text="Call the bakery")
+
+    # When it fires, Then the CLI prints it (indented JSON, one object per reply)
+    decoder = json.JSONDecoder()
+
+    def one_object(data):
+        try:
+            _, end = decoder.raw_decode(data.decode().lstrip())
+        except ValueError:
+            return None
+        return len(data) - len(data.decode().lstrip()) + end
+
+    printed = watcher.read_until(one_object, timeout=7)
+    assert printed is not None, f"nothing printed; stderr: {watcher.stop()[1]}"
+    assert json.loads(printed)["item"]["text"] == "Call the bakery"
