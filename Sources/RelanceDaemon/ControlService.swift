@@ -25,9 +25,14 @@ public final class ControlService: VarlinkService {
     let databasePath: String
     private let configuration: NIOLockedValueBox<Configuration>
     private let reloadHandler: @Sendable () throws -> Void
+    private let didChange: @Sendable () -> Void
 
+    /// - Parameters:
+    ///   - didChange: called after every successful call that changed the store.
+    ///   - reload: re-reads the configuration (`Reload`); throws `ConfigurationError`.
     public init(store: AppDatabase, scheduler: Scheduler, broadcaster: InboxBroadcaster, configuration: Configuration,
                 clock: any WallClock, databasePath: String, logger: Logger,
+                didChange: @escaping @Sendable () -> Void = {},
                 reload: @escaping @Sendable () throws -> Void = {}) {
         self.store = store
         self.scheduler = scheduler
@@ -38,7 +43,12 @@ public final class ControlService: VarlinkService {
         self.databasePath = databasePath
         self.logger = logger
         self.reloadHandler = reload
+        self.didChange = didChange
     }
+
+    /// Methods that only read; every other call may have changed the store.
+    private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
+                                        Inbox.name, Status.name, Watch.name, Reload.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -73,6 +83,7 @@ public final class ControlService: VarlinkService {
             case Watch.name: try await watch(call, replies: replies)
             default: throw VarlinkError.methodNotImplemented(call.method)
             }
+            if !Self.readOnly.contains(call.memberName) { didChange() }
         } catch let error as StoreError {
             throw Self.varlinkError(error)
         } catch let error as ValidationError {

@@ -6,8 +6,8 @@ import RelanceCore
 import RelanceStore
 import VarlinkTransport
 
-/// relanced as a service: `run()` reads like a checklist (open the store, catch up,
-/// listen, announce ready, serve until a signal).
+/// relanced as a service: `run()` reads like a checklist (read the configuration, open
+/// the store, catch up, listen, announce ready, serve until a signal).
 public final class Daemon: Sendable {
     /// Where and how to run; the command line fills it.
     public struct Options: Sendable {
@@ -19,14 +19,18 @@ public final class Daemon: Sendable {
         public var socketPath: String?
         /// Listen on this inherited descriptor instead of binding (socket activation).
         public var inheritedSocket: CInt?
+        /// Serve any peer that can open the socket (system service: the socket's group
+        /// decides), instead of only this uid and root.
+        public var anyPeer = false
 
         public init(configPath: String, configRequired: Bool, databasePath: String? = nil,
-                    socketPath: String? = nil, inheritedSocket: CInt? = nil) {
+                    socketPath: String? = nil, inheritedSocket: CInt? = nil, anyPeer: Bool = false) {
             self.configPath = configPath
             self.configRequired = configRequired
             self.databasePath = databasePath
             self.socketPath = socketPath
             self.inheritedSocket = inheritedSocket
+            self.anyPeer = anyPeer
         }
     }
 
@@ -47,7 +51,7 @@ public final class Daemon: Sendable {
 
     /// Runs until SIGTERM or SIGINT; returns after a clean shutdown.
     public func run() async throws {
-        let configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
+        let configuration = try loadConfiguration()
         let databasePath = options.databasePath ?? configuration.databasePath ?? paths.database
         let socketPath = options.socketPath ?? configuration.socketPath ?? paths.controlSocket
 
@@ -56,23 +60,26 @@ public final class Daemon: Sendable {
 
         let broadcaster = InboxBroadcaster()
         let logger = self.logger
+        let lifecycle = self.lifecycle
+        let statusBox = StatusBox()
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { items in
-            for item in items {
-                var metadata: Logger.Metadata = [
-                    "event": "fired", "reminder_id": "\(item.reminderID)", "inbox_id": "\(item.id)", "late": "\(item.late)",
-                ]
-                if let contactID = item.contactID { metadata["contact_id"] = "\(contactID)" }
-                if let outreachID = item.outreachID { metadata["outreach_id"] = "\(outreachID)" }
-                logger.notice("reminder fired: \(item.text)", metadata: metadata)
-            }
+            for item in items { Self.logFired(item, logger: logger) }
             broadcaster.publish(items)
+            statusBox.reporter?.setNeedsRefresh()
         }
         try scheduler.start()
 
-        let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
-                                     configuration: configuration, clock: clock, databasePath: databasePath,
-                                     logger: logger)
-        let server = VarlinkServer(service: service, errors: ControlService.transportErrors, logger: logger)
+        let service = ControlService(
+            store: store, scheduler: scheduler, broadcaster: broadcaster, configuration: configuration,
+            clock: clock, databasePath: databasePath, logger: logger,
+            didChange: { statusBox.reporter?.setNeedsRefresh() },
+            reload: { [self] in try self.reload(into: statusBox) })
+        let reporter = StatusReporter(store: store, scheduler: scheduler, lifecycle: lifecycle,
+                                      timeZone: { service.currentConfiguration.timeZone })
+        statusBox.set(reporter: reporter, service: service)
+
+        let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
+                                   allowedUIDs: options.anyPeer ? nil : [getuid(), 0], logger: logger)
         let endpoint: VarlinkServer.Endpoint
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)
@@ -80,21 +87,25 @@ public final class Daemon: Sendable {
             try Self.prepareSocketDirectory(for: socketPath)
             endpoint = .path(socketPath, mode: 0o600)
         }
+        if let interval = lifecycle.watchdogInterval {
+            scheduler.startHeartbeat(every: interval) { lifecycle.watchdog() }
+        }
 
-        let lifecycle = self.lifecycle
         let options = self.options
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await server.run(on: endpoint) {
-                    logger.info("listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)")
-                    lifecycle.ready()
+                    logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
+                                  metadata: MessageID.ready.metadata)
+                    lifecycle.ready(status: reporter.line())
+                    Self.injectTestFaults(scheduler: scheduler, logger: logger)
                 }
             }
             group.addTask {
                 for await signal in signals.stream {
                     if signal == SIGHUP {
-                        logger.info("SIGHUP: reload is not implemented yet; configuration unchanged")
+                        try? self.reload(into: statusBox)
                         continue
                     }
                     logger.info("signal \(signal): shutting down")
@@ -112,14 +123,82 @@ public final class Daemon: Sendable {
         logger.info("stopped")
     }
 
+    private func loadConfiguration() throws(ConfigurationError) -> Configuration {
+        try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
+    }
+
+    /// SIGHUP or `Reload`: re-read and validate the file; a bad one keeps the previous
+    /// configuration and says why (status line, journal, and the caller's error).
+    private func reload(into box: StatusBox) throws {
+        lifecycle.reloading()
+        defer { lifecycle.ready(status: box.reporter?.line() ?? "") }
+        guard let service = box.service else { return }
+        do {
+            let fresh = try loadConfiguration()
+            let current = service.currentConfiguration
+            if fresh.databasePath != current.databasePath || fresh.socketPath != current.socketPath {
+                logger.warning("the database and socket paths change only at restart")
+            }
+            service.currentConfiguration = fresh
+            box.reporter?.setProblem(nil)
+            logger.notice("configuration reloaded from \(options.configPath)")
+        } catch {
+            box.reporter?.setProblem("configuration rejected: \(error)")
+            var metadata = MessageID.configurationRejected.metadata
+            metadata["config_path"] = "\(options.configPath)"
+            logger.error("configuration rejected, keeping the previous one: \(error)", metadata: metadata)
+            throw error
+        }
+    }
+
+    static func logFired(_ item: InboxItem, logger: Logger) {
+        var metadata = (item.late ? MessageID.catchUp : MessageID.reminderFired).metadata
+        metadata["reminder_id"] = "\(item.reminderID)"
+        metadata["inbox_id"] = "\(item.id)"
+        metadata["late"] = "\(item.late)"
+        if let contactID = item.contactID { metadata["contact_id"] = "\(contactID)" }
+        if let outreachID = item.outreachID { metadata["outreach_id"] = "\(outreachID)" }
+        logger.notice("\(item.late ? "reminder fired late (due while the daemon was down)" : "reminder fired"): \(item.text)",
+                      metadata: metadata)
+    }
+
+    /// Debug builds only: `RELANCE_TEST_WEDGE_SCHEDULER_ONCE=FILE` wedges the scheduler
+    /// queue once (deleting FILE), so the watchdog test can see systemd restart a stuck
+    /// daemon. Release builds contain no such switch.
+    static func injectTestFaults(scheduler: Scheduler, logger: Logger) {
+        #if DEBUG
+        guard let flag = ProcessInfo.processInfo.environment["RELANCE_TEST_WEDGE_SCHEDULER_ONCE"],
+              FileManager.default.fileExists(atPath: flag) else { return }
+        try? FileManager.default.removeItem(atPath: flag)
+        logger.warning("test fault: wedging the scheduler queue")
+        scheduler.onQueue { while true { sleep(3600) } }
+        #endif
+    }
+
     /// The socket's directory is private (0700): no other user can reach the socket
     /// even in the instant between bind and chmod.
     static func prepareSocketDirectory(for socketPath: String) throws {
         let directory = (socketPath as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+        }
+    }
+}
+
+/// Late-bound references for callbacks created before the objects they reach.
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _reporter: StatusReporter?
+    private var _service: ControlService?
+
+    var reporter: StatusReporter? { lock.withLock { _reporter } }
+    var service: ControlService? { lock.withLock { _service } }
+
+    func set(reporter: StatusReporter, service: ControlService) {
+        lock.withLock {
+            _reporter = reporter
+            _service = service
         }
     }
 }

@@ -16,6 +16,7 @@ public final class Scheduler: @unchecked Sendable {
     private var armedFor: Date?
     private var stopped = false
     private var retryDelay: TimeInterval = 0
+    private var heartbeat: DispatchSourceTimer?
 
     private let queue = DispatchQueue(label: "io.relance.scheduler", qos: .userInitiated)
     private let timer: DispatchSourceTimer
@@ -47,8 +48,8 @@ public final class Scheduler: @unchecked Sendable {
             let missed = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
             let items = try store.fire(missed, at: now, late: true)
             if !items.isEmpty {
-                logger.notice("fired \(items.count) reminder(s) that came due while the daemon was down",
-                              metadata: ["event": "catch-up"])
+                logger.notice("catch-up: \(items.count) reminder(s) came due while the daemon was down",
+                              metadata: MessageID.catchUp.metadata)
                 onFired(items)
             }
             rearm()
@@ -89,6 +90,20 @@ public final class Scheduler: @unchecked Sendable {
         queue.sync {
             stopped = true
             timer.cancel()
+            heartbeat?.cancel()
+        }
+    }
+
+    /// Calls `beat` every `interval` from the scheduler's own queue: if a firing wedges
+    /// the queue, the beats stop (the systemd watchdog is fed from here).
+    public func startHeartbeat(every interval: Duration, _ beat: @escaping @Sendable () -> Void) {
+        queue.sync {
+            let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+            let heartbeat = DispatchSource.makeTimerSource(queue: queue)
+            heartbeat.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)))
+            heartbeat.setEventHandler { [unowned self] in if !self.stopped { beat() } }
+            heartbeat.resume()
+            self.heartbeat = heartbeat
         }
     }
 

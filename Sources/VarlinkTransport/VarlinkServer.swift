@@ -42,12 +42,13 @@ public final class VarlinkServer: Sendable {
 
     private let service: any VarlinkService
     private let errors: Errors
-    private let allowedUIDs: Set<uid_t>
+    private let allowedUIDs: Set<uid_t>?
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
 
-    /// - Parameter allowedUIDs: peers served; by default this process's uid and root.
-    public init(service: any VarlinkService, errors: Errors, allowedUIDs: Set<uid_t> = [getuid(), 0],
+    /// - Parameter allowedUIDs: peers served; by default this process's uid and root; nil
+    ///   serves any peer that can open the socket (its mode and group decide).
+    public init(service: any VarlinkService, errors: Errors, allowedUIDs: Set<uid_t>? = [getuid(), 0],
                 group: MultiThreadedEventLoopGroup = .singleton, logger: Logger) {
         self.service = service
         self.errors = errors
@@ -95,7 +96,8 @@ public final class VarlinkServer: Sendable {
     }
 
     /// Reads the peer's uid with SO_PEERCRED; refuses when it cannot be read.
-    private static func checkPeer(_ channel: Channel, allowed: Set<uid_t>, logger: Logger) -> EventLoopFuture<Bool> {
+    private static func checkPeer(_ channel: Channel, allowed: Set<uid_t>?, logger: Logger) -> EventLoopFuture<Bool> {
+        guard let allowed else { return channel.eventLoop.makeSucceededFuture(true) }
         guard let provider = channel as? SocketOptionProvider else {
             return channel.eventLoop.makeSucceededFuture(false)
         }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RelanceAPI
 import RelanceDaemon
+import SystemdSupport
 
 /// relanced: keeps your networking outreach from falling through the cracks.
 /// The only place that wires everything together.
@@ -29,6 +30,16 @@ struct Relanced: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration file, print 'path:line: message' for the first problem, and exit.")
     var checkConfig = false
 
+    @Flag(name: .long, help: "Run as the system service: /etc/relance/config.toml, $STATE_DIRECTORY (or /var/lib/relance), /run/relance; any peer that can open the socket is served (its group decides).")
+    var system = false
+
+    enum LogTarget: String, ExpressibleByArgument, CaseIterable {
+        case auto, journal, stderr
+    }
+
+    @Option(name: .long, help: "Where logs go: journal, stderr, or auto (the journal when stderr is connected to it).")
+    var logTarget: LogTarget = .auto
+
     @Option(name: .long, help: ArgumentHelp("Least severe log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -40,7 +51,7 @@ struct Relanced: AsyncParsableCommand {
 
     func run() async throws {
         let paths = RelancePaths()
-        let configPath = config ?? paths.configFile
+        let configPath = config ?? (system ? "/etc/relance/config.toml" : paths.configFile)
         if checkConfig {
             do {
                 _ = try ConfigurationLoader.load(path: configPath, required: true)
@@ -53,18 +64,35 @@ struct Relanced: AsyncParsableCommand {
         }
 
         let level = Logger.Level(rawValue: logLevel)!
+        let toJournal = logTarget == .journal || (logTarget == .auto && JournalLogHandler.standardErrorIsJournal())
         LoggingSystem.bootstrap { label in
+            if toJournal {
+                var handler = JournalLogHandler(identifier: "relanced", fieldPrefix: "RELANCE_")
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "relanced")
-        let options = Daemon.Options(configPath: configPath, configRequired: config != nil,
-                                     databasePath: database, socketPath: socket)
+
+        var options = Daemon.Options(configPath: configPath, configRequired: config != nil,
+                                     databasePath: database, socketPath: socket, anyPeer: system)
+        if system {
+            let state = ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? "/var/lib/relance"
+            options.databasePath = options.databasePath ?? state + "/relance.sqlite"
+            options.socketPath = options.socketPath ?? "/run/relance/" + ControlInterface.name
+        }
+        // Socket activation: adopt the socket unit's listening socket (FileDescriptorName=varlink).
+        options.inheritedSocket = SocketActivation.listeningSocket(named: "varlink")
+        let lifecycle: any DaemonLifecycle = SystemdNotifier.isSupervised ? SystemdLifecycle() : SilentLifecycle()
         do {
-            try await Daemon(options: options, paths: paths, logger: logger).run()
+            try await Daemon(options: options, paths: paths, lifecycle: lifecycle, logger: logger).run()
         } catch let error as ConfigurationError {
-            logger.critical("configuration rejected: \(error)")
+            var metadata = MessageID.configurationRejected.metadata
+            metadata["config_path"] = "\(configPath)"
+            logger.critical("configuration rejected: \(error)", metadata: metadata)
             throw ExitCode(78)  // EX_CONFIG
         } catch {
             logger.critical("cannot run: \(error)")
