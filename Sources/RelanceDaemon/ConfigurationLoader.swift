@@ -63,9 +63,13 @@ public enum ConfigurationLoader {
 
         func configuration() throws(ConfigurationError) -> Configuration {
             var configuration = Configuration()
+            let known = Self.sections.keys.sorted().map { "[\($0)]" }.joined(separator: ", ")
             for key in table.keys {
                 guard let allowed = Self.sections[key] else {
-                    throw error(section: key, key: nil, "unknown section [\(key)]; known: \(Self.sections.keys.sorted().map { "[\($0)]" }.joined(separator: ", "))")
+                    if table[key]?.table != nil {
+                        throw error(section: key, key: nil, "unknown section [\(key)]; known: \(known)")
+                    }
+                    throw error(section: nil, key: key, "unknown key '\(key)' outside any section; keys belong in \(known)")
                 }
                 guard let section = table[key]?.table else {
                     throw error(section: nil, key: key, "'\(key)' must be a section: write [\(key)] on its own line")
@@ -104,20 +108,31 @@ public enum ConfigurationLoader {
             (path as NSString).expandingTildeInPath
         }
 
-        /// Locates `[section]` and then `key =` below it in the source text.
+        /// Locates the offending line in the source text: `[section]` for a section, and
+        /// for a key `key =` below its section's header, or written as `section.key =`,
+        /// `[section.key]`, or inside an inline table on the section's line.
         func error(section: String?, key: String?, _ message: String) -> ConfigurationError {
             var line: Int?
-            var inSection = section == nil
+            var current: String?
             for (index, raw) in lines.enumerated() {
                 let text = raw.trimmingCharacters(in: .whitespaces)
+                if text.hasPrefix("#") { continue }
                 if text.hasPrefix("[") {
                     let name = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-                    inSection = name == section
-                    if inSection && key == nil { line = index + 1; break }
+                    current = name
+                    if let section, key == nil ? name == section : name == "\(section).\(key!)" {
+                        line = index + 1
+                        break
+                    }
                     continue
                 }
-                if inSection, let key, text.hasPrefix(key),
-                   text.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") {
+                guard let key else { continue }
+                let assigned = text.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                let matches = (current == section && (assigned == key || assigned.hasPrefix(key + ".")))
+                    || (current == nil && section != nil && assigned == "\(section!).\(key)")
+                    || (current == nil && section != nil && assigned == section
+                        && text.range(of: "\\b\(key)\\s*=", options: .regularExpression) != nil)
+                if matches {
                     line = index + 1
                     break
                 }

@@ -42,8 +42,47 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Decodes this value into `T`.
     public func decode<T: Decodable>(as type: T.Type) throws -> T {
-        try JSONCoding.decoder.decode(T.self, from: JSONCoding.encoder.encode(self))
+        do {
+            return try JSONCoding.decoder.decode(T.self, from: JSONCoding.encoder.encode(self))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation reports a number that does not fit the field's integer type
+            // (1.5, 1e30) as "not valid JSON" without a path. Every number in our
+            // interfaces is an integer, so name the first number that is not one.
+            guard let path = firstNonIntegerNumber() else { throw DecodingError.dataCorrupted(context) }
+            throw DecodingError.typeMismatch(Int64.self, DecodingError.Context(codingPath: path, debugDescription: "not an integer"))
+        }
     }
+
+    /// The path to the first number that is not a 64-bit integer.
+    func firstNonIntegerNumber(at path: [JSONKey] = []) -> [JSONKey]? {
+        switch self {
+        case .number(let value):
+            let fits = value == value.rounded() && abs(value) < 9.2e18
+            return fits ? nil : path
+        case .array(let values):
+            for (index, value) in values.enumerated() {
+                if let found = value.firstNonIntegerNumber(at: path + [JSONKey(index: index)]) { return found }
+            }
+            return nil
+        case .object(let fields):
+            for key in fields.keys.sorted() {
+                if let found = fields[key]!.firstNonIntegerNumber(at: path + [JSONKey(key)]) { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+}
+
+/// A coding key for paths into a `JSONValue`.
+struct JSONKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ string: String) { stringValue = string }
+    init(index: Int) { stringValue = "\(index)"; intValue = index }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.init(index: intValue) }
 }
 
 /// The JSON coders every Varlink message goes through: dates as ISO 8601 in UTC with
@@ -73,9 +112,13 @@ public enum JSONCoding {
         return decoder
     }
 
-    /// `2026-12-01T09:00:00.000Z`.
+    /// `2026-12-01T09:00:00.000Z`, rounded to the nearest millisecond. The formatter
+    /// truncates, and .002 is a hair below itself in binary, so it is handed the middle
+    /// of the millisecond.
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return Date(timeIntervalSince1970: (milliseconds + 0.5) / 1000)
+            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// Reads ISO 8601 instants with or without fractional seconds.

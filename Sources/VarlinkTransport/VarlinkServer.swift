@@ -119,21 +119,30 @@ public final class VarlinkServer: Sendable {
                 // the reader runs beside the answering loop and cancels a streaming call.
                 let (calls, callSink) = AsyncStream.makeStream(of: VarlinkFrame.self)
                 let current = NIOLockedValueBox<VarlinkReplyWriter?>(nil)
-                try await withThrowingTaskGroup(of: Void.self) { group in
+                enum Finished { case peerClosed, mustClose, drained }
+                try await withThrowingTaskGroup(of: Finished.self) { group in
                     group.addTask {
                         for try await frame in inbound { callSink.yield(frame) }
                         callSink.finish()
+                        return .peerClosed
                     }
                     group.addTask {
                         for await frame in calls {
-                            guard try await self.answer(frame, outbound: outbound, current: current) else { break }
+                            guard try await self.answer(frame, outbound: outbound, current: current) else { return .mustClose }
                         }
+                        return .drained
                     }
-                    try await group.next()
-                    // The reader finished first (peer closed): stop a streaming call,
-                    // otherwise let pending answers complete.
-                    if current.withLockedValue({ $0?.isStreaming ?? false }) { group.cancelAll() }
-                    try await group.waitForAll()
+                    switch try await group.next() {
+                    case .mustClose?:
+                        // An oversized frame: stop reading and close now.
+                        group.cancelAll()
+                    case .peerClosed?:
+                        // The peer hung up: stop a streaming call; let pending answers finish.
+                        if current.withLockedValue({ $0?.isStreaming ?? false }) { group.cancelAll() }
+                    default:
+                        break
+                    }
+                    while let _ = try? await group.next() {}
                 }
             }
         } catch {

@@ -8,12 +8,16 @@ import VarlinkTransport
 /// clear line for a person.
 struct ControlClient {
     let socketPath: String
+    /// How long to wait for a reply (socket activation included).
+    var timeout: Duration = .seconds(15)
 
     func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
         let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
         do {
-            let reply = try await VarlinkClient.connect(path: socketPath) { connection in
-                try await connection.call(call)
+            let reply = try await Self.withTimeout(timeout, socketPath: socketPath) { [socketPath] in
+                try await VarlinkClient.connect(path: socketPath) { connection in
+                    try await connection.call(call)
+                }
             }
             return try JSONValue.object(reply).decode(as: M.Reply.self)
         } catch {
@@ -37,6 +41,23 @@ struct ControlClient {
         }
     }
 
+    /// Runs `body`, giving up after `timeout` with an error that says what to check.
+    static func withTimeout<T: Sendable>(_ timeout: Duration, socketPath: String,
+                                         _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw CLIError(message: """
+                    no answer from relanced at \(socketPath) within \(timeout.components.seconds) s. \
+                    Is it starting or stuck? Check `systemctl --user status relanced` and `journalctl --user -u relanced`.
+                    """, code: 75)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
     static func fields<T: Encodable>(_ value: T) throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: value) else { return [:] }
         return fields
@@ -50,6 +71,8 @@ struct ControlClient {
                 relanced is not running (cannot connect to \(path): \(reason)). \
                 Start it with `relanced` (or `systemctl --user start relanced.socket`), or point --socket at its socket.
                 """, code: 69)
+        case let error as CLIError:
+            return error
         case let error as VarlinkError:
             return CLIError(message: describe(error), code: 1)
         default:

@@ -25,13 +25,19 @@ struct Relancectl: AsyncParsableCommand {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The daemon's control socket.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The daemon's control socket (default: $RELANCE_SOCKET, else the XDG path).", valueName: "path"))
     var socket: String?
 
     @Flag(name: .long, help: "Print the daemon's reply as JSON.")
     var json = false
 
-    var socketPath: String { socket ?? RelancePaths().controlSocket }
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for the daemon's answer.", valueName: "seconds"))
+    var timeout: Int = 15
 
-    var client: ControlClient { ControlClient(socketPath: socketPath) }
+    /// --socket, else $RELANCE_SOCKET, else the default path.
+    var socketPath: String {
+        socket ?? ProcessInfo.processInfo.environment["RELANCE_SOCKET"] ?? RelancePaths().controlSocket
+    }
+
+    var client: ControlClient { ControlClient(socketPath: socketPath, timeout: .seconds(timeout)) }
 }

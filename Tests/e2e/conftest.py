@@ -222,7 +222,6 @@ class Daemon:
     wait_until = staticmethod(wait_until)
     parse_instant = staticmethod(parse_instant)
     format_instant = staticmethod(format_instant)
-    Wire = VarlinkWire
     CallError = VarlinkCallError
 
     def __init__(self, root, bin_dir=BIN_DIR):

@@ -105,7 +105,9 @@ class SystemdSandbox:
         self.slice = f"relancetest{uuid.uuid4().hex[:12]}.slice"
         self.cgroups = [root / self.slice for root in _cgroup_roots()]
         self.start_timeout = start_timeout
-        self.tmp = Path(tempfile.mkdtemp(prefix="relance-sandbox-"))
+        # Not under /tmp or /var/tmp: units with PrivateTmp=yes would see neither HOME
+        # nor what is installed in it.
+        self.tmp = Path(tempfile.mkdtemp(prefix="relance-sandbox-", dir="/run"))
         self.home = self.tmp / "home"
         self.runtime_dir = RUNTIME_DIR
         self.unit_dir = self.home / ".config/systemd/user"
