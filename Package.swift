@@ -51,6 +51,16 @@ let package = Package(
             "CSystemd",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // libical (RFC 5545: RRULE/EXDATE/RDATE expansion, .ics parsing) and its wrapper.
+        .systemLibrary(name: "CICal", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
+        .target(name: "RelanceCalendar", dependencies: ["CICal", "RelanceCore"]),
+        // libcurl (SMTP submission) and the delivery channels: mail, desktop (sd-bus).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "RelanceChannels", dependencies: [
+            "CCurl", "CSystemd", "RelanceCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .executableTarget(name: "relanced", dependencies: [
             "RelanceDaemon", "SystemdSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -78,6 +88,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "RelanceCalendarTests", dependencies: ["RelanceCalendar", "RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "RelanceChannelsTests", dependencies: ["RelanceChannels", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceDaemonTests", dependencies: [
             "RelanceDaemon", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceTestKit",
         ]),
