@@ -40,7 +40,7 @@ let package = Package(
         ]),
         // Wiring as services: scheduler shell, control handlers, configuration.
         .target(name: "RelanceDaemon", dependencies: [
-            "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport",
+            "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -88,7 +88,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "RelanceCalendarTests", dependencies: ["RelanceCalendar", "RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "RelanceCalendarTests", dependencies: ["RelanceCalendar", "RelanceCore", "RelanceTestKit"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "RelanceChannelsTests", dependencies: ["RelanceChannels", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceDaemonTests", dependencies: [
             "RelanceDaemon", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceTestKit",

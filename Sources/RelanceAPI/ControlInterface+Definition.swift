@@ -32,8 +32,18 @@ type Contact (
   tags: []string,
   # Free-form notes.
   notes: ?string,
+  # Keep-in-touch cadence ("P90D", "60bd"): a reminder when nothing has happened for that long.
+  keepInTouch: ?string,
   # When the contact was added.
   createdAt: string
+)
+
+# How long to wait: calendar/clock time or business days (give one).
+type Wait (
+  # ISO 8601 duration ("P7D", "PT4H").
+  duration: ?string,
+  # Business days (days off and holidays skipped).
+  businessDays: ?int
 )
 
 # One ask sent to one contact.
@@ -52,26 +62,88 @@ type Outreach (
   sentAt: string,
   # Where it stands.
   status: (awaiting_reply, replied, declined, meeting_agreed, closed, no_reply),
-  # Delay before the follow-up reminder (ISO 8601 duration).
-  followUpDelay: string,
+  # Waits before each nudge ("7bd", "P7D").
+  steps: []string,
+  # Wait after the last nudge before letting go; absent: never.
+  letGo: ?string,
+  # Follow-ups you logged as sent.
+  followUpsSent: int,
+  # When you last followed up.
+  lastFollowUpAt: ?string,
   # When the outcome was recorded.
   closedAt: ?string
+)
+
+# A meeting you accepted.
+type Meeting (
+  # Stable identifier.
+  id: int,
+  # Who you meet.
+  contactId: int,
+  # Their name, for display.
+  contactName: string,
+  # The outreach that led to it, if any.
+  outreachId: ?int,
+  # When it starts.
+  startsAt: string,
+  # When it ends.
+  endsAt: string,
+  # Where.
+  place: string,
+  # Notes.
+  notes: ?string
+)
+
+# A networking event.
+type Event (
+  # Stable identifier.
+  id: int,
+  # iCalendar UID.
+  uid: string,
+  # What it is.
+  title: string,
+  # Wall-clock start of the first occurrence ("2026-12-10T19:00:00") in timeZone.
+  start: string,
+  # IANA zone of start: a 19:00 event stays at 19:00 across DST.
+  timeZone: string,
+  # Length of each occurrence (ISO 8601 duration).
+  duration: string,
+  # Where.
+  place: ?string,
+  # Web page or registration link.
+  url: ?string,
+  # RSVP deadline.
+  rsvpBy: ?string,
+  # RFC 5545 RRULE value ("FREQ=WEEKLY;BYDAY=TH"), if it repeats.
+  rrule: ?string,
+  # Wall-clock starts left out of the rule.
+  exdates: []string,
+  # Wall-clock starts added to the rule.
+  rdates: []string,
+  # Reminders before each occurrence (ISO 8601 durations).
+  reminders: []string,
+  # The next occurrences' start instants.
+  nextOccurrences: []string
 )
 
 # Something to tell you at a given instant.
 type Reminder (
   # Stable identifier.
   id: int,
-  # Why it exists: a follow-up on an outreach, or one you set yourself.
-  kind: (follow_up, custom),
+  # Why it exists.
+  kind: (follow_up, let_go, custom, meeting_prep, meeting_leave, thank_you, event_rsvp, event_soon, event_log_people, keep_in_touch),
   # One line for a person.
   text: string,
   # The contact it is about, if any.
   contactId: ?int,
   # The outreach it follows up, if any.
   outreachId: ?int,
-  # When it is due.
+  # When it is due by its rule.
   dueAt: string,
+  # When it fires: dueAt, or the next opening of your delivery window.
+  fireAt: string,
+  # Why it is due when it is ("7 business days after Thu 12 Nov; moved to Mon 16 Nov 09:00: delivery window").
+  reason: string,
   # Pending until it fires exactly once, or is cancelled.
   state: (pending, fired, cancelled)
 )
@@ -83,7 +155,7 @@ type InboxItem (
   # The reminder that created it.
   reminderId: int,
   # The reminder's kind.
-  kind: (follow_up, custom),
+  kind: (follow_up, let_go, custom, meeting_prep, meeting_leave, thank_you, event_rsvp, event_soon, event_log_people, keep_in_touch),
   # One line for a person.
   text: string,
   # The contact it is about, if any.
@@ -119,9 +191,52 @@ method AddContact(
   # Labels.
   tags: ?[]string,
   # Notes.
-  notes: ?string
+  notes: ?string,
+  # Keep-in-touch cadence ("P90D", "60bd").
+  keepInTouch: ?string
 ) -> (
   # The contact as stored.
+  contact: Contact
+)
+
+# Changes a contact; absent fields stay, an empty string clears a text field. A new
+# time zone or cadence re-plans the contact's pending reminders.
+method UpdateContact(
+  # Id or unambiguous part of the name.
+  contact: string,
+  # New full name.
+  name: ?string,
+  # New e-mail addresses (replacing the old ones).
+  emails: ?[]string,
+  # New handles (replacing the old ones).
+  handles: ?[string]string,
+  # Company, lab or community.
+  organization: ?string,
+  # IANA time zone.
+  timeZone: ?string,
+  # Why this person.
+  why: ?string,
+  # Labels (replacing the old ones).
+  tags: ?[]string,
+  # Notes.
+  notes: ?string,
+  # Keep-in-touch cadence; "never" clears it.
+  keepInTouch: ?string
+) -> (
+  # The contact as stored.
+  contact: Contact
+)
+
+# Logs an interaction with a contact (you talked, met, wrote): keep-in-touch counts from it.
+method TouchContact(
+  # Id or unambiguous part of the name.
+  contact: string,
+  # When; default now.
+  at: ?string,
+  # What happened.
+  note: ?string
+) -> (
+  # The contact.
   contact: Contact
 )
 
@@ -155,13 +270,36 @@ method LogOutreach(
   channel: ?string,
   # When you sent it; default now.
   sentAt: ?string,
-  # Delay before the follow-up (ISO 8601 duration); default from the configuration (P7D).
-  followUp: ?string
+  # One wait before a single nudge (ISO 8601 duration or "7bd"); shorthand for steps.
+  followUp: ?string,
+  # A preset sequence: gentle, standard (default) or persistent.
+  policy: ?string,
+  # Explicit waits before each nudge.
+  steps: ?[]Wait,
+  # Wait after the last nudge before letting go.
+  letGo: ?Wait,
+  # True: never let go.
+  neverLetGo: ?bool
 ) -> (
   # The outreach as stored.
   outreach: Outreach,
-  # Its follow-up reminder.
-  followUp: Reminder
+  # Its first follow-up reminder.
+  followUp: ?Reminder
+)
+
+# Records a follow-up you sent: the sequence moves to its next step, counted from then.
+method LogFollowUp(
+  # The outreach id.
+  outreach: int,
+  # When you sent it; default now.
+  at: ?string,
+  # What you wrote.
+  note: ?string
+) -> (
+  # The outreach as stored.
+  outreach: Outreach,
+  # The next reminder of its sequence, if any.
+  next: ?Reminder
 )
 
 # Lists outreach attempts, newest first.
@@ -179,15 +317,94 @@ method ListOutreach(
 method RecordReply(
   # The outreach id.
   outreach: int,
-  # What happened.
-  outcome: (replied, declined, meeting, closed),
+  # What happened. auto_reply and bounce are recorded but are no reply: the sequence goes on.
+  outcome: (replied, declined, meeting, closed, auto_reply, bounce),
   # When; default now.
-  at: ?string
+  at: ?string,
+  # With outcome meeting: when the meeting they offered starts.
+  meetingAt: ?string,
+  # With outcome meeting: where.
+  place: ?string,
+  # With outcome meeting: how long (ISO 8601 duration); default PT1H.
+  duration: ?string
 ) -> (
   # The outreach as stored.
   outreach: Outreach,
   # How many pending follow-ups were cancelled.
-  cancelledReminders: int
+  cancelledReminders: int,
+  # The meeting created, with outcome meeting and meetingAt.
+  meeting: ?Meeting
+)
+
+# Adds a meeting you accepted and its reminders: the day before, before leaving, and
+# a thank-you note after.
+method AddMeeting(
+  # Who you meet: id or unambiguous part of the name.
+  contact: string,
+  # When it starts.
+  at: string,
+  # Where.
+  place: string,
+  # How long (ISO 8601 duration); default PT1H.
+  duration: ?string,
+  # The outreach that led to it.
+  outreach: ?int,
+  # Notes.
+  notes: ?string
+) -> (
+  # The meeting as stored.
+  meeting: Meeting,
+  # Its reminders.
+  reminders: []Reminder
+)
+
+# Upcoming meetings, soonest first.
+method ListMeetings() -> (
+  # Meetings not yet over.
+  meetings: []Meeting
+)
+
+# Adds a networking event and its reminders (RSVP, the day before, shortly before, and
+# the next morning "log the people you met"); a repeating one keeps only its next
+# occurrences scheduled.
+method AddEvent(
+  # What it is.
+  title: string,
+  # Wall-clock start ("2026-12-10T19:00") in timeZone.
+  start: string,
+  # IANA zone of start; default your zone.
+  timeZone: ?string,
+  # Wall-clock end the same way; or give duration.
+  until: ?string,
+  # Length (ISO 8601 duration); default PT2H.
+  duration: ?string,
+  # Where.
+  place: ?string,
+  # Web page or registration link.
+  url: ?string,
+  # RSVP deadline.
+  rsvpBy: ?string,
+  # RFC 5545 RRULE value ("FREQ=WEEKLY;BYDAY=TH").
+  rrule: ?string,
+  # Wall-clock starts to leave out.
+  exdates: ?[]string,
+  # Wall-clock starts to add.
+  rdates: ?[]string,
+  # Reminders before each occurrence (ISO 8601 durations); default from the configuration.
+  reminders: ?[]string,
+  # iCalendar UID; default a new one.
+  uid: ?string
+) -> (
+  # The event as stored.
+  event: Event,
+  # Its scheduled reminders.
+  reminders: []Reminder
+)
+
+# Every event.
+method ListEvents() -> (
+  # Events, with their next occurrences.
+  events: []Event
 )
 
 # Sets a reminder for an explicit time.
@@ -254,10 +471,12 @@ method Dismiss(
 method Snooze(
   # Inbox item id.
   id: int,
-  # For how long (ISO 8601 duration); give this or until.
+  # For how long (ISO 8601 duration); give one of duration, until, nextWindow.
   duration: ?string,
-  # Until when; give this or duration.
-  until: ?string
+  # Until when.
+  until: ?string,
+  # True: until the next start of your delivery window.
+  nextWindow: ?bool
 ) -> (
   # The item as stored.
   item: InboxItem
@@ -284,12 +503,14 @@ method Status() -> (
   pendingReminders: int,
   # Unread inbox items.
   unread: int,
-  # When the next reminder is due, if any.
+  # When the next reminder fires, if any.
   nextDueAt: ?string,
   # What the next reminder says, if any.
   nextDueText: ?string,
   # The database file.
-  database: string
+  database: string,
+  # Your IANA time zone, from the configuration: clients read wall-clock times in it.
+  timeZone: string
 )
 
 # Re-reads the configuration file (same as SIGHUP). A bad file keeps the old

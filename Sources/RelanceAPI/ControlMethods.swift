@@ -13,16 +13,56 @@ public enum AddContact: ControlMethod {
         public var why: String?
         public var tags: [String]?
         public var notes: String?
+        public var keepInTouch: String?
         public init(name: String, emails: [String]? = nil, handles: [String: String]? = nil, organization: String? = nil,
-                    timeZone: String? = nil, why: String? = nil, tags: [String]? = nil, notes: String? = nil) {
+                    timeZone: String? = nil, why: String? = nil, tags: [String]? = nil, notes: String? = nil,
+                    keepInTouch: String? = nil) {
             self.name = name; self.emails = emails; self.handles = handles; self.organization = organization
-            self.timeZone = timeZone; self.why = why; self.tags = tags; self.notes = notes
+            self.timeZone = timeZone; self.why = why; self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch
         }
     }
-    public struct Reply: Codable, Sendable, Equatable {
-        public var contact: ContactInfo
-        public init(contact: ContactInfo) { self.contact = contact }
+    public typealias Reply = ContactReply
+}
+
+/// A reply carrying one contact.
+public struct ContactReply: Codable, Sendable, Equatable {
+    public var contact: ContactInfo
+    public init(contact: ContactInfo) { self.contact = contact }
+}
+
+public enum UpdateContact: ControlMethod {
+    public static let name = "UpdateContact"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var contact: String
+        public var name: String?
+        public var emails: [String]?
+        public var handles: [String: String]?
+        public var organization: String?
+        public var timeZone: String?
+        public var why: String?
+        public var tags: [String]?
+        public var notes: String?
+        public var keepInTouch: String?
+        public init(contact: String, name: String? = nil, emails: [String]? = nil, handles: [String: String]? = nil,
+                    organization: String? = nil, timeZone: String? = nil, why: String? = nil, tags: [String]? = nil,
+                    notes: String? = nil, keepInTouch: String? = nil) {
+            self.contact = contact; self.name = name; self.emails = emails; self.handles = handles
+            self.organization = organization; self.timeZone = timeZone; self.why = why; self.tags = tags
+            self.notes = notes; self.keepInTouch = keepInTouch
+        }
     }
+    public typealias Reply = ContactReply
+}
+
+public enum TouchContact: ControlMethod {
+    public static let name = "TouchContact"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var contact: String
+        public var at: Date?
+        public var note: String?
+        public init(contact: String, at: Date? = nil, note: String? = nil) { self.contact = contact; self.at = at; self.note = note }
+    }
+    public typealias Reply = ContactReply
 }
 
 public enum ListContacts: ControlMethod {
@@ -58,14 +98,35 @@ public enum LogOutreach: ControlMethod {
         public var channel: String?
         public var sentAt: Date?
         public var followUp: String?
-        public init(contact: String, ask: String, channel: String? = nil, sentAt: Date? = nil, followUp: String? = nil) {
+        public var policy: String?
+        public var steps: [WaitInfo]?
+        public var letGo: WaitInfo?
+        public var neverLetGo: Bool?
+        public init(contact: String, ask: String, channel: String? = nil, sentAt: Date? = nil, followUp: String? = nil,
+                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil) {
             self.contact = contact; self.ask = ask; self.channel = channel; self.sentAt = sentAt; self.followUp = followUp
+            self.policy = policy; self.steps = steps; self.letGo = letGo; self.neverLetGo = neverLetGo
         }
     }
     public struct Reply: Codable, Sendable, Equatable {
         public var outreach: OutreachInfo
-        public var followUp: ReminderInfo
-        public init(outreach: OutreachInfo, followUp: ReminderInfo) { self.outreach = outreach; self.followUp = followUp }
+        public var followUp: ReminderInfo?
+        public init(outreach: OutreachInfo, followUp: ReminderInfo?) { self.outreach = outreach; self.followUp = followUp }
+    }
+}
+
+public enum LogFollowUp: ControlMethod {
+    public static let name = "LogFollowUp"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var outreach: Int64
+        public var at: Date?
+        public var note: String?
+        public init(outreach: Int64, at: Date? = nil, note: String? = nil) { self.outreach = outreach; self.at = at; self.note = note }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var outreach: OutreachInfo
+        public var next: ReminderInfo?
+        public init(outreach: OutreachInfo, next: ReminderInfo?) { self.outreach = outreach; self.next = next }
     }
 }
 
@@ -89,12 +150,92 @@ public enum RecordReply: ControlMethod {
         /// replied, declined, meeting or closed.
         public var outcome: String
         public var at: Date?
-        public init(outreach: Int64, outcome: String, at: Date? = nil) { self.outreach = outreach; self.outcome = outcome; self.at = at }
+        public var meetingAt: Date?
+        public var place: String?
+        public var duration: String?
+        public init(outreach: Int64, outcome: String, at: Date? = nil, meetingAt: Date? = nil, place: String? = nil,
+                    duration: String? = nil) {
+            self.outreach = outreach; self.outcome = outcome; self.at = at; self.meetingAt = meetingAt
+            self.place = place; self.duration = duration
+        }
     }
     public struct Reply: Codable, Sendable, Equatable {
         public var outreach: OutreachInfo
         public var cancelledReminders: Int
-        public init(outreach: OutreachInfo, cancelledReminders: Int) { self.outreach = outreach; self.cancelledReminders = cancelledReminders }
+        public var meeting: MeetingInfo?
+        public init(outreach: OutreachInfo, cancelledReminders: Int, meeting: MeetingInfo?) {
+            self.outreach = outreach; self.cancelledReminders = cancelledReminders; self.meeting = meeting
+        }
+    }
+}
+
+public enum AddMeeting: ControlMethod {
+    public static let name = "AddMeeting"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var contact: String
+        public var at: Date
+        public var place: String
+        public var duration: String?
+        public var outreach: Int64?
+        public var notes: String?
+        public init(contact: String, at: Date, place: String, duration: String? = nil, outreach: Int64? = nil, notes: String? = nil) {
+            self.contact = contact; self.at = at; self.place = place; self.duration = duration
+            self.outreach = outreach; self.notes = notes
+        }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var meeting: MeetingInfo
+        public var reminders: [ReminderInfo]
+        public init(meeting: MeetingInfo, reminders: [ReminderInfo]) { self.meeting = meeting; self.reminders = reminders }
+    }
+}
+
+public enum ListMeetings: ControlMethod {
+    public static let name = "ListMeetings"
+    public typealias Parameters = Empty
+    public struct Reply: Codable, Sendable, Equatable {
+        public var meetings: [MeetingInfo]
+        public init(meetings: [MeetingInfo]) { self.meetings = meetings }
+    }
+}
+
+public enum AddEvent: ControlMethod {
+    public static let name = "AddEvent"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var title: String
+        public var start: String
+        public var timeZone: String?
+        public var until: String?
+        public var duration: String?
+        public var place: String?
+        public var url: String?
+        public var rsvpBy: Date?
+        public var rrule: String?
+        public var exdates: [String]?
+        public var rdates: [String]?
+        public var reminders: [String]?
+        public var uid: String?
+        public init(title: String, start: String, timeZone: String? = nil, until: String? = nil, duration: String? = nil,
+                    place: String? = nil, url: String? = nil, rsvpBy: Date? = nil, rrule: String? = nil,
+                    exdates: [String]? = nil, rdates: [String]? = nil, reminders: [String]? = nil, uid: String? = nil) {
+            self.title = title; self.start = start; self.timeZone = timeZone; self.until = until; self.duration = duration
+            self.place = place; self.url = url; self.rsvpBy = rsvpBy; self.rrule = rrule; self.exdates = exdates
+            self.rdates = rdates; self.reminders = reminders; self.uid = uid
+        }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var event: EventInfo
+        public var reminders: [ReminderInfo]
+        public init(event: EventInfo, reminders: [ReminderInfo]) { self.event = event; self.reminders = reminders }
+    }
+}
+
+public enum ListEvents: ControlMethod {
+    public static let name = "ListEvents"
+    public typealias Parameters = Empty
+    public struct Reply: Codable, Sendable, Equatable {
+        public var events: [EventInfo]
+        public init(events: [EventInfo]) { self.events = events }
     }
 }
 
@@ -180,7 +321,10 @@ public enum Snooze: ControlMethod {
         public var id: Int64
         public var duration: String?
         public var until: Date?
-        public init(id: Int64, duration: String? = nil, until: Date? = nil) { self.id = id; self.duration = duration; self.until = until }
+        public var nextWindow: Bool?
+        public init(id: Int64, duration: String? = nil, until: Date? = nil, nextWindow: Bool? = nil) {
+            self.id = id; self.duration = duration; self.until = until; self.nextWindow = nextWindow
+        }
     }
     public typealias Reply = InboxItemReply
 }
@@ -204,8 +348,10 @@ public enum Status: ControlMethod {
         public var nextDueAt: Date?
         public var nextDueText: String?
         public var database: String
+        public var timeZone: String
         public init(version: String, startedAt: Date, contacts: Int, awaitingReply: Int, pendingReminders: Int,
-                    unread: Int, nextDueAt: Date?, nextDueText: String?, database: String) {
+                    unread: Int, nextDueAt: Date?, nextDueText: String?, database: String, timeZone: String) {
+            self.timeZone = timeZone
             self.version = version; self.startedAt = startedAt; self.contacts = contacts
             self.awaitingReply = awaitingReply; self.pendingReminders = pendingReminders; self.unread = unread
             self.nextDueAt = nextDueAt; self.nextDueText = nextDueText; self.database = database

@@ -13,13 +13,14 @@ public struct ContactInfo: Codable, Sendable, Equatable {
     public var why: String?
     public var tags: [String]
     public var notes: String?
+    public var keepInTouch: String?
     public var createdAt: Date
 
     public init(id: Int64, name: String, emails: [String], handles: [String: String], organization: String?,
-                timeZone: String?, why: String?, tags: [String], notes: String?, createdAt: Date) {
+                timeZone: String?, why: String?, tags: [String], notes: String?, keepInTouch: String?, createdAt: Date) {
         self.id = id; self.name = name; self.emails = emails; self.handles = handles
         self.organization = organization; self.timeZone = timeZone; self.why = why
-        self.tags = tags; self.notes = notes; self.createdAt = createdAt
+        self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch; self.createdAt = createdAt
     }
 }
 
@@ -33,14 +34,17 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
     public var sentAt: Date
     /// awaiting_reply, replied, declined, meeting_agreed, closed, no_reply.
     public var status: String
-    public var followUpDelay: String
+    public var steps: [String]
+    public var letGo: String?
+    public var followUpsSent: Int
+    public var lastFollowUpAt: Date?
     public var closedAt: Date?
 
     public init(id: Int64, contactId: Int64, contactName: String, channel: String, ask: String, sentAt: Date,
-                status: String, followUpDelay: String, closedAt: Date?) {
+                status: String, steps: [String], letGo: String?, followUpsSent: Int, lastFollowUpAt: Date?, closedAt: Date?) {
         self.id = id; self.contactId = contactId; self.contactName = contactName; self.channel = channel
-        self.ask = ask; self.sentAt = sentAt; self.status = status; self.followUpDelay = followUpDelay
-        self.closedAt = closedAt
+        self.ask = ask; self.sentAt = sentAt; self.status = status; self.steps = steps; self.letGo = letGo
+        self.followUpsSent = followUpsSent; self.lastFollowUpAt = lastFollowUpAt; self.closedAt = closedAt
     }
 }
 
@@ -53,12 +57,15 @@ public struct ReminderInfo: Codable, Sendable, Equatable {
     public var contactId: Int64?
     public var outreachId: Int64?
     public var dueAt: Date
+    public var fireAt: Date
+    public var reason: String
     /// pending, fired or cancelled.
     public var state: String
 
-    public init(id: Int64, kind: String, text: String, contactId: Int64?, outreachId: Int64?, dueAt: Date, state: String) {
+    public init(id: Int64, kind: String, text: String, contactId: Int64?, outreachId: Int64?, dueAt: Date,
+                fireAt: Date, reason: String, state: String) {
         self.id = id; self.kind = kind; self.text = text; self.contactId = contactId
-        self.outreachId = outreachId; self.dueAt = dueAt; self.state = state
+        self.outreachId = outreachId; self.dueAt = dueAt; self.fireAt = fireAt; self.reason = reason; self.state = state
     }
 }
 
@@ -82,5 +89,54 @@ public struct InboxItemInfo: Codable, Sendable, Equatable {
         self.id = id; self.reminderId = reminderId; self.kind = kind; self.text = text
         self.contactId = contactId; self.outreachId = outreachId; self.dueAt = dueAt; self.firedAt = firedAt
         self.late = late; self.state = state; self.snoozedUntil = snoozedUntil
+    }
+}
+
+/// How long to wait: an ISO 8601 duration or business days (give one).
+public struct WaitInfo: Codable, Sendable, Equatable {
+    public var duration: String?
+    public var businessDays: Int?
+    public init(duration: String? = nil, businessDays: Int? = nil) { self.duration = duration; self.businessDays = businessDays }
+}
+
+/// A meeting you accepted.
+public struct MeetingInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var contactId: Int64
+    public var contactName: String
+    public var outreachId: Int64?
+    public var startsAt: Date
+    public var endsAt: Date
+    public var place: String
+    public var notes: String?
+    public init(id: Int64, contactId: Int64, contactName: String, outreachId: Int64?, startsAt: Date, endsAt: Date,
+                place: String, notes: String?) {
+        self.id = id; self.contactId = contactId; self.contactName = contactName; self.outreachId = outreachId
+        self.startsAt = startsAt; self.endsAt = endsAt; self.place = place; self.notes = notes
+    }
+}
+
+/// A networking event.
+public struct EventInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var uid: String
+    public var title: String
+    public var start: String
+    public var timeZone: String
+    public var duration: String
+    public var place: String?
+    public var url: String?
+    public var rsvpBy: Date?
+    public var rrule: String?
+    public var exdates: [String]
+    public var rdates: [String]
+    public var reminders: [String]
+    public var nextOccurrences: [Date]
+    public init(id: Int64, uid: String, title: String, start: String, timeZone: String, duration: String, place: String?,
+                url: String?, rsvpBy: Date?, rrule: String?, exdates: [String], rdates: [String], reminders: [String],
+                nextOccurrences: [Date]) {
+        self.id = id; self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone
+        self.duration = duration; self.place = place; self.url = url; self.rsvpBy = rsvpBy; self.rrule = rrule
+        self.exdates = exdates; self.rdates = rdates; self.reminders = reminders; self.nextOccurrences = nextOccurrences
     }
 }

@@ -20,16 +20,21 @@ public struct Contact: Sendable, Codable, Hashable, Identifiable {
     public var tags: [String]
     /// Free-form notes.
     public var notes: String?
+    /// Keep-in-touch cadence: a reminder when nothing has happened for this long.
+    public var keepInTouch: Wait?
     /// When the contact was added (UTC).
     public var createdAt: Date
 
     public init(id: Int64, name: String, emails: [String] = [], handles: [String: String] = [:],
                 organization: String? = nil, timeZone: String? = nil, why: String? = nil,
-                tags: [String] = [], notes: String? = nil, createdAt: Date) {
+                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil, createdAt: Date) {
         self.id = id; self.name = name; self.emails = emails; self.handles = handles
         self.organization = organization; self.timeZone = timeZone; self.why = why
-        self.tags = tags; self.notes = notes; self.createdAt = createdAt
+        self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch; self.createdAt = createdAt
     }
+
+    /// The contact's zone, when it has a valid one.
+    public var zone: TimeZone? { timeZone.flatMap(TimeZone.init(identifier:)) }
 }
 
 /// What the user supplies to create a contact; validated before it reaches the store.
@@ -42,13 +47,14 @@ public struct ContactDraft: Sendable, Codable, Hashable {
     public var why: String?
     public var tags: [String]
     public var notes: String?
+    public var keepInTouch: Wait?
 
     public init(name: String, emails: [String] = [], handles: [String: String] = [:],
                 organization: String? = nil, timeZone: String? = nil, why: String? = nil,
-                tags: [String] = [], notes: String? = nil) {
+                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil) {
         self.name = name; self.emails = emails; self.handles = handles
         self.organization = organization; self.timeZone = timeZone; self.why = why
-        self.tags = tags; self.notes = notes
+        self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch
     }
 
     /// Checks every field; throws the first problem found, naming the field.
@@ -76,5 +82,26 @@ public struct ContactDraft: Sendable, Codable, Hashable {
         }
         for (index, tag) in tags.enumerated() { try Validation.singleLine(tag, field: "tags[\(index)]") }
         return draft
+    }
+}
+
+/// Something that happened with a contact; any of them pushes keep-in-touch out.
+public enum InteractionKind: String, Sendable, Codable, CaseIterable {
+    case outreach, followUp = "follow_up", reply, meeting, touch, event
+}
+
+/// A meeting you accepted: the place, time and date they offered.
+public struct Meeting: Sendable, Codable, Hashable, Identifiable {
+    public var id: Int64
+    public var contactID: Int64
+    public var outreachID: Int64?
+    public var startsAt: Date
+    public var endsAt: Date
+    public var place: String
+    public var notes: String?
+
+    public init(id: Int64, contactID: Int64, outreachID: Int64?, startsAt: Date, endsAt: Date, place: String, notes: String?) {
+        self.id = id; self.contactID = contactID; self.outreachID = outreachID
+        self.startsAt = startsAt; self.endsAt = endsAt; self.place = place; self.notes = notes
     }
 }

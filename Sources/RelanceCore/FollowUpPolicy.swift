@@ -1,28 +1,55 @@
 import Foundation
 
-/// When to nudge after an outreach gets no reply.
-///
-/// For now one fixed delay (default seven days, issue #2); business days, the contact's
-/// time zone and multi-step sequences arrive with the polite-timing rules.
+/// "Give them time to reply": the nudges to send after an outreach gets no answer, then
+/// a last "let it go" reminder after which the outreach counts as *no reply*.
 public struct FollowUpPolicy: Sendable, Hashable, Codable {
-    /// Time to give them before the follow-up reminder.
-    public var delay: ISODuration
+    /// Waits before each nudge; each counts from the previous step (or from the
+    /// follow-up you logged).
+    public var nudges: [Wait]
+    /// Wait after the last nudge before letting go; nil never lets go.
+    public var letGo: Wait?
 
-    /// Seven calendar days.
-    public static let standard = FollowUpPolicy(delay: ISODuration(days: 7))
-
-    public init(delay: ISODuration) { self.delay = delay }
-
-    /// When the follow-up is due for an outreach sent at `sentAt`; calendar parts of the
-    /// delay are counted in `timeZone` so "7 days" keeps the hour across DST.
-    public func followUpDue(sentAt: Date, timeZone: TimeZone) -> Date {
-        delay.added(to: sentAt, in: timeZone)
+    public init(nudges: [Wait], letGo: Wait?) {
+        self.nudges = nudges
+        self.letGo = letGo
     }
 
-    /// The reminder line a person reads.
-    public static func reminderText(contactName: String, ask: String, sentAt: Date, timeZone: TimeZone) -> String {
-        let style = Date.FormatStyle(date: .abbreviated, time: .omitted, timeZone: timeZone)
-            .locale(Locale(identifier: "en_GB"))
-        return "Follow up with \(contactName) — you asked for \(ask) on \(sentAt.formatted(style))"
+    /// 10 business days, 15 more, then let go after 15.
+    public static let gentle = FollowUpPolicy(nudges: [.businessDays(10), .businessDays(15)], letGo: .businessDays(15))
+    /// 7 business days, 10 more, then let go after 10 (the default).
+    public static let standard = FollowUpPolicy(nudges: [.businessDays(7), .businessDays(10)], letGo: .businessDays(10))
+    /// 5 business days, then 7, then 7, then let go after 10.
+    public static let persistent = FollowUpPolicy(nudges: [.businessDays(5), .businessDays(7), .businessDays(7)], letGo: .businessDays(10))
+
+    public static let presets: [String: FollowUpPolicy] = ["gentle": .gentle, "standard": .standard, "persistent": .persistent]
+
+    /// Number of steps, the let-go included.
+    public var stepCount: Int { nudges.count + (letGo == nil ? 0 : 1) }
+
+    /// The wait before step `index` (nudges first, then the let-go).
+    public func wait(forStep index: Int) -> Wait? {
+        if index < nudges.count { return nudges[index] }
+        return index == nudges.count ? letGo : nil
+    }
+
+    /// True for the let-go step.
+    public func isLetGo(step index: Int) -> Bool { letGo != nil && index == nudges.count }
+
+    /// Parses a preset name or explicit nudges "7bd,10bd" (let-go from `letGo` text,
+    /// "never" for none, default the standard's).
+    public init(parsing text: String, letGo letGoText: String? = nil) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let preset = Self.presets[trimmed] {
+            self = preset
+        } else {
+            let nudges = try text.split(separator: ",").map { try Wait(parsing: String($0)) }
+            guard !nudges.isEmpty else {
+                throw ValidationError(field: "policy", reason: "give gentle, standard, persistent or waits like 7bd,10bd")
+            }
+            self.init(nudges: nudges, letGo: Self.standard.letGo)
+        }
+        if let letGoText {
+            letGo = letGoText.lowercased() == "never" ? nil : try Wait(parsing: letGoText)
+        }
     }
 }

@@ -21,14 +21,19 @@ public enum ReplyOutcome: String, Sendable, Codable, CaseIterable {
     case replied, declined
     case meeting
     case closed
+    /// An out-of-office or other automatic answer: not a reply, the sequence goes on.
+    case autoReply = "auto_reply"
+    /// The message bounced: not a reply either.
+    case bounce
 
-    /// The status the outreach takes.
-    public var status: OutreachStatus {
+    /// The status the outreach takes; nil when the outcome does not end the sequence.
+    public var status: OutreachStatus? {
         switch self {
         case .replied: .replied
         case .declined: .declined
         case .meeting: .meetingAgreed
         case .closed: .closed
+        case .autoReply, .bounce: nil
         }
     }
 }
@@ -44,15 +49,20 @@ public struct Outreach: Sendable, Codable, Hashable, Identifiable {
     /// When it was sent (UTC).
     public var sentAt: Date
     public var status: OutreachStatus
-    /// Delay before the follow-up reminder.
-    public var followUpDelay: ISODuration
+    /// Its follow-up sequence.
+    public var policy: FollowUpPolicy
+    /// Follow-ups you logged as sent.
+    public var followUpsSent: Int
+    /// When you last followed up, if ever.
+    public var lastFollowUpAt: Date?
     /// When the reply (or other outcome) was recorded.
     public var closedAt: Date?
 
     public init(id: Int64, contactID: Int64, channel: String, ask: String, sentAt: Date,
-                status: OutreachStatus, followUpDelay: ISODuration, closedAt: Date? = nil) {
+                status: OutreachStatus, policy: FollowUpPolicy, followUpsSent: Int = 0,
+                lastFollowUpAt: Date? = nil, closedAt: Date? = nil) {
         self.id = id; self.contactID = contactID; self.channel = channel; self.ask = ask
-        self.sentAt = sentAt; self.status = status; self.followUpDelay = followUpDelay
-        self.closedAt = closedAt
+        self.sentAt = sentAt; self.status = status; self.policy = policy
+        self.followUpsSent = followUpsSent; self.lastFollowUpAt = lastFollowUpAt; self.closedAt = closedAt
     }
 }

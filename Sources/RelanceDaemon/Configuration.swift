@@ -8,16 +8,19 @@ public struct Configuration: Sendable, Equatable {
     public var databasePath: String?
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
-    /// The user's IANA time zone; rules in the user's wall clock use it.
-    public var timeZone: TimeZone
-    /// The follow-up policy applied when an outreach does not name its own.
-    public var followUp: FollowUpPolicy
+    /// The polite-timing rules: zone, business calendar, delivery window, sequences,
+    /// meeting and event reminders.
+    public var rules: TimingRules
 
-    public init(databasePath: String? = nil, socketPath: String? = nil,
-                timeZone: TimeZone = .current, followUp: FollowUpPolicy = .standard) {
+    public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil) {
         self.databasePath = databasePath
         self.socketPath = socketPath
-        self.timeZone = timeZone
-        self.followUp = followUp
+        self.rules = rules ?? TimingRules(userZone: .current)
     }
+
+    /// The user's IANA time zone.
+    public var timeZone: TimeZone { rules.userZone }
+
+    /// The default follow-up sequence.
+    public var followUp: FollowUpPolicy { rules.followUp }
 }

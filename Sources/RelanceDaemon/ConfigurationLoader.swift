@@ -34,6 +34,11 @@ public enum ConfigurationLoader {
         return try parse(text, path: path)
     }
 
+    /// Reads holiday dates from an .ics file (set to libical's reader by the daemon).
+    nonisolated(unsafe) public static var holidayReader: (String) throws -> [LocalDate] = { _ in
+        throw ValidationError(field: "holidays_file", reason: "no iCalendar reader available")
+    }
+
     /// Parses configuration text; `path` is only for messages.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> Configuration {
         let table: TOMLTable
@@ -44,7 +49,8 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(path: path, line: nil, message: "\(error)")
         }
-        let reader = Reader(table: table, lines: text.components(separatedBy: "\n"), path: path)
+        var reader = Reader(table: table, lines: text.components(separatedBy: "\n"), path: path)
+        reader.holidayReader = holidayReader
         return try reader.configuration()
     }
 
@@ -53,12 +59,19 @@ public enum ConfigurationLoader {
         let table: TOMLTable
         let lines: [String]
         let path: String
+        /// Reads the dates of a holidays .ics file.
+        var holidayReader: (String) throws -> [LocalDate] = { _ in [] }
 
+        static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
             "store": ["database"],
             "control": ["socket"],
             "user": ["time_zone"],
-            "follow_up": ["delay"],
+            "calendar": ["days_off", "holidays", "holidays_file"],
+            "window": Set(["enabled", "days", "hours"] + weekdays),
+            "follow_up": ["policy", "steps", "let_go", "delay", "polite_time"],
+            "meetings": ["leave_before", "thank_you", "near_start"],
+            "events": ["reminders", "log_people"],
         ]
 
         func configuration() throws(ConfigurationError) -> Configuration {
@@ -80,20 +93,137 @@ public enum ConfigurationLoader {
             }
             if let database = try string("store", "database") { configuration.databasePath = expand(database) }
             if let socket = try string("control", "socket") { configuration.socketPath = expand(socket) }
-            if let zone = try string("user", "time_zone") {
-                guard let timeZone = TimeZone(identifier: zone) else {
-                    throw error(section: "user", key: "time_zone", "'\(zone)' is not an IANA time zone (e.g. Europe/Paris)")
+
+            var zone = TimeZone.current
+            if let name = try string("user", "time_zone") {
+                guard let parsed = TimeZone(identifier: name) else {
+                    throw error(section: "user", key: "time_zone", "'\(name)' is not an IANA time zone (e.g. Europe/Paris)")
                 }
-                configuration.timeZone = timeZone
+                zone = parsed
+            }
+
+            var calendar = BusinessCalendar()
+            if let days = try strings("calendar", "days_off") {
+                calendar.daysOff = Set(try days.map { day throws(ConfigurationError) in try weekday(day, "calendar", "days_off") })
+                if calendar.daysOff.count == 7 {
+                    throw error(section: "calendar", key: "days_off", "every day is a day off; keep at least one working day")
+                }
+            }
+            for text in try strings("calendar", "holidays") ?? [] {
+                guard let day = LocalDate(text) else {
+                    throw error(section: "calendar", key: "holidays", "'\(text)' is not a date like 2026-12-25")
+                }
+                calendar.holidays.insert(day)
+            }
+            if let file = try string("calendar", "holidays_file") {
+                let path = expand(file)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw error(section: "calendar", key: "holidays_file", "cannot read \(path)")
+                }
+                do {
+                    calendar.holidays.formUnion(try holidayReader(text))
+                } catch {
+                    throw self.error(section: "calendar", key: "holidays_file", "\(path): \(error)")
+                }
+            }
+
+            var window = DeliveryWindow(timeZone: zone, holidays: calendar.holidays)
+            if let enabled = try bool("window", "enabled") { window.isEnabled = enabled }
+            let days = try strings("window", "days").map { list throws(ConfigurationError) in
+                try list.map { day throws(ConfigurationError) in try weekday(day, "window", "days") }
+            }
+            if let hours = try strings("window", "hours") {
+                let ranges = try hours.map { text throws(ConfigurationError) in try range(text, "window", "hours") }
+                window.hours = [:]
+                for day in days ?? [.monday, .tuesday, .wednesday, .thursday, .friday] { window.hours[day] = ranges }
+            } else if let days {
+                let office = DeliveryWindow.officeHours[.monday]!
+                window.hours = Dictionary(uniqueKeysWithValues: days.map { ($0, office) })
+            }
+            for day in Weekday.allCases {
+                if let hours = try strings("window", day.name) {
+                    window.hours[day] = try hours.map { text throws(ConfigurationError) in try range(text, "window", day.name) }
+                }
+            }
+
+            var rules = TimingRules(userZone: zone, calendar: calendar, window: window)
+            if let name = try string("follow_up", "policy") {
+                guard let preset = FollowUpPolicy.presets[name] else {
+                    throw error(section: "follow_up", key: "policy", "'\(name)' is not one of gentle, standard, persistent")
+                }
+                rules.followUp = preset
             }
             if let delay = try string("follow_up", "delay") {
-                do {
-                    configuration.followUp = FollowUpPolicy(delay: try ISODuration(parsing: delay))
-                } catch {
-                    throw self.error(section: "follow_up", key: "delay", "\(error)")
-                }
+                rules.followUp.nudges = [try wait(delay, "follow_up", "delay")]
             }
+            if let steps = try strings("follow_up", "steps") {
+                guard !steps.isEmpty else { throw error(section: "follow_up", key: "steps", "give at least one step, e.g. [\"7bd\", \"10bd\"]") }
+                rules.followUp.nudges = try steps.map { text throws(ConfigurationError) in try wait(text, "follow_up", "steps") }
+            }
+            if let letGo = try string("follow_up", "let_go") {
+                rules.followUp.letGo = letGo == "never" ? nil : try wait(letGo, "follow_up", "let_go")
+            }
+            if let polite = try string("follow_up", "polite_time") {
+                guard let time = LocalTimeOfDay(polite), time.hour < 24 else {
+                    throw error(section: "follow_up", key: "polite_time", "'\(polite)' is not a time like 09:30")
+                }
+                rules.politeTime = time
+            }
+            if let lead = try string("meetings", "leave_before") { rules.meetingLeaveLead = try duration(lead, "meetings", "leave_before") }
+            if let thankYou = try bool("meetings", "thank_you") { rules.thankYouNote = thankYou }
+            if let near = try string("meetings", "near_start") {
+                let parsed = try duration(near, "meetings", "near_start")
+                rules.nearStart = parsed.added(to: Date(timeIntervalSince1970: 0), in: TimeZone(identifier: "UTC")!).timeIntervalSince1970
+            }
+            if let reminders = try strings("events", "reminders") {
+                rules.eventReminders = try reminders.map { text throws(ConfigurationError) in try duration(text, "events", "reminders") }
+            }
+            if let logPeople = try bool("events", "log_people") { rules.eventLogPeople = logPeople }
+            configuration.rules = rules
             return configuration
+        }
+
+        private func weekday(_ text: String, _ section: String, _ key: String) throws(ConfigurationError) -> Weekday {
+            guard let day = Weekday(name: text) else {
+                throw error(section: section, key: key, "'\(text)' is not a day of the week (monday … sunday, or mon … sun)")
+            }
+            return day
+        }
+
+        private func range(_ text: String, _ section: String, _ key: String) throws(ConfigurationError) -> ClockRange {
+            guard let range = ClockRange(text) else {
+                throw error(section: section, key: key, "'\(text)' is not a range of hours like \"09:00-18:00\"")
+            }
+            return range
+        }
+
+        private func wait(_ text: String, _ section: String, _ key: String) throws(ConfigurationError) -> Wait {
+            do { return try Wait(parsing: text) } catch { throw self.error(section: section, key: key, "\(error)") }
+        }
+
+        private func duration(_ text: String, _ section: String, _ key: String) throws(ConfigurationError) -> ISODuration {
+            do { return try ISODuration(parsing: text) } catch { throw self.error(section: section, key: key, "\(error)") }
+        }
+
+        private func bool(_ section: String, _ key: String) throws(ConfigurationError) -> Bool? {
+            guard let value = table[section]?.table?[key] else { return nil }
+            guard let bool = value.bool else { throw error(section: section, key: key, "'\(key)' must be true or false") }
+            return bool
+        }
+
+        private func strings(_ section: String, _ key: String) throws(ConfigurationError) -> [String]? {
+            guard let value = table[section]?.table?[key] else { return nil }
+            guard let array = value.array else {
+                throw error(section: section, key: key, "'\(key)' must be a list of strings, e.g. [\"a\", \"b\"]")
+            }
+            var result: [String] = []
+            for element in array {
+                guard let string = element.string else {
+                    throw error(section: section, key: key, "'\(key)' must be a list of strings (in quotes)")
+                }
+                result.append(string)
+            }
+            return result
         }
 
         private func string(_ section: String, _ key: String) throws(ConfigurationError) -> String? {

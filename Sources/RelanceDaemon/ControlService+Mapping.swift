@@ -6,21 +6,23 @@ import RelanceCore
 extension Contact {
     var info: ContactInfo {
         ContactInfo(id: id, name: name, emails: emails, handles: handles, organization: organization,
-                    timeZone: timeZone, why: why, tags: tags, notes: notes, createdAt: createdAt)
+                    timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch?.description,
+                    createdAt: createdAt)
     }
 }
 
 extension Outreach {
     func info(contactName: String) -> OutreachInfo {
         OutreachInfo(id: id, contactId: contactID, contactName: contactName, channel: channel, ask: ask, sentAt: sentAt,
-                     status: status.rawValue, followUpDelay: followUpDelay.description, closedAt: closedAt)
+                     status: status.rawValue, steps: policy.nudges.map(\.description), letGo: policy.letGo?.description,
+                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
     }
 }
 
 extension Reminder {
     var info: ReminderInfo {
         ReminderInfo(id: id, kind: kind.rawValue, text: text, contactId: contactID, outreachId: outreachID,
-                     dueAt: dueAt, state: state.rawValue)
+                     dueAt: dueAt, fireAt: fireAt, reason: reason, state: state.rawValue)
     }
 }
 
@@ -29,5 +31,12 @@ extension InboxItem {
         InboxItemInfo(id: id, reminderId: reminderID, kind: kind.rawValue, text: text, contactId: contactID,
                       outreachId: outreachID, dueAt: dueAt, firedAt: firedAt, late: late, state: state.rawValue,
                       snoozedUntil: snoozedUntil)
+    }
+}
+
+extension Meeting {
+    func info(contactName: String) -> MeetingInfo {
+        MeetingInfo(id: id, contactId: contactID, contactName: contactName, outreachId: outreachID, startsAt: startsAt,
+                    endsAt: endsAt, place: place, notes: notes)
     }
 }

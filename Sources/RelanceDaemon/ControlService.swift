@@ -18,6 +18,7 @@ public final class ControlService: VarlinkService {
 
     let store: AppDatabase
     let scheduler: Scheduler
+    let events: EventPlanner
     let broadcaster: InboxBroadcaster
     let clock: any WallClock
     let logger: Logger
@@ -36,6 +37,7 @@ public final class ControlService: VarlinkService {
                 reload: @escaping @Sendable () throws -> Void = {}) {
         self.store = store
         self.scheduler = scheduler
+        self.events = EventPlanner(store: store)
         self.broadcaster = broadcaster
         self.configuration = NIOLockedValueBox(configuration)
         self.clock = clock
@@ -48,7 +50,7 @@ public final class ControlService: VarlinkService {
 
     /// Methods that only read; every other call may have changed the store.
     private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
-                                        Inbox.name, Status.name, Watch.name, Reload.name]
+                                        Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -66,6 +68,13 @@ public final class ControlService: VarlinkService {
         do {
             switch call.memberName {
             case AddContact.name: try await replies.send(addContact(decode(call)))
+            case UpdateContact.name: try await replies.send(updateContact(decode(call)))
+            case TouchContact.name: try await replies.send(touchContact(decode(call)))
+            case LogFollowUp.name: try await replies.send(logFollowUp(decode(call)))
+            case AddMeeting.name: try await replies.send(addMeeting(decode(call)))
+            case ListMeetings.name: try await replies.send(listMeetings())
+            case AddEvent.name: try await replies.send(addEvent(decode(call)))
+            case ListEvents.name: try await replies.send(listEvents())
             case ListContacts.name: try await replies.send(listContacts(decode(call)))
             case GetContact.name: try await replies.send(getContact(decode(call)))
             case LogOutreach.name: try await replies.send(logOutreach(decode(call)))
@@ -109,13 +118,35 @@ public final class ControlService: VarlinkService {
 
     // MARK: Contacts
 
-    private func addContact(_ p: AddContact.Parameters) throws -> AddContact.Reply {
+    private var rules: TimingRules { currentConfiguration.rules }
+
+    private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
         let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
                                  organization: p.organization, timeZone: p.timeZone, why: p.why,
-                                 tags: p.tags ?? [], notes: p.notes)
-        let contact = try store.addContact(draft, now: clock.now())
+                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try wait($0, "keepInTouch") })
+        let (contact, changes) = try store.addContact(draft, now: clock.now(), rules: rules)
+        scheduler.apply(changes)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
-        return AddContact.Reply(contact: contact.info)
+        return ContactReply(contact: contact.info)
+    }
+
+    private func updateContact(_ p: UpdateContact.Parameters) throws -> ContactReply {
+        let contact = try store.resolveContact(p.contact)
+        var keepInTouch: Wait??
+        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try wait(text, "keepInTouch")) }
+        let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
+                                 timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch)
+        let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
+        scheduler.apply(changes)
+        logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["contact_id": "\(updated.id)"])
+        return ContactReply(contact: updated.info)
+    }
+
+    private func touchContact(_ p: TouchContact.Parameters) throws -> ContactReply {
+        let contact = try store.resolveContact(p.contact)
+        scheduler.apply(try store.touchContact(id: contact.id, at: p.at ?? clock.now(), note: p.note, rules: rules))
+        return ContactReply(contact: contact.info)
     }
 
     private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
@@ -134,24 +165,62 @@ public final class ControlService: VarlinkService {
 
     // MARK: Outreach
 
-    private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
-        let configuration = currentConfiguration
-        var policy = configuration.followUp
-        if let followUp = p.followUp {
-            do {
-                policy = FollowUpPolicy(delay: try ISODuration(parsing: followUp))
-            } catch {
-                throw ControlError.invalidParameter("followUp", reason: "\(error)")
+    private func wait(_ text: String, _ parameter: String) throws -> Wait {
+        do { return try Wait(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
+    }
+
+    private func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait {
+        switch (info.duration, info.businessDays) {
+        case (let duration?, nil):
+            do { return .duration(try ISODuration(parsing: duration)) } catch {
+                throw ControlError.invalidParameter(parameter + ".duration", reason: "\(error)")
             }
+        case (nil, let days?) where days >= 0: return .businessDays(days)
+        case (nil, _?): throw ControlError.invalidParameter(parameter + ".businessDays", reason: "must be zero or more")
+        default: throw ControlError.invalidParameter(parameter, reason: "give either duration or businessDays")
         }
+    }
+
+    /// The sequence an outreach asks for: a preset, explicit steps, or one wait.
+    private func policy(_ p: LogOutreach.Parameters) throws -> FollowUpPolicy {
+        var policy = rules.followUp
+        if let name = p.policy {
+            guard let preset = FollowUpPolicy.presets[name] else {
+                throw ControlError.invalidParameter("policy", reason: "'\(name)' is not one of gentle, standard, persistent")
+            }
+            policy = preset
+        }
+        if let text = p.followUp {
+            policy.nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") }
+        }
+        if let steps = p.steps {
+            guard !steps.isEmpty else { throw ControlError.invalidParameter("steps", reason: "give at least one wait") }
+            policy.nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") }
+        }
+        if let letGo = p.letGo { policy.letGo = try wait(letGo, "letGo") }
+        if p.neverLetGo == true { policy.letGo = nil }
+        return policy
+    }
+
+    private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
+        let policy = try policy(p)
         let contact = try store.resolveContact(p.contact)
         let (outreach, reminder, changes) = try store.logOutreach(
             contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: p.sentAt ?? clock.now(),
-            policy: policy, timeZone: configuration.timeZone)
+            policy: policy, rules: rules)
         scheduler.apply(changes)
-        logger.info("logged outreach to \(contact.name); follow-up due \(JSONCoding.formatDate(reminder.dueAt))",
-                    metadata: ["contact_id": "\(contact.id)", "outreach_id": "\(outreach.id)", "reminder_id": "\(reminder.id)"])
-        return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder.info)
+        logger.info("logged outreach to \(contact.name); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
+                    metadata: ["contact_id": "\(contact.id)", "outreach_id": "\(outreach.id)"])
+        return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder?.info)
+    }
+
+    private func logFollowUp(_ p: LogFollowUp.Parameters) throws -> LogFollowUp.Reply {
+        let (outreach, next, changes) = try store.logFollowUp(outreachID: p.outreach, at: p.at ?? clock.now(), note: p.note, rules: rules)
+        scheduler.apply(changes)
+        let contact = try store.contact(id: outreach.contactID)
+        logger.info("logged follow-up \(outreach.followUpsSent) for outreach \(outreach.id)",
+                    metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
+        return LogFollowUp.Reply(outreach: outreach.info(contactName: contact.name), next: next?.info)
     }
 
     private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {
@@ -168,16 +237,101 @@ public final class ControlService: VarlinkService {
         return ListOutreach.Reply(outreach: outreach.map { $0.info(contactName: names[$0.contactID] ?? "") })
     }
 
+    private func duration(_ text: String?, _ parameter: String, default value: ISODuration) throws -> ISODuration {
+        guard let text else { return value }
+        do { return try ISODuration(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
+    }
+
     private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
         guard let outcome = ReplyOutcome(rawValue: p.outcome) else {
             throw ControlError.invalidParameter("outcome", reason: "'\(p.outcome)' is not one of \(ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let (outreach, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: p.at ?? clock.now())
+        var meeting: MeetingDraft?
+        if let meetingAt = p.meetingAt {
+            guard outcome == .meeting else { throw ControlError.invalidParameter("meetingAt", reason: "only with outcome meeting") }
+            guard let place = p.place else { throw ControlError.invalidParameter("place", reason: "say where the meeting is") }
+            meeting = MeetingDraft(contactID: 0, startsAt: meetingAt,
+                                   duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)), place: place)
+        }
+        let now = clock.now()
+        let (outreach, created, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: p.at ?? now,
+                                                                 meeting: meeting, rules: rules, now: now)
         scheduler.apply(changes)
         let contact = try store.contact(id: outreach.contactID)
-        logger.info("recorded \(outcome.rawValue) for outreach \(outreach.id); cancelled \(changes.cancelled.count) follow-up(s)",
+        logger.info("recorded \(outcome.rawValue) for outreach \(outreach.id); cancelled \(changes.cancelled.count) reminder(s)",
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
-        return RecordReply.Reply(outreach: outreach.info(contactName: contact.name), cancelledReminders: changes.cancelled.count)
+        return RecordReply.Reply(outreach: outreach.info(contactName: contact.name), cancelledReminders: changes.cancelled.count,
+                                 meeting: created?.info(contactName: contact.name))
+    }
+
+    // MARK: Meetings and events
+
+    private func addMeeting(_ p: AddMeeting.Parameters) throws -> AddMeeting.Reply {
+        let contact = try store.resolveContact(p.contact)
+        if let outreachID = p.outreach { _ = try store.outreach(id: outreachID) }
+        let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: p.at,
+                                 duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)),
+                                 place: p.place, notes: p.notes)
+        let (meeting, changes) = try store.addMeeting(draft, rules: rules, now: clock.now())
+        scheduler.apply(changes)
+        logger.info("added meeting with \(contact.name) at \(meeting.place)", metadata: ["contact_id": "\(contact.id)"])
+        let own = Set([ReminderKind.meetingPrep, .meetingLeave, .thankYou].map(\.rawValue))
+        return AddMeeting.Reply(meeting: meeting.info(contactName: contact.name),
+                                reminders: try reminders(changes).filter { own.contains($0.kind) })
+    }
+
+    private func listMeetings() throws -> ListMeetings.Reply {
+        let names = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0.name) })
+        return ListMeetings.Reply(meetings: try store.meetings(from: clock.now()).map { $0.info(contactName: names[$0.contactID] ?? "") })
+    }
+
+    private func localDateTime(_ text: String, _ parameter: String) throws -> LocalDateTime {
+        guard let value = LocalDateTime(text) else {
+            throw ControlError.invalidParameter(parameter, reason: "'\(text)' is not a wall-clock time like 2026-12-10T19:00")
+        }
+        return value
+    }
+
+    private func addEvent(_ p: AddEvent.Parameters) throws -> AddEvent.Reply {
+        let zoneName = p.timeZone ?? rules.userZone.identifier
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
+        }
+        let start = try localDateTime(p.start, "start")
+        var length: TimeInterval = 2 * 3600
+        if let until = p.until {
+            length = try localDateTime(until, "until").instant(in: zone).timeIntervalSince(start.instant(in: zone))
+            guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be after the start") }
+        } else if p.duration != nil {
+            let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
+            length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
+        }
+        var recurrence: EventRecurrence?
+        if p.rrule != nil || p.rdates != nil {
+            recurrence = EventRecurrence(rrule: p.rrule,
+                                         exdates: try (p.exdates ?? []).enumerated().map { try localDateTime($1, "exdates[\($0)]") },
+                                         rdates: try (p.rdates ?? []).enumerated().map { try localDateTime($1, "rdates[\($0)]") })
+        }
+        let offsets = try p.reminders.map { list in
+            try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+        }
+        let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
+                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url, rsvpBy: p.rsvpBy,
+                               recurrence: recurrence, reminders: offsets)
+        try events.validate(draft)
+        let event = try store.addEvent(draft, rules: rules, now: clock.now())
+        let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())
+        scheduler.apply(changes)
+        logger.info("added event \(event.title)", metadata: ["event_id": "\(event.id)"])
+        return AddEvent.Reply(event: try events.info(event, now: clock.now()), reminders: try reminders(changes))
+    }
+
+    private func listEvents() throws -> ListEvents.Reply {
+        ListEvents.Reply(events: try store.events().map { try events.info($0, now: clock.now()) })
+    }
+
+    private func reminders(_ changes: ScheduleChanges) throws -> [ReminderInfo] {
+        try changes.scheduled.compactMap { try store.reminder(id: $0.id)?.info }.sorted { $0.fireAt < $1.fireAt }
     }
 
     // MARK: Reminders and inbox
@@ -223,15 +377,16 @@ public final class ControlService: VarlinkService {
     private func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
         let now = clock.now()
         let until: Date
-        switch (p.duration, p.until) {
-        case (let duration?, nil):
+        switch (p.duration, p.until, p.nextWindow ?? false) {
+        case (let duration?, nil, false):
             do {
                 until = try ISODuration(parsing: duration).added(to: now, in: currentConfiguration.timeZone)
             } catch {
                 throw ControlError.invalidParameter("duration", reason: "\(error)")
             }
-        case (nil, let date?): until = date
-        default: throw ControlError.invalidParameter("duration", reason: "give either duration or until")
+        case (nil, let date?, false): until = date
+        case (nil, nil, true): until = rules.window.nextStart(after: now)
+        default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
         }
         guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
         let (item, changes) = try store.snooze(inboxID: p.id, until: until)
@@ -241,6 +396,28 @@ public final class ControlService: VarlinkService {
     }
 
     // MARK: Service
+
+    /// Re-plans every pending computed reminder under the rules now in force (reload).
+    public func replan() {
+        do {
+            let changes = try store.replan(rules: rules, now: clock.now())
+            scheduler.apply(changes)
+            logger.notice("re-planned \(changes.scheduled.count) pending reminder(s) under the new rules")
+        } catch {
+            logger.error("re-planning failed: \(error)")
+        }
+    }
+
+    /// Makes sure the given events' next occurrences have their reminders.
+    public func materializeEvents(_ ids: Set<Int64>) {
+        for id in ids {
+            do {
+                scheduler.apply(try events.materialize(eventID: id, rules: rules, now: clock.now()))
+            } catch {
+                logger.error("could not schedule the next occurrences of event \(id): \(error)", metadata: ["event_id": "\(id)"])
+            }
+        }
+    }
 
     private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
@@ -257,7 +434,7 @@ public final class ControlService: VarlinkService {
         return Status.Reply(version: Self.version, startedAt: startedAt, contacts: counts.contacts,
                             awaitingReply: counts.outreachAwaitingReply, pendingReminders: pending,
                             unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
-                            database: databasePath)
+                            database: databasePath, timeZone: rules.userZone.identifier)
     }
 
     private func reload() throws -> Empty {

@@ -62,10 +62,16 @@ public final class Daemon: Sendable {
         let logger = self.logger
         let lifecycle = self.lifecycle
         let statusBox = StatusBox()
-        let scheduler = Scheduler(store: store, clock: clock, logger: logger) { items in
-            for item in items { Self.logFired(item, logger: logger) }
-            broadcaster.publish(items)
+        let clock = self.clock
+        let scheduler = Scheduler(store: store, clock: clock, logger: logger,
+                                  rules: { statusBox.service?.currentConfiguration.rules ?? configuration.rules }) { firing in
+            for item in firing.items { Self.logFired(item, logger: logger) }
+            broadcaster.publish(firing.items)
             statusBox.reporter?.setNeedsRefresh()
+            // A fired event reminder may be the last of its occurrence: schedule the next.
+            if !firing.eventIDs.isEmpty, let service = statusBox.service {
+                service.materializeEvents(firing.eventIDs)
+            }
         }
         try scheduler.start()
 
@@ -77,6 +83,7 @@ public final class Daemon: Sendable {
         let reporter = StatusReporter(store: store, scheduler: scheduler, lifecycle: lifecycle,
                                       timeZone: { service.currentConfiguration.timeZone })
         statusBox.set(reporter: reporter, service: service)
+        service.materializeEvents(Set(try store.eventIDs()))
 
         let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
                                    allowedUIDs: options.anyPeer ? nil : [getuid(), 0], logger: logger)
@@ -140,6 +147,7 @@ public final class Daemon: Sendable {
                 logger.warning("the database and socket paths change only at restart")
             }
             service.currentConfiguration = fresh
+            if fresh.rules != current.rules { service.replan() }
             box.reporter?.setProblem(nil)
             logger.notice("configuration reloaded from \(options.configPath)")
         } catch {

@@ -23,14 +23,19 @@ public final class Scheduler: @unchecked Sendable {
     private let store: AppDatabase
     private let clock: any WallClock
     private let logger: Logger
-    private let onFired: @Sendable ([InboxItem]) -> Void
+    private let onFired: @Sendable (AppDatabase.Firing) -> Void
+    private let rules: @Sendable () -> TimingRules
 
-    /// - Parameter onFired: called on the scheduler's queue with the items just committed.
+    /// - Parameters:
+    ///   - rules: the timing rules in force (follow-on reminders are planned with them).
+    ///   - onFired: called on the scheduler's queue with what was just committed.
     public init(store: AppDatabase, clock: any WallClock, logger: Logger,
-                onFired: @escaping @Sendable ([InboxItem]) -> Void) {
+                rules: @escaping @Sendable () -> TimingRules = { TimingRules(userZone: .current) },
+                onFired: @escaping @Sendable (AppDatabase.Firing) -> Void) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.rules = rules
         self.onFired = onFired
         timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
         timer.setEventHandler { [unowned self] in self.timerFired() }
@@ -46,14 +51,15 @@ public final class Scheduler: @unchecked Sendable {
             deadlines = DeadlineQueue(try store.pendingDeadlines().map { (id: $0.id, due: $0.due) })
             let now = clock.now()
             let missed = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
-            let items = try store.fire(missed, at: now, late: true)
-            if !items.isEmpty {
-                logger.notice("catch-up: \(items.count) reminder(s) came due while the daemon was down",
+            let firing = try store.fire(missed, at: now, late: true, rules: rules())
+            absorb(firing.changes)
+            if !firing.items.isEmpty {
+                logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",
                               metadata: MessageID.catchUp.metadata)
-                onFired(items)
+                onFired(firing)
             }
             rearm()
-            return items
+            return firing.items
         }
     }
 
@@ -61,10 +67,15 @@ public final class Scheduler: @unchecked Sendable {
     public func apply(_ changes: ScheduleChanges) {
         guard !changes.scheduled.isEmpty || !changes.cancelled.isEmpty else { return }
         queue.async { [self] in
-            for id in changes.cancelled { deadlines.cancel(id: id) }
-            for reminder in changes.scheduled { deadlines.schedule(id: reminder.id, due: reminder.due) }
+            absorb(changes)
             rearm()
         }
+    }
+
+    /// Applies changes to the heap (on the queue).
+    private func absorb(_ changes: ScheduleChanges) {
+        for id in changes.cancelled { deadlines.cancel(id: id) }
+        for reminder in changes.scheduled { deadlines.schedule(id: reminder.id, due: reminder.due) }
     }
 
     /// Re-reads the pending set from the store (after a reload re-planned it).
@@ -119,9 +130,10 @@ public final class Scheduler: @unchecked Sendable {
         let now = clock.now()
         let due = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
         do {
-            let items = try store.fire(due, at: now, late: false)
+            let firing = try store.fire(due, at: now, late: false, rules: rules())
             retryDelay = 0
-            if !items.isEmpty { onFired(items) }
+            absorb(firing.changes)
+            if !firing.items.isEmpty { onFired(firing) }
         } catch {
             // Keep them pending and try again soon: nothing is lost to a busy or full disk.
             for reminder in due { deadlines.schedule(id: reminder.id, due: reminder.due) }

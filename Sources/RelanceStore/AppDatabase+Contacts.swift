@@ -2,16 +2,83 @@ import Foundation
 import GRDB
 import RelanceCore
 
+/// Changes to apply to a contact; nil leaves a field as it is.
+public struct ContactPatch: Sendable, Equatable {
+    public var name: String?
+    public var emails: [String]?
+    public var handles: [String: String]?
+    public var organization: String?
+    public var timeZone: String?
+    public var why: String?
+    public var tags: [String]?
+    public var notes: String?
+    /// `.some(nil)` clears the cadence.
+    public var keepInTouch: Wait??
+
+    public init(name: String? = nil, emails: [String]? = nil, handles: [String: String]? = nil, organization: String? = nil,
+                timeZone: String? = nil, why: String? = nil, tags: [String]? = nil, notes: String? = nil,
+                keepInTouch: Wait?? = nil) {
+        self.name = name; self.emails = emails; self.handles = handles; self.organization = organization
+        self.timeZone = timeZone; self.why = why; self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch
+    }
+}
+
 extension AppDatabase {
-    /// Adds a validated contact.
-    public func addContact(_ draft: ContactDraft, now: Date) throws -> Contact {
+    /// Adds a validated contact (and its keep-in-touch reminder, when it has a cadence).
+    public func addContact(_ draft: ContactDraft, now: Date, rules: TimingRules? = nil) throws -> (Contact, ScheduleChanges) {
         let draft = try draft.validated()
         return try writer.write { db in
             var record = ContactRecord(id: nil, name: draft.name, emails: draft.emails, handles: draft.handles,
                                        organization: draft.organization, timeZone: draft.timeZone, why: draft.why,
-                                       tags: draft.tags, notes: draft.notes, createdAt: now, updatedAt: now)
+                                       tags: draft.tags, notes: draft.notes, keepInTouch: draft.keepInTouch,
+                                       createdAt: now, updatedAt: now)
             try record.insert(db)
-            return record.model
+            var changes = ScheduleChanges()
+            if let rules { changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules)) }
+            return (record.model, changes)
+        }
+    }
+
+    /// Applies `patch`; a new zone re-plans the contact's pending follow-ups, a new
+    /// cadence its keep-in-touch reminder — in the same transaction.
+    public func updateContact(id: Int64, _ patch: ContactPatch, now: Date, rules: TimingRules) throws -> (Contact, ScheduleChanges) {
+        try writer.write { db in
+            guard var record = try ContactRecord.fetchOne(db, key: id) else { throw StoreError.contactNotFound(query: String(id)) }
+            let before = record
+            if let name = patch.name { record.name = name }
+            if let emails = patch.emails { record.emails = emails }
+            if let handles = patch.handles { record.handles = handles }
+            if let organization = patch.organization { record.organization = organization.isEmpty ? nil : organization }
+            if let timeZone = patch.timeZone { record.timeZone = timeZone.isEmpty ? nil : timeZone }
+            if let why = patch.why { record.why = why.isEmpty ? nil : why }
+            if let tags = patch.tags { record.tags = tags }
+            if let notes = patch.notes { record.notes = notes.isEmpty ? nil : notes }
+            if let keepInTouch = patch.keepInTouch { record.keepInTouch = keepInTouch }
+            let draft = try ContactDraft(name: record.name, emails: record.emails, handles: record.handles,
+                                         organization: record.organization, timeZone: record.timeZone, why: record.why,
+                                         tags: record.tags, notes: record.notes, keepInTouch: record.keepInTouch).validated()
+            record.name = draft.name
+            record.emails = draft.emails
+            record.updatedAt = now
+            try record.update(db)
+            var changes = ScheduleChanges()
+            if before.timeZone != record.timeZone {
+                changes.merge(try Self.replan(db, rules: rules, now: now, filter: "contactId = ? AND kind IN ('follow_up', 'let_go')", arguments: [id]))
+            }
+            if before.keepInTouch != record.keepInTouch {
+                changes.merge(try Self.planKeepInTouch(db, contactID: id, rules: rules))
+            }
+            return (record.model, changes)
+        }
+    }
+
+    /// Logs something that happened with a contact ("we talked at the conference"): it
+    /// pushes the keep-in-touch reminder out.
+    public func touchContact(id: Int64, at date: Date, note: String?, rules: TimingRules) throws -> ScheduleChanges {
+        if let note { try Validation.singleLine(note, field: "note") }
+        return try writer.write { db in
+            _ = try Self.contact(db, id: id)
+            return try Self.recordInteraction(db, contactID: id, outreachID: nil, kind: .touch, at: date, note: note, rules: rules)
         }
     }
 
@@ -31,6 +98,11 @@ extension AppDatabase {
     /// name (case- and accent-insensitive) that no other contact shares.
     public func resolveContact(_ query: String) throws -> Contact {
         try writer.read { db in try Self.resolveContact(db, query) }
+    }
+
+    /// The last interaction with a contact (its creation if none).
+    public func lastInteraction(contactID: Int64) throws -> Date {
+        try writer.read { db in try Self.lastInteraction(db, contactID: contactID) }
     }
 
     static func contact(_ db: Database, id: Int64) throws -> Contact {
@@ -53,5 +125,45 @@ extension AppDatabase {
         case 0: throw StoreError.contactNotFound(query: trimmed)
         default: throw StoreError.ambiguousContact(query: trimmed, candidates: matches.map { "\($0.name) (#\($0.id))" })
         }
+    }
+
+    static func lastInteraction(_ db: Database, contactID: Int64) throws -> Date {
+        let latest = try Double.fetchOne(db, sql: """
+            SELECT MAX(at) FROM interaction WHERE contactId = ? AND kind NOT IN ('auto_reply', 'bounce')
+            """, arguments: [contactID])
+        if let latest { return Date(timeIntervalSince1970: latest) }
+        return try contact(db, id: contactID).createdAt
+    }
+
+    /// Records an interaction and moves the contact's keep-in-touch reminder.
+    static func recordInteraction(_ db: Database, contactID: Int64, outreachID: Int64?, kind: String, at date: Date,
+                                  note: String?, rules: TimingRules) throws -> ScheduleChanges {
+        var interaction = InteractionRecord(id: nil, contactId: contactID, outreachId: outreachID, kind: kind, at: date, note: note)
+        try interaction.insert(db)
+        return try planKeepInTouch(db, contactID: contactID, rules: rules)
+    }
+
+    static func recordInteraction(_ db: Database, contactID: Int64, outreachID: Int64?, kind: InteractionKind, at date: Date,
+                                  note: String?, rules: TimingRules) throws -> ScheduleChanges {
+        try recordInteraction(db, contactID: contactID, outreachID: outreachID, kind: kind.rawValue, at: date, note: note, rules: rules)
+    }
+
+    /// Replaces the contact's pending keep-in-touch reminder with one counted from the
+    /// last interaction (none without a cadence).
+    static func planKeepInTouch(_ db: Database, contactID: Int64, rules: TimingRules) throws -> ScheduleChanges {
+        var changes = ScheduleChanges(cancelled: try Int64.fetchAll(db, sql: """
+            UPDATE reminder SET state = 'cancelled'
+            WHERE contactId = ? AND kind = 'keep_in_touch' AND state = 'pending' RETURNING id
+            """, arguments: [contactID]))
+        let contact = try contact(db, id: contactID)
+        guard let cadence = contact.keepInTouch else { return changes }
+        let last = try lastInteraction(db, contactID: contactID)
+        var reminder = ReminderRecord(
+            kind: .keepInTouch, text: ReminderText.keepInTouch(contact: contact.name, since: last, zone: rules.userZone),
+            contactId: contactID, planned: Planner.keepInTouch(lastInteraction: last, cadence: cadence, rules: rules),
+            anchorAt: last)
+        try reminder.insert(db)
+        changes.scheduled.append(reminder.scheduled)
+        return changes
     }
 }

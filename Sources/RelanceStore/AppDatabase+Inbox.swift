@@ -53,11 +53,12 @@ extension AppDatabase {
             item.state = .snoozed
             item.snoozedUntil = until
             try item.update(db)
-            var reminder = ReminderRecord(id: nil, kind: item.kind, text: item.text, contactId: item.contactId,
-                                          outreachId: item.outreachId, dueAt: until, state: .pending,
+            var reminder = ReminderRecord(kind: item.kind, text: item.text, contactId: item.contactId,
+                                          outreachId: item.outreachId,
+                                          planned: PlannedTime(dueAt: until, fireAt: until, reason: "snoozed"),
                                           resurfacesInboxId: inboxID)
             try reminder.insert(db)
-            return (item.model, ScheduleChanges(scheduled: [ScheduledReminder(id: reminder.id!, due: until)], cancelled: cancelled))
+            return (item.model, ScheduleChanges(scheduled: [reminder.scheduled], cancelled: cancelled))
         }
     }
 

@@ -3,27 +3,49 @@ import GRDB
 import RelanceCore
 
 extension AppDatabase {
-    /// Records an ask sent to a contact and schedules its follow-up, in one transaction.
-    public func logOutreach(contactID: Int64, channel: String, ask: String, sentAt: Date,
-                            policy: FollowUpPolicy, timeZone: TimeZone) throws -> (Outreach, Reminder, ScheduleChanges) {
+    /// Records an ask sent to a contact and schedules the first step of its follow-up
+    /// sequence, in one transaction.
+    public func logOutreach(contactID: Int64, channel: String, ask: String, sentAt: Date, policy: FollowUpPolicy,
+                            rules: TimingRules) throws -> (Outreach, Reminder?, ScheduleChanges) {
         try Validation.singleLine(channel, field: "channel")
         guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
         }
         try Validation.singleLine(ask, field: "ask")
+        guard policy.stepCount > 0 else { throw ValidationError(field: "policy", reason: "needs at least one step") }
         return try writer.write { db in
-            let contact = try Self.contact(db, id: contactID)
+            _ = try Self.contact(db, id: contactID)
             var outreach = OutreachRecord(id: nil, contactId: contactID, channel: channel, ask: ask, sentAt: sentAt,
-                                          status: .awaitingReply, followUpDelay: policy.delay.description)
+                                          status: .awaitingReply, followUpDelay: policy.wait(forStep: 0)!.description,
+                                          closedAt: nil, policy: policy, followUpsSent: 0, lastFollowUpAt: nil)
             try outreach.insert(db)
-            var reminder = ReminderRecord(
-                id: nil, kind: .followUp,
-                text: FollowUpPolicy.reminderText(contactName: contact.name, ask: ask, sentAt: sentAt, timeZone: timeZone),
-                contactId: contactID, outreachId: outreach.id,
-                dueAt: policy.followUpDue(sentAt: sentAt, timeZone: timeZone), state: .pending)
-            try reminder.insert(db)
-            let changes = ScheduleChanges(scheduled: [ScheduledReminder(id: reminder.id!, due: reminder.dueAt)])
-            return (outreach.model, reminder.model, changes)
+            var changes = try Self.recordInteraction(db, contactID: contactID, outreachID: outreach.id, kind: .outreach,
+                                                     at: sentAt, note: nil, rules: rules)
+            let reminder = try Self.scheduleStep(db, outreach: outreach, step: 0, anchor: sentAt, rules: rules)
+            if let reminder { changes.scheduled.append(reminder.scheduled) }
+            return (outreach.model, reminder?.model, changes)
+        }
+    }
+
+    /// You sent a follow-up: the sequence moves to its next step, counted from `at`.
+    public func logFollowUp(outreachID: Int64, at date: Date, note: String?, rules: TimingRules) throws -> (Outreach, Reminder?, ScheduleChanges) {
+        if let note { try Validation.singleLine(note, field: "note") }
+        return try writer.write { db in
+            guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else { throw StoreError.outreachNotFound(id: outreachID) }
+            guard outreach.status == .awaitingReply else {
+                throw StoreError.invalidState(what: "outreach", reason: "#\(outreachID) is \(outreach.status.rawValue.replacingOccurrences(of: "_", with: " ")); nothing to follow up")
+            }
+            outreach.followUpsSent += 1
+            outreach.lastFollowUpAt = date
+            try outreach.update(db)
+            var changes = ScheduleChanges(cancelled: try Self.cancelSequence(db, outreachID: outreachID))
+            changes.merge(try Self.recordInteraction(db, contactID: outreach.contactId, outreachID: outreachID,
+                                                     kind: .followUp, at: date, note: note, rules: rules))
+            // The k-th follow-up answers nudge k-1: next comes nudge k, or the let-go.
+            let step = min(outreach.followUpsSent, outreach.policy.nudges.count)
+            let reminder = try Self.scheduleStep(db, outreach: outreach, step: step, anchor: date, rules: rules)
+            if let reminder { changes.scheduled.append(reminder.scheduled) }
+            return (outreach.model, reminder?.model, changes)
         }
     }
 
@@ -37,20 +59,70 @@ extension AppDatabase {
         }
     }
 
-    /// Records how an outreach ended and cancels its pending follow-ups, in one transaction.
-    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date) throws -> (Outreach, ScheduleChanges) {
+    /// One outreach.
+    public func outreach(id: Int64) throws -> Outreach {
+        try writer.read { db in
+            guard let record = try OutreachRecord.fetchOne(db, key: id) else { throw StoreError.outreachNotFound(id: id) }
+            return record.model
+        }
+    }
+
+    /// Records how an outreach ended and cancels its pending follow-ups, in one
+    /// transaction. An auto-reply or a bounce is recorded but is no reply: the sequence
+    /// goes on. With `meeting`, the meeting and its reminders are created too.
+    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date, meeting: MeetingDraft? = nil,
+                            rules: TimingRules, now: Date) throws -> (Outreach, Meeting?, ScheduleChanges) {
         try writer.write { db in
             guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else {
                 throw StoreError.outreachNotFound(id: outreachID)
             }
-            outreach.status = outcome.status
+            guard let status = outcome.status else {
+                var interaction = InteractionRecord(id: nil, contactId: outreach.contactId, outreachId: outreachID,
+                                                    kind: outcome.rawValue, at: date, note: nil)
+                try interaction.insert(db)
+                return (outreach.model, nil, ScheduleChanges())
+            }
+            outreach.status = status
             outreach.closedAt = date
             try outreach.update(db)
-            let cancelled = try Int64.fetchAll(db, sql: """
-                UPDATE reminder SET state = 'cancelled'
-                WHERE outreachId = ? AND state = 'pending' RETURNING id
-                """, arguments: [outreachID])
-            return (outreach.model, ScheduleChanges(cancelled: cancelled))
+            var changes = ScheduleChanges(cancelled: try Self.cancelSequence(db, outreachID: outreachID))
+            changes.merge(try Self.recordInteraction(db, contactID: outreach.contactId, outreachID: outreachID,
+                                                     kind: .reply, at: date, note: outcome.rawValue, rules: rules))
+            var meetingModel: Meeting?
+            if let meeting {
+                var draft = meeting
+                draft.contactID = outreach.contactId
+                draft.outreachID = outreachID
+                let (created, meetingChanges) = try Self.addMeeting(db, draft, rules: rules, now: now)
+                meetingModel = created
+                changes.merge(meetingChanges)
+            }
+            return (outreach.model, meetingModel, changes)
         }
+    }
+
+    static func cancelSequence(_ db: Database, outreachID: Int64) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            UPDATE reminder SET state = 'cancelled'
+            WHERE outreachId = ? AND kind IN ('follow_up', 'let_go') AND state = 'pending' RETURNING id
+            """, arguments: [outreachID])
+    }
+
+    /// Inserts the reminder for `step` of the outreach's sequence (nil past the end).
+    static func scheduleStep(_ db: Database, outreach: OutreachRecord, step: Int, anchor: Date,
+                             rules: TimingRules) throws -> ReminderRecord? {
+        let contact = try contact(db, id: outreach.contactId)
+        guard let planned = Planner.followUp(step: step, policy: outreach.policy, anchor: anchor,
+                                             contactZone: contact.zone, rules: rules),
+              let wait = outreach.policy.wait(forStep: step) else { return nil }
+        let letGo = outreach.policy.isLetGo(step: step)
+        let text = letGo
+            ? ReminderText.letGo(contact: contact.name, ask: outreach.ask, sentAt: outreach.sentAt, zone: rules.userZone)
+            : ReminderText.followUp(contact: contact.name, ask: outreach.ask, sentAt: outreach.sentAt, step: step,
+                                    waited: wait, zone: rules.userZone)
+        var reminder = ReminderRecord(kind: letGo ? .letGo : .followUp, text: text, contactId: contact.id,
+                                      outreachId: outreach.id, planned: planned, anchorAt: anchor, step: step)
+        try reminder.insert(db)
+        return reminder
     }
 }

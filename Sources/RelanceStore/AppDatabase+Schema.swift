@@ -58,6 +58,64 @@ extension AppDatabase {
             // The scheduler loads and orders only pending reminders.
             try db.execute(sql: "CREATE INDEX reminder_pending ON reminder(dueAt) WHERE state = 'pending'")
         }
+        migrator.registerMigration("v2: polite timing, meetings, events, keep in touch") { db in
+            try db.alter(table: "outreach") { t in
+                t.add(column: "policy", .text)               // JSON FollowUpPolicy
+                t.add(column: "followUpsSent", .integer).notNull().defaults(to: 0)
+                t.add(column: "lastFollowUpAt", .double)
+            }
+            try db.execute(sql: """
+                UPDATE outreach SET policy = json_object('nudges', json_array(followUpDelay), 'letGo', NULL)
+                """)
+            try db.alter(table: "contact") { t in
+                t.add(column: "keepInTouch", .text)          // Wait text: "P90D" or "60bd"
+            }
+            try db.create(table: "interaction") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("contactId", .integer).notNull().indexed().references("contact", onDelete: .cascade)
+                t.column("outreachId", .integer).references("outreach", onDelete: .setNull)
+                t.column("kind", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("note", .text)
+            }
+            try db.create(table: "meeting") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("contactId", .integer).notNull().indexed().references("contact", onDelete: .cascade)
+                t.column("outreachId", .integer).references("outreach", onDelete: .setNull)
+                t.column("startsAt", .double).notNull()
+                t.column("endsAt", .double).notNull()
+                t.column("place", .text).notNull()
+                t.column("notes", .text)
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("uid", .text).notNull().unique()   // iCalendar UID: idempotent imports
+                t.column("title", .text).notNull()
+                t.column("start", .text).notNull()          // wall clock, e.g. 2026-12-10T19:00:00
+                t.column("timeZone", .text).notNull()       // IANA zone of `start`
+                t.column("durationSeconds", .double).notNull()
+                t.column("place", .text)
+                t.column("url", .text)
+                t.column("details", .text)
+                t.column("rsvpBy", .double)
+                t.column("recurrence", .text)               // JSON Recurrence (RRULE, EXDATE, RDATE)
+                t.column("reminders", .text).notNull()      // JSON [ISO 8601 durations before start]
+                t.column("createdAt", .double).notNull()
+            }
+            try db.alter(table: "reminder") { t in
+                t.add(column: "fireAt", .double)            // when it fires (window applied)
+                t.add(column: "reason", .text).notNull().defaults(to: "")
+                t.add(column: "anchorAt", .double)          // the instant its rule counts from
+                t.add(column: "step", .integer)             // follow-up step, 0-based
+                t.add(column: "meetingId", .integer).references("meeting", onDelete: .cascade)
+                t.add(column: "eventId", .integer).references("event", onDelete: .cascade)
+                t.add(column: "offset", .text)              // event reminder: ISO 8601 before start, or "after"
+            }
+            try db.execute(sql: "UPDATE reminder SET fireAt = dueAt, anchorAt = dueAt")
+            try db.execute(sql: "DROP INDEX reminder_pending")
+            try db.execute(sql: "CREATE INDEX reminder_pending ON reminder(fireAt) WHERE state = 'pending'")
+            try db.create(index: "reminder_event", on: "reminder", columns: ["eventId", "anchorAt"])
+        }
         return migrator
     }
 }

@@ -23,6 +23,7 @@ struct ContactRecord: Codable, FetchableRecord, MutablePersistableRecord, Timest
     var why: String?
     var tags: [String]
     var notes: String?
+    var keepInTouch: Wait?
     var createdAt: Date
     var updatedAt: Date
 
@@ -30,7 +31,7 @@ struct ContactRecord: Codable, FetchableRecord, MutablePersistableRecord, Timest
 
     var model: Contact {
         Contact(id: id!, name: name, emails: emails, handles: handles, organization: organization,
-                timeZone: timeZone, why: why, tags: tags, notes: notes, createdAt: createdAt)
+                timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch, createdAt: createdAt)
     }
 }
 
@@ -42,15 +43,18 @@ struct OutreachRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
     var ask: String
     var sentAt: Date
     var status: OutreachStatus
+    /// The first wait, kept for the v1 schema's NOT NULL column.
     var followUpDelay: String
     var closedAt: Date?
+    var policy: FollowUpPolicy
+    var followUpsSent: Int
+    var lastFollowUpAt: Date?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     var model: Outreach {
         Outreach(id: id!, contactID: contactId, channel: channel, ask: ask, sentAt: sentAt, status: status,
-                 followUpDelay: (try? ISODuration(parsing: followUpDelay)) ?? FollowUpPolicy.standard.delay,
-                 closedAt: closedAt)
+                 policy: policy, followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
     }
 }
 
@@ -65,12 +69,31 @@ struct ReminderRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
     var state: ReminderState
     var firedAt: Date?
     var resurfacesInboxId: Int64?
+    var fireAt: Date
+    var reason: String
+    var anchorAt: Date?
+    var step: Int?
+    var meetingId: Int64?
+    var eventId: Int64?
+    var offset: String?
+
+    init(kind: ReminderKind, text: String, contactId: Int64? = nil, outreachId: Int64? = nil, planned: PlannedTime,
+         anchorAt: Date? = nil, step: Int? = nil, meetingId: Int64? = nil, eventId: Int64? = nil, offset: String? = nil,
+         resurfacesInboxId: Int64? = nil) {
+        self.kind = kind; self.text = text; self.contactId = contactId; self.outreachId = outreachId
+        self.dueAt = planned.dueAt; self.fireAt = planned.fireAt; self.reason = planned.reason
+        self.state = .pending; self.anchorAt = anchorAt; self.step = step; self.meetingId = meetingId
+        self.eventId = eventId; self.offset = offset; self.resurfacesInboxId = resurfacesInboxId
+    }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    var scheduled: ScheduledReminder { ScheduledReminder(id: id!, due: fireAt) }
+
     var model: Reminder {
         Reminder(id: id!, kind: kind, text: text, contactID: contactId, outreachID: outreachId,
-                 dueAt: dueAt, state: state, firedAt: firedAt, resurfacesInboxID: resurfacesInboxId)
+                 dueAt: dueAt, fireAt: fireAt, reason: reason, state: state, firedAt: firedAt,
+                 resurfacesInboxID: resurfacesInboxId)
     }
 }
 
@@ -94,6 +117,59 @@ struct InboxItemRecord: Codable, FetchableRecord, MutablePersistableRecord, Time
         InboxItem(id: id!, reminderID: reminderId, kind: kind, text: text, contactID: contactId,
                   outreachID: outreachId, dueAt: dueAt, firedAt: firedAt, late: late, state: state,
                   snoozedUntil: snoozedUntil)
+    }
+}
+
+struct InteractionRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+    static let databaseTableName = "interaction"
+    var id: Int64?
+    var contactId: Int64
+    var outreachId: Int64?
+    var kind: String
+    var at: Date
+    var note: String?
+}
+
+struct MeetingRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+    static let databaseTableName = "meeting"
+    var id: Int64?
+    var contactId: Int64
+    var outreachId: Int64?
+    var startsAt: Date
+    var endsAt: Date
+    var place: String
+    var notes: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    var model: Meeting {
+        Meeting(id: id!, contactID: contactId, outreachID: outreachId, startsAt: startsAt, endsAt: endsAt, place: place, notes: notes)
+    }
+}
+
+struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+    static let databaseTableName = "event"
+    var id: Int64?
+    var uid: String
+    var title: String
+    var start: String
+    var timeZone: String
+    var durationSeconds: Double
+    var place: String?
+    var url: String?
+    var details: String?
+    var rsvpBy: Date?
+    var recurrence: EventRecurrence?
+    var reminders: [ISODuration]
+    var createdAt: Date
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension Wait: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { description.databaseValue }
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Wait? {
+        String.fromDatabaseValue(dbValue).flatMap { try? Wait(parsing: $0) }
     }
 }
 

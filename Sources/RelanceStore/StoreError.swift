@@ -31,6 +31,14 @@ public struct ScheduleChanges: Sendable, Equatable {
         self.scheduled = scheduled
         self.cancelled = cancelled
     }
+
+    /// Adds `other`'s changes after these.
+    public mutating func merge(_ other: ScheduleChanges) {
+        scheduled += other.scheduled
+        cancelled += other.cancelled
+    }
+
+    public var isEmpty: Bool { scheduled.isEmpty && cancelled.isEmpty }
 }
 
 /// A pending reminder's id and due time: all the scheduler keeps of it.

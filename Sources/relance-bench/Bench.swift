@@ -36,7 +36,8 @@ struct Bench {
         let latenesses = NIOLockedValueBox<[Double]>([])
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let scheduler = Scheduler(store: store, clock: SystemWallClock(), logger: logger) { items in
+        let scheduler = Scheduler(store: store, clock: SystemWallClock(), logger: logger) { firing in
+            let items = firing.items
             let committed = Date()
             latenesses.withLockedValue { list in
                 list += items.map { committed.timeIntervalSince($0.dueAt) * 1000 }

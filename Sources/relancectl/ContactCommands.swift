@@ -6,7 +6,7 @@ struct ContactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contact",
         abstract: "Add, list and show the people you write to.",
-        subcommands: [ContactAdd.self, ContactList.self, ContactShow.self])
+        subcommands: [ContactAdd.self, ContactList.self, ContactShow.self, ContactUpdate.self, ContactTouch.self])
 }
 
 struct ContactAdd: AsyncParsableCommand {
@@ -21,6 +21,7 @@ struct ContactAdd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Other handle as network=value, e.g. linkedin=https://… (repeatable).", valueName: "network=value")) var handle: [String] = []
     @Option(name: .long, help: ArgumentHelp("Label (repeatable).", valueName: "tag")) var tag: [String] = []
     @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text")) var notes: String?
+    @Option(name: .long, help: ArgumentHelp("Remind me when nothing has happened for this long: P90D, 60bd.", valueName: "wait")) var keepInTouch: String?
 
     func run() async throws {
         try await Self.reporting {
@@ -33,7 +34,7 @@ struct ContactAdd: AsyncParsableCommand {
             }
             let reply = try await global.client.call(AddContact.self, .init(
                 name: name, emails: email, handles: handles, organization: organization, timeZone: timeZone,
-                why: why, tags: tag, notes: notes))
+                why: why, tags: tag, notes: notes, keepInTouch: keepInTouch))
             if global.json { return try Output.json(reply) }
             print("Added \(reply.contact.name) (#\(reply.contact.id)).")
         }
@@ -77,11 +78,58 @@ struct ContactShow: AsyncParsableCommand {
             if let why = c.why { print("  why:          \(why)") }
             if !c.tags.isEmpty { print("  tags:         \(c.tags.joined(separator: ", "))") }
             if let notes = c.notes { print("  notes:        \(notes)") }
+            if let cadence = c.keepInTouch { print("  keep in touch: every \(cadence)") }
             print("  added:        \(Output.time(c.createdAt))")
             if !reply.outreach.isEmpty {
                 print("")
                 OutreachList.printTable(reply.outreach)
             }
+        }
+    }
+}
+
+struct ContactUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change a contact; a new time zone or cadence re-plans its reminders.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Id or part of the name.") var contact: String
+    @Option(name: .long, help: ArgumentHelp("New full name.", valueName: "name")) var name: String?
+    @Option(name: .long, help: ArgumentHelp("E-mail addresses, replacing the old ones (repeatable).", valueName: "address")) var email: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Why this person.", valueName: "text")) var why: String?
+    @Option(name: [.customLong("org"), .long], help: ArgumentHelp("Company, lab or community (\"\" clears).", valueName: "name")) var organization: String?
+    @Option(name: [.customLong("tz"), .customLong("time-zone")], help: ArgumentHelp("IANA time zone (\"\" clears).", valueName: "zone")) var timeZone: String?
+    @Option(name: .long, help: ArgumentHelp("Labels, replacing the old ones (repeatable).", valueName: "tag")) var tag: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Notes (\"\" clears).", valueName: "text")) var notes: String?
+    @Option(name: .long, help: ArgumentHelp("Keep-in-touch cadence (P90D, 60bd, never).", valueName: "wait")) var keepInTouch: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(UpdateContact.self, .init(
+                contact: contact, name: name, emails: email.isEmpty ? nil : email, organization: organization,
+                timeZone: timeZone, why: why, tags: tag.isEmpty ? nil : tag, notes: notes, keepInTouch: keepInTouch))
+            if global.json { return try Output.json(reply) }
+            print("Updated \(reply.contact.name) (#\(reply.contact.id)).")
+        }
+    }
+}
+
+struct ContactTouch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "touch", abstract: "Log that you were in touch (met, talked, wrote): keep-in-touch counts from now.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Id or part of the name.") var contact: String
+    @Option(name: .long, help: ArgumentHelp("What happened.", valueName: "text")) var note: String?
+    @Option(name: .long, help: ArgumentHelp("When (default: now).", valueName: "when")) var at: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let zone = try await global.client.userZone()
+            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
+            let reply = try await global.client.call(TouchContact.self, .init(contact: contact, at: when, note: note))
+            if global.json { return try Output.json(reply) }
+            print("Noted: in touch with \(reply.contact.name).")
         }
     }
 }

@@ -58,6 +58,13 @@ struct ControlClient {
         }
     }
 
+    /// The user's zone as the daemon is configured: times typed at the prompt mean
+    /// wall-clock times there, wherever this shell's TZ points.
+    func userZone() async throws -> TimeZone {
+        let status = try await call(Status.self, Empty())
+        return TimeZone(identifier: status.timeZone) ?? .current
+    }
+
     static func fields<T: Encodable>(_ value: T) throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: value) else { return [:] }
         return fields

@@ -83,15 +83,17 @@ struct SnoozeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Inbox item id.") var id: Int64
-    @Argument(help: "For how long (1d, 2h, P1D) or until when (\"monday 9:00\").") var when: String
+    @Argument(help: "For how long (1d, 2h, P1D), until when (\"monday 9:00\"), or next-window.") var when: String
 
     func run() async throws {
         try await Self.reporting {
             var parameters = Snooze.Parameters(id: id)
-            if let duration = try? WhenExpressionBridge.duration(when) {
+            if when == "next-window" {
+                parameters.nextWindow = true
+            } else if let duration = try? WhenExpressionBridge.duration(when) {
                 parameters.duration = duration
             } else {
-                parameters.until = try Output.parseTime(when, parameter: "when")
+                parameters.until = try Output.parseTime(when, parameter: "when", zone: try await global.client.userZone())
             }
             let reply = try await global.client.call(Snooze.self, parameters)
             if global.json { return try Output.json(reply) }

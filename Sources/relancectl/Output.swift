@@ -37,9 +37,9 @@ enum Output {
     }
 
     /// Reads a time the way people type it, in the local zone.
-    static func parseTime(_ text: String, parameter: String) throws -> Date {
+    static func parseTime(_ text: String, parameter: String, zone: TimeZone) throws -> Date {
         do {
-            return try WhenExpression.parse(text, now: Date(), timeZone: .current)
+            return try WhenExpression.parse(text, now: Date(), timeZone: zone)
         } catch {
             throw CLIError(message: "\(parameter): \(error)", code: 64)
         }

@@ -6,7 +6,7 @@ struct OutreachCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outreach",
         abstract: "Log the asks you send and list them.",
-        subcommands: [OutreachLog.self, OutreachList.self])
+        subcommands: [OutreachLog.self, OutreachList.self, OutreachFollowUp.self])
 }
 
 struct OutreachLog: AsyncParsableCommand {
@@ -18,15 +18,34 @@ struct OutreachLog: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("What you asked for, e.g. \"a 20-minute coffee chat\".", valueName: "text")) var ask: String
     @Option(name: .long, help: ArgumentHelp("How you sent it (email, linkedin, …).", valueName: "channel")) var channel: String = "email"
     @Option(name: .long, help: ArgumentHelp("When you sent it (default: now).", valueName: "when")) var sentAt: String?
-    @Option(name: .long, help: ArgumentHelp("Delay before the follow-up, ISO 8601 (P7D, PT2S); default from the configuration.", valueName: "duration")) var followUp: String?
+    @Option(name: .long, help: ArgumentHelp("Follow-up sequence: gentle, standard or persistent (default from the configuration).", valueName: "policy")) var policy: String?
+    @Option(name: .long, help: ArgumentHelp("Waits before each nudge instead: 7bd,10bd (business days) or P7D, PT2S.", valueName: "waits")) var followUp: String?
+    @Option(name: .long, help: ArgumentHelp("Wait after the last nudge before letting go (10bd), or never.", valueName: "wait")) var letGo: String?
 
     func run() async throws {
         try await Self.reporting {
-            let sent = try sentAt.map { try Output.parseTime($0, parameter: "--sent-at") }
-            let reply = try await global.client.call(LogOutreach.self, .init(
-                contact: contact, ask: ask, channel: channel, sentAt: sent, followUp: followUp))
+            let zone = try await global.client.userZone()
+            let sent = try sentAt.map { try Output.parseTime($0, parameter: "--sent-at", zone: zone) }
+            var parameters = LogOutreach.Parameters(contact: contact, ask: ask, channel: channel, sentAt: sent, policy: policy)
+            if let followUp { parameters.steps = try followUp.split(separator: ",").map { try Self.wait(String($0), "--follow-up") } }
+            if let letGo {
+                if letGo == "never" { parameters.neverLetGo = true } else { parameters.letGo = try Self.wait(letGo, "--let-go") }
+            }
+            let reply = try await global.client.call(LogOutreach.self, parameters)
             if global.json { return try Output.json(reply) }
-            print("Logged outreach #\(reply.outreach.id) to \(reply.outreach.contactName). Follow-up due \(Output.time(reply.followUp.dueAt)).")
+            let next = reply.followUp.map { "First follow-up \(Output.time($0.fireAt)) (\($0.reason))." } ?? "No follow-up scheduled."
+            print("Logged outreach #\(reply.outreach.id) to \(reply.outreach.contactName). \(next)")
+        }
+    }
+
+    /// "7bd" → business days; anything else → an ISO 8601 duration ("2h" → PT2H).
+    static func wait(_ text: String, _ option: String) throws -> WaitInfo {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if trimmed.hasSuffix("bd"), let days = Int(trimmed.dropLast(2)) { return WaitInfo(businessDays: days) }
+        do {
+            return WaitInfo(duration: try WhenExpressionBridge.duration(text.trimmingCharacters(in: .whitespaces)))
+        } catch {
+            throw CLIError(message: "\(option) '\(text)': write business days as 7bd, or a duration as P7D, PT4H, 2h", code: 64)
         }
     }
 }
@@ -60,21 +79,60 @@ struct ReplyCommand: AsyncParsableCommand {
 
     enum Outcome: String, EnumerableFlag {
         case replied, declined, meeting, closed
+        case autoReply = "auto_reply"
+        case bounce
+
+        static func name(for value: Outcome) -> NameSpecification {
+            value == .autoReply ? .customLong("auto-reply") : .long
+        }
     }
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The outreach id (see `relancectl outreach list`).") var outreach: Int64
-    @Flag(help: "What happened.") var outcome: Outcome
-    @Option(name: .long, help: ArgumentHelp("When (default: now).", valueName: "when")) var at: String?
+    @Flag(help: "What happened (--auto-reply and --bounce are no reply: the sequence goes on).") var outcome: Outcome
+    @Option(name: .long, help: ArgumentHelp("When they answered (default: now); with --meeting, when the meeting is.", valueName: "when")) var at: String?
+    @Option(name: .long, help: ArgumentHelp("With --meeting: where.", valueName: "place")) var place: String?
+    @Option(name: .long, help: ArgumentHelp("With --meeting: how long (PT45M); default one hour.", valueName: "duration")) var duration: String?
 
     func run() async throws {
         try await Self.reporting {
-            let when = try at.map { try Output.parseTime($0, parameter: "--at") }
-            let reply = try await global.client.call(RecordReply.self, .init(outreach: outreach, outcome: outcome.rawValue, at: when))
+            let zone = try await global.client.userZone()
+            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
+            var parameters = RecordReply.Parameters(outreach: outreach, outcome: outcome.rawValue)
+            if outcome == .meeting, place != nil {
+                parameters.meetingAt = when
+                parameters.place = place
+                parameters.duration = try duration.map { try WhenExpressionBridge.duration($0) }
+            } else {
+                parameters.at = when
+            }
+            let reply = try await global.client.call(RecordReply.self, parameters)
             if global.json { return try Output.json(reply) }
             let cancelled = reply.cancelledReminders
             print("Outreach #\(reply.outreach.id) to \(reply.outreach.contactName): \(reply.outreach.status.replacingOccurrences(of: "_", with: " "))."
-                  + (cancelled > 0 ? " Cancelled \(cancelled) pending follow-up\(cancelled == 1 ? "" : "s")." : ""))
+                  + (cancelled > 0 ? " Cancelled \(cancelled) pending follow-up\(cancelled == 1 ? "" : "s")." : "")
+                  + (reply.meeting.map { " Meeting #\($0.id) at \($0.place), \(Output.time($0.startsAt))." } ?? ""))
+        }
+    }
+}
+
+struct OutreachFollowUp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "follow-up", abstract: "Record a follow-up you sent: the sequence moves on from then.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The outreach id.") var outreach: Int64
+    @Option(name: .long, help: ArgumentHelp("When you sent it (default: now).", valueName: "when")) var at: String?
+    @Option(name: .long, help: ArgumentHelp("What you wrote.", valueName: "text")) var note: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let zone = try await global.client.userZone()
+            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
+            let reply = try await global.client.call(LogFollowUp.self, .init(outreach: outreach, at: when, note: note))
+            if global.json { return try Output.json(reply) }
+            let next = reply.next.map { "Next: \(Output.time($0.fireAt)) — \($0.text)." } ?? "Nothing more scheduled."
+            print("Follow-up \(reply.outreach.followUpsSent) to \(reply.outreach.contactName) logged. \(next)")
         }
     }
 }

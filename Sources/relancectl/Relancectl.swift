@@ -11,12 +11,14 @@ struct Relancectl: AsyncParsableCommand {
         discussion: """
             Contacts can be named by id or by any part of their name that matches no one else \
             ("ada" for Ada Lovelace). Times are read in your time zone: "2026-12-01 09:00", \
-            "tomorrow 9:30", "friday 14:00", "in 2h". Add --json to any command for stable, \
+            "tomorrow 9:30", "friday 14:00", "in 2h". Waits are ISO 8601 durations (P7D, PT4H) or \
+            business days (7bd). Add --json to any command for stable, \
             machine-readable output.
             """,
         version: "0.1.0",
         subcommands: [
-            ContactCommand.self, OutreachCommand.self, ReplyCommand.self, RemindCommand.self,
+            ContactCommand.self, OutreachCommand.self, ReplyCommand.self, MeetingCommand.self, EventCommand.self,
+            RemindCommand.self,
             UpcomingCommand.self, InboxCommand.self, ReadCommand.self, DoneCommand.self,
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
             ReloadCommand.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
 
 struct RemindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct RemindCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let at = try Output.parseTime(when, parameter: "when")
+            let at = try Output.parseTime(when, parameter: "when", zone: try await global.client.userZone())
             let reply = try await global.client.call(Remind.self, .init(at: at, text: text, contact: contact))
             if global.json { return try Output.json(reply) }
             print("Reminder #\(reply.reminder.id) set for \(Output.time(reply.reminder.dueAt)).")
@@ -27,14 +28,134 @@ struct UpcomingCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "At most this many.") var limit: Int = 50
+    @Flag(name: .long, help: "Also say why each is due when it is.") var why = false
 
     func run() async throws {
         try await Self.reporting {
             let reply = try await global.client.call(Upcoming.self, .init(limit: limit))
             if global.json { return try Output.json(reply) }
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
-            Output.table(["ID", "DUE", "KIND", "REMINDER"], reply.reminders.map {
-                ["\($0.id)", Output.time($0.dueAt), $0.kind.replacingOccurrences(of: "_", with: "-"), $0.text]
+            Output.table(["ID", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
+                ["\($0.id)", Output.time($0.fireAt), $0.kind.replacingOccurrences(of: "_", with: "-"),
+                 why ? "\($0.text)\n" + String(repeating: " ", count: 4) + "why: \($0.reason)" : $0.text]
+            })
+        }
+    }
+}
+
+struct MeetingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meeting", abstract: "Meetings you accepted: the place, time and date they offered.",
+        subcommands: [MeetingAdd.self, MeetingList.self])
+}
+
+struct MeetingAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a meeting: reminders the day before, before leaving, and a thank-you note after.",
+        discussion: "Example: relancectl meeting add ada --at \"2026-12-03 10:00\" --place \"Café Olimpico\" --duration PT45M")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Who: id or part of the name.") var contact: String
+    @Option(name: .long, help: ArgumentHelp("When it starts.", valueName: "when")) var at: String
+    @Option(name: .long, help: ArgumentHelp("Where.", valueName: "place")) var place: String
+    @Option(name: .long, help: ArgumentHelp("How long (PT45M, 1h); default one hour.", valueName: "duration")) var duration: String?
+    @Option(name: .long, help: ArgumentHelp("The outreach that led to it.", valueName: "id")) var outreach: Int64?
+    @Option(name: .long, help: ArgumentHelp("Notes.", valueName: "text")) var notes: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let start = try Output.parseTime(at, parameter: "--at", zone: try await global.client.userZone())
+            let reply = try await global.client.call(AddMeeting.self, .init(
+                contact: contact, at: start, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) },
+                outreach: outreach, notes: notes))
+            if global.json { return try Output.json(reply) }
+            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt)).")
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+        }
+    }
+}
+
+struct MeetingList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Upcoming meetings.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(ListMeetings.self, Empty())
+            if global.json { return try Output.json(reply) }
+            guard !reply.meetings.isEmpty else { return print("No meetings ahead.") }
+            Output.table(["ID", "WHEN", "WITH", "WHERE"], reply.meetings.map {
+                ["\($0.id)", Output.time($0.startsAt), $0.contactName, $0.place]
+            })
+        }
+    }
+}
+
+struct EventCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "event", abstract: "Networking events: where you meet people.",
+        subcommands: [EventAdd.self, EventList.self])
+}
+
+struct EventAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add an event: reminders to RSVP, the day before, shortly before, and to log the people you met.",
+        discussion: """
+            Example: relancectl event add "Startup drinks" --at "2026-12-10 19:00" --until "2026-12-10 22:00" \
+            --where "Station F" --repeat "FREQ=MONTHLY;BYDAY=2TH" --remind 7d,1d,2h
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "What it is.") var title: String
+    @Option(name: .long, help: ArgumentHelp("When it starts (your zone unless --tz).", valueName: "when")) var at: String
+    @Option(name: .long, help: ArgumentHelp("When it ends.", valueName: "when")) var until: String?
+    @Option(name: .customLong("where"), help: ArgumentHelp("Where.", valueName: "place")) var place: String?
+    @Option(name: .long, help: ArgumentHelp("Web page or registration link.", valueName: "url")) var url: String?
+    @Option(name: .long, help: ArgumentHelp("RSVP deadline.", valueName: "when")) var rsvpBy: String?
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TH.", valueName: "rrule")) var rrule: String?
+    @Option(name: .customLong("except"), help: ArgumentHelp("An occurrence to skip, \"2027-01-14 19:00\" (repeatable).", valueName: "when")) var exdates: [String] = []
+    @Option(name: .customLong("also"), help: ArgumentHelp("An extra occurrence (repeatable).", valueName: "when")) var rdates: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Reminders before it: 7d,1d,2h (default from the configuration).", valueName: "list")) var remind: String?
+    @Option(name: .customLong("tz"), help: ArgumentHelp("The event's IANA zone (default yours).", valueName: "zone")) var timeZone: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let userZone = try await global.client.userZone()
+            let zone = try timeZone.map { name -> TimeZone in
+                guard let zone = TimeZone(identifier: name) else { throw CLIError(message: "--tz '\(name)' is not an IANA time zone", code: 64) }
+                return zone
+            } ?? userZone
+            func local(_ text: String, _ option: String) throws -> String {
+                let instant = try Output.parseTime(text, parameter: option, zone: zone)
+                return LocalDateTime(instant, in: zone).description
+            }
+            let reply = try await global.client.call(AddEvent.self, .init(
+                title: title, start: try local(at, "--at"), timeZone: zone.identifier,
+                until: try until.map { try local($0, "--until") }, place: place, url: url,
+                rsvpBy: try rsvpBy.map { try Output.parseTime($0, parameter: "--rsvp-by", zone: zone) }, rrule: rrule,
+                exdates: exdates.isEmpty ? nil : try exdates.map { try local($0, "--except") },
+                rdates: rdates.isEmpty ? nil : try rdates.map { try local($0, "--also") },
+                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }))
+            if global.json { return try Output.json(reply) }
+            print("Event #\(reply.event.id): \(reply.event.title), \(reply.event.nextOccurrences.first.map(Output.time) ?? "no upcoming occurrence").")
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+        }
+    }
+}
+
+struct EventList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Events and their next occurrences.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(ListEvents.self, Empty())
+            if global.json { return try Output.json(reply) }
+            guard !reply.events.isEmpty else { return print("No events.") }
+            Output.table(["ID", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
+                ["\($0.id)", Output.time($0.nextOccurrences.first), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
             })
         }
     }

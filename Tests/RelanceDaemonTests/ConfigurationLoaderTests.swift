@@ -10,12 +10,15 @@ import Testing
     @Test func theShippedExampleParses() throws {
         let configuration = try ConfigurationLoader.load(path: Self.example, required: true)
         #expect(configuration.timeZone.identifier == "Europe/Paris")
-        #expect(configuration.followUp.delay == ISODuration(days: 7))
+        #expect(configuration.followUp == .standard)
+        #expect(configuration.rules.window.hours[.monday] == [ClockRange("09:00-18:00")!])
+        #expect(configuration.rules.window.hours[.saturday] == nil)
         #expect(configuration.databasePath?.hasSuffix("/.local/state/relance/relance.sqlite") == true)
     }
 
     @Test func anEmptyFileGivesTheDefaults() throws {
         #expect(try ConfigurationLoader.parse("", path: "c.toml") == Configuration())
+        #expect(Configuration().followUp == .standard)
     }
 
     @Test func aMissingOptionalFileGivesTheDefaults() throws {
@@ -31,6 +34,11 @@ import Testing
         ("[follow_up]\ndelay = 7\n", "c.toml:2: 'delay' must be a string"),
         ("[user\ntime_zone = 1\n", "c.toml:1: "),
         ("store = 1\n", "c.toml:1: 'store' must be a section"),
+        ("[window]\nhours = [\"18:00-09:00\"]\n", "c.toml:2: '18:00-09:00' is not a range of hours"),
+        ("[calendar]\ndays_off = [\"funday\"]\n", "c.toml:2: 'funday' is not a day of the week"),
+        ("[calendar]\nholidays = [\"2026-13-01\"]\n", "c.toml:2: '2026-13-01' is not a date"),
+        ("[follow_up]\npolicy = \"pushy\"\n", "c.toml:2: 'pushy' is not one of gentle, standard, persistent"),
+        ("[follow_up]\nsteps = [\"7bd\", \"soon\"]\n", "c.toml:2: "),
     ])
     func errorsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
@@ -38,5 +46,36 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix(expectedPrefix)
         }
+    }
+}
+
+@Suite struct ConfigurationTimingTests {
+    @Test func windowCalendarAndSequenceComeFromTheFile() throws {
+        let text = """
+            [user]
+            time_zone = "America/Toronto"
+            [calendar]
+            days_off = ["friday", "saturday"]
+            holidays = ["2026-12-25"]
+            [window]
+            days = ["sun", "mon", "tue", "wed", "thu"]
+            hours = ["08:30-12:00", "13:00-17:00"]
+            [follow_up]
+            steps = ["5bd", "P14D"]
+            let_go = "never"
+            polite_time = "10:00"
+            [events]
+            reminders = ["P3D", "PT1H"]
+            """
+        let rules = try ConfigurationLoader.parse(text, path: "c.toml").rules
+        #expect(rules.userZone.identifier == "America/Toronto")
+        #expect(rules.calendar.daysOff == [.friday, .saturday])
+        #expect(rules.calendar.holidays == [LocalDate("2026-12-25")!])
+        #expect(rules.window.hours[.sunday] == [ClockRange("08:30-12:00")!, ClockRange("13:00-17:00")!])
+        #expect(rules.window.hours[.friday] == nil)
+        #expect(rules.window.holidays == [LocalDate("2026-12-25")!])
+        #expect(rules.followUp == FollowUpPolicy(nudges: [.businessDays(5), .duration(ISODuration(days: 14))], letGo: nil))
+        #expect(rules.politeTime == LocalTimeOfDay(hour: 10))
+        #expect(rules.eventReminders == [ISODuration(days: 3), ISODuration(hours: 1)])
     }
 }

@@ -22,7 +22,7 @@ import Testing
         clock.set(instant("2026-12-02T10:00:00Z"))  // the daemon was down across the due time
 
         let fired = Fired()
-        let scheduler = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { fired.record($0) }
+        let scheduler = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { fired.record($0.items) }
         try scheduler.start()
         scheduler.stop()
         #expect(fired.all.map(\.text) == ["missed"])
@@ -31,7 +31,7 @@ import Testing
 
         // A second start (another restart) fires nothing again.
         let again = Fired()
-        let second = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { again.record($0) }
+        let second = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { again.record($0.items) }
         try second.start()
         #expect(again.all.isEmpty)
         #expect(second.snapshot().pending == 1)
@@ -59,7 +59,7 @@ import Testing
     @Test func theTimerFiresADueReminderIntoTheInbox() async throws {
         let store = try AppDatabase.inMemory()
         let fired = Fired()
-        let scheduler = Scheduler(store: store, clock: SystemWallClock(), logger: Logger(label: "test")) { fired.record($0) }
+        let scheduler = Scheduler(store: store, clock: SystemWallClock(), logger: Logger(label: "test")) { fired.record($0.items) }
         try scheduler.start()
         let due = Date().addingTimeInterval(0.05)
         let (_, changes) = try store.addReminder(text: "soon", dueAt: due, contactID: nil)

@@ -8,10 +8,17 @@ import GRDB
 @Suite struct AppDatabaseTests {
     let utc = TimeZone(identifier: "UTC")!
     let t0 = instant("2026-11-12T09:00:00Z")
+    /// UTC, no delivery window: times come out exactly as the rule computes them.
+    var rules: TimingRules {
+        var rules = TimingRules(userZone: utc)
+        rules.window.isEnabled = false
+        return rules
+    }
+    let sevenDays = FollowUpPolicy(nudges: [.duration(ISODuration(days: 7))], letGo: nil)
 
     func databaseWithAda() throws -> (AppDatabase, Contact) {
         let db = try AppDatabase.inMemory()
-        let ada = try db.addContact(ContactDraft(name: "Ada Lovelace", emails: ["ada@example.com"]), now: t0)
+        let (ada, _) = try db.addContact(ContactDraft(name: "Ada Lovelace", emails: ["ada@example.com"]), now: t0)
         return (db, ada)
     }
 
@@ -20,11 +27,12 @@ import GRDB
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("state/relance.sqlite").path
         let db = try AppDatabase.open(path: path)
-        #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox"])
+        #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox",
+                                               "v2: polite timing, meetings, events, keep in touch"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 1)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 2)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {
@@ -36,25 +44,27 @@ import GRDB
 
     @Test func loggingAnOutreachSchedulesItsFollowUp() throws {
         let (db, ada) = try databaseWithAda()
-        let (outreach, reminder, changes) = try db.logOutreach(
-            contactID: ada.id, channel: "email", ask: "a 20-minute coffee chat", sentAt: t0,
-            policy: FollowUpPolicy(delay: ISODuration(days: 7)), timeZone: utc)
+        let (outreach, first, changes) = try db.logOutreach(
+            contactID: ada.id, channel: "email", ask: "a 20-minute coffee chat", sentAt: t0, policy: sevenDays, rules: rules)
+        let reminder = try #require(first)
         #expect(outreach.status == .awaitingReply)
         #expect(reminder.dueAt == instant("2026-11-19T09:00:00Z"))
         #expect(reminder.outreachID == outreach.id)
-        #expect(reminder.text == "Follow up with Ada Lovelace — you asked for a 20-minute coffee chat on 12 Nov 2026")
+        #expect(reminder.text == "Follow up with Ada Lovelace — you asked for a 20-minute coffee chat on 12 Nov 2026; P7D without reply")
         #expect(changes.scheduled == [ScheduledReminder(id: reminder.id, due: reminder.dueAt)])
     }
 
     @Test func aReplyCancelsThePendingFollowUps() throws {
         let (db, ada) = try databaseWithAda()
-        let (outreach, reminder, _) = try db.logOutreach(contactID: ada.id, channel: "email", ask: "advice", sentAt: t0,
-                                                         policy: .standard, timeZone: utc)
-        let (replied, changes) = try db.recordReply(outreachID: outreach.id, outcome: .meeting, at: t0.addingTimeInterval(60))
+        let (outreach, first, _) = try db.logOutreach(contactID: ada.id, channel: "email", ask: "advice", sentAt: t0,
+                                                      policy: .standard, rules: rules)
+        let reminder = try #require(first)
+        let (replied, _, changes) = try db.recordReply(outreachID: outreach.id, outcome: .meeting, at: t0.addingTimeInterval(60),
+                                                       rules: rules, now: t0)
         #expect(replied.status == .meetingAgreed)
         #expect(changes.cancelled == [reminder.id])
         #expect(try db.upcoming(limit: 10).isEmpty)
-        #expect(try db.fire([ScheduledReminder(id: reminder.id, due: reminder.dueAt)], at: reminder.dueAt, late: false).isEmpty)
+        #expect(try db.fire([ScheduledReminder(id: reminder.id, due: reminder.dueAt)], at: reminder.dueAt, late: false, rules: rules).items.isEmpty)
     }
 
     @Test func aReminderFiresExactlyOnceIntoTheInbox() throws {
@@ -62,10 +72,10 @@ import GRDB
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: ada.id)
         let due = [ScheduledReminder(id: reminder.id, due: t0)]
         let firedAt = t0.addingTimeInterval(0.002)
-        let items = try db.fire(due, at: firedAt, late: false)
+        let items = try db.fire(due, at: firedAt, late: false, rules: rules).items
         #expect(items.count == 1)
         #expect(items[0].dueAt == t0 && items[0].firedAt == firedAt && items[0].state == .unread)
-        #expect(try db.fire(due, at: firedAt.addingTimeInterval(1), late: true).isEmpty)
+        #expect(try db.fire(due, at: firedAt.addingTimeInterval(1), late: true, rules: rules).items.isEmpty)
         #expect(try db.inbox(.all).count == 1)
         #expect(try db.reminder(id: reminder.id)?.state == .fired)
     }
@@ -73,22 +83,22 @@ import GRDB
     @Test func snoozedItemComesBackOnceAsTheSameItem() throws {
         let (db, _) = try databaseWithAda()
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
-        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false)[0]
+        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
         let until = t0.addingTimeInterval(86_400)
         let (snoozed, changes) = try db.snooze(inboxID: item.id, until: until)
         #expect(snoozed.state == .snoozed && snoozed.snoozedUntil == until)
         let resurface = try #require(changes.scheduled.first)
-        let back = try db.fire([resurface], at: until, late: false)
+        let back = try db.fire([resurface], at: until, late: false, rules: rules).items
         #expect(back.map(\.id) == [item.id])
         #expect(back[0].state == .unread && back[0].snoozedUntil == nil)
-        #expect(try db.fire([resurface], at: until, late: false).isEmpty)
+        #expect(try db.fire([resurface], at: until, late: false, rules: rules).items.isEmpty)
         #expect(try db.inbox(.all).count == 1)
     }
 
     @Test func doneCancelsAPendingSnooze() throws {
         let (db, _) = try databaseWithAda()
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
-        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false)[0]
+        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
         let (_, snoozeChanges) = try db.snooze(inboxID: item.id, until: t0.addingTimeInterval(3600))
         let (done, changes) = try db.close(inboxID: item.id, as: .done)
         #expect(done.state == .done)
@@ -98,7 +108,7 @@ import GRDB
 
     @Test func contactsResolveByIdOrUnambiguousName() throws {
         let (db, ada) = try databaseWithAda()
-        let byron = try db.addContact(ContactDraft(name: "Ada Byron"), now: t0)
+        let (byron, _) = try db.addContact(ContactDraft(name: "Ada Byron"), now: t0)
         _ = try db.addContact(ContactDraft(name: "Émilie du Châtelet"), now: t0)
         #expect(try db.resolveContact("\(ada.id)").id == ada.id)
         #expect(try db.resolveContact("lovelace").id == ada.id)
@@ -114,7 +124,7 @@ import GRDB
     @Test func aRejectedWriteChangesNothing() throws {
         let (db, _) = try databaseWithAda()
         #expect(throws: StoreError.self) {
-            _ = try db.logOutreach(contactID: 42, channel: "email", ask: "x", sentAt: t0, policy: .standard, timeZone: utc)
+            _ = try db.logOutreach(contactID: 42, channel: "email", ask: "x", sentAt: t0, policy: .standard, rules: rules)
         }
         #expect(throws: ValidationError.self) {
             _ = try db.addReminder(text: "line\nbreak", dueAt: t0, contactID: nil)
@@ -127,7 +137,7 @@ import GRDB
         let (db, _) = try databaseWithAda()
         let (first, _) = try db.addReminder(text: "one", dueAt: t0, contactID: nil)
         let (second, _) = try db.addReminder(text: "two", dueAt: t0.addingTimeInterval(60), contactID: nil)
-        _ = try db.fire([ScheduledReminder(id: first.id, due: t0)], at: t0, late: false)
+        _ = try db.fire([ScheduledReminder(id: first.id, due: t0)], at: t0, late: false, rules: rules)
         #expect(try db.pendingDeadlines() == [ScheduledReminder(id: second.id, due: second.dueAt)])
     }
 }

@@ -187,4 +187,4 @@ def test_daemon_starts_with_defaults_when_the_default_config_is_absent(stopped_d
     stopped_daemon.start()
     stopped_daemon.call("AddContact", name="Ada Lovelace")
     logged = stopped_daemon.call("LogOutreach", contact="ada", ask="a 20-minute coffee chat")
-    assert logged["outreach"]["followUpDelay"] == "P7D"
+    assert logged["outreach"]["steps"] == ["7bd", "10bd"]

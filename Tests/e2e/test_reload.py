@@ -11,7 +11,7 @@ ASK = "a 20-minute coffee chat"
 
 def default_delay_now(daemon):
     """The follow-up delay the daemon applies right now to an ask without its own."""
-    return daemon.call("LogOutreach", contact="ada", ask=ASK)["outreach"]["followUpDelay"]
+    return daemon.call("LogOutreach", contact="ada", ask=ASK)["outreach"]["steps"][0]
 
 
 def started_with_delay(daemon, delay):

@@ -18,6 +18,7 @@ INTERFACE = "io.relance.Control"
 EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
     "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
+    "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
 }
 
 
@@ -244,3 +245,32 @@ def test_cli_call_more_streams_watch(daemon):
     printed = watcher.read_until(one_object, timeout=7)
     assert printed is not None, f"nothing printed; stderr: {watcher.stop()[1]}"
     assert json.loads(printed)["item"]["text"] == "Call the bakery"
+
+
+def test_polite_timing_methods(control):
+    # UpdateContact and TouchContact
+    control.AddContact(name="Ada Lovelace")
+    updated = control.UpdateContact(contact="ada", timeZone="Asia/Tokyo", keepInTouch="P90D")["contact"]
+    assert (updated["timeZone"], updated["keepInTouch"]) == ("Asia/Tokyo", "P90D")
+    assert control.TouchContact(contact="ada", note="met at the meetup")["contact"]["name"] == "Ada Lovelace"
+
+    # LogOutreach with explicit steps, then LogFollowUp moves to the next one
+    logged = control.LogOutreach(contact="ada", ask="advice", steps=[{"businessDays": 5}, {"duration": "P14D"}],
+                                 letGo={"businessDays": 10})
+    assert logged["outreach"]["steps"] == ["5bd", "P14D"] and logged["outreach"]["letGo"] == "10bd"
+    assert logged["followUp"]["reason"].startswith("5 business days after")
+    followed = control.LogFollowUp(outreach=logged["outreach"]["id"])
+    assert followed["outreach"]["followUpsSent"] == 1
+    assert followed["next"]["kind"] == "follow_up" and followed["next"]["reason"].startswith("P14D after")
+
+    # AddMeeting / ListMeetings
+    meeting = control.AddMeeting(contact="ada", at="2030-12-03T09:00:00Z", place="Café Olimpico", duration="PT45M")
+    assert [r["kind"] for r in meeting["reminders"]] == ["meeting_prep", "meeting_leave", "thank_you"]
+    assert [m["place"] for m in control.ListMeetings()["meetings"]] == ["Café Olimpico"]
+
+    # AddEvent / ListEvents: weekly, with libical expansion
+    event = control.AddEvent(title="Startup drinks", start="2030-01-10T19:00", timeZone="Europe/Paris",
+                             duration="PT3H", place="Station F", rrule="FREQ=WEEKLY;BYDAY=TH")
+    assert event["event"]["rrule"] == "FREQ=WEEKLY;BYDAY=TH"
+    listed = control.ListEvents()["events"]
+    assert listed[0]["nextOccurrences"][:2] == ["2030-01-10T18:00:00.000Z", "2030-01-17T18:00:00.000Z"]

@@ -47,7 +47,7 @@ def test_follow_up_lands_in_inbox_within_100_ms_of_due(daemon):
     outreach, follow_up = logged["outreach"], logged["followUp"]
     assert outreach["contactName"] == "Ada Lovelace"
     assert outreach["status"] == "awaiting_reply"
-    assert outreach["followUpDelay"] == "PT2S"
+    assert outreach["steps"] == ["PT2S"]
     assert follow_up["state"] == "pending" and follow_up["kind"] == "follow_up"
     due = daemon.parse_instant(follow_up["dueAt"])
     assert due - daemon.parse_instant(outreach["sentAt"]) == pytest.approx(2.0, abs=0.001)
@@ -96,7 +96,7 @@ def test_upcoming_and_status_show_the_pending_follow_up(daemon):
     assert status["awaitingReply"] == 1
     assert status["pendingReminders"] == 1
     assert status["unread"] == 0
-    assert status["nextDueAt"] == follow_up["dueAt"]
+    assert status["nextDueAt"] == follow_up["fireAt"]
     assert status["nextDueText"] == follow_up["text"]
     assert status["database"] == str(daemon.database)
     assert status["version"]

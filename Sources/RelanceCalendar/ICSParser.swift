@@ -1,0 +1,140 @@
+import CICal
+import Foundation
+import RelanceCore
+
+/// Reads the events of an iCalendar file (RFC 5545) with libical, for importing
+/// meetings and networking events.
+public enum ICSParser {
+    /// The properties whose unreadable values make an event unusable.
+    static let readProperties: Set<String> = ["DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID", "TRIGGER"]
+
+    /// Every VEVENT of `text`, in file order.
+    ///
+    /// A modified occurrence (a VEVENT with RECURRENCE-ID) comes back as its own event
+    /// with `recurrenceID` set, and the recurring event with the same UID gets that
+    /// original time as an EXDATE, so expanding both yields each occurrence once.
+    ///
+    /// - Throws: `CalendarError` naming the line and UID: text that is not iCalendar, an
+    ///   event without UID or DTSTART, an unreadable date or rule, a TZID with no IANA
+    ///   name, both DTEND and DURATION.
+    public static func events(fromICS text: String) throws -> [ICSEvent] {
+        try Libical.serialized {
+            let document = try ICSDocument(text: text)
+            var events: [ICSEvent] = []
+            for node in document.events {
+                events.append(try event(VEventReader(document: document, node: node)))
+            }
+            return attachingOverrides(events)
+        }
+    }
+
+    private static func event(_ reader: VEventReader) throws -> ICSEvent {
+        try reader.checkValues(of: readProperties)
+        guard let uid = reader.uid, !uid.isEmpty else {
+            throw reader.error(.invalidCalendar, "the VEVENT has no UID; give each event a unique one "
+                               + "(e.g. UID:meetup-2026@example.com) so importing it again updates it")
+        }
+        guard let startProperty = reader.first(ICAL_DTSTART_PROPERTY) else {
+            throw reader.error(.invalidCalendar, "the VEVENT has no DTSTART; add its start, e.g. DTSTART;TZID=Europe/Paris:20260106T190000")
+        }
+        let start = try reader.time(startProperty, icalproperty_get_dtstart(startProperty), name: "DTSTART")
+        var zoneIdentifier: String?
+        // Foundation on Linux names the UTC zone "GMT"; RFC 5545 values say "Z" for UTC.
+        if case .zone(let zone) = start.zone { zoneIdentifier = zone.identifier == "GMT" ? "UTC" : zone.identifier }
+        let startInstant = start.instant(floatingIn: TimeZone(identifier: "UTC")!)
+
+        var end: LocalDateTime?
+        var endInstant: Date?
+        if let property = reader.first(ICAL_DTEND_PROPERTY) {
+            let value = try reader.time(property, icalproperty_get_dtend(property), name: "DTEND")
+            end = value.isDate ? value.local : value.local(in: start.zone)
+            endInstant = value.instant(floatingIn: TimeZone(identifier: "UTC")!)
+        }
+        var duration: String?
+        var durationSeconds: Int?
+        if let property = reader.first(ICAL_DURATION_PROPERTY) {
+            guard end == nil else {
+                throw reader.error(.invalidCalendar, "the event has both DTEND and DURATION (RFC 5545 §3.6.1 allows one); remove one of them",
+                                   property: "DURATION")
+            }
+            let value = icalproperty_get_duration(property)
+            durationSeconds = Int(icaldurationtype_as_int(value))
+            if let text = icaldurationtype_as_ical_string_r(value) {
+                duration = String(cString: text)
+                free(text)
+            }
+        }
+
+        let rrule = try reader.rrule()
+        let (exdates, rdates) = try reader.recurrenceDates(start: start)
+        let recurrence = rrule == nil && exdates.isEmpty && rdates.isEmpty
+            ? nil : Recurrence(rrule: rrule, exdates: exdates, rdates: rdates)
+
+        var recurrenceID: LocalDateTime?
+        if let property = reader.first(ICAL_RECURRENCEID_PROPERTY) {
+            let value = try reader.time(property, icalproperty_get_recurrenceid(property), name: "RECURRENCE-ID")
+            recurrenceID = value.isDate && !start.isDate
+                ? LocalDateTime(date: value.local.date, time: start.local.time) : value.local(in: start.zone)
+        }
+
+        // RFC 5545 §3.8.6.3: RELATED=END triggers count from the end; an all-day event
+        // without DTEND or DURATION lasts one day, a timed one none.
+        let length = durationSeconds
+            ?? endInstant.map { Int($0.timeIntervalSince(startInstant).rounded()) }
+            ?? (start.isDate ? 86_400 : 0)
+        var alarmOffsets: [Int] = []
+        for alarm in Libical.children(of: reader.component, kind: ICAL_VALARM_COMPONENT) {
+            guard let property = icalcomponent_get_first_property(alarm, ICAL_TRIGGER_PROPERTY) else {
+                // An absolute trigger lacking VALUE=DATE-TIME (see `absoluteTrigger`).
+                if let time = Libical.properties(of: alarm, kind: ICAL_XLICERROR_PROPERTY)
+                    .lazy.compactMap(VEventReader.absoluteTrigger(recoveredFrom:)).first {
+                    let moment = ICSTime(local: LocalDateTime(libical: time), isDate: false,
+                                         zone: icaltime_is_utc(time) != 0 ? .zone(TimeZone(identifier: "UTC")!) : .floating)
+                    alarmOffsets.append(Int(startInstant.timeIntervalSince(moment.instant(floatingIn: TimeZone(identifier: "UTC")!)).rounded()))
+                }
+                continue
+            }
+            let trigger = icalproperty_get_trigger(property)
+            if icaltime_is_null_time(trigger.time) == 0 {
+                // An absolute trigger (VALUE=DATE-TIME, UTC by §3.8.6.3): its distance
+                // from DTSTART, reading a floating DTSTART as UTC.
+                let moment = ICSTime(local: LocalDateTime(libical: trigger.time), isDate: false,
+                                     zone: try reader.zone(of: property, value: trigger.time, name: "TRIGGER"))
+                alarmOffsets.append(Int(startInstant.timeIntervalSince(moment.instant(floatingIn: TimeZone(identifier: "UTC")!)).rounded()))
+            } else {
+                // A relative trigger: exact seconds (libical counts a day as 86 400 s).
+                var seconds = Int(icaldurationtype_as_int(trigger.duration))
+                if let related = icalproperty_get_first_parameter(property, ICAL_RELATED_PARAMETER),
+                   icalparameter_get_related(related) == ICAL_RELATED_END {
+                    seconds += length
+                }
+                alarmOffsets.append(-seconds)
+            }
+        }
+
+        return ICSEvent(uid: uid, summary: reader.text(ICAL_SUMMARY_PROPERTY), description: reader.text(ICAL_DESCRIPTION_PROPERTY),
+                        location: reader.text(ICAL_LOCATION_PROPERTY), url: reader.text(ICAL_URL_PROPERTY),
+                        start: start.local, timeZoneIdentifier: zoneIdentifier, isAllDay: start.isDate,
+                        end: end, duration: duration, recurrence: recurrence, recurrenceID: recurrenceID,
+                        alarmOffsets: alarmOffsets, line: reader.line)
+    }
+
+    /// Adds each override's RECURRENCE-ID to the EXDATEs of the recurring event it
+    /// modifies (same UID, no RECURRENCE-ID), converted to that event's zone.
+    private static func attachingOverrides(_ events: [ICSEvent]) -> [ICSEvent] {
+        var result = events
+        for override in events {
+            guard let replaced = override.recurrenceID,
+                  let index = result.firstIndex(where: { $0.uid == override.uid && $0.recurrenceID == nil && $0.recurrence != nil })
+            else { continue }
+            var time = replaced
+            if let from = override.timeZone, let to = result[index].timeZone, from != to {
+                time = LocalDateTime(replaced.instant(in: from), in: to)
+            }
+            if !result[index].recurrence!.exdates.contains(time) {
+                result[index].recurrence!.exdates.append(time)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,18 @@
+/// A way to put a fired reminder in front of the user (desktop popup, mail, …).
+///
+/// Delivery is at-least-once: the delivery service retries a failed `deliver` with
+/// back-off, so implementations make a repeat harmless with a stable key (mail
+/// `Message-ID`, desktop `replaces_id`). Each channel ships with an in-memory twin for
+/// tests (``RecordingChannel``).
+public protocol DeliveryChannel: Sendable {
+    /// A short, stable name for configuration, logs and `Status` ("desktop", "mail").
+    var name: String { get }
+
+    /// Delivers one notification, or throws (a ``ChannelError`` saying what failed and
+    /// what to check). Safe to call again for the same notification.
+    func deliver(_ notification: Notification) async throws -> DeliveryReceipt
+
+    /// Whether the channel can deliver right now, and if not, why. Cheap enough for a
+    /// `Status` call; never throws.
+    func probe() async -> ChannelHealth
+}

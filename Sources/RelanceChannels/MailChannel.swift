@@ -1,0 +1,60 @@
+import Foundation
+
+/// Delivers notifications as plain-text mail through a ``MailTransport``.
+///
+/// Each inbox item gets a stable `Message-ID` (`relance.inbox-42.mail@hostname`) and
+/// the `Date` of when it fired, so a delivery retried after a failure or a crash is the
+/// same message, byte for byte, and mail software can recognise the duplicate.
+public struct MailChannel: DeliveryChannel {
+    /// The channel name ("mail" unless configured otherwise); also part of the Message-ID.
+    public let name: String
+    /// What sends the rendered mail.
+    public let transport: any MailTransport
+    /// The sender.
+    public let from: MailAddress
+    /// The recipients (usually the user, once).
+    public let to: [MailAddress]
+    /// This machine's name, the right-hand side of every Message-ID.
+    public let hostname: String
+
+    /// A mail channel.
+    /// - Throws: ``ChannelError`` when `to` is empty or `hostname`/`name` cannot be part
+    ///   of a Message-ID, so configuration mistakes surface at start-up.
+    public init(transport: any MailTransport, from: MailAddress, to: [MailAddress], hostname: String,
+                name: String = "mail") throws {
+        _ = try MailMessage(from: from, to: to, subject: "", body: "",
+                            messageID: MailMessage.messageID(inboxItemID: 0, channel: name, hostname: hostname),
+                            date: Date(timeIntervalSince1970: 0))
+        self.transport = transport
+        self.from = from
+        self.to = to
+        self.hostname = hostname
+        self.name = name
+    }
+
+    /// The mail for `notification`: its title as the subject, its body, and a short
+    /// footer saying what fired and when.
+    public func message(for notification: Notification) throws -> MailMessage {
+        let due = MailDate.format(notification.dueAt)
+        var footer = "Relance \(notification.kind) reminder, inbox item \(notification.inboxItemID), due \(due)."
+        if notification.firedAt.timeIntervalSince(notification.dueAt) > 60 {
+            footer += "\nSent late, at \(MailDate.format(notification.firedAt)): Relance was not running when it came due."
+        }
+        // "-- " + line break is the conventional signature separator: readers fold it away.
+        return try MailMessage(
+            from: from, to: to, subject: notification.title,
+            body: "\(notification.body)\n\n-- \n\(footer)\n",
+            messageID: MailMessage.messageID(inboxItemID: notification.inboxItemID, channel: name, hostname: hostname),
+            date: notification.firedAt)
+    }
+
+    /// Sends the mail. The receipt's detail is the Message-ID in angle brackets.
+    public func deliver(_ notification: Notification) async throws -> DeliveryReceipt {
+        let message = try message(for: notification)
+        _ = try await transport.send(message)
+        return DeliveryReceipt(detail: "<\(message.messageID)>")
+    }
+
+    /// The transport's health.
+    public func probe() async -> ChannelHealth { await transport.probe() }
+}

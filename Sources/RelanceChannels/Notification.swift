@@ -1,0 +1,53 @@
+import Foundation
+import RelanceCore
+
+/// What a delivery channel hands to the user: one fired reminder, as a person reads it.
+///
+/// A value, built once per delivery job from the inbox item, so every channel (desktop,
+/// mail, the recording twin) gets the same words and the same stable keys.
+public struct Notification: Sendable, Hashable, Codable {
+    /// The inbox item this delivers; channels derive their idempotency key from it
+    /// (mail `Message-ID`, desktop `replaces_id` bookkeeping).
+    public var inboxItemID: Int64
+    /// The reminder that fired.
+    public var reminderID: Int64
+    /// What kind of reminder fired, e.g. `follow_up`, `meeting_leave`, `test` (see
+    /// ``Notification/knownKinds``). A string rather than `ReminderKind` so that kinds
+    /// added to the core later still travel through older channel code.
+    public var kind: String
+    /// One line for a person ("Follow up with Ada Lovelace"): mail subject, popup summary.
+    public var title: String
+    /// The longer text: mail body, popup body. May span several lines.
+    public var body: String
+    /// When the reminder was due (UTC).
+    public var dueAt: Date
+    /// When it fired (UTC); later than `dueAt` when the daemon was down. Also the mail
+    /// `Date`, so a re-send after a crash is byte-for-byte the same message.
+    public var firedAt: Date
+
+    /// Every kind the daemon may emit today. Channels accept others too (they fall back
+    /// to neutral defaults); this list is what the urgency table and tests cover.
+    public static let knownKinds: [String] = [
+        "follow_up", "custom", "meeting_prep", "meeting_leave", "thank_you", "event_rsvp",
+        "event_day_before", "event_soon", "event_log_people", "keep_in_touch", "test",
+    ]
+
+    /// A notification from its parts.
+    public init(inboxItemID: Int64, reminderID: Int64, kind: String, title: String, body: String,
+                dueAt: Date, firedAt: Date) {
+        self.inboxItemID = inboxItemID
+        self.reminderID = reminderID
+        self.kind = kind
+        self.title = title
+        self.body = body
+        self.dueAt = dueAt
+        self.firedAt = firedAt
+    }
+
+    /// The notification for an inbox item: its text as the title, and `body` (or the
+    /// text again when there is nothing longer to say).
+    public init(inboxItem item: InboxItem, body: String? = nil) {
+        self.init(inboxItemID: item.id, reminderID: item.reminderID, kind: item.kind.rawValue,
+                  title: item.text, body: body ?? item.text, dueAt: item.dueAt, firedAt: item.firedAt)
+    }
+}

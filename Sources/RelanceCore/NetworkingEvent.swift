@@ -1,0 +1,59 @@
+import Foundation
+
+/// RFC 5545 recurrence of an event, in the event's zone: an RRULE value (without the
+/// `RRULE:` prefix) and wall-clock exception and extra dates.
+public struct EventRecurrence: Sendable, Hashable, Codable {
+    public var rrule: String?
+    public var exdates: [LocalDateTime]
+    public var rdates: [LocalDateTime]
+
+    public init(rrule: String?, exdates: [LocalDateTime] = [], rdates: [LocalDateTime] = []) {
+        self.rrule = rrule
+        self.exdates = exdates
+        self.rdates = rdates
+    }
+}
+
+/// A networking event: where people meet people.
+public struct NetworkingEvent: Sendable, Hashable, Codable, Identifiable {
+    public var id: Int64
+    /// iCalendar UID (imports are idempotent by it).
+    public var uid: String
+    public var title: String
+    /// Wall-clock start in `timeZone`: a 19:00 event stays at 19:00 across DST.
+    public var start: LocalDateTime
+    public var timeZone: String
+    public var duration: TimeInterval
+    public var place: String?
+    public var url: String?
+    public var details: String?
+    public var rsvpBy: Date?
+    public var recurrence: EventRecurrence?
+    /// Reminders before each occurrence.
+    public var reminders: [ISODuration]
+
+    public init(id: Int64, uid: String, title: String, start: LocalDateTime, timeZone: String, duration: TimeInterval,
+                place: String? = nil, url: String? = nil, details: String? = nil, rsvpBy: Date? = nil,
+                recurrence: EventRecurrence? = nil, reminders: [ISODuration]) {
+        self.id = id; self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone
+        self.duration = duration; self.place = place; self.url = url; self.details = details
+        self.rsvpBy = rsvpBy; self.recurrence = recurrence; self.reminders = reminders
+    }
+
+    /// The zone of `start` (UTC if the identifier is unknown).
+    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")! }
+
+    /// The first occurrence's start instant.
+    public var firstStart: Date { start.instant(in: zone) }
+}
+
+extension LocalDateTime {
+    /// Parses `2026-12-10T19:00`, `2026-12-10T19:00:00` or `2026-12-10 19:00`.
+    public init?(_ text: String) {
+        let normalized = text.replacingOccurrences(of: " ", with: "T")
+        let parts = normalized.split(separator: "T")
+        guard parts.count == 2, let date = LocalDate(String(parts[0])), let time = LocalTimeOfDay(String(parts[1])),
+              time.hour < 24 else { return nil }
+        self.init(date: date, time: time)
+    }
+}
