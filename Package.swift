@@ -54,6 +54,8 @@ let package = Package(
         // libical (RFC 5545: RRULE/EXDATE/RDATE expansion, .ics parsing) and its wrapper.
         .systemLibrary(name: "CICal", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
         .target(name: "RelanceCalendar", dependencies: ["CICal", "RelanceCore"]),
+        // Contacts and events in and out: vCard, LinkedIn/generic CSV, iCalendar export.
+        .target(name: "RelanceInterchange", dependencies: ["RelanceCore", "RelanceCalendar"]),
         // libcurl (SMTP submission) and the delivery channels: mail, desktop (sd-bus).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "RelanceChannels", dependencies: [
@@ -89,6 +91,8 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "RelanceCalendarTests", dependencies: ["RelanceCalendar", "RelanceCore", "RelanceTestKit"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "RelanceInterchangeTests", dependencies: ["RelanceInterchange", "RelanceCore", "RelanceTestKit"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "RelanceChannelsTests", dependencies: ["RelanceChannels", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceDaemonTests", dependencies: [
