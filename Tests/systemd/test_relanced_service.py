@@ -138,6 +138,23 @@ def test_reload_applies_a_good_config_and_keeps_the_old_one_when_broken(relance)
     assert "config.toml:2:" in failed.stderr
 
 
+def test_reload_with_a_changed_delivery_window_replans_pending_reminders(relance):
+    relance.write_config('[user]\ntime_zone = "UTC"\n[follow_up]\nsteps = ["P3D"]\n')
+    relance.ctl("contact", "add", "Ada Lovelace")
+    # Sent Monday 7 Jan 2030 10:00 UTC: due Thursday 10 Jan 10:00, inside 09:00-18:00.
+    before = relance.ctl_json("outreach", "log", "ada", "--ask", "advice", "--sent-at", "2030-01-07T10:00:00Z")["followUp"]
+    assert before["fireAt"] == "2030-01-10T10:00:00.000Z"
+
+    relance.write_config('[user]\ntime_zone = "UTC"\n[follow_up]\nsteps = ["P3D"]\n[window]\nhours = ["14:00-18:00"]\n')
+    relance.sandbox.systemctl("reload", SERVICE)
+
+    after = relance.sandbox.wait_for(
+        lambda: (r := relance.ctl_json("upcoming")["reminders"][0])["fireAt"] != before["fireAt"] and r, 10, "re-plan")
+    assert after["id"] == before["id"]
+    assert after["fireAt"] == "2030-01-10T14:00:00.000Z"
+    assert "delivery window" in after["reason"]
+
+
 def test_fired_reminder_is_in_the_journal_with_relance_fields(relance):
     reminder = relance.ctl_json("remind", "in 1s", "Call the bakery")["reminder"]
 
