@@ -171,7 +171,37 @@ type InboxItem (
   # unread -> read -> done; or snoozed (comes back at snoozedUntil), or dismissed.
   state: (unread, read, done, snoozed, dismissed),
   # While snoozed: when it comes back.
-  snoozedUntil: ?string
+  snoozedUntil: ?string,
+  # How it reached you, channel by channel.
+  deliveries: []Delivery
+)
+
+# One channel's delivery of an inbox item.
+type Delivery (
+  # desktop or mail.
+  channel: string,
+  # pending (being retried) or sent.
+  state: (pending, sent),
+  # Failed attempts so far.
+  attempts: int,
+  # When it was last tried.
+  lastAttemptAt: ?string,
+  # When it went out.
+  sentAt: ?string,
+  # Why the last attempt failed.
+  lastError: ?string,
+  # Sent in the daily digest rather than on its own.
+  digest: bool
+)
+
+# A delivery channel's health.
+type Channel (
+  # desktop or mail.
+  name: string,
+  # Whether deliveries should succeed now.
+  available: bool,
+  # Why not, when unavailable.
+  reason: ?string
 )
 
 # Adds a contact.
@@ -434,7 +464,9 @@ method Inbox(
   # open (unread and read, the default), unread, or all.
   filter: ?(open, unread, all),
   # At most this many; default 100.
-  limit: ?int
+  limit: ?int,
+  # Only items fired at or after this instant.
+  since: ?string
 ) -> (
   # Matching items.
   items: []InboxItem
@@ -510,7 +542,19 @@ method Status() -> (
   # The database file.
   database: string,
   # Your IANA time zone, from the configuration: clients read wall-clock times in it.
-  timeZone: string
+  timeZone: string,
+  # The delivery channels and their health (last known).
+  channels: []Channel
+)
+
+# Sends a test notification through the real path of each configured channel (or one)
+# and says how it went.
+method TestNotify(
+  # Only this channel: desktop or mail.
+  channel: ?string
+) -> (
+  # Each channel tried, with the outcome.
+  results: []Channel
 )
 
 # Re-reads the configuration file (same as SIGHUP). A bad file keeps the old

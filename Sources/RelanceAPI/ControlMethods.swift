@@ -271,7 +271,10 @@ public enum Inbox: ControlMethod {
         /// open (default), unread or all.
         public var filter: String?
         public var limit: Int?
-        public init(filter: String? = nil, limit: Int? = nil) { self.filter = filter; self.limit = limit }
+        public var since: Date?
+        public init(filter: String? = nil, limit: Int? = nil, since: Date? = nil) {
+            self.filter = filter; self.limit = limit; self.since = since
+        }
     }
     public struct Reply: Codable, Sendable, Equatable {
         public var items: [InboxItemInfo]
@@ -349,9 +352,12 @@ public enum Status: ControlMethod {
         public var nextDueText: String?
         public var database: String
         public var timeZone: String
+        public var channels: [ChannelInfo]
         public init(version: String, startedAt: Date, contacts: Int, awaitingReply: Int, pendingReminders: Int,
-                    unread: Int, nextDueAt: Date?, nextDueText: String?, database: String, timeZone: String) {
+                    unread: Int, nextDueAt: Date?, nextDueText: String?, database: String, timeZone: String,
+                    channels: [ChannelInfo]) {
             self.timeZone = timeZone
+            self.channels = channels
             self.version = version; self.startedAt = startedAt; self.contacts = contacts
             self.awaitingReply = awaitingReply; self.pendingReminders = pendingReminders; self.unread = unread
             self.nextDueAt = nextDueAt; self.nextDueText = nextDueText; self.database = database
@@ -363,4 +369,16 @@ public enum Reload: ControlMethod {
     public static let name = "Reload"
     public typealias Parameters = Empty
     public typealias Reply = Empty
+}
+
+public enum TestNotify: ControlMethod {
+    public static let name = "TestNotify"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var channel: String?
+        public init(channel: String? = nil) { self.channel = channel }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var results: [ChannelInfo]
+        public init(results: [ChannelInfo]) { self.results = results }
+    }
 }

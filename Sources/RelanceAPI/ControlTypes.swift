@@ -83,12 +83,13 @@ public struct InboxItemInfo: Codable, Sendable, Equatable {
     /// unread, read, done, snoozed or dismissed.
     public var state: String
     public var snoozedUntil: Date?
+    public var deliveries: [DeliveryInfo]
 
     public init(id: Int64, reminderId: Int64, kind: String, text: String, contactId: Int64?, outreachId: Int64?,
-                dueAt: Date, firedAt: Date, late: Bool, state: String, snoozedUntil: Date?) {
+                dueAt: Date, firedAt: Date, late: Bool, state: String, snoozedUntil: Date?, deliveries: [DeliveryInfo] = []) {
         self.id = id; self.reminderId = reminderId; self.kind = kind; self.text = text
         self.contactId = contactId; self.outreachId = outreachId; self.dueAt = dueAt; self.firedAt = firedAt
-        self.late = late; self.state = state; self.snoozedUntil = snoozedUntil
+        self.late = late; self.state = state; self.snoozedUntil = snoozedUntil; self.deliveries = deliveries
     }
 }
 
@@ -139,4 +140,27 @@ public struct EventInfo: Codable, Sendable, Equatable {
         self.duration = duration; self.place = place; self.url = url; self.rsvpBy = rsvpBy; self.rrule = rrule
         self.exdates = exdates; self.rdates = rdates; self.reminders = reminders; self.nextOccurrences = nextOccurrences
     }
+}
+
+/// One channel's delivery of an inbox item.
+public struct DeliveryInfo: Codable, Sendable, Equatable {
+    public var channel: String
+    public var state: String
+    public var attempts: Int
+    public var lastAttemptAt: Date?
+    public var sentAt: Date?
+    public var lastError: String?
+    public var digest: Bool
+    public init(channel: String, state: String, attempts: Int, lastAttemptAt: Date?, sentAt: Date?, lastError: String?, digest: Bool) {
+        self.channel = channel; self.state = state; self.attempts = attempts; self.lastAttemptAt = lastAttemptAt
+        self.sentAt = sentAt; self.lastError = lastError; self.digest = digest
+    }
+}
+
+/// A delivery channel's health.
+public struct ChannelInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var available: Bool
+    public var reason: String?
+    public init(name: String, available: Bool, reason: String?) { self.name = name; self.available = available; self.reason = reason }
 }

@@ -1,24 +1,32 @@
-import Dispatch
+import Foundation
 import NIOConcurrencyHelpers
 
-/// Runs blocking work (a child process, a libcurl transfer) on a Dispatch queue, never
-/// on Swift's cooperative pool: a thread parked in `curl_easy_perform` or waiting for
-/// sendmail there would starve every other task in the daemon.
+/// Runs blocking work (a child process, a libcurl transfer) on a thread of its own,
+/// never on Swift's cooperative pool: a thread parked in `curl_easy_perform` or waiting
+/// for sendmail there would starve every other task in the daemon.
+///
+/// A plain thread rather than a Dispatch queue: on Linux, Dispatch's pool for ordinary
+/// queues is about one thread per CPU and only grows, after a delay, when its monitor
+/// notices blocked workers; a send needs up to five blocked threads at once (the wait,
+/// the child's stdin writer, two output readers, `waitpid`). Mail is rare, so a thread
+/// per blocking job costs nothing worth saving.
 enum BlockingWork {
-    /// A concurrent queue of its own, so Dispatch adds threads as transfers block.
-    static let queue = DispatchQueue(label: "relance.channels.blocking", attributes: .concurrent)
-
-    /// Runs `work` on ``queue`` and resumes with its result. The task's cancellation is
-    /// passed on through the ``CancellationFlag`` it receives.
+    /// Runs `work` on a new thread and resumes with its result. The task's cancellation
+    /// is passed on through the ``CancellationFlag`` it receives.
     static func run<T: Sendable>(_ work: @escaping @Sendable (CancellationFlag) throws -> T) async throws -> T {
         let flag = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                queue.async { continuation.resume(with: Result { try work(flag) }) }
+                detach { continuation.resume(with: Result { try work(flag) }) }
             }
         } onCancel: {
             flag.cancel()
         }
+    }
+
+    /// Starts `body` on a new thread.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        Thread.detachNewThread(body)
     }
 }
 

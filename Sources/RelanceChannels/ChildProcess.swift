@@ -52,7 +52,7 @@ enum ChildProcess {
         // waitpid blocks, so it gets a thread of its own; the deadline is kept here.
         let exited = DispatchSemaphore(value: 0)
         let waitStatus = NIOLockedValueBox<Int32?>(nil)
-        BlockingWork.queue.async {
+        BlockingWork.detach {
             var status: Int32 = 0
             var r: pid_t
             repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
@@ -62,17 +62,21 @@ enum ChildProcess {
 
         let io = DispatchGroup()
         let stdoutBox = NIOLockedValueBox<[UInt8]>([]), stderrBox = NIOLockedValueBox<[UInt8]>([])
-        BlockingWork.queue.async(group: io) {
+        func inBackground(_ body: @escaping @Sendable () -> Void) {
+            io.enter()
+            BlockingWork.detach { body(); io.leave() }
+        }
+        inBackground {
             // A child that stops reading gets killed at the deadline, which ends this write.
             writeAll(bytes, to: input.parent)
             close(input.parent)
         }
-        BlockingWork.queue.async(group: io) {
+        inBackground {
             let bytes = readAll(output.parent, limit: outputLimit)
             stdoutBox.withLockedValue { $0 = bytes }
             close(output.parent)
         }
-        BlockingWork.queue.async(group: io) {
+        inBackground {
             let bytes = readAll(errors.parent, limit: outputLimit)
             stderrBox.withLockedValue { $0 = bytes }
             close(errors.parent)

@@ -62,13 +62,11 @@ enum CurlSMTPSession {
         long(CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile = settings.caFile { string(CURLOPT_CAINFO, caFile) }
         if let username = settings.username { string(CURLOPT_USERNAME, username) }
-        if var password = settings.password {
-            password.append(0)
-            password.withUnsafeBufferPointer { buffer in
+        if let password = settings.password {
+            // Bytes, not a String: a password need not be UTF-8. curl copies it.
+            (password + [0]).withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) { check(relance_curl_setopt_string(handle, CURLOPT_PASSWORD, $0.baseAddress)) }
             }
-            // curl keeps its own copy; don't leave ours lying around in freed memory.
-            for index in password.indices { password[index] = 0 }
         }
 
         let context = Unmanaged.passUnretained(exchange).toOpaque()

@@ -10,7 +10,7 @@ public protocol DeliveryChannel: Sendable {
 
     /// Delivers one notification, or throws (a ``ChannelError`` saying what failed and
     /// what to check). Safe to call again for the same notification.
-    func deliver(_ notification: Notification) async throws -> DeliveryReceipt
+    func deliver(_ notification: ReminderNotification) async throws -> DeliveryReceipt
 
     /// Whether the channel can deliver right now, and if not, why. Cheap enough for a
     /// `Status` call; never throws.

@@ -77,14 +77,14 @@ public final class DesktopChannel: DeliveryChannel {
 
     /// Shows the popup; a repeat for the same inbox item replaces the earlier popup
     /// instead of adding one. The receipt's detail is the notification id in decimal.
-    public func deliver(_ notification: Notification) async throws -> DeliveryReceipt {
+    public func deliver(_ notification: ReminderNotification) async throws -> DeliveryReceipt {
         DeliveryReceipt(detail: String(try await notify(notification, replacing: nil)))
     }
 
     /// Shows the popup, replacing notification `previousID` (an id an earlier delivery
     /// returned, perhaps before a restart); nil means "the one this channel last showed
     /// for this inbox item, if any". Returns the server's notification id.
-    public func notify(_ notification: Notification, replacing previousID: UInt32?) async throws -> UInt32 {
+    public func notify(_ notification: ReminderNotification, replacing previousID: UInt32?) async throws -> UInt32 {
         try await bus.run { try $0.notify(notification, replacing: previousID) }
     }
 

@@ -49,7 +49,7 @@ public struct DesktopNotificationRequest: Sendable, Hashable {
 
     /// The request for `notification`, given what the server said it can do
     /// (`GetCapabilities`).
-    public init(notification: Notification, replacing replacesID: UInt32 = 0,
+    public init(notification: ReminderNotification, replacing replacesID: UInt32 = 0,
                 serverCapabilities: Set<String>, appName: String = "Relance",
                 desktopEntry: String = "relance") {
         self.appName = appName

@@ -34,7 +34,7 @@ public struct MailChannel: DeliveryChannel {
 
     /// The mail for `notification`: its title as the subject, its body, and a short
     /// footer saying what fired and when.
-    public func message(for notification: Notification) throws -> MailMessage {
+    public func message(for notification: ReminderNotification) throws -> MailMessage {
         let due = MailDate.format(notification.dueAt)
         var footer = "Relance \(notification.kind) reminder, inbox item \(notification.inboxItemID), due \(due)."
         if notification.firedAt.timeIntervalSince(notification.dueAt) > 60 {
@@ -49,7 +49,7 @@ public struct MailChannel: DeliveryChannel {
     }
 
     /// Sends the mail. The receipt's detail is the Message-ID in angle brackets.
-    public func deliver(_ notification: Notification) async throws -> DeliveryReceipt {
+    public func deliver(_ notification: ReminderNotification) async throws -> DeliveryReceipt {
         let message = try message(for: notification)
         _ = try await transport.send(message)
         return DeliveryReceipt(detail: "<\(message.messageID)>")

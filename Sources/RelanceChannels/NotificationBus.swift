@@ -75,7 +75,7 @@ final class NotificationBus: @unchecked Sendable {
 
     /// `Notify` for `notification`. Without an explicit `replacing`, replaces this
     /// process's previous popup for the same inbox item. Returns the server's id.
-    func notify(_ notification: Notification, replacing explicitID: UInt32?) throws -> UInt32 {
+    func notify(_ notification: ReminderNotification, replacing explicitID: UInt32?) throws -> UInt32 {
         let capabilities = try capabilities()  // also tells us a server is there right now
         let replacing = explicitID ?? latestByInboxItem[notification.inboxItemID] ?? 0
         let request = DesktopNotificationRequest(notification: notification, replacing: replacing,
@@ -128,10 +128,14 @@ final class NotificationBus: @unchecked Sendable {
             if r >= 0 { r = sd_bus_set_address(bus, address) }
             // A "bus client" says Hello and gets a unique name, which signals are sent to.
             if r >= 0 { r = sd_bus_set_bus_client(bus, 1) }
+            // Bounds the calls sd-bus makes for us (Hello, AddMatch) like our own; its
+            // default is 25 s, long enough to stall every delivery behind a frozen bus.
+            if r >= 0 { r = sd_bus_set_method_call_timeout(bus, callTimeoutMicroseconds) }
             if r >= 0 { r = sd_bus_start(bus) }
         } else {
             // DBUS_SESSION_BUS_ADDRESS unset: sd-bus falls back to $XDG_RUNTIME_DIR/bus.
             r = sd_bus_open_user(&bus)
+            if r >= 0 { r = sd_bus_set_method_call_timeout(bus, callTimeoutMicroseconds) }
         }
         let shown = address.map { "'\($0)'" } ?? "$XDG_RUNTIME_DIR/bus"
         guard r >= 0, let bus else {
@@ -149,8 +153,10 @@ final class NotificationBus: @unchecked Sendable {
             let userData = Unmanaged.passUnretained(self).toOpaque()
             for member in ["ActionInvoked", "NotificationClosed"] {
                 let rule = "type='signal',path='\(Self.objectPath)',interface='\(Self.interface)',member='\(member)'"
-                try check(sd_bus_add_match(bus, nil, rule, NotificationBus.signalCallback, userData),
-                          "subscribing to \(member) on \(shown)")
+                let r = sd_bus_add_match(bus, nil, rule, NotificationBus.signalCallback, userData)
+                guard r >= 0 else {
+                    throw ChannelError(.unavailable, channel: "desktop", "the session bus at \(shown) did not accept us: \(errnoText(r))")
+                }
             }
             drainPending(bus)
             guard self.connection === connection else {

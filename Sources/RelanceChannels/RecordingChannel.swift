@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 /// without a bus or a mail server.
 public final class RecordingChannel: DeliveryChannel {
     private struct State {
-        var delivered: [Notification] = []
+        var delivered: [ReminderNotification] = []
         var attempts = 0
         var failuresLeft = 0
         var failure: ChannelError
@@ -23,7 +23,7 @@ public final class RecordingChannel: DeliveryChannel {
     }
 
     /// Successful deliveries, in order.
-    public var deliveries: [Notification] { state.withLockedValue { $0.delivered } }
+    public var deliveries: [ReminderNotification] { state.withLockedValue { $0.delivered } }
 
     /// Every `deliver` call, failed ones included.
     public var attempts: Int { state.withLockedValue { $0.attempts } }
@@ -41,7 +41,7 @@ public final class RecordingChannel: DeliveryChannel {
     public func setHealth(_ health: ChannelHealth) { state.withLockedValue { $0.health = health } }
 
     /// Records the notification, or throws while injected failures remain.
-    public func deliver(_ notification: Notification) async throws -> DeliveryReceipt {
+    public func deliver(_ notification: ReminderNotification) async throws -> DeliveryReceipt {
         let failure: ChannelError? = state.withLockedValue {
             $0.attempts += 1
             if $0.failuresLeft > 0 {

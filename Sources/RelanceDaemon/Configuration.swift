@@ -11,11 +11,15 @@ public struct Configuration: Sendable, Equatable {
     /// The polite-timing rules: zone, business calendar, delivery window, sequences,
     /// meeting and event reminders.
     public var rules: TimingRules
+    /// Delivery channels: desktop, mail.
+    public var channels: ChannelSettings
 
-    public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil) {
+    public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
+                channels: ChannelSettings = ChannelSettings()) {
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.rules = rules ?? TimingRules(userZone: .current)
+        self.channels = channels
     }
 
     /// The user's IANA time zone.

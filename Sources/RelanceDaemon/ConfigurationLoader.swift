@@ -72,6 +72,9 @@ public enum ConfigurationLoader {
             "follow_up": ["policy", "steps", "let_go", "delay", "polite_time"],
             "meetings": ["leave_before", "thank_you", "near_start"],
             "events": ["reminders", "log_people"],
+            "desktop": ["enabled"],
+            "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
+                     "mode", "digest_time"],
         ]
 
         func configuration() throws(ConfigurationError) -> Configuration {
@@ -180,7 +183,64 @@ public enum ConfigurationLoader {
             }
             if let logPeople = try bool("events", "log_people") { rules.eventLogPeople = logPeople }
             configuration.rules = rules
+            if let desktop = try bool("desktop", "enabled") { configuration.channels.desktop = desktop }
+            configuration.channels.mail = try mailSettings()
             return configuration
+        }
+
+        /// `[mail]`, validated: nothing that could reach a header may hold a line break,
+        /// and the password only ever comes from a file.
+        private func mailSettings() throws(ConfigurationError) -> MailSettings? {
+            guard table["mail"] != nil, try bool("mail", "enabled") ?? true else { return nil }
+            guard let from = try string("mail", "from") else {
+                throw error(section: "mail", key: nil, "[mail] needs from = \"Relance <you@example.com>\"")
+            }
+            let to = try strings("mail", "to") ?? []
+            guard !to.isEmpty else { throw error(section: "mail", key: nil, "[mail] needs to = [\"you@example.com\"]") }
+            for (key, value) in [("from", from)] + to.map { ("to", $0) } {
+                guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw error(section: "mail", key: key, "'\(key)' must be one line without control characters")
+                }
+            }
+            let transport: MailSettings.Transport
+            switch try string("mail", "transport") ?? "sendmail" {
+            case "sendmail":
+                transport = .sendmail(path: expand(try string("mail", "sendmail") ?? "/usr/sbin/sendmail"), arguments: ["-t", "-i"])
+            case "smtp":
+                guard let url = try string("mail", "url") else {
+                    throw error(section: "mail", key: "transport", "transport = \"smtp\" needs url = \"smtp://mail.example.com:587\"")
+                }
+                guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
+                    throw error(section: "mail", key: "url", "'\(url)' must start with smtp:// (STARTTLS) or smtps://")
+                }
+                var passwordFile = try string("mail", "password_file").map(expand)
+                let username = try string("mail", "username")
+                if username != nil, passwordFile == nil,
+                   let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
+                    passwordFile = credentials + "/smtp-password"  // systemd LoadCredential=smtp-password:…
+                }
+                if username != nil && passwordFile == nil {
+                    throw error(section: "mail", key: "username", "a username needs password_file (the password is never written in this file)")
+                }
+                transport = .smtp(url: url, username: username, passwordFile: passwordFile,
+                                  caFile: try string("mail", "ca_file").map(expand))
+            case let other:
+                throw error(section: "mail", key: "transport", "'\(other)' is not sendmail or smtp")
+            }
+            var settings = MailSettings(transport: transport, from: from, to: to)
+            if let mode = try string("mail", "mode") {
+                guard let parsed = MailSettings.Mode(rawValue: mode) else {
+                    throw error(section: "mail", key: "mode", "'\(mode)' is not one of each, digest, both")
+                }
+                settings.mode = parsed
+            }
+            if let time = try string("mail", "digest_time") {
+                guard let parsed = LocalTimeOfDay(time), parsed.hour < 24 else {
+                    throw error(section: "mail", key: "digest_time", "'\(time)' is not a time like 08:00")
+                }
+                settings.digestTime = parsed
+            }
+            return settings
         }
 
         private func weekday(_ text: String, _ section: String, _ key: String) throws(ConfigurationError) -> Weekday {

@@ -40,3 +40,14 @@ extension Meeting {
                     endsAt: endsAt, place: place, notes: notes)
     }
 }
+
+import RelanceChannels
+
+extension ChannelInfo {
+    init(name: String, health: ChannelHealth) {
+        switch health {
+        case .available: self.init(name: name, available: true, reason: nil)
+        case .unavailable(let reason): self.init(name: name, available: false, reason: reason)
+        }
+    }
+}

@@ -19,6 +19,12 @@ public final class ControlService: VarlinkService {
     let store: AppDatabase
     let scheduler: Scheduler
     let events: EventPlanner
+    /// Set once the delivery service exists (it needs the service for desktop actions).
+    private let deliveryBox = NIOLockedValueBox<DeliveryService?>(nil)
+    var delivery: DeliveryService? {
+        get { deliveryBox.withLockedValue { $0 } }
+        set { deliveryBox.withLockedValue { $0 = newValue } }
+    }
     let broadcaster: InboxBroadcaster
     let clock: any WallClock
     let logger: Logger
@@ -50,7 +56,8 @@ public final class ControlService: VarlinkService {
 
     /// Methods that only read; every other call may have changed the store.
     private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
-                                        Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name]
+                                        Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name,
+                                        TestNotify.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -75,6 +82,7 @@ public final class ControlService: VarlinkService {
             case ListMeetings.name: try await replies.send(listMeetings())
             case AddEvent.name: try await replies.send(addEvent(decode(call)))
             case ListEvents.name: try await replies.send(listEvents())
+            case TestNotify.name: try await replies.send(await testNotify(decode(call)))
             case ListContacts.name: try await replies.send(listContacts(decode(call)))
             case GetContact.name: try await replies.send(getContact(decode(call)))
             case LogOutreach.name: try await replies.send(logOutreach(decode(call)))
@@ -360,11 +368,11 @@ public final class ControlService: VarlinkService {
         }
         let limit = p.limit ?? 100
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info))
+        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: p.since)))
     }
 
     private func markRead(_ p: MarkRead.Parameters) throws -> MarkRead.Reply {
-        MarkRead.Reply(items: try store.markRead(ids: p.ids).map(\.info))
+        MarkRead.Reply(items: try withDeliveries(store.markRead(ids: p.ids)))
     }
 
     private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
@@ -393,6 +401,59 @@ public final class ControlService: VarlinkService {
         scheduler.apply(changes)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         return InboxItemReply(item: item.info)
+    }
+
+    /// Inbox items with how each reached the user.
+    func withDeliveries(_ items: [InboxItem]) throws -> [InboxItemInfo] {
+        let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
+        return items.map { item in
+            var info = item.info
+            info.deliveries = (deliveries[item.id] ?? []).map {
+                DeliveryInfo(channel: $0.channel, state: $0.state, attempts: $0.attempts, lastAttemptAt: $0.lastAttemptAt,
+                             sentAt: $0.sentAt, lastError: $0.lastError, digest: $0.digest)
+            }
+            return info
+        }
+    }
+
+    private func testNotify(_ p: TestNotify.Parameters) async throws -> TestNotify.Reply {
+        guard let delivery else { return TestNotify.Reply(results: []) }
+        let names = p.channel.map { [$0] } ?? delivery.channelNames
+        if let name = p.channel, delivery.channel(name) == nil {
+            throw ControlError.invalidParameter("channel", reason: "'\(name)' is not configured; configured: \(delivery.channelNames.joined(separator: ", "))")
+        }
+        var results: [ChannelInfo] = []
+        for name in names { results.append(ChannelInfo(name: name, health: await delivery.test(name))) }
+        return TestNotify.Reply(results: results)
+    }
+
+    /// A button pressed on a desktop popup: the same operations as the CLI's.
+    public func desktopAction(notificationID: UInt32, action: String) {
+        do {
+            guard let itemID = try store.inboxItemID(channel: "desktop", receipt: String(notificationID)) else {
+                return logger.debug("action \(action) for an unknown notification \(notificationID)")
+            }
+            let metadata: Logger.Metadata = ["inbox_id": "\(itemID)", "channel": "desktop"]
+            switch action {
+            case "done":
+                let (_, changes) = try store.close(inboxID: itemID, as: .done)
+                scheduler.apply(changes)
+                logger.info("inbox item done (desktop)", metadata: metadata)
+            case "snooze":
+                let until = ISODuration(days: 1).added(to: clock.now(), in: rules.userZone)
+                let (_, changes) = try store.snooze(inboxID: itemID, until: until)
+                scheduler.apply(changes)
+                logger.info("inbox item snoozed for a day (desktop)", metadata: metadata)
+            case "open", "default":
+                let item = try store.markRead(ids: [itemID])[0]
+                logger.notice("opened from the desktop: \(item.text)", metadata: metadata)
+            default:
+                logger.debug("unknown desktop action \(action)", metadata: metadata)
+            }
+            didChange()
+        } catch {
+            logger.error("desktop action \(action) failed: \(error)")
+        }
     }
 
     // MARK: Service
@@ -434,7 +495,8 @@ public final class ControlService: VarlinkService {
         return Status.Reply(version: Self.version, startedAt: startedAt, contacts: counts.contacts,
                             awaitingReply: counts.outreachAwaitingReply, pendingReminders: pending,
                             unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
-                            database: databasePath, timeZone: rules.userZone.identifier)
+                            database: databasePath, timeZone: rules.userZone.identifier,
+                            channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) })
     }
 
     private func reload() throws -> Empty {

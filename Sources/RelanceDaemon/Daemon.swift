@@ -63,10 +63,28 @@ public final class Daemon: Sendable {
         let lifecycle = self.lifecycle
         let statusBox = StatusBox()
         let clock = self.clock
+
+        // Delivery channels; a desktop button press reaches the control service.
+        let built: ChannelFactory.Built
+        do {
+            built = try ChannelFactory.make(configuration.channels, logger: logger,
+                onAction: { id, action in Task { statusBox.service?.desktopAction(notificationID: id, action: action) } },
+                onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
+        } catch {
+            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail]: \(error)")
+        }
+        let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
+                                       digest: built.digest.map { channel in
+                                           (channel: channel, time: configuration.channels.mail!.digestTime,
+                                            zone: { statusBox.service?.currentConfiguration.timeZone ?? configuration.timeZone })
+                                       })
+        let outboxChannels = delivery.channelNames
         let scheduler = Scheduler(store: store, clock: clock, logger: logger,
-                                  rules: { statusBox.service?.currentConfiguration.rules ?? configuration.rules }) { firing in
+                                  rules: { statusBox.service?.currentConfiguration.rules ?? configuration.rules },
+                                  channels: { outboxChannels }) { firing in
             for item in firing.items { Self.logFired(item, logger: logger) }
             broadcaster.publish(firing.items)
+            delivery.wake()
             statusBox.reporter?.setNeedsRefresh()
             // A fired event reminder may be the last of its occurrence: schedule the next.
             if !firing.eventIDs.isEmpty, let service = statusBox.service {
@@ -83,7 +101,10 @@ public final class Daemon: Sendable {
         let reporter = StatusReporter(store: store, scheduler: scheduler, lifecycle: lifecycle,
                                       timeZone: { service.currentConfiguration.timeZone })
         statusBox.set(reporter: reporter, service: service)
+        service.delivery = delivery
         service.materializeEvents(Set(try store.eventIDs()))
+        await delivery.probeAll()
+        delivery.start()
 
         let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
                                    allowedUIDs: options.anyPeer ? nil : [getuid(), 0], logger: logger)
@@ -125,6 +146,7 @@ public final class Daemon: Sendable {
         }
         lifecycle.stopping()
         scheduler.stop()
+        delivery.stop()
         broadcaster.finish()
         if options.inheritedSocket == nil { unlink(socketPath) }
         logger.info("stopped")
@@ -148,6 +170,9 @@ public final class Daemon: Sendable {
             }
             service.currentConfiguration = fresh
             if fresh.rules != current.rules { service.replan() }
+            if fresh.channels != current.channels {
+                logger.warning("delivery channel settings take effect at restart (systemctl --user restart relanced)")
+            }
             box.reporter?.setProblem(nil)
             logger.notice("configuration reloaded from \(options.configPath)")
         } catch {

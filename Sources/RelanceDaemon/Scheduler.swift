@@ -25,13 +25,16 @@ public final class Scheduler: @unchecked Sendable {
     private let logger: Logger
     private let onFired: @Sendable (AppDatabase.Firing) -> Void
     private let rules: @Sendable () -> TimingRules
+    private let channels: @Sendable () -> [String]
 
     /// - Parameters:
     ///   - rules: the timing rules in force (follow-on reminders are planned with them).
     ///   - onFired: called on the scheduler's queue with what was just committed.
     public init(store: AppDatabase, clock: any WallClock, logger: Logger,
                 rules: @escaping @Sendable () -> TimingRules = { TimingRules(userZone: .current) },
+                channels: @escaping @Sendable () -> [String] = { [] },
                 onFired: @escaping @Sendable (AppDatabase.Firing) -> Void) {
+        self.channels = channels
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -51,7 +54,7 @@ public final class Scheduler: @unchecked Sendable {
             deadlines = DeadlineQueue(try store.pendingDeadlines().map { (id: $0.id, due: $0.due) })
             let now = clock.now()
             let missed = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
-            let firing = try store.fire(missed, at: now, late: true, rules: rules())
+            let firing = try store.fire(missed, at: now, late: true, rules: rules(), channels: channels())
             absorb(firing.changes)
             if !firing.items.isEmpty {
                 logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",
@@ -130,7 +133,7 @@ public final class Scheduler: @unchecked Sendable {
         let now = clock.now()
         let due = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
         do {
-            let firing = try store.fire(due, at: now, late: false, rules: rules())
+            let firing = try store.fire(due, at: now, late: false, rules: rules(), channels: channels())
             retryDelay = 0
             absorb(firing.changes)
             if !firing.items.isEmpty { onFired(firing) }

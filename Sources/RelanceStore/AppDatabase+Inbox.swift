@@ -4,9 +4,10 @@ import RelanceCore
 
 extension AppDatabase {
     /// Inbox items, newest first.
-    public func inbox(_ filter: InboxFilter, limit: Int = 1000) throws -> [InboxItem] {
+    public func inbox(_ filter: InboxFilter, limit: Int = 1000, since: Date? = nil) throws -> [InboxItem] {
         try writer.read { db in
             var request = InboxItemRecord.order(Column("firedAt").desc, Column("id").desc).limit(limit)
+            if let since { request = request.filter(Column("firedAt") >= since.timeIntervalSince1970) }
             switch filter {
             case .open: request = request.filter([InboxState.unread, .read].contains(Column("state")))
             case .unread: request = request.filter(Column("state") == InboxState.unread)
@@ -60,6 +61,11 @@ extension AppDatabase {
             try reminder.insert(db)
             return (item.model, ScheduleChanges(scheduled: [reminder.scheduled], cancelled: cancelled))
         }
+    }
+
+    /// An inbox item by id.
+    public func inboxItem(id: Int64) throws -> InboxItem {
+        try writer.read { db in try Self.inboxItem(db, id: id).model }
     }
 
     static func inboxItem(_ db: Database, id: Int64) throws -> InboxItemRecord {

@@ -80,10 +80,13 @@ extension AppDatabase {
     /// what follows from it (the next follow-up step, the let-go's *no reply*, the next
     /// keep-in-touch). A reminder no longer pending is skipped: nothing fires twice.
     /// - Parameter late: true for the catch-up after downtime.
-    public func fire(_ due: [ScheduledReminder], at now: Date, late: Bool, rules: TimingRules) throws -> Firing {
+    /// - Parameter channels: the delivery channels enabled; one outbox job each per item.
+    public func fire(_ due: [ScheduledReminder], at now: Date, late: Bool, rules: TimingRules,
+                     channels: [String] = []) throws -> Firing {
         guard !due.isEmpty else { return Firing() }
         return try writer.write { db in
             var firing = Firing()
+            var firedReminderIDs: [Int64] = []
             for entry in due {
                 let fired = try ReminderRecord.fetchOne(db, sql: """
                     UPDATE reminder SET state = 'fired', firedAt = ?
@@ -91,9 +94,11 @@ extension AppDatabase {
                     """, arguments: [now.timeIntervalSince1970, entry.id])
                 guard let reminder = fired else { continue }
                 firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late))
+                firedReminderIDs.append(reminder.id!)
                 firing.changes.merge(try Self.followOn(db, after: reminder, rules: rules))
                 if let eventID = reminder.eventId { firing.eventIDs.insert(eventID) }
             }
+            try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: firedReminderIDs, channels: channels, at: now)
             return firing
         }
     }

@@ -116,6 +116,31 @@ extension AppDatabase {
             try db.execute(sql: "CREATE INDEX reminder_pending ON reminder(fireAt) WHERE state = 'pending'")
             try db.create(index: "reminder_event", on: "reminder", columns: ["eventId", "anchorAt"])
         }
+        migrator.registerMigration("v3: delivery outbox") { db in
+            try db.create(table: "delivery") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("inboxItemId", .integer).notNull().indexed().references("inboxItem", onDelete: .cascade)
+                t.column("reminderId", .integer).notNull()   // the firing: a snooze's comes back with its own
+                t.column("channel", .text).notNull()
+                t.column("state", .text).notNull()           // pending, sent
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .double).notNull()
+                t.column("lastAttemptAt", .double)
+                t.column("lastError", .text)
+                t.column("receipt", .text)
+                t.column("sentAt", .double)
+                t.column("digest", .boolean).notNull().defaults(to: false)
+                t.uniqueKey(["reminderId", "channel"])       // one job per firing and channel, ever
+            }
+            try db.execute(sql: "CREATE INDEX delivery_pending ON delivery(nextAttemptAt) WHERE state = 'pending'")
+            try db.create(table: "deliveryAttempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deliveryId", .integer).notNull().indexed().references("delivery", onDelete: .cascade)
+                t.column("at", .double).notNull()
+                t.column("ok", .boolean).notNull()
+                t.column("detail", .text)
+            }
+        }
         return migrator
     }
 }

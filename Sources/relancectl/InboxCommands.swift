@@ -10,6 +10,7 @@ struct InboxCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Include done, snoozed and dismissed items.") var all = false
     @Flag(name: .long, help: "Only unread items.") var unread = false
     @Option(name: .long, help: "At most this many.") var limit: Int = 100
+    @Option(name: .long, help: ArgumentHelp("Only items fired since then (\"monday\", \"2026-12-01\").", valueName: "when")) var since: String?
 
     func validate() throws {
         if all && unread { throw ValidationError("--all and --unread exclude each other") }
@@ -18,7 +19,8 @@ struct InboxCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reporting {
             let filter = all ? "all" : unread ? "unread" : "open"
-            let reply = try await global.client.call(Inbox.self, .init(filter: filter, limit: limit))
+            let from = try await since.asyncMap { try Output.parseTime($0, parameter: "--since", zone: try await global.client.userZone()) }
+            let reply = try await global.client.call(Inbox.self, .init(filter: filter, limit: limit, since: from))
             if global.json { return try Output.json(reply) }
             guard !reply.items.isEmpty else { return print("Inbox zero.") }
             Self.printTable(reply.items)
@@ -26,9 +28,22 @@ struct InboxCommand: AsyncParsableCommand {
     }
 
     static func printTable(_ items: [InboxItemInfo]) {
-        Output.table(["ID", "FIRED", "STATE", "REMINDER"], items.map {
-            ["\($0.id)", Output.time($0.firedAt) + ($0.late ? " (late)" : ""), $0.state, $0.text]
+        Output.table(["ID", "FIRED", "STATE", "REMINDER", "DELIVERED"], items.map {
+            ["\($0.id)", Output.time($0.firedAt) + ($0.late ? " (late)" : ""), $0.state, $0.text, deliveries($0.deliveries)]
         })
+    }
+
+    /// "desktop 09:00:01 ✓ · mail 09:00:02 ✓ (digest)", "mail … ✗ 3 tries".
+    static func deliveries(_ list: [DeliveryInfo]) -> String {
+        guard !list.isEmpty else { return "—" }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return list.map { delivery in
+            if let sent = delivery.sentAt {
+                return "\(delivery.channel) \(formatter.string(from: sent)) \(Output.ok)" + (delivery.digest ? " (digest)" : "")
+            }
+            return "\(delivery.channel) \(Output.failed) \(delivery.attempts) tr\(delivery.attempts == 1 ? "y" : "ies")"
+        }.joined(separator: " · ")
     }
 }
 
@@ -121,5 +136,33 @@ struct WatchCommand: AsyncParsableCommand {
                 fflush(nil)  // all streams: a pipe reader sees each item at once
             }
         }
+    }
+}
+
+struct TestNotifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-notify", abstract: "Send a test notification through the real path of each channel.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: ArgumentHelp("Only this channel: desktop or mail.", valueName: "channel")) var channel: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(TestNotify.self, .init(channel: channel))
+            if global.json { return try Output.json(reply) }
+            guard !reply.results.isEmpty else { return print("No delivery channel is configured ([desktop], [mail]).") }
+            for result in reply.results {
+                print(result.available ? "\(result.name): sent \(Output.ok)" : "\(result.name): failed \(Output.failed) — \(result.reason ?? "")")
+            }
+            if reply.results.contains(where: { !$0.available }) { throw ExitCode(1) }
+        }
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

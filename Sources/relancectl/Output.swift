@@ -25,6 +25,16 @@ enum Output {
         }
     }
 
+    /// Marks for success and failure: Unicode on a UTF-8 terminal, ASCII otherwise.
+    static var ok: String { unicode ? "✓" : "ok" }
+    static var failed: String { unicode ? "✗" : "FAILED" }
+
+    static var unicode: Bool {
+        let locale = ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LC_CTYPE"]
+            ?? ProcessInfo.processInfo.environment["LANG"] ?? ""
+        return isatty(1) == 1 && locale.uppercased().contains("UTF-8")
+    }
+
     /// "Mon 1 Dec 09:00" in the local zone; the year is shown when it is not this year.
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }

@@ -22,6 +22,11 @@ struct StatusCommand: AsyncParsableCommand {
                 print("  next:             \(Output.time(next)) — \(reply.nextDueText ?? "")")
             }
             print("  database:         \(reply.database)")
+            print("  time zone:        \(reply.timeZone)")
+            for channel in reply.channels {
+                print("  \(channel.name):".padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + (channel.available ? "available" : "unavailable — \(channel.reason ?? "")"))
+            }
         }
     }
 }

@@ -28,11 +28,12 @@ import GRDB
         let path = directory.appendingPathComponent("state/relance.sqlite").path
         let db = try AppDatabase.open(path: path)
         #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox",
-                                               "v2: polite timing, meetings, events, keep in touch"])
+                                               "v2: polite timing, meetings, events, keep in touch",
+                                               "v3: delivery outbox"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 2)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 3)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

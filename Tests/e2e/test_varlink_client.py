@@ -19,6 +19,7 @@ EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
     "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
+    "TestNotify",
 }
 
 
@@ -274,3 +275,12 @@ def test_polite_timing_methods(control):
     assert event["event"]["rrule"] == "FREQ=WEEKLY;BYDAY=TH"
     listed = control.ListEvents()["events"]
     assert listed[0]["nextOccurrences"][:2] == ["2030-01-10T18:00:00.000Z", "2030-01-17T18:00:00.000Z"]
+
+
+def test_test_notify_reports_each_channel(control):
+    # The e2e daemon has the desktop channel on and no session bus: it says so.
+    results = control.TestNotify()["results"]
+    assert [r["name"] for r in results] == ["desktop"]
+    assert results[0]["available"] is False and results[0]["reason"]
+    channels = control.Status()["channels"]
+    assert channels == [{"name": "desktop", "available": False, "reason": channels[0]["reason"]}]

@@ -4,15 +4,17 @@ import RelanceCore
 /// What a delivery channel hands to the user: one fired reminder, as a person reads it.
 ///
 /// A value, built once per delivery job from the inbox item, so every channel (desktop,
-/// mail, the recording twin) gets the same words and the same stable keys.
-public struct Notification: Sendable, Hashable, Codable {
+/// mail, the recording twin) gets the same words and the same stable keys. Not named
+/// plain `Notification`: every file that also imports Foundation would find that name
+/// ambiguous (`Foundation.Notification`).
+public struct ReminderNotification: Sendable, Hashable, Codable {
     /// The inbox item this delivers; channels derive their idempotency key from it
     /// (mail `Message-ID`, desktop `replaces_id` bookkeeping).
     public var inboxItemID: Int64
     /// The reminder that fired.
     public var reminderID: Int64
     /// What kind of reminder fired, e.g. `follow_up`, `meeting_leave`, `test` (see
-    /// ``Notification/knownKinds``). A string rather than `ReminderKind` so that kinds
+    /// ``ReminderNotification/knownKinds``). A string rather than `ReminderKind` so that kinds
     /// added to the core later still travel through older channel code.
     public var kind: String
     /// One line for a person ("Follow up with Ada Lovelace"): mail subject, popup summary.

@@ -1,0 +1,54 @@
+import Foundation
+import RelanceCore
+
+/// The delivery channels as configured (`[desktop]`, `[mail]`); `DeliveryService`
+/// builds the channels from them.
+public struct ChannelSettings: Sendable, Equatable {
+    /// Desktop notifications on the session bus (on by default).
+    public var desktop = true
+    public var mail: MailSettings?
+
+    public init(desktop: Bool = true, mail: MailSettings? = nil) {
+        self.desktop = desktop
+        self.mail = mail
+    }
+
+    /// The channels that get one delivery job per fired reminder.
+    public var perReminderChannels: [String] {
+        var names: [String] = []
+        if desktop { names.append("desktop") }
+        if let mail, mail.mode != .digest { names.append("mail") }
+        return names
+    }
+}
+
+/// `[mail]`: how and when mail goes out.
+public struct MailSettings: Sendable, Equatable {
+    public enum Transport: Sendable, Equatable {
+        /// A sendmail-compatible command, run with an argument vector.
+        case sendmail(path: String, arguments: [String])
+        /// SMTP submission (libcurl): `smtp://` with STARTTLS required, or `smtps://`.
+        case smtp(url: String, username: String?, passwordFile: String?, caFile: String?)
+    }
+
+    /// each: one mail per reminder; digest: one a day; both.
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        case each, digest, both
+    }
+
+    public var transport: Transport
+    public var from: String
+    public var to: [String]
+    public var mode: Mode
+    /// When the daily digest goes out, in the user's zone.
+    public var digestTime: LocalTimeOfDay
+
+    public init(transport: Transport, from: String, to: [String], mode: Mode = .each,
+                digestTime: LocalTimeOfDay = LocalTimeOfDay(hour: 8)) {
+        self.transport = transport
+        self.from = from
+        self.to = to
+        self.mode = mode
+        self.digestTime = digestTime
+    }
+}

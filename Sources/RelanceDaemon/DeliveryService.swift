@@ -1,0 +1,254 @@
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RelanceChannels
+import RelanceCore
+import RelanceStore
+
+/// Sends the outbox: every pending delivery job (one per fired item and channel,
+/// inserted in the firing transaction) goes to its channel, with bounded exponential
+/// back-off on failure and every attempt recorded on the item. Channels never wait for
+/// each other: each attempt runs in its own task, under a time limit, so a hung SMTP
+/// server delays only its own mail. Like the scheduler, ONE timer is armed to the next
+/// job due (or the next daily digest).
+public final class DeliveryService: @unchecked Sendable {
+    private let store: AppDatabase
+    private let clock: any WallClock
+    private let logger: Logger
+    private let channels: [String: any DeliveryChannel]
+    private let digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)?
+    private let queue = DispatchQueue(label: "io.relance.delivery")
+    private let timer: DispatchSourceTimer
+    // Touched only on `queue`.
+    private var inFlight: Set<Int64> = []
+    private var stopped = false
+    private var lastDigestDay: LocalDate?
+    private let knownHealth = NIOLockedValueBox<[String: ChannelHealth]>([:])
+
+    /// The longest a single attempt may take before it counts as failed.
+    static let attemptTimeout: Duration = .seconds(90)
+
+    public init(store: AppDatabase, clock: any WallClock, logger: Logger, channels: [any DeliveryChannel],
+                digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.channels = Dictionary(uniqueKeysWithValues: channels.map { ($0.name, $0) })
+        self.digest = digest
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [unowned self] in self.runDue() }
+        timer.schedule(wallDeadline: .distantFuture)
+        timer.resume()
+    }
+
+    /// The channel names, for the firing transaction's outbox jobs.
+    public var channelNames: [String] { channels.keys.sorted() }
+
+    /// The channel called `name`.
+    public func channel(_ name: String) -> (any DeliveryChannel)? { channels[name] }
+
+    /// Sends what is due (jobs left by a crash or a restart included).
+    public func start() {
+        queue.async {
+            if let digest = self.digest, let last = try? self.store.lastDigestSent() {
+                self.lastDigestDay = LocalDate(last, in: digest.zone())
+            }
+            self.runDue()
+        }
+    }
+
+    /// Something was fired: send it now.
+    public func wake() { queue.async { self.runDue() } }
+
+    public func stop() {
+        queue.sync {
+            stopped = true
+            timer.cancel()
+        }
+    }
+
+    /// Each channel's last known health, for `Status` (cheap: no probe).
+    public var health: [(name: String, health: ChannelHealth)] {
+        let known = knownHealth.withLockedValue { $0 }
+        return channels.keys.sorted().map { ($0, known[$0] ?? .unavailable(reason: "not probed yet")) }
+    }
+
+    /// Probes every channel now (at most 5 s each), logging the ones that cannot deliver.
+    public func probeAll() async {
+        for (name, channel) in channels {
+            let health = (try? await Self.withTimeout(.seconds(5)) { await channel.probe() })
+                ?? .unavailable(reason: "no answer to the probe within 5 s")
+            record(health, for: name)
+        }
+    }
+
+    /// Sends a test notification through one channel's real path now.
+    public func test(_ name: String) async -> ChannelHealth {
+        guard let channel = channels[name] else { return .unavailable(reason: "not configured") }
+        let now = clock.now()
+        let notification = ReminderNotification(
+            inboxItemID: 0, reminderID: 0, kind: "test", title: "Relance test notification",
+            body: "If you can read this, Relance reaches you by \(name).", dueAt: now, firedAt: now)
+        do {
+            _ = try await Self.withTimeout(Self.attemptTimeout) { try await channel.deliver(notification) }
+            record(.available, for: name)
+            return .available
+        } catch {
+            let health = ChannelHealth.unavailable(reason: "\(error)")
+            record(health, for: name)
+            return health
+        }
+    }
+
+    private func record(_ health: ChannelHealth, for name: String) {
+        let previous = knownHealth.withLockedValue { known in
+            defer { known[name] = health }
+            return known[name]
+        }
+        guard previous != health else { return }
+        switch health {
+        case .available: logger.notice("\(name) channel available", metadata: ["channel": "\(name)"])
+        case .unavailable(let reason):
+            logger.warning("\(name) channel unavailable: \(reason); the inbox keeps everything and delivery retries",
+                           metadata: ["channel": "\(name)"])
+        }
+    }
+
+    private func runDue() {
+        guard !stopped else { return }
+        let now = clock.now()
+        do {
+            for job in try store.dueDeliveries(at: now) where !inFlight.contains(job.id) {
+                guard let channel = channels[job.channel] else { continue }
+                inFlight.insert(job.id)
+                Task { await self.attempt(job, on: channel) }
+            }
+        } catch {
+            logger.error("cannot read the outbox: \(error)")
+        }
+        sendDigestIfDue(now: now)
+        rearm()
+    }
+
+    private func attempt(_ job: DeliveryJob, on channel: any DeliveryChannel) async {
+        let notification = ReminderNotification(inboxItem: job.item)
+        var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
+        do {
+            let receipt = try await Self.withTimeout(Self.attemptTimeout) {
+                if let desktop = channel as? DesktopChannel {
+                    let previous = job.previousReceipt.flatMap(UInt32.init)
+                    return DeliveryReceipt(detail: String(try await desktop.notify(notification, replacing: previous)))
+                }
+                return try await channel.deliver(notification)
+            }
+            try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail)
+            record(.available, for: job.channel)
+            metadata.merge(MessageID.delivered.metadata) { $1 }
+            logger.notice("delivered by \(job.channel): \(job.item.text)", metadata: metadata)
+        } catch {
+            let retry = clock.now().addingTimeInterval(Self.backoff(attempts: job.attempts))
+            try? store.deliveryFailed(id: job.id, at: clock.now(), error: "\(error)", retryAt: retry)
+            record(.unavailable(reason: "\(error)"), for: job.channel)
+            metadata.merge(MessageID.deliveryFailed.metadata) { $1 }
+            logger.warning("delivery by \(job.channel) failed (attempt \(job.attempts + 1)); retrying at \(retry): \(error)",
+                           metadata: metadata)
+        }
+        queue.async {
+            self.inFlight.remove(job.id)
+            self.rearm()
+        }
+    }
+
+    /// 5 s, 10 s, 20 s … doubling, capped at 30 minutes.
+    static func backoff(attempts: Int) -> TimeInterval {
+        min(5 * pow(2, Double(min(attempts, 20))), 1800)
+    }
+
+    private func rearm() {
+        guard !stopped else { return }
+        var next = (try? store.nextDeliveryAttempt()) ?? nil
+        if let digestAt = nextDigest(after: clock.now()) { next = min(next ?? digestAt, digestAt) }
+        guard let next else { return timer.schedule(wallDeadline: .distantFuture) }
+        // Jobs in flight keep their old due time until they report back: don't spin.
+        let at = max(next, clock.now().addingTimeInterval(inFlight.isEmpty ? 0 : 1))
+        let seconds = at.timeIntervalSince1970
+        timer.schedule(wallDeadline: DispatchWallTime(timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))))
+    }
+
+    // MARK: Daily digest
+
+    /// Today's digest time if today's digest is still to send (now, if its time has
+    /// passed while the daemon was down), else tomorrow's.
+    private func nextDigest(after now: Date) -> Date? {
+        guard let digest else { return nil }
+        let zone = digest.zone()
+        let today = LocalDate(now, in: zone)
+        guard lastDigestDay != today else { return today.adding(days: 1).at(digest.time, in: zone) }
+        return max(today.at(digest.time, in: zone), now)
+    }
+
+    private func sendDigestIfDue(now: Date) {
+        guard let digest else { return }
+        let zone = digest.zone()
+        let today = LocalDate(now, in: zone)
+        guard lastDigestDay != today, now >= today.at(digest.time, in: zone) else { return }
+        lastDigestDay = today
+        let items = (try? store.unreadItems()) ?? []
+        guard !items.isEmpty else { return }
+        let body = DigestText.body(items, zone: zone)
+        // One stable key per day: a digest re-sent after a crash is the same mail.
+        let day = today.year * 10_000 + today.month * 100 + today.day
+        let notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
+                                        title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
+                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now)
+        let logger = self.logger
+        Task {
+            do {
+                let receipt = try await digest.channel.deliver(notification)
+                try? self.store.markDigested(channel: digest.channel.name, inboxItemIDs: items.map(\.id), at: now, receipt: receipt.detail)
+                logger.notice("daily digest sent with \(items.count) item(s)", metadata: MessageID.delivered.metadata)
+            } catch {
+                logger.warning("daily digest failed: \(error)", metadata: MessageID.deliveryFailed.metadata)
+                self.queue.async { self.lastDigestDay = nil }
+            }
+        }
+    }
+
+    static func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw ChannelError(.timedOut, channel: "delivery", "no answer within \(limit.components.seconds) s")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
+
+/// The digest's text: everything unread, grouped.
+enum DigestText {
+    static func body(_ items: [InboxItem], zone: TimeZone) -> String {
+        let groups: [(String, Set<ReminderKind>)] = [
+            ("Follow-ups due", [.followUp, .letGo]),
+            ("Meetings", [.meetingPrep, .meetingLeave, .thankYou]),
+            ("Events", [.eventRSVP, .eventSoon, .eventLogPeople]),
+            ("Keep in touch", [.keepInTouch]),
+            ("Your reminders", [.custom]),
+        ]
+        var lines: [String] = []
+        for (title, kinds) in groups {
+            let matching = items.filter { kinds.contains($0.kind) }
+            guard !matching.isEmpty else { continue }
+            lines.append("\(title):")
+            for item in matching {
+                lines.append("  • \(item.text) (#\(item.id), \(Planner.describeMoment(item.firedAt, zone)))")
+            }
+            lines.append("")
+        }
+        lines.append("Mark them done with `relancectl done ID`, or see them all with `relancectl inbox`.")
+        return lines.joined(separator: "\n")
+    }
+}

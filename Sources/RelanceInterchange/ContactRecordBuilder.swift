@@ -1,0 +1,114 @@
+import Foundation
+import RelanceCore
+
+/// Collects the raw fields of one exported record and turns them into an
+/// `ImportedContact`, cleaning what validation would refuse; shared by every parser so
+/// a vCard and a CSV row with the same data give the same contact.
+struct ContactRecordBuilder {
+    let source: SourceLocation
+    var name = ""
+    var emails: [String] = []
+    var handles: [(network: String, value: String)] = []
+    var organization: String?
+    var timeZone: String?
+    var why: String?
+    var tags: [String] = []
+    var notes: [String] = []
+    var phones: [String] = []
+    var title: String?
+    var urls: [String] = []
+    var firstInteraction: Date?
+    var warnings: [String] = []
+
+    init(source: SourceLocation) { self.source = source }
+
+    /// Adds a web address; a LinkedIn profile also becomes the `linkedin` handle.
+    mutating func addURL(_ raw: String) {
+        let url = TextCleaning.singleLine(raw)
+        guard !url.isEmpty else { return }
+        urls.append(url)
+        if ProfileURL.isLinkedInProfile(url) { handles.append(("linkedin", url)) }
+    }
+
+    /// Adds a zone if it is an IANA name; UTC offsets ("-05:00") cannot say which DST
+    /// rules apply, so they are left out with a warning rather than guessed.
+    mutating func setTimeZone(_ raw: String) {
+        let zone = TextCleaning.singleLine(raw)
+        guard !zone.isEmpty, timeZone == nil else { return }
+        if (zone.contains("/") || zone == "UTC"), TimeZone(identifier: zone) != nil {
+            timeZone = zone
+        } else {
+            warnings.append("ignored time zone '\(zone)' (not an IANA name such as Europe/Paris)")
+        }
+    }
+
+    /// Splits `raw` on any of `separators` and adds each non-empty part as a tag.
+    mutating func addTags(_ raw: String, separators: Set<Character>) {
+        for part in raw.split(whereSeparator: { separators.contains($0) }) {
+            tags.append(String(part))
+        }
+    }
+
+    /// The contact, or why there is none: `noName` when the record has no name.
+    func build(noName: String) -> Result<ImportedContact, ImportRejection> {
+        let cleanName = TextCleaning.singleLine(name)
+        guard !cleanName.isEmpty else { return .failure(ImportRejection(source: source, reason: noName)) }
+        var warnings = warnings
+
+        var seenEmails = Set<String>()
+        var cleanEmails: [String] = []
+        for raw in emails {
+            var email = TextCleaning.singleLine(raw)
+            if email.lowercased().hasPrefix("mailto:") { email = String(email.dropFirst(7)) }
+            guard !email.isEmpty else { continue }
+            do {
+                try Validation.emailAddress(email, field: "email")
+            } catch {
+                warnings.append("dropped e-mail '\(email)' (not an address)")
+                continue
+            }
+            if seenEmails.insert(email.lowercased()).inserted { cleanEmails.append(email) }
+        }
+
+        var cleanHandles: [String: String] = [:]
+        for (network, value) in handles {
+            let key = TextCleaning.singleLine(network).lowercased()
+            let handle = TextCleaning.singleLine(value)
+            guard !key.isEmpty, !handle.isEmpty, cleanHandles[key] == nil else { continue }
+            cleanHandles[key] = handle
+        }
+
+        var seenTags = Set<String>()
+        var cleanTags: [String] = []
+        for raw in tags {
+            let tag = TextCleaning.singleLine(raw)
+            if !tag.isEmpty, seenTags.insert(tag.lowercased()).inserted { cleanTags.append(tag) }
+        }
+
+        let cleanNotes = notes.map(TextCleaning.multiLine).filter { !$0.isEmpty }.joined(separator: "\n\n")
+        let draft = ContactDraft(
+            name: cleanName, emails: cleanEmails, handles: cleanHandles,
+            organization: organization.map(TextCleaning.singleLine).nonEmpty,
+            timeZone: timeZone, why: why.map(TextCleaning.multiLine).nonEmpty,
+            tags: cleanTags, notes: cleanNotes.isEmpty ? nil : cleanNotes)
+        do {
+            let valid = try draft.validated()
+            return .success(ImportedContact(
+                draft: valid, source: source, firstInteraction: firstInteraction,
+                phones: phones.map(TextCleaning.singleLine).filter { !$0.isEmpty },
+                title: title.map(TextCleaning.singleLine).nonEmpty,
+                urls: urls, warnings: warnings))
+        } catch {
+            // Cleaning above should make this unreachable; report rather than crash.
+            return .failure(ImportRejection(source: source, reason: "\(error)"))
+        }
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// nil for nil or an empty string.
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import RelanceCore
+
+/// A delivery job: one fired inbox item to put in front of the user on one channel.
+public struct DeliveryJob: Sendable, Equatable {
+    public var id: Int64
+    public var channel: String
+    public var item: InboxItem
+    /// Failed attempts so far.
+    public var attempts: Int
+    /// The previous successful delivery's receipt for this item on this channel (the
+    /// desktop notification id to replace), if any.
+    public var previousReceipt: String?
+}
+
+/// How one delivery of an inbox item went, for display.
+public struct DeliveryStatus: Sendable, Equatable, Codable {
+    public var channel: String
+    /// pending or sent.
+    public var state: String
+    public var attempts: Int
+    public var lastAttemptAt: Date?
+    public var sentAt: Date?
+    public var lastError: String?
+    /// Sent as part of the daily digest.
+    public var digest: Bool
+}
+
+struct DeliveryRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+    static let databaseTableName = "delivery"
+    var id: Int64?
+    var inboxItemId: Int64
+    var reminderId: Int64
+    var channel: String
+    var state: String
+    var attempts: Int
+    var nextAttemptAt: Date
+    var lastAttemptAt: Date?
+    var lastError: String?
+    var receipt: String?
+    var sentAt: Date?
+    var digest: Bool
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    var status: DeliveryStatus {
+        DeliveryStatus(channel: channel, state: state, attempts: attempts, lastAttemptAt: lastAttemptAt,
+                       sentAt: sentAt, lastError: lastError, digest: digest)
+    }
+}
+
+extension AppDatabase {
+    /// Inserts one pending job per channel for each fired item (part of the firing
+    /// transaction; the unique key makes a repeat a no-op).
+    static func enqueueDeliveries(_ db: Database, items: [InboxItem], reminderIDs: [Int64], channels: [String], at now: Date) throws {
+        for (item, reminderID) in zip(items, reminderIDs) {
+            for channel in channels {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO delivery (inboxItemId, reminderId, channel, state, attempts, nextAttemptAt, digest)
+                    VALUES (?, ?, ?, 'pending', 0, ?, 0)
+                    """, arguments: [item.id, reminderID, channel, now.timeIntervalSince1970])
+            }
+        }
+    }
+
+    /// Pending jobs due at or before `now`, oldest first.
+    public func dueDeliveries(at now: Date, limit: Int = 100) throws -> [DeliveryJob] {
+        try writer.read { db in
+            let records = try DeliveryRecord.filter(Column("state") == "pending" && Column("nextAttemptAt") <= now.timeIntervalSince1970)
+                .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
+            return try records.compactMap { record in
+                guard let item = try InboxItemRecord.fetchOne(db, key: record.inboxItemId) else { return nil }
+                let previous = try String.fetchOne(db, sql: """
+                    SELECT receipt FROM delivery WHERE inboxItemId = ? AND channel = ? AND state = 'sent' AND id != ?
+                    ORDER BY sentAt DESC LIMIT 1
+                    """, arguments: [record.inboxItemId, record.channel, record.id])
+                return DeliveryJob(id: record.id!, channel: record.channel, item: item.model, attempts: record.attempts,
+                                   previousReceipt: previous)
+            }
+        }
+    }
+
+    /// When the next pending job is due, if any.
+    public func nextDeliveryAttempt() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE state = 'pending'")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Records a success: the job is done and is never sent again.
+    public func deliverySucceeded(id: Int64, at now: Date, receipt: String, digest: Bool = false) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET state = 'sent', sentAt = ?, lastAttemptAt = ?, receipt = ?, lastError = NULL, digest = ?
+                WHERE id = ?
+                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, receipt, digest, id])
+            try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 1, ?)",
+                           arguments: [id, now.timeIntervalSince1970, receipt])
+        }
+    }
+
+    /// Records a failure and when to try again.
+    public func deliveryFailed(id: Int64, at now: Date, error: String, retryAt: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET attempts = attempts + 1, lastAttemptAt = ?, lastError = ?, nextAttemptAt = ?
+                WHERE id = ? AND state = 'pending'
+                """, arguments: [now.timeIntervalSince1970, error, retryAt.timeIntervalSince1970, id])
+            try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 0, ?)",
+                           arguments: [id, now.timeIntervalSince1970, error])
+        }
+    }
+
+    /// Every delivery of these items, by item.
+    public func deliveries(inboxItemIDs: [Int64]) throws -> [Int64: [DeliveryStatus]] {
+        guard !inboxItemIDs.isEmpty else { return [:] }
+        return try writer.read { db in
+            let records = try DeliveryRecord.filter(inboxItemIDs.contains(Column("inboxItemId"))).order(Column("id")).fetchAll(db)
+            return Dictionary(grouping: records, by: \.inboxItemId).mapValues { $0.map(\.status) }
+        }
+    }
+
+    /// The inbox item a channel's receipt belongs to (a desktop notification id).
+    public func inboxItemID(channel: String, receipt: String) throws -> Int64? {
+        try writer.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT inboxItemId FROM delivery WHERE channel = ? AND receipt = ? ORDER BY sentAt DESC LIMIT 1
+                """, arguments: [channel, receipt])
+        }
+    }
+
+    /// Unread items for the daily digest, oldest first.
+    public func unreadItems() throws -> [InboxItem] {
+        try writer.read { db in
+            try InboxItemRecord.filter(Column("state") == InboxState.unread).order(Column("firedAt")).fetchAll(db).map(\.model)
+        }
+    }
+
+    /// Pending per-reminder jobs of a channel that the digest just covered.
+    public func markDigested(channel: String, inboxItemIDs: [Int64], at now: Date, receipt: String) throws {
+        guard !inboxItemIDs.isEmpty else { return }
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET state = 'sent', sentAt = ?, receipt = ?, digest = 1
+                WHERE channel = ? AND state = 'pending' AND inboxItemId IN (\(inboxItemIDs.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments([now.timeIntervalSince1970, receipt, channel] as [any DatabaseValueConvertible])
+                    + StatementArguments(inboxItemIDs))
+        }
+    }
+}
+
+extension AppDatabase {
+    /// When the last daily digest went out, if ever.
+    public func lastDigestSent() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT MAX(sentAt) FROM delivery WHERE digest = 1").map(Date.init(timeIntervalSince1970:))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import RelanceChannels
+import RelanceCore
+import RelanceTestKit
+import Testing
+
+@Suite("MailChannel: from notification to mail")
+struct MailChannelTests {
+    let from = try! MailAddress(parsing: "Relance <relance@host.example>")
+    let me = try! MailAddress(parsing: "me@example.com")
+
+    @Test func theMailCarriesTitleBodyAndStableKeys() async throws {
+        let transport = RecordingMailTransport()
+        let channel = try MailChannel(transport: transport, from: from, to: [me], hostname: "host.example")
+
+        let receipt = try await channel.deliver(sampleNotification())
+
+        let mail = try #require(transport.sent.first)
+        #expect(receipt.detail == "<relance.inbox-42.mail@host.example>")
+        #expect(mail.subject == "Suivi — Ada Lovelace")
+        #expect(mail.messageID == "relance.inbox-42.mail@host.example")
+        #expect(mail.date == instant("2026-11-12T09:00:02Z"))  // when it fired
+        #expect(mail.body.hasPrefix(sampleNotification().body + "\n\n-- \n"))
+        #expect(mail.body.contains("follow_up reminder, inbox item 42"))
+        #expect(!mail.body.contains("late"))
+    }
+
+    @Test func aRetryIsTheSameMailByteForByte() async throws {
+        let transport = RecordingMailTransport()
+        let channel = try MailChannel(transport: transport, from: from, to: [me], hostname: "host.example")
+        transport.failNext(1)
+
+        await #expect(throws: ChannelError.self) { try await channel.deliver(sampleNotification()) }
+        _ = try await channel.deliver(sampleNotification())
+        _ = try await channel.deliver(sampleNotification())
+
+        #expect(transport.sent.count == 2)
+        #expect(transport.sent[0].rendered() == transport.sent[1].rendered())
+    }
+
+    @Test func aLateReminderSaysSo() throws {
+        let channel = try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "host.example")
+        var late = sampleNotification()
+        late.firedAt = late.dueAt.addingTimeInterval(3 * 3600)
+        #expect(try channel.message(for: late).body.contains("Sent late"))
+    }
+
+    @Test func aBadHostNameIsRefusedAtConstruction() {
+        #expect(throws: ChannelError.self) {
+            try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "my laptop")
+        }
+        #expect(throws: ChannelError.self) {
+            try MailChannel(transport: RecordingMailTransport(), from: from, to: [], hostname: "host.example")
+        }
+    }
+
+    @Test func aNotificationIsBuiltFromAnInboxItem() {
+        let item = InboxItem(id: 5, reminderID: 9, kind: .followUp, text: "Follow up with Ada", dueAt: instant("2026-11-12T09:00:00Z"),
+                             firedAt: instant("2026-11-12T09:00:01Z"), late: false)
+        let notification = ReminderNotification(inboxItem: item)
+        #expect(notification.inboxItemID == 5)
+        #expect(notification.reminderID == 9)
+        #expect(notification.kind == "follow_up")
+        #expect(notification.title == "Follow up with Ada")
+        #expect(notification.body == "Follow up with Ada")
+    }
+}
