@@ -24,9 +24,10 @@ enum ChannelFactory {
             let transport: any MailTransport
             switch mail.transport {
             case .sendmail(let path, let arguments):
-                transport = SendmailTransport(path: path, arguments: arguments)
+                transport = SendmailTransport(path: path, arguments: arguments, timeout: mail.timeout)
             case .smtp(let url, let username, let passwordFile, let caFile):
                 transport = try SMTPTransport(url: url, username: username, passwordFile: passwordFile, caFile: caFile,
+                                              connectTimeout: min(.seconds(15), mail.timeout), timeout: mail.timeout,
                                               heloName: ProcessInfo.processInfo.hostName)
             }
             let channel = try MailChannel(transport: transport, from: try MailAddress(parsing: mail.from),

@@ -42,6 +42,8 @@ public struct MailSettings: Sendable, Equatable {
     public var mode: Mode
     /// When the daily digest goes out, in the user's zone.
     public var digestTime: LocalTimeOfDay
+    /// The longest one send may take (a server that accepts and stalls).
+    public var timeout: Duration = .seconds(60)
 
     public init(transport: Transport, from: String, to: [String], mode: Mode = .each,
                 digestTime: LocalTimeOfDay = LocalTimeOfDay(hour: 8)) {

@@ -74,7 +74,7 @@ public enum ConfigurationLoader {
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
-                     "mode", "digest_time"],
+                     "mode", "digest_time", "timeout"],
         ]
 
         func configuration() throws(ConfigurationError) -> Configuration {
@@ -205,7 +205,13 @@ public enum ConfigurationLoader {
             let transport: MailSettings.Transport
             switch try string("mail", "transport") ?? "sendmail" {
             case "sendmail":
-                transport = .sendmail(path: expand(try string("mail", "sendmail") ?? "/usr/sbin/sendmail"), arguments: ["-t", "-i"])
+                // A path (run as PATH -t -i), or the whole argument vector: never a shell.
+                if let argv = table["mail"]?.table?["sendmail"]?.array != nil ? try strings("mail", "sendmail") : nil {
+                    guard let first = argv.first else { throw error(section: "mail", key: "sendmail", "the command is empty") }
+                    transport = .sendmail(path: expand(first), arguments: Array(argv.dropFirst()))
+                } else {
+                    transport = .sendmail(path: expand(try string("mail", "sendmail") ?? "/usr/sbin/sendmail"), arguments: ["-t", "-i"])
+                }
             case "smtp":
                 guard let url = try string("mail", "url") else {
                     throw error(section: "mail", key: "transport", "transport = \"smtp\" needs url = \"smtp://mail.example.com:587\"")
@@ -233,6 +239,12 @@ public enum ConfigurationLoader {
                     throw error(section: "mail", key: "mode", "'\(mode)' is not one of each, digest, both")
                 }
                 settings.mode = parsed
+            }
+            if let timeout = try string("mail", "timeout") {
+                let parsed = try duration(timeout, "mail", "timeout")
+                let seconds = parsed.added(to: Date(timeIntervalSince1970: 0), in: TimeZone(identifier: "UTC")!).timeIntervalSince1970
+                guard seconds >= 1 else { throw error(section: "mail", key: "timeout", "must be at least PT1S") }
+                settings.timeout = .seconds(seconds)
             }
             if let time = try string("mail", "digest_time") {
                 guard let parsed = LocalTimeOfDay(time), parsed.hour < 24 else {

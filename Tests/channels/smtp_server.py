@@ -101,6 +101,7 @@ async def main():
     parser.add_argument("--user", default="relance")
     parser.add_argument("--password", default="secret")
     parser.add_argument("--no-auth", action="store_true")
+    parser.add_argument("--port", type=int, default=0, help="listen here (default: any free port)")
     args = parser.parse_args()
 
     loop = asyncio.get_running_loop()
@@ -109,19 +110,19 @@ async def main():
     authenticator = None if args.no_auth else make_authenticator(args.user, args.password)
 
     if args.mode == "stall":
-        server = await loop.create_server(Silent, "127.0.0.1", 0)
+        server = await loop.create_server(Silent, "127.0.0.1", args.port)
     elif args.mode == "starttls":
         server = await loop.create_server(
             lambda: SMTP(sink, hostname="relance-test", tls_context=context, require_starttls=True,
                          authenticator=authenticator, auth_required=authenticator is not None),
-            "127.0.0.1", 0)
+            "127.0.0.1", args.port)
     else:
         # Implicit TLS: aiosmtpd does not notice the listener is TLS, so its
         # "AUTH needs TLS" check is off here; nothing reaches this port in clear text.
         server = await loop.create_server(
             lambda: SMTP(sink, hostname="relance-test", authenticator=authenticator,
                          auth_required=authenticator is not None, auth_require_tls=False),
-            "127.0.0.1", 0, ssl=context)
+            "127.0.0.1", args.port, ssl=context)
 
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
