@@ -3,8 +3,8 @@ import VarlinkProtocol
 
 /// The errors of io.relance.Control, as Varlink errors with the IDL's parameters.
 public enum ControlError {
-    public static func contactNotFound(query: String) -> VarlinkError {
-        error("ContactNotFound", ["query": .string(query)])
+    public static func contactNotFound(query: String, suggestions: [String] = []) -> VarlinkError {
+        error("ContactNotFound", ["query": .string(query), "suggestions": .array(suggestions.map { .string($0) })])
     }
     public static func ambiguousContact(query: String, candidates: [String]) -> VarlinkError {
         error("AmbiguousContact", ["query": .string(query), "candidates": .array(candidates.map { .string($0) })])

@@ -561,8 +561,8 @@ method TestNotify(
 # configuration and answers ConfigurationInvalid.
 method Reload() -> ()
 
-# No contact has this id, or a name containing this text.
-error ContactNotFound (query: string)
+# No contact has this id, or a name containing this text; suggestions are close names.
+error ContactNotFound (query: string, suggestions: []string)
 
 # The text names several contacts.
 error AmbiguousContact (query: string, candidates: []string)

@@ -110,7 +110,7 @@ public final class ControlService: VarlinkService {
 
     static func varlinkError(_ error: StoreError) -> VarlinkError {
         switch error {
-        case .contactNotFound(let query): ControlError.contactNotFound(query: query)
+        case .contactNotFound(let query, let suggestions): ControlError.contactNotFound(query: query, suggestions: suggestions)
         case .ambiguousContact(let query, let candidates): ControlError.ambiguousContact(query: query, candidates: candidates)
         case .outreachNotFound(let id): ControlError.outreachNotFound(id: id)
         case .inboxItemNotFound(let id): ControlError.inboxItemNotFound(id: id)

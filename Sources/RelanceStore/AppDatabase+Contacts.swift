@@ -122,7 +122,7 @@ extension AppDatabase {
         let matches = exact.isEmpty ? all.filter { $0.name.range(of: trimmed, options: options) != nil } : exact
         switch matches.count {
         case 1: return matches[0]
-        case 0: throw StoreError.contactNotFound(query: trimmed)
+        case 0: throw StoreError.contactNotFound(query: trimmed, suggestions: Spelling.suggestions(for: trimmed, among: all.map(\.name)))
         default: throw StoreError.ambiguousContact(query: trimmed, candidates: matches.map { "\($0.name) (#\($0.id))" })
         }
     }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Why a store operation refused to change anything.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No contact with this id, or no contact whose name contains this text.
-    case contactNotFound(query: String)
+    /// No contact with this id, or no contact whose name contains this text; close
+    /// names, for "did you mean".
+    case contactNotFound(query: String, suggestions: [String] = [])
     /// The text names several contacts; the candidates' names and ids.
     case ambiguousContact(query: String, candidates: [String])
     case outreachNotFound(id: Int64)
@@ -13,7 +14,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .contactNotFound(let query): "no contact matches '\(query)'"
+        case .contactNotFound(let query, let suggestions):
+            "no contact matches '\(query)'" + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: " or "))?")
         case .ambiguousContact(let query, let candidates):
             "'\(query)' matches several contacts: \(candidates.joined(separator: ", ")); use the id or more of the name"
         case .outreachNotFound(let id): "no outreach with id \(id)"

@@ -95,7 +95,12 @@ struct ControlClient {
         }
         switch error.name {
         case "io.relance.Control.ContactNotFound":
-            return "no contact matches '\(string("query"))'; see `relancectl contact list`"
+            var suggestions: [String] = []
+            if case .array(let values)? = error.parameters["suggestions"] {
+                suggestions = values.compactMap { if case .string(let s) = $0 { "'\(s)'" } else { nil } }
+            }
+            return "no contact matches '\(string("query"))'"
+                + (suggestions.isEmpty ? "; see `relancectl contact list`" : "; did you mean \(suggestions.joined(separator: " or "))?")
         case "io.relance.Control.AmbiguousContact":
             var candidates: [String] = []
             if case .array(let values)? = error.parameters["candidates"] {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
 
 /// relancectl: the control client. Talks to relanced only through io.relance.Control.
-@main
 struct Relancectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relancectl",
@@ -23,6 +23,40 @@ struct Relancectl: AsyncParsableCommand {
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
             ReloadCommand.self, TestNotifyCommand.self,
         ])
+}
+
+/// The entry point: an unknown subcommand gets "did you mean" instead of a bare
+/// "unexpected argument", then ArgumentParser parses and runs.
+@main
+enum RelancectlMain {
+    static func main() async {
+        if let message = unknownSubcommand(CommandLine.arguments.dropFirst()) {
+            FileHandle.standardError.write(Data(message.utf8))
+            Foundation.exit(64)
+        }
+        await Relancectl.main()
+    }
+
+    /// The message for the first word that names no subcommand where one is expected.
+    static func unknownSubcommand(_ arguments: ArraySlice<String>) -> String? {
+        var command: any ParsableCommand.Type = Relancectl.self
+        var path = ["relancectl"]
+        for argument in arguments {
+            if argument.hasPrefix("-") || argument == "help" { return nil }
+            let subcommands = command.configuration.subcommands
+            if subcommands.isEmpty { return nil }
+            let names = subcommands.map { $0.configuration.commandName ?? "" }
+            guard let index = names.firstIndex(of: argument) else {
+                let suggestions = Spelling.suggestions(for: argument, among: names)
+                let hint = suggestions.isEmpty ? "commands: \(names.joined(separator: ", "))"
+                    : "did you mean " + suggestions.map { "'\($0)'" }.joined(separator: " or ") + "?"
+                return "\(path.joined(separator: " ")): unknown command '\(argument)'; \(hint)\n"
+            }
+            command = subcommands[index]
+            path.append(argument)
+        }
+        return nil
+    }
 }
 
 /// Options every command takes.
