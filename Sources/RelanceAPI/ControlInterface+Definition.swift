@@ -431,6 +431,21 @@ method AddEvent(
   reminders: []Reminder
 )
 
+# A short, polite follow-up message for an outreach, for you to send yourself (Relance
+# never writes to a contact). From the template follow-up.txt in the templates folder
+# next to the configuration file, or the built-in one.
+method Draft(
+  # The outreach id.
+  outreach: int
+) -> (
+  # The subject line.
+  subject: string,
+  # The message.
+  body: string,
+  # Where the template came from ("built-in" or its path).
+  template: string
+)
+
 # Every event.
 method ListEvents() -> (
   # Events, with their next occurrences.
@@ -453,7 +468,9 @@ method Remind(
 # Pending reminders, earliest first.
 method Upcoming(
   # At most this many; default 50.
-  limit: ?int
+  limit: ?int,
+  # Only those firing before this instant.
+  until: ?string
 ) -> (
   # Pending reminders.
   reminders: []Reminder

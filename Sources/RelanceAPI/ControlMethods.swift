@@ -257,7 +257,8 @@ public enum Upcoming: ControlMethod {
     public static let name = "Upcoming"
     public struct Parameters: Codable, Sendable, Equatable {
         public var limit: Int?
-        public init(limit: Int? = nil) { self.limit = limit }
+        public var until: Date?
+        public init(limit: Int? = nil, until: Date? = nil) { self.limit = limit; self.until = until }
     }
     public struct Reply: Codable, Sendable, Equatable {
         public var reminders: [ReminderInfo]
@@ -380,5 +381,19 @@ public enum TestNotify: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         public var results: [ChannelInfo]
         public init(results: [ChannelInfo]) { self.results = results }
+    }
+}
+
+public enum Draft: ControlMethod {
+    public static let name = "Draft"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var outreach: Int64
+        public init(outreach: Int64) { self.outreach = outreach }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var subject: String
+        public var body: String
+        public var template: String
+        public init(subject: String, body: String, template: String) { self.subject = subject; self.body = body; self.template = template }
     }
 }

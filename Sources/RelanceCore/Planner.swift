@@ -112,7 +112,8 @@ public enum Planner {
         format(date, zone, "EEE d MMM HH:mm")
     }
 
-    static func format(_ date: Date, _ zone: TimeZone, _ pattern: String) -> String {
+    /// `date` in `zone` with a DateFormatter pattern, English names.
+    public static func format(_ date: Date, _ zone: TimeZone, _ pattern: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = zone

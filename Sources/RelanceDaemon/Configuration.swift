@@ -13,6 +13,9 @@ public struct Configuration: Sendable, Equatable {
     public var rules: TimingRules
     /// Delivery channels: desktop, mail.
     public var channels: ChannelSettings
+    /// Your name and one line about you, for drafted follow-ups (`[user] name`, `pitch`).
+    public var userName: String?
+    public var pitch: String?
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {

@@ -66,7 +66,7 @@ public enum ConfigurationLoader {
         static let sections: [String: Set<String>] = [
             "store": ["database"],
             "control": ["socket"],
-            "user": ["time_zone"],
+            "user": ["time_zone", "name", "pitch"],
             "calendar": ["days_off", "holidays", "holidays_file"],
             "window": Set(["enabled", "days", "hours"] + weekdays),
             "follow_up": ["policy", "steps", "let_go", "delay", "polite_time"],
@@ -184,6 +184,8 @@ public enum ConfigurationLoader {
             if let logPeople = try bool("events", "log_people") { rules.eventLogPeople = logPeople }
             configuration.rules = rules
             if let desktop = try bool("desktop", "enabled") { configuration.channels.desktop = desktop }
+            configuration.userName = try string("user", "name")
+            configuration.pitch = try string("user", "pitch")
             configuration.channels.mail = try mailSettings()
             return configuration
         }

@@ -57,7 +57,7 @@ public final class ControlService: VarlinkService {
     /// Methods that only read; every other call may have changed the store.
     private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
                                         Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name,
-                                        TestNotify.name]
+                                        TestNotify.name, Draft.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -83,6 +83,7 @@ public final class ControlService: VarlinkService {
             case AddEvent.name: try await replies.send(addEvent(decode(call)))
             case ListEvents.name: try await replies.send(listEvents())
             case TestNotify.name: try await replies.send(await testNotify(decode(call)))
+            case Draft.name: try await replies.send(draft(decode(call)))
             case ListContacts.name: try await replies.send(listContacts(decode(call)))
             case GetContact.name: try await replies.send(getContact(decode(call)))
             case LogOutreach.name: try await replies.send(logOutreach(decode(call)))
@@ -355,7 +356,7 @@ public final class ControlService: VarlinkService {
     private func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        return Upcoming.Reply(reminders: try store.upcoming(limit: limit).map(\.info))
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: p.until).map(\.info))
     }
 
     private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
@@ -454,6 +455,30 @@ public final class ControlService: VarlinkService {
         } catch {
             logger.error("desktop action \(action) failed: \(error)")
         }
+    }
+
+    /// Where drafted-message templates live: `templates/` beside the configuration file.
+    private let templatesBox = NIOLockedValueBox<String?>(nil)
+    var templatesDirectory: String? {
+        get { templatesBox.withLockedValue { $0 } }
+        set { templatesBox.withLockedValue { $0 = newValue } }
+    }
+
+    private func draft(_ p: Draft.Parameters) throws -> Draft.Reply {
+        let outreach = try store.outreach(id: p.outreach)
+        let contact = try store.contact(id: outreach.contactID)
+        let configuration = currentConfiguration
+        let path = templatesDirectory.map { $0 + "/follow-up.txt" }
+        var template = FollowUpDraft.builtIn
+        var source = "built-in"
+        if let path, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            template = text
+            source = path
+        }
+        let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach,
+                                                   userName: configuration.userName, pitch: configuration.pitch,
+                                                   zone: configuration.timeZone)
+        return Draft.Reply(subject: subject, body: body, template: source)
     }
 
     // MARK: Service

@@ -102,6 +102,7 @@ public final class Daemon: Sendable {
                                       timeZone: { service.currentConfiguration.timeZone })
         statusBox.set(reporter: reporter, service: service)
         service.delivery = delivery
+        service.templatesDirectory = (options.configPath as NSString).deletingLastPathComponent + "/templates"
         service.materializeEvents(Set(try store.eventIDs()))
         await delivery.probeAll()
         delivery.start()

@@ -20,10 +20,20 @@ enum Output {
             let cells = row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }
-            print(cells.joined(separator: "  "))
-            if index == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+            print(index == 0 ? bold(cells.joined(separator: "  ")) : cells.joined(separator: "  "))
+            if index == 0 { print(dim(widths.map { String(repeating: unicode ? "─" : "-", count: $0) }.joined(separator: "  "))) }
         }
     }
+
+    /// Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    static var colour: Bool {
+        isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+
+    static func bold(_ text: String) -> String { colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    static func dim(_ text: String) -> String { colour ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    static func red(_ text: String) -> String { colour ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
 
     /// Marks for success and failure: Unicode on a UTF-8 terminal, ASCII otherwise.
     static var ok: String { unicode ? "✓" : "ok" }

@@ -21,7 +21,7 @@ struct Relancectl: AsyncParsableCommand {
             RemindCommand.self,
             UpcomingCommand.self, InboxCommand.self, ReadCommand.self, DoneCommand.self,
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
-            ReloadCommand.self, TestNotifyCommand.self,
+            ReloadCommand.self, TestNotifyCommand.self, AgendaCommand.self, DraftCommand.self,
         ])
 }
 
