@@ -87,6 +87,10 @@ def relance(installed):
 
 
 def test_install_enables_the_socket_and_the_first_call_starts_the_daemon(relance):
+    share = relance.home / ".local/share"
+    assert "relancectl" in (share / "bash-completion/completions/relancectl").read_text()
+    assert (share / "zsh/site-functions/_relancectl").read_text().startswith("#compdef relancectl")
+    assert "complete -c 'relancectl'" in (share / "fish/vendor_completions.d/relancectl.fish").read_text()
     assert relance.show("ActiveState", SOCKET) == "active"
     assert relance.show("ActiveState") == "inactive"
 
