@@ -24,6 +24,9 @@ public enum ControlError {
     public static func messageTooLarge(limit: Int) -> VarlinkError {
         error("MessageTooLarge", ["limit": .number(Double(limit))])
     }
+    public static func restoreRefused(reason: String) -> VarlinkError {
+        error("RestoreRefused", ["reason": .string(reason)])
+    }
     public static func configurationInvalid(reason: String) -> VarlinkError {
         error("ConfigurationInvalid", ["reason": .string(reason)])
     }

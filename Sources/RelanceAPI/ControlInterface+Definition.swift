@@ -446,6 +446,28 @@ method Draft(
   template: string
 )
 
+# A complete, versioned JSON snapshot of the state.
+method Backup() -> (
+  # The snapshot (JSON text): every contact, outreach, reminder, inbox item, event...
+  snapshot: string
+)
+
+# Replaces the whole state with a snapshot, in one transaction. Refuses a non-empty
+# state without force.
+method Restore(
+  # The snapshot text; or give path.
+  snapshot: ?string,
+  # A snapshot file the daemon can read (for snapshots over the 1 MiB message limit).
+  path: ?string,
+  # Replace a non-empty state.
+  force: ?bool
+) -> (
+  # Contacts restored.
+  contacts: int,
+  # Pending reminders restored.
+  pendingReminders: int
+)
+
 # Every event.
 method ListEvents() -> (
   # Events, with their next occurrences.
@@ -598,6 +620,9 @@ error InvalidMessage (reason: string)
 
 # The message is larger than the limit (bytes); the connection is closed.
 error MessageTooLarge (limit: int)
+
+# A backup cannot be restored; nothing changed.
+error RestoreRefused (reason: string)
 
 # The configuration file cannot be used; the previous one stays in force.
 error ConfigurationInvalid (reason: string)

@@ -397,3 +397,29 @@ public enum Draft: ControlMethod {
         public init(subject: String, body: String, template: String) { self.subject = subject; self.body = body; self.template = template }
     }
 }
+
+public enum Backup: ControlMethod {
+    public static let name = "Backup"
+    public typealias Parameters = Empty
+    public struct Reply: Codable, Sendable, Equatable {
+        public var snapshot: String
+        public init(snapshot: String) { self.snapshot = snapshot }
+    }
+}
+
+public enum Restore: ControlMethod {
+    public static let name = "Restore"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var snapshot: String?
+        public var path: String?
+        public var force: Bool?
+        public init(snapshot: String? = nil, path: String? = nil, force: Bool? = nil) {
+            self.snapshot = snapshot; self.path = path; self.force = force
+        }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var contacts: Int
+        public var pendingReminders: Int
+        public init(contacts: Int, pendingReminders: Int) { self.contacts = contacts; self.pendingReminders = pendingReminders }
+    }
+}

@@ -57,7 +57,7 @@ public final class ControlService: VarlinkService {
     /// Methods that only read; every other call may have changed the store.
     private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
                                         Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name,
-                                        TestNotify.name, Draft.name]
+                                        TestNotify.name, Draft.name, Backup.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -84,6 +84,8 @@ public final class ControlService: VarlinkService {
             case ListEvents.name: try await replies.send(listEvents())
             case TestNotify.name: try await replies.send(await testNotify(decode(call)))
             case Draft.name: try await replies.send(draft(decode(call)))
+            case Backup.name: try await replies.send(backup())
+            case Restore.name: try await replies.send(restore(decode(call)))
             case ListContacts.name: try await replies.send(listContacts(decode(call)))
             case GetContact.name: try await replies.send(getContact(decode(call)))
             case LogOutreach.name: try await replies.send(logOutreach(decode(call)))
@@ -455,6 +457,34 @@ public final class ControlService: VarlinkService {
         } catch {
             logger.error("desktop action \(action) failed: \(error)")
         }
+    }
+
+    private func backup() throws -> Backup.Reply {
+        Backup.Reply(snapshot: String(decoding: try store.snapshot(createdAt: clock.now()), as: UTF8.self))
+    }
+
+    private func restore(_ p: Restore.Parameters) throws -> Restore.Reply {
+        let data: Data
+        switch (p.snapshot, p.path) {
+        case (let text?, nil): data = Data(text.utf8)
+        case (nil, let path?):
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ControlError.invalidParameter("path", reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
+            }
+            data = contents
+        default: throw ControlError.invalidParameter("snapshot", reason: "give either snapshot or path")
+        }
+        do {
+            try store.restore(data, force: p.force ?? false)
+        } catch let error as RestoreError {
+            throw ControlError.restoreRefused(reason: error.reason)
+        }
+        try scheduler.reloadFromStore()
+        materializeEvents(Set(try store.eventIDs()))
+        delivery?.wake()
+        let counts = try store.counts()
+        logger.notice("state restored from a backup: \(counts.contacts) contact(s), \(counts.pendingReminders) pending reminder(s)")
+        return Restore.Reply(contacts: counts.contacts, pendingReminders: counts.pendingReminders)
     }
 
     /// Where drafted-message templates live: `templates/` beside the configuration file.

@@ -17,33 +17,24 @@ extension AppDatabase {
 
     /// A complete, versioned JSON snapshot of the state: every row of every table,
     /// ordered by id, so the same state always gives the same bytes (`createdAt` aside).
+    /// Numbers are written by `JSONEncoder`, whose shortest round-trip form restores the
+    /// exact same doubles.
     public func snapshot(createdAt: Date) throws -> Data {
         try writer.read { db in
-            var tables: [String: Any] = [:]
+            var tables: [String: [[String: SnapshotValue]]] = [:]
             for table in Self.snapshotTables {
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY id")
-                tables[table] = rows.map { row -> [String: Any] in
-                    var object: [String: Any] = [:]
-                    for (column, value) in row {
-                        switch value.storage {
-                        case .null: object[column] = NSNull()
-                        case .int64(let int): object[column] = int
-                        case .double(let double): object[column] = double
-                        case .string(let string): object[column] = string
-                        case .blob(let data): object[column] = ["base64": data.base64EncodedString()]
-                        }
-                    }
+                tables[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY id").map { row in
+                    var object: [String: SnapshotValue] = [:]
+                    for (column, value) in row { object[column] = SnapshotValue(value) }
                     return object
                 }
             }
-            let document: [String: Any] = [
-                "format": "relance-backup",
-                "version": Self.snapshotVersion,
-                "schema": try Self.migrator.appliedMigrations(db),
-                "createdAt": ISO8601DateFormatter().string(from: createdAt),
-                "tables": tables,
-            ]
-            return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
+            let document = Snapshot(format: "relance-backup", version: Self.snapshotVersion,
+                                    schema: try Self.migrator.appliedMigrations(db),
+                                    createdAt: ISO8601DateFormatter().string(from: createdAt), tables: tables)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            return try encoder.encode(document)
         }
     }
 
@@ -59,62 +50,118 @@ extension AppDatabase {
     /// Replaces the whole state with a snapshot, in ONE transaction: all of it or none.
     /// Refuses to run over a non-empty state unless `force`.
     public func restore(_ data: Data, force: Bool) throws {
-        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              document["format"] as? String == "relance-backup" else {
-            throw RestoreError(reason: "not a Relance backup (no \"format\": \"relance-backup\")")
+        let document: Snapshot
+        do {
+            document = try JSONDecoder().decode(Snapshot.self, from: data)
+        } catch {
+            throw RestoreError(reason: "not a Relance backup: \(error)")
         }
-        guard let version = document["version"] as? Int, version <= Self.snapshotVersion else {
-            throw RestoreError(reason: "backup format version \(document["version"] ?? "?") is newer than this Relance understands (\(Self.snapshotVersion))")
+        guard document.format == "relance-backup" else {
+            throw RestoreError(reason: "not a Relance backup (format is '\(document.format)')")
         }
-        guard let tables = document["tables"] as? [String: [[String: Any]]] else {
-            throw RestoreError(reason: "the backup has no tables")
+        guard document.version <= Self.snapshotVersion else {
+            throw RestoreError(reason: "backup format version \(document.version) is newer than this Relance understands (\(Self.snapshotVersion))")
         }
         try writer.write { db in
             if !force, try !Self.tablesEmpty(db) {
                 throw RestoreError(reason: "the store is not empty; restore with --force to replace everything in it")
             }
-            for table in Self.snapshotTables.reversed() { try db.execute(sql: "DELETE FROM \(table)") }
-            let known = Set(Self.snapshotTables)
-            for name in tables.keys where !known.contains(name) {
+            for name in document.tables.keys where !Self.snapshotTables.contains(name) {
                 throw RestoreError(reason: "unknown table '\(name)' in the backup")
             }
+            for table in Self.snapshotTables.reversed() { try db.execute(sql: "DELETE FROM \(table)") }
             for table in Self.snapshotTables {
                 let columns = Set(try db.columns(in: table).map(\.name))
-                for (index, row) in (tables[table] ?? []).enumerated() {
-                    for column in row.keys where !columns.contains(column) {
+                for (index, row) in (document.tables[table] ?? []).enumerated() {
+                    let names = row.keys.sorted()
+                    for column in names where !columns.contains(column) {
                         throw RestoreError(reason: "\(table)[\(index)]: unknown column '\(column)'")
                     }
-                    let names = row.keys.sorted()
-                    let values: [DatabaseValue] = try names.map { name in
-                        switch row[name] {
-                        case is NSNull, nil: return .null
-                        case let number as NSNumber:
-                            // Column affinity restores the storage class: a REAL column
-                            // turns 5 back into 5.0, an INTEGER one keeps 5.
-                            let double = number.doubleValue
-                            return double == double.rounded() && abs(double) < 9e15
-                                ? number.int64Value.databaseValue : double.databaseValue
-                        case let string as String: return string.databaseValue
-                        case let blob as [String: String]:
-                            guard let base64 = blob["base64"], let data = Data(base64Encoded: base64) else {
-                                throw RestoreError(reason: "\(table)[\(index)].\(name): bad binary value")
-                            }
-                            return data.databaseValue
-                        default:
-                            throw RestoreError(reason: "\(table)[\(index)].\(name): unexpected value")
-                        }
+                    do {
+                        try db.execute(sql: "INSERT INTO \(table) (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                                       arguments: StatementArguments(names.map { row[$0]!.databaseValue }))
+                    } catch let error as DatabaseError {
+                        throw RestoreError(reason: "\(table)[\(index)]: \(error.message ?? "\(error)")")
                     }
-                    try db.execute(sql: "INSERT INTO \(table) (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                                   arguments: StatementArguments(values))
                 }
             }
-            try db.checkForeignKeys()
+            do {
+                try db.checkForeignKeys()
+            } catch {
+                throw RestoreError(reason: "the backup's rows do not fit together: \(error)")
+            }
         }
     }
 
     private static func tablesEmpty(_ db: Database) throws -> Bool {
         try ["contact", "reminder", "inboxItem", "event"].allSatisfy {
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") == 0
+        }
+    }
+}
+
+/// The snapshot document.
+struct Snapshot: Codable {
+    var format: String
+    var version: Int
+    var schema: [String]
+    var createdAt: String
+    var tables: [String: [[String: SnapshotValue]]]
+}
+
+/// One SQLite value in a snapshot.
+enum SnapshotValue: Codable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(Data)
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let int): self = .integer(int)
+        case .double(let double): self = .real(double)
+        case .string(let string): self = .text(string)
+        case .blob(let data): self = .blob(data)
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let int): int.databaseValue
+        case .real(let double): double.databaseValue
+        case .text(let string): string.databaseValue
+        case .blob(let data): data.databaseValue
+        }
+    }
+
+    private struct Blob: Codable { var base64: String }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let int = try? container.decode(Int64.self) { self = .integer(int) }
+        else if let double = try? container.decode(Double.self) { self = .real(double) }
+        else if let string = try? container.decode(String.self) { self = .text(string) }
+        else {
+            let blob = try container.decode(Blob.self)
+            guard let data = Data(base64Encoded: blob.base64) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "bad base64")
+            }
+            self = .blob(data)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .integer(let int): try container.encode(int)
+        case .real(let double): try container.encode(double)
+        case .text(let string): try container.encode(string)
+        case .blob(let data): try container.encode(Blob(base64: data.base64EncodedString()))
         }
     }
 }

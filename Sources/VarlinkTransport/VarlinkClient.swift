@@ -74,8 +74,11 @@ public enum VarlinkClientError: Error, Equatable, CustomStringConvertible {
 /// Opens client connections.
 public enum VarlinkClient {
     /// Connects to the socket at `path`, runs `body`, then closes the connection.
+    /// - Parameter maximumReplySize: the largest reply accepted (bytes); replies carry
+    ///   whole backups and calendars, so this is far above the 1 MiB request limit.
     public static func connect<Result: Sendable>(
         path: String,
+        maximumReplySize: Int = 512 << 20,
         group: MultiThreadedEventLoopGroup = .singleton,
         _ body: (VarlinkConnection) async throws -> Result
     ) async throws -> Result {
@@ -84,7 +87,8 @@ public enum VarlinkClient {
             channel = try await ClientBootstrap(group: group)
                 .connect(unixDomainSocketPath: path) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: maximumReplySize)))
                         return try NIOAsyncChannel<VarlinkFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }

@@ -113,6 +113,8 @@ struct ControlClient {
             return "no inbox item with id \(string("id")); see `relancectl inbox --all`"
         case "io.relance.Control.InvalidParameter":
             return "invalid \(string("parameter")): \(string("reason"))"
+        case "io.relance.Control.RestoreRefused":
+            return "restore refused, nothing changed: \(string("reason"))"
         case "io.relance.Control.ConfigurationInvalid":
             return "configuration rejected, the previous one stays in force: \(string("reason"))"
         default:

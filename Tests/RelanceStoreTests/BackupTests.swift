@@ -60,7 +60,7 @@ import Testing
         let before = try db.snapshot(createdAt: now)
         var document = try #require(JSONSerialization.jsonObject(with: before) as? [String: Any])
         var tables = try #require(document["tables"] as? [String: Any])
-        tables["reminder"] = [["id": 1, "nonsense": 2]]
+        tables["reminder"] = [["id": 1, "nonsense": 2] as [String: Any]]
         document["tables"] = tables
         let broken = try JSONSerialization.data(withJSONObject: document)
         #expect(throws: RestoreError.self) { try db.restore(broken, force: true) }
