@@ -24,6 +24,10 @@ public enum ControlError {
     public static func messageTooLarge(limit: Int) -> VarlinkError {
         error("MessageTooLarge", ["limit": .number(Double(limit))])
     }
+    public static func importRejected(_ report: ImportReportInfo) -> VarlinkError {
+        let value = (try? JSONValue(encoding: report)) ?? .null
+        return error("ImportRejected", ["report": value])
+    }
     public static func restoreRefused(reason: String) -> VarlinkError {
         error("RestoreRefused", ["reason": .string(reason)])
     }

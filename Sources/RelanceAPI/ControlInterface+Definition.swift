@@ -446,6 +446,77 @@ method Draft(
   template: string
 )
 
+# A file to import: its name (for messages) and either its content or a path the
+# daemon can read (for files over the 1 MiB message limit).
+type ImportFile (
+  # The file's name, as rejections name it ("contacts.vcf:12: …").
+  name: string,
+  # A path the daemon reads.
+  path: ?string,
+  # The file's text.
+  content: ?string
+)
+
+# What an import did (or, with dryRun, would do).
+type ImportReport (
+  # New contacts or events.
+  added: int,
+  # Records merged into existing contacts (or into one this import adds).
+  merged: int,
+  # Records with nothing new.
+  skipped: int,
+  # Records that could not be read.
+  rejected: int,
+  # One line per record: "add Ada Lovelace (google.vcf:12)", "merge …", "skip …".
+  lines: []string,
+  # One line per rejected record: "file:line: why".
+  rejections: []string,
+  # False for a dry run, or when rejections stopped it (nothing was written).
+  applied: bool
+)
+
+# Imports contacts from vCard 3.0/4.0, LinkedIn's Connections.csv or a CSV with a
+# header row, in ONE transaction. Duplicates merge on an e-mail address or a profile
+# URL, never on the name alone; importing the same file twice changes nothing. With
+# rejected records nothing is written unless skipInvalid.
+method ImportContacts(
+  # The files.
+  files: []ImportFile,
+  # vcard, linkedin-csv or csv; default: from each file's content.
+  format: ?string,
+  # For csv: field -> column header ("name" -> "Full Name").
+  map: ?[string]string,
+  # Only report what would happen.
+  dryRun: ?bool,
+  # Import the valid records even if some are rejected.
+  skipInvalid: ?bool
+) -> (
+  # What happened.
+  report: ImportReport
+)
+
+# Imports networking events from iCalendar files (VEVENT with TZID, RRULE, EXDATE,
+# RDATE; VALARM triggers become its reminders), in ONE transaction, idempotent by UID.
+method ImportEvents(
+  # The .ics files.
+  files: []ImportFile,
+  # Only report what would happen.
+  dryRun: ?bool
+) -> (
+  # What happened.
+  report: ImportReport
+)
+
+# Upcoming reminders, meetings and events as an iCalendar file, or the contacts as
+# vCard 4.0.
+method Export(
+  # ics or vcf.
+  format: (ics, vcf)
+) -> (
+  # The file's text.
+  text: string
+)
+
 # A complete, versioned JSON snapshot of the state.
 method Backup() -> (
   # The snapshot (JSON text): every contact, outreach, reminder, inbox item, event...
@@ -620,6 +691,9 @@ error InvalidMessage (reason: string)
 
 # The message is larger than the limit (bytes); the connection is closed.
 error MessageTooLarge (limit: int)
+
+# An import found records it cannot read; nothing was written.
+error ImportRejected (report: ImportReport)
 
 # A backup cannot be restored; nothing changed.
 error RestoreRefused (reason: string)

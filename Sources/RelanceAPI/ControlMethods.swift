@@ -423,3 +423,70 @@ public enum Restore: ControlMethod {
         public init(contacts: Int, pendingReminders: Int) { self.contacts = contacts; self.pendingReminders = pendingReminders }
     }
 }
+
+/// A file to import.
+public struct ImportFileInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String?
+    public var content: String?
+    public init(name: String, path: String? = nil, content: String? = nil) { self.name = name; self.path = path; self.content = content }
+}
+
+/// What an import did (or would do).
+public struct ImportReportInfo: Codable, Sendable, Equatable {
+    public var added: Int
+    public var merged: Int
+    public var skipped: Int
+    public var rejected: Int
+    public var lines: [String]
+    public var rejections: [String]
+    public var applied: Bool
+    public init(added: Int, merged: Int, skipped: Int, rejected: Int, lines: [String], rejections: [String], applied: Bool) {
+        self.added = added; self.merged = merged; self.skipped = skipped; self.rejected = rejected
+        self.lines = lines; self.rejections = rejections; self.applied = applied
+    }
+}
+
+/// A reply carrying an import report.
+public struct ImportReply: Codable, Sendable, Equatable {
+    public var report: ImportReportInfo
+    public init(report: ImportReportInfo) { self.report = report }
+}
+
+public enum ImportContacts: ControlMethod {
+    public static let name = "ImportContacts"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var files: [ImportFileInfo]
+        public var format: String?
+        public var map: [String: String]?
+        public var dryRun: Bool?
+        public var skipInvalid: Bool?
+        public init(files: [ImportFileInfo], format: String? = nil, map: [String: String]? = nil, dryRun: Bool? = nil,
+                    skipInvalid: Bool? = nil) {
+            self.files = files; self.format = format; self.map = map; self.dryRun = dryRun; self.skipInvalid = skipInvalid
+        }
+    }
+    public typealias Reply = ImportReply
+}
+
+public enum ImportEvents: ControlMethod {
+    public static let name = "ImportEvents"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var files: [ImportFileInfo]
+        public var dryRun: Bool?
+        public init(files: [ImportFileInfo], dryRun: Bool? = nil) { self.files = files; self.dryRun = dryRun }
+    }
+    public typealias Reply = ImportReply
+}
+
+public enum Export: ControlMethod {
+    public static let name = "Export"
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var format: String
+        public init(format: String) { self.format = format }
+    }
+    public struct Reply: Codable, Sendable, Equatable {
+        public var text: String
+        public init(text: String) { self.text = text }
+    }
+}

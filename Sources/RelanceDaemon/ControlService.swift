@@ -57,7 +57,7 @@ public final class ControlService: VarlinkService {
     /// Methods that only read; every other call may have changed the store.
     private static let readOnly: Set = [ListContacts.name, GetContact.name, ListOutreach.name, Upcoming.name,
                                         Inbox.name, Status.name, Watch.name, Reload.name, ListMeetings.name, ListEvents.name,
-                                        TestNotify.name, Draft.name, Backup.name]
+                                        TestNotify.name, Draft.name, Backup.name, Export.name]
 
     /// The configuration in force.
     public var currentConfiguration: Configuration {
@@ -85,6 +85,9 @@ public final class ControlService: VarlinkService {
             case TestNotify.name: try await replies.send(await testNotify(decode(call)))
             case Draft.name: try await replies.send(draft(decode(call)))
             case Backup.name: try await replies.send(backup())
+            case ImportContacts.name: try await replies.send(importContacts(decode(call)))
+            case ImportEvents.name: try await replies.send(importEvents(decode(call)))
+            case Export.name: try await replies.send(Export.Reply(text: try interchange.export((decode(call) as Export.Parameters).format, rules: rules)))
             case Restore.name: try await replies.send(restore(decode(call)))
             case ListContacts.name: try await replies.send(listContacts(decode(call)))
             case GetContact.name: try await replies.send(getContact(decode(call)))
@@ -457,6 +460,24 @@ public final class ControlService: VarlinkService {
         } catch {
             logger.error("desktop action \(action) failed: \(error)")
         }
+    }
+
+    var interchange: InterchangeService { InterchangeService(store: store, events: events, clock: clock) }
+
+    private func importContacts(_ p: ImportContacts.Parameters) throws -> ImportReply {
+        let (report, changes) = try interchange.importContacts(p, rules: rules)
+        scheduler.apply(changes)
+        if report.applied {
+            logger.notice("imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
+        }
+        return ImportReply(report: report)
+    }
+
+    private func importEvents(_ p: ImportEvents.Parameters) throws -> ImportReply {
+        let (report, ids) = try interchange.importEvents(p, rules: rules)
+        materializeEvents(Set(ids))
+        if report.applied { logger.notice("imported \(report.added) event(s), skipped \(report.skipped)") }
+        return ImportReply(report: report)
     }
 
     private func backup() throws -> Backup.Reply {

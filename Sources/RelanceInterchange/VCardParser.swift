@@ -207,11 +207,3 @@ private struct CardState {
         return builder.build(noName: "no name (the card has neither FN nor N)")
     }
 }
-
-extension String {
-    /// The trimmed string, or nil when nothing is left.
-    var nonEmptyTrimmed: String? {
-        let trimmed = trimmingWhitespace()
-        return trimmed.isEmpty ? nil : trimmed
-    }
-}

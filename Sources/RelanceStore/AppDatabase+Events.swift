@@ -29,6 +29,11 @@ public struct EventDraft: Sendable, Equatable {
 extension AppDatabase {
     /// Creates an event (nothing scheduled yet: the caller materialises occurrences).
     public func addEvent(_ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
+        try Self.validate(draft)
+        return try writer.write { db in try Self.insertEvent(db, draft, rules: rules, now: now) }
+    }
+
+    static func validate(_ draft: EventDraft) throws {
         let title = draft.title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty else { throw ValidationError(field: "title", reason: "must not be empty") }
         try Validation.singleLine(title, field: "title")
@@ -39,18 +44,19 @@ extension AppDatabase {
             throw ValidationError(field: "timeZone", reason: "'\(draft.timeZone)' is not an IANA time zone")
         }
         guard draft.duration > 0 else { throw ValidationError(field: "until", reason: "must be after the start") }
-        return try writer.write { db in
-            if try EventRecord.filter(Column("uid") == draft.uid).fetchCount(db) > 0 {
-                throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid) exists already")
-            }
-            var record = EventRecord(id: nil, uid: draft.uid, title: title, start: draft.start.description,
-                                     timeZone: draft.timeZone, durationSeconds: draft.duration, place: draft.place,
-                                     url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
-                                     recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
-                                     createdAt: now)
-            try record.insert(db)
-            return record.model
+    }
+
+    static func insertEvent(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
+        if try EventRecord.filter(Column("uid") == draft.uid).fetchCount(db) > 0 {
+            throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid) exists already")
         }
+        var record = EventRecord(id: nil, uid: draft.uid, title: draft.title.trimmingCharacters(in: .whitespaces),
+                                 start: draft.start.description, timeZone: draft.timeZone, durationSeconds: draft.duration,
+                                 place: draft.place, url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
+                                 recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
+                                 createdAt: now)
+        try record.insert(db)
+        return record.model
     }
 
     /// Every event, by first start.

@@ -58,7 +58,7 @@ struct AgendaCommand: AsyncParsableCommand {
                 print(Output.bold(Planner.format(date, zone, "EEEE d MMMM")))
                 for entry in day.entries {
                     let kind = entry.kind.replacingOccurrences(of: "_", with: "-")
-                    print("  \(Planner.format(entry.at, zone, "HH:mm"))  \(kind.padding(toLength: 16, withPad: " ", startingAt: 0))\(entry.text)")
+                    print("  \(Planner.format(entry.at, zone, "HH:mm"))  \(kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(entry.text)")
                 }
             }
         }

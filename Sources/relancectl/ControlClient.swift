@@ -113,6 +113,13 @@ struct ControlClient {
             return "no inbox item with id \(string("id")); see `relancectl inbox --all`"
         case "io.relance.Control.InvalidParameter":
             return "invalid \(string("parameter")): \(string("reason"))"
+        case "io.relance.Control.ImportRejected":
+            var lines = ["nothing imported: some records cannot be read"]
+            if let report = try? error.parameters["report"]?.decode(as: ImportReportInfo.self) {
+                lines += report.rejections.map { "  \($0)" }
+                lines.append("Fix them, or run again with --skip-invalid to import the \(report.added + report.merged) other record\(report.added + report.merged == 1 ? "" : "s").")
+            }
+            return lines.joined(separator: "\n")
         case "io.relance.Control.RestoreRefused":
             return "restore refused, nothing changed: \(string("reason"))"
         case "io.relance.Control.ConfigurationInvalid":

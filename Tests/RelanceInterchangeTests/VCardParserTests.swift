@@ -1,0 +1,171 @@
+import Foundation
+import RelanceCore
+import RelanceInterchange
+import Testing
+
+@Suite("vCard parsing")
+struct VCardParserTests {
+    // MARK: Google Contacts export (vCard 3.0, CRLF, folded lines)
+
+    @Test func googleExportReadsEveryNamedCardAndRejectsTheNamelessOneWithItsLine() throws {
+        let result = try Fixtures.parse("google-contacts.vcf")
+
+        #expect(result.contacts.map(\.draft.name) == [
+            "Émilie du Châtelet", "Łukasz Wiśniewski", "Jean Martin", "Jean Martin", "Ada Lovelace", "Sofia Kovalevskaya",
+        ])
+        #expect(result.contacts.map(\.source.line) == [1, 17, 29, 36, 43, 56])
+        #expect(result.rejections.map(\.description) == ["google-contacts.vcf:51: no name (the card has neither FN nor N)"])
+    }
+
+    @Test func groupedEmailsFoldedNotesAndEscapesAreRead() throws {
+        let emilie = try #require(contact("Émilie du Châtelet", in: try Fixtures.parse("google-contacts.vcf")))
+
+        #expect(emilie.draft.emails == ["emilie@chatelet.example", "emilie.duchatelet@academie-sciences.example"])
+        #expect(emilie.draft.organization == "Académie royale des sciences")
+        #expect(emilie.title == "Philosophe naturelle")
+        #expect(emilie.phones == ["+33 6 12 34 56 78"])
+        #expect(emilie.draft.notes == """
+            Translated Newton's Principia into French, with her own commentary.
+            Ask about the "Institutions de physique" and kinetic energy (mv²); she argued for vis viva against the Newtonians.
+            """)
+        #expect(emilie.source == SourceLocation(file: "google-contacts.vcf", line: 1))
+    }
+
+    @Test func googleSystemGroupsAreNotTags() throws {
+        let result = try Fixtures.parse("google-contacts.vcf")
+        #expect(contact("Émilie du Châtelet", in: result)?.draft.tags == ["physics", "paris"])
+        #expect(contact("Łukasz Wiśniewski", in: result)?.draft.tags == [])
+    }
+
+    @Test func linkedInURLBecomesTheLinkedInHandle() throws {
+        let emilie = try #require(contact("Émilie du Châtelet", in: try Fixtures.parse("google-contacts.vcf")))
+        #expect(emilie.draft.handles == ["linkedin": "https://www.linkedin.com/in/emilie-du-chatelet/"])
+        #expect(emilie.urls == ["https://www.linkedin.com/in/emilie-du-chatelet/"])
+    }
+
+    @Test func invalidEmailIsDroppedWithAWarningAndTheContactKept() throws {
+        let lukasz = try #require(contact("Łukasz Wiśniewski", in: try Fixtures.parse("google-contacts.vcf")))
+        #expect(lukasz.draft.emails == ["lukasz@wisniewski.example"])
+        #expect(lukasz.warnings == ["dropped e-mail 'not-an-address' (not an address)"])
+        #expect(lukasz.draft.timeZone == "Europe/Warsaw")
+    }
+
+    @Test func latin1QuotedPrintableWithSoftBreakIsDecoded() throws {
+        let lukasz = try #require(contact("Łukasz Wiśniewski", in: try Fixtures.parse("google-contacts.vcf")))
+        #expect(lukasz.draft.notes == "Rencontré au café des sciences, Varsovie.")
+    }
+
+    @Test func nameFallsBackToGivenAndFamilyFromN() throws {
+        let ada = try #require(contact("Ada Lovelace", in: try Fixtures.parse("google-contacts.vcf")))
+        #expect(ada.draft.organization == "Analytical Engine Society")
+        #expect(ada.title == "Author of the Notes on Menabrea's Sketch of the Analytical Engine invented by Charles Babbage")
+    }
+
+    @Test func twoCardsWithTheSameNameStayTwoRecords() throws {
+        let martins = try Fixtures.parse("google-contacts.vcf").contacts.filter { $0.draft.name == "Jean Martin" }
+        #expect(martins.map(\.draft.organization) == ["Boulangerie Martin", "Martin & Fils Conseil"])
+        #expect(martins.allSatisfy { $0.draft.emails.isEmpty })
+    }
+
+    // MARK: Apple Contacts export
+
+    @Test func appleSocialProfilesAndIMPPBecomeHandles() throws {
+        let grace = try #require(contact("Grace Hopper", in: try Fixtures.parse("apple-contacts.vcf")))
+        #expect(grace.draft.handles == [
+            "linkedin": "https://www.linkedin.com/in/grace-hopper",
+            "twitter": "http://twitter.com/gracehopper",
+            "mastodon": "https://mastodon.social/@grace",
+            "xmpp": "grace@jabber.example",
+        ])
+    }
+
+    @Test func preferredEmailAndPhoneComeFirst() throws {
+        let grace = try #require(contact("Grace Hopper", in: try Fixtures.parse("apple-contacts.vcf")))
+        #expect(grace.draft.emails == ["grace@hopper.example", "grace.hopper@navy.example"])
+        #expect(grace.phones == ["+1 202 555 0147", "+1 202 555 0100"])
+        #expect(grace.draft.organization == "US Navy")
+        #expect(grace.draft.tags == ["computing", "navy"])
+    }
+
+    @Test func quotedPrintableNoteWithSoftBreaksIsJoined() throws {
+        let grace = try #require(contact("Grace Hopper", in: try Fixtures.parse("apple-contacts.vcf")))
+        #expect(grace.draft.notes == "Invented the first compiler (A-0).\nAsk about COBOL and the “bug” — the moth taped in the Mark II log book.")
+    }
+
+    @Test func photoAndCompanyCardDoNotGetInTheWay() throws {
+        let result = try Fixtures.parse("apple-contacts.vcf")
+        #expect(result.contacts.map(\.draft.name) == ["Grace Hopper", "Analytical Engines Ltd", "Ada Lovelace"])
+        #expect(result.contacts.map(\.source.line) == [1, 27, 37])
+        #expect(result.rejections.isEmpty)
+    }
+
+    @Test func utcOffsetTimeZoneIsIgnoredWithAWarning() throws {
+        let ada = try #require(contact("Ada Lovelace", in: try Fixtures.parse("apple-contacts.vcf")))
+        #expect(ada.draft.timeZone == nil)
+        #expect(ada.warnings == ["ignored time zone '-05:00' (not an IANA name such as Europe/Paris)"])
+        #expect(ada.draft.handles == ["linkedin": "https://linkedin.com/in/ada-lovelace"])
+    }
+
+    // MARK: vCard 4.0 and edge cases
+
+    @Test func vCard4PreferenceParametersAndSocialProfile() {
+        let text = """
+            BEGIN:VCARD
+            VERSION:4.0
+            FN:Yukihiro Matsumoto
+            EMAIL;TYPE=work:matz@work.example
+            EMAIL;PREF=1:matz@ruby.example
+            TZ:Asia/Tokyo
+            SOCIALPROFILE;SERVICE-TYPE=Mastodon:https://ruby.social/@matz
+            IMPP;PREF=1:xmpp:matz@jabber.example
+            CATEGORIES:ruby,language design,japan
+            END:VCARD
+            """
+        let result = VCardParser.parse(text, file: "matz.vcf")
+        let matz = result.contacts.first
+        #expect(matz?.draft.emails == ["matz@ruby.example", "matz@work.example"])
+        #expect(matz?.draft.timeZone == "Asia/Tokyo")
+        #expect(matz?.draft.handles == ["mastodon": "https://ruby.social/@matz", "xmpp": "matz@jabber.example"])
+    }
+
+    @Test func foldingWithTabsAndBareCarriageReturnsIsUnfolded() {
+        let text = "BEGIN:VCARD\rVERSION:3.0\rFN:Hedy\r\tLamarr\rEMAIL:hedy@\r lamarr.example\rEND:VCARD\r"
+        let result = VCardParser.parse(text, file: "cr.vcf")
+        #expect(result.contacts.first?.draft.name == "HedyLamarr")
+        #expect(result.contacts.first?.draft.emails == ["hedy@lamarr.example"])
+    }
+
+    @Test func controlCharactersNeverReachTheDraft() throws {
+        let text = "BEGIN:VCARD\nVERSION:3.0\nFN:Ada\\nLovelace\u{1B}[31m\nORG:Analytical\\nEngines\nNOTE:line one\\nline\u{0} two\nCATEGORIES:a\\nb\nEND:VCARD\n"
+        let ada = try #require(VCardParser.parse(text, file: "ctl.vcf").contacts.first)
+        #expect(ada.draft.name == "Ada Lovelace[31m")
+        #expect(ada.draft.organization == "Analytical Engines")
+        #expect(ada.draft.notes == "line one\nline two")
+        #expect(ada.draft.tags == ["a b"])
+        #expect(throws: Never.self) { try ada.draft.validated() }
+    }
+
+    @Test func unterminatedCardIsRejectedAtItsBegin() {
+        let text = "BEGIN:VCARD\nFN:Ada Lovelace\nEND:VCARD\n\nBEGIN:VCARD\nFN:Grace Hopper\n"
+        let result = VCardParser.parse(text, file: "cut.vcf")
+        #expect(result.contacts.map(\.draft.name) == ["Ada Lovelace"])
+        #expect(result.rejections.map(\.description) == ["cut.vcf:5: the card has no END:VCARD (the file ends inside it)"])
+    }
+
+    @Test func keptAndDroppedAddressesAgreeWithCoreValidation() throws {
+        let samples = ["a@b.example", "a@b", "@b.example", "a@@b.example", "a@b@c.example", "a.b@c", "ü@straße.example",
+                       "x@y.z.", "first.last+tag@sub.example.org", "a@.", "a>@b.example", "a\u{9F}b@c.example"]
+        let text = "BEGIN:VCARD\nFN:Probe\n" + samples.map { "EMAIL:\($0)\n" }.joined() + "END:VCARD\n"
+        let probe = try #require(VCardParser.parse(text, file: "probe.vcf").contacts.first)
+        for sample in samples {
+            let valid = (try? Validation.emailAddress(sample, field: "email")) != nil
+            #expect(probe.draft.emails.contains(sample) == valid, "\(sample)")
+        }
+    }
+
+    @Test func escapedSemicolonStaysInsideAStructuredComponent() throws {
+        let text = "BEGIN:VCARD\nVERSION:3.0\nFN:X\nORG:Smith\\; Jones\\, Partners;Legal\nEND:VCARD\n"
+        let contact = try #require(VCardParser.parse(text, file: "org.vcf").contacts.first)
+        #expect(contact.draft.organization == "Smith; Jones, Partners")
+    }
+}
