@@ -16,6 +16,8 @@ public struct Configuration: Sendable, Equatable {
     /// Your name and one line about you, for drafted follow-ups (`[user] name`, `pitch`).
     public var userName: String?
     public var pitch: String?
+    /// An iCalendar file kept up to date for calendar apps (`[export] calendar_file`).
+    public var calendarFile: String?
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {

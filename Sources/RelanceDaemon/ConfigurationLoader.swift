@@ -73,6 +73,7 @@ public enum ConfigurationLoader {
             "meetings": ["leave_before", "thank_you", "near_start"],
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
+            "export": ["calendar_file"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
         ]
@@ -184,6 +185,7 @@ public enum ConfigurationLoader {
             if let logPeople = try bool("events", "log_people") { rules.eventLogPeople = logPeople }
             configuration.rules = rules
             if let desktop = try bool("desktop", "enabled") { configuration.channels.desktop = desktop }
+            configuration.calendarFile = try string("export", "calendar_file").map(expand)
             configuration.userName = try string("user", "name")
             configuration.pitch = try string("user", "pitch")
             configuration.channels.mail = try mailSettings()

@@ -86,6 +86,7 @@ public final class Daemon: Sendable {
             broadcaster.publish(firing.items)
             delivery.wake()
             statusBox.reporter?.setNeedsRefresh()
+            statusBox.calendarFile?.setNeedsWrite()
             // A fired event reminder may be the last of its occurrence: schedule the next.
             if !firing.eventIDs.isEmpty, let service = statusBox.service {
                 service.materializeEvents(firing.eventIDs)
@@ -96,13 +97,23 @@ public final class Daemon: Sendable {
         let service = ControlService(
             store: store, scheduler: scheduler, broadcaster: broadcaster, configuration: configuration,
             clock: clock, databasePath: databasePath, logger: logger,
-            didChange: { statusBox.reporter?.setNeedsRefresh() },
+            didChange: {
+                statusBox.reporter?.setNeedsRefresh()
+                statusBox.calendarFile?.setNeedsWrite()
+            },
             reload: { [self] in try self.reload(into: statusBox) })
         let reporter = StatusReporter(store: store, scheduler: scheduler, lifecycle: lifecycle,
                                       timeZone: { service.currentConfiguration.timeZone })
         statusBox.set(reporter: reporter, service: service)
         service.delivery = delivery
         service.templatesDirectory = (options.configPath as NSString).deletingLastPathComponent + "/templates"
+        if let path = configuration.calendarFile {
+            let exporter = CalendarFileExporter(path: path, logger: logger) {
+                try service.interchange.export("ics", rules: service.currentConfiguration.rules)
+            }
+            statusBox.calendarFile = exporter
+            exporter.write()
+        }
         service.materializeEvents(Set(try store.eventIDs()))
         await delivery.probeAll()
         delivery.start()
@@ -225,6 +236,12 @@ final class StatusBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _reporter: StatusReporter?
     private var _service: ControlService?
+    private var _calendarFile: CalendarFileExporter?
+
+    var calendarFile: CalendarFileExporter? {
+        get { lock.withLock { _calendarFile } }
+        set { lock.withLock { _calendarFile = newValue } }
+    }
 
     var reporter: StatusReporter? { lock.withLock { _reporter } }
     var service: ControlService? { lock.withLock { _service } }

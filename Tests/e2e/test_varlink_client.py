@@ -19,7 +19,7 @@ EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
     "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
-    "TestNotify",
+    "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
 }
 
 
@@ -176,7 +176,7 @@ def test_errors_arrive_as_varlink_errors(control):
     with pytest.raises(varlink.VarlinkError) as raised:
         control.GetContact(contact="nobody")
     assert raised.value.error() == "io.relance.Control.ContactNotFound"
-    assert raised.value.parameters() == {"query": "nobody"}
+    assert raised.value.parameters() == {"query": "nobody", "suggestions": []}
 
 
 def test_instants_round_trip_to_the_millisecond(control):
@@ -284,3 +284,27 @@ def test_test_notify_reports_each_channel(control):
     assert results[0]["available"] is False and results[0]["reason"]
     channels = control.Status()["channels"]
     assert channels == [{"name": "desktop", "available": False, "reason": channels[0]["reason"]}]
+
+
+def test_interchange_methods(control):
+    control.AddContact(name="Ada Lovelace", emails=["ada@example.com"])
+    outreach = control.LogOutreach(contact="ada", ask="advice")["outreach"]
+    assert control.Draft(outreach=outreach["id"])["subject"] == "Following up: advice"
+
+    vcard = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Hopper\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n"
+    dry = control.ImportContacts(files=[{"name": "g.vcf", "content": vcard}], dryRun=True)["report"]
+    assert (dry["added"], dry["applied"]) == (1, False)
+    done = control.ImportContacts(files=[{"name": "g.vcf", "content": vcard}])["report"]
+    assert (done["added"], done["applied"]) == (1, True)
+
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:x@t\r\n"
+           "DTSTAMP:20300101T000000Z\r\nDTSTART:20301210T180000Z\r\nDTEND:20301210T200000Z\r\n"
+           "SUMMARY:Drinks\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert control.ImportEvents(files=[{"name": "d.ics", "content": ics}])["report"]["added"] == 1
+    assert "BEGIN:VCALENDAR" in control.Export(format="ics")["text"]
+    assert "Grace Hopper" in control.Export(format="vcf")["text"]
+
+    snapshot = control.Backup()["snapshot"]
+    assert json.loads(snapshot)["format"] == "relance-backup"
+    restored = control.Restore(snapshot=snapshot, force=True)
+    assert restored["contacts"] == 2

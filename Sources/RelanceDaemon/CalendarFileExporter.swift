@@ -1,0 +1,44 @@
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Keeps an iCalendar file up to date (`[export] calendar_file`) so a calendar app can
+/// subscribe to it: rewritten atomically, at most once a second, after any change.
+final class CalendarFileExporter: Sendable {
+    private let path: String
+    private let render: @Sendable () throws -> String
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "io.relance.calendar-file")
+    private let scheduled = NIOLockedValueBox(false)
+
+    init(path: String, logger: Logger, render: @escaping @Sendable () throws -> String) {
+        self.path = path
+        self.render = render
+        self.logger = logger
+    }
+
+    /// Something changed: rewrite the file soon.
+    func setNeedsWrite() {
+        let already = scheduled.withLockedValue { value in
+            defer { value = true }
+            return value
+        }
+        guard !already else { return }
+        queue.asyncAfter(deadline: .now() + .seconds(1)) { [self] in
+            scheduled.withLockedValue { $0 = false }
+            write()
+        }
+    }
+
+    /// Rewrites the file now.
+    func write() {
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(try render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            logger.error("cannot update the calendar file \(path): \(error)")
+        }
+    }
+}

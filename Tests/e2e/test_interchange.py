@@ -1,0 +1,164 @@
+"""Contacts and events in and out, and the CLI's manners (issue #6), through the real
+daemon and relancectl, with real-looking exports and third-party parsers (Python
+`icalendar` to produce an .ics; `icalendar` and `vobject` to validate what we export)."""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import icalendar
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "Tests/RelanceInterchangeTests/Fixtures"
+VALIDATE = FIXTURES / "validate.py"
+
+
+def validate(path):
+    result = subprocess.run([sys.executable, str(VALIDATE), str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def names(daemon):
+    return sorted(c["name"] for c in daemon.ctl("contact", "list", "--json").json()["contacts"])
+
+
+def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon):
+    result = daemon.ctl("import", str(FIXTURES / "google-contacts.vcf"), check=False)
+    assert result.code != 0
+    assert "google-contacts.vcf:51: no name" in result.stderr
+    assert "--skip-invalid" in result.stderr
+    assert names(daemon) == []
+
+
+def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
+    files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
+
+    dry = daemon.ctl("import", *files, "--skip-invalid", "--dry-run", "--json").json()
+    assert daemon.ctl("contact", "list", "--json").json()["contacts"] == []
+    real = daemon.ctl("import", *files, "--skip-invalid", "--json").json()
+
+    # The dry run said exactly what the real run did.
+    assert [r["lines"] for r in dry] == [r["lines"] for r in real]
+    report = real[0]
+    assert report["applied"] is True and report["added"] > 0
+    assert report["rejections"] and all(":" in line for line in report["rejections"])
+    # Same-name people with no shared key stay two people.
+    assert names(daemon).count("Jean Martin") == 2
+    assert "Émilie du Châtelet" in names(daemon) and "Łukasz Wiśniewski" in names(daemon)
+
+    again = daemon.ctl("import", *files, "--skip-invalid", "--json").json()[0]
+    assert (again["added"], again["merged"]) == (0, 0)
+    assert again["skipped"] == report["added"] + report["merged"] + report["skipped"]
+
+
+def test_a_recurring_event_from_a_third_party_ics_imports_once_and_shows_in_the_agenda(daemon, tmp_path):
+    # Made by Python's icalendar: weekly on the day after tomorrow, 19:00 in Paris.
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=18, minute=0, second=0, microsecond=0)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//test//relance//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", "weekly-drinks@example.org")
+    event.add("summary", "Startup drinks")
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(hours=3))
+    event.add("rrule", {"freq": "weekly"})
+    event.add("location", "Station F")
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", timedelta(hours=-2))
+    event.add_component(alarm)
+    calendar.add_component(event)
+    path = tmp_path / "drinks.ics"
+    path.write_bytes(calendar.to_ical())
+
+    first = daemon.ctl("import", str(path), "--json").json()[0]
+    second = daemon.ctl("import", str(path), "--json").json()[0]
+    agenda = daemon.ctl("agenda", "--days", "9", "--json").json()
+
+    assert (first["added"], second["added"], second["skipped"]) == (1, 0, 1)
+    entries = [e for day in agenda for e in day["entries"]]
+    occurrences = [e for e in entries if e["kind"] == "event" and e["text"].startswith("Startup drinks")]
+    assert len(occurrences) >= 1
+    assert any(e["kind"] == "event_soon" for e in entries)  # the VALARM: 2 hours before
+
+
+def test_exported_ics_and_vcf_parse_in_third_party_tools(daemon, tmp_path):
+    daemon.ctl("import", str(FIXTURES / "apple-contacts.vcf"), "--skip-invalid")
+    daemon.ctl("contact", "add", "Mary Somerville", "--email", "mary@example.com")
+    daemon.ctl("outreach", "log", "somerville", "--ask", "a 20-minute coffee chat")
+    daemon.ctl("meeting", "add", "somerville", "--at", "2030-12-03 10:00", "--place", "Café Olimpico")
+    daemon.ctl("event", "add", "Startup drinks", "--at", "2030-12-10 19:00", "--until", "2030-12-10 22:00",
+               "--repeat", "FREQ=MONTHLY;BYDAY=2TH", "--tz", "Europe/Paris")
+
+    daemon.ctl("export", "--ics", str(tmp_path / "relance.ics"))
+    daemon.ctl("export", "--vcf", str(tmp_path / "contacts.vcf"))
+
+    ics = validate(tmp_path / "relance.ics")
+    summaries = [e["summary"] for e in ics["events"]]
+    assert any(s.startswith("Meeting with Mary Somerville") for s in summaries)
+    assert "Startup drinks" in summaries
+    vcf = validate(tmp_path / "contacts.vcf")
+    assert "Mary Somerville" in [c["fn"] for c in vcf["cards"]]
+    # Stable UIDs: exporting again gives the same ones.
+    daemon.ctl("export", "--ics", str(tmp_path / "again.ics"))
+    assert [e["uid"] for e in validate(tmp_path / "again.ics")["events"]] == [e["uid"] for e in ics["events"]]
+
+
+def test_a_backup_restored_on_a_fresh_store_backs_up_the_same(daemon, stopped_daemon, tmp_path, bin_dir):
+    daemon.ctl("import", str(FIXTURES / "linkedin-connections.csv"), "--skip-invalid")
+    daemon.ctl("contact", "add", "Ada Lovelace", "--keep-in-touch", "P90D")
+    daemon.ctl("outreach", "log", "ada", "--ask", "advice")
+    daemon.ctl("backup", str(tmp_path / "first.json"))
+
+    from conftest import Daemon
+    fresh = Daemon(tmp_path / "fresh", bin_dir).start()
+    try:
+        assert "restored" in fresh.ctl("restore", str(tmp_path / "first.json")).stdout.lower()
+        refused = fresh.ctl("restore", str(tmp_path / "first.json"), check=False)
+        assert refused.code != 0 and "--force" in refused.stderr
+        fresh.ctl("backup", str(tmp_path / "second.json"))
+    finally:
+        fresh.cleanup()
+    first = json.loads((tmp_path / "first.json").read_text())
+    second = json.loads((tmp_path / "second.json").read_text())
+    first.pop("createdAt"), second.pop("createdAt")
+    assert first == second
+
+
+def test_draft_prints_a_polite_follow_up_to_send_yourself(daemon):
+    daemon.ctl("contact", "add", "Ada Lovelace", "--why", "Your notes on the Analytical Engine")
+    outreach = daemon.ctl("outreach", "log", "ada", "--ask", "a 20-minute coffee chat", "--json").json()["outreach"]
+    draft = daemon.ctl("draft", str(outreach["id"]), "--json").json()
+    assert draft["subject"] == "Following up: a 20-minute coffee chat"
+    assert draft["body"].startswith("Hello Ada,")
+    assert "a 20-minute coffee chat" in draft["body"] and "your notes on the Analytical Engine" in draft["body"]
+
+
+def test_did_you_mean_for_commands_and_contact_names(daemon):
+    typo = daemon.ctl("inbx", check=False)
+    assert typo.code == 64 and "did you mean 'inbox'" in typo.stderr
+    daemon.ctl("contact", "add", "Ada Lovelace")
+    name = daemon.ctl("contact", "show", "lovelce", check=False)
+    assert name.code != 0 and "did you mean 'Ada Lovelace'" in name.stderr
+
+
+def test_no_colour_when_not_a_terminal(daemon):
+    daemon.ctl("contact", "add", "Ada Lovelace")
+    assert "\x1b[" not in daemon.ctl("contact", "list").stdout
+
+
+def test_the_daemon_keeps_a_calendar_file_up_to_date(stopped_daemon):
+    calendar = stopped_daemon.root / "calendar.ics"
+    stopped_daemon.config.write_text(f'[export]\ncalendar_file = "{calendar}"\n')
+    stopped_daemon.start()
+    stopped_daemon.ctl("event", "add", "Startup drinks", "--at", "2030-12-10 19:00", "--until", "2030-12-10 22:00")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "Startup drinks" not in (calendar.read_text() if calendar.exists() else ""):
+        time.sleep(0.1)
+    assert "Startup drinks" in calendar.read_text()
+    validate(calendar)
