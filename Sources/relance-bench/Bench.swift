@@ -21,8 +21,10 @@ struct Bench {
         defer { try? FileManager.default.removeItem(at: directory) }
 
         print("relance-bench — \(machineDescription())")
-        try await lateness(pending: pendingForLateness, directory: directory)
-        try await startupAndControl(pending: pendingForStartup, directory: directory)
+        let only = arguments.firstIndex(of: "--only").map { arguments[arguments.index(after: $0)] }
+        if only == nil || only == "lateness" { try await lateness(pending: pendingForLateness, directory: directory) }
+        if only == nil || only == "startup" { try await startupAndControl(pending: pendingForStartup, directory: directory) }
+        if only == nil || only == "import" { try await importSpeed(records: intArgument("--import-records", in: arguments) ?? 10_000, directory: directory) }
     }
 
     // MARK: Timer lateness
@@ -120,6 +122,49 @@ struct Bench {
             }
             print(String(format: "  reminders created through the socket: %.0f per second (sequential, one connection)",
                          Double(created) / 3))
+        }
+    }
+
+    // MARK: Import
+
+    /// `relancectl import` of N vCards, then of N LinkedIn CSV rows, into a running
+    /// daemon: wall time of the whole command (reading, parsing, planning, one
+    /// transaction).
+    static func importSpeed(records: Int, directory: URL) async throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let socket = directory.appendingPathComponent("import.sock").path
+        let config = directory.appendingPathComponent("import.toml").path
+        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
+        let daemon = Process()
+        daemon.executableURL = bin.appendingPathComponent("relanced")
+        daemon.arguments = ["--database", directory.appendingPathComponent("import.sqlite").path, "--socket", socket,
+                            "--config", config, "--log-level", "error"]
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+
+        var vcards = ""
+        var csv = "Notes:\n\"When exporting your connection data…\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        for index in 0..<records {
+            vcards += "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person \(index) Ünïcode\r\nN:Ünïcode;Person \(index);;;\r\n"
+                + "EMAIL;TYPE=INTERNET:person\(index)@example.com\r\nORG:Company \(index % 97)\r\nTITLE:Founder\r\n"
+                + "NOTE:Met at meetup \(index % 13)\, said hello\r\nEND:VCARD\r\n"
+            csv += "Row\(index),Member,https://www.linkedin.com/in/row\(index),row\(index)@example.org,Company \(index % 89),Engineer,07 Dec 2025\n"
+        }
+        for (name, text) in [("contacts.vcf", vcards), ("Connections.csv", csv)] {
+            let file = directory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: file)
+            let command = Process()
+            command.executableURL = bin.appendingPathComponent("relancectl")
+            command.arguments = ["import", file.path, "--socket", socket, "--json", "--timeout", "120"]
+            command.standardOutput = FileHandle.nullDevice
+            let started = ContinuousClock.now
+            try command.run()
+            command.waitUntilExit()
+            let seconds = milliseconds(ContinuousClock.now - started) / 1000
+            print("")
+            print(String(format: "relancectl import of %d records (%@, %.1f MB): %.2f s, exit %d   (target: < 5 s)",
+                         records, name, Double(text.utf8.count) / 1e6, seconds, command.terminationStatus))
         }
     }
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SMTP_SERVER = REPO / "Tests/channels/smtp_server.py"
@@ -26,13 +27,7 @@ def free_port():
 
 
 def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
-        time.sleep(0.05)
+    return wait_until(predicate, timeout, interval=0.05, what=what)
 
 
 class SMTPServer:

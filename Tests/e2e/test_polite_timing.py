@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import wait_until
 
 PARIS_CONFIG = """
 [user]
@@ -16,14 +17,7 @@ hours = ["09:00-18:00"]
 
 
 def wait_for(predicate, timeout, what):
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+    return wait_until(predicate, timeout, interval=0.05, what=what)
 
 
 def utc(text):
