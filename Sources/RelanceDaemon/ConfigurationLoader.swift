@@ -1,4 +1,5 @@
 import Foundation
+import RelanceCalendar
 import RelanceCore
 import TOMLKit
 
@@ -34,11 +35,6 @@ public enum ConfigurationLoader {
         return try parse(text, path: path)
     }
 
-    /// Reads holiday dates from an .ics file (set to libical's reader by the daemon).
-    nonisolated(unsafe) public static var holidayReader: (String) throws -> [LocalDate] = { _ in
-        throw ValidationError(field: "holidays_file", reason: "no iCalendar reader available")
-    }
-
     /// Parses configuration text; `path` is only for messages.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> Configuration {
         let table: TOMLTable
@@ -49,8 +45,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(path: path, line: nil, message: "\(error)")
         }
-        var reader = Reader(table: table, lines: text.components(separatedBy: "\n"), path: path)
-        reader.holidayReader = holidayReader
+        let reader = Reader(table: table, lines: text.components(separatedBy: "\n"), path: path)
         return try reader.configuration()
     }
 
@@ -59,8 +54,8 @@ public enum ConfigurationLoader {
         let table: TOMLTable
         let lines: [String]
         let path: String
-        /// Reads the dates of a holidays .ics file.
-        var holidayReader: (String) throws -> [LocalDate] = { _ in [] }
+        /// Reads the dates of a holidays .ics file (libical, yearly rules expanded).
+        var holidayReader: (String) throws -> [LocalDate] = { try HolidayCalendar.holidays(fromICS: $0) }
 
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
@@ -201,7 +196,7 @@ public enum ConfigurationLoader {
             }
             let to = try strings("mail", "to") ?? []
             guard !to.isEmpty else { throw error(section: "mail", key: nil, "[mail] needs to = [\"you@example.com\"]") }
-            for (key, value) in [("from", from)] + to.map { ("to", $0) } {
+            for (key, value) in [("from", from)] + to.map({ ("to", $0) }) {
                 guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                     throw error(section: "mail", key: key, "'\(key)' must be one line without control characters")
                 }

@@ -148,7 +148,7 @@ struct Bench {
         for index in 0..<records {
             vcards += "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person \(index) Ünïcode\r\nN:Ünïcode;Person \(index);;;\r\n"
                 + "EMAIL;TYPE=INTERNET:person\(index)@example.com\r\nORG:Company \(index % 97)\r\nTITLE:Founder\r\n"
-                + "NOTE:Met at meetup \(index % 13)\, said hello\r\nEND:VCARD\r\n"
+                + "NOTE:Met at meetup \(index % 13)\\, said hello\r\nEND:VCARD\r\n"
             csv += "Row\(index),Member,https://www.linkedin.com/in/row\(index),row\(index)@example.org,Company \(index % 89),Engineer,07 Dec 2025\n"
         }
         for (name, text) in [("contacts.vcf", vcards), ("Connections.csv", csv)] {

@@ -79,3 +79,33 @@ import Testing
         #expect(rules.eventReminders == [ISODuration(days: 3), ISODuration(hours: 1)])
     }
 }
+
+@Suite struct HolidaysFileTests {
+    @Test func holidaysFromAnICSFileJoinTheCalendarAndTheWindow() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relance-holidays-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ics = directory.appendingPathComponent("holidays.ics")
+        try """
+            BEGIN:VCALENDAR\r
+            VERSION:2.0\r
+            PRODID:-//test//test//EN\r
+            BEGIN:VEVENT\r
+            UID:christmas@test\r
+            DTSTAMP:20260101T000000Z\r
+            DTSTART;VALUE=DATE:20261225\r
+            RRULE:FREQ=YEARLY\r
+            SUMMARY:Christmas\r
+            END:VEVENT\r
+            END:VCALENDAR\r
+
+            """.write(to: ics, atomically: true, encoding: .utf8)
+        let rules = try ConfigurationLoader.parse("[calendar]\nholidays_file = \"\(ics.path)\"\n", path: "c.toml").rules
+        #expect(rules.calendar.holidays.contains(LocalDate("2026-12-25")!))
+        #expect(rules.calendar.holidays.contains(LocalDate("2027-12-25")!))
+        #expect(rules.window.holidays.contains(LocalDate("2027-12-25")!))
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse("[calendar]\nholidays_file = \"/nonexistent.ics\"\n", path: "c.toml")
+        }
+    }
+}

@@ -300,3 +300,33 @@ def test_no_bus_then_a_bus_delivers_once_it_is_there(stopped_daemon, tmp_path):
         wait_for(lambda: daemon.ctl("status", "--json").json()["channels"][0]["available"], 10, "desktop available")
     finally:
         bus.stop()
+
+
+def test_the_daily_digest_groups_everything_unread_in_one_mail(stopped_daemon, smtp_dir):
+    daemon = stopped_daemon
+    # Two reminders fire with no channel configured, and stay unread.
+    daemon.config.write_text("[desktop]\nenabled = false\n")
+    daemon.start()
+    daemon.ctl("contact", "add", "Ada Lovelace")
+    daemon.ctl("outreach", "log", "ada", "--ask", "a 20-minute coffee chat", "--follow-up", "PT1S")
+    daemon.ctl("remind", "in 1s", "Call the bakery")
+    wait_for(lambda: len(daemon.ctl("inbox", "--json").json()["items"]) == 2, 10, "two unread items")
+    daemon.stop()
+
+    # With a digest whose time has passed today, it goes out when the daemon starts.
+    server = SMTPServer(smtp_dir)
+    try:
+        daemon.config.write_text(mail_config(daemon, server.port, server.cert,
+                                             extra='mode = "digest"\ndigest_time = "00:00"'))
+        daemon.start()
+        mail = wait_for(server.messages, 20, "the digest")[0]
+        assert mail["headers"]["Subject"] == "Relance: 2 reminders waiting"
+        body = mail["body"]
+        assert "Follow-ups due:" in body and "Follow up with Ada Lovelace" in body
+        assert "Your reminders:" in body and "Call the bakery" in body
+        # Once a day: a restart does not send it again.
+        daemon.restart()
+        time.sleep(2)
+        assert len(server.messages()) == 1
+    finally:
+        server.stop()
