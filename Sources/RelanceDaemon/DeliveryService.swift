@@ -206,6 +206,7 @@ public final class DeliveryService: @unchecked Sendable {
         Task {
             do {
                 let receipt = try await digest.channel.deliver(notification)
+                try? self.store.recordDigestSent(at: now)
                 try? self.store.markDigested(channel: digest.channel.name, inboxItemIDs: items.map(\.id), at: now, receipt: receipt.detail)
                 logger.notice("daily digest sent with \(items.count) item(s)", metadata: MessageID.delivered.metadata)
             } catch {

@@ -155,7 +155,16 @@ extension AppDatabase {
     /// When the last daily digest went out, if ever.
     public func lastDigestSent() throws -> Date? {
         try writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT MAX(sentAt) FROM delivery WHERE digest = 1").map(Date.init(timeIntervalSince1970:))
+            try String.fetchOne(db, sql: "SELECT value FROM bookkeeping WHERE key = 'lastDigestAt'")
+                .flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Remembers that a digest went out (so a restart does not send it again).
+    public func recordDigestSent(at date: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES ('lastDigestAt', ?)",
+                           arguments: [String(date.timeIntervalSince1970)])
         }
     }
 }

@@ -141,6 +141,13 @@ extension AppDatabase {
                 t.column("detail", .text)
             }
         }
+        migrator.registerMigration("v4: daemon bookkeeping") { db in
+            // Small facts the daemon must remember across restarts (the last digest).
+            try db.create(table: "bookkeeping") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+        }
         return migrator
     }
 }
