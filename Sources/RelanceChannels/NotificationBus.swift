@@ -84,8 +84,11 @@ final class NotificationBus: @unchecked Sendable {
         let message = try newMethodCall(bus, "Notify")
         defer { sd_bus_message_unref(message) }
         try append(request, to: message)
-        let reply = try call(bus, message, what: "Notify")
+        let reply = try call(bus, message, what: "Notify", drain: false)
         defer { sd_bus_message_unref(reply) }
+        // Signals that came in with the reply (a click on this very popup) are
+        // dispatched only once the popup is known as ours.
+        defer { drainPending(bus) }
         var id: UInt32 = 0
         try check(sd_bus_message_read_basic(reply, type("u"), &id), "reading the Notify reply")
         if let sender = sd_bus_message_get_sender(reply) { serverName = String(cString: sender) }
@@ -286,12 +289,15 @@ final class NotificationBus: @unchecked Sendable {
 
     /// A synchronous call, then the drain that must follow it. Maps D-Bus errors to
     /// channel errors: "no notification server" is ``ChannelError/Code/unavailable``.
-    private func call(_ bus: OpaquePointer, _ message: OpaquePointer, what: String) throws -> OpaquePointer {
+    /// - Parameter drain: false when the caller must do its bookkeeping first (a signal
+    ///   read along with the reply may be about the popup the reply just created) and
+    ///   drains itself afterwards.
+    private func call(_ bus: OpaquePointer, _ message: OpaquePointer, what: String, drain: Bool = true) throws -> OpaquePointer {
         var error = sd_bus_error()
         var reply: OpaquePointer?
         let r = sd_bus_call(bus, message, callTimeoutMicroseconds, &error, &reply)
         defer { sd_bus_error_free(&error) }
-        drainPending(bus)
+        if drain || r < 0 { drainPending(bus) }
         if r >= 0, let reply { return reply }
 
         let name = error.name.map { String(cString: $0) }

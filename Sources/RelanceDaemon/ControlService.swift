@@ -434,9 +434,16 @@ public final class ControlService: VarlinkService {
     }
 
     /// A button pressed on a desktop popup: the same operations as the CLI's.
-    public func desktopAction(notificationID: UInt32, action: String) {
+    public func desktopAction(notificationID: UInt32, action: String) async {
         do {
-            guard let itemID = try store.inboxItemID(channel: "desktop", receipt: String(notificationID)) else {
+            // A click can beat the delivery's own bookkeeping (the popup is up before its
+            // receipt is committed): look for the receipt a little while.
+            var found = try store.inboxItemID(channel: "desktop", receipt: String(notificationID))
+            for _ in 0..<40 where found == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                found = try store.inboxItemID(channel: "desktop", receipt: String(notificationID))
+            }
+            guard let itemID = found else {
                 return logger.debug("action \(action) for an unknown notification \(notificationID)")
             }
             let metadata: Logger.Metadata = ["inbox_id": "\(itemID)", "channel": "desktop"]

@@ -68,7 +68,7 @@ public final class Daemon: Sendable {
         let built: ChannelFactory.Built
         do {
             built = try ChannelFactory.make(configuration.channels, logger: logger,
-                onAction: { id, action in Task { statusBox.service?.desktopAction(notificationID: id, action: action) } },
+                onAction: { id, action in Task { await statusBox.service?.desktopAction(notificationID: id, action: action) } },
                 onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
         } catch {
             throw ConfigurationError(path: options.configPath, line: nil, message: "[mail]: \(error)")
