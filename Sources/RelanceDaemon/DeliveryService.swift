@@ -132,7 +132,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func attempt(_ job: DeliveryJob, on channel: any DeliveryChannel) async {
-        let notification = ReminderNotification(inboxItem: job.item)
+        let notification = Self.notification(for: job.item)
         var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
         do {
             let receipt = try await Self.withTimeout(Self.attemptTimeout) {
@@ -158,6 +158,20 @@ public final class DeliveryService: @unchecked Sendable {
             self.inFlight.remove(job.id)
             self.rearm()
         }
+    }
+
+    /// What a person reads: the headline as the summary or subject ("Follow up with Ada
+    /// Lovelace"), the details as the body, and how to act on it.
+    static func notification(for item: InboxItem) -> ReminderNotification {
+        let parts = item.text.components(separatedBy: " — ")
+        var body = item.text
+        if parts.count > 1 {
+            let details = parts.dropFirst().joined(separator: " — ")
+            body = details.prefix(1).uppercased() + details.dropFirst() + (details.hasSuffix(".") ? "" : ".")
+        }
+        body += "\n\nInbox item #\(item.id): relancectl done \(item.id), or snooze \(item.id) 1d."
+        return ReminderNotification(inboxItemID: item.id, reminderID: item.reminderID, kind: item.kind.rawValue,
+                                    title: parts[0], body: body, dueAt: item.dueAt, firedAt: item.firedAt)
     }
 
     /// 5 s, 10 s, 20 s … doubling, capped at 30 minutes.
