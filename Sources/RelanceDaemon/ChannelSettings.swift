@@ -4,14 +4,20 @@ import RelanceCore
 /// The delivery channels as configured (`[desktop]`, `[mail]`); `DeliveryService`
 /// builds the channels from them.
 public struct ChannelSettings: Sendable, Equatable {
-    /// Desktop notifications on the session bus (on by default).
-    public var desktop = true
+    /// Desktop notifications on the session bus; nil means the default: on for the
+    /// user service, off for the system service (a headless host has no session bus).
+    public var desktopSetting: Bool?
     public var mail: MailSettings?
+    /// Set by the daemon: running as the system service.
+    public var systemMode = false
 
-    public init(desktop: Bool = true, mail: MailSettings? = nil) {
-        self.desktop = desktop
+    public init(desktop: Bool? = nil, mail: MailSettings? = nil) {
+        self.desktopSetting = desktop
         self.mail = mail
     }
+
+    /// Whether the desktop channel is on.
+    public var desktop: Bool { desktopSetting ?? !systemMode }
 
     /// The channels that get one delivery job per fired reminder.
     public var perReminderChannels: [String] {

@@ -179,7 +179,7 @@ public enum ConfigurationLoader {
             }
             if let logPeople = try bool("events", "log_people") { rules.eventLogPeople = logPeople }
             configuration.rules = rules
-            if let desktop = try bool("desktop", "enabled") { configuration.channels.desktop = desktop }
+            configuration.channels.desktopSetting = try bool("desktop", "enabled")
             configuration.calendarFile = try string("export", "calendar_file").map(expand)
             configuration.userName = try string("user", "name")
             configuration.pitch = try string("user", "pitch")

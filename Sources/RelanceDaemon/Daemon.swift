@@ -165,7 +165,9 @@ public final class Daemon: Sendable {
     }
 
     private func loadConfiguration() throws(ConfigurationError) -> Configuration {
-        try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
+        var configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
+        configuration.channels.systemMode = options.anyPeer
+        return configuration
     }
 
     /// SIGHUP or `Reload`: re-read and validate the file; a bad one keeps the previous
