@@ -188,3 +188,9 @@ def test_daemon_starts_with_defaults_when_the_default_config_is_absent(stopped_d
     stopped_daemon.call("AddContact", name="Ada Lovelace")
     logged = stopped_daemon.call("LogOutreach", contact="ada", ask="a 20-minute coffee chat")
     assert logged["outreach"]["steps"] == ["7bd", "10bd"]
+
+
+def test_the_system_mode_has_no_desktop_channel_unless_configured(stopped_daemon):
+    # A headless host: no session bus, so the desktop channel is off by default.
+    stopped_daemon.start(extra_args=["--system"])
+    assert stopped_daemon.ctl("status", "--json").json()["channels"] == []
