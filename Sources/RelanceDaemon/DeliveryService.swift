@@ -108,7 +108,13 @@ public final class DeliveryService: @unchecked Sendable {
         }
         guard previous != health else { return }
         switch health {
-        case .available: logger.notice("\(name) channel available", metadata: ["channel": "\(name)"])
+        case .available:
+            logger.notice("\(name) channel available", metadata: ["channel": "\(name)"])
+            // It was failing: what waits for it need not sit out its back-off.
+            if previous != nil {
+                try? store.expediteDeliveries(channel: name, at: clock.now())
+                wake()
+            }
         case .unavailable(let reason):
             logger.warning("\(name) channel unavailable: \(reason); the inbox keeps everything and delivery retries",
                            metadata: ["channel": "\(name)"])
@@ -174,9 +180,10 @@ public final class DeliveryService: @unchecked Sendable {
                                     title: parts[0], body: body, dueAt: item.dueAt, firedAt: item.firedAt)
     }
 
-    /// 5 s, 10 s, 20 s … doubling, capped at 30 minutes.
+    /// 5 s, 10 s, 20 s … doubling, capped at 10 minutes. (A channel that comes back
+    /// also sends its waiting jobs at once: see `record`.)
     static func backoff(attempts: Int) -> TimeInterval {
-        min(5 * pow(2, Double(min(attempts, 20))), 1800)
+        min(5 * pow(2, Double(min(attempts, 20))), 600)
     }
 
     private func rearm() {

@@ -113,6 +113,15 @@ extension AppDatabase {
         }
     }
 
+    /// A channel works again: its waiting jobs are due now instead of at their back-off.
+    public func expediteDeliveries(channel: String, at now: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET nextAttemptAt = ? WHERE channel = ? AND state = 'pending' AND nextAttemptAt > ?
+                """, arguments: [now.timeIntervalSince1970, channel, now.timeIntervalSince1970])
+        }
+    }
+
     /// Every delivery of these items, by item.
     public func deliveries(inboxItemIDs: [Int64]) throws -> [Int64: [DeliveryStatus]] {
         guard !inboxItemIDs.isEmpty else { return [:] }
