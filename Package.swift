@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(name: "RelanceChannelsTests", dependencies: ["RelanceChannels", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceDaemonTests", dependencies: [
             "RelanceDaemon", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceTestKit",
+            "RelanceChannels",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -182,7 +182,7 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// 5 s, 10 s, 20 s … doubling, capped at 10 minutes. (A channel that comes back
     /// also sends its waiting jobs at once: see `record`.)
-    static func backoff(attempts: Int) -> TimeInterval {
+    public static func backoff(attempts: Int) -> TimeInterval {
         min(5 * pow(2, Double(min(attempts, 20))), 600)
     }
 
