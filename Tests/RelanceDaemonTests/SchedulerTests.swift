@@ -16,10 +16,10 @@ import Testing
 
     @Test func remindersDueWhileDownFireOnceAtStartMarkedLate() throws {
         let store = try AppDatabase.inMemory()
-        let clock = ManualClock("2026-12-01T08:00:00Z")
-        _ = try store.addReminder(text: "missed", dueAt: instant("2026-12-01T09:00:00Z"), contactID: nil)
-        _ = try store.addReminder(text: "later", dueAt: instant("2026-12-31T09:00:00Z"), contactID: nil)
-        clock.set(instant("2026-12-02T10:00:00Z"))  // the daemon was down across the due time
+        let clock = ManualClock("2030-12-01T08:00:00Z")
+        _ = try store.addReminder(text: "missed", dueAt: instant("2030-12-01T09:00:00Z"), contactID: nil)
+        _ = try store.addReminder(text: "later", dueAt: instant("2030-12-31T09:00:00Z"), contactID: nil)
+        clock.set(instant("2030-12-02T10:00:00Z"))  // the daemon was down across the due time
 
         let fired = Fired()
         let scheduler = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { fired.record($0.items) }
@@ -27,7 +27,7 @@ import Testing
         scheduler.stop()
         #expect(fired.all.map(\.text) == ["missed"])
         #expect(fired.all.first?.late == true)
-        #expect(fired.all.first?.firedAt == instant("2026-12-02T10:00:00Z"))
+        #expect(fired.all.first?.firedAt == instant("2030-12-02T10:00:00Z"))
 
         // A second start (another restart) fires nothing again.
         let again = Fired()
@@ -35,19 +35,19 @@ import Testing
         try second.start()
         #expect(again.all.isEmpty)
         #expect(second.snapshot().pending == 1)
-        #expect(second.snapshot().next?.due == instant("2026-12-31T09:00:00Z"))
+        #expect(second.snapshot().next?.due == instant("2030-12-31T09:00:00Z"))
         second.stop()
         #expect(try store.inbox(.all).count == 1)
     }
 
     @Test func appliedChangesMoveTheNextDeadline() throws {
         let store = try AppDatabase.inMemory()
-        let clock = ManualClock("2026-12-01T08:00:00Z")
+        let clock = ManualClock("2030-12-01T08:00:00Z")
         let scheduler = Scheduler(store: store, clock: clock, logger: Logger(label: "test")) { _ in }
         try scheduler.start()
-        let (later, laterChanges) = try store.addReminder(text: "later", dueAt: instant("2026-12-03T09:00:00Z"), contactID: nil)
+        let (later, laterChanges) = try store.addReminder(text: "later", dueAt: instant("2030-12-03T09:00:00Z"), contactID: nil)
         scheduler.apply(laterChanges)
-        let (sooner, soonerChanges) = try store.addReminder(text: "sooner", dueAt: instant("2026-12-02T09:00:00Z"), contactID: nil)
+        let (sooner, soonerChanges) = try store.addReminder(text: "sooner", dueAt: instant("2030-12-02T09:00:00Z"), contactID: nil)
         scheduler.apply(soonerChanges)
         #expect(scheduler.snapshot().next == ScheduledReminder(id: sooner.id, due: sooner.dueAt))
         scheduler.apply(ScheduleChanges(cancelled: [sooner.id]))
