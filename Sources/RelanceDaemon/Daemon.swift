@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
 import RelanceStore
@@ -55,6 +56,10 @@ public final class Daemon: Sendable {
         let databasePath = options.databasePath ?? configuration.databasePath ?? paths.database
         let socketPath = options.socketPath ?? configuration.socketPath ?? paths.controlSocket
 
+        // Before touching the store: a second daemon on the same socket would steal it.
+        if options.inheritedSocket == nil, Self.somethingAnswers(at: socketPath) {
+            throw DaemonError.alreadyRunning(socketPath: socketPath)
+        }
         let store = try AppDatabase.open(path: databasePath)
         logger.info("store open at \(databasePath)")
 
@@ -132,10 +137,12 @@ public final class Daemon: Sendable {
         }
 
         let options = self.options
+        let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await server.run(on: endpoint) {
+                    socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
                     logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
                                   metadata: MessageID.ready.metadata)
                     lifecycle.ready(status: reporter.line())
@@ -160,7 +167,10 @@ public final class Daemon: Sendable {
         scheduler.stop()
         delivery.stop()
         broadcaster.finish()
-        if options.inheritedSocket == nil { unlink(socketPath) }
+        // Remove the socket file only if it is still ours (not one a later instance bound).
+        if options.inheritedSocket == nil, let ours = socketIdentity.withLockedValue({ $0 }), Self.inode(of: socketPath) == ours {
+            unlink(socketPath)
+        }
         logger.info("stopped")
     }
 
@@ -222,6 +232,33 @@ public final class Daemon: Sendable {
         #endif
     }
 
+    /// True when a process accepts connections on the socket at `path` (another relanced):
+    /// a stale file from a crashed daemon refuses them and is replaced.
+    static func somethingAnswers(at path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+
+    /// The inode of the file at `path`, if any.
+    static func inode(of path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
     /// The socket's directory is private (0700): no other user can reach the socket
     /// even in the instant between bind and chmod.
     static func prepareSocketDirectory(for socketPath: String) throws {
@@ -229,6 +266,18 @@ public final class Daemon: Sendable {
         if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+        }
+    }
+}
+
+/// Why the daemon cannot start.
+public enum DaemonError: Error, CustomStringConvertible {
+    case alreadyRunning(socketPath: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning(let path):
+            "another relanced is already running and answering on \(path); stop it first, or give this one --socket and --database of its own"
         }
     }
 }

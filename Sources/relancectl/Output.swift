@@ -12,15 +12,23 @@ enum Output {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    /// Prints rows under a header, columns padded to their widest cell.
+    /// Prints rows under a header, columns padded to their widest cell; a cell may hold
+    /// several lines (they line up under their column).
     static func table(_ header: [String], _ rows: [[String]]) {
         let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        let widths = header.indices.map { column in
+            all.flatMap { $0[column].split(separator: "\n", omittingEmptySubsequences: false) }.map(\.count).max() ?? 0
+        }
         for (index, row) in all.enumerated() {
-            let cells = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            let cellLines = row.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            for lineIndex in 0..<(cellLines.map(\.count).max() ?? 1) {
+                let cells = cellLines.enumerated().map { column, lines in
+                    let cell = lineIndex < lines.count ? lines[lineIndex] : ""
+                    return column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                }
+                let line = cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                print(index == 0 ? bold(line) : line)
             }
-            print(index == 0 ? bold(cells.joined(separator: "  ")) : cells.joined(separator: "  "))
             if index == 0 { print(dim(widths.map { String(repeating: unicode ? "─" : "-", count: $0) }.joined(separator: "  "))) }
         }
     }

@@ -37,7 +37,7 @@ struct UpcomingCommand: AsyncParsableCommand {
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
             Output.table(["ID", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
                 ["\($0.id)", Output.time($0.fireAt), $0.kind.replacingOccurrences(of: "_", with: "-"),
-                 why ? "\($0.text)\n" + String(repeating: " ", count: 4) + "why: \($0.reason)" : $0.text]
+                 why ? "\($0.text)\n  why: \($0.reason)" : $0.text]
             })
         }
     }

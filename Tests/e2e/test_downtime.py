@@ -2,6 +2,7 @@
 once at the next start (marked late), acknowledged writes survive kill -9, and a stop
 signal is a clean exit."""
 
+import subprocess
 import signal
 import time
 
@@ -129,3 +130,11 @@ def test_sigterm_with_clients_connected_still_exits_0_promptly(daemon):
     assert watcher.closed_by_peer(timeout=2)
     for wire in (watcher, idle, partial):
         wire.close()
+
+
+def test_a_second_daemon_on_the_same_socket_refuses_to_start_and_the_first_keeps_serving(daemon):
+    second = subprocess.run([str(daemon.relanced), "--socket", str(daemon.socket), "--database", str(daemon.database),
+                             "--config", str(daemon.config)], env=daemon.env, capture_output=True, text=True, timeout=30)
+    assert second.returncode != 0
+    assert "already running" in second.stderr
+    assert daemon.ctl("status", "--json").json()["version"]
