@@ -10,12 +10,13 @@ import Testing
 /// The outbox with in-memory channels and a manual clock: back-off, isolation, and
 /// "a job that succeeded is never sent again".
 @Suite struct DeliveryServiceTests {
-    func eventually(_ condition: () throws -> Bool) async throws {
-        for _ in 0..<400 {
+    func eventually(_ condition: () throws -> Bool, _ state: () -> String = { "" }) async throws {
+        // Generous: other suites may hold the cooperative threads for a while.
+        for _ in 0..<1000 {
             if try condition() { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        Issue.record("condition never became true")
+        Issue.record("condition never became true: \(state())")
     }
 
     @Test func aFailingChannelRetriesWithBackOffNeverBlocksAnotherAndIsNeverResent() async throws {
@@ -30,17 +31,22 @@ import Testing
                                                rules: TimingRules(userZone: .current), channels: service.channelNames).items.first)
 
         service.start()
-        try await eventually { desktop.deliveries.count == 1 && mail.attempts == 1 }
+        // Wait for the failure to be *recorded* (the back-off counts from then), not only tried.
+        func recordedMailAttempts() throws -> Int {
+            try store.deliveries(inboxItemIDs: [item.id])[item.id]?.first { $0.channel == "mail" }?.attempts ?? 0
+        }
+        try await eventually({ try desktop.deliveries.count == 1 && recordedMailAttempts() == 1 },
+                             { "desktop \(desktop.deliveries.count), mail attempts \(mail.attempts), \(String(describing: try? store.deliveries(inboxItemIDs: [item.id])))" })
         #expect(mail.deliveries.isEmpty)
         #expect(desktop.deliveries[0].title == "Follow up with Ada Lovelace")
         #expect(desktop.deliveries[0].body.hasPrefix("You asked for advice."))
 
+        // The manual clock never reaches the real timer: poke the service while polling
+        // (a wake while the failed attempt is still being recorded is a no-op).
         clock.advance(by: 6)    // past the first back-off (5 s)
-        service.wake()
-        try await eventually { mail.attempts == 2 }
+        try await eventually({ service.wake(); return try recordedMailAttempts() == 2 }, { "mail attempts \(mail.attempts)" })
         clock.advance(by: 11)   // past the second (10 s)
-        service.wake()
-        try await eventually { mail.deliveries.count == 1 }
+        try await eventually({ service.wake(); return mail.deliveries.count == 1 }, { "mail attempts \(mail.attempts)" })
 
         clock.advance(by: 3600)
         service.wake()
