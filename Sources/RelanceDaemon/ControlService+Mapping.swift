@@ -1,4 +1,5 @@
 import RelanceAPI
+import RelanceChannels
 import RelanceCore
 
 // Core values to their wire form (field for field as in the IDL).
@@ -41,7 +42,6 @@ extension Meeting {
     }
 }
 
-import RelanceChannels
 
 extension ChannelInfo {
     init(name: String, health: ChannelHealth) {

@@ -74,7 +74,12 @@ public final class Daemon: Sendable {
         do {
             built = try ChannelFactory.make(configuration.channels, logger: logger,
                 onAction: { id, action in Task { await statusBox.service?.desktopAction(notificationID: id, action: action) } },
-                onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
+                onClosed: { id, reason in
+                    let item = try? store.recordAftermath(channel: "desktop", receipt: String(id), at: clock.now(),
+                                                          detail: "popup closed: \(reason)")
+                    logger.info("desktop notification \(id) closed: \(reason)",
+                                metadata: ["channel": "desktop", "inbox_id": "\(item.flatMap { $0 }.map(String.init) ?? "")"])
+                })
         } catch {
             throw ConfigurationError(path: options.configPath, line: nil, message: "[mail]: \(error)")
         }

@@ -122,6 +122,20 @@ extension AppDatabase {
         }
     }
 
+    /// Notes what became of a delivered notification (a popup closed, and why) on its
+    /// delivery's record of attempts. Returns the inbox item, if the receipt is known.
+    @discardableResult
+    public func recordAftermath(channel: String, receipt: String, at now: Date, detail: String) throws -> Int64? {
+        try writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, inboxItemId FROM delivery WHERE channel = ? AND receipt = ? ORDER BY sentAt DESC LIMIT 1
+                """, arguments: [channel, receipt]) else { return nil }
+            try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 1, ?)",
+                           arguments: [row["id"] as Int64, now.timeIntervalSince1970, detail])
+            return row["inboxItemId"]
+        }
+    }
+
     /// Every delivery of these items, by item.
     public func deliveries(inboxItemIDs: [Int64]) throws -> [Int64: [DeliveryStatus]] {
         guard !inboxItemIDs.isEmpty else { return [:] }

@@ -278,6 +278,13 @@ def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stop
         item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--all", "--json").json()["items"] if i["state"] == "done"],
                         1.5, "the item marked done from the desktop")[0]
         assert item["kind"] == "follow_up"
+
+        # Closing the popup is recorded with the delivery.
+        bus.command(f"close {notify['id']} 2")
+        def closed():
+            snapshot = json.loads(daemon.ctl("backup", "-").stdout)
+            return [a for a in snapshot["tables"]["deliveryAttempt"] if (a["detail"] or "").startswith("popup closed")]
+        assert "dismissed" in wait_for(closed, 5, "the close recorded")[0]["detail"]
     finally:
         bus.stop()
 
