@@ -38,15 +38,6 @@ extension AppDatabase {
         }
     }
 
-    /// True when there is nothing to lose (no contacts, reminders or inbox items).
-    public func isEmpty() throws -> Bool {
-        try writer.read { db in
-            try ["contact", "reminder", "inboxItem", "event"].allSatisfy {
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") == 0
-            }
-        }
-    }
-
     /// Replaces the whole state with a snapshot, in ONE transaction: all of it or none.
     /// Refuses to run over a non-empty state unless `force`.
     public func restore(_ data: Data, force: Bool) throws {

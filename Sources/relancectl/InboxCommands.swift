@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import VarlinkProtocol
 
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -128,8 +129,7 @@ struct WatchCommand: AsyncParsableCommand {
             let json = global.json
             try await global.client.stream(Watch.self, Empty()) { reply in
                 if json {
-                    let encoder = VarlinkJSON.lineEncoder
-                    print(String(decoding: try encoder.encode(reply.item), as: UTF8.self))
+                    print(String(decoding: try JSONCoding.encoder.encode(reply.item), as: UTF8.self))
                 } else {
                     print("\(Output.time(reply.item.firedAt))  #\(reply.item.id)  \(reply.item.text)")
                 }

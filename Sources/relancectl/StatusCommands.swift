@@ -52,8 +52,3 @@ enum WhenExpressionBridge {
         try WhenExpression.parseDuration(text).description
     }
 }
-
-enum VarlinkJSON {
-    /// One JSON object per line (for `watch --json`).
-    static var lineEncoder: JSONEncoder { JSONCoding.encoder }
-}
