@@ -70,11 +70,7 @@ struct DoneCommand: AsyncParsableCommand {
     @Argument(help: "Inbox item id.") var id: Int64
 
     func run() async throws {
-        try await Self.reporting {
-            let reply = try await global.client.call(Done.self, .init(id: id))
-            if global.json { return try Output.json(reply) }
-            print("Done: \(reply.item.text)")
-        }
+        try await Self.closing(Done.self, id: id, global: global, saying: "Done")
     }
 }
 
@@ -85,11 +81,7 @@ struct DismissCommand: AsyncParsableCommand {
     @Argument(help: "Inbox item id.") var id: Int64
 
     func run() async throws {
-        try await Self.reporting {
-            let reply = try await global.client.call(Dismiss.self, .init(id: id))
-            if global.json { return try Output.json(reply) }
-            print("Dismissed: \(reply.item.text)")
-        }
+        try await Self.closing(Dismiss.self, id: id, global: global, saying: "Dismissed")
     }
 }
 
@@ -164,5 +156,17 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
+    }
+}
+
+extension ParsableCommand {
+    /// Done and Dismiss: the same call shape, one inbox item in and out.
+    static func closing<M: ControlMethod>(_ method: M.Type, id: Int64, global: GlobalOptions, saying verb: String) async throws
+    where M.Parameters == InboxItemReference, M.Reply == InboxItemReply {
+        try await reporting {
+            let reply = try await global.client.call(method, InboxItemReference(id: id))
+            if global.json { return try Output.json(reply) }
+            print("\(verb): \(reply.item.text)")
+        }
     }
 }
