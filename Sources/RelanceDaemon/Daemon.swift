@@ -20,18 +20,19 @@ public final class Daemon: Sendable {
         public var socketPath: String?
         /// Listen on this inherited descriptor instead of binding (socket activation).
         public var inheritedSocket: CInt?
-        /// Serve any peer that can open the socket (system service: the socket's group
-        /// decides), instead of only this uid and root.
-        public var anyPeer = false
+        /// Running as the system service: any peer that can open the socket is served
+        /// (its group decides) instead of only this uid and root, and the desktop channel
+        /// is off unless configured (a headless host has no session bus).
+        public var systemMode = false
 
         public init(configPath: String, configRequired: Bool, databasePath: String? = nil,
-                    socketPath: String? = nil, inheritedSocket: CInt? = nil, anyPeer: Bool = false) {
+                    socketPath: String? = nil, inheritedSocket: CInt? = nil, systemMode: Bool = false) {
             self.configPath = configPath
             self.configRequired = configRequired
             self.databasePath = databasePath
             self.socketPath = socketPath
             self.inheritedSocket = inheritedSocket
-            self.anyPeer = anyPeer
+            self.systemMode = systemMode
         }
     }
 
@@ -129,7 +130,7 @@ public final class Daemon: Sendable {
         delivery.start()
 
         let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
-                                   allowedUIDs: options.anyPeer ? nil : [getuid(), 0], logger: logger)
+                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
         let endpoint: VarlinkServer.Endpoint
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)
@@ -181,7 +182,7 @@ public final class Daemon: Sendable {
 
     private func loadConfiguration() throws(ConfigurationError) -> Configuration {
         var configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
-        configuration.channels.systemMode = options.anyPeer
+        configuration.channels.systemMode = options.systemMode
         return configuration
     }
 

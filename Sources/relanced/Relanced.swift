@@ -78,7 +78,7 @@ struct Relanced: AsyncParsableCommand {
         let logger = Logger(label: "relanced")
 
         var options = Daemon.Options(configPath: configPath, configRequired: config != nil,
-                                     databasePath: database, socketPath: socket, anyPeer: system)
+                                     databasePath: database, socketPath: socket, systemMode: system)
         if system {
             let state = ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? "/var/lib/relance"
             options.databasePath = options.databasePath ?? state + "/relance.sqlite"
