@@ -38,9 +38,11 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // timerfd(2) wrappers (clock-change notices), which Glibc's module does not export.
+        .target(name: "CTimerFD"),
         // Wiring as services: scheduler shell, control handlers, configuration.
         .target(name: "RelanceDaemon", dependencies: [
-            "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
+            "CTimerFD", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
             "RelanceChannels", "RelanceInterchange",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),

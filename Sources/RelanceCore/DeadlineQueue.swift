@@ -40,7 +40,8 @@ public struct DeadlineQueue: Sendable {
 
     /// Adds a reminder, or moves it if it is already pending.
     public mutating func schedule(id: Int64, due: Date) {
-        pending[id] = due
+        // Already there at that time: a second heap entry would be taken twice.
+        guard pending.updateValue(due, forKey: id) != due else { return }
         heap.insert(Entry(due: due, id: id))
     }
 

@@ -38,11 +38,11 @@ public final class Daemon: Sendable {
 
     private let options: Options
     private let paths: RelancePaths
-    private let clock: any WallClock
+    private let clock: any TimeSource
     private let lifecycle: any DaemonLifecycle
     private let logger: Logger
 
-    public init(options: Options, paths: RelancePaths = RelancePaths(), clock: any WallClock = SystemWallClock(),
+    public init(options: Options, paths: RelancePaths = RelancePaths(), clock: any TimeSource = SystemTimeSource(),
                 lifecycle: any DaemonLifecycle = SilentLifecycle(), logger: Logger) {
         self.options = options
         self.paths = paths
@@ -90,7 +90,7 @@ public final class Daemon: Sendable {
                                             zone: { statusBox.service?.currentConfiguration.timeZone ?? configuration.timeZone })
                                        })
         let outboxChannels = delivery.channelNames
-        let scheduler = Scheduler(store: store, clock: clock, logger: logger,
+        let scheduler = Scheduler(store: store, time: clock, logger: logger,
                                   rules: { statusBox.service?.currentConfiguration.rules ?? configuration.rules },
                                   channels: { outboxChannels }) { firing in
             for item in firing.items { Self.logFired(item, logger: logger) }

@@ -14,32 +14,37 @@ import RelanceStore
 /// job due (or the next daily digest).
 public final class DeliveryService: @unchecked Sendable {
     private let store: AppDatabase
-    private let clock: any WallClock
+    private let clock: any TimeSource
     private let logger: Logger
     private let channels: [String: any DeliveryChannel]
     private let digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)?
     private let queue = DispatchQueue(label: "io.relance.delivery")
-    private let timer: DispatchSourceTimer
+    private var timer: (any WallTimer)!
     // Touched only on `queue`.
     private var inFlight: Set<Int64> = []
+    private var digestInFlight = false
+    /// After a failed digest: not before this (a retry, not a spin).
+    private var digestRetryAt: Date?
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var stopped = false
     private var lastDigestDay: LocalDate?
     private let knownHealth = NIOLockedValueBox<[String: ChannelHealth]>([:])
 
+    /// How long after a failed daily digest it is tried again.
+    static let digestRetryDelay: TimeInterval = 300
+
     /// The longest a single attempt may take before it counts as failed.
     static let attemptTimeout: Duration = .seconds(90)
 
-    public init(store: AppDatabase, clock: any WallClock, logger: Logger, channels: [any DeliveryChannel],
+    /// - Parameter clock: the clock and its timers (`SystemTimeSource` in production).
+    public init(store: AppDatabase, clock: any TimeSource, logger: Logger, channels: [any DeliveryChannel],
                 digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil) {
         self.store = store
         self.clock = clock
         self.logger = logger
         self.channels = Dictionary(uniqueKeysWithValues: channels.map { ($0.name, $0) })
         self.digest = digest
-        timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [unowned self] in self.runDue() }
-        timer.schedule(wallDeadline: .distantFuture)
-        timer.resume()
+        timer = clock.makeTimer(queue: queue) { [weak self] in self?.runDue() }
     }
 
     /// The channel names, for the firing transaction's outbox jobs.
@@ -66,6 +71,24 @@ public final class DeliveryService: @unchecked Sendable {
             stopped = true
             timer.cancel()
         }
+    }
+
+    /// Returns once no attempt (and no digest) is in flight: what was started has been
+    /// recorded. Tests wait here instead of sleeping; shutdown can too.
+    public func waitUntilIdle() async {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                if self.inFlight.isEmpty && !self.digestInFlight { continuation.resume() } else { self.idleWaiters.append(continuation) }
+            }
+        }
+    }
+
+    /// On the queue: wakes the waiters once nothing is in flight.
+    private func resumeIdleWaiters() {
+        guard inFlight.isEmpty, !digestInFlight else { return }
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Each channel's last known health, for `Status` (cheap: no probe).
@@ -163,6 +186,7 @@ public final class DeliveryService: @unchecked Sendable {
         queue.async {
             self.inFlight.remove(job.id)
             self.rearm()
+            self.resumeIdleWaiters()
         }
     }
 
@@ -190,11 +214,13 @@ public final class DeliveryService: @unchecked Sendable {
         guard !stopped else { return }
         var next = (try? store.nextDeliveryAttempt()) ?? nil
         if let digestAt = nextDigest(after: clock.now()) { next = min(next ?? digestAt, digestAt) }
-        guard let next else { return timer.schedule(wallDeadline: .distantFuture) }
-        // Jobs in flight keep their old due time until they report back: don't spin.
-        let at = max(next, clock.now().addingTimeInterval(inFlight.isEmpty ? 0 : 1))
-        let seconds = at.timeIntervalSince1970
-        timer.schedule(wallDeadline: DispatchWallTime(timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))))
+        guard let next else { return timer.disarm() }
+        // Jobs in flight keep their old due time until they report back (and re-arm
+        // then): don't spin on them.
+        if !inFlight.isEmpty, next <= clock.now(), (try? store.dueDeliveries(at: clock.now()).allSatisfy { inFlight.contains($0.id) }) == true {
+            return timer.disarm()
+        }
+        timer.arm(at: next)
     }
 
     // MARK: Daily digest
@@ -206,14 +232,15 @@ public final class DeliveryService: @unchecked Sendable {
         let zone = digest.zone()
         let today = LocalDate(now, in: zone)
         guard lastDigestDay != today else { return today.adding(days: 1).at(digest.time, in: zone) }
-        return max(today.at(digest.time, in: zone), now)
+        return max(today.at(digest.time, in: zone), now, digestRetryAt ?? .distantPast)
     }
 
     private func sendDigestIfDue(now: Date) {
         guard let digest else { return }
         let zone = digest.zone()
         let today = LocalDate(now, in: zone)
-        guard lastDigestDay != today, now >= today.at(digest.time, in: zone) else { return }
+        guard lastDigestDay != today, now >= today.at(digest.time, in: zone), now >= digestRetryAt ?? .distantPast,
+              !digestInFlight else { return }
         lastDigestDay = today
         let items = (try? store.unreadItems()) ?? []
         guard !items.isEmpty else { return }
@@ -224,15 +251,30 @@ public final class DeliveryService: @unchecked Sendable {
                                         title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
                                         body: body, dueAt: today.at(digest.time, in: zone), firedAt: now)
         let logger = self.logger
+        digestInFlight = true
         Task {
+            let failed: Bool
             do {
                 let receipt = try await digest.channel.deliver(notification)
                 try? self.store.recordDigestSent(at: now)
                 try? self.store.markDigested(channel: digest.channel.name, inboxItemIDs: items.map(\.id), at: now, receipt: receipt.detail)
                 logger.notice("daily digest sent with \(items.count) item(s)", metadata: MessageID.delivered.metadata)
+                failed = false
             } catch {
                 logger.warning("daily digest failed: \(error)", metadata: MessageID.deliveryFailed.metadata)
-                self.queue.async { self.lastDigestDay = nil }
+                failed = true
+            }
+            self.queue.async {
+                // A failed digest is tried again a back-off later (the same day's digest).
+                if failed {
+                    self.lastDigestDay = nil
+                    self.digestRetryAt = self.clock.now().addingTimeInterval(Self.digestRetryDelay)
+                } else {
+                    self.digestRetryAt = nil
+                }
+                self.digestInFlight = false
+                self.rearm()
+                self.resumeIdleWaiters()
             }
         }
     }

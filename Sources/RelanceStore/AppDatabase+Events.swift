@@ -90,24 +90,11 @@ extension AppDatabase {
                                                    arguments: [eventID]))
             var changes = ScheduleChanges()
             for occurrence in occurrences where !existing.contains(occurrence.timeIntervalSince1970) {
-                var offsets: [(ReminderKind, String)] = []
-                for (index, offset) in event.reminders.enumerated() {
-                    // The first, longest lead is the RSVP prompt; with a deadline it moves there.
-                    let isRSVP = index == 0 && offset.days + offset.weeks * 7 >= 2
-                    offsets.append((isRSVP ? .eventRSVP : .eventSoon, offset.description))
-                }
-                if rules.eventLogPeople { offsets.append((.eventLogPeople, "after")) }
-                for (kind, offset) in offsets {
-                    guard let planned = Self.eventPlan(kind, offset: offset, occurrence: occurrence, event: event, rules: rules, now: now),
-                          planned.fireAt >= now || kind == .eventLogPeople else { continue }
-                    let start = occurrence
-                    let text: String = switch kind {
-                    case .eventRSVP: ReminderText.eventRSVP(title: event.title, start: start, place: event.place, zone: rules.userZone)
-                    case .eventLogPeople: ReminderText.eventLogPeople(title: event.title)
-                    default: ReminderText.eventSoon(title: event.title, start: start, place: event.place, zone: rules.userZone)
-                    }
-                    var reminder = ReminderRecord(kind: kind, text: text, planned: planned, anchorAt: occurrence,
-                                                  eventId: eventID, offset: offset)
+                for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence,
+                                                duration: event.durationSeconds, rsvpBy: event.rsvpBy,
+                                                leads: event.reminders, rules: rules, now: now) {
+                    var reminder = ReminderRecord(kind: plan.kind, text: plan.text, planned: plan.planned, anchorAt: occurrence,
+                                                  eventId: eventID, offset: plan.offset)
                     try reminder.insert(db)
                     changes.scheduled.append(reminder.scheduled)
                 }
@@ -118,14 +105,8 @@ extension AppDatabase {
 
     static func eventPlan(_ kind: ReminderKind, offset: String?, occurrence: Date, event: EventRecord,
                           rules: TimingRules, now: Date) -> PlannedTime? {
-        if kind == .eventLogPeople {
-            return Planner.after(end: occurrence.addingTimeInterval(event.durationSeconds), rules: rules, now: now)
-        }
-        guard let offset, let duration = try? ISODuration(parsing: offset) else { return nil }
-        if kind == .eventRSVP, let rsvpBy = event.rsvpBy, rsvpBy < occurrence {
-            return Planner.deadline(rsvpBy, rules: rules, now: now)
-        }
-        return Planner.before(start: occurrence, offset: duration, rules: rules, now: now)
+        EventReminders.time(kind, offset: offset, occurrence: occurrence, duration: event.durationSeconds,
+                            rsvpBy: event.rsvpBy, rules: rules, now: now)
     }
 }
 

@@ -45,18 +45,10 @@ extension AppDatabase {
         try meeting.insert(db)
         var changes = try recordInteraction(db, contactID: contact.id, outreachID: draft.outreachID, kind: .meeting,
                                             at: min(now, draft.startsAt), note: place, rules: rules)
-        var kinds: [ReminderKind] = [.meetingPrep, .meetingLeave]
-        if rules.thankYouNote { kinds.append(.thankYou) }
-        for kind in kinds {
-            guard let planned = meetingPlan(kind, meeting: meeting, rules: rules, now: now),
-                  kind == .thankYou || planned.fireAt < meeting.startsAt else { continue }
-            let text: String = switch kind {
-            case .meetingPrep: ReminderText.meetingPrep(contact: contact.name, place: place, start: meeting.startsAt, zone: rules.userZone)
-            case .meetingLeave: ReminderText.meetingLeave(contact: contact.name, place: place, start: meeting.startsAt, zone: rules.userZone)
-            default: ReminderText.thankYou(contact: contact.name, start: meeting.startsAt, zone: rules.userZone)
-            }
-            var reminder = ReminderRecord(kind: kind, text: text, contactId: contact.id, outreachId: draft.outreachID,
-                                          planned: planned, anchorAt: meeting.startsAt, meetingId: meeting.id)
+        for plan in MeetingReminders.plan(contact: contact.name, place: place, startsAt: meeting.startsAt,
+                                          endsAt: meeting.endsAt, rules: rules, now: now) {
+            var reminder = ReminderRecord(kind: plan.kind, text: plan.text, contactId: contact.id, outreachId: draft.outreachID,
+                                          planned: plan.planned, anchorAt: meeting.startsAt, meetingId: meeting.id)
             try reminder.insert(db)
             changes.scheduled.append(reminder.scheduled)
         }
@@ -64,11 +56,6 @@ extension AppDatabase {
     }
 
     static func meetingPlan(_ kind: ReminderKind, meeting: MeetingRecord, rules: TimingRules, now: Date) -> PlannedTime? {
-        switch kind {
-        case .meetingPrep: Planner.before(start: meeting.startsAt, offset: ISODuration(days: 1), rules: rules, now: now)
-        case .meetingLeave: Planner.before(start: meeting.startsAt, offset: rules.meetingLeaveLead, rules: rules, now: now)
-        case .thankYou: Planner.after(end: meeting.endsAt, rules: rules, now: now)
-        default: nil
-        }
+        MeetingReminders.time(kind, startsAt: meeting.startsAt, endsAt: meeting.endsAt, rules: rules, now: now)
     }
 }

@@ -67,40 +67,59 @@ extension AppDatabase {
         }
     }
 
-    /// What firing did: the inbox items, the follow-on reminders, and the events whose
-    /// next occurrences may need materialising.
+    /// What firing did: the inbox items, the follow-on reminders, the events whose next
+    /// occurrences may need materialising, and the expected reminders the rows said were
+    /// not due (their time moved): handed back to the scheduler's heap.
     public struct Firing: Sendable {
         public var items: [InboxItem] = []
         public var changes = ScheduleChanges()
         public var eventIDs: Set<Int64> = []
+        /// Reminders the caller expected to be due whose row says later, with that time.
+        public var handedBack: [ScheduledReminder] = []
     }
 
-    /// Fires reminders: each still-pending one becomes fired and its inbox item is
-    /// inserted (or, for a snooze, its item comes back) in ONE transaction, together with
-    /// what follows from it (the next follow-up step, the let-go's *no reply*, the next
-    /// keep-in-touch). A reminder no longer pending is skipped: nothing fires twice.
-    /// - Parameter late: true for the catch-up after downtime.
-    /// - Parameter channels: the delivery channels enabled; one outbox job each per item.
-    public func fire(_ due: [ScheduledReminder], at now: Date, late: Bool, rules: TimingRules,
-                     channels: [String] = []) throws -> Firing {
-        guard !due.isEmpty else { return Firing() }
-        return try writer.write { db in
+    /// Fires every reminder that is pending *and* due at `now`, by the rows: each becomes
+    /// fired and its inbox item is inserted (or, for a snooze, its item comes back) in ONE
+    /// transaction, together with what `FollowOn` says follows from it and one outbox job
+    /// per channel. The row decides: a reminder whose time was moved after the caller
+    /// learnt it is not fired (it is handed back with its new time), and one already
+    /// fired or cancelled is never fired again.
+    /// - Parameters:
+    ///   - expected: what the caller's heap believed due (for the hand-back).
+    ///   - late: true for the catch-up after downtime.
+    ///   - channels: the delivery channels enabled; one outbox job each per item.
+    public func fireDue(expected: [ScheduledReminder] = [], at now: Date, late: Bool, rules: TimingRules,
+                        channels: [String] = []) throws -> Firing {
+        try writer.write { db in
             var firing = Firing()
-            var firedReminderIDs: [Int64] = []
-            for entry in due {
-                let fired = try ReminderRecord.fetchOne(db, sql: """
-                    UPDATE reminder SET state = 'fired', firedAt = ?
-                    WHERE id = ? AND state = 'pending' RETURNING *
-                    """, arguments: [now.timeIntervalSince1970, entry.id])
-                guard let reminder = fired else { continue }
+            // One set-based statement through the partial index on pending fireAt.
+            let statement = try db.cachedStatement(sql: """
+                UPDATE reminder SET state = 'fired', firedAt = ?
+                WHERE state = 'pending' AND fireAt <= ? RETURNING *
+                """)
+            var fired = try ReminderRecord.fetchAll(statement, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
+            fired.sort { ($0.fireAt, $0.id!) < ($1.fireAt, $1.id!) }
+            let firedIDs = Set(fired.map { $0.id! })
+            for reminder in fired {
                 firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late))
-                firedReminderIDs.append(reminder.id!)
-                firing.changes.merge(try Self.followOn(db, after: reminder, rules: rules))
+                firing.changes.merge(try Self.apply(FollowOn.after(try Self.facts(db, about: reminder)), rules: rules, db))
                 if let eventID = reminder.eventId { firing.eventIDs.insert(eventID) }
             }
-            try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: firedReminderIDs, channels: channels, at: now)
+            firing.changes.cancelled += fired.map { $0.id! }
+            try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: fired.map { $0.id! }, channels: channels, at: now)
+            let unexpected = expected.filter { !firedIDs.contains($0.id) }
+            if !unexpected.isEmpty {
+                firing.handedBack = try Self.pendingTimes(db, ids: unexpected.map(\.id))
+            }
             return firing
         }
+    }
+
+    /// The fire times of those of `ids` still pending.
+    static func pendingTimes(_ db: Database, ids: [Int64]) throws -> [ScheduledReminder] {
+        try Row.fetchAll(db, sql: "SELECT id, fireAt FROM reminder WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+                         arguments: [String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)])
+            .map { ScheduledReminder(id: $0[0], due: Date(timeIntervalSince1970: $0[1])) }
     }
 
     private static func inboxItem(_ db: Database, for reminder: ReminderRecord, at now: Date, late: Bool) throws -> InboxItem {
@@ -120,37 +139,51 @@ extension AppDatabase {
         return item.model
     }
 
-    /// What a fired reminder sets in motion.
-    private static func followOn(_ db: Database, after reminder: ReminderRecord, rules: TimingRules) throws -> ScheduleChanges {
-        guard reminder.resurfacesInboxId == nil else { return ScheduleChanges() }
-        switch reminder.kind {
-        case .followUp:
-            // Ignored nudges still lead on: the next step counts from this one's due time.
-            guard let outreachID = reminder.outreachId, let step = reminder.step,
-                  let outreach = try OutreachRecord.fetchOne(db, key: outreachID), outreach.status == .awaitingReply,
-                  try !Self.hasPendingSequence(db, outreachID: outreachID),
-                  let next = try scheduleStep(db, outreach: outreach, step: step + 1, anchor: reminder.dueAt, rules: rules)
+    /// What the rule needs to know about a fired reminder's surroundings.
+    private static func facts(_ db: Database, about reminder: ReminderRecord) throws -> FollowOn.Facts {
+        var facts = FollowOn.Facts(kind: reminder.kind, dueAt: reminder.dueAt, step: reminder.step,
+                                   outreachID: reminder.outreachId, contactID: reminder.contactId,
+                                   resurfaces: reminder.resurfacesInboxId != nil)
+        if let outreachID = reminder.outreachId, [.followUp, .letGo].contains(reminder.kind) {
+            facts.outreachAwaitingReply = try OutreachRecord.fetchOne(db, key: outreachID)?.status == .awaitingReply
+            facts.sequenceStillPending = try hasPendingSequence(db, outreachID: outreachID)
+        }
+        if let contactID = reminder.contactId, reminder.kind == .keepInTouch {
+            facts.contactHasCadence = try ContactRecord.fetchOne(db, key: contactID)?.keepInTouch != nil
+        }
+        return facts
+    }
+
+    /// Persists what the rule decided.
+    private static func apply(_ followOn: FollowOn, rules: TimingRules, _ db: Database) throws -> ScheduleChanges {
+        switch followOn {
+        case .none:
+            return ScheduleChanges()
+        case .nextStep(let outreachID, let step, let anchor):
+            guard let outreach = try OutreachRecord.fetchOne(db, key: outreachID),
+                  let next = try scheduleStep(db, outreach: outreach, step: step, anchor: anchor, rules: rules)
             else { return ScheduleChanges() }
             return ScheduleChanges(scheduled: [next.scheduled])
-        case .letGo:
-            if let outreachID = reminder.outreachId, var outreach = try OutreachRecord.fetchOne(db, key: outreachID),
-               outreach.status == .awaitingReply {
+        case .noReply(let outreachID, let at):
+            if var outreach = try OutreachRecord.fetchOne(db, key: outreachID) {
                 outreach.status = .noReply
-                outreach.closedAt = reminder.dueAt
+                outreach.closedAt = at
                 try outreach.update(db)
             }
             return ScheduleChanges()
-        case .keepInTouch:
-            // Still nothing: remind again a cadence later.
-            guard let contactID = reminder.contactId, let contact = try ContactRecord.fetchOne(db, key: contactID),
-                  let cadence = contact.keepInTouch else { return ScheduleChanges() }
-            var next = ReminderRecord(kind: .keepInTouch, text: reminder.text, contactId: contactID,
-                                      planned: Planner.keepInTouch(lastInteraction: reminder.dueAt, cadence: cadence, rules: rules),
-                                      anchorAt: reminder.dueAt)
+        case .keepInTouch(let contactID, let anchor):
+            guard let contact = try ContactRecord.fetchOne(db, key: contactID), let cadence = contact.keepInTouch else {
+                return ScheduleChanges()
+            }
+            var next = ReminderRecord(kind: .keepInTouch,
+                                      text: ReminderText.keepInTouch(contact: contact.name,
+                                                                     since: try lastInteraction(db, contactID: contactID),
+                                                                     zone: rules.userZone),
+                                      contactId: contactID,
+                                      planned: Planner.keepInTouch(lastInteraction: anchor, cadence: cadence, rules: rules),
+                                      anchorAt: anchor)
             try next.insert(db)
             return ScheduleChanges(scheduled: [next.scheduled])
-        default:
-            return ScheduleChanges()
         }
     }
 

@@ -44,4 +44,10 @@ public final class AppDatabase: Sendable {
     public func appliedMigrations() throws -> [String] {
         try writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
+
+    /// Tests only: every write fails (`PRAGMA query_only`) until turned off again, as
+    /// when the disk is full or the file is locked.
+    func failWritesForTesting(_ fail: Bool) throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = \(fail ? 1 : 0)") }
+    }
 }

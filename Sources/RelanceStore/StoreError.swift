@@ -25,22 +25,29 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a write did to the set of pending reminders; the scheduler applies it.
+/// What a write did to the set of pending reminders (the store's reminder feed
+/// publishes it after each commit; the scheduler applies it).
 public struct ScheduleChanges: Sendable, Equatable {
+    /// Pending reminders, new or moved, with the instant they now fire.
     public var scheduled: [ScheduledReminder] = []
+    /// Reminders no longer pending (fired, cancelled, deleted).
     public var cancelled: [Int64] = []
-    public init(scheduled: [ScheduledReminder] = [], cancelled: [Int64] = []) {
+    /// Too much changed at once: re-read the whole pending set.
+    public var resync = false
+    public init(scheduled: [ScheduledReminder] = [], cancelled: [Int64] = [], resync: Bool = false) {
         self.scheduled = scheduled
         self.cancelled = cancelled
+        self.resync = resync
     }
 
     /// Adds `other`'s changes after these.
     public mutating func merge(_ other: ScheduleChanges) {
         scheduled += other.scheduled
         cancelled += other.cancelled
+        resync = resync || other.resync
     }
 
-    public var isEmpty: Bool { scheduled.isEmpty && cancelled.isEmpty }
+    public var isEmpty: Bool { scheduled.isEmpty && cancelled.isEmpty && !resync }
 }
 
 /// A pending reminder's id and due time: all the scheduler keeps of it.

@@ -27,7 +27,7 @@ import Testing
         mail.failNext(2)
         let service = DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [mail, desktop])
         let (reminder, _) = try store.addReminder(text: "Follow up with Ada Lovelace — you asked for advice", dueAt: clock.now(), contactID: nil)
-        let item = try #require(try store.fire([ScheduledReminder(id: reminder.id, due: clock.now())], at: clock.now(), late: false,
+        let item = try #require(try store.fireDue(expected: [ScheduledReminder(id: reminder.id, due: clock.now())], at: clock.now(), late: false,
                                                rules: TimingRules(userZone: .current), channels: service.channelNames).items.first)
 
         service.start()

@@ -65,7 +65,7 @@ import GRDB
         #expect(replied.status == .meetingAgreed)
         #expect(changes.cancelled == [reminder.id])
         #expect(try db.upcoming(limit: 10).isEmpty)
-        #expect(try db.fire([ScheduledReminder(id: reminder.id, due: reminder.dueAt)], at: reminder.dueAt, late: false, rules: rules).items.isEmpty)
+        #expect(try db.fireDue(expected: [ScheduledReminder(id: reminder.id, due: reminder.dueAt)], at: reminder.dueAt, late: false, rules: rules).items.isEmpty)
     }
 
     @Test func aReminderFiresExactlyOnceIntoTheInbox() throws {
@@ -73,10 +73,10 @@ import GRDB
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: ada.id)
         let due = [ScheduledReminder(id: reminder.id, due: t0)]
         let firedAt = t0.addingTimeInterval(0.002)
-        let items = try db.fire(due, at: firedAt, late: false, rules: rules).items
+        let items = try db.fireDue(expected: due, at: firedAt, late: false, rules: rules).items
         #expect(items.count == 1)
         #expect(items[0].dueAt == t0 && items[0].firedAt == firedAt && items[0].state == .unread)
-        #expect(try db.fire(due, at: firedAt.addingTimeInterval(1), late: true, rules: rules).items.isEmpty)
+        #expect(try db.fireDue(expected: due, at: firedAt.addingTimeInterval(1), late: true, rules: rules).items.isEmpty)
         #expect(try db.inbox(.all).count == 1)
         #expect(try db.reminder(id: reminder.id)?.state == .fired)
     }
@@ -84,22 +84,22 @@ import GRDB
     @Test func snoozedItemComesBackOnceAsTheSameItem() throws {
         let (db, _) = try databaseWithAda()
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
-        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
+        let item = try db.fireDue(expected: [ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
         let until = t0.addingTimeInterval(86_400)
         let (snoozed, changes) = try db.snooze(inboxID: item.id, until: until)
         #expect(snoozed.state == .snoozed && snoozed.snoozedUntil == until)
         let resurface = try #require(changes.scheduled.first)
-        let back = try db.fire([resurface], at: until, late: false, rules: rules).items
+        let back = try db.fireDue(expected: [resurface], at: until, late: false, rules: rules).items
         #expect(back.map(\.id) == [item.id])
         #expect(back[0].state == .unread && back[0].snoozedUntil == nil)
-        #expect(try db.fire([resurface], at: until, late: false, rules: rules).items.isEmpty)
+        #expect(try db.fireDue(expected: [resurface], at: until, late: false, rules: rules).items.isEmpty)
         #expect(try db.inbox(.all).count == 1)
     }
 
     @Test func doneCancelsAPendingSnooze() throws {
         let (db, _) = try databaseWithAda()
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
-        let item = try db.fire([ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
+        let item = try db.fireDue(expected: [ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
         let (_, snoozeChanges) = try db.snooze(inboxID: item.id, until: t0.addingTimeInterval(3600))
         let (done, changes) = try db.close(inboxID: item.id, as: .done)
         #expect(done.state == .done)
@@ -138,7 +138,7 @@ import GRDB
         let (db, _) = try databaseWithAda()
         let (first, _) = try db.addReminder(text: "one", dueAt: t0, contactID: nil)
         let (second, _) = try db.addReminder(text: "two", dueAt: t0.addingTimeInterval(60), contactID: nil)
-        _ = try db.fire([ScheduledReminder(id: first.id, due: t0)], at: t0, late: false, rules: rules)
+        _ = try db.fireDue(expected: [ScheduledReminder(id: first.id, due: t0)], at: t0, late: false, rules: rules)
         #expect(try db.pendingDeadlines() == [ScheduledReminder(id: second.id, due: second.dueAt)])
     }
 }

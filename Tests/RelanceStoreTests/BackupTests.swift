@@ -23,7 +23,7 @@ import Testing
                                        timeZone: "Europe/Paris", duration: 7200, recurrence: EventRecurrence(rrule: "FREQ=WEEKLY")),
                             rules: rules, now: now)
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: now, contactID: nil)
-        _ = try db.fire([ScheduledReminder(id: reminder.id, due: now)], at: now, late: false, rules: rules, channels: ["desktop", "mail"])
+        _ = try db.fireDue(expected: [ScheduledReminder(id: reminder.id, due: now)], at: now, late: false, rules: rules, channels: ["desktop", "mail"])
         return db
     }
 

@@ -20,7 +20,7 @@ import Testing
 
     func fireNext(_ db: AppDatabase) throws -> AppDatabase.Firing {
         let next = try #require(try db.upcoming(limit: 1).first)
-        return try db.fire([ScheduledReminder(id: next.id, due: next.fireAt)], at: next.fireAt, late: false, rules: rules)
+        return try db.fireDue(expected: [ScheduledReminder(id: next.id, due: next.fireAt)], at: next.fireAt, late: false, rules: rules)
     }
 
     @Test func theStandardSequenceNudgesTwiceThenLetsGo() throws {

@@ -1,0 +1,1 @@
+// The header does the work (static inline wrappers); SwiftPM wants one source file.
