@@ -7,56 +7,79 @@ import RelanceStore
 import RelanceTestKit
 import Testing
 
-/// The outbox with in-memory channels and a manual clock: back-off, isolation, and
-/// "a job that succeeded is never sent again".
+/// The outbox with in-memory channels and a manual clock whose timers the test fires:
+/// back-off, isolation, the digest, and "a job that succeeded is never sent again".
+/// No sleeps: the test advances time, then waits until the service is idle.
 @Suite struct DeliveryServiceTests {
-    func eventually(_ condition: () throws -> Bool, _ state: () -> String = { "" }) async throws {
-        // Generous: other suites may hold the cooperative threads for a while.
-        for _ in 0..<1000 {
-            if try condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("condition never became true: \(state())")
+    let t0 = instant("2026-12-02T09:00:00Z")
+    let rules = TimingRules(userZone: TimeZone(identifier: "UTC")!)
+
+    func fireOne(_ store: AppDatabase, _ text: String, at date: Date, channels: [String]) throws -> InboxItem {
+        _ = try store.addReminder(text: text, dueAt: date, contactID: nil)
+        return try #require(try store.fireDue(at: date, late: false, rules: rules, channels: channels).items.first)
+    }
+
+    func attempts(_ store: AppDatabase, _ item: InboxItem, _ channel: String) throws -> Int {
+        try store.deliveries(inboxItemIDs: [item.id])[item.id]?.first { $0.channel == channel }?.attempts ?? 0
     }
 
     @Test func aFailingChannelRetriesWithBackOffNeverBlocksAnotherAndIsNeverResent() async throws {
         let store = try AppDatabase.inMemory()
-        let clock = ManualClock("2030-12-02T09:00:00Z")  // in the future: the real timer never fires on its own
+        let clock = ManualClock(t0)
         let mail = RecordingChannel(name: "mail")
         let desktop = RecordingChannel(name: "desktop")
         mail.failNext(2)
         let service = DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [mail, desktop])
-        let (reminder, _) = try store.addReminder(text: "Follow up with Ada Lovelace — you asked for advice", dueAt: clock.now(), contactID: nil)
-        let item = try #require(try store.fireDue(expected: [ScheduledReminder(id: reminder.id, due: clock.now())], at: clock.now(), late: false,
-                                               rules: TimingRules(userZone: .current), channels: service.channelNames).items.first)
+        let item = try fireOne(store, "Follow up with Ada Lovelace — you asked for advice", at: t0, channels: service.channelNames)
 
         service.start()
-        // Wait for the failure to be *recorded* (the back-off counts from then), not only tried.
-        func recordedMailAttempts() throws -> Int {
-            try store.deliveries(inboxItemIDs: [item.id])[item.id]?.first { $0.channel == "mail" }?.attempts ?? 0
-        }
-        try await eventually({ try desktop.deliveries.count == 1 && recordedMailAttempts() == 1 },
-                             { "desktop \(desktop.deliveries.count), mail attempts \(mail.attempts), \(String(describing: try? store.deliveries(inboxItemIDs: [item.id])))" })
-        #expect(mail.deliveries.isEmpty)
+        await service.waitUntilIdle()
+        #expect(desktop.deliveries.count == 1 && mail.deliveries.isEmpty)
+        #expect(try attempts(store, item, "mail") == 1)
         #expect(desktop.deliveries[0].title == "Follow up with Ada Lovelace")
         #expect(desktop.deliveries[0].body.hasPrefix("You asked for advice."))
+        #expect(clock.armedDeadlines == [t0.addingTimeInterval(5)])  // the first back-off
 
-        // The manual clock never reaches the real timer: poke the service while polling
-        // (a wake while the failed attempt is still being recorded is a no-op).
-        clock.advance(by: 6)    // past the first back-off (5 s)
-        try await eventually({ service.wake(); return try recordedMailAttempts() == 2 }, { "mail attempts \(mail.attempts)" })
-        clock.advance(by: 11)   // past the second (10 s)
-        try await eventually({ service.wake(); return mail.deliveries.count == 1 }, { "mail attempts \(mail.attempts)" })
+        clock.advance(by: 5)
+        await service.waitUntilIdle()
+        #expect(try attempts(store, item, "mail") == 2)
+        #expect(clock.armedDeadlines == [t0.addingTimeInterval(15)])  // then 10 s more
+
+        clock.advance(by: 10)
+        await service.waitUntilIdle()
+        #expect(mail.deliveries.count == 1)
+        #expect(clock.armedDeadlines.isEmpty)
 
         clock.advance(by: 3600)
         service.wake()
-        try await Task.sleep(for: .milliseconds(100))
+        await service.waitUntilIdle()
         service.stop()
         #expect(mail.deliveries.count == 1 && desktop.deliveries.count == 1)
         let statuses = try #require(try store.deliveries(inboxItemIDs: [item.id])[item.id])
         #expect(statuses.map(\.channel).sorted() == ["desktop", "mail"])
         #expect(statuses.allSatisfy { $0.state == "sent" })
-        #expect(statuses.first { $0.channel == "mail" }?.attempts == 2)
+        #expect(statuses.first { $0.channel == "mail" }?.attempts == 2)  // the failed ones
+    }
+
+    @Test func theBackOffSeriesDoublesUpToItsCap() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(t0)
+        let mail = RecordingChannel(name: "mail")
+        mail.failNext(10)
+        let service = DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [mail])
+        _ = try fireOne(store, "Call the bakery", at: t0, channels: service.channelNames)
+        service.start()
+        await service.waitUntilIdle()
+
+        var waits: [TimeInterval] = []
+        while mail.deliveries.isEmpty, let next = clock.armedDeadlines.first {
+            waits.append(next.timeIntervalSince(clock.now()))
+            clock.advance(to: next)
+            await service.waitUntilIdle()
+        }
+        service.stop()
+        #expect(waits == [5, 10, 20, 40, 80, 160, 320, 600, 600, 600])
+        #expect(mail.attempts == 11 && mail.deliveries.count == 1)
     }
 
     @Test func backOffDoublesAndIsBounded() {
@@ -64,5 +87,53 @@ import Testing
         #expect(DeliveryService.backoff(attempts: 1) == 10)
         #expect(DeliveryService.backoff(attempts: 3) == 40)
         #expect(DeliveryService.backoff(attempts: 50) == 600)
+    }
+
+    func digestService(_ store: AppDatabase, _ clock: ManualClock, _ transport: RecordingMailTransport) throws -> DeliveryService {
+        let channel = try MailChannel(transport: transport, from: try MailAddress("relance@example.com"),
+                                      to: [try MailAddress("ada@example.com")], hostname: "test.example")
+        return DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [],
+                               digest: (channel: channel, time: LocalTimeOfDay(hour: 8, minute: 0), zone: { TimeZone(identifier: "UTC")! }))
+    }
+
+    @Test func theDailyDigestGoesAtItsHourOnceADay() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(instant("2026-12-02T07:00:00Z"))
+        let transport = RecordingMailTransport()
+        let service = try digestService(store, clock, transport)
+        _ = try fireOne(store, "Call the bakery", at: clock.now(), channels: [])
+        service.start()
+        await service.waitUntilIdle()
+        #expect(transport.sent.isEmpty)
+        #expect(clock.armedDeadlines == [instant("2026-12-02T08:00:00Z")])
+
+        clock.advance(to: instant("2026-12-02T08:00:00Z"))
+        await service.waitUntilIdle()
+        #expect(transport.sent.count == 1)
+        #expect(clock.armedDeadlines == [instant("2026-12-03T08:00:00Z")])
+        clock.advance(by: 3600)
+        service.wake()
+        await service.waitUntilIdle()
+        service.stop()
+        #expect(transport.sent.count == 1)
+        #expect(try store.lastDigestSent() == instant("2026-12-02T08:00:00Z"))
+    }
+
+    @Test func aFailedDigestIsTriedAgainAfterABackOffNotInALoop() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(instant("2026-12-02T08:00:00Z"))
+        let transport = RecordingMailTransport()
+        transport.failNext(1)
+        let service = try digestService(store, clock, transport)
+        _ = try fireOne(store, "Call the bakery", at: clock.now(), channels: [])
+        service.start()
+        await service.waitUntilIdle()
+        #expect(transport.sent.isEmpty)
+        #expect(clock.armedDeadlines == [instant("2026-12-02T08:05:00Z")])
+
+        clock.advance(to: instant("2026-12-02T08:05:00Z"))
+        await service.waitUntilIdle()
+        service.stop()
+        #expect(transport.sent.count == 1)
     }
 }
