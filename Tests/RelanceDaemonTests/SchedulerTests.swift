@@ -118,6 +118,7 @@ import Testing
         }
         clock.advance(to: t0.addingTimeInterval(3600))
         scheduler.afterTakingDue = nil
+        scheduler.settle()  // the feed of the re-plan's commit, queued behind that firing
 
         // Then: nothing fired at the old time; the new step fires at its own, once.
         #expect(fired.all.isEmpty)
