@@ -57,8 +57,8 @@ struct ICalendarWriterTests {
         return ISO8601DateFormatter().string(from: date)
     }
 
-    @Test func pythonIcalendarAndVObjectAgreeOnEveryEvent() throws {
-        let outcome = try PythonValidator.validate(Self.calendar(), fileExtension: "ics")
+    @Test func pythonIcalendarAndVObjectAgreeOnEveryEvent() async throws {
+        let outcome = try await PythonValidator.validate(Self.calendar(), fileExtension: "ics")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
         let summary = outcome.summary
         #expect(summary["prodid"] as? String == "-//Relance//Relance//EN")
@@ -76,8 +76,8 @@ struct ICalendarWriterTests {
         #expect(events.map { ($0["alarms"] as? [Any])?.count } == [2, 0, 2, 0, 1, 1, 1, 1])
     }
 
-    @Test func meetingIsInUTCWithItsPrepAndLeaveRemindersAsAlarms() throws {
-        let outcome = try PythonValidator.validate(Self.calendar(), fileExtension: "ics")
+    @Test func meetingIsInUTCWithItsPrepAndLeaveRemindersAsAlarms() async throws {
+        let outcome = try await PythonValidator.validate(Self.calendar(), fileExtension: "ics")
         let events = try #require(outcome.summary["events"] as? [[String: Any]])
         let meeting = try #require(events.first)
         #expect(meeting["start"] as? String == "2026-12-10T18:00:00Z")
@@ -85,8 +85,8 @@ struct ICalendarWriterTests {
         #expect(meeting["alarms"] as? [String] == ["2026-12-09T08:00:00Z", "2026-12-10T17:00:00Z"])
     }
 
-    @Test func recurringEventKeepsItsWallClockTimeAcrossDaylightSaving() throws {
-        let outcome = try PythonValidator.validate(Self.calendar(), fileExtension: "ics")
+    @Test func recurringEventKeepsItsWallClockTimeAcrossDaylightSaving() async throws {
+        let outcome = try await PythonValidator.validate(Self.calendar(), fileExtension: "ics")
         let events = try #require(outcome.summary["events"] as? [[String: Any]])
         let meetup = try #require(events.first { $0["uid"] as? String == "event-meetup-paris@example.org" })
         #expect(meetup["tzid"] as? String == "Europe/Paris")
@@ -102,9 +102,9 @@ struct ICalendarWriterTests {
         #expect(hours["tzid"] is NSNull)
     }
 
-    @Test func remindersAreFifteenMinuteEventsAlarmedAtTheStartWithTheirKind() throws {
+    @Test func remindersAreFifteenMinuteEventsAlarmedAtTheStartWithTheirKind() async throws {
         let text = Self.calendar()
-        let outcome = try PythonValidator.validate(text, fileExtension: "ics")
+        let outcome = try await PythonValidator.validate(text, fileExtension: "ics")
         let events = try #require(outcome.summary["events"] as? [[String: Any]])
         let followUp = try #require(events.first { $0["uid"] as? String == "reminder-1@relance" })
         #expect(followUp["start"] as? String == "2026-12-01T08:00:00Z")
@@ -126,7 +126,7 @@ struct ICalendarWriterTests {
         #expect(text.contains("TRIGGER:-P1D\r\n") && text.contains("TRIGGER:-PT2H\r\n"))
     }
 
-    @Test func zonesWithoutDaylightSavingOrWithItAcrossNewYearAreDefinedCorrectly() throws {
+    @Test func zonesWithoutDaylightSavingOrWithItAcrossNewYearAreDefinedCorrectly() async throws {
         let events = [
             NetworkingEvent(id: 1, uid: "blr", title: "Bengaluru Founders", start: LocalDateTime("2027-01-09T10:00")!,
                             timeZone: "Asia/Kolkata", duration: 3600, reminders: []),
@@ -135,7 +135,7 @@ struct ICalendarWriterTests {
                             recurrence: EventRecurrence(rrule: "FREQ=MONTHLY;COUNT=6;BYDAY=2TU"), reminders: []),
         ]
         let text = ICalendarWriter.write(reminders: [], meetings: [], events: events, contactsByID: [:], now: Self.now)
-        let outcome = try PythonValidator.validate(text, fileExtension: "ics")
+        let outcome = try await PythonValidator.validate(text, fileExtension: "ics")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
         let parsed = try #require(outcome.summary["events"] as? [[String: Any]])
         #expect(parsed.first?["start"] as? String == "2027-01-09T04:30:00Z")
@@ -145,17 +145,17 @@ struct ICalendarWriterTests {
         ].map { Self.utc($0, "Australia/Sydney") })
     }
 
-    @Test func invalidRuleIsLeftOutRatherThanBreakingTheFile() throws {
+    @Test func invalidRuleIsLeftOutRatherThanBreakingTheFile() async throws {
         var event = Self.events[1]
         event.recurrence = EventRecurrence(rrule: "FREQ=FORTNIGHTLY")
         let text = ICalendarWriter.write(reminders: [], meetings: [], events: [event], contactsByID: [:], now: Self.now)
         #expect(!text.contains("RRULE"))
-        #expect(try PythonValidator.validate(text, fileExtension: "ics").status == 0)
+        #expect(try await PythonValidator.validate(text, fileExtension: "ics").status == 0)
     }
 
-    @Test func emptyExportIsStillAValidCalendar() throws {
+    @Test func emptyExportIsStillAValidCalendar() async throws {
         let text = ICalendarWriter.write(reminders: [], meetings: [], events: [], contactsByID: [:], now: Self.now)
-        let outcome = try PythonValidator.validate(text, fileExtension: "ics")
+        let outcome = try await PythonValidator.validate(text, fileExtension: "ics")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
     }
 }

@@ -67,8 +67,8 @@ struct VCardWriterTests {
         }
     }
 
-    @Test func pythonVObjectReadsTheExport() throws {
-        let outcome = try PythonValidator.validate(VCardWriter.write(Self.contacts), fileExtension: "vcf")
+    @Test func pythonVObjectReadsTheExport() async throws {
+        let outcome = try await PythonValidator.validate(VCardWriter.write(Self.contacts), fileExtension: "vcf")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
         let cards = try #require(outcome.summary["cards"] as? [[String: Any]])
         #expect(cards.map { $0["fn"] as? String } == ["Ada Lovelace", "Émilie du Châtelet", "Łukasz Wiśniewski"])
@@ -80,10 +80,10 @@ struct VCardWriterTests {
         #expect(cards[1]["note"] as? [String] == [String(repeating: "Énergie cinétique — ½mv² — ", count: 6)])
     }
 
-    @Test func pythonVObjectReadsTheFixturesRoundTrip() throws {
+    @Test func pythonVObjectReadsTheFixturesRoundTrip() async throws {
         // The Google and Apple fixtures, imported then exported: every card still valid.
         let drafts = try ["google-contacts.vcf", "apple-contacts.vcf"].flatMap { try Fixtures.parse($0).contacts.map(\.draft) }
-        let outcome = try PythonValidator.validate(VCardWriter.write(stored(drafts)), fileExtension: "vcf")
+        let outcome = try await PythonValidator.validate(VCardWriter.write(stored(drafts)), fileExtension: "vcf")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
         #expect((outcome.summary["cards"] as? [Any])?.count == drafts.count)
     }

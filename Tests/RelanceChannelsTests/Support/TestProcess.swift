@@ -145,16 +145,15 @@ final class TestProcess: @unchecked Sendable {
         shutdown(stdinFD, Int32(SHUT_RDWR))
         close(stdinFD)
         kill(pid, SIGTERM)
-        condition.lock()
-        let deadline = Date().addingTimeInterval(3)
-        while exitStatus == nil, condition.wait(until: deadline) {}
-        let exited = exitStatus != nil
-        condition.unlock()
-        if !exited {
-            kill(pid, SIGKILL)
+        // Escalate on a thread of our own, never holding a Swift concurrency thread: a
+        // test that waits here starves every other test of the two-core pool.
+        Thread.detachNewThread { [self] in
             condition.lock()
-            while exitStatus == nil { condition.wait() }
+            let deadline = Date().addingTimeInterval(3)
+            while exitStatus == nil, condition.wait(until: deadline) {}
+            let exited = exitStatus != nil
             condition.unlock()
+            if !exited { kill(pid, SIGKILL) }
         }
     }
 }

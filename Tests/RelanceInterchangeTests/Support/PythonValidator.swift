@@ -12,8 +12,18 @@ enum PythonValidator {
         }
     }
 
-    /// Writes `text` to a temporary file with `fileExtension` and validates it.
-    static func validate(_ text: String, fileExtension: String) throws -> Outcome {
+    /// Writes `text` to a temporary file with `fileExtension` and validates it, on a
+    /// thread of its own: a test waiting for Python must not hold one of the cooperative
+    /// pool's threads (two on this machine) and stall every other test.
+    static func validate(_ text: String, fileExtension: String) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try validateBlocking(text, fileExtension: fileExtension) })
+            }
+        }
+    }
+
+    private static func validateBlocking(_ text: String, fileExtension: String) throws -> Outcome {
         let file = FileManager.default.temporaryDirectory
             .appendingPathComponent("relance-interchange-\(UUID().uuidString).\(fileExtension)")
         try Data(text.utf8).write(to: file)
