@@ -18,6 +18,7 @@ public struct VarlinkInterfaceDescription: Sendable, Equatable {
     /// The definition as written.
     public var text: String
 
+    /// Reads the members `text` declares; what it cannot read is left out, never thrown.
     public init(parsing text: String) {
         self.text = text
         var name = ""

@@ -10,7 +10,7 @@ import VarlinkProtocol
 /// keeps sending) does not return until its task is cancelled.
 public final class VarlinkMemoryConnection: Sendable {
     private let responder: VarlinkResponder
-    private let maximumMessageSize: Int
+    private let maximumMessageSize = VarlinkFraming.maximumMessageSize
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -20,10 +20,9 @@ public final class VarlinkMemoryConnection: Sendable {
         var closed = false
     }
 
-    public init(service: any VarlinkService, errors: VarlinkServer.Errors,
-                maximumMessageSize: Int = VarlinkFraming.maximumMessageSize) {
+    /// - Parameter errors: the errors the transport sends, as given to `VarlinkServer`.
+    public init(service: any VarlinkService, errors: VarlinkServer.Errors) {
         self.responder = VarlinkResponder(service: service, errors: errors)
-        self.maximumMessageSize = maximumMessageSize
     }
 
     /// True once the server side would have closed the connection (an oversized frame).
@@ -36,16 +35,19 @@ public final class VarlinkMemoryConnection: Sendable {
             guard !state.closed else { return [] }
             state.pending.append(contentsOf: bytes)
             var frames: [VarlinkFrame] = []
-            // The same rule as VarlinkFrameDecoder: split at NUL, a frame over the limit
-            // is reported once and everything after it discarded.
-            while let terminator = state.pending.firstIndex(of: 0) {
-                guard terminator <= maximumMessageSize else { break }
-                frames.append(.message(ByteBuffer(bytes: state.pending[..<terminator])))
-                state.pending.removeSubrange(...terminator)
-            }
-            if state.pending.count > maximumMessageSize, state.pending.firstIndex(of: 0).map({ $0 > maximumMessageSize }) ?? true {
-                frames.append(.oversized)
-                state.pending = []
+            // The same rule as VarlinkFrameDecoder: split at NUL; a frame over the limit is
+            // reported once and everything after it discarded.
+            while true {
+                if let terminator = state.pending.firstIndex(of: 0), terminator <= maximumMessageSize {
+                    frames.append(.message(ByteBuffer(bytes: state.pending[..<terminator])))
+                    state.pending.removeSubrange(...terminator)
+                } else if state.pending.count > maximumMessageSize {
+                    frames.append(.oversized)
+                    state.pending = []
+                    break
+                } else {
+                    break
+                }
             }
             return frames
         }

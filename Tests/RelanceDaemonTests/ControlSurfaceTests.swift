@@ -123,6 +123,12 @@ import VarlinkTransport
         #expect(reply == #"{"error":"org.varlink.service.MethodNotFound","parameters":{"method":"io.relance.Control.Explode"}}"# + "\0")
     }
 
+    @Test func watchWithoutMoreIsExpectedMore() async throws {
+        let harness = try Harness()
+        let reply = try await harness.exchange(#"{"method":"io.relance.Control.Watch"}"#)
+        #expect(reply == #"{"error":"org.varlink.service.ExpectedMore","parameters":{"method":"io.relance.Control.Watch"}}"# + "\0")
+    }
+
     @Test func aMisspeltParameterIsRefusedAndNothingIsWritten() async throws {
         let harness = try Harness()
         let reply = try await harness.exchange(#"""
