@@ -40,8 +40,7 @@ public final class VarlinkServer: Sendable {
         }
     }
 
-    private let service: any VarlinkService
-    private let errors: Errors
+    private let responder: VarlinkResponder
     private let allowedUIDs: Set<uid_t>?
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
@@ -50,8 +49,7 @@ public final class VarlinkServer: Sendable {
     ///   serves any peer that can open the socket (its mode and group decide).
     public init(service: any VarlinkService, errors: Errors, allowedUIDs: Set<uid_t>? = [getuid(), 0],
                 group: MultiThreadedEventLoopGroup = .singleton, logger: Logger) {
-        self.service = service
-        self.errors = errors
+        self.responder = VarlinkResponder(service: service, errors: errors)
         self.allowedUIDs = allowedUIDs
         self.group = group
         self.logger = logger
@@ -128,7 +126,10 @@ public final class VarlinkServer: Sendable {
                     }
                     group.addTask {
                         for await frame in calls {
-                            guard try await self.answer(frame, outbound: outbound, current: current) else { return .mustClose }
+                            guard try await self.responder.answer(frame, write: { try await outbound.write(ByteBuffer(bytes: $0)) },
+                                                                  current: current) else {
+                                return .mustClose
+                            }
                         }
                         return .drained
                     }
@@ -150,73 +151,6 @@ public final class VarlinkServer: Sendable {
         }
     }
 
-    /// Answers one frame; false when the connection must close.
-    private func answer(_ frame: VarlinkFrame, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-                        current: NIOLockedValueBox<VarlinkReplyWriter?>) async throws -> Bool {
-        let bytes: ByteBuffer
-        switch frame {
-        case .oversized:
-            let reply = VarlinkReply(errors.messageTooLarge(VarlinkFraming.maximumMessageSize))
-            try await outbound.write(ByteBuffer(bytes: VarlinkFraming.encode(reply)))
-            return false
-        case .message(let message):
-            bytes = message
-        }
-        let call: VarlinkCall
-        do {
-            call = try VarlinkFraming.decodeCall(bytes.readableBytesView)
-        } catch .malformed(let reason) {
-            try await outbound.write(ByteBuffer(bytes: VarlinkFraming.encode(VarlinkReply(errors.invalidMessage(reason)))))
-            return true
-        }
-        let writer = VarlinkReplyWriter(outbound: outbound, oneway: call.oneway == true)
-        current.withLockedValue { $0 = writer }
-        defer { current.withLockedValue { $0 = nil } }
-        do {
-            try await dispatch(call, replies: writer)
-        } catch let error as VarlinkError {
-            try await writer.send(VarlinkReply(error))
-        } catch let error as DecodingError {
-            let reply = VarlinkReply(errors.invalidParameter(VarlinkFraming.parameterName(error), VarlinkFraming.describe(error)))
-            try await writer.send(reply)
-        } catch is CancellationError {
-            return false
-        }
-        return true
-    }
-
-    private func dispatch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
-        if call.interface == "org.varlink.service" {
-            switch call.memberName {
-            case "GetInfo":
-                let info = service.info
-                try await replies.send(VarlinkReply(parameters: [
-                    "vendor": .string(info.vendor), "product": .string(info.product),
-                    "version": .string(info.version), "url": .string(info.url),
-                    "interfaces": .array((["org.varlink.service"] + service.interfaces.map(\.name)).map { .string($0) }),
-                ]))
-            case "GetInterfaceDescription":
-                guard case .string(let name)? = call.parameters?["interface"] else {
-                    throw VarlinkError.invalidParameter("interface")
-                }
-                let text = name == "org.varlink.service" ? Self.serviceDefinition
-                    : service.interfaces.first { $0.name == name }?.text
-                guard let text else { throw VarlinkError.interfaceNotFound(name) }
-                try await replies.send(VarlinkReply(parameters: ["description": .string(text)]))
-            default:
-                throw VarlinkError.methodNotFound(call.method)
-            }
-            return
-        }
-        guard let interface = service.interfaces.first(where: { $0.name == call.interface }) else {
-            throw VarlinkError.interfaceNotFound(call.interface)
-        }
-        guard interface.methods.contains(call.memberName) else {
-            throw VarlinkError.methodNotFound(call.method)
-        }
-        try await service.handle(call, replies: replies)
-    }
-
     /// `struct ucred` from <sys/socket.h> (pid_t, uid_t, gid_t), which Swift's Glibc
     /// module does not export without _GNU_SOURCE.
     struct PeerCredentials: Sendable {
@@ -224,44 +158,4 @@ public final class VarlinkServer: Sendable {
         var uid: UInt32
         var gid: UInt32
     }
-
-    /// The `org.varlink.service` interface definition (https://varlink.org/Service).
-    static let serviceDefinition = """
-        # The Varlink Service Interface is provided by every varlink service. It
-        # describes the service and the interfaces it implements.
-        interface org.varlink.service
-
-        # Get a list of all the interfaces a service provides and information
-        # about the implementation.
-        method GetInfo() -> (
-          vendor: string,
-          product: string,
-          version: string,
-          url: string,
-          interfaces: []string
-        )
-
-        # Get the description of an interface that is implemented by this service.
-        method GetInterfaceDescription(interface: string) -> (description: string)
-
-        # The requested interface was not found.
-        error InterfaceNotFound (interface: string)
-
-        # The requested method was not found
-        error MethodNotFound (method: string)
-
-        # The interface defines the requested method, but the service does not
-        # implement it.
-        error MethodNotImplemented (method: string)
-
-        # One of the passed parameters is invalid.
-        error InvalidParameter (parameter: string)
-
-        # Client is denied access
-        error PermissionDenied ()
-
-        # Method is expected to be called with 'more' set to true, but wasn't
-        error ExpectedMore ()
-
-        """
 }

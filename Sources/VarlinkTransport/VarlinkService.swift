@@ -1,5 +1,5 @@
+import Foundation
 import NIOConcurrencyHelpers
-import NIOCore
 import VarlinkProtocol
 
 /// What a Varlink server serves: its identity for `GetInfo`, its interfaces, and the
@@ -28,12 +28,14 @@ public struct VarlinkServiceInfo: Sendable, Equatable {
 /// Sends replies to one call, honouring `oneway` (nothing is sent) and tracking whether
 /// the call is streaming (`continues: true` sent).
 public final class VarlinkReplyWriter: Sendable {
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let write: @Sendable (Data) async throws -> Void
     private let oneway: Bool
     private let streaming: NIOLockedValueBox<Bool>
 
-    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, oneway: Bool) {
-        self.outbound = outbound
+    /// - Parameter write: sends one encoded reply, NUL terminator included, to the peer
+    ///   (a socket in the server, a buffer in `VarlinkMemoryConnection`).
+    public init(oneway: Bool, write: @escaping @Sendable (Data) async throws -> Void) {
+        self.write = write
         self.oneway = oneway
         self.streaming = NIOLockedValueBox(false)
     }
@@ -45,7 +47,7 @@ public final class VarlinkReplyWriter: Sendable {
     public func send(_ reply: VarlinkReply) async throws {
         if reply.continues == true { streaming.withLockedValue { $0 = true } }
         guard !oneway else { return }
-        try await outbound.write(ByteBuffer(bytes: VarlinkFraming.encode(reply)))
+        try await write(VarlinkFraming.encode(reply))
     }
 
     /// Sends a typed reply's fields as the parameters.

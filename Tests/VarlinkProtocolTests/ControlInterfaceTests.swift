@@ -32,3 +32,38 @@ import VarlinkProtocol
         }
     }
 }
+
+@Suite struct InterfaceInputsTests {
+    @Test func methodInputsAreTheTopLevelFieldNamesInOrder() {
+        let inputs = ControlInterface.description.inputs
+        #expect(inputs["AddContact"] == ["name", "emails", "handles", "organization", "timeZone", "why", "tags", "notes",
+                                         "keepInTouch"])
+        #expect(inputs["GetContact"] == ["contact"])
+    }
+
+    @Test func aMethodWithoutParametersHasNoInputs() {
+        #expect(ControlInterface.description.inputs["Status"] == [])
+        #expect(ControlInterface.description.inputs["Reload"] == [])
+    }
+
+    @Test func nestedTypesAndCommentsDoNotAddInputs() {
+        let description = VarlinkInterfaceDescription(parsing: """
+            interface com.example.Test
+            # A comment that says method Fake(x: int) and (a, b)
+            method Export(
+              # ics or vcf, (not a field: here)
+              format: (ics, vcf),
+              point: ?(x: int, y: int),
+              files: []ImportFile
+            ) -> (text: string)
+            method Ping() -> (methodCount: int)
+            """)
+        #expect(description.methods == ["Export", "Ping"])
+        #expect(description.inputs == ["Export": ["format", "point", "files"], "Ping": []])
+    }
+
+    @Test func everyDeclaredMethodHasItsInputs() {
+        let description = ControlInterface.description
+        #expect(Set(description.inputs.keys) == Set(description.methods))
+    }
+}

@@ -69,6 +69,11 @@ WRONG_CALLS = {
     "Snooze without duration or until": (call(CONTROL + "Snooze", {"id": 1}), "io.relance.Control.InvalidParameter", {}),
     "GetInterfaceDescription without interface": (call("org.varlink.service.GetInterfaceDescription", {}),
                                                   "org.varlink.service.InvalidParameter", {"parameter": "interface"}),
+    # parameters the IDL does not declare (a misspelling must not be dropped silently)
+    "misspelt parameter": (call(CONTROL + "AddContact", {"name": "Eve", "timezone": "Europe/Paris"}),
+                           "io.relance.Control.InvalidParameter", {"parameter": "timezone"}),
+    "parameter to a method without any": (call(CONTROL + "Status", {"verbose": True}),
+                                          "io.relance.Control.InvalidParameter", {"parameter": "verbose"}),
     # wrong types
     "name is a number": (call(CONTROL + "AddContact", {"name": 5}), "io.relance.Control.InvalidParameter", {"parameter": "name"}),
     "name is null": (call(CONTROL + "AddContact", {"name": None}), "io.relance.Control.InvalidParameter", {"parameter": "name"}),
@@ -219,3 +224,17 @@ def test_client_hanging_up_mid_frame_does_not_disturb_the_daemon(daemon, seeded)
             wire.send_bytes(junk)
     # Then nothing was written and others are still served
     assert_still_serving_and_unchanged(daemon, seeded)
+
+
+def test_misspelt_parameter_is_refused_with_the_right_name_and_no_contact_is_created(daemon):
+    # Given an empty store
+    # When a client spells timeZone as timezone
+    with daemon.connect() as wire:
+        reply = wire.call(CONTROL + "AddContact", {"name": "Ada", "timezone": "Europe/Paris"})
+    # Then the error names the field, the one meant and the known ones
+    assert reply["error"] == "io.relance.Control.InvalidParameter"
+    assert reply["parameters"]["parameter"] == "timezone"
+    reason = reply["parameters"]["reason"]
+    assert reason.startswith("unknown parameter 'timezone' for AddContact; did you mean 'timeZone'? Known: name, emails")
+    # And no contact without a zone was created
+    assert daemon.call("ListContacts")["contacts"] == []

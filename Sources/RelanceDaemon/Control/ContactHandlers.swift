@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import RelanceAPI
+import RelanceCore
+import RelanceStore
+import VarlinkProtocol
+import VarlinkTransport
+
+// Contacts: add, change, touch, list and look up.
+
+extension ControlService {
+    /// Registers AddContact, UpdateContact, TouchContact, ListContacts and GetContact.
+    static func registerContactHandlers(_ handlers: inout ControlHandlers<ControlService>) {
+        handlers.register(AddContact.self, readOnly: false) { service, p in try service.addContact(p) }
+        handlers.register(UpdateContact.self, readOnly: false) { service, p in try service.updateContact(p) }
+        handlers.register(TouchContact.self, readOnly: false) { service, p in try service.touchContact(p) }
+        handlers.register(ListContacts.self, readOnly: true) { service, p in try service.listContacts(p) }
+        handlers.register(GetContact.self, readOnly: true) { service, p in try service.getContact(p) }
+    }
+
+    private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
+        let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
+                                 organization: p.organization, timeZone: p.timeZone, why: p.why,
+                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try wait($0, "keepInTouch") })
+        let (contact, changes) = try store.addContact(draft, now: clock.now(), rules: rules)
+        scheduler.apply(changes)
+        logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
+        return ContactReply(contact: contact.info)
+    }
+
+    private func updateContact(_ p: UpdateContact.Parameters) throws -> ContactReply {
+        let contact = try store.resolveContact(p.contact)
+        var keepInTouch: Wait??
+        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try wait(text, "keepInTouch")) }
+        let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
+                                 timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch)
+        let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
+        scheduler.apply(changes)
+        logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["contact_id": "\(updated.id)"])
+        return ContactReply(contact: updated.info)
+    }
+
+    private func touchContact(_ p: TouchContact.Parameters) throws -> ContactReply {
+        let contact = try store.resolveContact(p.contact)
+        scheduler.apply(try store.touchContact(id: contact.id, at: p.at ?? clock.now(), note: p.note, rules: rules))
+        return ContactReply(contact: contact.info)
+    }
+
+    private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
+        var contacts = try store.contacts()
+        if let query = p.query?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
+            contacts = contacts.filter { $0.name.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
+        }
+        return ListContacts.Reply(contacts: contacts.map(\.info))
+    }
+
+    private func getContact(_ p: GetContact.Parameters) throws -> GetContact.Reply {
+        let contact = try store.resolveContact(p.contact)
+        let outreach = try store.outreaches(contactID: contact.id)
+        return GetContact.Reply(contact: contact.info, outreach: outreach.map { $0.info(contactName: contact.name) })
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import RelanceAPI
+import RelanceCore
+import VarlinkProtocol
+import VarlinkTransport
+
+/// The handlers of `io.relance.Control`, one per method, registered by method type.
+///
+/// Registration says whether the method only reads, so the service knows when to run
+/// its after-change hook without a hand-kept list. Parameters are checked against the
+/// method's declared inputs in the IDL before they are decoded: a misspelt field is an
+/// `InvalidParameter`, not silently dropped.
+struct ControlHandlers<Context: Sendable>: Sendable {
+    /// One registered method.
+    struct Handler: Sendable {
+        /// True when the method never changes the store.
+        let readOnly: Bool
+        /// Decodes the call, runs the handler, and sends its replies.
+        let run: @Sendable (Context, VarlinkCall, VarlinkReplyWriter) async throws -> Void
+    }
+
+    /// The interface the methods belong to: its declared inputs are the known parameters.
+    let interface: VarlinkInterfaceDescription
+    private var handlers: [String: Handler] = [:]
+
+    init(interface: VarlinkInterfaceDescription) {
+        self.interface = interface
+    }
+
+    /// The member names with a handler.
+    var methodNames: Set<String> { Set(handlers.keys) }
+
+    /// The handler for a member name ("AddContact").
+    subscript(memberName: String) -> Handler? { handlers[memberName] }
+
+    /// Registers a method answered by one reply. Registering a method twice traps.
+    mutating func register<M: ControlMethod>(
+        _ method: M.Type, readOnly: Bool,
+        _ handler: @escaping @Sendable (Context, M.Parameters) async throws -> M.Reply
+    ) {
+        let interface = interface
+        add(M.name, Handler(readOnly: readOnly) { context, call, replies in
+            let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
+            try await replies.send(try await handler(context, parameters))
+        })
+    }
+
+    /// Registers a method that answers through the writer itself (`Watch` streams with
+    /// `continues: true`). Its parameters are still checked against the IDL.
+    mutating func registerStreaming<M: ControlMethod>(
+        _ method: M.Type, readOnly: Bool,
+        _ handler: @escaping @Sendable (Context, VarlinkCall, VarlinkReplyWriter) async throws -> Void
+    ) {
+        let interface = interface
+        add(M.name, Handler(readOnly: readOnly) { context, call, replies in
+            _ = try Self.decode(call, as: M.self, interface: interface)
+            try await handler(context, call, replies)
+        })
+    }
+
+    private mutating func add(_ name: String, _ handler: Handler) {
+        precondition(handlers[name] == nil, "\(name) is registered twice")
+        handlers[name] = handler
+    }
+
+    /// Rejects parameters the IDL does not declare for the method, then decodes the
+    /// rest; a missing or mistyped field throws `DecodingError`, which the transport
+    /// turns into `InvalidParameter` naming it.
+    static func decode<M: ControlMethod>(_ call: VarlinkCall, as method: M.Type,
+                                         interface: VarlinkInterfaceDescription) throws -> M.Parameters {
+        let parameters = call.parameters ?? [:]
+        let known = interface.inputs[M.name] ?? []
+        if let unknown = parameters.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ControlError.invalidParameter(unknown, reason: unknownReason(unknown, method: M.name, known: known))
+        }
+        return try JSONValue.object(parameters).decode(as: M.Parameters.self)
+    }
+
+    /// "unknown parameter 'timezone' for AddContact; did you mean 'timeZone'? Known: name, …"
+    static func unknownReason(_ name: String, method: String, known: [String]) -> String {
+        let reason = "unknown parameter '\(name)' for \(method)"
+        guard !known.isEmpty else { return reason + "; it takes no parameters" }
+        guard let guess = Spelling.suggestions(for: name, among: known, limit: 1).first else {
+            return reason + ". Known: \(known.joined(separator: ", "))"
+        }
+        return reason + "; did you mean '\(guess)'? Known: \(known.joined(separator: ", "))"
+    }
+}

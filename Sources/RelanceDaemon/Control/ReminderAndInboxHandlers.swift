@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import RelanceAPI
+import RelanceCore
+import RelanceStore
+import VarlinkProtocol
+import VarlinkTransport
+
+// Ad-hoc reminders, what is coming up, and the notification inbox.
+
+extension ControlService {
+    /// Registers Remind, Upcoming, Inbox, MarkRead, Done, Dismiss and Snooze.
+    static func registerReminderAndInboxHandlers(_ handlers: inout ControlHandlers<ControlService>) {
+        handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
+        handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
+        handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
+        handlers.register(MarkRead.self, readOnly: false) { service, p in try service.markRead(p) }
+        handlers.register(Done.self, readOnly: false) { service, p in try service.close(p, as: .done) }
+        handlers.register(Dismiss.self, readOnly: false) { service, p in try service.close(p, as: .dismissed) }
+        handlers.register(Snooze.self, readOnly: false) { service, p in try service.snooze(p) }
+    }
+
+    private func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
+        let contactID = try p.contact.map { try store.resolveContact($0).id }
+        let (reminder, changes) = try store.addReminder(text: p.text, dueAt: p.at, contactID: contactID)
+        scheduler.apply(changes)
+        logger.info("reminder set for \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
+        return Remind.Reply(reminder: reminder.info)
+    }
+
+    private func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
+        let limit = p.limit ?? 50
+        guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: p.until).map(\.info))
+    }
+
+    private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
+        let filter: InboxFilter
+        switch p.filter ?? "open" {
+        case "open": filter = .open
+        case "unread": filter = .unread
+        case "all": filter = .all
+        case let other: throw ControlError.invalidParameter("filter", reason: "'\(other)' is not one of open, unread, all")
+        }
+        let limit = p.limit ?? 100
+        guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
+        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: p.since)))
+    }
+
+    private func markRead(_ p: MarkRead.Parameters) throws -> MarkRead.Reply {
+        MarkRead.Reply(items: try withDeliveries(store.markRead(ids: p.ids)))
+    }
+
+    private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
+        let (item, changes) = try store.close(inboxID: p.id, as: state)
+        scheduler.apply(changes)
+        logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
+        return InboxItemReply(item: item.info)
+    }
+
+    private func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
+        let now = clock.now()
+        let until: Date
+        switch (p.duration, p.until, p.nextWindow ?? false) {
+        case (let duration?, nil, false):
+            do {
+                until = try ISODuration(parsing: duration).added(to: now, in: currentConfiguration.timeZone)
+            } catch {
+                throw ControlError.invalidParameter("duration", reason: "\(error)")
+            }
+        case (nil, let date?, false): until = date
+        case (nil, nil, true): until = rules.window.nextStart(after: now)
+        default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
+        }
+        guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
+        let (item, changes) = try store.snooze(inboxID: p.id, until: until)
+        scheduler.apply(changes)
+        logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
+        return InboxItemReply(item: item.info)
+    }
+
+    /// Inbox items with how each reached the user.
+    func withDeliveries(_ items: [InboxItem]) throws -> [InboxItemInfo] {
+        let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
+        return items.map { item in
+            var info = item.info
+            info.deliveries = (deliveries[item.id] ?? []).map {
+                DeliveryInfo(channel: $0.channel, state: $0.state, attempts: $0.attempts, lastAttemptAt: $0.lastAttemptAt,
+                             sentAt: $0.sentAt, lastError: $0.lastError, digest: $0.digest)
+            }
+            return info
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import RelanceAPI
+import RelanceCore
+import RelanceStore
+import VarlinkProtocol
+import VarlinkTransport
+
+// The daemon itself: status, reload, the inbox stream, channel tests, backup and
+// restore, and drafted follow-up messages.
+
+extension ControlService {
+    /// Registers Status, Reload, Watch, TestNotify, Backup, Restore and Draft.
+    static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
+        handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
+        handlers.register(Reload.self, readOnly: true) { service, _ in try service.reload() }
+        handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
+            try await service.watch(call, replies: replies)
+        }
+        handlers.register(TestNotify.self, readOnly: true) { service, p in try await service.testNotify(p) }
+        handlers.register(Backup.self, readOnly: true) { service, _ in try service.backup() }
+        handlers.register(Restore.self, readOnly: false) { service, p in try service.restore(p) }
+        handlers.register(Draft.self, readOnly: true) { service, p in try service.draft(p) }
+    }
+
+    private func status() throws -> Status.Reply {
+        let counts = try store.counts(includingPending: false)
+        // The scheduler's heap knows the pending count: no COUNT over a million rows.
+        let (next, pending) = scheduler.snapshot()
+        let nextReminder = try next.flatMap { try store.reminder(id: $0.id) }
+        return Status.Reply(version: Self.version, startedAt: startedAt, contacts: counts.contacts,
+                            awaitingReply: counts.outreachAwaitingReply, pendingReminders: pending,
+                            unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
+                            database: databasePath, timeZone: rules.userZone.identifier,
+                            channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) })
+    }
+
+    private func reload() throws -> Empty {
+        do {
+            try reloadHandler()
+        } catch let error as ConfigurationError {
+            throw ControlError.configurationInvalid(reason: error.description)
+        }
+        return Empty()
+    }
+
+    private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
+        guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
+        for await item in broadcaster.subscribe() {
+            try await replies.send(InboxItemReply(item: item.info), continues: true)
+        }
+    }
+
+    private func testNotify(_ p: TestNotify.Parameters) async throws -> TestNotify.Reply {
+        guard let delivery else { return TestNotify.Reply(results: []) }
+        let names = p.channel.map { [$0] } ?? delivery.channelNames
+        if let name = p.channel, delivery.channel(name) == nil {
+            throw ControlError.invalidParameter("channel", reason: "'\(name)' is not configured; configured: \(delivery.channelNames.joined(separator: ", "))")
+        }
+        var results: [ChannelInfo] = []
+        for name in names { results.append(ChannelInfo(name: name, health: await delivery.test(name))) }
+        return TestNotify.Reply(results: results)
+    }
+
+    private func backup() throws -> Backup.Reply {
+        Backup.Reply(snapshot: String(decoding: try store.snapshot(createdAt: clock.now()), as: UTF8.self))
+    }
+
+    private func restore(_ p: Restore.Parameters) throws -> Restore.Reply {
+        let data: Data
+        switch (p.snapshot, p.path) {
+        case (let text?, nil): data = Data(text.utf8)
+        case (nil, let path?):
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ControlError.invalidParameter("path", reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
+            }
+            data = contents
+        default: throw ControlError.invalidParameter("snapshot", reason: "give either snapshot or path")
+        }
+        do {
+            try store.restore(data, force: p.force ?? false)
+        } catch let error as RestoreError {
+            throw ControlError.restoreRefused(reason: error.reason)
+        }
+        try scheduler.reloadFromStore()
+        materializeEvents(Set(try store.eventIDs()))
+        delivery?.wake()
+        let counts = try store.counts()
+        logger.notice("state restored from a backup: \(counts.contacts) contact(s), \(counts.pendingReminders) pending reminder(s)")
+        return Restore.Reply(contacts: counts.contacts, pendingReminders: counts.pendingReminders)
+    }
+
+    private func draft(_ p: Draft.Parameters) throws -> Draft.Reply {
+        let outreach = try store.outreach(id: p.outreach)
+        let contact = try store.contact(id: outreach.contactID)
+        let configuration = currentConfiguration
+        let path = templatesDirectory.map { $0 + "/follow-up.txt" }
+        var template = FollowUpDraft.builtIn
+        var source = "built-in"
+        if let path, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            template = text
+            source = path
+        }
+        let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach,
+                                                   userName: configuration.userName, pitch: configuration.pitch,
+                                                   zone: configuration.timeZone)
+        return Draft.Reply(subject: subject, body: body, template: source)
+    }
+}
