@@ -88,11 +88,6 @@ public final class Scheduler: @unchecked Sendable {
         return items
     }
 
-    /// Kept for callers that still report their own changes: the store's feed already
-    /// delivered them, in commit order, so this does nothing.
-    @available(*, deprecated, message: "the store's reminder feed tells the scheduler; drop the call")
-    public func apply(_ changes: ScheduleChanges) {}
-
     /// Re-reads the pending set from the store (after a restore replaced it).
     public func reloadFromStore() throws {
         try queue.sync {

@@ -22,8 +22,7 @@ extension ControlService {
         let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
                                  organization: p.organization, timeZone: p.timeZone, why: p.why,
                                  tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try wait($0, "keepInTouch") })
-        let (contact, changes) = try store.addContact(draft, now: clock.now(), rules: rules)
-        scheduler.apply(changes)
+        let (contact, _) = try store.addContact(draft, now: clock.now(), rules: rules)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return ContactReply(contact: contact.info)
     }
@@ -35,7 +34,6 @@ extension ControlService {
         let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
                                  timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch)
         let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
-        scheduler.apply(changes)
         logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["contact_id": "\(updated.id)"])
         return ContactReply(contact: updated.info)
@@ -43,7 +41,7 @@ extension ControlService {
 
     private func touchContact(_ p: TouchContact.Parameters) throws -> ContactReply {
         let contact = try store.resolveContact(p.contact)
-        scheduler.apply(try store.touchContact(id: contact.id, at: p.at ?? clock.now(), note: p.note, rules: rules))
+        _ = try store.touchContact(id: contact.id, at: p.at ?? clock.now(), note: p.note, rules: rules)
         return ContactReply(contact: contact.info)
     }
 

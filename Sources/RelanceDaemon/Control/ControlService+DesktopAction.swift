@@ -25,13 +25,11 @@ extension ControlService {
             let metadata: Logger.Metadata = ["inbox_id": "\(itemID)", "channel": "desktop"]
             switch action {
             case "done":
-                let (_, changes) = try store.close(inboxID: itemID, as: .done)
-                scheduler.apply(changes)
+                let (_, _) = try store.close(inboxID: itemID, as: .done)
                 logger.info("inbox item done (desktop)", metadata: metadata)
             case "snooze":
                 let until = ISODuration(days: 1).added(to: clock.now(), in: rules.userZone)
-                let (_, changes) = try store.snooze(inboxID: itemID, until: until)
-                scheduler.apply(changes)
+                let (_, _) = try store.snooze(inboxID: itemID, until: until)
                 logger.info("inbox item snoozed for a day (desktop)", metadata: metadata)
             case "open", "default":
                 let item = try store.markRead(ids: [itemID])[0]

@@ -119,7 +119,6 @@ public final class ControlService: VarlinkService {
     public func replan() {
         do {
             let changes = try store.replan(rules: rules, now: clock.now())
-            scheduler.apply(changes)
             logger.notice("re-planned \(changes.scheduled.count) pending reminder(s) under the new rules")
         } catch {
             logger.error("re-planning failed: \(error)")
@@ -130,7 +129,7 @@ public final class ControlService: VarlinkService {
     public func materializeEvents(_ ids: Set<Int64>) {
         for id in ids {
             do {
-                scheduler.apply(try events.materialize(eventID: id, rules: rules, now: clock.now()))
+                _ = try events.materialize(eventID: id, rules: rules, now: clock.now())
             } catch {
                 logger.error("could not schedule the next occurrences of event \(id): \(error)", metadata: ["event_id": "\(id)"])
             }

@@ -21,8 +21,7 @@ extension ControlService {
     var interchange: InterchangeService { InterchangeService(store: store, events: events, clock: clock) }
 
     private func importContacts(_ p: ImportContacts.Parameters) throws -> ImportReply {
-        let (report, changes) = try interchange.importContacts(p, rules: rules)
-        scheduler.apply(changes)
+        let (report, _) = try interchange.importContacts(p, rules: rules)
         if report.applied {
             logger.notice("imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
         }

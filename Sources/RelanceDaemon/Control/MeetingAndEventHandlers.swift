@@ -24,7 +24,6 @@ extension ControlService {
                                  duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)),
                                  place: p.place, notes: p.notes)
         let (meeting, changes) = try store.addMeeting(draft, rules: rules, now: clock.now())
-        scheduler.apply(changes)
         logger.info("added meeting with \(contact.name) at \(meeting.place)", metadata: ["contact_id": "\(contact.id)"])
         let own = Set([ReminderKind.meetingPrep, .meetingLeave, .thankYou].map(\.rawValue))
         return AddMeeting.Reply(meeting: meeting.info(contactName: contact.name),
@@ -65,7 +64,6 @@ extension ControlService {
         try events.validate(draft)
         let event = try store.addEvent(draft, rules: rules, now: clock.now())
         let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())
-        scheduler.apply(changes)
         logger.info("added event \(event.title)", metadata: ["event_id": "\(event.id)"])
         return AddEvent.Reply(event: try events.info(event, now: clock.now()), reminders: try reminders(changes))
     }

@@ -41,18 +41,16 @@ extension ControlService {
     private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
         let policy = try policy(p)
         let contact = try store.resolveContact(p.contact)
-        let (outreach, reminder, changes) = try store.logOutreach(
+        let (outreach, reminder, _) = try store.logOutreach(
             contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: p.sentAt ?? clock.now(),
             policy: policy, rules: rules)
-        scheduler.apply(changes)
         logger.info("logged outreach to \(contact.name); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
                     metadata: ["contact_id": "\(contact.id)", "outreach_id": "\(outreach.id)"])
         return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder?.info)
     }
 
     private func logFollowUp(_ p: LogFollowUp.Parameters) throws -> LogFollowUp.Reply {
-        let (outreach, next, changes) = try store.logFollowUp(outreachID: p.outreach, at: p.at ?? clock.now(), note: p.note, rules: rules)
-        scheduler.apply(changes)
+        let (outreach, next, _) = try store.logFollowUp(outreachID: p.outreach, at: p.at ?? clock.now(), note: p.note, rules: rules)
         let contact = try store.contact(id: outreach.contactID)
         logger.info("logged follow-up \(outreach.followUpsSent) for outreach \(outreach.id)",
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
@@ -87,7 +85,6 @@ extension ControlService {
         let now = clock.now()
         let (outreach, created, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: p.at ?? now,
                                                                  meeting: meeting, rules: rules, now: now)
-        scheduler.apply(changes)
         let contact = try store.contact(id: outreach.contactID)
         logger.info("recorded \(outcome.rawValue) for outreach \(outreach.id); cancelled \(changes.cancelled.count) reminder(s)",
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])

@@ -22,8 +22,7 @@ extension ControlService {
 
     private func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
         let contactID = try p.contact.map { try store.resolveContact($0).id }
-        let (reminder, changes) = try store.addReminder(text: p.text, dueAt: p.at, contactID: contactID)
-        scheduler.apply(changes)
+        let (reminder, _) = try store.addReminder(text: p.text, dueAt: p.at, contactID: contactID)
         logger.info("reminder set for \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info)
     }
@@ -52,8 +51,7 @@ extension ControlService {
     }
 
     private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
-        let (item, changes) = try store.close(inboxID: p.id, as: state)
-        scheduler.apply(changes)
+        let (item, _) = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
         return InboxItemReply(item: item.info)
     }
@@ -73,8 +71,7 @@ extension ControlService {
         default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
         }
         guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
-        let (item, changes) = try store.snooze(inboxID: p.id, until: until)
-        scheduler.apply(changes)
+        let (item, _) = try store.snooze(inboxID: p.id, until: until)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         return InboxItemReply(item: item.info)
     }
