@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
 import RelanceStore
+import ServiceLifecycle
 import VarlinkTransport
 
 /// relanced as a service: `run()` reads like a checklist (read the configuration, open
@@ -51,11 +52,13 @@ public final class Daemon: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT; returns after a clean shutdown.
+    /// Runs until SIGTERM or SIGINT; returns after a clean shutdown. Everything is built
+    /// in dependency order, then run as one service group.
     public func run() async throws {
-        let configuration = try loadConfiguration()
-        let databasePath = options.databasePath ?? configuration.databasePath ?? paths.database
-        let socketPath = options.socketPath ?? configuration.socketPath ?? paths.controlSocket
+        let configPath = options.configPath
+        let configuration = LiveConfiguration(try loadConfiguration())
+        let databasePath = options.databasePath ?? configuration.current.databasePath ?? paths.database
+        let socketPath = options.socketPath ?? configuration.current.socketPath ?? paths.controlSocket
 
         // Before touching the store: a second daemon on the same socket would steal it.
         if options.inheritedSocket == nil, Self.somethingAnswers(at: socketPath) {
@@ -64,17 +67,19 @@ public final class Daemon: Sendable {
         let store = try AppDatabase.open(path: databasePath)
         logger.info("store open at \(databasePath)")
 
-        let broadcaster = InboxBroadcaster()
         let logger = self.logger
         let lifecycle = self.lifecycle
-        let statusBox = StatusBox()
         let clock = self.clock
+        let broadcaster = InboxBroadcaster()
+        let events = EventPlanner(store: store)
+        let changed = ChangeSignal()
+        let desktopActions = DesktopActions(store: store, clock: clock, configuration: configuration, changed: changed, logger: logger)
 
-        // Delivery channels; a desktop button press reaches the control service.
+        // Delivery channels; a desktop button press acts on the inbox.
         let built: ChannelFactory.Built
         do {
-            built = try ChannelFactory.make(configuration.channels, logger: logger,
-                onAction: { id, action in Task { await statusBox.service?.desktopAction(notificationID: id, action: action) } },
+            built = try ChannelFactory.make(configuration.current.channels, logger: logger,
+                onAction: { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
                 onClosed: { id, reason in
                     let item = try? store.recordAftermath(channel: "desktop", receipt: String(id), at: clock.now(),
                                                           detail: "popup closed: \(reason)")
@@ -82,55 +87,48 @@ public final class Daemon: Sendable {
                                 metadata: ["channel": "desktop", "inbox_id": "\(item.flatMap { $0 }.map(String.init) ?? "")"])
                 })
         } catch {
-            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail]: \(error)")
+            throw ConfigurationError(path: configPath, line: nil, message: "[mail]: \(error)")
         }
+        let digestTime = configuration.current.channels.mail?.digestTime
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        digest: built.digest.map { channel in
-                                           (channel: channel, time: configuration.channels.mail!.digestTime,
-                                            zone: { statusBox.service?.currentConfiguration.timeZone ?? configuration.timeZone })
+                                           (channel: channel, time: digestTime!, zone: { configuration.current.timeZone })
                                        })
         let outboxChannels = delivery.channelNames
         let scheduler = Scheduler(store: store, time: clock, logger: logger,
-                                  rules: { statusBox.service?.currentConfiguration.rules ?? configuration.rules },
-                                  channels: { outboxChannels }) { firing in
-            for item in firing.items { Self.logFired(item, logger: logger) }
+                                  rules: { configuration.current.rules }, channels: { outboxChannels }) { firing in
+            // Watchers and delivery first; the journal lines can follow.
             broadcaster.publish(firing.items)
             delivery.wake()
-            statusBox.reporter?.setNeedsRefresh()
-            statusBox.calendarFile?.setNeedsWrite()
-            // A fired event reminder may be the last of its occurrence: schedule the next.
-            if !firing.eventIDs.isEmpty, let service = statusBox.service {
-                service.materializeEvents(firing.eventIDs)
+            changed.send()
+            for item in firing.items { Self.logFired(item, logger: logger) }
+            // A fired event reminder may be the last of its occurrence: plan the next.
+            if !firing.eventIDs.isEmpty {
+                events.materialize(firing.eventIDs, rules: configuration.current.rules, now: clock.now(), logger: logger)
             }
         }
         try scheduler.start()
+        events.materialize(Set(try store.eventIDs()), rules: configuration.current.rules, now: clock.now(), logger: logger)
 
-        let service = ControlService(
-            store: store, scheduler: scheduler, broadcaster: broadcaster, configuration: configuration,
-            clock: clock, databasePath: databasePath, logger: logger,
-            didChange: {
-                statusBox.reporter?.setNeedsRefresh()
-                statusBox.calendarFile?.setNeedsWrite()
-            },
-            reload: { [self] in try self.reload(into: statusBox) })
         let reporter = StatusReporter(store: store, scheduler: scheduler, lifecycle: lifecycle,
-                                      timeZone: { service.currentConfiguration.timeZone })
-        statusBox.set(reporter: reporter, service: service)
-        service.delivery = delivery
-        service.templatesDirectory = (options.configPath as NSString).deletingLastPathComponent + "/templates"
-        if let path = configuration.calendarFile {
+                                      timeZone: { configuration.current.timeZone })
+        changed.subscribe { reporter.setNeedsRefresh() }
+        let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
+                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger)
+        let service = ControlService(
+            store: store, scheduler: scheduler, events: events, delivery: delivery, broadcaster: broadcaster,
+            configuration: configuration, clock: clock, databasePath: databasePath,
+            templatesDirectory: (configPath as NSString).deletingLastPathComponent + "/templates", logger: logger,
+            didChange: { changed.send() }, reload: { try reloader.reload() })
+        if let path = configuration.current.calendarFile {
             let exporter = CalendarFileExporter(path: path, logger: logger) {
-                try service.interchange.export("ics", rules: service.currentConfiguration.rules)
+                try service.interchange.export("ics", rules: configuration.current.rules)
             }
-            statusBox.calendarFile = exporter
+            changed.subscribe { exporter.setNeedsWrite() }
             exporter.write()
         }
-        service.materializeEvents(Set(try store.eventIDs()))
         await delivery.probeAll()
-        delivery.start()
 
-        let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
-                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
         let endpoint: VarlinkServer.Endpoint
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)
@@ -138,40 +136,38 @@ public final class Daemon: Sendable {
             try Self.prepareSocketDirectory(for: socketPath)
             endpoint = .path(socketPath, mode: 0o600)
         }
-        if let interval = lifecycle.watchdogInterval {
-            scheduler.startHeartbeat(every: interval) { lifecycle.watchdog() }
-        }
-
+        let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
+                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
         let options = self.options
         let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await server.run(on: endpoint) {
-                    socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
-                    logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
-                                  metadata: MessageID.ready.metadata)
-                    lifecycle.ready(status: reporter.line())
-                    Self.injectTestFaults(scheduler: scheduler, logger: logger)
-                }
-            }
-            group.addTask {
-                for await signal in signals.stream {
-                    if signal == SIGHUP {
-                        try? self.reload(into: statusBox)
-                        continue
-                    }
-                    logger.info("signal \(signal): shutting down")
-                    return
-                }
-            }
-            // Either the server failed or a stop signal came: stop the rest.
-            defer { group.cancelAll() }
-            try await group.next()
+        let control = ControlServerService(server: server, endpoint: endpoint) {
+            socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
+            logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
+                          metadata: MessageID.ready.metadata)
+            lifecycle.ready(status: reporter.line())
+            Self.injectTestFaults(scheduler: scheduler, logger: logger)
         }
-        lifecycle.stopping()
-        scheduler.stop()
-        delivery.stop()
+
+        // Shut down in reverse order: the socket first (no new calls), then the reload
+        // listener, then the outbox drains, and the scheduler disarms last.
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
+                .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
+                      serviceName: "delivery"),
+                .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+                .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(20)
+        let serviceGroup = ServiceGroup(configuration: group)
+        try await withGracefulShutdownHandler {
+            try await serviceGroup.run()
+        } onGracefulShutdown: {
+            lifecycle.stopping()
+        }
         broadcaster.finish()
         // Remove the socket file only if it is still ours (not one a later instance bound).
         if options.inheritedSocket == nil, let ours = socketIdentity.withLockedValue({ $0 }), Self.inode(of: socketPath) == ours {
@@ -184,34 +180,6 @@ public final class Daemon: Sendable {
         var configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
         configuration.channels.systemMode = options.systemMode
         return configuration
-    }
-
-    /// SIGHUP or `Reload`: re-read and validate the file; a bad one keeps the previous
-    /// configuration and says why (status line, journal, and the caller's error).
-    private func reload(into box: StatusBox) throws {
-        lifecycle.reloading()
-        defer { lifecycle.ready(status: box.reporter?.line() ?? "") }
-        guard let service = box.service else { return }
-        do {
-            let fresh = try loadConfiguration()
-            let current = service.currentConfiguration
-            if fresh.databasePath != current.databasePath || fresh.socketPath != current.socketPath {
-                logger.warning("the database and socket paths change only at restart")
-            }
-            service.currentConfiguration = fresh
-            if fresh.rules != current.rules { service.replan() }
-            if fresh.channels != current.channels {
-                logger.warning("delivery channel settings take effect at restart (systemctl --user restart relanced)")
-            }
-            box.reporter?.setProblem(nil)
-            logger.notice("configuration reloaded from \(options.configPath)")
-        } catch {
-            box.reporter?.setProblem("configuration rejected: \(error)")
-            var metadata = MessageID.configurationRejected.metadata
-            metadata["config_path"] = "\(options.configPath)"
-            logger.error("configuration rejected, keeping the previous one: \(error)", metadata: metadata)
-            throw error
-        }
     }
 
     static func logFired(_ item: InboxItem, logger: Logger) {
@@ -286,48 +254,4 @@ public enum DaemonError: Error, CustomStringConvertible {
             "another relanced is already running and answering on \(path); stop it first, or give this one --socket and --database of its own"
         }
     }
-}
-
-/// Late-bound references for callbacks created before the objects they reach.
-final class StatusBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _reporter: StatusReporter?
-    private var _service: ControlService?
-    private var _calendarFile: CalendarFileExporter?
-
-    var calendarFile: CalendarFileExporter? {
-        get { lock.withLock { _calendarFile } }
-        set { lock.withLock { _calendarFile = newValue } }
-    }
-
-    var reporter: StatusReporter? { lock.withLock { _reporter } }
-    var service: ControlService? { lock.withLock { _service } }
-
-    func set(reporter: StatusReporter, service: ControlService) {
-        lock.withLock {
-            _reporter = reporter
-            _service = service
-        }
-    }
-}
-
-/// Turns POSIX signals into an async stream (DispatchSource, so no handler runs in
-/// signal context).
-final class SignalWatcher: @unchecked Sendable {  // sources are immutable after init
-    let stream: AsyncStream<Int32>
-    private let sources: [DispatchSourceSignal]
-
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        self.stream = stream
-        self.sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    deinit { sources.forEach { $0.cancel() } }
 }

@@ -23,9 +23,11 @@ public final class DeliveryService: @unchecked Sendable {
     // Touched only on `queue`.
     private var inFlight: Set<Int64> = []
     private var digestInFlight = false
+    /// Shutting down: no new attempt starts.
+    private var draining = false
     /// After a failed digest: not before this (a retry, not a spin).
     private var digestRetryAt: Date?
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var idleWaiters: [@Sendable () -> Void] = []
     private var stopped = false
     private var lastDigestDay: LocalDate?
     private let knownHealth = NIOLockedValueBox<[String: ChannelHealth]>([:])
@@ -78,7 +80,28 @@ public final class DeliveryService: @unchecked Sendable {
     public func waitUntilIdle() async {
         await withCheckedContinuation { continuation in
             queue.async {
-                if self.inFlight.isEmpty && !self.digestInFlight { continuation.resume() } else { self.idleWaiters.append(continuation) }
+                if self.inFlight.isEmpty && !self.digestInFlight { continuation.resume() } else { self.idleWaiters.append { continuation.resume() } }
+            }
+        }
+    }
+
+    /// Stops starting attempts, then waits up to `limit` for those in flight to be
+    /// recorded. True when nothing was left in flight.
+    public func drain(within limit: Duration) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let answered = NIOLockedValueBox(false)
+            let answer: @Sendable (Bool) -> Void = { value in
+                let first = answered.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: value) }
+            }
+            queue.async {
+                self.draining = true
+                if self.inFlight.isEmpty && !self.digestInFlight { return answer(true) }
+                self.idleWaiters.append { answer(true) }
+                self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) { answer(false) }
             }
         }
     }
@@ -88,7 +111,7 @@ public final class DeliveryService: @unchecked Sendable {
         guard inFlight.isEmpty, !digestInFlight else { return }
         let waiters = idleWaiters
         idleWaiters = []
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter() }
     }
 
     /// Each channel's last known health, for `Status` (cheap: no probe).
@@ -145,7 +168,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func runDue() {
-        guard !stopped else { return }
+        guard !stopped, !draining else { return }
         let now = clock.now()
         do {
             for job in try store.dueDeliveries(at: now) where !inFlight.contains(job.id) {

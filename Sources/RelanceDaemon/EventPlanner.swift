@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelanceAPI
 import RelanceCalendar
 import RelanceCore
@@ -7,7 +8,9 @@ import RelanceStore
 /// Keeps the reminders of each event's next occurrences materialised: a weekly event
 /// forever costs a handful of rows, not one per week. Occurrences are expanded with
 /// libical (RFC 5545) in the event's wall clock.
-struct EventPlanner: Sendable {
+public struct EventPlanner: Sendable {
+    public init(store: AppDatabase) { self.store = store }
+
     let store: AppDatabase
     /// How many upcoming occurrences carry reminders.
     static let lookahead = 2
@@ -38,6 +41,18 @@ struct EventPlanner: Sendable {
         guard let event = try store.event(id: eventID) else { return ScheduleChanges() }
         let upcoming = try occurrences(event, after: now, limit: Self.lookahead)
         return try store.materialize(eventID: eventID, occurrences: upcoming, rules: rules, now: now)
+    }
+
+    /// The same for several events; a failure is logged and does not stop the others
+    /// (the firing path hands fired events here, the control path imports and restores).
+    func materialize(_ ids: Set<Int64>, rules: TimingRules, now: Date, logger: Logger) {
+        for id in ids.sorted() {
+            do {
+                _ = try materialize(eventID: id, rules: rules, now: now)
+            } catch {
+                logger.error("could not schedule the next occurrences of event \(id): \(error)", metadata: ["event_id": "\(id)"])
+            }
+        }
     }
 
     /// The wire form, with the next occurrences.

@@ -25,7 +25,7 @@ import VarlinkTransport
             // No test here creates a reminder, so the scheduler never has anything due.
             let clock = ManualClock("2026-12-01T09:00:00Z")
             let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
-            let configuration = Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!))
+            let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
             let changes = changes
             let service = ControlService(store: store, scheduler: scheduler, broadcaster: InboxBroadcaster(),
                                          configuration: configuration, clock: clock, databasePath: ":memory:",

@@ -20,33 +20,34 @@ public final class ControlService: VarlinkService {
     let store: AppDatabase
     let scheduler: Scheduler
     let events: EventPlanner
-    /// Set once the delivery service exists (it needs the service for desktop actions).
-    private let deliveryBox = NIOLockedValueBox<DeliveryService?>(nil)
-    var delivery: DeliveryService? {
-        get { deliveryBox.withLockedValue { $0 } }
-        set { deliveryBox.withLockedValue { $0 = newValue } }
-    }
+    /// The outbox (nil when no channel is configured, and in tests).
+    let delivery: DeliveryService?
     let broadcaster: InboxBroadcaster
     let clock: any WallClock
     let logger: Logger
     let startedAt: Date
     let databasePath: String
-    private let configuration: NIOLockedValueBox<Configuration>
+    private let configuration: LiveConfiguration
+    /// Where drafted-message templates live: `templates/` beside the configuration file.
+    let templatesDirectory: String?
     let reloadHandler: @Sendable () throws -> Void
     let didChange: @Sendable () -> Void
 
     /// - Parameters:
     ///   - didChange: called after every successful call that changed the store.
     ///   - reload: re-reads the configuration (`Reload`); throws `ConfigurationError`.
-    public init(store: AppDatabase, scheduler: Scheduler, broadcaster: InboxBroadcaster, configuration: Configuration,
-                clock: any WallClock, databasePath: String, logger: Logger,
+    public init(store: AppDatabase, scheduler: Scheduler, events: EventPlanner? = nil, delivery: DeliveryService? = nil,
+                broadcaster: InboxBroadcaster, configuration: LiveConfiguration,
+                clock: any WallClock, databasePath: String, templatesDirectory: String? = nil, logger: Logger,
                 didChange: @escaping @Sendable () -> Void = {},
                 reload: @escaping @Sendable () throws -> Void = {}) {
         self.store = store
         self.scheduler = scheduler
-        self.events = EventPlanner(store: store)
+        self.events = events ?? EventPlanner(store: store)
+        self.delivery = delivery
         self.broadcaster = broadcaster
-        self.configuration = NIOLockedValueBox(configuration)
+        self.configuration = configuration
+        self.templatesDirectory = templatesDirectory
         self.clock = clock
         self.startedAt = clock.now()
         self.databasePath = databasePath
@@ -68,10 +69,7 @@ public final class ControlService: VarlinkService {
     }()
 
     /// The configuration in force.
-    public var currentConfiguration: Configuration {
-        get { configuration.withLockedValue { $0 } }
-        set { configuration.withLockedValue { $0 = newValue } }
-    }
+    public var currentConfiguration: Configuration { configuration.current }
 
     /// The errors the transport sends on this interface's behalf.
     public static let transportErrors = VarlinkServer.Errors(
@@ -108,31 +106,8 @@ public final class ControlService: VarlinkService {
     /// The timing rules in force.
     var rules: TimingRules { currentConfiguration.rules }
 
-    /// Where drafted-message templates live: `templates/` beside the configuration file.
-    private let templatesBox = NIOLockedValueBox<String?>(nil)
-    var templatesDirectory: String? {
-        get { templatesBox.withLockedValue { $0 } }
-        set { templatesBox.withLockedValue { $0 = newValue } }
-    }
-
-    /// Re-plans every pending computed reminder under the rules now in force (reload).
-    public func replan() {
-        do {
-            let changes = try store.replan(rules: rules, now: clock.now())
-            logger.notice("re-planned \(changes.scheduled.count) pending reminder(s) under the new rules")
-        } catch {
-            logger.error("re-planning failed: \(error)")
-        }
-    }
-
     /// Makes sure the given events' next occurrences have their reminders.
-    public func materializeEvents(_ ids: Set<Int64>) {
-        for id in ids {
-            do {
-                _ = try events.materialize(eventID: id, rules: rules, now: clock.now())
-            } catch {
-                logger.error("could not schedule the next occurrences of event \(id): \(error)", metadata: ["event_id": "\(id)"])
-            }
-        }
+    func materializeEvents(_ ids: Set<Int64>) {
+        events.materialize(ids, rules: rules, now: clock.now(), logger: logger)
     }
 }

@@ -1,16 +1,23 @@
 import Foundation
 import Logging
-import RelanceAPI
 import RelanceCore
 import RelanceStore
-import VarlinkProtocol
-import VarlinkTransport
 
-// Buttons pressed on a desktop popup.
+/// Buttons pressed on a desktop popup: the same operations as the CLI's, on the inbox
+/// item the popup showed.
+public struct DesktopActions: Sendable {
+    let store: AppDatabase
+    let clock: any WallClock
+    let configuration: LiveConfiguration
+    let changed: ChangeSignal
+    let logger: Logger
 
-extension ControlService {
-    /// A button pressed on a desktop popup: the same operations as the CLI's.
-    public func desktopAction(notificationID: UInt32, action: String) async {
+    public init(store: AppDatabase, clock: any WallClock, configuration: LiveConfiguration, changed: ChangeSignal, logger: Logger) {
+        self.store = store; self.clock = clock; self.configuration = configuration; self.changed = changed; self.logger = logger
+    }
+
+    /// Handles `action` ("done", "snooze", "open"/"default") on notification `notificationID`.
+    public func handle(notificationID: UInt32, action: String) async {
         do {
             // A click can beat the delivery's own bookkeeping (the popup is up before its
             // receipt is committed): look for the receipt a little while.
@@ -25,11 +32,11 @@ extension ControlService {
             let metadata: Logger.Metadata = ["inbox_id": "\(itemID)", "channel": "desktop"]
             switch action {
             case "done":
-                let (_, _) = try store.close(inboxID: itemID, as: .done)
+                _ = try store.close(inboxID: itemID, as: .done)
                 logger.info("inbox item done (desktop)", metadata: metadata)
             case "snooze":
-                let until = ISODuration(days: 1).added(to: clock.now(), in: rules.userZone)
-                let (_, _) = try store.snooze(inboxID: itemID, until: until)
+                let until = ISODuration(days: 1).added(to: clock.now(), in: configuration.current.rules.userZone)
+                _ = try store.snooze(inboxID: itemID, until: until)
                 logger.info("inbox item snoozed for a day (desktop)", metadata: metadata)
             case "open", "default":
                 let item = try store.markRead(ids: [itemID])[0]
@@ -37,7 +44,7 @@ extension ControlService {
             default:
                 logger.debug("unknown desktop action \(action)", metadata: metadata)
             }
-            didChange()
+            changed.send()
         } catch {
             logger.error("desktop action \(action) failed: \(error)")
         }
