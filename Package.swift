@@ -44,7 +44,7 @@ let package = Package(
         // Wiring as services: scheduler shell, control handlers, configuration.
         .target(name: "RelanceDaemon", dependencies: [
             "CTimerFD", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
-            "RelanceChannels", "RelanceInterchange",
+            "RelanceDelivery", "RelanceInterchange",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -62,15 +62,21 @@ let package = Package(
         .target(name: "RelanceCalendar", dependencies: ["CICal", "RelanceCore"]),
         // Contacts and events in and out: vCard, LinkedIn/generic CSV, iCalendar export.
         .target(name: "RelanceInterchange", dependencies: ["RelanceCore", "RelanceCalendar"]),
+        // What the daemon delivers through: the channel protocol, notifications, errors and
+        // the recording twin. C-free, so the daemon links neither libcurl nor libsystemd.
+        .target(name: "RelanceDelivery", dependencies: [
+            "RelanceCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // libcurl (SMTP submission) and the delivery channels: mail, desktop (sd-bus).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "RelanceChannels", dependencies: [
-            "CCurl", "CSystemd", "RelanceCore",
+            "CCurl", "CSystemd", "RelanceCore", "RelanceDelivery",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "relanced", dependencies: [
-            "RelanceDaemon", "SystemdSupport",
+            "RelanceDaemon", "RelanceChannels", "SystemdSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -81,6 +81,11 @@ public final class DesktopChannel: DeliveryChannel {
         DeliveryReceipt(detail: String(try await notify(notification, replacing: nil)))
     }
 
+    /// Re-delivery replaces the earlier popup (its id is the previous receipt).
+    public func deliver(_ notification: ReminderNotification, replacing previous: DeliveryReceipt?) async throws -> DeliveryReceipt {
+        DeliveryReceipt(detail: String(try await notify(notification, replacing: previous.flatMap { UInt32($0.detail) })))
+    }
+
     /// Shows the popup, replacing notification `previousID` (an id an earlier delivery
     /// returned, perhaps before a restart); nil means "the one this channel last showed
     /// for this inbox item, if any". Returns the server's notification id.

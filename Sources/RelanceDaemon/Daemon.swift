@@ -42,9 +42,14 @@ public final class Daemon: Sendable {
     private let clock: any TimeSource
     private let lifecycle: any DaemonLifecycle
     private let logger: Logger
+    private let makeChannels: ChannelMaker
 
+    /// - Parameter makeChannels: builds the delivery channels the configuration asks for
+    ///   (`main` wires the real desktop and mail channels; none by default).
     public init(options: Options, paths: RelancePaths = RelancePaths(), clock: any TimeSource = SystemTimeSource(),
-                lifecycle: any DaemonLifecycle = SilentLifecycle(), logger: Logger) {
+                lifecycle: any DaemonLifecycle = SilentLifecycle(), logger: Logger,
+                makeChannels: @escaping ChannelMaker = { _, _, _ in DeliveryChannels() }) {
+        self.makeChannels = makeChannels
         self.options = options
         self.paths = paths
         self.clock = clock
@@ -76,11 +81,11 @@ public final class Daemon: Sendable {
         let desktopActions = DesktopActions(store: store, clock: clock, configuration: configuration, changed: changed, logger: logger)
 
         // Delivery channels; a desktop button press acts on the inbox.
-        let built: ChannelFactory.Built
+        let built: DeliveryChannels
         do {
-            built = try ChannelFactory.make(configuration.current.channels, logger: logger,
-                onAction: { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
-                onClosed: { id, reason in
+            built = try makeChannels(configuration.current.channels,
+                { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
+                { id, reason in
                     let item = try? store.recordAftermath(channel: "desktop", receipt: String(id), at: clock.now(),
                                                           detail: "popup closed: \(reason)")
                     logger.info("desktop notification \(id) closed: \(reason)",

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import RelanceChannels
+import RelanceDelivery
 import RelanceCore
 import RelanceStore
 
@@ -17,7 +17,7 @@ public final class DeliveryService: @unchecked Sendable {
     private let clock: any TimeSource
     private let logger: Logger
     private let channels: [String: any DeliveryChannel]
-    private let digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)?
+    private let digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)?
     private let queue = DispatchQueue(label: "io.relance.delivery")
     private var timer: (any WallTimer)!
     // Touched only on `queue`.
@@ -40,7 +40,7 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// - Parameter clock: the clock and its timers (`SystemTimeSource` in production).
     public init(store: AppDatabase, clock: any TimeSource, logger: Logger, channels: [any DeliveryChannel],
-                digest: (channel: MailChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil) {
+                digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil) {
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -187,12 +187,9 @@ public final class DeliveryService: @unchecked Sendable {
         let notification = Self.notification(for: job.item)
         var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
         do {
+            let previous = job.previousReceipt.map { DeliveryReceipt(detail: $0) }
             let receipt = try await Self.withTimeout(Self.attemptTimeout) {
-                if let desktop = channel as? DesktopChannel {
-                    let previous = job.previousReceipt.flatMap(UInt32.init)
-                    return DeliveryReceipt(detail: String(try await desktop.notify(notification, replacing: previous)))
-                }
-                return try await channel.deliver(notification)
+                try await channel.deliver(notification, replacing: previous)
             }
             try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail)
             record(.available, for: job.channel)

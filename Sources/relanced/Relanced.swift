@@ -88,7 +88,9 @@ struct Relanced: AsyncParsableCommand {
         options.inheritedSocket = SocketActivation.listeningSocket(named: "varlink")
         let lifecycle: any DaemonLifecycle = SystemdNotifier.isSupervised ? SystemdLifecycle() : SilentLifecycle()
         do {
-            try await Daemon(options: options, paths: paths, lifecycle: lifecycle, logger: logger).run()
+            try await Daemon(options: options, paths: paths, lifecycle: lifecycle, logger: logger) { settings, onAction, onClosed in
+                try ChannelFactory.make(settings, logger: logger, onAction: onAction, onClosed: onClosed)
+            }.run()
         } catch let error as ConfigurationError {
             var metadata = MessageID.configurationRejected.metadata
             metadata["config_path"] = "\(configPath)"

@@ -1,5 +1,5 @@
 import RelanceAPI
-import RelanceChannels
+import RelanceDelivery
 import RelanceCore
 
 // Core values to their wire form (field for field as in the IDL).

@@ -11,8 +11,18 @@ public protocol DeliveryChannel: Sendable {
     /// Delivers one notification, or throws (a ``ChannelError`` saying what failed and
     /// what to check). Safe to call again for the same notification.
     func deliver(_ notification: ReminderNotification) async throws -> DeliveryReceipt
+    /// The same, for a re-delivery: `previous` is the receipt of the earlier delivery of
+    /// this item, which a channel that can (the desktop's `replaces_id`) replaces.
+    func deliver(_ notification: ReminderNotification, replacing previous: DeliveryReceipt?) async throws -> DeliveryReceipt
 
     /// Whether the channel can deliver right now, and if not, why. Cheap enough for a
     /// `Status` call; never throws.
     func probe() async -> ChannelHealth
+}
+
+extension DeliveryChannel {
+    /// Channels that cannot replace what they delivered just deliver again.
+    public func deliver(_ notification: ReminderNotification, replacing previous: DeliveryReceipt?) async throws -> DeliveryReceipt {
+        try await deliver(notification)
+    }
 }

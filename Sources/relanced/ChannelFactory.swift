@@ -1,20 +1,17 @@
 import Foundation
 import Logging
 import RelanceChannels
+import RelanceDaemon
 
-/// Builds the configured delivery channels. Problems that only show when sending
+/// Builds the configured delivery channels (main wires the effects; the daemon only
+/// knows the C-free `DeliveryChannel` protocol). Problems that only show when sending
 /// (no session bus, an unreadable password file) are left to `probe` and the retries;
 /// those that are plainly wrong (a bad address) fail the start or the reload here.
 enum ChannelFactory {
-    struct Built {
-        var channels: [any DeliveryChannel] = []
-        var digest: MailChannel?
-    }
-
     static func make(_ settings: ChannelSettings, logger: Logger,
                      onAction: @escaping @Sendable (UInt32, String) -> Void,
-                     onClosed: @escaping @Sendable (UInt32, String) -> Void) throws -> Built {
-        var built = Built()
+                     onClosed: @escaping @Sendable (UInt32, String) -> Void) throws -> DeliveryChannels {
+        var built = DeliveryChannels()
         if settings.desktop {
             built.channels.append(DesktopChannel(logger: logger, onAction: onAction, onClosed: { id, reason in
                 onClosed(id, reason.description)
