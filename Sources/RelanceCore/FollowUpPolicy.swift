@@ -35,21 +35,50 @@ public struct FollowUpPolicy: Sendable, Hashable, Codable {
     /// True for the let-go step.
     public func isLetGo(step index: Int) -> Bool { letGo != nil && index == nudges.count }
 
-    /// Parses a preset name or explicit nudges "7bd,10bd" (let-go from `letGo` text,
-    /// "never" for none, default the standard's).
-    public init(parsing text: String, letGo letGoText: String? = nil) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if let preset = Self.presets[trimmed] {
-            self = preset
-        } else {
-            let nudges = try text.split(separator: ",").map { try Wait(parsing: String($0)) }
-            guard !nudges.isEmpty else {
-                throw ValidationError(field: "policy", reason: "give gentle, standard, persistent or waits like 7bd,10bd")
+    /// The one reading of a follow-up sequence as people give it (the configuration's
+    /// `[follow_up]`, a `LogOutreach` call, `relancectl outreach log`): start from `base`
+    /// (the configured default), or the named preset; explicit nudges replace the
+    /// preset's; the let-go replaces its let-go, `.never` removes it.
+    /// - Throws: `PolicyError` naming the part that is wrong, for the caller to locate.
+    public static func resolve(preset: String?, nudges: [Wait]?, letGo: LetGo?, base: FollowUpPolicy) throws(PolicyError) -> FollowUpPolicy {
+        var policy = base
+        if let preset {
+            guard let named = presets[preset.trimmingCharacters(in: .whitespaces).lowercased()] else {
+                throw PolicyError(part: .preset, reason: "'\(preset)' is not one of \(presetNames)")
             }
-            self.init(nudges: nudges, letGo: Self.standard.letGo)
+            policy = named
         }
-        if let letGoText {
-            letGo = letGoText.lowercased() == "never" ? nil : try Wait(parsing: letGoText)
+        if let nudges {
+            guard !nudges.isEmpty else { throw PolicyError(part: .nudges, reason: "give at least one wait, e.g. 7bd,10bd") }
+            policy.nudges = nudges
         }
+        switch letGo {
+        case .never?: policy.letGo = nil
+        case .after(let wait)?: policy.letGo = wait
+        case nil: break
+        }
+        return policy
+    }
+
+    /// "gentle, standard, persistent".
+    public static var presetNames: String { ["gentle", "standard", "persistent"].joined(separator: ", ") }
+
+    /// The last step of a sequence as given.
+    public enum LetGo: Sendable, Equatable {
+        case never
+        case after(Wait)
+
+        /// "never", or a wait ("10bd", "P14D").
+        public init(parsing text: String) throws {
+            self = text.trimmingCharacters(in: .whitespaces).lowercased() == "never" ? .never : .after(try Wait(parsing: text))
+        }
+    }
+
+    /// What is wrong with a sequence as given, and in which part.
+    public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
+        public enum Part: Sendable, Equatable { case preset, nudges, letGo }
+        public var part: Part
+        public var reason: String
+        public var description: String { reason }
     }
 }

@@ -146,21 +146,23 @@ public enum ConfigurationLoader {
             }
 
             var rules = TimingRules(userZone: zone, calendar: calendar, window: window)
-            if let name = try string("follow_up", "policy") {
-                guard let preset = FollowUpPolicy.presets[name] else {
-                    throw error(section: "follow_up", key: "policy", "'\(name)' is not one of gentle, standard, persistent")
-                }
-                rules.followUp = preset
-            }
-            if let delay = try string("follow_up", "delay") {
-                rules.followUp.nudges = [try wait(delay, "follow_up", "delay")]
-            }
+            // One reading of a sequence, shared with LogOutreach: FollowUpPolicy.resolve.
+            var nudges: [Wait]?
+            if let delay = try string("follow_up", "delay") { nudges = [try wait(delay, "follow_up", "delay")] }
             if let steps = try strings("follow_up", "steps") {
-                guard !steps.isEmpty else { throw error(section: "follow_up", key: "steps", "give at least one step, e.g. [\"7bd\", \"10bd\"]") }
-                rules.followUp.nudges = try steps.map { text throws(ConfigurationError) in try wait(text, "follow_up", "steps") }
+                nudges = try steps.map { text throws(ConfigurationError) in try wait(text, "follow_up", "steps") }
             }
-            if let letGo = try string("follow_up", "let_go") {
-                rules.followUp.letGo = letGo == "never" ? nil : try wait(letGo, "follow_up", "let_go")
+            var letGo: FollowUpPolicy.LetGo?
+            if let text = try string("follow_up", "let_go") {
+                letGo = text == "never" ? .never : .after(try wait(text, "follow_up", "let_go"))
+            }
+            let preset = try string("follow_up", "policy")
+            do throws(FollowUpPolicy.PolicyError) {
+                rules.followUp = try FollowUpPolicy.resolve(preset: preset, nudges: nudges, letGo: letGo, base: rules.followUp)
+            } catch {
+                let key = switch error.part { case .preset: "policy"; case .nudges: "steps"; case .letGo: "let_go" }
+                throw self.error(section: "follow_up", key: key, error.part == .nudges
+                                 ? "give at least one step, e.g. [\"7bd\", \"10bd\"]" : error.reason)
             }
             if let polite = try string("follow_up", "polite_time") {
                 guard let time = LocalTimeOfDay(polite), time.hour < 24 else {

@@ -191,13 +191,15 @@ public final class DeliveryService: @unchecked Sendable {
             let receipt = try await Self.withTimeout(Self.attemptTimeout) {
                 try await channel.deliver(notification, replacing: previous)
             }
-            try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail)
+            let (store, clock) = (store, clock)
+            try await OffPool.run { try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail) }
             record(.available, for: job.channel)
             metadata.merge(MessageID.delivered.metadata) { $1 }
             logger.notice("delivered by \(job.channel): \(job.item.text)", metadata: metadata)
         } catch {
             let retry = clock.now().addingTimeInterval(Self.backoff(attempts: job.attempts))
-            try? store.deliveryFailed(id: job.id, at: clock.now(), error: "\(error)", retryAt: retry)
+            let (store, clock, failure) = (store, clock, "\(error)")
+            try? await OffPool.run { try store.deliveryFailed(id: job.id, at: clock.now(), error: failure, retryAt: retry) }
             record(.unavailable(reason: "\(error)"), for: job.channel)
             metadata.merge(MessageID.deliveryFailed.metadata) { $1 }
             logger.warning("delivery by \(job.channel) failed (attempt \(job.attempts + 1)); retrying at \(retry): \(error)",

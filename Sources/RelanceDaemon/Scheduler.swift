@@ -9,31 +9,39 @@ import RelanceStore
 /// deadline and re-armed after every change. No polling: with nothing due the daemon
 /// sleeps until the next deadline.
 ///
-/// The heap is a cache of the store, never its authority. It learns every change from
-/// the store's reminder feed, in commit order; when it fires, the store fires only the
-/// rows that are pending *and* due at that moment, and hands back any the heap believed
-/// due whose time has moved. All state lives on `queue`.
-public final class Scheduler: @unchecked Sendable {
-    /// What `Status` and the status line read, published after every change (no
-    /// `queue.sync` from async code).
+/// The heap is a cache of the store, never its authority. The store's reminder feed
+/// updates it inside every commit, in commit order, so by the time a write returns to
+/// its caller the heap (and `Status`) already reflect it. When the timer fires, the
+/// store fires the rows that are pending *and* due at that moment, whatever the heap
+/// believed. Firing runs on `queue` (the watchdog is fed from there too); the heap is
+/// guarded by a lock, never held across a store call.
+public final class Scheduler: @unchecked Sendable {  // mutable state is in `state`
+    /// What `Status` and the status line read.
     public struct Snapshot: Sendable, Equatable {
         public var next: ScheduledReminder?
         public var pending: Int
     }
 
-    // Everything below is touched only on `queue`.
-    private var deadlines = DeadlineQueue()
-    private var armedFor: Date?
-    private var stopped = false
-    private var retryDelay: TimeInterval = 0
+    private struct State {
+        var deadlines = DeadlineQueue()
+        /// Feed changes that arrive while the pending set is being loaded, applied on
+        /// top of it (each says what a row became: applying them in order is exact).
+        var buffered: [ScheduleChanges]? = []
+        var armedFor: Date?
+        var stopped = false
+        var retryDelay: TimeInterval = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let queue = DispatchQueue(label: "io.relance.scheduler", qos: .userInitiated)
+    private var timer: (any WallTimer)!
+    // Set once in start/startHeartbeat, read on `queue`.
     private var heartbeat: DispatchSourceTimer?
     private var clockWatch: (any Cancellable)?
-    /// Tests only: runs between taking the due entries off the heap and firing them.
+    /// Tests only: runs on the queue between taking the due entries off the heap and
+    /// firing them.
     var afterTakingDue: (@Sendable ([ScheduledReminder]) -> Void)?
 
-    private let queue = DispatchQueue(label: "io.relance.scheduler", qos: .userInitiated)
-    private let published = NIOLockedValueBox(Snapshot(next: nil, pending: 0))
-    private var timer: (any WallTimer)!
     private let store: AppDatabase
     private let time: any TimeSource
     private let logger: Logger
@@ -64,24 +72,18 @@ public final class Scheduler: @unchecked Sendable {
     /// Returns the catch-up items.
     @discardableResult
     public func start() throws -> [InboxItem] {
-        // Subscribe before loading: a change committed in between is in the load and in
-        // the feed, and applying it twice is harmless.
-        store.observeReminders { [weak self] changes in
-            guard let self else { return }
-            self.queue.async { self.absorbFeed(changes) }
-        }
+        store.observeReminders { [weak self] changes in self?.absorbFeed(changes) }
+        try load()
         let items = try queue.sync {
-            deadlines = DeadlineQueue(try store.pendingDeadlines().map { (id: $0.id, due: $0.due) })
             let now = time.now()
-            let missed = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
+            let missed = state.withLockedValue { $0.deadlines.takeDue(asOf: now) }.map { ScheduledReminder(id: $0.id, due: $0.due) }
             let firing = try store.fireDue(expected: missed, at: now, late: true, rules: rules(), channels: channels())
-            absorb(firing)
+            handBack(firing.handedBack)
             if !firing.items.isEmpty {
                 logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",
                               metadata: MessageID.catchUp.metadata)
                 onFired(firing)
             }
-            rearm()
             return firing.items
         }
         clockWatch = time.onClockChange(queue: queue) { [weak self] in self?.clockWasSet() }
@@ -90,24 +92,25 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Re-reads the pending set from the store (after a restore replaced it).
     public func reloadFromStore() throws {
-        try queue.sync {
-            deadlines = DeadlineQueue(try store.pendingDeadlines().map { (id: $0.id, due: $0.due) })
-            armedFor = nil
-            rearm()
-        }
+        state.withLockedValue { $0.buffered = [] }
+        try load()
         queue.async { self.timerFired() }
     }
 
-    /// The next deadline and the number pending, as last published.
+    /// The next deadline and the number pending, as of the last commit.
     public func snapshot() -> (next: ScheduledReminder?, pending: Int) {
-        let snapshot = published.withLockedValue { $0 }
-        return (snapshot.next, snapshot.pending)
+        state.withLockedValue { state in
+            let due = state.deadlines.nextDeadline()
+            let id = state.deadlines.peekID()
+            guard let due, let id else { return (nil, state.deadlines.count) }
+            return (ScheduledReminder(id: id, due: due), state.deadlines.count)
+        }
     }
 
     /// Waits for a firing in progress, then disarms for good.
     public func stop() {
         queue.sync {
-            stopped = true
+            state.withLockedValue { $0.stopped = true }
             timer.cancel()
             heartbeat?.cancel()
         }
@@ -121,7 +124,7 @@ public final class Scheduler: @unchecked Sendable {
             let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
             let heartbeat = DispatchSource.makeTimerSource(queue: queue)
             heartbeat.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)))
-            heartbeat.setEventHandler { [unowned self] in if !self.stopped { beat() } }
+            heartbeat.setEventHandler { [unowned self] in if !state.withLockedValue({ $0.stopped }) { beat() } }
             heartbeat.resume()
             self.heartbeat = heartbeat
         }
@@ -133,93 +136,106 @@ public final class Scheduler: @unchecked Sendable {
         queue.async(execute: body)
     }
 
-    /// Waits until everything queued so far has run (tests: the feed has been applied).
+    /// Waits until a firing in progress has finished (tests).
     public func settle() { queue.sync {} }
 
     /// Tests only: feeds the heap a change as if the store had published it.
-    func absorbForTesting(_ changes: ScheduleChanges) { queue.sync { absorbFeed(changes) } }
+    func absorbForTesting(_ changes: ScheduleChanges) { absorbFeed(changes) }
 
-    // MARK: On the queue
+    // MARK: The heap
 
-    private func absorbFeed(_ changes: ScheduleChanges) {
-        guard !stopped else { return }
-        if changes.resync {
-            deadlines = DeadlineQueue((try? store.pendingDeadlines().map { (id: $0.id, due: $0.due) }) ?? [])
-            armedFor = nil
-        } else {
-            absorb(changes)
+    /// Loads the pending set, then applies what the feed said meanwhile.
+    private func load() throws {
+        let loaded = DeadlineQueue(try store.pendingDeadlines().map { (id: $0.id, due: $0.due) })
+        state.withLockedValue { state in
+            state.deadlines = loaded
+            for changes in state.buffered ?? [] { Self.absorb(changes, into: &state.deadlines) }
+            state.buffered = nil
+            state.armedFor = nil
+            rearm(&state)
         }
-        rearm()
     }
 
-    private func absorb(_ changes: ScheduleChanges) {
+    /// The store's feed, on the writer's queue right after a commit.
+    private func absorbFeed(_ changes: ScheduleChanges) {
+        if changes.resync {
+            queue.async { [weak self] in try? self?.reloadFromStore() }
+            return
+        }
+        state.withLockedValue { state in
+            guard !state.stopped else { return }
+            if state.buffered != nil { return state.buffered!.append(changes) }
+            Self.absorb(changes, into: &state.deadlines)
+            rearm(&state)
+        }
+    }
+
+    private static func absorb(_ changes: ScheduleChanges, into deadlines: inout DeadlineQueue) {
         for id in changes.cancelled { deadlines.cancel(id: id) }
         for reminder in changes.scheduled { deadlines.schedule(id: reminder.id, due: reminder.due) }
     }
 
-    private func absorb(_ firing: AppDatabase.Firing) {
-        absorb(firing.changes)
-        for reminder in firing.handedBack { deadlines.schedule(id: reminder.id, due: reminder.due) }
+    /// Reminders the heap believed due whose rows said later: back in, unless the feed
+    /// has already put them back (its word is newer).
+    private func handBack(_ reminders: [ScheduledReminder]) {
+        guard !reminders.isEmpty else { return }
+        state.withLockedValue { state in
+            for reminder in reminders where state.deadlines.due(of: reminder.id) == nil {
+                state.deadlines.schedule(id: reminder.id, due: reminder.due)
+            }
+            rearm(&state)
+        }
     }
 
-    /// The wall clock was set: what was due by the new clock fires now; the timer is
+    private func rearm(_ state: inout State) {
+        guard !state.stopped, state.retryDelay == 0 else { return }
+        let next = state.deadlines.nextDeadline()
+        guard next != state.armedFor else { return }
+        state.armedFor = next
+        if let next { timer.arm(at: next) } else { timer.disarm() }
+    }
+
+    // MARK: Firing (on the queue)
+
+    /// The wall clock was set: what is due by the new clock fires now; the timer is
     /// re-armed (a backward step fires nothing: fired rows never fire again).
     private func clockWasSet() {
-        guard !stopped else { return }
         logger.info("the wall clock was set; re-evaluating what is due")
-        armedFor = nil
+        state.withLockedValue { $0.armedFor = nil }
         timerFired()
     }
 
     private func timerFired() {
-        guard !stopped else { return }
-        armedFor = nil
         let now = time.now()
-        let expected = deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
+        let expected: [ScheduledReminder]? = state.withLockedValue { state in
+            guard !state.stopped else { return nil }
+            state.armedFor = nil
+            return state.deadlines.takeDue(asOf: now).map { ScheduledReminder(id: $0.id, due: $0.due) }
+        }
+        guard let expected else { return }
         afterTakingDue?(expected)
         do {
+            // The feed of this very transaction updates the heap (fired rows out, the
+            // next steps in) before it returns.
             let firing = try store.fireDue(expected: expected, at: now, late: false, rules: rules(), channels: channels())
-            retryDelay = 0
-            absorb(firing)
+            state.withLockedValue { $0.retryDelay = 0 }
+            handBack(firing.handedBack)
             if !firing.items.isEmpty { onFired(firing) }
         } catch {
             // Keep them pending and try again soon: nothing is lost to a busy or full disk.
-            for reminder in expected { deadlines.schedule(id: reminder.id, due: reminder.due) }
-            retryDelay = min(max(retryDelay * 2, 0.25), 30)
-            logger.error("could not record fired reminders; retrying in \(retryDelay)s",
+            let delay = state.withLockedValue { state in
+                for reminder in expected where state.deadlines.due(of: reminder.id) == nil {
+                    state.deadlines.schedule(id: reminder.id, due: reminder.due)
+                }
+                state.retryDelay = min(max(state.retryDelay * 2, 0.25), 30)
+                state.armedFor = now.addingTimeInterval(state.retryDelay)
+                return state.retryDelay
+            }
+            logger.error("could not record fired reminders; retrying in \(delay)s",
                          metadata: ["error": "\(error)", "count": "\(expected.count)"])
-            arm(at: now.addingTimeInterval(retryDelay))
-            publish()
+            timer.arm(at: now.addingTimeInterval(delay))
             return
         }
-        rearm()
+        state.withLockedValue { rearm(&$0) }
     }
-
-    private func rearm() {
-        defer { publish() }
-        guard !stopped, retryDelay == 0 else { return }
-        let next = deadlines.nextDeadline()
-        guard next != armedFor else { return }
-        if let next { arm(at: next) } else {
-            armedFor = nil
-            timer.disarm()
-        }
-    }
-
-    private func arm(at date: Date) {
-        armedFor = date
-        timer.arm(at: date)
-    }
-
-    private func publish() {
-        let due = deadlines.nextDeadline()
-        let id = deadlines.peekID()
-        let snapshot = Snapshot(next: zip(id, due).map { ScheduledReminder(id: $0, due: $1) }, pending: deadlines.count)
-        published.withLockedValue { $0 = snapshot }
-    }
-}
-
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

@@ -108,11 +108,13 @@ import Testing
     }
 
     @Test func policiesParseFromPresetsAndSteps() throws {
-        #expect(try FollowUpPolicy(parsing: "gentle") == .gentle)
-        let custom = try FollowUpPolicy(parsing: "5bd,P14D", letGo: "never")
+        #expect(try FollowUpPolicy.resolve(preset: "gentle", nudges: nil, letGo: nil, base: .standard) == .gentle)
+        let custom = try FollowUpPolicy.resolve(preset: nil, nudges: [Wait(parsing: "5bd"), Wait(parsing: "P14D")],
+                                                letGo: FollowUpPolicy.LetGo(parsing: "never"), base: .standard)
         #expect(custom.nudges == [.businessDays(5), .duration(ISODuration(days: 14))])
         #expect(custom.letGo == nil)
-        #expect(throws: (any Error).self) { try FollowUpPolicy(parsing: "soon") }
+        #expect(throws: FollowUpPolicy.PolicyError.self) { try FollowUpPolicy.resolve(preset: "soon", nudges: nil, letGo: nil, base: .standard) }
+        #expect(throws: FollowUpPolicy.PolicyError.self) { try FollowUpPolicy.resolve(preset: nil, nudges: [], letGo: nil, base: .standard) }
     }
 }
 

@@ -171,4 +171,27 @@ import VarlinkTransport
         }
         #expect(contacts.count == 1)
     }
+
+    /// A handler that only runs a store transaction runs off Swift's cooperative pool
+    /// (a write waiting for the lock must not stall every other task); one that awaits
+    /// stays on it.
+    @Test func synchronousHandlersRunOffTheCooperativePool() async throws {
+        let ranOffPool = NIOLockedValueBox<[String: Bool]>([:])
+        var handlers = ControlHandlers<Int>(interface: ControlInterface.description)
+        handlers.register(Status.self, readOnly: true) { _, _ in
+            ranOffPool.withLockedValue { $0["Status"] = OffPool.isCurrent }
+            return Status.Reply(version: "", startedAt: Date(), contacts: 0, awaitingReply: 0, pendingReminders: 0,
+                                unread: 0, nextDueAt: nil, nextDueText: nil, database: "", timeZone: "UTC", channels: [])
+        }
+        handlers.register(TestNotify.self, readOnly: true) { _, _ in
+            try await Task.sleep(for: .zero)
+            ranOffPool.withLockedValue { $0["TestNotify"] = OffPool.isCurrent }
+            return TestNotify.Reply(results: [])
+        }
+        let writer = VarlinkReplyWriter(oneway: true) { _ in }
+        for name in ["Status", "TestNotify"] {
+            try await handlers[name]!.run(0, VarlinkCall(method: "io.relance.Control.\(name)"), writer)
+        }
+        #expect(ranOffPool.withLockedValue { $0 } == ["Status": true, "TestNotify": false])
+    }
 }

@@ -33,7 +33,21 @@ struct ControlHandlers<Context: Sendable>: Sendable {
     /// The handler for a member name ("AddContact").
     subscript(memberName: String) -> Handler? { handlers[memberName] }
 
-    /// Registers a method answered by one reply. Registering a method twice traps.
+    /// Registers a method answered by one reply, computed synchronously (a store
+    /// transaction): it runs off the cooperative pool. Registering a method twice traps.
+    mutating func register<M: ControlMethod>(
+        _ method: M.Type, readOnly: Bool,
+        _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply
+    ) {
+        let interface = interface
+        add(M.name, Handler(readOnly: readOnly) { context, call, replies in
+            let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
+            try await replies.send(try await OffPool.run { try handler(context, parameters) })
+        })
+    }
+
+    /// Registers a method whose handler awaits (a channel test). Registering a method
+    /// twice traps.
     mutating func register<M: ControlMethod>(
         _ method: M.Type, readOnly: Bool,
         _ handler: @escaping @Sendable (Context, M.Parameters) async throws -> M.Reply

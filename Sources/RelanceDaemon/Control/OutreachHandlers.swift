@@ -17,25 +17,21 @@ extension ControlService {
         handlers.register(RecordReply.self, readOnly: false) { service, p in try service.recordReply(p) }
     }
 
-    /// The sequence an outreach asks for: a preset, explicit steps, or one wait.
+    /// The sequence an outreach asks for: a preset, explicit steps, or one wait
+    /// (`FollowUpPolicy.resolve` is the one reading, shared with the configuration).
     private func policy(_ p: LogOutreach.Parameters) throws -> FollowUpPolicy {
-        var policy = rules.followUp
-        if let name = p.policy {
-            guard let preset = FollowUpPolicy.presets[name] else {
-                throw ControlError.invalidParameter("policy", reason: "'\(name)' is not one of gentle, standard, persistent")
-            }
-            policy = preset
+        var nudges: [Wait]?
+        if let text = p.followUp { nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") } }
+        if let steps = p.steps { nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") } }
+        var letGo: FollowUpPolicy.LetGo?
+        if let text = p.letGo { letGo = .after(try wait(text, "letGo")) }
+        if p.neverLetGo == true { letGo = .never }
+        do {
+            return try FollowUpPolicy.resolve(preset: p.policy, nudges: nudges, letGo: letGo, base: rules.followUp)
+        } catch {
+            let parameter = switch error.part { case .preset: "policy"; case .nudges: "steps"; case .letGo: "letGo" }
+            throw ControlError.invalidParameter(parameter, reason: error.reason)
         }
-        if let text = p.followUp {
-            policy.nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") }
-        }
-        if let steps = p.steps {
-            guard !steps.isEmpty else { throw ControlError.invalidParameter("steps", reason: "give at least one wait") }
-            policy.nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") }
-        }
-        if let letGo = p.letGo { policy.letGo = try wait(letGo, "letGo") }
-        if p.neverLetGo == true { policy.letGo = nil }
-        return policy
     }
 
     private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
