@@ -3,9 +3,9 @@ import Foundation
 /// The members an interface definition (IDL) declares, read from its text.
 ///
 /// Not a full IDL parser: enough to list the interface name, methods, each method's
-/// top-level input fields, and errors, so the service can answer `MethodNotFound` and
-/// reject unknown parameters from the definition itself, and a test can check every
-/// declared method is implemented.
+/// top-level input and reply fields, each type's fields, and errors, so the service can
+/// answer `MethodNotFound` and reject unknown parameters from the definition itself, and
+/// a test can check every declared method is implemented by a type with those fields.
 public struct VarlinkInterfaceDescription: Sendable, Equatable {
     /// The qualified interface name ("io.relance.Control").
     public var name: String
@@ -13,6 +13,10 @@ public struct VarlinkInterfaceDescription: Sendable, Equatable {
     public var methods: [String]
     /// Each method's top-level input field names, in declaration order.
     public var inputs: [String: [String]]
+    /// Each method's top-level reply field names, in declaration order.
+    public var outputs: [String: [String]]
+    /// Each `type`'s field names, in declaration order.
+    public var types: [String: [String]]
     /// Error names in declaration order.
     public var errors: [String]
     /// The definition as written.
@@ -41,49 +45,72 @@ public struct VarlinkInterfaceDescription: Sendable, Equatable {
         self.name = name
         self.methods = methods
         self.errors = errors
-        self.inputs = Self.methodInputs(code)
+        let methodGroups = Self.fieldGroups("method", in: code)
+        self.inputs = methodGroups.mapValues { $0.first ?? [] }
+        self.outputs = methodGroups.mapValues { $0.count > 1 ? $0[1] : [] }
+        self.types = Self.fieldGroups("type", in: code).mapValues { $0.first ?? [] }
     }
 
-    /// The field names at depth one of each `method Name( … )`: nested structs and enums
+    /// The field names at depth one of each `keyword Name( … )` and of the groups that
+    /// follow it (`-> ( … )` for a method's reply): nested structs and enums
     /// (`format: (ics, vcf)`) are skipped, as only top-level names are checked.
-    private static func methodInputs(_ code: String) -> [String: [String]] {
-        var inputs: [String: [String]] = [:]
+    private static func fieldGroups(_ keyword: String, in code: String) -> [String: [[String]]] {
+        var members: [String: [[String]]] = [:]
         var rest = Substring(code)
-        while let keyword = rest.range(of: "method") {
-            let before = keyword.lowerBound == rest.startIndex ? nil : rest[rest.index(before: keyword.lowerBound)]
-            rest = rest[keyword.upperBound...]
+        while let found = rest.range(of: keyword) {
+            let before = found.lowerBound == rest.startIndex ? nil : rest[rest.index(before: found.lowerBound)]
+            rest = rest[found.upperBound...]
             guard before == nil || before!.isWhitespace, rest.first?.isWhitespace == true,
                   let open = rest.firstIndex(of: "(") else { continue }
-            let method = rest[..<open].trimmingCharacters(in: .whitespacesAndNewlines)
-            var depth = 0
-            var field = ""
-            var fields: [String] = []
+            let name = rest[..<open].trimmingCharacters(in: .whitespacesAndNewlines)
+            var groups: [[String]] = []
             var index = open
-            scan: while index < rest.endIndex {
-                let character = rest[index]
-                switch character {
-                case "(":
-                    depth += 1
-                    if depth > 1 { field.append(character) }
-                case ")":
-                    depth -= 1
-                    if depth == 0 { fields.append(field); break scan }
-                    field.append(character)
-                case "," where depth == 1:
-                    fields.append(field)
-                    field = ""
-                default:
-                    if depth >= 1 { field.append(character) }
-                }
-                index = rest.index(after: index)
+            while true {
+                let (fields, end) = topLevelFields(rest, from: index)
+                groups.append(fields)
+                index = end
+                // A method's reply: `) -> (`.
+                let tail = rest[index...].drop(while: { $0.isWhitespace || $0 == ")" })
+                guard tail.hasPrefix("->"),
+                      let next = tail.dropFirst(2).firstIndex(where: { !$0.isWhitespace }),
+                      tail[next] == "(" else { break }
+                index = next
             }
-            inputs[method] = fields.compactMap { field in
-                guard let colon = field.firstIndex(of: ":") else { return nil }
-                let name = field[..<colon].trimmingCharacters(in: .whitespacesAndNewlines)
-                return name.isEmpty ? nil : name
-            }
+            members[name] = groups
             rest = index < rest.endIndex ? rest[index...] : rest[rest.endIndex...]
         }
-        return inputs
+        return members
+    }
+
+    /// The names of the fields at depth one of the group opening at `open`, and where it closes.
+    private static func topLevelFields(_ text: Substring, from open: Substring.Index) -> ([String], Substring.Index) {
+        var depth = 0
+        var field = ""
+        var fields: [String] = []
+        var index = open
+        scan: while index < text.endIndex {
+            let character = text[index]
+            switch character {
+            case "(":
+                depth += 1
+                if depth > 1 { field.append(character) }
+            case ")":
+                depth -= 1
+                if depth == 0 { fields.append(field); break scan }
+                field.append(character)
+            case "," where depth == 1:
+                fields.append(field)
+                field = ""
+            default:
+                if depth >= 1 { field.append(character) }
+            }
+            index = text.index(after: index)
+        }
+        let names = fields.compactMap { field -> String? in
+            guard let colon = field.firstIndex(of: ":") else { return nil }
+            let name = field[..<colon].trimmingCharacters(in: .whitespacesAndNewlines)
+            return name.isEmpty ? nil : name
+        }
+        return (names, index)
     }
 }

@@ -9,7 +9,7 @@ import VarlinkProtocol
 
     @Test func embeddedDefinitionMatchesTheIDLFile() throws {
         let file = try String(contentsOf: Self.idlFile, encoding: .utf8)
-        #expect(ControlInterface.definition == file, "run scripts/embed-idl after editing the .varlink file")
+        #expect(ControlInterface.definition == file, "run scripts/generate-api after editing the .varlink file")
     }
 
     @Test func declaresEveryMethodOfTheContract() {
@@ -60,6 +60,26 @@ import VarlinkProtocol
             """)
         #expect(description.methods == ["Export", "Ping"])
         #expect(description.inputs == ["Export": ["format", "point", "files"], "Ping": []])
+    }
+
+    @Test func replyFieldsAndTypeFieldsAreReadLikeInputs() {
+        let description = VarlinkInterfaceDescription(parsing: """
+            interface com.example.Test
+            # A type (not a method(x: int))
+            type Point (
+              # x, (the first: one)
+              x: int,
+              kind: ?(flat, round)
+            )
+            method Export(format: (ics, vcf)) -> (
+              text: string,
+              nested: ?(a: int, b: []Point)
+            )
+            method Ping() -> ()
+            """)
+        #expect(description.outputs == ["Export": ["text", "nested"], "Ping": []])
+        #expect(description.types == ["Point": ["x", "kind"]])
+        #expect(description.inputs == ["Export": ["format"], "Ping": []])
     }
 
     @Test func everyDeclaredMethodHasItsInputs() {
