@@ -63,7 +63,7 @@ extension AppDatabase {
             try record.update(db)
             var changes = ScheduleChanges()
             if before.timeZone != record.timeZone {
-                changes.merge(try Self.replan(db, rules: rules, now: now, filter: "contactId = ? AND kind IN ('follow_up', 'let_go')", arguments: [id]))
+                changes.merge(try Self.replan(db, rules: rules, now: now, filter: "contactId = ? AND kind IN \([ReminderKind.followUp, .letGo].sqlList)", arguments: [id]))
             }
             if before.keepInTouch != record.keepInTouch {
                 changes.merge(try Self.planKeepInTouch(db, contactID: id, rules: rules))
@@ -129,7 +129,7 @@ extension AppDatabase {
 
     static func lastInteraction(_ db: Database, contactID: Int64) throws -> Date {
         let latest = try Double.fetchOne(db, sql: """
-            SELECT MAX(at) FROM interaction WHERE contactId = ? AND kind NOT IN ('auto_reply', 'bounce')
+            SELECT MAX(at) FROM interaction WHERE contactId = ? AND kind NOT IN \([NonInteraction.autoReply, .bounce].sqlList)
             """, arguments: [contactID])
         if let latest { return Date(timeIntervalSince1970: latest) }
         return try contact(db, id: contactID).createdAt
@@ -152,8 +152,8 @@ extension AppDatabase {
     /// last interaction (none without a cadence).
     static func planKeepInTouch(_ db: Database, contactID: Int64, rules: TimingRules) throws -> ScheduleChanges {
         var changes = ScheduleChanges(cancelled: try Int64.fetchAll(db, sql: """
-            UPDATE reminder SET state = 'cancelled'
-            WHERE contactId = ? AND kind = 'keep_in_touch' AND state = 'pending' RETURNING id
+            UPDATE reminder SET state = \(ReminderState.cancelled.sql)
+            WHERE contactId = ? AND kind = \(ReminderKind.keepInTouch.sql) AND state = \(ReminderState.pending.sql) RETURNING id
             """, arguments: [contactID]))
         let contact = try contact(db, id: contactID)
         guard let cadence = contact.keepInTouch else { return changes }

@@ -75,8 +75,8 @@ extension AppDatabase {
 
     static func cancelResurfacing(_ db: Database, inboxID: Int64) throws -> [Int64] {
         try Int64.fetchAll(db, sql: """
-            UPDATE reminder SET state = 'cancelled'
-            WHERE resurfacesInboxId = ? AND state = 'pending' RETURNING id
+            UPDATE reminder SET state = \(ReminderState.cancelled.sql)
+            WHERE resurfacesInboxId = ? AND state = \(ReminderState.pending.sql) RETURNING id
             """, arguments: [inboxID])
     }
 }

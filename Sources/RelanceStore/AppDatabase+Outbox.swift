@@ -58,7 +58,7 @@ extension AppDatabase {
             for channel in channels {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO delivery (inboxItemId, reminderId, channel, state, attempts, nextAttemptAt, digest)
-                    VALUES (?, ?, ?, 'pending', 0, ?, 0)
+                    VALUES (?, ?, ?, \(DeliveryState.pending.sql), 0, ?, 0)
                     """, arguments: [item.id, reminderID, channel, now.timeIntervalSince1970])
             }
         }
@@ -67,12 +67,12 @@ extension AppDatabase {
     /// Pending jobs due at or before `now`, oldest first.
     public func dueDeliveries(at now: Date, limit: Int = 100) throws -> [DeliveryJob] {
         try writer.read { db in
-            let records = try DeliveryRecord.filter(Column("state") == "pending" && Column("nextAttemptAt") <= now.timeIntervalSince1970)
+            let records = try DeliveryRecord.filter(Column("state") == DeliveryState.pending.rawValue && Column("nextAttemptAt") <= now.timeIntervalSince1970)
                 .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
             return try records.compactMap { record in
                 guard let item = try InboxItemRecord.fetchOne(db, key: record.inboxItemId) else { return nil }
                 let previous = try String.fetchOne(db, sql: """
-                    SELECT receipt FROM delivery WHERE inboxItemId = ? AND channel = ? AND state = 'sent' AND id != ?
+                    SELECT receipt FROM delivery WHERE inboxItemId = ? AND channel = ? AND state = \(DeliveryState.sent.sql) AND id != ?
                     ORDER BY sentAt DESC LIMIT 1
                     """, arguments: [record.inboxItemId, record.channel, record.id])
                 return DeliveryJob(id: record.id!, channel: record.channel, item: item.model, attempts: record.attempts,
@@ -84,7 +84,7 @@ extension AppDatabase {
     /// When the next pending job is due, if any.
     public func nextDeliveryAttempt() throws -> Date? {
         try writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE state = 'pending'")
+            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE state = \(DeliveryState.pending.sql)")
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -93,7 +93,7 @@ extension AppDatabase {
     public func deliverySucceeded(id: Int64, at now: Date, receipt: String, digest: Bool = false) throws {
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE delivery SET state = 'sent', sentAt = ?, lastAttemptAt = ?, receipt = ?, lastError = NULL, digest = ?
+                UPDATE delivery SET state = \(DeliveryState.sent.sql), sentAt = ?, lastAttemptAt = ?, receipt = ?, lastError = NULL, digest = ?
                 WHERE id = ?
                 """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, receipt, digest, id])
             try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 1, ?)",
@@ -106,7 +106,7 @@ extension AppDatabase {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE delivery SET attempts = attempts + 1, lastAttemptAt = ?, lastError = ?, nextAttemptAt = ?
-                WHERE id = ? AND state = 'pending'
+                WHERE id = ? AND state = \(DeliveryState.pending.sql)
                 """, arguments: [now.timeIntervalSince1970, error, retryAt.timeIntervalSince1970, id])
             try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 0, ?)",
                            arguments: [id, now.timeIntervalSince1970, error])
@@ -117,7 +117,7 @@ extension AppDatabase {
     public func expediteDeliveries(channel: String, at now: Date) throws {
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE delivery SET nextAttemptAt = ? WHERE channel = ? AND state = 'pending' AND nextAttemptAt > ?
+                UPDATE delivery SET nextAttemptAt = ? WHERE channel = ? AND state = \(DeliveryState.pending.sql) AND nextAttemptAt > ?
                 """, arguments: [now.timeIntervalSince1970, channel, now.timeIntervalSince1970])
         }
     }
@@ -166,8 +166,8 @@ extension AppDatabase {
         guard !inboxItemIDs.isEmpty else { return }
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE delivery SET state = 'sent', sentAt = ?, receipt = ?, digest = 1
-                WHERE channel = ? AND state = 'pending' AND inboxItemId IN (\(inboxItemIDs.map { _ in "?" }.joined(separator: ",")))
+                UPDATE delivery SET state = \(DeliveryState.sent.sql), sentAt = ?, receipt = ?, digest = 1
+                WHERE channel = ? AND state = \(DeliveryState.pending.sql) AND inboxItemId IN (\(inboxItemIDs.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments([now.timeIntervalSince1970, receipt, channel] as [any DatabaseValueConvertible])
                     + StatementArguments(inboxItemIDs))
         }

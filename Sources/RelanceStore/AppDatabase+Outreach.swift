@@ -103,8 +103,8 @@ extension AppDatabase {
 
     static func cancelSequence(_ db: Database, outreachID: Int64) throws -> [Int64] {
         try Int64.fetchAll(db, sql: """
-            UPDATE reminder SET state = 'cancelled'
-            WHERE outreachId = ? AND kind IN ('follow_up', 'let_go') AND state = 'pending' RETURNING id
+            UPDATE reminder SET state = \(ReminderState.cancelled.sql)
+            WHERE outreachId = ? AND kind IN \([ReminderKind.followUp, .letGo].sqlList) AND state = \(ReminderState.pending.sql) RETURNING id
             """, arguments: [outreachID])
     }
 

@@ -11,7 +11,7 @@ extension AppDatabase {
     }
 
     static func replan(_ db: Database, rules: TimingRules, now: Date, filter: String?, arguments: StatementArguments) throws -> ScheduleChanges {
-        var sql = "SELECT * FROM reminder WHERE state = 'pending' AND kind != 'custom' AND resurfacesInboxId IS NULL"
+        var sql = "SELECT * FROM reminder WHERE state = \(ReminderState.pending.sql) AND kind != \(ReminderKind.custom.sql) AND resurfacesInboxId IS NULL"
         if let filter { sql += " AND " + filter }
         var changes = ScheduleChanges()
         for var reminder in try ReminderRecord.fetchAll(db, sql: sql, arguments: arguments) {

@@ -59,7 +59,7 @@ extension AppDatabase {
     public func pendingDeadlines() throws -> [ScheduledReminder] {
         try writer.read { db in
             var result: [ScheduledReminder] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, fireAt FROM reminder WHERE state = 'pending'")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql)")
             while let row = try rows.next() {
                 result.append(ScheduledReminder(id: row[0], due: Date(timeIntervalSince1970: row[1])))
             }
@@ -94,8 +94,8 @@ extension AppDatabase {
             var firing = Firing()
             // One set-based statement through the partial index on pending fireAt.
             let statement = try db.cachedStatement(sql: """
-                UPDATE reminder SET state = 'fired', firedAt = ?
-                WHERE state = 'pending' AND fireAt <= ? RETURNING *
+                UPDATE reminder SET state = \(ReminderState.fired.sql), firedAt = ?
+                WHERE state = \(ReminderState.pending.sql) AND fireAt <= ? RETURNING *
                 """)
             var fired = try ReminderRecord.fetchAll(statement, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
             fired.sort { ($0.fireAt, $0.id!) < ($1.fireAt, $1.id!) }
@@ -117,7 +117,7 @@ extension AppDatabase {
 
     /// The fire times of those of `ids` still pending.
     static func pendingTimes(_ db: Database, ids: [Int64]) throws -> [ScheduledReminder] {
-        try Row.fetchAll(db, sql: "SELECT id, fireAt FROM reminder WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+        try Row.fetchAll(db, sql: "SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))",
                          arguments: [String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)])
             .map { ScheduledReminder(id: $0[0], due: Date(timeIntervalSince1970: $0[1])) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RelanceCore
 
 /// Publishes, after every commit and in commit order, what the transaction did to the
 /// pending reminders: the one write path to the scheduler. No caller has to remember to
@@ -46,7 +47,7 @@ final class ReminderFeed: TransactionObserver, @unchecked Sendable {  // touched
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)]
             let rows = (try? Row.fetchAll(db, sql: """
-                SELECT id, fireAt FROM reminder WHERE state = 'pending' AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(Array(chunk)))) ?? []
             for row in rows {
                 let id: Int64 = row[0]
