@@ -86,6 +86,20 @@ struct RecurrenceRule {
         }
         self.value = value
 
+        // An ordinal BYDAY no month (or year) has: libical finds that out too, but only
+        // after walking dates for most of a second, holding its lock. Arithmetic is enough.
+        if let byDay = parts.first(where: { $0.name == "BYDAY" })?.value {
+            let limit = frequency == "YEARLY" && !parts.contains(where: { $0.name == "BYMONTH" }) ? 53 : 5
+            for day in byDay.split(separator: ",") {
+                let ordinal = day.prefix { "+-0123456789".contains($0) }
+                if let number = Int(ordinal), abs(number) > limit || number == 0 {
+                    throw invalid("no date can ever match it: BYDAY=\(day) asks for a weekday that never occurs \(abs(number)) times "
+                                  + "in a \(limit == 53 ? "year" : "month")",
+                                  fix: "check its BYDAY, BYMONTHDAY and BYMONTH parts against each other")
+                }
+            }
+        }
+
         // libical refuses to build an iterator for a rule no date can satisfy
         // (BYDAY=6TU, BYMONTH=2 with BYMONTHDAY=30 under FREQ=WEEKLY…); say so now rather
         // than at expansion time. The probe DTSTART does not matter for these checks.
