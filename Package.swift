@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Without its default trait (SubprocessFoundation: Data inputs and outputs, unused here).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+        // FilePath and FileDescriptor, the types swift-subprocess speaks (already in the graph via swift-nio).
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: types, timing rules, the scheduler state machine. Foundation only.
@@ -68,12 +72,17 @@ let package = Package(
             "RelanceCore",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        // libcurl (SMTP submission) and the delivery channels: mail, desktop (sd-bus).
+        // memfd_create(2), which Glibc's module does not export: the message on a command's stdin.
+        .target(name: "CMemFD"),
+        // libcurl (SMTP submission) and the delivery channels: mail (SMTP, or a sendmail command
+        // run through swift-subprocess), desktop (sd-bus).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "RelanceChannels", dependencies: [
-            "CCurl", "CSystemd", "RelanceCore", "RelanceDelivery",
+            "CCurl", "CMemFD", "CSystemd", "RelanceCore", "RelanceDelivery",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "relanced", dependencies: [
             "RelanceDaemon", "RelanceChannels", "SystemdSupport",

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Sends mail by running a sendmail-compatible command (`sendmail -t -i`, `msmtp -t`)
 /// with the message on its standard input.
@@ -39,27 +38,23 @@ public struct SendmailTransport: MailTransport {
     /// - Returns: the command's output, trimmed (often empty).
     public func send(_ message: MailMessage) async throws -> String {
         let input = message.rendered(lineEnding: .lf)
-        let (path, arguments, timeout, commandLine) = (path, arguments, timeout, commandLine)
-        return try await BlockingWork.run { cancellation in
-            let result = try ChildProcess.run(path: path, arguments: arguments, input: input,
-                                              timeout: timeout, outputLimit: Self.outputLimit,
-                                              cancellation: cancellation)
-            let stderr = result.stderr.trimmingSpacesAndNewlines
-            switch result.outcome {
-            case .exited(0):
-                return (result.stdout + stderr).trimmingSpacesAndNewlines
-            case .exited(let status):
-                throw ChannelError(.deliveryFailed, channel: "sendmail",
-                                   "'\(commandLine)' exited with status \(status)\(stderr.isEmpty ? "" : ": \(stderr)")")
-            case .signalled(let signal):
-                throw ChannelError(.deliveryFailed, channel: "sendmail",
-                                   "'\(commandLine)' was killed by signal \(signal)\(stderr.isEmpty ? "" : ": \(stderr)")")
-            case .timedOut:
-                throw ChannelError(.timedOut, channel: "sendmail",
-                                   "'\(commandLine)' did not finish within \(timeout) and was stopped\(stderr.isEmpty ? "" : "; it said: \(stderr)")")
-            case .cancelled:
-                throw ChannelError(.cancelled, channel: "sendmail", "'\(commandLine)' was stopped because the delivery was cancelled")
-            }
+        let result = try await CommandRunner.run(path: path, arguments: arguments, input: input,
+                                                 timeout: timeout, outputLimit: Self.outputLimit)
+        let stderr = result.stderr.trimmingSpacesAndNewlines
+        switch result.outcome {
+        case .exited(0):
+            return (result.stdout + stderr).trimmingSpacesAndNewlines
+        case .exited(let status):
+            throw ChannelError(.deliveryFailed, channel: "sendmail",
+                               "'\(commandLine)' exited with status \(status)\(stderr.isEmpty ? "" : ": \(stderr)")")
+        case .signalled(let signal):
+            throw ChannelError(.deliveryFailed, channel: "sendmail",
+                               "'\(commandLine)' was killed by signal \(signal)\(stderr.isEmpty ? "" : ": \(stderr)")")
+        case .timedOut:
+            throw ChannelError(.timedOut, channel: "sendmail",
+                               "'\(commandLine)' did not finish within \(timeout) and was stopped\(stderr.isEmpty ? "" : "; it said: \(stderr)")")
+        case .cancelled:
+            throw ChannelError(.cancelled, channel: "sendmail", "'\(commandLine)' was stopped because the delivery was cancelled")
         }
     }
 
