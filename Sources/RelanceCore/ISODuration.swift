@@ -141,3 +141,12 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
         return result
     }
 }
+
+extension ISODuration {
+    /// Its length in seconds, counting a year as 365.25 days and a month as 30.44: for
+    /// bounds, never for scheduling (which adds calendar units in a zone).
+    public var approximateSeconds: Double {
+        let days = Double(years) * 365.25 + Double(months) * 30.44 + Double(weeks) * 7 + Double(days)
+        return days * 86_400 + Double(hours) * 3600 + Double(minutes) * 60 + seconds
+    }
+}

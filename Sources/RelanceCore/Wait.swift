@@ -8,14 +8,49 @@ public enum Wait: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Parses `7bd` (business days) or an ISO 8601 duration (`P7D`, `PT4H`).
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.lowercased().hasSuffix("bd"), let count = Int(trimmed.dropLast(2)), count >= 0 {
-            self = .businessDays(count)
+        if trimmed.lowercased().hasSuffix("bd") {
+            guard let count = Int(trimmed.dropLast(2)), count >= 0 else {
+                throw ISODuration.ParseError(text: text, reason: "write business days as a whole number, e.g. 7bd")
+            }
+            self = try Wait.businessDays(count).bounded(text)
             return
         }
+        let duration: ISODuration
         do {
-            self = .duration(try ISODuration(parsing: trimmed))
+            duration = try ISODuration(parsing: trimmed)
         } catch {
             throw ISODuration.ParseError(text: text, reason: "write business days as 7bd, or a duration as P7D or PT4H")
+        }
+        self = try Wait.duration(duration).bounded(text)
+    }
+
+    /// The longest wait anything takes: ten years (2 610 business days). Nobody follows
+    /// up later than that, and every rule stays cheap to compute.
+    public static let maximumBusinessDays = 2_610
+    /// The same bound for a duration, in seconds (3 653 days).
+    public static let maximumSeconds: Double = 3_653 * 86_400
+
+    /// This wait, or an error naming the bound it passes (`text` is what the user wrote).
+    public func bounded(_ text: String? = nil) throws -> Wait {
+        let written = text ?? description
+        switch self {
+        case .businessDays(let count):
+            guard count >= 0, count <= Self.maximumBusinessDays else {
+                throw ISODuration.ParseError(text: written, reason: "a wait is at most ten years (\(Self.maximumBusinessDays)bd)")
+            }
+        case .duration(let duration):
+            guard duration.approximateSeconds <= Self.maximumSeconds else {
+                throw ISODuration.ParseError(text: written, reason: "a wait is at most ten years (P10Y)")
+            }
+        }
+        return self
+    }
+
+    /// At least a day: a shorter keep-in-touch cadence would flood the inbox.
+    public var isAtLeastADay: Bool {
+        switch self {
+        case .businessDays(let count): count >= 1
+        case .duration(let duration): duration.approximateSeconds >= 86_400
         }
     }
 

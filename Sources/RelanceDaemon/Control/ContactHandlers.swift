@@ -21,7 +21,7 @@ extension ControlService {
     private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
         let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
                                  organization: p.organization, timeZone: p.timeZone, why: p.why,
-                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try wait($0, "keepInTouch") })
+                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try cadence($0) })
         let (contact, _) = try store.addContact(draft, now: clock.now(), rules: rules)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return ContactReply(contact: contact.info)
@@ -30,7 +30,7 @@ extension ControlService {
     private func updateContact(_ p: UpdateContact.Parameters) throws -> ContactReply {
         let contact = try store.resolveContact(p.contact)
         var keepInTouch: Wait??
-        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try wait(text, "keepInTouch")) }
+        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try cadence(text)) }
         let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
                                  timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch)
         let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
@@ -57,5 +57,15 @@ extension ControlService {
         let contact = try store.resolveContact(p.contact)
         let outreach = try store.outreaches(contactID: contact.id)
         return GetContact.Reply(contact: contact.info, outreach: outreach.map { $0.info(contactName: contact.name) })
+    }
+
+    /// A keep-in-touch cadence: a wait of at least a day (a shorter one would flood the
+    /// inbox with reminders about the same person).
+    private func cadence(_ text: String) throws -> Wait {
+        let cadence = try wait(text, "keepInTouch")
+        guard cadence.isAtLeastADay else {
+            throw ControlError.invalidParameter("keepInTouch", reason: "'\(text)' is shorter than a day; give e.g. P90D or 60bd")
+        }
+        return cadence
     }
 }

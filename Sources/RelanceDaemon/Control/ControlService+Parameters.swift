@@ -17,11 +17,13 @@ extension ControlService {
     func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait {
         switch (info.duration, info.businessDays) {
         case (let duration?, nil):
-            do { return .duration(try ISODuration(parsing: duration)) } catch {
+            do { return try Wait.duration(try ISODuration(parsing: duration)).bounded(duration) } catch {
                 throw ControlError.invalidParameter(parameter + ".duration", reason: "\(error)")
             }
-        case (nil, let days?) where days >= 0: return .businessDays(days)
-        case (nil, _?): throw ControlError.invalidParameter(parameter + ".businessDays", reason: "must be zero or more")
+        case (nil, let days?) where days >= 0 && days <= Wait.maximumBusinessDays: return .businessDays(days)
+        case (nil, _?):
+            throw ControlError.invalidParameter(parameter + ".businessDays",
+                                                reason: "must be from 0 to \(Wait.maximumBusinessDays) (ten years)")
         default: throw ControlError.invalidParameter(parameter, reason: "give either duration or businessDays")
         }
     }

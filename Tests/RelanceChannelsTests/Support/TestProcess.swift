@@ -124,7 +124,9 @@ final class TestProcess: @unchecked Sendable {
     func line(from start: Int = 0, timeout: TimeInterval = 10,
               where predicate: @escaping @Sendable (String) -> Bool) async -> (index: Int, line: String)? {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own: blocked Dispatch workers share libdispatch's pool with
+            // Swift's cooperative threads, and stall every other test.
+            Thread.detachNewThread {
                 continuation.resume(returning: self.waitForLine(from: start, timeout: timeout, where: predicate))
             }
         }

@@ -11,6 +11,11 @@ VTIMEZONE shows up as a mismatch).
 
 Prints a JSON summary on stdout for the Swift tests; exits 1 with a message on stderr
 when anything is wrong.
+
+Usage: validate.py --serve
+reads one FILE per line on stdin and answers each with one JSON line
+{"status": 0|1, "output": <the summary as text>, "errors": <the message>}: the tests
+share one interpreter instead of starting one (and importing both parsers) per file.
 """
 import datetime
 import json
@@ -108,9 +113,30 @@ def validate_icalendar(text):
 
 
 def main():
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
     if len(sys.argv) != 2:
         fail("usage: validate.py FILE.vcf|FILE.ics")
-    path = sys.argv[1]
+    validate(sys.argv[1])
+
+
+def serve():
+    import contextlib
+    import io
+    for line in sys.stdin:
+        output, errors, status = io.StringIO(), io.StringIO(), 0
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(errors):
+            try:
+                validate(line.rstrip("\n"))
+            except SystemExit as exit:
+                status = exit.code if isinstance(exit.code, int) else 1
+            except Exception as error:  # an unreadable file: say so, keep serving
+                print(f"{type(error).__name__}: {error}", file=sys.stderr)
+                status = 1
+        print(json.dumps({"status": status, "output": output.getvalue(), "errors": errors.getvalue()}), flush=True)
+
+
+def validate(path):
     with open(path, encoding="utf-8", newline="") as handle:
         text = handle.read()
     for number, line in enumerate(text.split("\r\n")[:-1], start=1):
