@@ -43,12 +43,11 @@ final class ReminderFeed: TransactionObserver, @unchecked Sendable {  // touched
         if touched.count + deleted.count > Self.resyncThreshold { return sink(ScheduleChanges(resync: true)) }
         var changes = ScheduleChanges(cancelled: Array(deleted))
         var stillPending: Set<Int64> = []
-        let ids = Array(touched)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = ids[start..<min(start + 500, ids.count)]
-            let rows = (try? Row.fetchAll(db, sql: """
-                SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(Array(chunk)))) ?? []
+        // One cached statement whatever the count (the ids travel as a JSON array).
+        let ids = "[" + touched.map(String.init).joined(separator: ",") + "]"
+        if let statement = try? db.cachedStatement(sql: """
+            SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))
+            """), let rows = try? Row.fetchAll(statement, arguments: [ids]) {
             for row in rows {
                 let id: Int64 = row[0]
                 stillPending.insert(id)
