@@ -73,8 +73,10 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
     @discardableResult
     public func start() throws -> [InboxItem] {
         store.observeReminders { [weak self] changes in self?.absorbFeed(changes) }
-        try load()
+        // Load and catch up in one turn of the queue: the timer armed by the load must
+        // not fire the missed reminders first (they are late, and say so).
         let items = try queue.sync {
+            try load()
             let now = time.now()
             let missed = state.withLockedValue { $0.deadlines.takeDue(asOf: now) }.map { ScheduledReminder(id: $0.id, due: $0.due) }
             let firing = try store.fireDue(expected: missed, at: now, late: true, rules: rules(), channels: channels())

@@ -66,7 +66,7 @@ public final class ManualClock: TimeSource {
     }
 
     public func makeTimer(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> any WallTimer {
-        let timer = ManualTimer(queue: queue, handler: handler)
+        let timer = ManualTimer(queue: queue, handler: handler, now: { [weak self] in self?.now() ?? .distantFuture })
         state.withLockedValue { $0.timers[ObjectIdentifier(timer)] = Weak(timer: timer) }
         return timer
     }
@@ -80,21 +80,36 @@ public final class ManualClock: TimeSource {
     }
 }
 
-/// A timer of a `ManualClock`: armed state only; the clock decides when it fires.
+/// A timer of a `ManualClock`: the clock fires it when time reaches its deadline. Armed
+/// for an instant already past, it fires soon on its queue, as a Dispatch timer does.
 final class ManualTimer: WallTimer, @unchecked Sendable {  // guarded by `lock`
     private let lock = NIOLock()
     private var _deadline: Date?
     private var handler: (@Sendable () -> Void)?
+    private let now: @Sendable () -> Date
     let queue: DispatchQueue
 
-    init(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) {
+    init(queue: DispatchQueue, handler: @escaping @Sendable () -> Void, now: @escaping @Sendable () -> Date) {
         self.queue = queue
         self.handler = handler
+        self.now = now
     }
 
     var deadline: Date? { lock.withLock { handler == nil ? nil : _deadline } }
 
-    func arm(at deadline: Date) { lock.withLock { _deadline = deadline } }
+    func arm(at deadline: Date) {
+        lock.withLock { _deadline = deadline }
+        guard deadline <= now() else { return }
+        queue.async { [self] in
+            // Still armed for a passed instant (not re-armed or disarmed meanwhile)?
+            let handler: (@Sendable () -> Void)? = lock.withLock {
+                guard let armed = _deadline, armed <= now() else { return nil }
+                _deadline = nil
+                return self.handler
+            }
+            handler?()
+        }
+    }
     func disarm() { lock.withLock { _deadline = nil } }
     func cancel() { lock.withLock { _deadline = nil; handler = nil } }
 

@@ -88,7 +88,9 @@ struct JSONKey: CodingKey {
 /// The JSON coders every Varlink message goes through: dates as ISO 8601 in UTC with
 /// milliseconds, keys in a stable order.
 public enum JSONCoding {
-    public static var encoder: JSONEncoder {
+    /// One shared encoder and decoder (configured once, never mutated; both are safe to
+    /// use from several threads): making them per message cost more than the JSON.
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -96,9 +98,9 @@ public enum JSONCoding {
             try container.encode(formatDate(date))
         }
         return encoder
-    }
+    }()
 
-    public static var decoder: JSONDecoder {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -110,7 +112,7 @@ public enum JSONCoding {
             return date
         }
         return decoder
-    }
+    }()
 
     /// `2026-12-01T09:00:00.000Z`, rounded to the nearest millisecond. The formatter
     /// truncates, and .002 is a hair below itself in binary, so it is handed the middle

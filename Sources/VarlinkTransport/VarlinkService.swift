@@ -50,11 +50,25 @@ public final class VarlinkReplyWriter: Sendable {
         try await write(VarlinkFraming.encode(reply))
     }
 
-    /// Sends a typed reply's fields as the parameters.
+    /// Sends a typed reply's fields as the parameters, encoded once, straight to bytes
+    /// (the same bytes as through `VarlinkReply`: keys sorted, instants as ISO 8601).
     public func send<T: Encodable>(_ parameters: T, continues: Bool = false) async throws {
-        guard case .object(let fields) = try JSONValue(encoding: parameters) else {
-            preconditionFailure("Varlink reply parameters must encode as an object")
-        }
-        try await send(VarlinkReply(parameters: fields, continues: continues ? true : nil))
+        if continues { streaming.withLockedValue { $0 = true } }
+        guard !oneway else { return }
+        try await write(VarlinkFraming.encode(TypedReply(parameters: parameters, continues: continues ? true : nil)))
+    }
+}
+
+/// A reply whose parameters are a Codable value rather than a `JSONValue` tree.
+private struct TypedReply<Parameters: Encodable>: Encodable {
+    let parameters: Parameters
+    let continues: Bool?
+
+    enum CodingKeys: String, CodingKey { case continues, parameters }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(continues, forKey: .continues)
+        try container.encode(parameters, forKey: .parameters)
     }
 }
