@@ -144,8 +144,9 @@ type Reminder (
   fireAt: string,
   # Why it is due when it is ("7 business days after Thu 12 Nov; moved to Mon 16 Nov 09:00: delivery window").
   reason: string,
-  # Pending until it fires exactly once, or is cancelled.
-  state: (pending, fired, cancelled)
+  # Pending until it fires exactly once, or is cancelled; skipped when the next step of
+  # its rule was already due when it fired (after downtime): recorded, never delivered.
+  state: (pending, fired, cancelled, skipped)
 )
 
 # A fired reminder in the notification inbox.

@@ -210,8 +210,9 @@ public struct ReminderInfo: Codable, Sendable, Equatable {
     public var fireAt: Date
     /// Why it is due when it is ("7 business days after Thu 12 Nov; moved to Mon 16 Nov 09:00: delivery window").
     public var reason: String
-    /// Pending until it fires exactly once, or is cancelled.
-    /// IDL enum: `pending`, `fired`, `cancelled`.
+    /// Pending until it fires exactly once, or is cancelled; skipped when the next step of
+    /// its rule was already due when it fired (after downtime): recorded, never delivered.
+    /// IDL enum: `pending`, `fired`, `cancelled`, `skipped`.
     public var state: String
 
     /// Creates a value field by field.

@@ -39,6 +39,21 @@ public enum FollowOn: Equatable, Sendable {
         }
     }
 
+    /// Catch-up that does not flood: a fired step whose successor is already due at
+    /// `now` is superseded. Only the latest step of a rule reaches the inbox; the
+    /// earlier ones are recorded as skipped.
+    public static func isSuperseded(successorFiresAt successor: Date?, now: Date) -> Bool {
+        guard let successor else { return false }
+        return successor <= now
+    }
+
+    /// Where a keep-in-touch cadence counts from after it fired at `now`: its own due
+    /// time, unless that leaves the next one already due (missed cadences after
+    /// downtime): then from now, so six missed cadences give one reminder, not six.
+    public static func keepInTouchAnchor(dueAt: Date, now: Date, nextFrom: (Date) -> Date) -> Date {
+        nextFrom(dueAt) <= now ? now : dueAt
+    }
+
     /// The rule.
     public static func after(_ fired: Facts) -> FollowOn {
         guard !fired.resurfaces else { return .none }

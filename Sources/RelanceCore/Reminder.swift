@@ -28,9 +28,11 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     public var isComputed: Bool { self != .custom }
 }
 
-/// A reminder's life: pending until it fires (exactly once) or is cancelled.
+/// A reminder's life: pending until it fires (exactly once) or is cancelled. A step
+/// of a rule whose next step was already due when it fired (after downtime, or for a
+/// back-dated outreach) is `skipped`: recorded, never delivered.
 public enum ReminderState: String, Sendable, Codable, CaseIterable {
-    case pending, fired, cancelled
+    case pending, fired, cancelled, skipped
 }
 
 /// Something to tell the user at a given instant.

@@ -100,13 +100,30 @@ extension AppDatabase {
             var fired = try ReminderRecord.fetchAll(statement, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
             fired.sort { ($0.fireAt, $0.id!) < ($1.fireAt, $1.id!) }
             let firedIDs = Set(fired.map { $0.id! })
-            for reminder in fired {
-                firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late))
-                firing.changes.merge(try Self.apply(FollowOn.after(try Self.facts(db, about: reminder)), rules: rules, db))
+            // A worklist: a step whose successor is already due is superseded (skipped,
+            // not delivered) and its successor fires now, in this same transaction.
+            var index = 0
+            var delivered: [Int64] = []
+            var catchingUp: Set<Int64> = []  // successors of skipped steps: late by nature
+            while index < fired.count {
+                let reminder = fired[index]
+                index += 1
+                let next = try Self.apply(FollowOn.after(try Self.facts(db, about: reminder)), rules: rules, now: now, db)
+                firing.changes.merge(next.changes)
+                if let successor = next.reminder, FollowOn.isSuperseded(successorFiresAt: successor.fireAt, now: now),
+                   let claimed = try Self.claim(db, successor, at: now) {
+                    try db.execute(sql: "UPDATE reminder SET state = \(ReminderState.skipped.sql) WHERE id = ?",
+                                   arguments: [reminder.id])
+                    fired.append(claimed)
+                    catchingUp.insert(claimed.id!)
+                    continue
+                }
+                firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late || catchingUp.contains(reminder.id!)))
+                delivered.append(reminder.id!)
                 if let eventID = reminder.eventId { firing.eventIDs.insert(eventID) }
             }
             firing.changes.cancelled += fired.map { $0.id! }
-            try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: fired.map { $0.id! }, channels: channels, at: now)
+            try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: delivered, channels: channels, at: now)
             let unexpected = expected.filter { !firedIDs.contains($0.id) }
             if !unexpected.isEmpty {
                 firing.handedBack = try Self.pendingTimes(db, ids: unexpected.map(\.id))
@@ -154,26 +171,38 @@ extension AppDatabase {
         return facts
     }
 
-    /// Persists what the rule decided.
-    private static func apply(_ followOn: FollowOn, rules: TimingRules, _ db: Database) throws -> ScheduleChanges {
+    /// A successor that is already due, marked fired with the step it supersedes.
+    private static func claim(_ db: Database, _ reminder: ReminderRecord, at now: Date) throws -> ReminderRecord? {
+        try ReminderRecord.fetchOne(db, sql: """
+            UPDATE reminder SET state = \(ReminderState.fired.sql), firedAt = ?
+            WHERE id = ? AND state = \(ReminderState.pending.sql) RETURNING *
+            """, arguments: [now.timeIntervalSince1970, reminder.id])
+    }
+
+    /// Persists what the rule decided; the reminder it created, if any.
+    private static func apply(_ followOn: FollowOn, rules: TimingRules, now: Date,
+                              _ db: Database) throws -> (changes: ScheduleChanges, reminder: ReminderRecord?) {
         switch followOn {
         case .none:
-            return ScheduleChanges()
+            return (ScheduleChanges(), nil)
         case .nextStep(let outreachID, let step, let anchor):
             guard let outreach = try OutreachRecord.fetchOne(db, key: outreachID),
                   let next = try scheduleStep(db, outreach: outreach, step: step, anchor: anchor, rules: rules)
-            else { return ScheduleChanges() }
-            return ScheduleChanges(scheduled: [next.scheduled])
+            else { return (ScheduleChanges(), nil) }
+            return (ScheduleChanges(scheduled: [next.scheduled]), next)
         case .noReply(let outreachID, let at):
             if var outreach = try OutreachRecord.fetchOne(db, key: outreachID) {
                 outreach.status = .noReply
                 outreach.closedAt = at
                 try outreach.update(db)
             }
-            return ScheduleChanges()
-        case .keepInTouch(let contactID, let anchor):
+            return (ScheduleChanges(), nil)
+        case .keepInTouch(let contactID, let dueAt):
             guard let contact = try ContactRecord.fetchOne(db, key: contactID), let cadence = contact.keepInTouch else {
-                return ScheduleChanges()
+                return (ScheduleChanges(), nil)
+            }
+            let anchor = FollowOn.keepInTouchAnchor(dueAt: dueAt, now: now) {
+                Planner.keepInTouch(lastInteraction: $0, cadence: cadence, rules: rules).fireAt
             }
             var next = ReminderRecord(kind: .keepInTouch,
                                       text: ReminderText.keepInTouch(contact: contact.name,
@@ -183,7 +212,7 @@ extension AppDatabase {
                                       planned: Planner.keepInTouch(lastInteraction: anchor, cadence: cadence, rules: rules),
                                       anchorAt: anchor)
             try next.insert(db)
-            return ScheduleChanges(scheduled: [next.scheduled])
+            return (ScheduleChanges(scheduled: [next.scheduled]), next)
         }
     }
 
