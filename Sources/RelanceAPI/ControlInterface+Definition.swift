@@ -181,8 +181,9 @@ type InboxItem (
 type Delivery (
   # desktop or mail.
   channel: string,
-  # pending (being retried) or sent.
-  state: (pending, sent),
+  # pending (being retried), sent, or cancelled (the item was done, dismissed or
+  # snoozed before it went out).
+  state: (pending, sent, cancelled),
   # Failed attempts so far.
   attempts: int,
   # When it was last tried.

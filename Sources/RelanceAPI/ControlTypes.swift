@@ -282,8 +282,9 @@ public struct InboxItemInfo: Codable, Sendable, Equatable {
 public struct DeliveryInfo: Codable, Sendable, Equatable {
     /// desktop or mail.
     public var channel: String
-    /// pending (being retried) or sent.
-    /// IDL enum: `pending`, `sent`.
+    /// pending (being retried), sent, or cancelled (the item was done, dismissed or
+    /// snoozed before it went out).
+    /// IDL enum: `pending`, `sent`, `cancelled`.
     public var state: String
     /// Failed attempts so far.
     public var attempts: Int

@@ -95,6 +95,12 @@ public final class DesktopChannel: DeliveryChannel {
 
     /// Takes a popup off the screen (`CloseNotification`), e.g. once the item is done
     /// from the command line.
+    /// Closes the popup a delivery showed (its receipt is the notification id).
+    public func withdraw(_ receipt: DeliveryReceipt) async throws {
+        guard let id = UInt32(receipt.detail) else { return }
+        try await withdraw(notificationID: id)
+    }
+
     public func withdraw(notificationID: UInt32) async throws {
         try await bus.run { try $0.closeNotification(notificationID) }
     }

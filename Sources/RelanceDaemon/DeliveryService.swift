@@ -129,6 +129,22 @@ public final class DeliveryService: @unchecked Sendable {
         }
     }
 
+    /// Takes back what the item's deliveries still show (a popup), once it is done,
+    /// dismissed or snoozed. Best effort: a failure is logged, nothing is retried.
+    public func withdraw(inboxItemID: Int64) async {
+        let store = store
+        guard let shown = try? await OffPool.run({ try store.shownDeliveries(inboxItemID: inboxItemID) }) else { return }
+        for (name, receipt) in shown {
+            guard let channel = channels[name] else { continue }
+            do {
+                try await channel.withdraw(DeliveryReceipt(detail: receipt))
+            } catch {
+                logger.info("could not withdraw the \(name) notification of inbox item \(inboxItemID): \(error)",
+                            metadata: ["inbox_id": "\(inboxItemID)", "channel": "\(name)"])
+            }
+        }
+    }
+
     /// Sends a test notification through one channel's real path now.
     public func test(_ name: String) async -> ChannelHealth {
         guard let channel = channels[name] else { return .unavailable(reason: "not configured") }
@@ -192,7 +208,12 @@ public final class DeliveryService: @unchecked Sendable {
                 try await channel.deliver(notification, replacing: previous)
             }
             let (store, clock) = (store, clock)
-            try await OffPool.run { try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail) }
+            let recorded = try await OffPool.run { try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail) }
+            if !recorded {
+                // The item was closed or snoozed while this was on its way: take it back.
+                try? await channel.withdraw(receipt)
+                logger.info("\(job.channel) delivery withdrawn: its item was dealt with meanwhile", metadata: metadata)
+            }
             record(.available, for: job.channel)
             metadata.merge(MessageID.delivered.metadata) { $1 }
             logger.notice("delivered by \(job.channel): \(job.item.text)", metadata: metadata)

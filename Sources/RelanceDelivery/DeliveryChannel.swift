@@ -15,6 +15,9 @@ public protocol DeliveryChannel: Sendable {
     /// this item, which a channel that can (the desktop's `replaces_id`) replaces.
     func deliver(_ notification: ReminderNotification, replacing previous: DeliveryReceipt?) async throws -> DeliveryReceipt
 
+    /// Takes back what an earlier delivery put in front of the user (the desktop popup
+    /// of an item since marked done), where the channel can; others do nothing.
+    func withdraw(_ receipt: DeliveryReceipt) async throws
     /// Whether the channel can deliver right now, and if not, why. Cheap enough for a
     /// `Status` call; never throws.
     func probe() async -> ChannelHealth
@@ -25,4 +28,7 @@ extension DeliveryChannel {
     public func deliver(_ notification: ReminderNotification, replacing previous: DeliveryReceipt?) async throws -> DeliveryReceipt {
         try await deliver(notification)
     }
+
+    /// A mail cannot be taken back.
+    public func withdraw(_ receipt: DeliveryReceipt) async throws {}
 }

@@ -10,6 +10,7 @@ public final class RecordingChannel: DeliveryChannel {
         var failuresLeft = 0
         var failure: ChannelError
         var health: ChannelHealth = .available
+        var withdrawn: [DeliveryReceipt] = []
     }
 
     /// The name it reports (configurable so one test can stand in for several channels).
@@ -53,6 +54,14 @@ public final class RecordingChannel: DeliveryChannel {
         }
         if let failure { throw failure }
         return DeliveryReceipt(detail: "recorded inbox-\(notification.inboxItemID)")
+    }
+
+    /// Receipts withdrawn, in order.
+    public var withdrawals: [DeliveryReceipt] { state.withLockedValue { $0.withdrawn } }
+
+    /// Records the withdrawal.
+    public func withdraw(_ receipt: DeliveryReceipt) async throws {
+        state.withLockedValue { $0.withdrawn.append(receipt) }
     }
 
     /// What ``setHealth(_:)`` last set (available by default).

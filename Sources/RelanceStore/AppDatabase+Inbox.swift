@@ -40,6 +40,9 @@ extension AppDatabase {
             item.state = state
             item.snoozedUntil = nil
             try item.update(db)
+            // Dealt with: nothing more goes out about it (a popup still up is withdrawn
+            // by the delivery service).
+            try Self.cancelPendingDeliveries(db, inboxItemID: inboxID)
             let cancelled = try Self.cancelResurfacing(db, inboxID: inboxID)
             return (item.model, ScheduleChanges(cancelled: cancelled))
         }
@@ -51,6 +54,8 @@ extension AppDatabase {
         try writer.write { db in
             var item = try Self.inboxItem(db, id: inboxID)
             let cancelled = try Self.cancelResurfacing(db, inboxID: inboxID)
+            // Its deliveries wait until it comes back (the resurfacing firing makes new ones).
+            try Self.cancelPendingDeliveries(db, inboxItemID: inboxID)
             item.state = .snoozed
             item.snoozedUntil = until
             try item.update(db)

@@ -89,16 +89,39 @@ extension AppDatabase {
         }
     }
 
-    /// Records a success: the job is done and is never sent again.
-    public func deliverySucceeded(id: Int64, at now: Date, receipt: String, digest: Bool = false) throws {
+    /// Records a success: the job is done and is never sent again. False when the job
+    /// was cancelled while it was in flight (its item was closed or snoozed): what it
+    /// showed should be withdrawn.
+    @discardableResult
+    public func deliverySucceeded(id: Int64, at now: Date, receipt: String, digest: Bool = false) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE delivery SET state = \(DeliveryState.sent.sql), sentAt = ?, lastAttemptAt = ?, receipt = ?, lastError = NULL, digest = ?
-                WHERE id = ?
+                WHERE id = ? AND state = \(DeliveryState.pending.sql)
                 """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, receipt, digest, id])
+            let updated = db.changesCount > 0
             try db.execute(sql: "INSERT INTO deliveryAttempt (deliveryId, at, ok, detail) VALUES (?, ?, 1, ?)",
                            arguments: [id, now.timeIntervalSince1970, receipt])
+            return updated
         }
+    }
+
+    /// What an item's deliveries showed that can still be on screen: the channel and
+    /// receipt of each sent one.
+    public func shownDeliveries(inboxItemID: Int64) throws -> [(channel: String, receipt: String)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT channel, receipt FROM delivery
+                WHERE inboxItemId = ? AND state = \(DeliveryState.sent.sql) AND receipt IS NOT NULL AND digest = 0
+                """, arguments: [inboxItemID]).map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// Cancels the item's jobs still waiting to go out (inside the caller's transaction).
+    static func cancelPendingDeliveries(_ db: Database, inboxItemID: Int64) throws {
+        try db.execute(sql: """
+            UPDATE delivery SET state = \(DeliveryState.cancelled.sql) WHERE inboxItemId = ? AND state = \(DeliveryState.pending.sql)
+            """, arguments: [inboxItemID])
     }
 
     /// Records a failure and when to try again.

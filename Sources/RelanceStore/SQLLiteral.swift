@@ -24,6 +24,8 @@ extension InteractionKind: SQLLiteral {}
 /// Where a delivery job stands in the outbox.
 enum DeliveryState: String, SQLLiteral {
     case pending, sent
+    /// The item was dealt with (done, dismissed) or snoozed before this job went out.
+    case cancelled
 }
 
 /// Interactions that are not a sign of life from the contact (an out-of-office, a bounce).

@@ -43,6 +43,7 @@ struct InboxCommand: AsyncParsableCommand {
             if let sent = delivery.sentAt {
                 return "\(delivery.channel) \(formatter.string(from: sent)) \(Output.ok)" + (delivery.digest ? " (digest)" : "")
             }
+            if delivery.state == "cancelled" { return "\(delivery.channel) not needed" }
             return "\(delivery.channel) \(Output.failed) \(delivery.attempts) tr\(delivery.attempts == 1 ? "y" : "ies")"
         }.joined(separator: " · ")
     }

@@ -136,4 +136,56 @@ import Testing
         service.stop()
         #expect(transport.sent.count == 1)
     }
+
+    /// Closing an item closes its deliveries: a job still waiting never goes out, and a
+    /// popup already shown is withdrawn.
+    @Test func aDoneItemIsNotSentAgainAndItsPopupIsWithdrawn() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(t0)
+        let mail = RecordingChannel(name: "mail")
+        let desktop = RecordingChannel(name: "desktop")
+        mail.failNext(1)
+        let service = DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [mail, desktop])
+        let item = try fireOne(store, "Call the bakery", at: t0, channels: service.channelNames)
+        service.start()
+        await service.waitUntilIdle()
+        #expect(desktop.deliveries.count == 1 && mail.deliveries.isEmpty)  // mail waits for its retry
+
+        _ = try store.close(inboxID: item.id, as: .done)
+        await service.withdraw(inboxItemID: item.id)
+        clock.advance(by: 3600)
+        service.wake()
+        await service.waitUntilIdle()
+        service.stop()
+
+        #expect(mail.deliveries.isEmpty && mail.attempts == 1)
+        #expect(desktop.withdrawals.map(\.detail) == ["recorded inbox-\(item.id)"])
+        let states = try #require(try store.deliveries(inboxItemIDs: [item.id])[item.id]).map { "\($0.channel) \($0.state)" }
+        #expect(states.sorted() == ["desktop sent", "mail cancelled"])
+    }
+
+    @Test func aSnoozedItemsDeliveriesWaitUntilItComesBack() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(t0)
+        let mail = RecordingChannel(name: "mail")
+        mail.failNext(1)
+        let service = DeliveryService(store: store, clock: clock, logger: Logger(label: "test"), channels: [mail])
+        let item = try fireOne(store, "Call the bakery", at: t0, channels: service.channelNames)
+        service.start()
+        await service.waitUntilIdle()
+
+        _ = try store.snooze(inboxID: item.id, until: t0.addingTimeInterval(86_400))
+        clock.advance(by: 3600)
+        service.wake()
+        await service.waitUntilIdle()
+        #expect(mail.deliveries.isEmpty)
+
+        // It comes back: delivered then, once.
+        _ = try store.fireDue(at: t0.addingTimeInterval(86_400), late: false, rules: rules, channels: service.channelNames)
+        clock.advance(to: t0.addingTimeInterval(86_400))
+        service.wake()
+        await service.waitUntilIdle()
+        service.stop()
+        #expect(mail.deliveries.map(\.inboxItemID) == [item.id])
+    }
 }

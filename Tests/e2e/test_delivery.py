@@ -289,6 +289,33 @@ def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stop
         bus.stop()
 
 
+def test_done_from_the_cli_withdraws_the_popup(stopped_daemon, tmp_path):
+    # Given a popup on a real session bus for a fired reminder
+    bus = SessionBus(tmp_path / "bus")
+    try:
+        daemon = stopped_daemon
+        desktop_config(daemon, bus.address)
+        daemon.start()
+        reminder = daemon.ctl("remind", "in 1s", "Call the bakery", "--json").json()["reminder"]
+        notify = bus.next_event()
+        while notify.get("event") != "notify":
+            notify = bus.next_event()
+        item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"]
+                                 if i["reminderId"] == reminder["id"] and i["deliveries"]
+                                 and i["deliveries"][0]["state"] == "sent"], 5, "the popup recorded as sent")[0]
+
+        # When the item is marked done in the CLI
+        daemon.ctl("done", str(item["id"]))
+
+        # Then the notification server is asked to close that popup
+        closed = bus.next_event()
+        while closed.get("event") != "close_requested":
+            closed = bus.next_event()
+        assert closed["id"] == notify["id"]
+    finally:
+        bus.stop()
+
+
 def test_no_bus_then_a_bus_delivers_once_it_is_there(stopped_daemon, tmp_path):
     address = f"unix:path={tmp_path}/later-bus"
     daemon = stopped_daemon

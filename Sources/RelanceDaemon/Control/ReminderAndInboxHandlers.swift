@@ -53,6 +53,7 @@ extension ControlService {
     private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
         let (item, _) = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
+        withdrawNotifications(of: item.id)
         return InboxItemReply(item: item.info)
     }
 
@@ -73,6 +74,7 @@ extension ControlService {
         guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
         let (item, _) = try store.snooze(inboxID: p.id, until: until)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
+        withdrawNotifications(of: item.id)
         return InboxItemReply(item: item.info)
     }
 
@@ -87,5 +89,12 @@ extension ControlService {
             }
             return info
         }
+    }
+
+    /// A popup still showing an item that was just dealt with is taken down (its
+    /// pending deliveries were cancelled in the same transaction as the change).
+    private func withdrawNotifications(of itemID: Int64) {
+        guard let delivery else { return }
+        Task { await delivery.withdraw(inboxItemID: itemID) }
     }
 }
