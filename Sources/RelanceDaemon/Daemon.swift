@@ -138,7 +138,7 @@ public final class Daemon: Sendable {
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)
         } else {
-            try Self.prepareSocketDirectory(for: socketPath)
+            try Self.prepareSocketDirectory(for: socketPath, paths: paths)
             endpoint = .path(socketPath, mode: 0o600)
         }
         let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
@@ -240,12 +240,18 @@ public final class Daemon: Sendable {
 
     /// The socket's directory is private (0700): no other user can reach the socket
     /// even in the instant between bind and chmod.
-    static func prepareSocketDirectory(for socketPath: String) throws {
+    static func prepareSocketDirectory(for socketPath: String, paths: RelancePaths = RelancePaths()) throws {
         let directory = (socketPath as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+        var info = stat()
+        if lstat(directory, &info) != 0 {
+            try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            // mkdir, not a create-if-missing that follows a symlink planted meanwhile.
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+                throw UnsafeSocketDirectory(path: directory, problem: "cannot be created (\(String(cString: strerror(errno))))")
+            }
         }
+        try paths.checkSocketDirectory(of: socketPath)
     }
 }
 

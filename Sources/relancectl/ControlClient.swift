@@ -11,7 +11,15 @@ struct ControlClient {
     /// How long to wait for a reply (socket activation included).
     var timeout: Duration = .seconds(15)
 
+    /// Refuses a socket in a shared directory another user could have prepared.
+    private func checkSocket() throws {
+        do { try RelancePaths().checkSocketDirectory(of: socketPath) } catch {
+            throw CLIError(message: "refusing to talk to \(socketPath): \(error)", code: 77)
+        }
+    }
+
     func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
+        try checkSocket()
         let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
         do {
             let reply = try await Self.withTimeout(timeout, socketPath: socketPath) { [socketPath] in
@@ -28,6 +36,7 @@ struct ControlClient {
     /// Calls a streaming method and hands every reply to `body` until the daemon stops.
     func stream<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters,
                                   _ body: @escaping (M.Reply) throws -> Void) async throws {
+        try checkSocket()
         let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
         do {
             try await VarlinkClient.connect(path: socketPath) { connection in

@@ -194,3 +194,26 @@ def test_the_system_mode_has_no_desktop_channel_unless_configured(stopped_daemon
     # A headless host: no session bus, so the desktop channel is off by default.
     stopped_daemon.start(extra_args=["--system"])
     assert stopped_daemon.ctl("status", "--json").json()["channels"] == []
+
+
+def test_relancectl_refuses_a_fallback_socket_directory_someone_else_could_have_made(daemon, tmp_path):
+    # Given no runtime directory (so relancectl would use /tmp/relance-UID) and that name
+    # taken by a symlink to a directory holding an impostor's socket
+    import os
+    fallback = Path(f"/tmp/relance-{os.getuid()}")
+    if fallback.exists() or fallback.is_symlink():
+        pytest.skip(f"{fallback} exists on this machine; not touching it")
+    impostor = tmp_path / "impostor"
+    impostor.mkdir(mode=0o755)
+    fallback.symlink_to(impostor)
+    try:
+        env = {key: value for key, value in daemon.env.items() if key not in ("XDG_RUNTIME_DIR", "RELANCE_SOCKET")}
+        # When relancectl looks for the daemon there
+        result = subprocess.run([str(daemon.relancectl), "status"], env=env, capture_output=True, text=True,
+                                timeout=15, stdin=subprocess.DEVNULL)
+        # Then it refuses, says why and what to do, and never connects
+        assert result.returncode == 77, result
+        assert f"{fallback} is a symbolic link" in result.stderr
+        assert "XDG_RUNTIME_DIR" in result.stderr
+    finally:
+        fallback.unlink()
