@@ -35,6 +35,10 @@ public enum ControlError {
         error("ConfigurationInvalid", ["reason": .string(reason)])
     }
 
+    public static func storeUnavailable(reason: String) -> VarlinkError {
+        error("StoreUnavailable", ["reason": .string(reason)])
+    }
+
     private static func error(_ name: String, _ parameters: [String: JSONValue]) -> VarlinkError {
         VarlinkError(name: "\(ControlInterface.name).\(name)", parameters: parameters)
     }

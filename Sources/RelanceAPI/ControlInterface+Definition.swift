@@ -703,5 +703,9 @@ error RestoreRefused (reason: string)
 # The configuration file cannot be used; the previous one stays in force.
 error ConfigurationInvalid (reason: string)
 
+# The store could not carry out the call (the disk is full, the file is locked past the
+# busy timeout, the file is damaged): nothing was changed; try again, and see the journal.
+error StoreUnavailable (reason: string)
+
 """#
 }

@@ -33,6 +33,8 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
     }
 
     private let state = NIOLockedValueBox(State())
+    /// When `start` ran: what was due before is late whenever it fires.
+    private var startedAt: Date?
     private let queue = DispatchQueue(label: "io.relance.scheduler", qos: .userInitiated)
     private var timer: (any WallTimer)!
     // Set once in start/startHeartbeat, read on `queue`.
@@ -78,15 +80,23 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
         let items = try queue.sync {
             try load()
             let now = time.now()
+            startedAt = now
             let missed = state.withLockedValue { $0.deadlines.takeDue(asOf: now) }.map { ScheduledReminder(id: $0.id, due: $0.due) }
-            let firing = try store.fireDue(expected: missed, at: now, late: true, rules: rules(), channels: channels())
-            handBack(firing.handedBack)
-            if !firing.items.isEmpty {
-                logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",
-                              metadata: MessageID.catchUp.metadata)
-                onFired(firing)
+            do {
+                let firing = try store.fireDue(expected: missed, at: now, late: true, rules: rules(), channels: channels())
+                handBack(firing.handedBack)
+                if !firing.items.isEmpty {
+                    logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",
+                                  metadata: MessageID.catchUp.metadata)
+                    onFired(firing)
+                }
+                return firing.items
+            } catch {
+                // A full disk must not keep the daemon down (systemd would give up on it):
+                // serve reads, keep the missed reminders pending, retry with back-off.
+                retryLater(missed, now: now, error: error)
+                return []
             }
-            return firing.items
         }
         clockWatch = time.onClockChange(queue: queue) { [weak self] in self?.clockWasSet() }
         return items
@@ -219,25 +229,31 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
         do {
             // The feed of this very transaction updates the heap (fired rows out, the
             // next steps in) before it returns.
-            let firing = try store.fireDue(expected: expected, at: now, late: false, rules: rules(), channels: channels())
+            let firing = try store.fireDue(expected: expected, at: now, late: false, lateBefore: startedAt,
+                                           rules: rules(), channels: channels())
             state.withLockedValue { $0.retryDelay = 0 }
             handBack(firing.handedBack)
             if !firing.items.isEmpty { onFired(firing) }
         } catch {
-            // Keep them pending and try again soon: nothing is lost to a busy or full disk.
-            let delay = state.withLockedValue { state in
-                for reminder in expected where state.deadlines.due(of: reminder.id) == nil {
-                    state.deadlines.schedule(id: reminder.id, due: reminder.due)
-                }
-                state.retryDelay = min(max(state.retryDelay * 2, 0.25), 30)
-                state.armedFor = now.addingTimeInterval(state.retryDelay)
-                return state.retryDelay
-            }
-            logger.error("could not record fired reminders; retrying in \(delay)s",
-                         metadata: ["error": "\(error)", "count": "\(expected.count)"])
-            timer.arm(at: now.addingTimeInterval(delay))
+            retryLater(expected, now: now, error: error)
             return
         }
         state.withLockedValue { rearm(&$0) }
+    }
+
+    /// Keeps `expected` pending and tries again soon: nothing is lost to a busy or full
+    /// disk. The delay doubles from 0.25 s up to 30 s.
+    private func retryLater(_ expected: [ScheduledReminder], now: Date, error: any Error) {
+        let delay = state.withLockedValue { state in
+            for reminder in expected where state.deadlines.due(of: reminder.id) == nil {
+                state.deadlines.schedule(id: reminder.id, due: reminder.due)
+            }
+            state.retryDelay = min(max(state.retryDelay * 2, 0.25), 30)
+            state.armedFor = now.addingTimeInterval(state.retryDelay)
+            return state.retryDelay
+        }
+        logger.error("could not record fired reminders; retrying in \(delay)s",
+                     metadata: ["error": "\(error)", "count": "\(expected.count)"])
+        timer.arm(at: now.addingTimeInterval(delay))
     }
 }

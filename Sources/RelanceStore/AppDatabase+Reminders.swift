@@ -88,8 +88,10 @@ extension AppDatabase {
     ///   - expected: what the caller's heap believed due (for the hand-back).
     ///   - late: true for the catch-up after downtime.
     ///   - channels: the delivery channels enabled; one outbox job each per item.
-    public func fireDue(expected: [ScheduledReminder] = [], at now: Date, late: Bool, rules: TimingRules,
-                        channels: [String] = []) throws -> Firing {
+    ///   - lateBefore: a reminder due before this instant (the daemon's start) is marked
+    ///     late whenever it fires, even if a failed catch-up delayed it.
+    public func fireDue(expected: [ScheduledReminder] = [], at now: Date, late: Bool, lateBefore: Date? = nil,
+                        rules: TimingRules, channels: [String] = []) throws -> Firing {
         try writer.write { db in
             var firing = Firing()
             // One set-based statement through the partial index on pending fireAt.
@@ -118,7 +120,9 @@ extension AppDatabase {
                     catchingUp.insert(claimed.id!)
                     continue
                 }
-                firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late || catchingUp.contains(reminder.id!)))
+                let missed = lateBefore.map { reminder.fireAt < $0 } ?? false
+                firing.items.append(try Self.inboxItem(db, for: reminder, at: now,
+                                                       late: late || missed || catchingUp.contains(reminder.id!)))
                 delivered.append(reminder.id!)
                 if let eventID = reminder.eventId { firing.eventIDs.insert(eventID) }
             }

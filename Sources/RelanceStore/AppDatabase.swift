@@ -45,9 +45,41 @@ public final class AppDatabase: Sendable {
         try writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    /// Tests only: every write fails (`PRAGMA query_only`) until turned off again, as
-    /// when the disk is full or the file is locked.
+    /// True for a failure of the database itself (disk full, lock timeout, I/O error,
+    /// a read-only or damaged file), as opposed to a refusal of the input: callers answer
+    /// it as "the store is unavailable", never by closing the connection.
+    public static func isStoreFailure(_ error: any Error) -> Bool { error is DatabaseError }
+
+    /// Tests only: every write fails (its commit is refused, as when the disk is full
+    /// or the file is locked) until turned off again.
     func failWritesForTesting(_ fail: Bool) throws {
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = \(fail ? 1 : 0)") }
+        FailingCommits.shared.set(fail, for: ObjectIdentifier(self))
+        if fail { writer.add(transactionObserver: FailingCommits.Observer(database: ObjectIdentifier(self)), extent: .databaseLifetime) }
+    }
+}
+
+/// Tests only: refuses commits of the databases it is told to (see `failWritesForTesting`).
+final class FailingCommits: @unchecked Sendable {  // guarded by `lock`
+    static let shared = FailingCommits()
+    private let lock = NSLock()
+    private var failing: Set<ObjectIdentifier> = []
+
+    func set(_ fail: Bool, for database: ObjectIdentifier) {
+        lock.withLock { if fail { failing.insert(database) } else { failing.remove(database) } }
+    }
+
+    func fails(_ database: ObjectIdentifier) -> Bool { lock.withLock { failing.contains(database) } }
+
+    final class Observer: TransactionObserver, @unchecked Sendable {
+        let database: ObjectIdentifier
+        init(database: ObjectIdentifier) { self.database = database }
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+        func databaseDidChange(with event: DatabaseEvent) {}
+        func databaseWillCommit() throws {
+            // A DatabaseError, as SQLite's own SQLITE_FULL would be.
+            if FailingCommits.shared.fails(database) { throw DatabaseError(resultCode: .SQLITE_FULL, message: "injected: disk full") }
+        }
+        func databaseDidCommit(_ db: Database) {}
+        func databaseDidRollback(_ db: Database) {}
     }
 }

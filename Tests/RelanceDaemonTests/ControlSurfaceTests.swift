@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
 @testable import RelanceDaemon
-import RelanceStore
+@testable import RelanceStore
 import RelanceTestKit
 import Testing
 import VarlinkProtocol
@@ -138,6 +138,20 @@ import VarlinkTransport
         #expect(reply.contains("did you mean 'timeZone'?"))
         #expect(try harness.store.contacts().isEmpty)
         #expect(harness.changeCount == 0)
+    }
+
+    /// Disk full or a lock held past the busy timeout: the caller gets a declared error
+    /// saying so (not a closed connection), nothing changes, and reads go on.
+    @Test func aStoreFailureIsAnsweredAsStoreUnavailableAndReadsGoOn() async throws {
+        let harness = try Harness()
+        try harness.store.failWritesForTesting(true)
+        let reply = try await harness.exchange(#"{"method":"io.relance.Control.AddContact","parameters":{"name":"Ada"}}"#)
+        #expect(reply.hasPrefix(#"{"error":"io.relance.Control.StoreUnavailable","parameters":{"reason":"#), "\(reply)")
+        let read = try await harness.exchange(#"{"method":"io.relance.Control.ListContacts","parameters":{}}"#)
+        #expect(read == #"{"parameters":{"contacts":[]}}"# + "\0")
+        try harness.store.failWritesForTesting(false)
+        let retried = try await harness.exchange(#"{"method":"io.relance.Control.AddContact","parameters":{"name":"Ada"}}"#)
+        #expect(retried.contains(#""name":"Ada""#))
     }
 
     @Test func aReadDoesNotSignalAChangeAndAWriteDoes() async throws {

@@ -216,4 +216,27 @@ import Testing
         scheduler.stop()
         #expect(fired.all.map(\.text) == ["soon"])
     }
+
+    /// Disk full at start: the daemon starts all the same (systemd would otherwise give
+    /// up on it), keeps the missed reminders pending, and fires them once, late, when
+    /// writes work again.
+    @Test func aCatchUpThatCannotBeWrittenIsRetriedAndStillMarkedLate() throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(t0)
+        _ = try store.addReminder(text: "missed", dueAt: t0.addingTimeInterval(60), contactID: nil)
+        clock.set(t0.addingTimeInterval(3600))
+        try store.failWritesForTesting(true)
+
+        let fired = Fired()
+        let scheduler = makeScheduler(store, clock, fired)
+        try scheduler.start()
+        #expect(fired.all.isEmpty)
+        #expect(scheduler.snapshot().pending == 1)
+
+        try store.failWritesForTesting(false)
+        clock.advance(by: 0.25)
+        scheduler.stop()
+        #expect(fired.all.map(\.text) == ["missed"])
+        #expect(fired.all.first?.late == true)
+    }
 }

@@ -89,6 +89,10 @@ public final class ControlService: VarlinkService {
             throw Self.varlinkError(error)
         } catch let error as ValidationError {
             throw ControlError.invalidParameter(error.field, reason: error.reason)
+        } catch where AppDatabase.isStoreFailure(error) {
+            // Disk full, a lock held past the busy timeout: say so, log it, keep serving.
+            logger.error("\(call.memberName) failed in the store: \(error)", metadata: ["method": "\(call.memberName)"])
+            throw ControlError.storeUnavailable(reason: "\(error)")
         }
     }
 
