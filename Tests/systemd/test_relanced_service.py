@@ -102,6 +102,23 @@ def test_install_enables_the_socket_and_the_first_call_starts_the_daemon(relance
     assert relance.sandbox.systemctl("is-active", SERVICE).stdout.strip() == "active"
 
 
+def test_the_service_recreates_its_state_directory_after_it_was_deleted(relance):
+    # Given a running service, and its state directory deleted ("start over")
+    relance.ctl_json("status")
+    relance.sandbox.systemctl("stop", SERVICE)
+    import shutil
+    shutil.rmtree(relance.state_dir)
+
+    # When the next call starts it again (socket activation)
+    status = relance.ctl_json("status")
+
+    # Then it runs on a fresh store in a re-created private directory
+    assert status["contacts"] == 0
+    assert relance.show("ActiveState") == "active"
+    assert (relance.state_dir / "relance.sqlite").exists()
+    assert relance.state_dir.stat().st_mode & 0o777 == 0o700
+
+
 def test_status_text_shows_pending_next_and_unread(relance):
     relance.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
     relance.ctl("outreach", "log", "ada", "--ask", "a 20-minute coffee chat", "--follow-up", "PT1H")
