@@ -49,15 +49,38 @@ public enum JSONValue: Sendable, Hashable, Codable {
             // (1.5, 1e30) as "not valid JSON" without a path. Every number in our
             // interfaces is an integer, so name the first number that is not one.
             guard let path = firstNonIntegerNumber() else { throw DecodingError.dataCorrupted(context) }
+            if case .number(let value) = self[path], value == value.rounded() {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: path, debugDescription: "\(Self.integerText(value)) is too large: integers here are exact only up to 9007199254740992 (2^53)"))
+            }
             throw DecodingError.typeMismatch(Int64.self, DecodingError.Context(codingPath: path, debugDescription: "not an integer"))
         }
+    }
+
+    /// The value at `path`, if there is one.
+    subscript(path: [JSONKey]) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in path {
+            switch current {
+            case .object(let fields)?: current = fields[key.stringValue]
+            case .array(let values)?: current = key.intValue.flatMap { $0 < values.count ? values[$0] : nil }
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    /// A whole number as people write it (no exponent), for messages.
+    static func integerText(_ value: Double) -> String {
+        abs(value) < 1e21 ? String(format: "%.0f", value) : "\(value)"
     }
 
     /// The path to the first number that is not a 64-bit integer.
     func firstNonIntegerNumber(at path: [JSONKey] = []) -> [JSONKey]? {
         switch self {
         case .number(let value):
-            let fits = value == value.rounded() && abs(value) < 9.2e18
+            // Numbers travel as doubles: past 2^53 an integer is no longer exact.
+            let fits = value == value.rounded() && abs(value) <= 9_007_199_254_740_992
             return fits ? nil : path
         case .array(let values):
             for (index, value) in values.enumerated() {

@@ -25,7 +25,9 @@ public enum VarlinkFraming {
         do {
             call = try JSONCoding.decoder.decode(VarlinkCall.self, from: data)
         } catch let error as DecodingError {
-            throw .malformed(reason: describe(error))
+            // Foundation's words for these two are misleading ("should be an object",
+            // "not valid JSON"): say what is really wrong.
+            throw .malformed(reason: invalidUTF8(data) ?? tooDeep(data) ?? describe(error))
         } catch {
             throw .malformed(reason: "\(error)")
         }
@@ -42,6 +44,39 @@ public enum VarlinkFraming {
         } catch {
             throw .malformed(reason: "\(error)")
         }
+    }
+
+    /// How deep JSON may nest (Foundation's decoder stops at 512 levels).
+    public static let maximumDepth = 512
+
+    /// "not valid UTF-8 at byte N", when it is not.
+    static func invalidUTF8(_ data: Data) -> String? {
+        guard String(validating: data, as: UTF8.self) == nil else { return nil }
+        var offset = 0
+        for prefix in stride(from: data.count, through: 0, by: -1) where String(validating: data.prefix(prefix), as: UTF8.self) != nil {
+            offset = prefix
+            break
+        }
+        return "the frame is not valid UTF-8 (first bad byte at offset \(offset)); JSON text must be UTF-8"
+    }
+
+    /// "nested deeper than 512 levels", when it is (strings skipped).
+    static func tooDeep(_ data: Data) -> String? {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1; deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        guard deepest > maximumDepth else { return nil }
+        return "JSON nested \(deepest) levels deep; at most \(maximumDepth) are read"
     }
 
     /// A one-line account of a decoding failure with the path to the offending field.

@@ -45,6 +45,10 @@ MALFORMED = {
     "more not a boolean": (call(CONTROL + "Status", more="yes"), "io.relance.Control.InvalidMessage", {}),
     "garbage bytes": (bytes(range(1, 256)) * 4, "io.relance.Control.InvalidMessage", {}),
     "invalid utf-8": (b'{"method": "io.relance.Control.\xff\xfe"}', "io.relance.Control.InvalidMessage", {}),
+    "invalid utf-8 in a parameter": (b'{"method": "io.relance.Control.AddContact", "parameters": {"name": "A\xff"}}',
+                                     "io.relance.Control.InvalidMessage", {}),
+    "nested too deep": (b'{"method": "io.relance.Control.Status", "parameters": {"x": ' + b"[" * 2000 + b"]" * 2000 + b"}}",
+                        "io.relance.Control.InvalidMessage", {}),
 }
 
 WRONG_CALLS = {
@@ -247,3 +251,18 @@ def test_misspelt_parameter_is_refused_with_the_right_name_and_no_contact_is_cre
     assert reason.startswith("unknown parameter 'timezone' for AddContact; did you mean 'timeZone'? Known: name, emails")
     # And no contact without a zone was created
     assert daemon.call("ListContacts")["contacts"] == []
+
+
+@pytest.mark.parametrize("frame, words", [
+    (b'{"method": "io.relance.Control.AddContact", "parameters": {"name": "A\xff"}}', "not valid UTF-8"),
+    (b'{"method": "io.relance.Control.Status", "parameters": {"x": ' + b"[" * 2000 + b"]" * 2000 + b"}}",
+     "nested 2002 levels deep; at most 512"),
+    (b'{"method": "io.relance.Control.Done", "parameters": {"id": 9223372036854775807}}', "is too large"),
+], ids=["utf-8", "depth", "2^63-1"])
+def test_the_reason_says_what_is_really_wrong(daemon, frame, words):
+    # When a frame has invalid UTF-8 in a string, nests too deep, or an integer too large
+    with daemon.connect() as wire:
+        wire.send_bytes(frame + b"\0")
+        reply = wire.receive()
+    # Then the reason says so, not "should be an object" or "not valid JSON"
+    assert words in reply["parameters"]["reason"], reply
