@@ -93,7 +93,7 @@ public enum ConfigurationLoader {
             if let database = try string("store", "database") { configuration.databasePath = expand(database) }
             if let value = table["store"]?.table?["keep_snapshots_days"] {
                 guard let days = value.int, days >= 1, days <= 3650 else {
-                    throw error(section: "store", key: "keep_snapshots_days", "must be a whole number of days from 1 to 3650, e.g. 14")
+                    throw error(section: "store", key: "keep_snapshots_days", "'keep_snapshots_days' must be a whole number of days from 1 to 3650, e.g. 14")
                 }
                 configuration.keepSnapshotsDays = days
             }
