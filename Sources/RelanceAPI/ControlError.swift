@@ -31,6 +31,18 @@ public enum ControlError {
     public static func restoreRefused(reason: String) -> VarlinkError {
         error("RestoreRefused", ["reason": .string(reason)])
     }
+    public static func duplicateContact(field: String, value: String, existing: String) -> VarlinkError {
+        error("DuplicateContact", ["field": .string(field), "value": .string(value), "existing": .string(existing)])
+    }
+    public static func contactHasOpenOutreach(contact: String, outreach: [Int64]) -> VarlinkError {
+        error("ContactHasOpenOutreach", ["contact": .string(contact), "outreach": .array(outreach.map { .number(Double($0)) })])
+    }
+    public static func snapshotNotFound(id: String) -> VarlinkError {
+        error("SnapshotNotFound", ["id": .string(id)])
+    }
+    public static func snapshotFailed(reason: String) -> VarlinkError {
+        error("SnapshotFailed", ["reason": .string(reason)])
+    }
     public static func configurationInvalid(reason: String) -> VarlinkError {
         error("ConfigurationInvalid", ["reason": .string(reason)])
     }

@@ -225,7 +225,10 @@ method AddContact(
   # Notes.
   notes: ?string,
   # Keep-in-touch cadence ("P90D", "60bd").
-  keepInTouch: ?string
+  keepInTouch: ?string,
+  # True: add it even if another contact has one of its e-mail addresses or profile URLs
+  # (otherwise DuplicateContact).
+  allowDuplicate: ?bool
 ) -> (
   # The contact as stored.
   contact: Contact
@@ -290,6 +293,75 @@ method GetContact(
   contact: Contact,
   # Its outreach attempts, newest first.
   outreach: []Outreach
+)
+
+# What a contact takes with it when removed, or brings along when merged: row counts.
+type ContactFootprint (
+  # Outreach attempts.
+  outreach: int,
+  # Logged interactions.
+  interactions: int,
+  # Meetings.
+  meetings: int,
+  # Reminders, pending or not.
+  reminders: int,
+  # Inbox items.
+  inboxItems: int,
+  # Deliveries of those inbox items (desktop, mail).
+  deliveries: int
+)
+
+# Removes a contact with its outreach, interactions, meetings, reminders and inbox items,
+# in one transaction, after an automatic snapshot. Refuses while one of its outreach
+# attempts awaits a reply (ContactHasOpenOutreach) unless force.
+method RemoveContact(
+  # Id or unambiguous part of the name.
+  contact: string,
+  # Remove it even with outreach awaiting a reply.
+  force: ?bool
+) -> (
+  # The removed contact's name.
+  name: string,
+  # What went with it.
+  removed: ContactFootprint,
+  # The snapshot taken just before (restore it to undo), if the store keeps snapshots.
+  snapshotId: ?string
+)
+
+# Forgets a person (a privacy request): removes the contact and everything about them
+# (outreach, interactions, meetings, reminders, inbox items, deliveries) in one
+# transaction, never refusing, and logs only the id. Automatic snapshots taken before
+# still hold them until they age out.
+method ForgetContact(
+  # Id or unambiguous part of the name.
+  contact: string
+) -> (
+  # The forgotten contact's name.
+  name: string,
+  # What went with it.
+  removed: ContactFootprint,
+  # The snapshot taken just before, if the store keeps snapshots.
+  snapshotId: ?string
+)
+
+# Merges one contact into another, in one transaction after an automatic snapshot: its
+# outreach, interactions, meetings, reminders and inbox items move over, e-mails and
+# handles are united, empty fields are filled from it, then it is deleted and the kept
+# contact's keep-in-touch is re-planned.
+method MergeContacts(
+  # The contact to keep: id or unambiguous part of the name.
+  into: string,
+  # The contact merged into it and removed.
+  from: string
+) -> (
+  # The kept contact as stored.
+  contact: Contact,
+  # The merged contact's name.
+  merged: string,
+  # What moved over.
+  moved: ContactFootprint,
+  # The snapshot taken just before, if the store keeps snapshots.
+  snapshotId: ?string
 )
 
 # Records an ask you sent and schedules its follow-up reminder.
@@ -533,12 +605,41 @@ method Restore(
   # A snapshot file the daemon can read (for snapshots over the 1 MiB message limit).
   path: ?string,
   # Replace a non-empty state.
-  force: ?bool
+  force: ?bool,
+  # An automatic snapshot to go back to (see ListSnapshots); needs no force, as the
+  # current state is snapshotted first.
+  snapshotId: ?string
 ) -> (
   # Contacts restored.
   contacts: int,
   # Pending reminders restored.
-  pendingReminders: int
+  pendingReminders: int,
+  # The snapshot of the state just replaced, if the store keeps snapshots.
+  snapshotId: ?string
+)
+
+# An automatic copy of the database, taken before every destructive or bulk command and
+# once a day.
+type Snapshot (
+  # Its id: the file name without ".sqlite".
+  id: string,
+  # When it was taken.
+  takenAt: string,
+  # Why: "daily", or the command it came before ("remove-contact", "restore", ...).
+  reason: string,
+  # Its size in bytes.
+  size: int
+)
+
+# The automatic snapshots kept, newest first.
+method ListSnapshots() -> (
+  # The snapshots.
+  snapshots: []Snapshot,
+  # Where they are kept (the snapshots directory beside the database); absent for an
+  # in-memory store.
+  directory: ?string,
+  # How many days they are kept.
+  keepDays: int
 )
 
 # Every event.
@@ -696,6 +797,21 @@ error MessageTooLarge (limit: int)
 
 # An import found records it cannot read; nothing was written.
 error ImportRejected (report: ImportReport)
+
+# Another contact already has this e-mail address or profile URL; nothing was added.
+# Add it anyway with allowDuplicate, or merge the two with MergeContacts.
+error DuplicateContact (field: string, value: string, existing: string)
+
+# The contact has outreach awaiting a reply (ids); nothing was removed. Record the reply
+# first, or remove it with force.
+error ContactHasOpenOutreach (contact: string, outreach: []int)
+
+# No automatic snapshot has this id.
+error SnapshotNotFound (id: string)
+
+# The automatic snapshot before a destructive command could not be taken (disk full, no
+# permission); the command did nothing.
+error SnapshotFailed (reason: string)
 
 # A backup cannot be restored; nothing changed.
 error RestoreRefused (reason: string)

@@ -27,11 +27,14 @@ public enum AddContact: ControlMethod {
         public var notes: String?
         /// Keep-in-touch cadence ("P90D", "60bd").
         public var keepInTouch: String?
+        /// True: add it even if another contact has one of its e-mail addresses or profile URLs
+        /// (otherwise DuplicateContact).
+        public var allowDuplicate: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(name: String, emails: [String]? = nil, handles: [String: String]? = nil,
                     organization: String? = nil, timeZone: String? = nil, why: String? = nil, tags: [String]? = nil,
-                    notes: String? = nil, keepInTouch: String? = nil) {
+                    notes: String? = nil, keepInTouch: String? = nil, allowDuplicate: Bool? = nil) {
             self.name = name
             self.emails = emails
             self.handles = handles
@@ -41,6 +44,7 @@ public enum AddContact: ControlMethod {
             self.tags = tags
             self.notes = notes
             self.keepInTouch = keepInTouch
+            self.allowDuplicate = allowDuplicate
         }
     }
 
@@ -179,6 +183,97 @@ public enum GetContact: ControlMethod {
         public init(contact: ContactInfo, outreach: [OutreachInfo]) {
             self.contact = contact
             self.outreach = outreach
+        }
+    }
+}
+
+/// Removes a contact with its outreach, interactions, meetings, reminders and inbox items,
+/// in one transaction, after an automatic snapshot. Refuses while one of its outreach
+/// attempts awaits a reply (ContactHasOpenOutreach) unless force.
+public enum RemoveContact: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "RemoveContact"
+
+    /// The parameters of RemoveContact.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Id or unambiguous part of the name.
+        public var contact: String
+        /// Remove it even with outreach awaiting a reply.
+        public var force: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(contact: String, force: Bool? = nil) {
+            self.contact = contact
+            self.force = force
+        }
+    }
+
+    /// The reply, shared with ForgetContact.
+    public typealias Reply = ContactRemovalReply
+}
+
+/// Forgets a person (a privacy request): removes the contact and everything about them
+/// (outreach, interactions, meetings, reminders, inbox items, deliveries) in one
+/// transaction, never refusing, and logs only the id. Automatic snapshots taken before
+/// still hold them until they age out.
+public enum ForgetContact: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "ForgetContact"
+
+    /// The parameters of ForgetContact.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Id or unambiguous part of the name.
+        public var contact: String
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(contact: String) {
+            self.contact = contact
+        }
+    }
+
+    /// The reply, shared with RemoveContact.
+    public typealias Reply = ContactRemovalReply
+}
+
+/// Merges one contact into another, in one transaction after an automatic snapshot: its
+/// outreach, interactions, meetings, reminders and inbox items move over, e-mails and
+/// handles are united, empty fields are filled from it, then it is deleted and the kept
+/// contact's keep-in-touch is re-planned.
+public enum MergeContacts: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "MergeContacts"
+
+    /// The parameters of MergeContacts.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The contact to keep: id or unambiguous part of the name.
+        public var into: String
+        /// The contact merged into it and removed.
+        public var from: String
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(into: String, from: String) {
+            self.into = into
+            self.from = from
+        }
+    }
+
+    /// The reply of MergeContacts.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The kept contact as stored.
+        public var contact: ContactInfo
+        /// The merged contact's name.
+        public var merged: String
+        /// What moved over.
+        public var moved: ContactFootprintInfo
+        /// The snapshot taken just before, if the store keeps snapshots.
+        public var snapshotId: String?
+
+        /// Creates a value field by field.
+        public init(contact: ContactInfo, merged: String, moved: ContactFootprintInfo, snapshotId: String?) {
+            self.contact = contact
+            self.merged = merged
+            self.moved = moved
+            self.snapshotId = snapshotId
         }
     }
 }
@@ -659,12 +754,16 @@ public enum Restore: ControlMethod {
         public var path: String?
         /// Replace a non-empty state.
         public var force: Bool?
+        /// An automatic snapshot to go back to (see ListSnapshots); needs no force, as the
+        /// current state is snapshotted first.
+        public var snapshotId: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(snapshot: String? = nil, path: String? = nil, force: Bool? = nil) {
+        public init(snapshot: String? = nil, path: String? = nil, force: Bool? = nil, snapshotId: String? = nil) {
             self.snapshot = snapshot
             self.path = path
             self.force = force
+            self.snapshotId = snapshotId
         }
     }
 
@@ -674,11 +773,41 @@ public enum Restore: ControlMethod {
         public var contacts: Int
         /// Pending reminders restored.
         public var pendingReminders: Int
+        /// The snapshot of the state just replaced, if the store keeps snapshots.
+        public var snapshotId: String?
 
         /// Creates a value field by field.
-        public init(contacts: Int, pendingReminders: Int) {
+        public init(contacts: Int, pendingReminders: Int, snapshotId: String?) {
             self.contacts = contacts
             self.pendingReminders = pendingReminders
+            self.snapshotId = snapshotId
+        }
+    }
+}
+
+/// The automatic snapshots kept, newest first.
+public enum ListSnapshots: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "ListSnapshots"
+
+    /// No parameters fields.
+    public typealias Parameters = Empty
+
+    /// The reply of ListSnapshots.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The snapshots.
+        public var snapshots: [SnapshotInfo]
+        /// Where they are kept (the snapshots directory beside the database); absent for an
+        /// in-memory store.
+        public var directory: String?
+        /// How many days they are kept.
+        public var keepDays: Int
+
+        /// Creates a value field by field.
+        public init(snapshots: [SnapshotInfo], directory: String?, keepDays: Int) {
+            self.snapshots = snapshots
+            self.directory = directory
+            self.keepDays = keepDays
         }
     }
 }
@@ -1035,21 +1164,39 @@ public struct ImportReply: Codable, Sendable, Equatable {
     }
 }
 
+/// A reply saying what went with a removed contact.
+public struct ContactRemovalReply: Codable, Sendable, Equatable {
+    /// The removed contact's name.
+    public var name: String
+    /// What went with it.
+    public var removed: ContactFootprintInfo
+    /// The snapshot taken just before (restore it to undo), if the store keeps snapshots.
+    public var snapshotId: String?
+
+    /// Creates a value field by field.
+    public init(name: String, removed: ContactFootprintInfo, snapshotId: String?) {
+        self.name = name
+        self.removed = removed
+        self.snapshotId = snapshotId
+    }
+}
+
 extension ControlInterface {
     /// Every method of the interface, in IDL order.
     public static var methodTypes: [any ControlMethod.Type] {
-        [AddContact.self, UpdateContact.self, TouchContact.self, ListContacts.self, GetContact.self, LogOutreach.self,
-         LogFollowUp.self, ListOutreach.self, RecordReply.self, AddMeeting.self, ListMeetings.self, AddEvent.self,
-         Draft.self, ImportContacts.self, ImportEvents.self, Export.self, Backup.self, Restore.self, ListEvents.self,
-         Remind.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self,
-         Status.self, TestNotify.self, Reload.self]
+        [AddContact.self, UpdateContact.self, TouchContact.self, ListContacts.self, GetContact.self, RemoveContact.self,
+         ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
+         RecordReply.self, AddMeeting.self, ListMeetings.self, AddEvent.self, Draft.self, ImportContacts.self,
+         ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self, Remind.self,
+         Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self,
+         TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.
     public static var recordTypes: [String: any (Codable & Sendable).Type] {
         ["Contact": ContactInfo.self, "Wait": WaitInfo.self, "Outreach": OutreachInfo.self, "Meeting": MeetingInfo.self,
          "Event": EventInfo.self, "Reminder": ReminderInfo.self, "InboxItem": InboxItemInfo.self,
-         "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "ImportFile": ImportFileInfo.self,
-         "ImportReport": ImportReportInfo.self]
+         "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "ContactFootprint": ContactFootprintInfo.self,
+         "ImportFile": ImportFileInfo.self, "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self]
     }
 }

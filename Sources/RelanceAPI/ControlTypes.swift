@@ -327,6 +327,32 @@ public struct ChannelInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// What a contact takes with it when removed, or brings along when merged: row counts.
+public struct ContactFootprintInfo: Codable, Sendable, Equatable {
+    /// Outreach attempts.
+    public var outreach: Int
+    /// Logged interactions.
+    public var interactions: Int
+    /// Meetings.
+    public var meetings: Int
+    /// Reminders, pending or not.
+    public var reminders: Int
+    /// Inbox items.
+    public var inboxItems: Int
+    /// Deliveries of those inbox items (desktop, mail).
+    public var deliveries: Int
+
+    /// Creates a value field by field.
+    public init(outreach: Int, interactions: Int, meetings: Int, reminders: Int, inboxItems: Int, deliveries: Int) {
+        self.outreach = outreach
+        self.interactions = interactions
+        self.meetings = meetings
+        self.reminders = reminders
+        self.inboxItems = inboxItems
+        self.deliveries = deliveries
+    }
+}
+
 /// A file to import: its name (for messages) and either its content or a path the
 /// daemon can read (for files over the 1 MiB message limit).
 public struct ImportFileInfo: Codable, Sendable, Equatable {
@@ -372,5 +398,26 @@ public struct ImportReportInfo: Codable, Sendable, Equatable {
         self.lines = lines
         self.rejections = rejections
         self.applied = applied
+    }
+}
+
+/// An automatic copy of the database, taken before every destructive or bulk command and
+/// once a day.
+public struct SnapshotInfo: Codable, Sendable, Equatable {
+    /// Its id: the file name without ".sqlite".
+    public var id: String
+    /// When it was taken.
+    public var takenAt: Date
+    /// Why: "daily", or the command it came before ("remove-contact", "restore", ...).
+    public var reason: String
+    /// Its size in bytes.
+    public var size: Int
+
+    /// Creates a value field by field.
+    public init(id: String, takenAt: Date, reason: String, size: Int) {
+        self.id = id
+        self.takenAt = takenAt
+        self.reason = reason
+        self.size = size
     }
 }

@@ -6,6 +6,9 @@ import RelanceCore
 public struct Configuration: Sendable, Equatable {
     /// SQLite database file; nil means the XDG default.
     public var databasePath: String?
+    /// How many days the automatic snapshots (`snapshots/` beside the database) are kept
+    /// (`[store] keep_snapshots_days`).
+    public var keepSnapshotsDays = 14
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
     /// The polite-timing rules: zone, business calendar, delivery window, sequences,

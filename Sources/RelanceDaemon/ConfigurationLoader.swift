@@ -59,7 +59,7 @@ public enum ConfigurationLoader {
 
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
-            "store": ["database"],
+            "store": ["database", "keep_snapshots_days"],
             "control": ["socket"],
             "user": ["time_zone", "name", "pitch"],
             "calendar": ["days_off", "holidays", "holidays_file"],
@@ -91,6 +91,12 @@ public enum ConfigurationLoader {
                 }
             }
             if let database = try string("store", "database") { configuration.databasePath = expand(database) }
+            if let value = table["store"]?.table?["keep_snapshots_days"] {
+                guard let days = value.int, days >= 1, days <= 3650 else {
+                    throw error(section: "store", key: "keep_snapshots_days", "'keep_snapshots_days' must be a whole number of days from 1 to 3650, e.g. 14")
+                }
+                configuration.keepSnapshotsDays = days
+            }
             if let socket = try string("control", "socket") { configuration.socketPath = expand(socket) }
 
             var zone = TimeZone.current

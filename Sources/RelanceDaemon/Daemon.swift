@@ -75,6 +75,16 @@ public final class Daemon: Sendable {
         let logger = self.logger
         let lifecycle = self.lifecycle
         let clock = self.clock
+        // The safety net: snapshots beside the database, one a day at least when the
+        // daemon starts (destructive commands take their own); no timer.
+        let snapshots = SnapshotShelf(database: store,
+                                      directory: Self.snapshotsDirectory(beside: databasePath),
+                                      keepDays: { configuration.current.keepSnapshotsDays })
+        do {
+            if let daily = try snapshots.takeDailyIfDue(now: clock.now()) { logger.info("daily snapshot \(daily.id) taken") }
+        } catch {
+            logger.warning("no daily snapshot: \(error)")
+        }
         let broadcaster = InboxBroadcaster()
         let events = EventPlanner(store: store)
         let changed = ChangeSignal()
@@ -121,7 +131,7 @@ public final class Daemon: Sendable {
         let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
                                 store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger)
         let service = ControlService(
-            store: store, scheduler: scheduler, events: events, delivery: delivery, broadcaster: broadcaster,
+            store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,
             templatesDirectory: (configPath as NSString).deletingLastPathComponent + "/templates", logger: logger,
             didChange: { changed.send() }, reload: { try reloader.reload() })
@@ -185,6 +195,12 @@ public final class Daemon: Sendable {
         var configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
         configuration.channels.systemMode = options.systemMode
         return configuration
+    }
+
+    /// `snapshots/` in the database's directory.
+    static func snapshotsDirectory(beside databasePath: String) -> String {
+        let directory = (databasePath as NSString).deletingLastPathComponent
+        return (directory.isEmpty ? "." : directory) + "/snapshots"
     }
 
     static func logFired(_ item: InboxItem, logger: Logger) {

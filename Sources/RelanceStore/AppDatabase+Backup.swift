@@ -41,22 +41,9 @@ extension AppDatabase {
     /// Replaces the whole state with a snapshot, in ONE transaction: all of it or none.
     /// Refuses to run over a non-empty state unless `force`.
     public func restore(_ data: Data, force: Bool) throws {
-        let document: Snapshot
-        do {
-            document = try JSONDecoder().decode(Snapshot.self, from: data)
-        } catch {
-            throw RestoreError(reason: "not a Relance backup: \(error)")
-        }
-        guard document.format == "relance-backup" else {
-            throw RestoreError(reason: "not a Relance backup (format is '\(document.format)')")
-        }
-        guard document.version <= Self.snapshotVersion else {
-            throw RestoreError(reason: "backup format version \(document.version) is newer than this Relance understands (\(Self.snapshotVersion))")
-        }
+        let document = try Self.decodeBackup(data)
         try writer.write { db in
-            if !force, try !Self.tablesEmpty(db) {
-                throw RestoreError(reason: "the store is not empty; restore with --force to replace everything in it")
-            }
+            if !force, try !Self.tablesEmpty(db) { throw Self.notEmpty }
             for name in document.tables.keys where !Self.snapshotTables.contains(name) {
                 throw RestoreError(reason: "unknown table '\(name)' in the backup")
             }
@@ -82,6 +69,32 @@ extension AppDatabase {
                 throw RestoreError(reason: "the backup's rows do not fit together: \(error)")
             }
         }
+    }
+
+    /// Throws the `RestoreError` that `restore` would throw before touching anything (not
+    /// a backup, too new, a non-empty store without `force`); the daemon asks first so a
+    /// refused restore takes no automatic snapshot.
+    public func checkRestorable(_ data: Data, force: Bool) throws {
+        _ = try Self.decodeBackup(data)
+        if !force, try writer.read({ try !Self.tablesEmpty($0) }) { throw Self.notEmpty }
+    }
+
+    private static let notEmpty = RestoreError(reason: "the store is not empty; restore with --force to replace everything in it")
+
+    private static func decodeBackup(_ data: Data) throws -> Snapshot {
+        let document: Snapshot
+        do {
+            document = try JSONDecoder().decode(Snapshot.self, from: data)
+        } catch {
+            throw RestoreError(reason: "not a Relance backup: \(error)")
+        }
+        guard document.format == "relance-backup" else {
+            throw RestoreError(reason: "not a Relance backup (format is '\(document.format)')")
+        }
+        guard document.version <= Self.snapshotVersion else {
+            throw RestoreError(reason: "backup format version \(document.version) is newer than this Relance understands (\(Self.snapshotVersion))")
+        }
+        return document
     }
 
     private static func tablesEmpty(_ db: Database) throws -> Bool {

@@ -25,9 +25,13 @@ public struct ContactPatch: Sendable, Equatable {
 
 extension AppDatabase {
     /// Adds a validated contact (and its keep-in-touch reminder, when it has a cadence).
-    public func addContact(_ draft: ContactDraft, now: Date, rules: TimingRules? = nil) throws -> (Contact, ScheduleChanges) {
+    /// Refuses one that shares an e-mail address or profile URL with another contact
+    /// (`StoreError.duplicateContact`) unless `allowDuplicate`.
+    public func addContact(_ draft: ContactDraft, now: Date, rules: TimingRules? = nil,
+                           allowDuplicate: Bool = false) throws -> (Contact, ScheduleChanges) {
         let draft = try draft.validated()
         return try writer.write { db in
+            if !allowDuplicate { try Self.refuseDuplicate(db, draft) }
             var record = ContactRecord(id: nil, name: draft.name, emails: draft.emails, handles: draft.handles,
                                        organization: draft.organization, timeZone: draft.timeZone, why: draft.why,
                                        tags: draft.tags, notes: draft.notes, keepInTouch: draft.keepInTouch,

@@ -11,6 +11,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case inboxItemNotFound(id: Int64)
     /// The operation does not apply in the record's current state.
     case invalidState(what: String, reason: String)
+    /// Another contact (`existing`: "Name (#id)") already has this e-mail address or
+    /// profile URL.
+    case duplicateContact(field: String, value: String, existing: String)
+    /// The contact has outreach awaiting a reply (these ids).
+    case openOutreach(contact: String, ids: [Int64])
 
     public var description: String {
         switch self {
@@ -21,6 +26,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .outreachNotFound(let id): "no outreach with id \(id)"
         case .inboxItemNotFound(let id): "no inbox item with id \(id)"
         case .invalidState(let what, let reason): "\(what): \(reason)"
+        case .duplicateContact(let field, let value, let existing): "\(existing) already has \(field) '\(value)'"
+        case .openOutreach(let contact, let ids):
+            "\(contact) has outreach awaiting a reply (\(ids.map { "#\($0)" }.joined(separator: ", ")))"
         }
     }
 }

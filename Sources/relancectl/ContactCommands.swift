@@ -5,8 +5,9 @@ import RelanceAPI
 struct ContactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contact",
-        abstract: "Add, list and show the people you write to.",
-        subcommands: [ContactAdd.self, ContactList.self, ContactShow.self, ContactUpdate.self, ContactTouch.self])
+        abstract: "Add, list, show, change, remove, forget and merge the people you write to.",
+        subcommands: [ContactAdd.self, ContactList.self, ContactShow.self, ContactUpdate.self, ContactTouch.self,
+                      ContactRemove.self, ContactForget.self, ContactMerge.self])
 }
 
 struct ContactAdd: AsyncParsableCommand {
@@ -22,6 +23,7 @@ struct ContactAdd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Label (repeatable).", valueName: "tag")) var tag: [String] = []
     @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text")) var notes: String?
     @Option(name: .long, help: ArgumentHelp("Remind me when nothing has happened for this long: P90D, 60bd.", valueName: "wait")) var keepInTouch: String?
+    @Flag(name: .long, help: "Add it even if another contact has one of its e-mail addresses or profile URLs.") var allowDuplicate = false
 
     func run() async throws {
         try await Self.reporting {
@@ -34,7 +36,7 @@ struct ContactAdd: AsyncParsableCommand {
             }
             let reply = try await global.client.call(AddContact.self, .init(
                 name: name, emails: email, handles: handles, organization: organization, timeZone: timeZone,
-                why: why, tags: tag, notes: notes, keepInTouch: keepInTouch))
+                why: why, tags: tag, notes: notes, keepInTouch: keepInTouch, allowDuplicate: allowDuplicate ? true : nil))
             if global.json { return try Output.json(reply) }
             print("Added \(reply.contact.name) (#\(reply.contact.id)).")
         }
@@ -131,5 +133,76 @@ struct ContactTouch: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             print("Noted: in touch with \(reply.contact.name).")
         }
+    }
+}
+
+struct ContactRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a contact with its outreach, meetings, reminders and inbox items (a snapshot is taken first).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Id or part of the name.") var contact: String
+    @Flag(name: .long, help: "Remove it even with outreach awaiting a reply.") var force = false
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(RemoveContact.self, .init(contact: contact, force: force ? true : nil))
+            if global.json { return try Output.json(reply) }
+            print(ContactForget.describe("Removed", reply))
+        }
+    }
+}
+
+struct ContactForget: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Forget a person and everything about them (a privacy request); never refuses.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Id or part of the name.") var contact: String
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(ForgetContact.self, .init(contact: contact))
+            if global.json { return try Output.json(reply) }
+            print(Self.describe("Forgot", reply))
+        }
+    }
+
+    /// "Removed Ada Lovelace, 2 outreach, 5 reminders, 3 inbox items. Undo: relancectl restore --snapshot ID"
+    static func describe(_ verb: String, _ reply: ContactRemovalReply) -> String {
+        var line = "\(verb) \(reply.name)" + ContactMerge.footprint(reply.removed).map { ", " + $0 }.joined() + "."
+        if let id = reply.snapshotId { line += "\nUndo: relancectl restore --snapshot \(id)" }
+        return line
+    }
+}
+
+struct ContactMerge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the second contact into the first: its history moves over, empty fields are filled, it is removed.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The contact to keep (id or part of the name).") var into: String
+    @Argument(help: "The contact merged into it and removed.") var from: String
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(MergeContacts.self, .init(into: into, from: from))
+            if global.json { return try Output.json(reply) }
+            let moved = Self.footprint(reply.moved)
+            print("Merged \(reply.merged) into \(reply.contact.name) (#\(reply.contact.id))"
+                  + (moved.isEmpty ? "" : ": moved " + moved.joined(separator: ", ")) + ".")
+            if let id = reply.snapshotId { print("Undo: relancectl restore --snapshot \(id)") }
+        }
+    }
+
+    /// ["2 outreach", "5 reminders", "3 inbox items"]: the non-zero counts.
+    static func footprint(_ f: ContactFootprintInfo) -> [String] {
+        func count(_ n: Int, _ one: String, _ many: String) -> String? { n == 0 ? nil : "\(n) \(n == 1 ? one : many)" }
+        return [count(f.outreach, "outreach", "outreach"), count(f.interactions, "interaction", "interactions"),
+                count(f.meetings, "meeting", "meetings"), count(f.reminders, "reminder", "reminders"),
+                count(f.inboxItems, "inbox item", "inbox items"), count(f.deliveries, "delivery", "deliveries")].compactMap { $0 }
     }
 }

@@ -131,6 +131,20 @@ struct ControlClient {
             return lines.joined(separator: "\n")
         case "io.relance.Control.RestoreRefused":
             return "restore refused, nothing changed: \(string("reason"))"
+        case "io.relance.Control.DuplicateContact":
+            return "\(string("existing")) already has \(string("field")) '\(string("value"))'; nothing added. "
+                + "Add it anyway with --allow-duplicate, or merge them with `relancectl contact merge`"
+        case "io.relance.Control.ContactHasOpenOutreach":
+            var ids: [String] = []
+            if case .array(let values)? = error.parameters["outreach"] {
+                ids = values.compactMap { if case .number(let n) = $0 { "#\(Int64(n))" } else { nil } }
+            }
+            return "\(string("contact")) has outreach awaiting a reply (\(ids.joined(separator: ", "))); nothing removed. "
+                + "Record the reply first (`relancectl reply`), or remove with --force"
+        case "io.relance.Control.SnapshotNotFound":
+            return "no snapshot '\(string("id"))'; see `relancectl snapshots`"
+        case "io.relance.Control.SnapshotFailed":
+            return "nothing changed: the automatic snapshot could not be taken: \(string("reason"))"
         case "io.relance.Control.ConfigurationInvalid":
             return "configuration rejected, the previous one stays in force: \(string("reason"))"
         default:

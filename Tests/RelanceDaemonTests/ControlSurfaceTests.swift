@@ -62,7 +62,7 @@ import VarlinkTransport
     @Test func onlyQueriesAreRegisteredReadOnly() {
         let readOnly = ControlService.handlers.methodNames.filter { ControlService.handlers[$0]!.readOnly }
         #expect(readOnly == ["ListContacts", "GetContact", "ListOutreach", "Upcoming", "Inbox", "Status", "Watch",
-                             "Reload", "ListMeetings", "ListEvents", "TestNotify", "Draft", "Backup", "Export"])
+                             "Reload", "ListMeetings", "ListEvents", "TestNotify", "Draft", "Backup", "Export", "ListSnapshots"])
     }
 
     // MARK: Unknown parameters
@@ -77,7 +77,7 @@ import VarlinkTransport
         #expect(error?.parameters["parameter"] == .string("timezone"))
         #expect(error?.parameters["reason"] == .string(
             "unknown parameter 'timezone' for AddContact; did you mean 'timeZone'? "
-                + "Known: name, emails, handles, organization, timeZone, why, tags, notes, keepInTouch"))
+                + "Known: name, emails, handles, organization, timeZone, why, tags, notes, keepInTouch, allowDuplicate"))
     }
 
     @Test func anUnknownParameterWithNothingCloseListsTheKnownOnes() throws {

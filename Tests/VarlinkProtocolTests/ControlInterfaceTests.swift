@@ -37,7 +37,7 @@ import VarlinkProtocol
     @Test func methodInputsAreTheTopLevelFieldNamesInOrder() {
         let inputs = ControlInterface.description.inputs
         #expect(inputs["AddContact"] == ["name", "emails", "handles", "organization", "timeZone", "why", "tags", "notes",
-                                         "keepInTouch"])
+                                         "keepInTouch", "allowDuplicate"])
         #expect(inputs["GetContact"] == ["contact"])
     }
 

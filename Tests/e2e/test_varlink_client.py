@@ -20,6 +20,8 @@ EXERCISED = {
     "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
     "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
+    # test_contact_removal.py
+    "RemoveContact", "ForgetContact", "MergeContacts", "ListSnapshots",
 }
 
 

@@ -1,6 +1,7 @@
 import RelanceAPI
 import RelanceDelivery
 import RelanceCore
+import RelanceStore
 
 // Core values to their wire form (field for field as in the IDL).
 
@@ -50,4 +51,15 @@ extension ChannelInfo {
         case .unavailable(let reason): self.init(name: name, available: false, reason: reason)
         }
     }
+}
+
+extension ContactFootprint {
+    var info: ContactFootprintInfo {
+        ContactFootprintInfo(outreach: outreach, interactions: interactions, meetings: meetings, reminders: reminders,
+                             inboxItems: inboxItems, deliveries: deliveries)
+    }
+}
+
+extension SnapshotEntry {
+    var info: SnapshotInfo { SnapshotInfo(id: id, takenAt: takenAt, reason: reason, size: size) }
 }

@@ -22,6 +22,8 @@ public final class ControlService: VarlinkService {
     let events: EventPlanner
     /// The outbox (nil when no channel is configured, and in tests).
     let delivery: DeliveryService?
+    /// The automatic snapshots (nil for an in-memory store).
+    let snapshots: SnapshotShelf?
     let broadcaster: InboxBroadcaster
     let clock: any WallClock
     let logger: Logger
@@ -37,7 +39,7 @@ public final class ControlService: VarlinkService {
     ///   - didChange: called after every successful call that changed the store.
     ///   - reload: re-reads the configuration (`Reload`); throws `ConfigurationError`.
     public init(store: AppDatabase, scheduler: Scheduler, events: EventPlanner? = nil, delivery: DeliveryService? = nil,
-                broadcaster: InboxBroadcaster, configuration: LiveConfiguration,
+                snapshots: SnapshotShelf? = nil, broadcaster: InboxBroadcaster, configuration: LiveConfiguration,
                 clock: any WallClock, databasePath: String, templatesDirectory: String? = nil, logger: Logger,
                 didChange: @escaping @Sendable () -> Void = {},
                 reload: @escaping @Sendable () throws -> Void = {}) {
@@ -45,6 +47,7 @@ public final class ControlService: VarlinkService {
         self.scheduler = scheduler
         self.events = events ?? EventPlanner(store: store)
         self.delivery = delivery
+        self.snapshots = snapshots
         self.broadcaster = broadcaster
         self.configuration = configuration
         self.templatesDirectory = templatesDirectory
@@ -104,6 +107,23 @@ public final class ControlService: VarlinkService {
         case .outreachNotFound(let id): ControlError.outreachNotFound(id: id)
         case .inboxItemNotFound(let id): ControlError.inboxItemNotFound(id: id)
         case .invalidState(let what, let reason): ControlError.invalidParameter(what, reason: reason)
+        case .duplicateContact(let field, let value, let existing):
+            ControlError.duplicateContact(field: field, value: value, existing: existing)
+        case .openOutreach(let contact, let ids): ControlError.contactHasOpenOutreach(contact: contact, outreach: ids)
+        }
+    }
+
+    /// Takes the automatic snapshot that comes before a destructive or bulk command; its
+    /// id, or nil without a shelf. A snapshot that cannot be taken stops the command
+    /// (`SnapshotFailed`) before it changes anything: no safety net, no jump.
+    func safetySnapshot(_ reason: String) throws -> String? {
+        guard let snapshots else { return nil }
+        do {
+            let entry = try snapshots.take(reason: reason, now: clock.now())
+            logger.info("snapshot \(entry.id) taken (\(entry.size) bytes)")
+            return entry.id
+        } catch {
+            throw ControlError.snapshotFailed(reason: "\(error)")
         }
     }
 

@@ -21,6 +21,7 @@ extension ControlService {
     var interchange: InterchangeService { InterchangeService(store: store, events: events, clock: clock) }
 
     private func importContacts(_ p: ImportContacts.Parameters) throws -> ImportReply {
+        if p.dryRun != true { _ = try safetySnapshot("import-contacts") }
         let (report, _) = try interchange.importContacts(p, rules: rules)
         if report.applied {
             logger.notice("imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
@@ -29,6 +30,7 @@ extension ControlService {
     }
 
     private func importEvents(_ p: ImportEvents.Parameters) throws -> ImportReply {
+        if p.dryRun != true { _ = try safetySnapshot("import-events") }
         let (report, ids) = try interchange.importEvents(p, rules: rules)
         materializeEvents(Set(ids))
         if report.applied { logger.notice("imported \(report.added) event(s), skipped \(report.skipped)") }

@@ -10,7 +10,7 @@ import VarlinkTransport
 // restore, and drafted follow-up messages.
 
 extension ControlService {
-    /// Registers Status, Reload, Watch, TestNotify, Backup, Restore and Draft.
+    /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots and Draft.
     static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
         handlers.register(Reload.self, readOnly: true) { service, _ in try service.reload() }
@@ -20,6 +20,7 @@ extension ControlService {
         handlers.register(TestNotify.self, readOnly: true) { service, p in try await service.testNotify(p) }
         handlers.register(Backup.self, readOnly: true) { service, _ in try service.backup() }
         handlers.register(Restore.self, readOnly: false) { service, p in try service.restore(p) }
+        handlers.register(ListSnapshots.self, readOnly: true) { service, _ in service.listSnapshots() }
         handlers.register(Draft.self, readOnly: true) { service, p in try service.draft(p) }
     }
 
@@ -67,27 +68,50 @@ extension ControlService {
     }
 
     private func restore(_ p: Restore.Parameters) throws -> Restore.Reply {
-        let data: Data
-        switch (p.snapshot, p.path) {
-        case (let text?, nil): data = Data(text.utf8)
-        case (nil, let path?):
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                throw ControlError.invalidParameter("path", reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
-            }
-            data = contents
-        default: throw ControlError.invalidParameter("snapshot", reason: "give either snapshot or path")
-        }
+        var snapshotID: String?
         do {
-            try store.restore(data, force: p.force ?? false)
+            if let id = p.snapshotId {
+                guard p.snapshot == nil, p.path == nil else {
+                    throw ControlError.invalidParameter("snapshotId", reason: "give one of snapshot, path or snapshotId")
+                }
+                guard let snapshots else {
+                    throw ControlError.invalidParameter("snapshotId", reason: "this store keeps no snapshots (it is in memory)")
+                }
+                // Find it before snapshotting the present, so a typo changes nothing.
+                _ = try snapshots.snapshot(id: id)
+                snapshotID = try safetySnapshot("restore")
+                try snapshots.restore(id: id)
+            } else {
+                let data: Data
+                switch (p.snapshot, p.path) {
+                case (let text?, nil): data = Data(text.utf8)
+                case (nil, let path?):
+                    guard let contents = FileManager.default.contents(atPath: path) else {
+                        throw ControlError.invalidParameter("path", reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
+                    }
+                    data = contents
+                default: throw ControlError.invalidParameter("snapshot", reason: "give either snapshot or path")
+                }
+                try store.checkRestorable(data, force: p.force ?? false)
+                snapshotID = try safetySnapshot("restore")
+                try store.restore(data, force: p.force ?? false)
+            }
         } catch let error as RestoreError {
             throw ControlError.restoreRefused(reason: error.reason)
+        } catch SnapshotError.notFound(let id) {
+            throw ControlError.snapshotNotFound(id: id)
         }
-        try scheduler.reloadFromStore()
+        // The store's reminder feed tells the scheduler what the restore replaced.
         materializeEvents(Set(try store.eventIDs()))
         delivery?.wake()
         let counts = try store.counts()
-        logger.notice("state restored from a backup: \(counts.contacts) contact(s), \(counts.pendingReminders) pending reminder(s)")
-        return Restore.Reply(contacts: counts.contacts, pendingReminders: counts.pendingReminders)
+        logger.notice("state restored from \(p.snapshotId.map { "snapshot \($0)" } ?? "a backup"): \(counts.contacts) contact(s), \(counts.pendingReminders) pending reminder(s)")
+        return Restore.Reply(contacts: counts.contacts, pendingReminders: counts.pendingReminders, snapshotId: snapshotID)
+    }
+
+    private func listSnapshots() -> ListSnapshots.Reply {
+        ListSnapshots.Reply(snapshots: (snapshots?.list() ?? []).map(\.info), directory: snapshots?.directory,
+                            keepDays: snapshots?.keepingDays ?? 0)
     }
 
     private func draft(_ p: Draft.Parameters) throws -> Draft.Reply {

@@ -6,10 +6,10 @@ import Foundation
 /// `http://www.LinkedIn.com/in/ada-lovelace/?trk=x` and `https://linkedin.com/in/ada-lovelace`
 /// are one profile: the scheme, `www.`, the query, the fragment and a trailing slash carry
 /// no identity. Paths are lowercased too: LinkedIn and Mastodon handles are case-insensitive.
-enum ProfileURL {
+public enum ProfileURL {
     /// The canonical `https://host/path` of `text`, or nil when it is not a web address.
-    static func normalized(_ text: String) -> String? {
-        var rest = Substring(text.trimmingWhitespace().lowercased())
+    public static func normalized(_ text: String) -> String? {
+        var rest = Substring(text.trimmingCharacters(in: Self.blank).lowercased())
         if let scheme = ["https://", "http://"].first(where: { rest.hasPrefix($0) }) {
             rest = rest.dropFirst(scheme.count)
         } else if !(rest.hasPrefix("www.") || rest.hasPrefix("linkedin.com/") || rest.contains(".linkedin.com/")) {
@@ -30,8 +30,8 @@ enum ProfileURL {
     }
 
     /// The canonical form of a LinkedIn handle, which may be a URL or a bare slug ("ada-lovelace").
-    static func linkedInKey(_ handle: String) -> String? {
-        let trimmed = handle.trimmingWhitespace()
+    public static func linkedInKey(_ handle: String) -> String? {
+        let trimmed = handle.trimmingCharacters(in: Self.blank)
         guard !trimmed.isEmpty else { return nil }
         if !trimmed.contains("/") && !trimmed.contains(" ") && !trimmed.contains(".") {
             return "https://linkedin.com/in/\(trimmed.lowercased())"
@@ -40,8 +40,11 @@ enum ProfileURL {
     }
 
     /// Whether `text` is a LinkedIn profile (not a company page or a post).
-    static func isLinkedInProfile(_ text: String) -> Bool {
+    public static func isLinkedInProfile(_ text: String) -> Bool {
         guard let url = normalized(text) else { return false }
         return url.hasPrefix("https://linkedin.com/in/") || url.hasPrefix("https://linkedin.com/pub/")
     }
+
+    /// Whitespace and control characters: what surrounds a pasted address.
+    private static let blank = CharacterSet.whitespacesAndNewlines.union(.controlCharacters)
 }
