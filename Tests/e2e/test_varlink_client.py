@@ -20,6 +20,9 @@ EXERCISED = {
     "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
     "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
+    # with this client, in test_corrections.py
+    "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
+    "SkipOccurrence", "CancelReminder", "MoveReminder",
 }
 
 
