@@ -15,6 +15,26 @@ public enum ControlError {
     public static func inboxItemNotFound(id: Int64) -> VarlinkError {
         error("InboxItemNotFound", ["id": .number(Double(id))])
     }
+    public static func meetingNotFound(id: Int64) -> VarlinkError {
+        error("MeetingNotFound", ["id": .number(Double(id))])
+    }
+    public static func duplicateMeeting(id: Int64, startsAt: Date) -> VarlinkError {
+        error("DuplicateMeeting", ["id": .number(Double(id)), "startsAt": .string(JSONCoding.formatDate(startsAt))])
+    }
+    public static func eventNotFound(id: Int64) -> VarlinkError {
+        error("EventNotFound", ["id": .number(Double(id))])
+    }
+    public static func occurrenceNotFound(event: Int64, at: String, next: String?) -> VarlinkError {
+        var parameters: [String: JSONValue] = ["event": .number(Double(event)), "at": .string(at)]
+        if let next { parameters["next"] = .string(next) }
+        return error("OccurrenceNotFound", parameters)
+    }
+    public static func reminderNotFound(id: Int64) -> VarlinkError {
+        error("ReminderNotFound", ["id": .number(Double(id))])
+    }
+    public static func reminderNotPending(id: Int64, state: String) -> VarlinkError {
+        error("ReminderNotPending", ["id": .number(Double(id)), "state": .string(state)])
+    }
     public static func invalidParameter(_ parameter: String, reason: String) -> VarlinkError {
         error("InvalidParameter", ["parameter": .string(parameter), "reason": .string(reason)])
     }

@@ -61,7 +61,7 @@ type Outreach (
   # When it was sent.
   sentAt: string,
   # Where it stands.
-  status: (awaiting_reply, replied, declined, meeting_agreed, closed, no_reply),
+  status: (awaiting_reply, replied, declined, meeting_agreed, closed, no_reply, withdrawn),
   # Waits before each nudge ("7bd", "P7D").
   steps: []string,
   # Wait after the last nudge before letting go; absent: never.
@@ -411,7 +411,7 @@ method ListOutreach(
   # Only this contact (id or part of the name).
   contact: ?string,
   # Only this status.
-  status: ?(awaiting_reply, replied, declined, meeting_agreed, closed, no_reply)
+  status: ?(awaiting_reply, replied, declined, meeting_agreed, closed, no_reply, withdrawn)
 ) -> (
   # Matching outreach attempts.
   outreach: []Outreach
@@ -440,8 +440,55 @@ method RecordReply(
   meeting: ?Meeting
 )
 
+# Corrects an outreach; absent fields stay. A new sent time or sequence re-plans its
+# pending follow-up in the same transaction (the step you are at is kept).
+method UpdateOutreach(
+  # The outreach id.
+  outreach: int,
+  # What you asked for.
+  ask: ?string,
+  # How you sent it.
+  channel: ?string,
+  # When you sent it.
+  sentAt: ?string,
+  # One wait before a single nudge (ISO 8601 duration or "7bd"); shorthand for steps.
+  followUp: ?string,
+  # A preset sequence: gentle, standard or persistent.
+  policy: ?string,
+  # Explicit waits before each nudge.
+  steps: ?[]Wait,
+  # Wait after the last nudge before letting go.
+  letGo: ?Wait,
+  # True: never let go.
+  neverLetGo: ?bool
+) -> (
+  # The outreach as stored.
+  outreach: Outreach,
+  # Pending follow-up reminders cancelled (a re-planned one gets a new id).
+  cancelledReminders: int,
+  # The pending reminder of its sequence now, if any.
+  next: ?Reminder,
+  # What changed, for a person ("ask, sent time; cancelled 1 pending reminder; next follow-up Mon 16 Nov 09:00").
+  summary: string
+)
+
+# Withdraws an outreach awaiting a reply: no more nudges (its pending follow-up and
+# let-go reminders are cancelled); it stays in the history as withdrawn.
+method CancelOutreach(
+  # The outreach id.
+  outreach: int
+) -> (
+  # The outreach as stored.
+  outreach: Outreach,
+  # How many pending reminders were cancelled.
+  cancelledReminders: int,
+  # What changed, for a person ("withdrawn; cancelled 1 pending reminder").
+  summary: string
+)
+
 # Adds a meeting you accepted and its reminders: the day before, before leaving, and
-# a thank-you note after.
+# a thank-you note after. The same contact at the same start again is a DuplicateMeeting
+# unless force.
 method AddMeeting(
   # Who you meet: id or unambiguous part of the name.
   contact: string,
@@ -454,7 +501,9 @@ method AddMeeting(
   # The outreach that led to it.
   outreach: ?int,
   # Notes.
-  notes: ?string
+  notes: ?string,
+  # Add it even when a meeting with the same contact starts at the same instant.
+  force: ?bool
 ) -> (
   # The meeting as stored.
   meeting: Meeting,
@@ -466,6 +515,45 @@ method AddMeeting(
 method ListMeetings() -> (
   # Meetings not yet over.
   meetings: []Meeting
+)
+
+# Moves a meeting (a new start, place or length): its reminders are planned again.
+method MoveMeeting(
+  # The meeting id.
+  meeting: int,
+  # When it now starts.
+  at: ?string,
+  # Where it now is.
+  place: ?string,
+  # How long it now lasts (ISO 8601 duration); default: as before.
+  duration: ?string
+) -> (
+  # The meeting as stored.
+  meeting: Meeting,
+  # Its pending reminders now.
+  reminders: []Reminder,
+  # How many pending reminders were replaced.
+  cancelledReminders: int,
+  # What changed, for a person ("moved to Thu 3 Dec 10:00; re-planned 3 reminders").
+  summary: string
+)
+
+# Cancels a meeting: its pending reminders are cancelled and the meeting is removed
+# (the reminders that fired stay in the inbox).
+method CancelMeeting(
+  # The meeting id.
+  meeting: int,
+  # True: also return a short message to send them ("Sorry, I have to cancel").
+  draft: ?bool
+) -> (
+  # The meeting as it was.
+  meeting: Meeting,
+  # How many pending reminders were cancelled.
+  cancelledReminders: int,
+  # With draft: the message, for you to send yourself.
+  draft: ?string,
+  # What changed, for a person ("removed; cancelled 3 pending reminders").
+  summary: string
 )
 
 # Adds a networking event and its reminders (RSVP, the day before, shortly before, and
@@ -648,6 +736,75 @@ method ListEvents() -> (
   events: []Event
 )
 
+# Changes an event; absent fields stay, an empty string clears place, url or rrule.
+# The pending reminders of its future occurrences are planned again.
+method UpdateEvent(
+  # The event id.
+  event: int,
+  # What it is.
+  title: ?string,
+  # Wall-clock start of the first occurrence ("2026-12-10T19:00") in timeZone.
+  start: ?string,
+  # IANA zone of start.
+  timeZone: ?string,
+  # Length (ISO 8601 duration).
+  duration: ?string,
+  # Where.
+  place: ?string,
+  # Web page or registration link.
+  url: ?string,
+  # RSVP deadline.
+  rsvpBy: ?string,
+  # RFC 5545 RRULE value; an empty string: it no longer repeats.
+  rrule: ?string,
+  # Wall-clock starts to leave out (replacing the old ones).
+  exdates: ?[]string,
+  # Wall-clock starts to add (replacing the old ones).
+  rdates: ?[]string,
+  # Reminders before each occurrence (ISO 8601 durations), replacing the old ones.
+  reminders: ?[]string
+) -> (
+  # The event as stored.
+  event: Event,
+  # Its pending reminders now.
+  reminders: []Reminder,
+  # How many pending reminders were replaced.
+  cancelledReminders: int,
+  # What changed, for a person ("title, start; re-planned 4 reminders").
+  summary: string
+)
+
+# Removes an event and cancels its pending reminders (the fired ones stay in the inbox).
+method RemoveEvent(
+  # The event id.
+  event: int
+) -> (
+  # The event as it was.
+  event: Event,
+  # How many pending reminders were cancelled.
+  cancelledReminders: int,
+  # What changed, for a person ("removed; cancelled 4 pending reminders").
+  summary: string
+)
+
+# Skips one occurrence of an event: its reminders are cancelled and it becomes an
+# exception (EXDATE), so it is never scheduled again; the rest of the series stays.
+method SkipOccurrence(
+  # The event id.
+  event: int,
+  # The occurrence's wall-clock start ("2026-12-10T19:00") in the event's zone.
+  at: string
+) -> (
+  # The event as stored.
+  event: Event,
+  # How many pending reminders were cancelled.
+  cancelledReminders: int,
+  # Reminders scheduled for the occurrence that takes its place in the look-ahead.
+  reminders: []Reminder,
+  # What changed, for a person ("skipped Thu 10 Dec 19:00; cancelled 3 pending reminders").
+  summary: string
+)
+
 # Sets a reminder for an explicit time.
 method Remind(
   # When it is due.
@@ -659,6 +816,32 @@ method Remind(
 ) -> (
   # The reminder as stored.
   reminder: Reminder
+)
+
+# Cancels a pending reminder, whatever made it (it never fires). A follow-up's
+# sequence stops there.
+method CancelReminder(
+  # The reminder id.
+  id: int
+) -> (
+  # The reminder as stored.
+  reminder: Reminder,
+  # What changed, for a person ("cancelled reminder 12").
+  summary: string
+)
+
+# Moves a pending reminder, whatever made it, to an instant: it fires then, and a
+# reload of the rules no longer re-plans it.
+method MoveReminder(
+  # The reminder id.
+  id: int,
+  # When it now fires.
+  at: string
+) -> (
+  # The reminder as stored.
+  reminder: Reminder,
+  # What changed, for a person ("moved reminder 12 to Tue 1 Dec 09:00").
+  summary: string
 )
 
 # Pending reminders, earliest first.
@@ -785,6 +968,24 @@ error OutreachNotFound (id: int)
 
 # No inbox item has this id.
 error InboxItemNotFound (id: int)
+
+# No meeting has this id (a cancelled meeting is removed).
+error MeetingNotFound (id: int)
+
+# A meeting with this contact starting at this instant exists already; force adds another.
+error DuplicateMeeting (id: int, startsAt: string)
+
+# No event has this id.
+error EventNotFound (id: int)
+
+# The event has no occurrence starting at this wall-clock time; next is its next one.
+error OccurrenceNotFound (event: int, at: string, next: ?string)
+
+# No reminder has this id.
+error ReminderNotFound (id: int)
+
+# The reminder is no longer pending (it fired or was cancelled): nothing to change.
+error ReminderNotPending (id: int, state: string)
 
 # A parameter is missing, has the wrong type, or a value that cannot be accepted.
 error InvalidParameter (parameter: string, reason: string)

@@ -381,7 +381,7 @@ public enum ListOutreach: ControlMethod {
         /// Only this contact (id or part of the name).
         public var contact: String?
         /// Only this status.
-        /// IDL enum: `awaiting_reply`, `replied`, `declined`, `meeting_agreed`, `closed`, `no_reply`.
+        /// IDL enum: `awaiting_reply`, `replied`, `declined`, `meeting_agreed`, `closed`, `no_reply`, `withdrawn`.
         public var status: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
@@ -454,8 +454,108 @@ public enum RecordReply: ControlMethod {
     }
 }
 
+/// Corrects an outreach; absent fields stay. A new sent time or sequence re-plans its
+/// pending follow-up in the same transaction (the step you are at is kept).
+public enum UpdateOutreach: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "UpdateOutreach"
+
+    /// The parameters of UpdateOutreach.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The outreach id.
+        public var outreach: Int64
+        /// What you asked for.
+        public var ask: String?
+        /// How you sent it.
+        public var channel: String?
+        /// When you sent it.
+        public var sentAt: Date?
+        /// One wait before a single nudge (ISO 8601 duration or "7bd"); shorthand for steps.
+        public var followUp: String?
+        /// A preset sequence: gentle, standard or persistent.
+        public var policy: String?
+        /// Explicit waits before each nudge.
+        public var steps: [WaitInfo]?
+        /// Wait after the last nudge before letting go.
+        public var letGo: WaitInfo?
+        /// True: never let go.
+        public var neverLetGo: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(outreach: Int64, ask: String? = nil, channel: String? = nil, sentAt: Date? = nil,
+                    followUp: String? = nil, policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil,
+                    neverLetGo: Bool? = nil) {
+            self.outreach = outreach
+            self.ask = ask
+            self.channel = channel
+            self.sentAt = sentAt
+            self.followUp = followUp
+            self.policy = policy
+            self.steps = steps
+            self.letGo = letGo
+            self.neverLetGo = neverLetGo
+        }
+    }
+
+    /// The reply of UpdateOutreach.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The outreach as stored.
+        public var outreach: OutreachInfo
+        /// Pending follow-up reminders cancelled (a re-planned one gets a new id).
+        public var cancelledReminders: Int
+        /// The pending reminder of its sequence now, if any.
+        public var next: ReminderInfo?
+        /// What changed, for a person ("ask, sent time; cancelled 1 pending reminder; next follow-up Mon 16 Nov 09:00").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(outreach: OutreachInfo, cancelledReminders: Int, next: ReminderInfo?, summary: String) {
+            self.outreach = outreach
+            self.cancelledReminders = cancelledReminders
+            self.next = next
+            self.summary = summary
+        }
+    }
+}
+
+/// Withdraws an outreach awaiting a reply: no more nudges (its pending follow-up and
+/// let-go reminders are cancelled); it stays in the history as withdrawn.
+public enum CancelOutreach: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "CancelOutreach"
+
+    /// The parameters of CancelOutreach.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The outreach id.
+        public var outreach: Int64
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(outreach: Int64) {
+            self.outreach = outreach
+        }
+    }
+
+    /// The reply of CancelOutreach.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The outreach as stored.
+        public var outreach: OutreachInfo
+        /// How many pending reminders were cancelled.
+        public var cancelledReminders: Int
+        /// What changed, for a person ("withdrawn; cancelled 1 pending reminder").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(outreach: OutreachInfo, cancelledReminders: Int, summary: String) {
+            self.outreach = outreach
+            self.cancelledReminders = cancelledReminders
+            self.summary = summary
+        }
+    }
+}
+
 /// Adds a meeting you accepted and its reminders: the day before, before leaving, and
-/// a thank-you note after.
+/// a thank-you note after. The same contact at the same start again is a DuplicateMeeting
+/// unless force.
 public enum AddMeeting: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "AddMeeting"
@@ -474,16 +574,19 @@ public enum AddMeeting: ControlMethod {
         public var outreach: Int64?
         /// Notes.
         public var notes: String?
+        /// Add it even when a meeting with the same contact starts at the same instant.
+        public var force: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(contact: String, at: Date, place: String, duration: String? = nil, outreach: Int64? = nil,
-                    notes: String? = nil) {
+                    notes: String? = nil, force: Bool? = nil) {
             self.contact = contact
             self.at = at
             self.place = place
             self.duration = duration
             self.outreach = outreach
             self.notes = notes
+            self.force = force
         }
     }
 
@@ -518,6 +621,93 @@ public enum ListMeetings: ControlMethod {
         /// Creates a value field by field.
         public init(meetings: [MeetingInfo]) {
             self.meetings = meetings
+        }
+    }
+}
+
+/// Moves a meeting (a new start, place or length): its reminders are planned again.
+public enum MoveMeeting: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "MoveMeeting"
+
+    /// The parameters of MoveMeeting.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The meeting id.
+        public var meeting: Int64
+        /// When it now starts.
+        public var at: Date?
+        /// Where it now is.
+        public var place: String?
+        /// How long it now lasts (ISO 8601 duration); default: as before.
+        public var duration: String?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(meeting: Int64, at: Date? = nil, place: String? = nil, duration: String? = nil) {
+            self.meeting = meeting
+            self.at = at
+            self.place = place
+            self.duration = duration
+        }
+    }
+
+    /// The reply of MoveMeeting.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The meeting as stored.
+        public var meeting: MeetingInfo
+        /// Its pending reminders now.
+        public var reminders: [ReminderInfo]
+        /// How many pending reminders were replaced.
+        public var cancelledReminders: Int
+        /// What changed, for a person ("moved to Thu 3 Dec 10:00; re-planned 3 reminders").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(meeting: MeetingInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String) {
+            self.meeting = meeting
+            self.reminders = reminders
+            self.cancelledReminders = cancelledReminders
+            self.summary = summary
+        }
+    }
+}
+
+/// Cancels a meeting: its pending reminders are cancelled and the meeting is removed
+/// (the reminders that fired stay in the inbox).
+public enum CancelMeeting: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "CancelMeeting"
+
+    /// The parameters of CancelMeeting.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The meeting id.
+        public var meeting: Int64
+        /// True: also return a short message to send them ("Sorry, I have to cancel").
+        public var draft: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(meeting: Int64, draft: Bool? = nil) {
+            self.meeting = meeting
+            self.draft = draft
+        }
+    }
+
+    /// The reply of CancelMeeting.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The meeting as it was.
+        public var meeting: MeetingInfo
+        /// How many pending reminders were cancelled.
+        public var cancelledReminders: Int
+        /// With draft: the message, for you to send yourself.
+        public var draft: String?
+        /// What changed, for a person ("removed; cancelled 3 pending reminders").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(meeting: MeetingInfo, cancelledReminders: Int, draft: String?, summary: String) {
+            self.meeting = meeting
+            self.cancelledReminders = cancelledReminders
+            self.draft = draft
+            self.summary = summary
         }
     }
 }
@@ -832,6 +1022,155 @@ public enum ListEvents: ControlMethod {
     }
 }
 
+/// Changes an event; absent fields stay, an empty string clears place, url or rrule.
+/// The pending reminders of its future occurrences are planned again.
+public enum UpdateEvent: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "UpdateEvent"
+
+    /// The parameters of UpdateEvent.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The event id.
+        public var event: Int64
+        /// What it is.
+        public var title: String?
+        /// Wall-clock start of the first occurrence ("2026-12-10T19:00") in timeZone.
+        public var start: String?
+        /// IANA zone of start.
+        public var timeZone: String?
+        /// Length (ISO 8601 duration).
+        public var duration: String?
+        /// Where.
+        public var place: String?
+        /// Web page or registration link.
+        public var url: String?
+        /// RSVP deadline.
+        public var rsvpBy: Date?
+        /// RFC 5545 RRULE value; an empty string: it no longer repeats.
+        public var rrule: String?
+        /// Wall-clock starts to leave out (replacing the old ones).
+        public var exdates: [String]?
+        /// Wall-clock starts to add (replacing the old ones).
+        public var rdates: [String]?
+        /// Reminders before each occurrence (ISO 8601 durations), replacing the old ones.
+        public var reminders: [String]?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(event: Int64, title: String? = nil, start: String? = nil, timeZone: String? = nil,
+                    duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: Date? = nil,
+                    rrule: String? = nil, exdates: [String]? = nil, rdates: [String]? = nil,
+                    reminders: [String]? = nil) {
+            self.event = event
+            self.title = title
+            self.start = start
+            self.timeZone = timeZone
+            self.duration = duration
+            self.place = place
+            self.url = url
+            self.rsvpBy = rsvpBy
+            self.rrule = rrule
+            self.exdates = exdates
+            self.rdates = rdates
+            self.reminders = reminders
+        }
+    }
+
+    /// The reply of UpdateEvent.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The event as stored.
+        public var event: EventInfo
+        /// Its pending reminders now.
+        public var reminders: [ReminderInfo]
+        /// How many pending reminders were replaced.
+        public var cancelledReminders: Int
+        /// What changed, for a person ("title, start; re-planned 4 reminders").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(event: EventInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String) {
+            self.event = event
+            self.reminders = reminders
+            self.cancelledReminders = cancelledReminders
+            self.summary = summary
+        }
+    }
+}
+
+/// Removes an event and cancels its pending reminders (the fired ones stay in the inbox).
+public enum RemoveEvent: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "RemoveEvent"
+
+    /// The parameters of RemoveEvent.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The event id.
+        public var event: Int64
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(event: Int64) {
+            self.event = event
+        }
+    }
+
+    /// The reply of RemoveEvent.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The event as it was.
+        public var event: EventInfo
+        /// How many pending reminders were cancelled.
+        public var cancelledReminders: Int
+        /// What changed, for a person ("removed; cancelled 4 pending reminders").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(event: EventInfo, cancelledReminders: Int, summary: String) {
+            self.event = event
+            self.cancelledReminders = cancelledReminders
+            self.summary = summary
+        }
+    }
+}
+
+/// Skips one occurrence of an event: its reminders are cancelled and it becomes an
+/// exception (EXDATE), so it is never scheduled again; the rest of the series stays.
+public enum SkipOccurrence: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "SkipOccurrence"
+
+    /// The parameters of SkipOccurrence.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The event id.
+        public var event: Int64
+        /// The occurrence's wall-clock start ("2026-12-10T19:00") in the event's zone.
+        public var at: String
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(event: Int64, at: String) {
+            self.event = event
+            self.at = at
+        }
+    }
+
+    /// The reply of SkipOccurrence.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The event as stored.
+        public var event: EventInfo
+        /// How many pending reminders were cancelled.
+        public var cancelledReminders: Int
+        /// Reminders scheduled for the occurrence that takes its place in the look-ahead.
+        public var reminders: [ReminderInfo]
+        /// What changed, for a person ("skipped Thu 10 Dec 19:00; cancelled 3 pending reminders").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(event: EventInfo, cancelledReminders: Int, reminders: [ReminderInfo], summary: String) {
+            self.event = event
+            self.cancelledReminders = cancelledReminders
+            self.reminders = reminders
+            self.summary = summary
+        }
+    }
+}
+
 /// Sets a reminder for an explicit time.
 public enum Remind: ControlMethod {
     /// The member name, as in the IDL.
@@ -862,6 +1201,73 @@ public enum Remind: ControlMethod {
         /// Creates a value field by field.
         public init(reminder: ReminderInfo) {
             self.reminder = reminder
+        }
+    }
+}
+
+/// Cancels a pending reminder, whatever made it (it never fires). A follow-up's
+/// sequence stops there.
+public enum CancelReminder: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "CancelReminder"
+
+    /// The parameters of CancelReminder.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The reminder id.
+        public var id: Int64
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(id: Int64) {
+            self.id = id
+        }
+    }
+
+    /// The reply of CancelReminder.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The reminder as stored.
+        public var reminder: ReminderInfo
+        /// What changed, for a person ("cancelled reminder 12").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(reminder: ReminderInfo, summary: String) {
+            self.reminder = reminder
+            self.summary = summary
+        }
+    }
+}
+
+/// Moves a pending reminder, whatever made it, to an instant: it fires then, and a
+/// reload of the rules no longer re-plans it.
+public enum MoveReminder: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "MoveReminder"
+
+    /// The parameters of MoveReminder.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The reminder id.
+        public var id: Int64
+        /// When it now fires.
+        public var at: Date
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(id: Int64, at: Date) {
+            self.id = id
+            self.at = at
+        }
+    }
+
+    /// The reply of MoveReminder.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The reminder as stored.
+        public var reminder: ReminderInfo
+        /// What changed, for a person ("moved reminder 12 to Tue 1 Dec 09:00").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(reminder: ReminderInfo, summary: String) {
+            self.reminder = reminder
+            self.summary = summary
         }
     }
 }
@@ -1186,10 +1592,12 @@ extension ControlInterface {
     public static var methodTypes: [any ControlMethod.Type] {
         [AddContact.self, UpdateContact.self, TouchContact.self, ListContacts.self, GetContact.self, RemoveContact.self,
          ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
-         RecordReply.self, AddMeeting.self, ListMeetings.self, AddEvent.self, Draft.self, ImportContacts.self,
-         ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self, Remind.self,
-         Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self,
-         TestNotify.self, Reload.self]
+         RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
+         MoveMeeting.self, CancelMeeting.self, AddEvent.self, Draft.self, ImportContacts.self, ImportEvents.self,
+         Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self, UpdateEvent.self,
+         RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self, MoveReminder.self, Upcoming.self,
+         Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self, TestNotify.self,
+         Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

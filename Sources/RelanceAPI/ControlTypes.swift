@@ -74,7 +74,7 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
     /// When it was sent.
     public var sentAt: Date
     /// Where it stands.
-    /// IDL enum: `awaiting_reply`, `replied`, `declined`, `meeting_agreed`, `closed`, `no_reply`.
+    /// IDL enum: `awaiting_reply`, `replied`, `declined`, `meeting_agreed`, `closed`, `no_reply`, `withdrawn`.
     public var status: String
     /// Waits before each nudge ("7bd", "P7D").
     public var steps: [String]

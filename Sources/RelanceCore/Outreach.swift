@@ -14,6 +14,8 @@ public enum OutreachStatus: String, Sendable, Codable, CaseIterable {
     case closed
     /// The follow-ups ran out without an answer.
     case noReply = "no_reply"
+    /// You took the ask back (`CancelOutreach`): no more nudges; kept in the history.
+    case withdrawn
 }
 
 /// How an outreach ended, as the user records it with `RecordReply`.

@@ -117,3 +117,94 @@ extension EventRecord {
                         recurrence: recurrence, reminders: reminders)
     }
 }
+
+extension AppDatabase {
+    /// Replaces an event's fields with `draft` (same UID) and plans the reminders of its
+    /// future occurrences again, in ONE transaction: the pending reminders of
+    /// occurrences after `now` are cancelled, and `occurrences` (the caller expanded
+    /// them from the new draft) get `EventReminders`' plan, less the reminders that
+    /// already fired for the same occurrence and lead.
+    public func updateEvent(id: Int64, _ draft: EventDraft, occurrences: [Date], rules: TimingRules,
+                            now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
+        try Self.validate(draft)
+        return try writer.write { db in
+            guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+            record.title = draft.title.trimmingCharacters(in: .whitespaces)
+            record.start = draft.start.description
+            record.timeZone = draft.timeZone
+            record.durationSeconds = draft.duration
+            record.place = draft.place
+            record.url = draft.url
+            record.details = draft.details
+            record.rsvpBy = draft.rsvpBy
+            record.recurrence = draft.recurrence
+            record.reminders = draft.reminders ?? record.reminders
+            try record.update(db)
+            let cancelled = try Self.cancelPending(db, where: "eventId = ? AND anchorAt > ?",
+                                                   arguments: [id, now.timeIntervalSince1970])
+            var changes = ScheduleChanges(cancelled: cancelled)
+            let fired = Set(try Row.fetchAll(db, sql: """
+                SELECT anchorAt, kind, offset FROM reminder WHERE eventId = ? AND state = \(ReminderState.fired.sql)
+                """, arguments: [id]).map { row -> String in
+                    let anchor: Double = row[0]; let kind: String = row[1]; let offset: String? = row[2]
+                    return "\(anchor)|\(kind)|\(offset ?? "")"
+                })
+            changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { occurrence, plan in
+                !fired.contains("\(occurrence.timeIntervalSince1970)|\(plan.kind.rawValue)|\(plan.offset ?? "")")
+            })
+            return (record.model, cancelled.count, changes)
+        }
+    }
+
+    /// Removes an event in ONE transaction: its pending reminders are cancelled, the
+    /// others stay (unlinked) with their inbox items. Returns the event as it was.
+    public func removeEvent(id: Int64) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
+        try writer.write { db in
+            guard let record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+            let cancelled = try Self.cancelPending(db, where: "eventId = ?", arguments: [id])
+            try db.execute(sql: "UPDATE reminder SET eventId = NULL WHERE eventId = ?", arguments: [id])
+            _ = try EventRecord.deleteOne(db, key: id)
+            return (record.model, cancelled.count, ScheduleChanges(cancelled: cancelled))
+        }
+    }
+
+    /// Skips one occurrence in ONE transaction: `exdate` (its wall-clock start) joins
+    /// the event's exceptions, the pending reminders of `occurrence` (its instant) are
+    /// cancelled, and `occurrences` (the caller's new look-ahead) get reminders where
+    /// they have none.
+    public func skipOccurrence(eventID: Int64, exdate: LocalDateTime, occurrence: Date, occurrences: [Date],
+                               rules: TimingRules, now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
+        try writer.write { db in
+            guard var record = try EventRecord.fetchOne(db, key: eventID) else { throw StoreError.eventNotFound(id: eventID) }
+            var recurrence = record.recurrence ?? EventRecurrence(rrule: nil)
+            if !recurrence.exdates.contains(exdate) { recurrence.exdates.append(exdate) }
+            record.recurrence = recurrence
+            try record.update(db)
+            let cancelled = try Self.cancelPending(db, where: "eventId = ? AND anchorAt = ?",
+                                                   arguments: [eventID, occurrence.timeIntervalSince1970])
+            var changes = ScheduleChanges(cancelled: cancelled)
+            let existing = Set(try Double.fetchAll(db, sql: "SELECT DISTINCT anchorAt FROM reminder WHERE eventId = ?",
+                                                   arguments: [eventID]))
+            changes.merge(try Self.insertOccurrences(db, record, occurrences.filter { !existing.contains($0.timeIntervalSince1970) },
+                                                     rules: rules, now: now) { _, _ in true })
+            return (record.model, cancelled.count, changes)
+        }
+    }
+
+    /// Inserts `EventReminders`' plan for each occurrence, the plans `keep` accepts.
+    static func insertOccurrences(_ db: Database, _ event: EventRecord, _ occurrences: [Date], rules: TimingRules, now: Date,
+                                  keep: (Date, ReminderPlan) -> Bool) throws -> ScheduleChanges {
+        var changes = ScheduleChanges()
+        for occurrence in occurrences {
+            for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence,
+                                            duration: event.durationSeconds, rsvpBy: event.rsvpBy,
+                                            leads: event.reminders, rules: rules, now: now) where keep(occurrence, plan) {
+                var reminder = ReminderRecord(kind: plan.kind, text: plan.text, planned: plan.planned, anchorAt: occurrence,
+                                              eventId: event.id, offset: plan.offset)
+                try reminder.insert(db)
+                changes.scheduled.append(reminder.scheduled)
+            }
+        }
+        return changes
+    }
+}

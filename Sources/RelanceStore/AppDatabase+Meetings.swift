@@ -20,9 +20,65 @@ public struct MeetingDraft: Sendable, Equatable {
 
 extension AppDatabase {
     /// Creates a meeting and its reminders (the day before, before leaving, the thank-you
-    /// note after), in one transaction.
-    public func addMeeting(_ draft: MeetingDraft, rules: TimingRules, now: Date) throws -> (Meeting, ScheduleChanges) {
-        try writer.write { db in try Self.addMeeting(db, draft, rules: rules, now: now) }
+    /// note after), in one transaction. A meeting with the same contact at the same
+    /// start is refused (`StoreError.duplicateMeeting`) unless `force`.
+    public func addMeeting(_ draft: MeetingDraft, force: Bool = false, rules: TimingRules, now: Date) throws -> (Meeting, ScheduleChanges) {
+        try writer.write { db in try Self.addMeeting(db, draft, force: force, rules: rules, now: now) }
+    }
+
+    /// One meeting.
+    public func meeting(id: Int64) throws -> Meeting {
+        try writer.read { db in
+            guard let record = try MeetingRecord.fetchOne(db, key: id) else { throw StoreError.meetingNotFound(id: id) }
+            return record.model
+        }
+    }
+
+    /// Moves a meeting (new start, place or length) and plans its reminders again with
+    /// `MeetingReminders`, in ONE transaction: the pending ones are cancelled, the new
+    /// plan inserted. Returns the meeting, how many were cancelled, and the changes.
+    public func moveMeeting(id: Int64, startsAt: Date?, place: String?, duration: ISODuration?, rules: TimingRules,
+                            now: Date) throws -> (Meeting, cancelled: Int, ScheduleChanges) {
+        try writer.write { db in
+            guard var meeting = try MeetingRecord.fetchOne(db, key: id) else { throw StoreError.meetingNotFound(id: id) }
+            if let place {
+                let trimmed = place.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { throw ValidationError(field: "place", reason: "say where, e.g. \"Café Olimpico\"") }
+                try Validation.singleLine(trimmed, field: "place")
+                meeting.place = trimmed
+            }
+            let length = meeting.endsAt.timeIntervalSince(meeting.startsAt)
+            let start = startsAt ?? meeting.startsAt
+            let end = duration.map { $0.added(to: start, in: rules.userZone) } ?? start.addingTimeInterval(length)
+            guard end > start else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
+            meeting.startsAt = start
+            meeting.endsAt = end
+            try meeting.update(db)
+            let cancelled = try Self.cancelPending(db, where: "meetingId = ?", arguments: [id])
+            var changes = ScheduleChanges(cancelled: cancelled)
+            let contact = try Self.contact(db, id: meeting.contactId)
+            for plan in MeetingReminders.plan(contact: contact.name, place: meeting.place, startsAt: start, endsAt: end,
+                                              rules: rules, now: now) {
+                var reminder = ReminderRecord(kind: plan.kind, text: plan.text, contactId: contact.id, outreachId: meeting.outreachId,
+                                              planned: plan.planned, anchorAt: start, meetingId: id)
+                try reminder.insert(db)
+                changes.scheduled.append(reminder.scheduled)
+            }
+            return (meeting.model, cancelled.count, changes)
+        }
+    }
+
+    /// Cancels a meeting in ONE transaction: its pending reminders are cancelled and the
+    /// meeting is removed; its other reminders stay (unlinked), so what already fired
+    /// keeps its inbox item and history. Returns the meeting as it was.
+    public func cancelMeeting(id: Int64) throws -> (Meeting, cancelled: Int, ScheduleChanges) {
+        try writer.write { db in
+            guard let meeting = try MeetingRecord.fetchOne(db, key: id) else { throw StoreError.meetingNotFound(id: id) }
+            let cancelled = try Self.cancelPending(db, where: "meetingId = ?", arguments: [id])
+            try db.execute(sql: "UPDATE reminder SET meetingId = NULL WHERE meetingId = ?", arguments: [id])
+            _ = try MeetingRecord.deleteOne(db, key: id)
+            return (meeting.model, cancelled.count, ScheduleChanges(cancelled: cancelled))
+        }
     }
 
     /// Upcoming meetings, soonest first.
@@ -32,7 +88,8 @@ extension AppDatabase {
         }
     }
 
-    static func addMeeting(_ db: Database, _ draft: MeetingDraft, rules: TimingRules, now: Date) throws -> (Meeting, ScheduleChanges) {
+    static func addMeeting(_ db: Database, _ draft: MeetingDraft, force: Bool = false, rules: TimingRules,
+                           now: Date) throws -> (Meeting, ScheduleChanges) {
         let place = draft.place.trimmingCharacters(in: .whitespaces)
         guard !place.isEmpty else { throw ValidationError(field: "place", reason: "say where, e.g. \"Café Olimpico\"") }
         try Validation.singleLine(place, field: "place")
@@ -40,6 +97,10 @@ extension AppDatabase {
         let end = draft.duration.added(to: draft.startsAt, in: rules.userZone)
         guard end > draft.startsAt else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
         let contact = try contact(db, id: draft.contactID)
+        if !force, let twin = try MeetingRecord.filter(Column("contactId") == draft.contactID
+                                                       && Column("startsAt") == draft.startsAt.timeIntervalSince1970).fetchOne(db) {
+            throw StoreError.duplicateMeeting(id: twin.id!, startsAt: twin.startsAt)
+        }
         var meeting = MeetingRecord(id: nil, contactId: draft.contactID, outreachId: draft.outreachID,
                                     startsAt: draft.startsAt, endsAt: end, place: place, notes: draft.notes)
         try meeting.insert(db)

@@ -126,3 +126,113 @@ extension AppDatabase {
         return reminder
     }
 }
+
+/// What to change in an outreach: nil fields stay.
+public struct OutreachEdit: Sendable, Equatable {
+    public var ask: String?
+    public var channel: String?
+    public var sentAt: Date?
+    /// The whole new sequence (already resolved against the old one).
+    public var policy: FollowUpPolicy?
+
+    public init(ask: String? = nil, channel: String? = nil, sentAt: Date? = nil, policy: FollowUpPolicy? = nil) {
+        self.ask = ask; self.channel = channel; self.sentAt = sentAt; self.policy = policy
+    }
+
+    /// The fields given, for a person: "ask, sent time".
+    public var fieldNames: [String] {
+        [(ask, "ask"), (channel, "channel")].compactMap { $0.0 == nil ? nil : $0.1 }
+            + (sentAt == nil ? [] : ["sent time"]) + (policy == nil ? [] : ["follow-up sequence"])
+    }
+}
+
+/// What correcting an outreach did.
+public struct OutreachCorrection: Sendable {
+    public var outreach: Outreach
+    /// Pending follow-up or let-go reminders cancelled.
+    public var cancelled: Int
+    /// The sequence's pending reminder now, if any.
+    public var next: Reminder?
+    public var changes: ScheduleChanges
+}
+
+extension AppDatabase {
+    /// Corrects an outreach and re-plans its pending follow-up in ONE transaction: the
+    /// step it is at is kept (`Corrections.pendingStep`), re-counted from the new send
+    /// time when it counted from the send time, and worded with the new ask.
+    public func updateOutreach(outreachID: Int64, edit: OutreachEdit, rules: TimingRules) throws -> OutreachCorrection {
+        if let channel = edit.channel { try Validation.singleLine(channel, field: "channel") }
+        if let ask = edit.ask {
+            guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
+            }
+            try Validation.singleLine(ask, field: "ask")
+        }
+        if let policy = edit.policy, policy.stepCount == 0 {
+            throw ValidationError(field: "policy", reason: "needs at least one step")
+        }
+        return try writer.write { db in
+            guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else {
+                throw StoreError.outreachNotFound(id: outreachID)
+            }
+            let oldSentAt = outreach.sentAt
+            if let sentAt = edit.sentAt, let last = outreach.lastFollowUpAt, sentAt > last {
+                throw ValidationError(field: "sentAt", reason: "must not be after your last follow-up (\(last))")
+            }
+            outreach.ask = edit.ask ?? outreach.ask
+            outreach.channel = edit.channel ?? outreach.channel
+            outreach.sentAt = edit.sentAt ?? outreach.sentAt
+            if let policy = edit.policy {
+                outreach.policy = policy
+                outreach.followUpDelay = policy.wait(forStep: 0)!.description
+            }
+            try outreach.update(db)
+            var changes = ScheduleChanges()
+            if let sentAt = edit.sentAt, sentAt != oldSentAt {
+                try db.execute(sql: "UPDATE interaction SET at = ? WHERE outreachId = ? AND kind = ? AND at = ?",
+                               arguments: [sentAt.timeIntervalSince1970, outreachID, InteractionKind.outreach.rawValue,
+                                           oldSentAt.timeIntervalSince1970])
+                changes.merge(try Self.planKeepInTouch(db, contactID: outreach.contactId, rules: rules))
+            }
+            var next: ReminderRecord?
+            var sequenceCancelled: [Int64] = []
+            let replans = edit.ask != nil || edit.sentAt != nil || edit.policy != nil
+            if replans, outreach.status == .awaitingReply,
+               let pending = try ReminderRecord.filter(Column("outreachId") == outreachID && Column("state") == ReminderState.pending
+                                                      && [ReminderKind.followUp, .letGo].contains(Column("kind")))
+                   .order(Column("step").desc).fetchOne(db), let step = pending.step, let anchor = pending.anchorAt {
+                sequenceCancelled = try Self.cancelSequence(db, outreachID: outreachID)
+                changes.cancelled += sequenceCancelled
+                if let resumed = Corrections.pendingStep(step: step, anchor: anchor, oldSentAt: oldSentAt,
+                                                         newSentAt: outreach.sentAt, policy: outreach.policy) {
+                    next = try Self.scheduleStep(db, outreach: outreach, step: resumed.step, anchor: resumed.anchor, rules: rules)
+                    if let next { changes.scheduled.append(next.scheduled) }
+                }
+            } else if outreach.status == .awaitingReply {
+                next = try ReminderRecord.filter(Column("outreachId") == outreachID && Column("state") == ReminderState.pending
+                                                 && [ReminderKind.followUp, .letGo].contains(Column("kind"))).fetchOne(db)
+            }
+            return OutreachCorrection(outreach: outreach.model, cancelled: sequenceCancelled.count, next: next?.model, changes: changes)
+        }
+    }
+
+    /// Withdraws an outreach awaiting a reply, in ONE transaction: it becomes
+    /// `withdrawn` as of `at` and its pending follow-up and let-go reminders are
+    /// cancelled. It stays in the history.
+    public func cancelOutreach(outreachID: Int64, at date: Date) throws -> OutreachCorrection {
+        try writer.write { db in
+            guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else {
+                throw StoreError.outreachNotFound(id: outreachID)
+            }
+            guard outreach.status == .awaitingReply else {
+                throw StoreError.invalidState(what: "outreach", reason: "#\(outreachID) is \(outreach.status.rawValue.replacingOccurrences(of: "_", with: " ")); only an outreach awaiting a reply can be withdrawn")
+            }
+            outreach.status = .withdrawn
+            outreach.closedAt = date
+            try outreach.update(db)
+            let cancelled = try Self.cancelSequence(db, outreachID: outreachID)
+            return OutreachCorrection(outreach: outreach.model, cancelled: cancelled.count, next: nil,
+                                      changes: ScheduleChanges(cancelled: cancelled))
+        }
+    }
+}

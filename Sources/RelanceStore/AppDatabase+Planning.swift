@@ -5,13 +5,14 @@ import RelanceCore
 extension AppDatabase {
     /// Re-plans every pending computed reminder under new rules (a reload changed the
     /// window, holidays, zone or policy), in one transaction. Only reminders whose time
-    /// actually changes are touched; custom reminders and snoozes stay put.
+    /// actually changes are touched; custom reminders, snoozes and reminders you moved
+    /// by hand stay put.
     public func replan(rules: TimingRules, now: Date) throws -> ScheduleChanges {
         try writer.write { db in try Self.replan(db, rules: rules, now: now, filter: nil, arguments: []) }
     }
 
     static func replan(_ db: Database, rules: TimingRules, now: Date, filter: String?, arguments: StatementArguments) throws -> ScheduleChanges {
-        var sql = "SELECT * FROM reminder WHERE state = \(ReminderState.pending.sql) AND kind != \(ReminderKind.custom.sql) AND resurfacesInboxId IS NULL"
+        var sql = "SELECT * FROM reminder WHERE state = \(ReminderState.pending.sql) AND kind != \(ReminderKind.custom.sql) AND resurfacesInboxId IS NULL AND movedAt IS NULL"
         if let filter { sql += " AND " + filter }
         var changes = ScheduleChanges()
         for var reminder in try ReminderRecord.fetchAll(db, sql: sql, arguments: arguments) {

@@ -238,3 +238,58 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Cancels a pending reminder, whatever made it, in one transaction: it never fires.
+    /// A follow-up's sequence stops there (nothing follows a reminder that never fires).
+    /// A reminder that brings back a snoozed inbox item is refused: done or dismiss the
+    /// item instead.
+    public func cancelReminder(id: Int64) throws -> (Reminder, ScheduleChanges) {
+        try writer.write { db in
+            var reminder = try Self.pendingReminder(db, id: id)
+            if let inboxID = reminder.resurfacesInboxId {
+                throw StoreError.invalidState(what: "id", reason: "reminder \(id) brings back snoozed inbox item \(inboxID): mark that item done or dismiss it instead")
+            }
+            reminder.state = .cancelled
+            try reminder.update(db)
+            return (reminder.model, ScheduleChanges(cancelled: [id]))
+        }
+    }
+
+    /// Moves a pending reminder, whatever made it, to `at`, in one transaction: it fires
+    /// then (as `Corrections.moved` says), and a reload of the rules no longer re-plans
+    /// it. A snooze's reminder moves its inbox item's `snoozedUntil` with it.
+    public func moveReminder(id: Int64, to at: Date, rules: TimingRules, now: Date) throws -> (Reminder, ScheduleChanges) {
+        guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
+        return try writer.write { db in
+            var reminder = try Self.pendingReminder(db, id: id)
+            let planned = Corrections.moved(to: at, from: reminder.fireAt, zone: rules.userZone)
+            reminder.dueAt = planned.dueAt
+            reminder.fireAt = planned.fireAt
+            reminder.reason = planned.reason
+            reminder.movedAt = now
+            try reminder.update(db)
+            if let inboxID = reminder.resurfacesInboxId, var item = try InboxItemRecord.fetchOne(db, key: inboxID) {
+                item.snoozedUntil = at
+                try item.update(db)
+            }
+            return (reminder.model, ScheduleChanges(scheduled: [reminder.scheduled]))
+        }
+    }
+
+    static func pendingReminder(_ db: Database, id: Int64) throws -> ReminderRecord {
+        guard let reminder = try ReminderRecord.fetchOne(db, key: id) else { throw StoreError.reminderNotFound(id: id) }
+        guard reminder.state == .pending else {
+            throw StoreError.reminderNotPending(id: id, state: reminder.state.rawValue)
+        }
+        return reminder
+    }
+
+    /// Cancels the pending reminders matching `filter` (an SQL condition); their ids.
+    static func cancelPending(_ db: Database, where filter: String, arguments: StatementArguments) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            UPDATE reminder SET state = \(ReminderState.cancelled.sql)
+            WHERE state = \(ReminderState.pending.sql) AND \(filter) RETURNING id
+            """, arguments: arguments)
+    }
+}

@@ -148,6 +148,13 @@ extension AppDatabase {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v5: reminders moved by hand") { db in
+            try db.alter(table: "reminder") { t in
+                // When the user moved it (MoveReminder): its time is theirs, a reload
+                // of the rules no longer re-plans it. Seconds since 1970, UTC.
+                t.add(column: "movedAt", .double)
+            }
+        }
         return migrator
     }
 }

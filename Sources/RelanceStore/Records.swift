@@ -76,6 +76,8 @@ struct ReminderRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
     var meetingId: Int64?
     var eventId: Int64?
     var offset: String?
+    /// When the user moved it by hand; nil when its rule still decides its time.
+    var movedAt: Date?
 
     init(kind: ReminderKind, text: String, contactId: Int64? = nil, outreachId: Int64? = nil, planned: PlannedTime,
          anchorAt: Date? = nil, step: Int? = nil, meetingId: Int64? = nil, eventId: Int64? = nil, offset: String? = nil,

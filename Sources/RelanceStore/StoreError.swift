@@ -9,6 +9,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguousContact(query: String, candidates: [String])
     case outreachNotFound(id: Int64)
     case inboxItemNotFound(id: Int64)
+    case meetingNotFound(id: Int64)
+    /// A meeting with the same contact starts at the same instant (its id).
+    case duplicateMeeting(id: Int64, startsAt: Date)
+    case eventNotFound(id: Int64)
+    /// The event has no occurrence starting at `at` (wall clock); `next` is its next one.
+    case occurrenceNotFound(eventID: Int64, at: String, next: String?)
+    case reminderNotFound(id: Int64)
+    /// The reminder fired or was cancelled already.
+    case reminderNotPending(id: Int64, state: String)
     /// The operation does not apply in the record's current state.
     case invalidState(what: String, reason: String)
     /// Another contact (`existing`: "Name (#id)") already has this e-mail address or
@@ -25,6 +34,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "'\(query)' matches several contacts: \(candidates.joined(separator: ", ")); use the id or more of the name"
         case .outreachNotFound(let id): "no outreach with id \(id)"
         case .inboxItemNotFound(let id): "no inbox item with id \(id)"
+        case .meetingNotFound(let id): "no meeting with id \(id)"
+        case .duplicateMeeting(let id, let startsAt):
+            "meeting \(id) with the same contact starts at \(startsAt) already; add it with force to have both"
+        case .eventNotFound(let id): "no event with id \(id)"
+        case .occurrenceNotFound(let eventID, let at, let next):
+            "event \(eventID) has no occurrence starting at \(at)" + (next.map { "; the next one starts at \($0)" } ?? "")
+        case .reminderNotFound(let id): "no reminder with id \(id)"
+        case .reminderNotPending(let id, let state): "reminder \(id) is \(state), not pending: nothing to change"
         case .invalidState(let what, let reason): "\(what): \(reason)"
         case .duplicateContact(let field, let value, let existing): "\(existing) already has \(field) '\(value)'"
         case .openOutreach(let contact, let ids):

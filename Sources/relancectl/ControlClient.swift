@@ -120,6 +120,19 @@ struct ControlClient {
             return "no outreach with id \(string("id")); see `relancectl outreach list`"
         case "io.relance.Control.InboxItemNotFound":
             return "no inbox item with id \(string("id")); see `relancectl inbox --all`"
+        case "io.relance.Control.MeetingNotFound":
+            return "no meeting with id \(string("id")); see `relancectl meeting list`"
+        case "io.relance.Control.DuplicateMeeting":
+            return "meeting #\(string("id")) with them starts at that time already (\(string("startsAt"))); add --force to have both"
+        case "io.relance.Control.EventNotFound":
+            return "no event with id \(string("id")); see `relancectl event list`"
+        case "io.relance.Control.OccurrenceNotFound":
+            return "event #\(string("event")) has no occurrence starting at \(string("at"))"
+                + (error.parameters["next"] == nil ? "" : "; the next one starts at \(string("next"))")
+        case "io.relance.Control.ReminderNotFound":
+            return "no reminder with id \(string("id")); see `relancectl upcoming`"
+        case "io.relance.Control.ReminderNotPending":
+            return "reminder #\(string("id")) is \(string("state")), not pending: nothing to change"
         case "io.relance.Control.InvalidParameter":
             return "invalid \(string("parameter")): \(string("reason"))"
         case "io.relance.Control.ImportRejected":

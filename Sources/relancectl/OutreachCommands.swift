@@ -6,7 +6,8 @@ struct OutreachCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outreach",
         abstract: "Log the asks you send and list them.",
-        subcommands: [OutreachLog.self, OutreachList.self, OutreachFollowUp.self])
+        subcommands: [OutreachLog.self, OutreachList.self, OutreachFollowUp.self, OutreachEditCommand.self,
+                      OutreachCancelCommand.self])
 }
 
 struct OutreachLog: AsyncParsableCommand {
@@ -55,7 +56,7 @@ struct OutreachList: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: ArgumentHelp("Only this contact.", valueName: "contact")) var contact: String?
-    @Option(name: .long, help: ArgumentHelp("Only this status: awaiting_reply, replied, declined, meeting_agreed, closed, no_reply.", valueName: "status")) var status: String?
+    @Option(name: .long, help: ArgumentHelp("Only this status: awaiting_reply, replied, declined, meeting_agreed, closed, no_reply, withdrawn.", valueName: "status")) var status: String?
 
     func run() async throws {
         try await Self.reporting {

@@ -18,7 +18,7 @@ struct Relancectl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ContactCommand.self, OutreachCommand.self, ReplyCommand.self, MeetingCommand.self, EventCommand.self,
-            RemindCommand.self,
+            RemindCommand.self, ReminderCommand.self,
             UpcomingCommand.self, InboxCommand.self, ReadCommand.self, DoneCommand.self,
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
             ReloadCommand.self, TestNotifyCommand.self, AgendaCommand.self, DraftCommand.self,

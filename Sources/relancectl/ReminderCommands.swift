@@ -46,7 +46,7 @@ struct UpcomingCommand: AsyncParsableCommand {
 struct MeetingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meeting", abstract: "Meetings you accepted: the place, time and date they offered.",
-        subcommands: [MeetingAdd.self, MeetingList.self])
+        subcommands: [MeetingAdd.self, MeetingList.self, MeetingMoveCommand.self, MeetingCancelCommand.self])
 }
 
 struct MeetingAdd: AsyncParsableCommand {
@@ -61,13 +61,14 @@ struct MeetingAdd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long (PT45M, 1h); default one hour.", valueName: "duration")) var duration: String?
     @Option(name: .long, help: ArgumentHelp("The outreach that led to it.", valueName: "id")) var outreach: Int64?
     @Option(name: .long, help: ArgumentHelp("Notes.", valueName: "text")) var notes: String?
+    @Flag(name: .long, help: "Add it even if a meeting with them starts at the same time.") var force = false
 
     func run() async throws {
         try await Self.reporting {
             let start = try Output.parseTime(at, parameter: "--at", zone: try await global.client.userZone())
             let reply = try await global.client.call(AddMeeting.self, .init(
                 contact: contact, at: start, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) },
-                outreach: outreach, notes: notes))
+                outreach: outreach, notes: notes, force: force ? true : nil))
             if global.json { return try Output.json(reply) }
             print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt)).")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
@@ -95,7 +96,7 @@ struct MeetingList: AsyncParsableCommand {
 struct EventCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "event", abstract: "Networking events: where you meet people.",
-        subcommands: [EventAdd.self, EventList.self])
+        subcommands: [EventAdd.self, EventList.self, EventEditCommand.self, EventRemoveCommand.self, EventSkipCommand.self])
 }
 
 struct EventAdd: AsyncParsableCommand {

@@ -29,11 +29,12 @@ import GRDB
         let db = try AppDatabase.open(path: path)
         #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox",
                                                "v2: polite timing, meetings, events, keep in touch",
-                                               "v3: delivery outbox", "v4: daemon bookkeeping"])
+                                               "v3: delivery outbox", "v4: daemon bookkeeping",
+                                               "v5: reminders moved by hand"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 4)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 5)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

@@ -106,6 +106,12 @@ public final class ControlService: VarlinkService {
         case .ambiguousContact(let query, let candidates): ControlError.ambiguousContact(query: query, candidates: candidates)
         case .outreachNotFound(let id): ControlError.outreachNotFound(id: id)
         case .inboxItemNotFound(let id): ControlError.inboxItemNotFound(id: id)
+        case .meetingNotFound(let id): ControlError.meetingNotFound(id: id)
+        case .duplicateMeeting(let id, let startsAt): ControlError.duplicateMeeting(id: id, startsAt: startsAt)
+        case .eventNotFound(let id): ControlError.eventNotFound(id: id)
+        case .occurrenceNotFound(let event, let at, let next): ControlError.occurrenceNotFound(event: event, at: at, next: next)
+        case .reminderNotFound(let id): ControlError.reminderNotFound(id: id)
+        case .reminderNotPending(let id, let state): ControlError.reminderNotPending(id: id, state: state)
         case .invalidState(let what, let reason): ControlError.invalidParameter(what, reason: reason)
         case .duplicateContact(let field, let value, let existing):
             ControlError.duplicateContact(field: field, value: value, existing: existing)

@@ -9,12 +9,18 @@ import VarlinkTransport
 // Accepted meetings and networking events, with their reminders.
 
 extension ControlService {
-    /// Registers AddMeeting, ListMeetings, AddEvent and ListEvents.
+    /// Registers AddMeeting, ListMeetings, MoveMeeting, CancelMeeting, AddEvent,
+    /// ListEvents, UpdateEvent, RemoveEvent and SkipOccurrence.
     static func registerMeetingAndEventHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(AddMeeting.self, readOnly: false) { service, p in try service.addMeeting(p) }
         handlers.register(ListMeetings.self, readOnly: true) { service, _ in try service.listMeetings() }
+        handlers.register(MoveMeeting.self, readOnly: false) { service, p in try service.moveMeeting(p) }
+        handlers.register(CancelMeeting.self, readOnly: false) { service, p in try service.cancelMeeting(p) }
         handlers.register(AddEvent.self, readOnly: false) { service, p in try service.addEvent(p) }
         handlers.register(ListEvents.self, readOnly: true) { service, _ in try service.listEvents() }
+        handlers.register(UpdateEvent.self, readOnly: false) { service, p in try service.updateEvent(p) }
+        handlers.register(RemoveEvent.self, readOnly: false) { service, p in try service.removeEvent(p) }
+        handlers.register(SkipOccurrence.self, readOnly: false) { service, p in try service.skipOccurrence(p) }
     }
 
     private func addMeeting(_ p: AddMeeting.Parameters) throws -> AddMeeting.Reply {
@@ -23,7 +29,7 @@ extension ControlService {
         let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: p.at,
                                  duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)),
                                  place: p.place, notes: p.notes)
-        let (meeting, changes) = try store.addMeeting(draft, rules: rules, now: clock.now())
+        let (meeting, changes) = try store.addMeeting(draft, force: p.force ?? false, rules: rules, now: clock.now())
         logger.info("added meeting with \(contact.name) at \(meeting.place)", metadata: ["contact_id": "\(contact.id)"])
         let own = Set([ReminderKind.meetingPrep, .meetingLeave, .thankYou].map(\.rawValue))
         return AddMeeting.Reply(meeting: meeting.info(contactName: contact.name),
@@ -33,6 +39,31 @@ extension ControlService {
     private func listMeetings() throws -> ListMeetings.Reply {
         let names = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0.name) })
         return ListMeetings.Reply(meetings: try store.meetings(from: clock.now()).map { $0.info(contactName: names[$0.contactID] ?? "") })
+    }
+
+    private func moveMeeting(_ p: MoveMeeting.Parameters) throws -> MoveMeeting.Reply {
+        guard p.at != nil || p.place != nil || p.duration != nil else {
+            throw ControlError.invalidParameter("at", reason: "nothing to change: give at, place or duration")
+        }
+        let length = try p.duration.map { try duration($0, "duration", default: ISODuration(hours: 1)) }
+        let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: p.at, place: p.place, duration: length,
+                                                                  rules: rules, now: clock.now())
+        let contact = try store.contact(id: meeting.contactID)
+        var summary = "moved to \(Planner.describeMoment(meeting.startsAt, rules.userZone)) at \(meeting.place)"
+        summary += "; cancelled \(Corrections.count(cancelled, "pending reminder")), planned \(Corrections.count(changes.scheduled.count, "reminder"))"
+        logger.info("moved meeting \(meeting.id): \(summary)", metadata: ["meeting_id": "\(meeting.id)", "contact_id": "\(contact.id)"])
+        return MoveMeeting.Reply(meeting: meeting.info(contactName: contact.name), reminders: try reminders(changes),
+                                 cancelledReminders: cancelled, summary: summary)
+    }
+
+    private func cancelMeeting(_ p: CancelMeeting.Parameters) throws -> CancelMeeting.Reply {
+        let (meeting, cancelled, _) = try store.cancelMeeting(id: p.meeting)
+        let name = (try? store.contact(id: meeting.contactID).name) ?? ""
+        let draft = p.draft == true
+            ? Corrections.cancellationDraft(contact: name, place: meeting.place, start: meeting.startsAt, zone: rules.userZone) : nil
+        let summary = "removed; cancelled \(Corrections.count(cancelled, "pending reminder"))"
+        logger.info("cancelled meeting \(meeting.id): \(summary)", metadata: ["meeting_id": "\(meeting.id)", "contact_id": "\(meeting.contactID)"])
+        return CancelMeeting.Reply(meeting: meeting.info(contactName: name), cancelledReminders: cancelled, draft: draft, summary: summary)
     }
 
     private func addEvent(_ p: AddEvent.Parameters) throws -> AddEvent.Reply {
@@ -70,6 +101,92 @@ extension ControlService {
 
     private func listEvents() throws -> ListEvents.Reply {
         ListEvents.Reply(events: try store.events().map { try events.info($0, now: clock.now()) })
+    }
+
+    private func event(_ id: Int64) throws -> NetworkingEvent {
+        guard let event = try store.event(id: id) else { throw ControlError.eventNotFound(id: id) }
+        return event
+    }
+
+    /// An empty text clears an optional field; nil keeps it.
+    private func cleared(_ text: String?, keeping old: String?) -> String? {
+        guard let text else { return old }
+        return text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
+    }
+
+    private func updateEvent(_ p: UpdateEvent.Parameters) throws -> UpdateEvent.Reply {
+        let old = try event(p.event)
+        var changed: [String] = []
+        func note(_ name: String, _ given: Any?) { if given != nil { changed.append(name) } }
+        note("title", p.title); note("start", p.start); note("time zone", p.timeZone); note("duration", p.duration)
+        note("place", p.place); note("url", p.url); note("RSVP deadline", p.rsvpBy); note("rrule", p.rrule)
+        note("exdates", p.exdates); note("rdates", p.rdates); note("reminders", p.reminders)
+        guard !changed.isEmpty else { throw ControlError.invalidParameter("event", reason: "nothing to change") }
+        let zoneName = p.timeZone ?? old.timeZone
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
+        }
+        let start = try p.start.map { try localDateTime($0, "start") } ?? old.start
+        var length = old.duration
+        if p.duration != nil {
+            let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
+            length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
+        }
+        let rrule = cleared(p.rrule, keeping: old.recurrence?.rrule)
+        let exdates = try p.exdates.map { try $0.enumerated().map { try localDateTime($1, "exdates[\($0)]") } } ?? old.recurrence?.exdates ?? []
+        let rdates = try p.rdates.map { try $0.enumerated().map { try localDateTime($1, "rdates[\($0)]") } } ?? old.recurrence?.rdates ?? []
+        let recurrence = rrule != nil || !rdates.isEmpty ? EventRecurrence(rrule: rrule, exdates: exdates, rdates: rdates) : nil
+        let offsets = try p.reminders.map { list in
+            try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+        }
+        let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
+                               place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),
+                               details: old.details, rsvpBy: p.rsvpBy ?? old.rsvpBy, recurrence: recurrence,
+                               reminders: offsets ?? old.reminders)
+        try events.validate(draft)
+        let now = clock.now()
+        var preview = old
+        preview.title = draft.title; preview.start = draft.start; preview.timeZone = draft.timeZone
+        preview.duration = draft.duration; preview.recurrence = draft.recurrence
+        let upcoming = try events.occurrences(preview, after: now, limit: EventPlanner.lookahead)
+        let (event, cancelled, changes) = try store.updateEvent(id: p.event, draft, occurrences: upcoming, rules: rules, now: now)
+        let summary = "changed \(changed.joined(separator: ", ")); cancelled \(Corrections.count(cancelled, "pending reminder")), "
+            + "planned \(Corrections.count(changes.scheduled.count, "reminder"))"
+        logger.info("updated event \(event.id): \(summary)", metadata: ["event_id": "\(event.id)"])
+        return UpdateEvent.Reply(event: try events.info(event, now: now), reminders: try reminders(changes),
+                                 cancelledReminders: cancelled, summary: summary)
+    }
+
+    private func removeEvent(_ p: RemoveEvent.Parameters) throws -> RemoveEvent.Reply {
+        let (event, cancelled, _) = try store.removeEvent(id: p.event)
+        let summary = "removed; cancelled \(Corrections.count(cancelled, "pending reminder"))"
+        logger.info("removed event \(event.id): \(summary)", metadata: ["event_id": "\(event.id)"])
+        return RemoveEvent.Reply(event: try events.info(event, now: clock.now()), cancelledReminders: cancelled, summary: summary)
+    }
+
+    private func skipOccurrence(_ p: SkipOccurrence.Parameters) throws -> SkipOccurrence.Reply {
+        let old = try event(p.event)
+        let at = try localDateTime(p.at, "at")
+        guard let recurrence = old.recurrence, recurrence.rrule != nil || !recurrence.rdates.isEmpty else {
+            throw ControlError.invalidParameter("event", reason: "event \(old.id) does not repeat: remove it instead")
+        }
+        let instant = at.instant(in: old.zone)
+        let now = clock.now()
+        guard instant > now else { throw ControlError.invalidParameter("at", reason: "that occurrence is past") }
+        let found = try events.occurrences(old, after: instant.addingTimeInterval(-1), limit: 1).first
+        guard found == instant else {
+            throw StoreError.occurrenceNotFound(eventID: old.id, at: at.description,
+                                                next: found.map { LocalDateTime($0, in: old.zone).description })
+        }
+        var preview = old
+        preview.recurrence?.exdates.append(at)
+        let upcoming = try events.occurrences(preview, after: now, limit: EventPlanner.lookahead)
+        let (event, cancelled, changes) = try store.skipOccurrence(eventID: old.id, exdate: at, occurrence: instant,
+                                                                   occurrences: upcoming, rules: rules, now: now)
+        let summary = "skipped \(Planner.describeMoment(instant, old.zone)); cancelled \(Corrections.count(cancelled, "pending reminder"))"
+        logger.info("event \(event.id): \(summary)", metadata: ["event_id": "\(event.id)"])
+        return SkipOccurrence.Reply(event: try events.info(event, now: now), cancelledReminders: cancelled,
+                                    reminders: try reminders(changes), summary: summary)
     }
 
     private func reminders(_ changes: ScheduleChanges) throws -> [ReminderInfo] {

@@ -9,25 +9,34 @@ import VarlinkTransport
 // Outreach: the asks sent, their follow-ups and how they ended.
 
 extension ControlService {
-    /// Registers LogOutreach, LogFollowUp, ListOutreach and RecordReply.
+    /// Registers LogOutreach, LogFollowUp, ListOutreach, RecordReply, UpdateOutreach and
+    /// CancelOutreach.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(LogOutreach.self, readOnly: false) { service, p in try service.logOutreach(p) }
         handlers.register(LogFollowUp.self, readOnly: false) { service, p in try service.logFollowUp(p) }
         handlers.register(ListOutreach.self, readOnly: true) { service, p in try service.listOutreach(p) }
         handlers.register(RecordReply.self, readOnly: false) { service, p in try service.recordReply(p) }
+        handlers.register(UpdateOutreach.self, readOnly: false) { service, p in try service.updateOutreach(p) }
+        handlers.register(CancelOutreach.self, readOnly: false) { service, p in try service.cancelOutreach(p) }
     }
 
     /// The sequence an outreach asks for: a preset, explicit steps, or one wait
     /// (`FollowUpPolicy.resolve` is the one reading, shared with the configuration).
     private func policy(_ p: LogOutreach.Parameters) throws -> FollowUpPolicy {
+        try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo, neverLetGo: p.neverLetGo,
+                   base: rules.followUp)
+    }
+
+    private func policy(followUp: String?, preset: String?, steps: [WaitInfo]?, letGo letGoInfo: WaitInfo?,
+                        neverLetGo: Bool?, base: FollowUpPolicy) throws -> FollowUpPolicy {
         var nudges: [Wait]?
-        if let text = p.followUp { nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") } }
-        if let steps = p.steps { nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") } }
+        if let text = followUp { nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") } }
+        if let steps { nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") } }
         var letGo: FollowUpPolicy.LetGo?
-        if let text = p.letGo { letGo = .after(try wait(text, "letGo")) }
-        if p.neverLetGo == true { letGo = .never }
+        if let text = letGoInfo { letGo = .after(try wait(text, "letGo")) }
+        if neverLetGo == true { letGo = .never }
         do {
-            return try FollowUpPolicy.resolve(preset: p.policy, nudges: nudges, letGo: letGo, base: rules.followUp)
+            return try FollowUpPolicy.resolve(preset: preset, nudges: nudges, letGo: letGo, base: base)
         } catch {
             let parameter = switch error.part { case .preset: "policy"; case .nudges: "steps"; case .letGo: "letGo" }
             throw ControlError.invalidParameter(parameter, reason: error.reason)
@@ -86,5 +95,36 @@ extension ControlService {
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
         return RecordReply.Reply(outreach: outreach.info(contactName: contact.name), cancelledReminders: changes.cancelled.count,
                                  meeting: created?.info(contactName: contact.name))
+    }
+
+    private func updateOutreach(_ p: UpdateOutreach.Parameters) throws -> UpdateOutreach.Reply {
+        let current = try store.outreach(id: p.outreach)
+        var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: p.sentAt)
+        if p.followUp != nil || p.policy != nil || p.steps != nil || p.letGo != nil || p.neverLetGo != nil {
+            edit.policy = try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
+                                     neverLetGo: p.neverLetGo, base: current.policy)
+        }
+        guard !edit.fieldNames.isEmpty else {
+            throw ControlError.invalidParameter("outreach", reason: "nothing to change: give ask, channel, sentAt, followUp, policy, steps, letGo or neverLetGo")
+        }
+        let result = try store.updateOutreach(outreachID: p.outreach, edit: edit, rules: rules)
+        let contact = try store.contact(id: result.outreach.contactID)
+        var summary = "changed " + edit.fieldNames.joined(separator: ", ")
+        if result.cancelled > 0 { summary += "; cancelled \(Corrections.count(result.cancelled, "pending reminder"))" }
+        if let next = result.next {
+            summary += "; next \(next.kind == .letGo ? "let-go" : "follow-up") \(Planner.describeMoment(next.fireAt, rules.userZone))"
+        }
+        logger.info("updated outreach \(p.outreach): \(summary)", metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(contact.id)"])
+        return UpdateOutreach.Reply(outreach: result.outreach.info(contactName: contact.name), cancelledReminders: result.cancelled,
+                                    next: result.next?.info, summary: summary)
+    }
+
+    private func cancelOutreach(_ p: CancelOutreach.Parameters) throws -> CancelOutreach.Reply {
+        let result = try store.cancelOutreach(outreachID: p.outreach, at: clock.now())
+        let contact = try store.contact(id: result.outreach.contactID)
+        let summary = "withdrawn; cancelled \(Corrections.count(result.cancelled, "pending reminder"))"
+        logger.info("withdrew outreach \(p.outreach): \(summary)", metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(contact.id)"])
+        return CancelOutreach.Reply(outreach: result.outreach.info(contactName: contact.name),
+                                    cancelledReminders: result.cancelled, summary: summary)
     }
 }

@@ -9,9 +9,12 @@ import VarlinkTransport
 // Ad-hoc reminders, what is coming up, and the notification inbox.
 
 extension ControlService {
-    /// Registers Remind, Upcoming, Inbox, MarkRead, Done, Dismiss and Snooze.
+    /// Registers Remind, CancelReminder, MoveReminder, Upcoming, Inbox, MarkRead, Done,
+    /// Dismiss and Snooze.
     static func registerReminderAndInboxHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
+        handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
+        handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
         handlers.register(MarkRead.self, readOnly: false) { service, p in try service.markRead(p) }
@@ -25,6 +28,19 @@ extension ControlService {
         let (reminder, _) = try store.addReminder(text: p.text, dueAt: p.at, contactID: contactID)
         logger.info("reminder set for \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info)
+    }
+
+    private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
+        let (reminder, _) = try store.cancelReminder(id: p.id)
+        logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
+        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id) (\(reminder.kind.rawValue))")
+    }
+
+    private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
+        let (reminder, _) = try store.moveReminder(id: p.id, to: p.at, rules: rules, now: clock.now())
+        logger.info("reminder moved to \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
+        return MoveReminder.Reply(reminder: reminder.info,
+                                  summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, rules.userZone))")
     }
 
     private func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
