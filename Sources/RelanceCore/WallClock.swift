@@ -10,5 +10,5 @@ public protocol WallClock: Sendable {
 /// The real wall clock (`CLOCK_REALTIME`).
 public struct SystemWallClock: WallClock {
     public init() {}
-    public func now() -> Date { Date() }
+    public func now() -> Date { ProcessClock.now() }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
+import RelanceCore
 import RelanceStore
 
 /// Keeps the one-line status current ("12 pending, next: Follow up with Ada Lovelace at
@@ -55,7 +56,7 @@ final class StatusReporter: Sendable {
     }
 
     /// "Mon 09:00" within a week, else "Mon 7 Dec 09:00".
-    static func describe(_ date: Date, in zone: TimeZone, now: Date = Date()) -> String {
+    static func describe(_ date: Date, in zone: TimeZone, now: Date = ProcessClock.now()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = zone

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RelanceCore
 
 /// One automatic snapshot: a complete SQLite copy of the store.
 public struct SnapshotEntry: Sendable, Equatable {
@@ -188,7 +189,7 @@ extension AppDatabase {
         do {
             try FileManager.default.copyItem(atPath: path, toPath: scratch)
             let copy = try AppDatabase(DatabaseQueue(path: scratch))
-            document = try copy.snapshot(createdAt: Date())
+            document = try copy.snapshot(createdAt: ProcessClock.now())
         } catch {
             throw RestoreError(reason: "cannot read the snapshot \(path): \(error)")
         }

@@ -32,7 +32,7 @@ struct AgendaCommand: AsyncParsableCommand {
         try await Self.reporting {
             let client = global.client
             let zone = try await client.userZone()
-            let now = Date()
+            let now = ProcessClock.now()
             let end = LocalDate(now, in: zone).adding(days: days).at(LocalTimeOfDay(hour: 0), in: zone)
             var entries: [Entry] = []
             let reminders = try await client.call(Upcoming.self, .init(limit: 10_000, until: end)).reminders

@@ -56,7 +56,7 @@ enum Output {
     /// "Mon 1 Dec 09:00" in the local zone; the year is shown when it is not this year.
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        let sameYear = Calendar.current.component(.year, from: date) == Calendar.current.component(.year, from: Date())
+        let sameYear = Calendar.current.component(.year, from: date) == Calendar.current.component(.year, from: ProcessClock.now())
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone.current
@@ -67,7 +67,7 @@ enum Output {
     /// Reads a time the way people type it, in the local zone.
     static func parseTime(_ text: String, parameter: String, zone: TimeZone) throws -> Date {
         do {
-            return try WhenExpression.parse(text, now: Date(), timeZone: zone)
+            return try WhenExpression.parse(text, now: ProcessClock.now(), timeZone: zone)
         } catch {
             throw CLIError(message: "\(parameter): \(error)", code: 64)
         }

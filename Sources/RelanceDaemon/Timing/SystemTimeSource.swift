@@ -7,7 +7,7 @@ import RelanceCore
 public struct SystemTimeSource: TimeSource {
     public init() {}
 
-    public func now() -> Date { Date() }
+    public func now() -> Date { ProcessClock.now() }
 
     public func makeTimer(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> any WallTimer {
         DispatchWallTimer(queue: queue, handler: handler)
@@ -37,7 +37,8 @@ final class DispatchWallTimer: WallTimer, @unchecked Sendable {  // the source i
     }
 
     func arm(at deadline: Date) {
-        let seconds = deadline.timeIntervalSince1970
+        // In real time (the process clock may be offset in a debug build's test).
+        let seconds = deadline.timeIntervalSince1970 - ProcessClock.offset
         let whole = seconds.rounded(.down)
         let spec = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1_000_000_000))
         source.schedule(wallDeadline: DispatchWallTime(timespec: spec), leeway: .nanoseconds(0))

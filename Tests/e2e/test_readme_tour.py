@@ -1,0 +1,11 @@
+"""The README's tour is a test: it runs top to bottom on a fresh store with the time
+fixed, and every command must print what the README shows (issue #10)."""
+import os
+
+from readme_tour import REPO, replay
+
+
+def test_the_readme_tour_runs_and_prints_what_the_readme_shows():
+    bin_dir = os.environ.get("RELANCE_BIN_DIR", str(REPO / ".build/debug"))
+    mismatches = replay(bin_dir)
+    assert not mismatches, "\n\n".join(mismatches) + "\n\n(python3 Tests/e2e/readme_tour.py --write rewrites the README from a run)"
