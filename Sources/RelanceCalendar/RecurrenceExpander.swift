@@ -25,13 +25,22 @@ public enum RecurrenceExpander {
     ///   100 000 libical steps.
     public static func occurrences(start: LocalDateTime, zone: TimeZone, recurrence: Recurrence,
                                    after: Date, limit: Int) throws -> [Date] {
+        try occurrences(start: start, zone: zone, recurrence: recurrence, after: after, limit: limit,
+                        stepBudget: OccurrenceWalker.stepBudget)
+    }
+
+    /// The same with another step budget (tests check the budget with a small one).
+    static func occurrences(start: LocalDateTime, zone: TimeZone, recurrence: Recurrence,
+                            after: Date, limit: Int, stepBudget: Int) throws -> [Date] {
         guard limit > 0 else { return [] }
-        return try Libical.serialized { try expand(start: start, zone: zone, recurrence: recurrence, after: after, limit: limit) }
+        return try Libical.serialized {
+            try expand(start: start, zone: zone, recurrence: recurrence, after: after, limit: limit, budget: stepBudget)
+        }
     }
 
     private static func expand(start: LocalDateTime, zone: TimeZone, recurrence: Recurrence,
-                               after: Date, limit: Int) throws -> [Date] {
-        let walker = try OccurrenceWalker(start: start, recurrence: recurrence, zone: zone)
+                               after: Date, limit: Int, budget: Int) throws -> [Date] {
+        let walker = try OccurrenceWalker(start: start, recurrence: recurrence, zone: zone, budget: budget)
         var found: [Date] = []
         // Wall-clock and instant order agree except inside a spring-forward gap, where a
         // skipped time moves later by the gap (at most a day, Samoa 2011). So once `limit`
