@@ -76,14 +76,21 @@ public final class Daemon: Sendable {
         let lifecycle = self.lifecycle
         let clock = self.clock
         // The safety net: snapshots beside the database, one a day at least when the
-        // daemon starts (destructive commands take their own); no timer.
+        // daemon starts (destructive commands take their own); no timer. Taken once the
+        // daemon serves, off the start-up path (a large store takes a while to copy).
         let snapshots = SnapshotShelf(database: store,
                                       directory: Self.snapshotsDirectory(beside: databasePath),
                                       keepDays: { configuration.current.keepSnapshotsDays })
-        do {
-            if let daily = try snapshots.takeDailyIfDue(now: clock.now()) { logger.info("daily snapshot \(daily.id) taken") }
-        } catch {
-            logger.warning("no daily snapshot: \(error)")
+        let takeDailySnapshot: @Sendable () -> Void = {
+            Task {
+                do {
+                    if let daily = try await OffPool.run({ try snapshots.takeDailyIfDue(now: clock.now()) }) {
+                        logger.info("daily snapshot \(daily.id) taken")
+                    }
+                } catch {
+                    logger.warning("no daily snapshot: \(error)")
+                }
+            }
         }
         let broadcaster = InboxBroadcaster()
         let events = EventPlanner(store: store)
@@ -160,6 +167,7 @@ public final class Daemon: Sendable {
             logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
                           metadata: MessageID.ready.metadata)
             lifecycle.ready(status: reporter.line())
+            takeDailySnapshot()
             Self.injectTestFaults(scheduler: scheduler, logger: logger)
         }
 
