@@ -299,13 +299,16 @@ def test_keep_snapshots_days_is_checked_and_applied(stopped_daemon):
     assert result.returncode != 0
     assert result.stderr.startswith(f"{stopped_daemon.config}:2: ") and "keep_snapshots_days" in result.stderr, result.stderr
 
-    # An old snapshot beyond the retention is deleted at start
+    # An old snapshot beyond the retention is deleted when the daemon takes its daily
+    # snapshot, just after it starts serving
     stopped_daemon.config.write_text("[store]\nkeep_snapshots_days = 3\n[desktop]\nenabled = false\n")
     shelf = stopped_daemon.database.parent / "snapshots"
     shelf.mkdir()
     (shelf / "20200101-000000-daily.sqlite").write_bytes(b"old")
     stopped_daemon.start()
-    listed = stopped_daemon.call("ListSnapshots")
+    old = shelf / "20200101-000000-daily.sqlite"
+    listed = stopped_daemon.wait_until(
+        lambda: (lambda reply: reply if not old.exists() and [s["reason"] for s in reply["snapshots"]] == ["daily"] else None)(
+            stopped_daemon.call("ListSnapshots")),
+        timeout=15, what="the daily snapshot taken and the old one pruned")
     assert listed["keepDays"] == 3
-    assert [s["reason"] for s in listed["snapshots"]] == ["daily"]
-    assert not (shelf / "20200101-000000-daily.sqlite").exists()
