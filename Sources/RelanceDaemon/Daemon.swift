@@ -82,13 +82,11 @@ public final class Daemon: Sendable {
                                       directory: Self.snapshotsDirectory(beside: databasePath),
                                       keepDays: { configuration.current.keepSnapshotsDays })
         let takeDailySnapshot: @Sendable () -> Void = {
-            Task {
-                do {
-                    if let daily = try await OffPool.run({ try snapshots.takeDailyIfDue(now: clock.now()) }) {
-                        logger.info("daily snapshot \(daily.id) taken")
-                    }
-                } catch {
-                    logger.warning("no daily snapshot: \(error)")
+            snapshots.takeDailyInBackground(now: clock.now()) { result in
+                switch result {
+                case .success(let daily?): logger.info("daily snapshot \(daily.id) taken")
+                case .success(nil): break
+                case .failure(let error): logger.warning("no daily snapshot: \(error)")
                 }
             }
         }

@@ -54,12 +54,32 @@ public final class SnapshotShelf: @unchecked Sendable {  // `lock` guards taking
         self.keepDays = keepDays
     }
 
+    /// Held while the start-up's daily snapshot is being taken in the background:
+    /// whoever lists, takes or restores a snapshot waits for it, so clients see the
+    /// same shelf as if it had been taken before the daemon served.
+    private let startUp = DispatchGroup()
+
+    /// Takes the daily snapshot (if due) on a queue of its own, off the start-up path;
+    /// `done` gets what happened.
+    public func takeDailyInBackground(now: Date, done: @escaping @Sendable (Result<SnapshotEntry?, any Error>) -> Void) {
+        startUp.enter()
+        DispatchQueue(label: "io.relance.daily-snapshot").async { [self] in
+            let result = Result { try takeDailyIfDue(now: now) }
+            startUp.leave()
+            done(result)
+        }
+    }
+
+    /// Waits for the start-up snapshot, if one is being taken.
+    private func settle() { startUp.wait() }
+
     /// How many days snapshots are kept, as configured now.
     public var keepingDays: Int { keepDays() }
 
     /// Takes a snapshot now, then deletes those older than the retention.
     @discardableResult
     public func take(reason: String, now: Date) throws -> SnapshotEntry {
+        if reason != "daily" { settle() }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -92,12 +112,18 @@ public final class SnapshotShelf: @unchecked Sendable {  // `lock` guards taking
     /// Takes a "daily" snapshot when the newest is more than a day old (or there is none).
     @discardableResult
     public func takeDailyIfDue(now: Date) throws -> SnapshotEntry? {
-        if let newest = list().first, now.timeIntervalSince(newest.takenAt) < Self.day { return nil }
+        if let newest = unsettledList().first, now.timeIntervalSince(newest.takenAt) < Self.day { return nil }
         return try take(reason: "daily", now: now)
     }
 
     /// The snapshots, newest first.
     public func list() -> [SnapshotEntry] {
+        settle()
+        return unsettledList()
+    }
+
+    /// The snapshots, newest first, without waiting for the start-up one.
+    private func unsettledList() -> [SnapshotEntry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name in
             guard name.hasSuffix(".sqlite") else { return nil }
@@ -108,6 +134,7 @@ public final class SnapshotShelf: @unchecked Sendable {  // `lock` guards taking
     /// The snapshot with this id; `SnapshotError.notFound` otherwise (an id is never a
     /// path: it cannot name a file outside the directory).
     public func snapshot(id: String) throws -> SnapshotEntry {
+        settle()
         guard let entry = entry(id) else { throw SnapshotError.notFound(id: id) }
         return entry
     }
@@ -121,7 +148,7 @@ public final class SnapshotShelf: @unchecked Sendable {  // `lock` guards taking
     /// Deletes snapshots older than the retention, and leftovers of interrupted ones.
     public func prune(now: Date) {
         let limit = now.addingTimeInterval(-Double(keepDays()) * Self.day)
-        for entry in list() where entry.takenAt < limit { try? FileManager.default.removeItem(atPath: entry.path) }
+        for entry in unsettledList() where entry.takenAt < limit { try? FileManager.default.removeItem(atPath: entry.path) }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasPrefix(".taking-") || name.hasPrefix(".restoring-") {
             let path = directory + "/" + name
