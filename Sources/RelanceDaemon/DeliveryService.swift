@@ -250,7 +250,11 @@ public final class DeliveryService: @unchecked Sendable {
             let details = parts.dropFirst().joined(separator: " — ")
             body = details.prefix(1).uppercased() + details.dropFirst() + (details.hasSuffix(".") ? "" : ".")
         }
+        // Say what to type, and which number is which: the inbox item's, and the outreach's.
         body += "\n\nInbox item #\(item.id): relancectl done \(item.id), or snooze \(item.id) 1d."
+        if let outreach = item.outreachID, item.kind == .followUp || item.kind == .letGo {
+            body += "\nThey replied? relancectl reply \(outreach) --replied (outreach #\(outreach))."
+        }
         var notification = ReminderNotification(inboxItemID: item.id, reminderID: item.reminderID, kind: item.kind.rawValue,
                                                 title: parts[0], body: body, dueAt: item.dueAt, firedAt: item.firedAt)
         notification.timeZone = zone

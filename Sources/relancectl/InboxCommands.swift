@@ -148,10 +148,19 @@ struct TestNotifyCommand: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             guard !reply.results.isEmpty else { return print("No delivery channel is configured ([desktop], [mail]).") }
             for result in reply.results {
-                print(result.available ? "\(result.name): sent \(Output.ok)" : "\(result.name): failed \(Output.failed) — \(result.reason ?? "")")
+                print(result.available ? "\(result.name): sent \(Output.ok)"
+                                       : "\(result.name): not sent \(Output.failed) — \(Self.reason(result.reason ?? "", channel: result.name))")
             }
             if reply.results.contains(where: { !$0.available }) { throw ExitCode(1) }
         }
+    }
+}
+
+extension TestNotifyCommand {
+    /// The reason without the channel's name again ("desktop: no session bus" under
+    /// "desktop:" reads twice).
+    static func reason(_ text: String, channel: String) -> String {
+        text.hasPrefix("\(channel): ") ? String(text.dropFirst(channel.count + 2)) : text
     }
 }
 

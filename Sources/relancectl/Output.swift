@@ -45,7 +45,8 @@ enum Output {
 
     /// Marks for success and failure: Unicode on a UTF-8 terminal, ASCII otherwise.
     static var ok: String { unicode ? "✓" : "ok" }
-    static var failed: String { unicode ? "✗" : "FAILED" }
+    /// Beside words that already say it failed ("not sent ✗"): in ASCII, nothing more.
+    static var failed: String { unicode ? "✗" : "(failed)" }
 
     static var unicode: Bool {
         let locale = ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LC_CTYPE"]

@@ -96,3 +96,14 @@ def test_meeting_reminders_read_in_paris_and_say_before_in_words(paris):
     why = paris.ctl("upcoming", "--why").stdout
     assert "why: 1 day before Thu 3 Dec 10:00, at the start of your day" in why
     assert "P1D" not in why
+
+
+def test_a_failed_test_notification_names_the_channel_once(stopped_daemon):
+    # No session bus in the sandbox: the desktop channel cannot deliver.
+    stopped_daemon.config.write_text('[user]\ntime_zone = "Europe/Paris"\n')
+    stopped_daemon.start()
+    result = stopped_daemon.ctl("test-notify", "--channel", "desktop", check=False)
+    assert result.code == 1
+    assert result.stdout.startswith("desktop: not sent (failed) — ")
+    assert "desktop: not sent (failed) — desktop:" not in result.stdout
+    assert "FAILED" not in result.stdout
