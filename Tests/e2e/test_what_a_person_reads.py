@@ -107,3 +107,10 @@ def test_a_failed_test_notification_names_the_channel_once(stopped_daemon):
     assert result.stdout.startswith("desktop: not sent (failed) — ")
     assert "desktop: not sent (failed) — desktop:" not in result.stdout
     assert "FAILED" not in result.stdout
+
+
+def test_cancelling_a_follow_up_names_its_kind_in_words(paris):
+    paris.ctl("contact", "add", "Ada Lovelace")
+    reminder = paris.ctl("outreach", "log", "ada", "--ask", "a coffee chat", "--json").json()["followUp"]["id"]
+    reply = paris.call("CancelReminder", id=reminder)
+    assert reply["summary"] == f"cancelled reminder {reminder} (follow-up)"
