@@ -1,4 +1,5 @@
 import Foundation
+import RelanceCore
 
 /// Delivers notifications as plain-text mail through a ``MailTransport``.
 ///
@@ -33,19 +34,27 @@ public struct MailChannel: DeliveryChannel {
     }
 
     /// The mail for `notification`: its title as the subject, its body, and a short
-    /// footer saying what fired and when.
+    /// footer saying what fired and when, in the user's zone (as is the `Date`).
     public func message(for notification: ReminderNotification) throws -> MailMessage {
-        let due = MailDate.format(notification.dueAt)
-        var footer = "Relance \(notification.kind) reminder, inbox item \(notification.inboxItemID), due \(due)."
-        if notification.firedAt.timeIntervalSince(notification.dueAt) > 60 {
-            footer += "\nSent late, at \(MailDate.format(notification.firedAt)): Relance was not running when it came due."
+        let zone = notification.timeZone
+        func time(_ date: Date) -> String { HumanTime.moment(date, in: zone, now: notification.firedAt) }
+        var footer: String
+        if notification.kind == "test" {
+            footer = "A Relance test notification, sent \(time(notification.firedAt)) (\(zone.identifier))."
+        } else {
+            footer = "A Relance \(notification.kindInWords) reminder, due \(time(notification.dueAt)) (\(zone.identifier))."
+            if notification.firedAt.timeIntervalSince(notification.dueAt) > 60 {
+                footer += "\nSent late, at \(time(notification.firedAt)): Relance was not running when it came due."
+            }
         }
         // "-- " + line break is the conventional signature separator: readers fold it away.
-        return try MailMessage(
+        var message = try MailMessage(
             from: from, to: to, subject: notification.title,
             body: "\(notification.body)\n\n-- \n\(footer)\n",
             messageID: MailMessage.messageID(inboxItemID: notification.inboxItemID, channel: name, hostname: hostname),
             date: notification.firedAt)
+        message.dateZone = zone
+        return message
     }
 
     /// Sends the mail. The receipt's detail is the Message-ID in angle brackets.

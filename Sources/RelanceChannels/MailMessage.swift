@@ -32,6 +32,8 @@ public struct MailMessage: Sendable, Hashable {
     public let messageID: String
     /// The `Date` header.
     public let date: Date
+    /// The zone the `Date` header is written in (the user's; UTC unless set).
+    public var dateZone: TimeZone = TimeZone(identifier: "Etc/UTC")!
 
     /// A message from its parts.
     /// - Parameters:
@@ -78,7 +80,7 @@ public struct MailMessage: Sendable, Hashable {
         let eol = lineEnding.bytes
         let encodedBody = MailBody(text: body)
         let fields: [(String, [String])] = [
-            ("Date", [MailDate.format(date)]),
+            ("Date", [MailDate.format(date, in: dateZone)]),
             ("From", HeaderEncoding.addressListTokens([from], used: "From: ".count)),
             ("To", HeaderEncoding.addressListTokens(to, used: "To: ".count)),
             ("Subject", HeaderEncoding.unstructuredTokens(subject, used: "Subject: ".count)),

@@ -25,11 +25,11 @@ public enum Planner {
             due = day.at(rules.politeTime, in: zone)
             reason = "\(wait.spelledOut) after \(describeDay(anchor, rules.userZone))"
             if let contactZone, contactZone.identifier != rules.userZone.identifier {
-                reason += ", \(rules.politeTime) their time (\(contactZone.identifier))"
+                reason += ", " + HumanTime.theirClock(due, contactZone: contactZone, userZone: rules.userZone)
             }
         case .duration(let duration):
             due = duration.added(to: anchor, in: rules.userZone)
-            reason = "\(duration) after \(describeMoment(anchor, rules.userZone))"
+            reason = "\(HumanDuration.spell(duration)) after \(describeMoment(anchor, rules.userZone))"
             if wait.isClockTime {
                 return PlannedTime(dueAt: due, fireAt: due, reason: reason + "; on time: a wait in hours is taken literally")
             }
@@ -64,7 +64,7 @@ public enum Planner {
         let exact = offset.subtracted(from: start, in: rules.userZone)
         let isWholeDays = offset.hours == 0 && offset.minutes == 0 && offset.seconds == 0
         var due = exact
-        var reason = "\(offset) before \(describeMoment(start, rules.userZone))"
+        var reason = "\(HumanDuration.before(offset)) \(describeMoment(start, rules.userZone))"
         if isWholeDays, let opening = rules.window.firstStart(onOrBefore: LocalDate(exact, in: rules.userZone)), opening < start {
             due = opening
             reason += ", at the start of your day"
@@ -103,21 +103,13 @@ public enum Planner {
     }
 
     /// "Thu 12 Nov".
-    public static func describeDay(_ date: Date, _ zone: TimeZone) -> String {
-        format(date, zone, "EEE d MMM")
-    }
+    public static func describeDay(_ date: Date, _ zone: TimeZone) -> String { HumanTime.day(date, in: zone) }
 
     /// "Mon 16 Nov 09:00".
-    public static func describeMoment(_ date: Date, _ zone: TimeZone) -> String {
-        format(date, zone, "EEE d MMM HH:mm")
-    }
+    public static func describeMoment(_ date: Date, _ zone: TimeZone) -> String { HumanTime.moment(date, in: zone) }
 
     /// `date` in `zone` with a DateFormatter pattern, English names.
     public static func format(_ date: Date, _ zone: TimeZone, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        HumanTime.format(date, zone, pattern)
     }
 }

@@ -68,13 +68,8 @@ public enum Wait: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    /// In words: "7 business days", "P7D".
-    public var spelledOut: String {
-        switch self {
-        case .duration(let duration): duration.description
-        case .businessDays(let count): "\(count) business day\(count == 1 ? "" : "s")"
-        }
-    }
+    /// In words: "7 business days", "1 week", "2 seconds" (see `HumanDuration`).
+    public var spelledOut: String { HumanDuration.spell(self) }
 
     public init(from decoder: Decoder) throws {
         try self.init(parsing: try decoder.singleValueContainer().decode(String.self))

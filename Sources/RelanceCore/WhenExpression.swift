@@ -9,27 +9,54 @@ import Foundation
 /// `in 2h`, `in 3 days`, `PT2S`, `P1D`.
 /// A wall-clock time that does not exist (spring forward) moves forward by the gap; an
 /// ambiguous one (fall back) means its first occurrence.
+///
+/// A command that looks back (`inbox --since`) reads the same words the other way:
+/// `monday` is the last Monday (today if it is Monday), `yesterday`, `last week` (from
+/// its Monday), `3 days ago`, `P1D` (a day ago); a day alone means its start (00:00).
 public enum WhenExpression {
+    /// Which way a command looks from now.
+    public enum Direction: Sendable {
+        /// Reminders, meetings, snoozes: the next such time.
+        case ahead
+        /// Filters over what already happened: the last such time.
+        case back
+    }
+
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let text: String
+        /// Why, when there is more to say than "cannot read it".
+        public var reason: String?
+        public var direction: Direction = .ahead
+
+        public init(text: String, reason: String? = nil, direction: Direction = .ahead) {
+            self.text = text; self.reason = reason; self.direction = direction
+        }
+
         public var description: String {
-            "cannot read '\(text)' as a time; write e.g. '2026-12-01 09:00', 'tomorrow 9:30', 'friday 14:00', 'in 2h' or 'PT2S'"
+            let examples = direction == .ahead
+                ? "write e.g. '2026-12-01 09:00', 'tomorrow 9:30', 'friday 14:00', 'in 2h' or 'PT2S'"
+                : "write e.g. 'yesterday', 'monday' (the last Monday), 'last week', '3 days ago' or '2026-11-23'"
+            return "cannot read '\(text)' as a time\(reason.map { " (\($0))" } ?? ""); \(examples)"
         }
     }
 
     /// The default time of day when only a day is given.
     public static let defaultHour = 9
 
-    public static func parse(_ text: String, now: Date, timeZone: TimeZone) throws -> Date {
+    public static func parse(_ text: String, now: Date, timeZone: TimeZone, looking direction: Direction = .ahead) throws -> Date {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let lower = trimmed.lowercased()
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         if let date = parseISOWithOffsetNoSeconds(trimmed) { return date }
+        if direction == .back { return try parseBack(trimmed, now: now, timeZone: timeZone) }
         if lower.hasPrefix("p"), let duration = try? ISODuration(parsing: trimmed) {
             return duration.added(to: now, in: timeZone)
         }
         if lower.hasPrefix("in "), let duration = parseRelative(String(lower.dropFirst(3))) {
             return duration.added(to: now, in: timeZone)
+        }
+        if ["yesterday", "last", "ago", "this"].contains(where: { lower.split(separator: " ").contains(Substring($0)) }) {
+            throw ParseError(text: text, reason: "that is in the past; this command looks ahead")
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -82,6 +109,75 @@ public enum WhenExpression {
         components.minute = time.minute
         components.second = time.second
         return calendar.date(from: components) ?? dayStart
+    }
+
+    /// The looking-back reading (see the type's comment).
+    static func parseBack(_ text: String, now: Date, timeZone: TimeZone) throws -> Date {
+        func fail(_ reason: String? = nil) -> ParseError { ParseError(text: text, reason: reason, direction: .back) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        calendar.firstWeekday = 2  // weeks start on Monday (ISO 8601)
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        if lower.hasPrefix("p"), let duration = try? ISODuration(parsing: text.trimmingCharacters(in: .whitespaces)) {
+            return duration.subtracted(from: now, in: timeZone)
+        }
+        if lower.hasSuffix(" ago"), let duration = parseRelative(String(lower.dropLast(4))) {
+            return duration.subtracted(from: now, in: timeZone)
+        }
+        let words = lower.split(separator: " ").map(String.init)
+        if words.first == "in" || words.first == "next" || words.first == "tomorrow" {
+            throw fail("that is in the future; this command looks back")
+        }
+        let today = calendar.startOfDay(for: now)
+        func weekStart(_ day: Date) -> Date { calendar.dateInterval(of: .weekOfYear, for: day)!.start }
+        var dayStart: Date?
+        var rest = words
+        switch words.first {
+        case "today"?: dayStart = today; rest.removeFirst()
+        case "yesterday"?: dayStart = calendar.date(byAdding: .day, value: -1, to: today); rest.removeFirst()
+        case "this"? where words.count == 2 && words[1] == "week": return weekStart(today)
+        case "this"? where words.count == 2 && words[1] == "month": return calendar.dateInterval(of: .month, for: today)!.start
+        case "last"? where words.count >= 2:
+            switch words[1] {
+            case "week": return weekStart(calendar.date(byAdding: .day, value: -7, to: today)!)
+            case "month": return calendar.dateInterval(of: .month, for: calendar.date(byAdding: .month, value: -1, to: today)!)!.start
+            case let name where weekdays[name] != nil:
+                // "last monday": the Monday before today, never today.
+                dayStart = lastWeekday(weekdays[name]!, before: today, calendar: calendar)
+                rest.removeFirst(2)
+            default: throw fail()
+            }
+        case let name? where weekdays[name] != nil:
+            // "monday": the last Monday, today included.
+            let tomorrow = calendar.date(byAdding: .day, value: 1, to: today)!
+            dayStart = lastWeekday(weekdays[name]!, before: tomorrow, calendar: calendar)
+            rest.removeFirst()
+        case let first? where parseDate(first) != nil:
+            let ymd = parseDate(first)!
+            var components = DateComponents()
+            components.year = ymd.year; components.month = ymd.month; components.day = ymd.day; components.hour = 12
+            guard let noon = calendar.date(from: components), calendar.component(.day, from: noon) == ymd.day else { throw fail() }
+            dayStart = calendar.startOfDay(for: noon)
+            rest.removeFirst()
+        case let first? where words.count == 1 && parseTime(first) != nil:
+            let candidate = wallClock(parseTime(first)!, on: today, calendar: calendar)
+            return candidate <= now ? candidate
+                : wallClock(parseTime(first)!, on: calendar.date(byAdding: .day, value: -1, to: today)!, calendar: calendar)
+        default: throw fail()
+        }
+        guard let dayStart, rest.count <= 1 else { throw fail() }
+        guard let timeText = rest.first else { return dayStart }
+        guard let time = parseTime(timeText) else { throw fail() }
+        return wallClock(time, on: dayStart, calendar: calendar)
+    }
+
+    /// The last day with `weekday` strictly before `day`.
+    private static func lastWeekday(_ weekday: Int, before day: Date, calendar: Calendar) -> Date {
+        var previous = calendar.date(byAdding: .day, value: -1, to: day)!
+        while calendar.component(.weekday, from: previous) != weekday {
+            previous = calendar.date(byAdding: .day, value: -1, to: previous)!
+        }
+        return previous
     }
 
     private static let weekdays: [String: Int] = [

@@ -26,7 +26,7 @@ public struct Configuration: Sendable, Equatable {
                 channels: ChannelSettings = ChannelSettings()) {
         self.databasePath = databasePath
         self.socketPath = socketPath
-        self.rules = rules ?? TimingRules(userZone: .current)
+        self.rules = rules ?? TimingRules(userZone: ZoneName.iana(.current))
         self.channels = channels
     }
 

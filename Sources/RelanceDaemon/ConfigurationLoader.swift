@@ -99,12 +99,13 @@ public enum ConfigurationLoader {
             }
             if let socket = try string("control", "socket") { configuration.socketPath = expand(socket) }
 
-            var zone = TimeZone.current
+            // The system's zone unless configured, by its IANA name (`TZ=UTC` is Etc/UTC, not GMT).
+            var zone = ZoneName.iana(.current)
             if let name = try string("user", "time_zone") {
                 guard let parsed = TimeZone(identifier: name) else {
                     throw error(section: "user", key: "time_zone", "'\(name)' is not an IANA time zone (e.g. Europe/Paris)")
                 }
-                zone = parsed
+                zone = ZoneName.iana(parsed)
             }
 
             var calendar = BusinessCalendar()

@@ -113,7 +113,7 @@ public final class Daemon: Sendable {
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        digest: built.digest.map { channel in
                                            (channel: channel, time: digestTime!, zone: { configuration.current.timeZone })
-                                       })
+                                       }, zone: { configuration.current.timeZone })
         let outboxChannels = delivery.channelNames
         let scheduler = Scheduler(store: store, time: clock, logger: logger,
                                   rules: { configuration.current.rules }, channels: { outboxChannels }) { firing in

@@ -18,6 +18,8 @@ public final class DeliveryService: @unchecked Sendable {
     private let logger: Logger
     private let channels: [String: any DeliveryChannel]
     private let digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)?
+    /// The user's zone (`[user] time_zone`, read at each delivery so a reload applies).
+    private let zone: @Sendable () -> TimeZone
     private let queue = DispatchQueue(label: "io.relance.delivery")
     private var timer: (any WallTimer)!
     // Touched only on `queue`.
@@ -38,9 +40,13 @@ public final class DeliveryService: @unchecked Sendable {
     /// The longest a single attempt may take before it counts as failed.
     static let attemptTimeout: Duration = .seconds(90)
 
-    /// - Parameter clock: the clock and its timers (`SystemTimeSource` in production).
+    /// - Parameters:
+    ///   - clock: the clock and its timers (`SystemTimeSource` in production).
+    ///   - zone: the user's zone, for the times a person reads in a notification.
     public init(store: AppDatabase, clock: any TimeSource, logger: Logger, channels: [any DeliveryChannel],
-                digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil) {
+                digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil,
+                zone: @escaping @Sendable () -> TimeZone = { TimeZone(identifier: "Etc/UTC")! }) {
+        self.zone = zone
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -149,9 +155,11 @@ public final class DeliveryService: @unchecked Sendable {
     public func test(_ name: String) async -> ChannelHealth {
         guard let channel = channels[name] else { return .unavailable(reason: "not configured") }
         let now = clock.now()
-        let notification = ReminderNotification(
+        var test = ReminderNotification(
             inboxItemID: 0, reminderID: 0, kind: "test", title: "Relance test notification",
             body: "If you can read this, Relance reaches you by \(name).", dueAt: now, firedAt: now)
+        test.timeZone = zone()
+        let notification = test
         do {
             _ = try await Self.withTimeout(Self.attemptTimeout) { try await channel.deliver(notification) }
             record(.available, for: name)
@@ -200,7 +208,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func attempt(_ job: DeliveryJob, on channel: any DeliveryChannel) async {
-        let notification = Self.notification(for: job.item)
+        let notification = Self.notification(for: job.item, zone: zone())
         var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
         do {
             let previous = job.previousReceipt.map { DeliveryReceipt(detail: $0) }
@@ -235,16 +243,22 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// What a person reads: the headline as the summary or subject ("Follow up with Ada
     /// Lovelace"), the details as the body, and how to act on it.
-    static func notification(for item: InboxItem) -> ReminderNotification {
+    static func notification(for item: InboxItem, zone: TimeZone) -> ReminderNotification {
         let parts = item.text.components(separatedBy: " — ")
         var body = item.text
         if parts.count > 1 {
             let details = parts.dropFirst().joined(separator: " — ")
             body = details.prefix(1).uppercased() + details.dropFirst() + (details.hasSuffix(".") ? "" : ".")
         }
+        // Say what to type, and which number is which: the inbox item's, and the outreach's.
         body += "\n\nInbox item #\(item.id): relancectl done \(item.id), or snooze \(item.id) 1d."
-        return ReminderNotification(inboxItemID: item.id, reminderID: item.reminderID, kind: item.kind.rawValue,
-                                    title: parts[0], body: body, dueAt: item.dueAt, firedAt: item.firedAt)
+        if let outreach = item.outreachID, item.kind == .followUp || item.kind == .letGo {
+            body += "\nThey replied? relancectl reply \(outreach) --replied (outreach #\(outreach))."
+        }
+        var notification = ReminderNotification(inboxItemID: item.id, reminderID: item.reminderID, kind: item.kind.rawValue,
+                                                title: parts[0], body: body, dueAt: item.dueAt, firedAt: item.firedAt)
+        notification.timeZone = zone
+        return notification
     }
 
     /// 5 s, 10 s, 20 s … doubling, capped at 10 minutes. (A channel that comes back
@@ -290,9 +304,10 @@ public final class DeliveryService: @unchecked Sendable {
         let body = DigestText.body(items, zone: zone)
         // One stable key per day: a digest re-sent after a crash is the same mail.
         let day = today.year * 10_000 + today.month * 100 + today.day
-        let notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
+        var notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
                                         title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
                                         body: body, dueAt: today.at(digest.time, in: zone), firedAt: now)
+        notification.timeZone = zone
         let logger = self.logger
         digestInFlight = true
         Task {
@@ -351,11 +366,11 @@ enum DigestText {
             guard !matching.isEmpty else { continue }
             lines.append("\(title):")
             for item in matching {
-                lines.append("  • \(item.text) (#\(item.id), \(Planner.describeMoment(item.firedAt, zone)))")
+                lines.append("  • \(item.text) (inbox #\(item.id), \(HumanTime.moment(item.firedAt, in: zone)))")
             }
             lines.append("")
         }
-        lines.append("Mark them done with `relancectl done ID`, or see them all with `relancectl inbox`.")
+        lines.append("Mark one done with `relancectl done` and its inbox number (`relancectl done \(items[0].id)`), or see them all with `relancectl inbox`.")
         return lines.joined(separator: "\n")
     }
 }

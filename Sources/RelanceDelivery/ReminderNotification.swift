@@ -26,6 +26,9 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
     /// When it fired (UTC); later than `dueAt` when the daemon was down. Also the mail
     /// `Date`, so a re-send after a crash is byte-for-byte the same message.
     public var firedAt: Date
+    /// The user's zone (`[user] time_zone`): the times a person reads in the body, the
+    /// footer and the mail `Date` are in it.
+    public var timeZone: TimeZone = TimeZone(identifier: "Etc/UTC")!
 
     /// Every kind the daemon may emit today. Channels accept others too (they fall back
     /// to neutral defaults); this list is what the urgency table and tests cover.
@@ -44,6 +47,23 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
         self.body = body
         self.dueAt = dueAt
         self.firedAt = firedAt
+    }
+
+    /// What kind of reminder it is, in words for a footer: "follow-up", "meeting",
+    /// "event", "test"; never the internal name (`follow_up`).
+    public var kindInWords: String {
+        switch kind {
+        case "follow_up": "follow-up"
+        case "let_go": "let-it-go"
+        case "custom": "personal"
+        case "meeting_prep", "meeting_leave": "meeting"
+        case "thank_you": "thank-you"
+        case "event_rsvp": "RSVP"
+        case "event_day_before", "event_soon", "event_log_people": "event"
+        case "keep_in_touch": "keep-in-touch"
+        case "digest": "daily digest"
+        default: kind.replacingOccurrences(of: "_", with: " ")
+        }
     }
 
     /// The notification for an inbox item: its text as the title, and `body` (or the

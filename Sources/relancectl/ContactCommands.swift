@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
 
 struct ContactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,6 +72,7 @@ struct ContactShow: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(GetContact.self, .init(contact: contact))
             if global.json { return try Output.json(reply) }
+            let userZone = try await global.client.userZone()
             let c = reply.contact
             print("\(c.name) (#\(c.id))")
             if !c.emails.isEmpty { print("  e-mail:       \(c.emails.joined(separator: ", "))") }
@@ -80,11 +82,11 @@ struct ContactShow: AsyncParsableCommand {
             if let why = c.why { print("  why:          \(why)") }
             if !c.tags.isEmpty { print("  tags:         \(c.tags.joined(separator: ", "))") }
             if let notes = c.notes { print("  notes:        \(notes)") }
-            if let cadence = c.keepInTouch { print("  keep in touch: every \(cadence)") }
-            print("  added:        \(Output.time(c.createdAt))")
+            if let cadence = c.keepInTouch { print("  keep in touch: \(HumanDuration.every(text: cadence))") }
+            print("  added:        \(Output.time(c.createdAt, in: userZone))")
             if !reply.outreach.isEmpty {
                 print("")
-                OutreachList.printTable(reply.outreach)
+                OutreachList.printTable(reply.outreach, zone: userZone)
             }
         }
     }

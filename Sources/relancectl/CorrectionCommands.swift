@@ -33,7 +33,7 @@ struct OutreachEditCommand: AsyncParsableCommand {
             let reply = try await global.client.call(UpdateOutreach.self, parameters)
             if global.json { return try Output.json(reply) }
             print("Outreach #\(reply.outreach.id) to \(reply.outreach.contactName): \(reply.summary).")
-            if let next = reply.next { print("  \(Output.time(next.fireAt))  \(next.text)\n  why: \(next.reason)") }
+            if let next = reply.next { print("  \(Output.time(next.fireAt, in: zone))  \(next.text)\n  why: \(next.reason)") }
         }
     }
 }
@@ -73,7 +73,7 @@ struct MeetingMoveCommand: AsyncParsableCommand {
                 duration: try duration.map { try WhenExpressionBridge.duration($0) }))
             if global.json { return try Output.json(reply) }
             print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName): \(reply.summary).")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
     }
 }
@@ -90,7 +90,8 @@ struct MeetingCancelCommand: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(CancelMeeting.self, .init(meeting: meeting, draft: draft ? true : nil))
             if global.json { return try Output.json(reply) }
-            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) (\(Output.time(reply.meeting.startsAt))): \(reply.summary).")
+            let zone = try await global.client.userZone()
+            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) (\(Output.time(reply.meeting.startsAt, in: zone))): \(reply.summary).")
             if let text = reply.draft { print("\n\(text)") }
         }
     }
@@ -129,7 +130,7 @@ struct EventEditCommand: AsyncParsableCommand {
                 reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }))
             if global.json { return try Output.json(reply) }
             print("Event #\(reply.event.id) \(reply.event.title): \(reply.summary).")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: userZone))  \(reminder.text)") }
         }
     }
 }
@@ -166,8 +167,9 @@ struct EventSkipCommand: AsyncParsableCommand {
             }
             let reply = try await global.client.call(SkipOccurrence.self, .init(event: event, at: at))
             if global.json { return try Output.json(reply) }
+            let zone = try await global.client.userZone()
             print("Event #\(reply.event.id) \(reply.event.title): \(reply.summary).")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
 import VarlinkProtocol
 
 struct InboxCommand: AsyncParsableCommand {
@@ -20,28 +21,28 @@ struct InboxCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reporting {
             let filter = all ? "all" : unread ? "unread" : "open"
-            let from = try await since.asyncMap { try Output.parseTime($0, parameter: "--since", zone: try await global.client.userZone()) }
+            let zone = try await global.client.userZone()
+            // "monday" here means the last Monday: the command looks back.
+            let from = try since.map { try Output.parseTime($0, parameter: "--since", zone: zone, looking: .back) }
             let reply = try await global.client.call(Inbox.self, .init(filter: filter, limit: limit, since: from))
             if global.json { return try Output.json(reply) }
             guard !reply.items.isEmpty else { return print("Inbox zero.") }
-            Self.printTable(reply.items)
+            Self.printTable(reply.items, zone: zone)
         }
     }
 
-    static func printTable(_ items: [InboxItemInfo]) {
+    static func printTable(_ items: [InboxItemInfo], zone: TimeZone) {
         Output.table(["ID", "FIRED", "STATE", "REMINDER", "DELIVERED"], items.map {
-            ["\($0.id)", Output.time($0.firedAt) + ($0.late ? " (late)" : ""), $0.state, $0.text, deliveries($0.deliveries)]
+            ["\($0.id)", Output.time($0.firedAt, in: zone) + ($0.late ? " (late)" : ""), $0.state, $0.text, deliveries($0.deliveries, zone: zone)]
         })
     }
 
     /// "desktop 09:00:01 ✓ · mail 09:00:02 ✓ (digest)", "mail … ✗ 3 tries".
-    static func deliveries(_ list: [DeliveryInfo]) -> String {
+    static func deliveries(_ list: [DeliveryInfo], zone: TimeZone) -> String {
         guard !list.isEmpty else { return "—" }
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss"
         return list.map { delivery in
             if let sent = delivery.sentAt {
-                return "\(delivery.channel) \(formatter.string(from: sent)) \(Output.ok)" + (delivery.digest ? " (digest)" : "")
+                return "\(delivery.channel) \(HumanTime.clockWithSeconds(sent, in: zone)) \(Output.ok)" + (delivery.digest ? " (digest)" : "")
             }
             if delivery.state == "cancelled" { return "\(delivery.channel) not needed" }
             return "\(delivery.channel) \(Output.failed) \(delivery.attempts) tr\(delivery.attempts == 1 ? "y" : "ies")"
@@ -106,7 +107,8 @@ struct SnoozeCommand: AsyncParsableCommand {
             }
             let reply = try await global.client.call(Snooze.self, parameters)
             if global.json { return try Output.json(reply) }
-            print("Snoozed until \(Output.time(reply.item.snoozedUntil)): \(reply.item.text)")
+            let zone = try await global.client.userZone()
+            print("Snoozed until \(Output.time(reply.item.snoozedUntil, in: zone)): \(reply.item.text)")
         }
     }
 }
@@ -120,11 +122,12 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reporting {
             let json = global.json
+            let zone = try await global.client.userZone()
             try await global.client.stream(Watch.self, Empty()) { reply in
                 if json {
                     print(String(decoding: try JSONCoding.encoder.encode(reply.item), as: UTF8.self))
                 } else {
-                    print("\(Output.time(reply.item.firedAt))  #\(reply.item.id)  \(reply.item.text)")
+                    print("\(Output.time(reply.item.firedAt, in: zone))  #\(reply.item.id)  \(reply.item.text)")
                 }
                 fflush(nil)  // all streams: a pipe reader sees each item at once
             }
@@ -145,10 +148,19 @@ struct TestNotifyCommand: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             guard !reply.results.isEmpty else { return print("No delivery channel is configured ([desktop], [mail]).") }
             for result in reply.results {
-                print(result.available ? "\(result.name): sent \(Output.ok)" : "\(result.name): failed \(Output.failed) — \(result.reason ?? "")")
+                print(result.available ? "\(result.name): sent \(Output.ok)"
+                                       : "\(result.name): not sent \(Output.failed) — \(Self.reason(result.reason ?? "", channel: result.name))")
             }
             if reply.results.contains(where: { !$0.available }) { throw ExitCode(1) }
         }
+    }
+}
+
+extension TestNotifyCommand {
+    /// The reason without the channel's name again ("desktop: no session bus" under
+    /// "desktop:" reads twice).
+    static func reason(_ text: String, channel: String) -> String {
+        text.hasPrefix("\(channel): ") ? String(text.dropFirst(channel.count + 2)) : text
     }
 }
 

@@ -45,7 +45,8 @@ enum Output {
 
     /// Marks for success and failure: Unicode on a UTF-8 terminal, ASCII otherwise.
     static var ok: String { unicode ? "✓" : "ok" }
-    static var failed: String { unicode ? "✗" : "FAILED" }
+    /// Beside words that already say it failed ("not sent ✗"): in ASCII, nothing more.
+    static var failed: String { unicode ? "✗" : "(failed)" }
 
     static var unicode: Bool {
         let locale = ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LC_CTYPE"]
@@ -53,21 +54,18 @@ enum Output {
         return isatty(1) == 1 && locale.uppercased().contains("UTF-8")
     }
 
-    /// "Mon 1 Dec 09:00" in the local zone; the year is shown when it is not this year.
-    static func time(_ date: Date?) -> String {
+    /// "Mon 1 Dec 09:00" in `zone` (the user's, from `Status.timeZone`, never this shell's
+    /// TZ); the year is shown when it is not this year.
+    static func time(_ date: Date?, in zone: TimeZone) -> String {
         guard let date else { return "—" }
-        let sameYear = Calendar.current.component(.year, from: date) == Calendar.current.component(.year, from: ProcessClock.now())
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone.current
-        formatter.dateFormat = sameYear ? "EEE d MMM HH:mm" : "EEE d MMM yyyy HH:mm"
-        return formatter.string(from: date)
+        return HumanTime.moment(date, in: zone, now: ProcessClock.now())
     }
 
-    /// Reads a time the way people type it, in the local zone.
-    static func parseTime(_ text: String, parameter: String, zone: TimeZone) throws -> Date {
+    /// Reads a time the way people type it, in `zone` (the user's).
+    static func parseTime(_ text: String, parameter: String, zone: TimeZone,
+                          looking direction: WhenExpression.Direction = .ahead) throws -> Date {
         do {
-            return try WhenExpression.parse(text, now: ProcessClock.now(), timeZone: zone)
+            return try WhenExpression.parse(text, now: ProcessClock.now(), timeZone: zone, looking: direction)
         } catch {
             throw CLIError(message: "\(parameter): \(error)", code: 64)
         }

@@ -34,7 +34,7 @@ struct OutreachLog: AsyncParsableCommand {
             }
             let reply = try await global.client.call(LogOutreach.self, parameters)
             if global.json { return try Output.json(reply) }
-            let next = reply.followUp.map { "First follow-up \(Output.time($0.fireAt)) (\($0.reason))." } ?? "No follow-up scheduled."
+            let next = reply.followUp.map { "First follow-up \(Output.time($0.fireAt, in: zone)) (\($0.reason))." } ?? "No follow-up scheduled."
             print("Logged outreach #\(reply.outreach.id) to \(reply.outreach.contactName). \(next)")
         }
     }
@@ -63,13 +63,13 @@ struct OutreachList: AsyncParsableCommand {
             let reply = try await global.client.call(ListOutreach.self, .init(contact: contact, status: status))
             if global.json { return try Output.json(reply) }
             guard !reply.outreach.isEmpty else { return print("No outreach logged. Log one: relancectl outreach log ada --ask \"a 20-minute coffee chat\"") }
-            Self.printTable(reply.outreach)
+            Self.printTable(reply.outreach, zone: try await global.client.userZone())
         }
     }
 
-    static func printTable(_ outreach: [OutreachInfo]) {
+    static func printTable(_ outreach: [OutreachInfo], zone: TimeZone) {
         Output.table(["ID", "CONTACT", "SENT", "CHANNEL", "STATUS", "ASK"], outreach.map {
-            ["\($0.id)", $0.contactName, Output.time($0.sentAt), $0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
+            ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone), $0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
         })
     }
 }
@@ -112,7 +112,7 @@ struct ReplyCommand: AsyncParsableCommand {
             let cancelled = reply.cancelledReminders
             print("Outreach #\(reply.outreach.id) to \(reply.outreach.contactName): \(reply.outreach.status.replacingOccurrences(of: "_", with: " "))."
                   + (cancelled > 0 ? " Cancelled \(cancelled) pending follow-up\(cancelled == 1 ? "" : "s")." : "")
-                  + (reply.meeting.map { " Meeting #\($0.id) at \($0.place), \(Output.time($0.startsAt))." } ?? ""))
+                  + (reply.meeting.map { " Meeting #\($0.id) at \($0.place), \(Output.time($0.startsAt, in: zone))." } ?? ""))
         }
     }
 }
@@ -132,7 +132,7 @@ struct OutreachFollowUp: AsyncParsableCommand {
             let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
             let reply = try await global.client.call(LogFollowUp.self, .init(outreach: outreach, at: when, note: note))
             if global.json { return try Output.json(reply) }
-            let next = reply.next.map { "Next: \(Output.time($0.fireAt)) — \($0.text)." } ?? "Nothing more scheduled."
+            let next = reply.next.map { "Next: \(Output.time($0.fireAt, in: zone)) — \($0.text)." } ?? "Nothing more scheduled."
             print("Follow-up \(reply.outreach.followUpsSent) to \(reply.outreach.contactName) logged. \(next)")
         }
     }

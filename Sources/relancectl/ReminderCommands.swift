@@ -15,10 +15,11 @@ struct RemindCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let at = try Output.parseTime(when, parameter: "when", zone: try await global.client.userZone())
+            let zone = try await global.client.userZone()
+            let at = try Output.parseTime(when, parameter: "when", zone: zone)
             let reply = try await global.client.call(Remind.self, .init(at: at, text: text, contact: contact))
             if global.json { return try Output.json(reply) }
-            print("Reminder #\(reply.reminder.id) set for \(Output.time(reply.reminder.dueAt)).")
+            print("Reminder #\(reply.reminder.id) set for \(Output.time(reply.reminder.dueAt, in: zone)).")
         }
     }
 }
@@ -34,9 +35,10 @@ struct UpcomingCommand: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(Upcoming.self, .init(limit: limit))
             if global.json { return try Output.json(reply) }
+            let zone = try await global.client.userZone()
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
             Output.table(["ID", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
-                ["\($0.id)", Output.time($0.fireAt), $0.kind.replacingOccurrences(of: "_", with: "-"),
+                ["\($0.id)", Output.time($0.fireAt, in: zone), $0.kind.replacingOccurrences(of: "_", with: "-"),
                  why ? "\($0.text)\n  why: \($0.reason)" : $0.text]
             })
         }
@@ -65,13 +67,14 @@ struct MeetingAdd: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let start = try Output.parseTime(at, parameter: "--at", zone: try await global.client.userZone())
+            let zone = try await global.client.userZone()
+            let start = try Output.parseTime(at, parameter: "--at", zone: zone)
             let reply = try await global.client.call(AddMeeting.self, .init(
                 contact: contact, at: start, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) },
                 outreach: outreach, notes: notes, force: force ? true : nil))
             if global.json { return try Output.json(reply) }
-            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt)).")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt, in: zone)).")
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
     }
 }
@@ -85,9 +88,10 @@ struct MeetingList: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(ListMeetings.self, Empty())
             if global.json { return try Output.json(reply) }
+            let zone = try await global.client.userZone()
             guard !reply.meetings.isEmpty else { return print("No meetings ahead.") }
             Output.table(["ID", "WHEN", "WITH", "WHERE"], reply.meetings.map {
-                ["\($0.id)", Output.time($0.startsAt), $0.contactName, $0.place]
+                ["\($0.id)", Output.time($0.startsAt, in: zone), $0.contactName, $0.place]
             })
         }
     }
@@ -139,8 +143,8 @@ struct EventAdd: AsyncParsableCommand {
                 rdates: rdates.isEmpty ? nil : try rdates.map { try local($0, "--also") },
                 reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }))
             if global.json { return try Output.json(reply) }
-            print("Event #\(reply.event.id): \(reply.event.title), \(reply.event.nextOccurrences.first.map(Output.time) ?? "no upcoming occurrence").")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt))  \(reminder.text)") }
+            print("Event #\(reply.event.id): \(reply.event.title), \(reply.event.nextOccurrences.first.map { Output.time($0, in: userZone) } ?? "no upcoming occurrence").")
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: userZone))  \(reminder.text)") }
         }
     }
 }
@@ -154,9 +158,10 @@ struct EventList: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(ListEvents.self, Empty())
             if global.json { return try Output.json(reply) }
+            let zone = try await global.client.userZone()
             guard !reply.events.isEmpty else { return print("No events.") }
             Output.table(["ID", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
-                ["\($0.id)", Output.time($0.nextOccurrences.first), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
+                ["\($0.id)", Output.time($0.nextOccurrences.first, in: zone), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
             })
         }
     }

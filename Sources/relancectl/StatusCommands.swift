@@ -13,13 +13,14 @@ struct StatusCommand: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(Status.self, Empty())
             if global.json { return try Output.json(reply) }
-            print("relanced \(reply.version), running since \(Output.time(reply.startedAt))")
+            let zone = TimeZone(identifier: reply.timeZone) ?? TimeZone(identifier: "Etc/UTC")!
+            print("relanced \(reply.version), running since \(Output.time(reply.startedAt, in: zone))")
             print("  contacts:         \(reply.contacts)")
             print("  awaiting reply:   \(reply.awaitingReply)")
             print("  pending:          \(reply.pendingReminders)")
             print("  unread:           \(reply.unread)")
             if let next = reply.nextDueAt {
-                print("  next:             \(Output.time(next)) — \(reply.nextDueText ?? "")")
+                print("  next:             \(Output.time(next, in: zone)) — \(reply.nextDueText ?? "")")
             }
             print("  database:         \(reply.database)")
             print("  time zone:        \(reply.timeZone)")

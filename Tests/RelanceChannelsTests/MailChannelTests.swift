@@ -21,8 +21,36 @@ struct MailChannelTests {
         #expect(mail.messageID == "relance.inbox-42.mail@host.example")
         #expect(mail.date == instant("2026-11-12T09:00:02Z"))  // when it fired
         #expect(mail.body.hasPrefix(sampleNotification().body + "\n\n-- \n"))
-        #expect(mail.body.contains("follow_up reminder, inbox item 42"))
+        #expect(mail.body.hasSuffix("-- \nA Relance follow-up reminder, due Thu 12 Nov 09:00 (Etc/UTC).\n"))
         #expect(!mail.body.contains("late"))
+    }
+
+    @Test func timesAndTheDateHeaderAreInTheUsersZone() throws {
+        let channel = try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "host.example")
+        var notification = sampleNotification()
+        notification.timeZone = TimeZone(identifier: "Europe/Paris")!
+        notification.firedAt = notification.dueAt.addingTimeInterval(3 * 3600)
+        let message = try channel.message(for: notification)
+        #expect(message.body.hasSuffix("""
+            -- \nA Relance follow-up reminder, due Thu 12 Nov 10:00 (Europe/Paris).
+            Sent late, at Thu 12 Nov 13:00: Relance was not running when it came due.\n
+            """))
+        let parsed = ParsedMail(message.rendered())
+        #expect(parsed.fields.first { $0.name == "Date" }?.value == "Thu, 12 Nov 2026 13:00:00 +0100")
+    }
+
+    @Test func theTestMailNamesNoInternalKindOrItem() throws {
+        let channel = try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "host.example")
+        let body = try channel.message(for: sampleNotification(inboxItemID: 0, kind: "test")).body
+        #expect(body.hasSuffix("-- \nA Relance test notification, sent Thu 12 Nov 09:00 (Etc/UTC).\n"))
+        #expect(!body.contains("item 0"))
+    }
+
+    @Test(arguments: ReminderNotification.knownKinds)
+    func noFooterNamesAnInternalKind(_ kind: String) throws {
+        let channel = try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "host.example")
+        let body = try channel.message(for: sampleNotification(kind: kind)).body
+        #expect(!body.contains("_"))
     }
 
     @Test func aRetryIsTheSameMailByteForByte() async throws {

@@ -44,4 +44,45 @@ import Testing
         // 2026-10-25 02:30 happens twice in Paris; the first is in CEST (UTC+2).
         #expect(try WhenExpression.parse("2026-10-25 02:30", now: now, timeZone: paris) == instant("2026-10-25T00:30:00Z"))
     }
+
+    // MARK: Looking back (inbox --since)
+
+    @Test(arguments: [
+        ("monday", "2026-11-22T23:00:00Z"),          // the last Monday: 23 Nov, 00:00 in Paris
+        ("friday", "2026-11-26T23:00:00Z"),          // today is Friday: today's start
+        ("last friday", "2026-11-19T23:00:00Z"),     // the one before today
+        ("yesterday", "2026-11-25T23:00:00Z"),
+        ("yesterday 14:00", "2026-11-26T13:00:00Z"),
+        ("today", "2026-11-26T23:00:00Z"),
+        ("last week", "2026-11-15T23:00:00Z"),       // Monday 16 Nov, 00:00
+        ("this week", "2026-11-22T23:00:00Z"),
+        ("last month", "2026-09-30T22:00:00Z"),      // 1 Oct, 00:00 (CEST)
+        ("3 days ago", "2026-11-24T14:00:00Z"),
+        ("2h ago", "2026-11-27T12:00:00Z"),
+        ("P1D", "2026-11-26T14:00:00Z"),
+        ("2026-11-23", "2026-11-22T23:00:00Z"),
+        ("18:00", "2026-11-26T17:00:00Z"),           // not yet today: yesterday's
+        ("2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z"),
+    ])
+    func readsBackwardsWhereTheCommandLooksBack(_ text: String, _ expected: String) throws {
+        #expect(try WhenExpression.parse(text, now: now, timeZone: paris, looking: .back) == instant(expected))
+    }
+
+    @Test(arguments: ["tomorrow", "next monday", "in 2h", "someday", "last fortnight"])
+    func aForwardOrUnknownWordLookingBackIsRefusedWithBackwardExamples(_ text: String) {
+        #expect {
+            try WhenExpression.parse(text, now: now, timeZone: paris, looking: .back)
+        } throws: { error in
+            "\(error)".contains("'yesterday', 'monday' (the last Monday), 'last week'")
+        }
+    }
+
+    @Test(arguments: ["yesterday", "last week", "3 days ago"])
+    func aPastWordLookingAheadSaysItIsInThePast(_ text: String) {
+        #expect {
+            try WhenExpression.parse(text, now: now, timeZone: paris)
+        } throws: { error in
+            "\(error)".contains("that is in the past; this command looks ahead")
+        }
+    }
 }

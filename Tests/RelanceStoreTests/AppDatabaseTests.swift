@@ -52,7 +52,7 @@ import GRDB
         #expect(outreach.status == .awaitingReply)
         #expect(reminder.dueAt == instant("2026-11-19T09:00:00Z"))
         #expect(reminder.outreachID == outreach.id)
-        #expect(reminder.text == "Follow up with Ada Lovelace — you asked for a 20-minute coffee chat on 12 Nov 2026; P7D without reply")
+        #expect(reminder.text == "Follow up with Ada Lovelace — you asked for a 20-minute coffee chat on 12 Nov 2026; 7 days without reply")
         #expect(changes.scheduled == [ScheduledReminder(id: reminder.id, due: reminder.dueAt)])
     }
 

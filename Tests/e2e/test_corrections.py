@@ -117,7 +117,7 @@ def test_outreach_edit_and_cancel_at_the_command_line(daemon):
                         "--follow-up", "P5D", "--let-go", "P2D")
     assert f"Outreach #{oid} to Ada Lovelace: changed ask, sent time, follow-up sequence; cancelled 1 pending reminder; next follow-up" in edited.stdout
     why = daemon.ctl("upcoming", "--why").stdout
-    assert "a 20-minute coffee chat" in why and "why: P5D after" in why
+    assert "a 20-minute coffee chat" in why and "why: 5 days after" in why
     listed = daemon.ctl("outreach", "list", "--json").json()["outreach"][0]
     assert listed["ask"] == "a 20-minute coffee chat" and listed["steps"] == ["P5D"] and listed["letGo"] == "P2D"
 

@@ -98,6 +98,9 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
         assert mail["tls"] is True and mail["auth_user"] == "relance"
         assert "relancectl done 1" in mail["body"]
+        # It says which number is which, and names no internal kind.
+        assert "They replied? relancectl reply 1 --replied (outreach #1)." in mail["body"]
+        assert "A Relance follow-up reminder, due " in mail["body"] and "follow_up" not in mail["body"]
         item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
                                  and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
         assert item["deliveries"][0]["channel"] == "mail"

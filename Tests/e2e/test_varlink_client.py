@@ -267,7 +267,7 @@ def test_polite_timing_methods(control):
     assert logged["followUp"]["reason"].startswith("5 business days after")
     followed = control.LogFollowUp(outreach=logged["outreach"]["id"])
     assert followed["outreach"]["followUpsSent"] == 1
-    assert followed["next"]["kind"] == "follow_up" and followed["next"]["reason"].startswith("P14D after")
+    assert followed["next"]["kind"] == "follow_up" and followed["next"]["reason"].startswith("14 days after")
 
     # AddMeeting / ListMeetings
     meeting = control.AddMeeting(contact="ada", at="2030-12-03T09:00:00Z", place="Café Olimpico", duration="PT45M")

@@ -33,7 +33,7 @@ extension ControlService {
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let (reminder, _) = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
-        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id) (\(reminder.kind.rawValue))")
+        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id) (\(reminder.kind.rawValue.replacingOccurrences(of: "_", with: "-")))")
     }
 
     private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {

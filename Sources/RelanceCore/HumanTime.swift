@@ -1,0 +1,70 @@
+import Foundation
+
+/// Times as a person reads them, always in a zone the caller names (the user's
+/// `[user] time_zone`, or a contact's): never `TimeZone.current`. English names, 24-hour
+/// clock. `--json` keeps UTC ISO 8601; this is for sentences, tables and mail.
+public enum HumanTime {
+    /// "Tue 1 Dec 09:30"; "Tue 1 Dec 2027 09:30" when the year is not `now`'s (in `zone`).
+    public static func moment(_ date: Date, in zone: TimeZone, now: Date? = nil) -> String {
+        format(date, zone, showsYear(date, zone, now) ? "EEE d MMM yyyy HH:mm" : "EEE d MMM HH:mm")
+    }
+
+    /// "Tue 1 Dec"; with the year when it is not `now`'s.
+    public static func day(_ date: Date, in zone: TimeZone, now: Date? = nil) -> String {
+        format(date, zone, showsYear(date, zone, now) ? "EEE d MMM yyyy" : "EEE d MMM")
+    }
+
+    /// "1 Dec 2026".
+    public static func date(_ date: Date, in zone: TimeZone) -> String { format(date, zone, "d MMM yyyy") }
+
+    /// "Tuesday 1 December" (an agenda heading).
+    public static func longDay(_ date: Date, in zone: TimeZone) -> String { format(date, zone, "EEEE d MMMM") }
+
+    /// "09:30".
+    public static func clock(_ date: Date, in zone: TimeZone) -> String { format(date, zone, "HH:mm") }
+
+    /// "09:30:01".
+    public static func clockWithSeconds(_ date: Date, in zone: TimeZone) -> String { format(date, zone, "HH:mm:ss") }
+
+    /// A time that matters to someone elsewhere: "Tue 1 Dec 09:30 their time (Asia/Tokyo),
+    /// Tue 1 Dec 01:30 yours", the day left out of "yours" when it is the same day there and
+    /// here; just `moment` when both zones keep the same wall clock at that instant.
+    public static func theirs(_ date: Date, contactZone: TimeZone, userZone: TimeZone, now: Date? = nil) -> String {
+        let mine = moment(date, in: userZone, now: now)
+        guard contactZone.secondsFromGMT(for: date) != userZone.secondsFromGMT(for: date) else { return mine }
+        let sameDay = LocalDate(date, in: contactZone) == LocalDate(date, in: userZone)
+        return "\(moment(date, in: contactZone, now: now)) their time (\(contactZone.identifier)), "
+            + (sameDay ? clock(date, in: userZone) : mine) + " yours"
+    }
+
+    /// The same, by the clock only: "09:30 their time (Asia/Tokyo), 01:30 yours", with
+    /// the day on "yours" when it differs ("09:30 their time (Pacific/Auckland), Mon 30 Nov 21:30 yours").
+    public static func theirClock(_ date: Date, contactZone: TimeZone, userZone: TimeZone) -> String {
+        let sameDay = LocalDate(date, in: contactZone) == LocalDate(date, in: userZone)
+        return "\(clock(date, in: contactZone)) their time (\(contactZone.identifier)), "
+            + (sameDay ? clock(date, in: userZone) : moment(date, in: userZone)) + " yours"
+    }
+
+    /// `date` in `zone` with a DateFormatter pattern, English names.
+    public static func format(_ date: Date, _ zone: TimeZone, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = zone
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+
+    private static func showsYear(_ date: Date, _ zone: TimeZone, _ now: Date?) -> Bool {
+        guard let now else { return false }
+        return LocalDate(date, in: zone).year != LocalDate(now, in: zone).year
+    }
+}
+
+/// Zone names a person and a script can rely on.
+public enum ZoneName {
+    /// The IANA name for `zone`: Foundation calls UTC "GMT" (`TZ=UTC`,
+    /// `TimeZone(identifier: "UTC")`); people and `Status.timeZone` read `Etc/UTC`.
+    public static func iana(_ zone: TimeZone) -> TimeZone {
+        zone.identifier == "GMT" || zone.identifier == "UTC" ? TimeZone(identifier: "Etc/UTC") ?? zone : zone
+    }
+}
