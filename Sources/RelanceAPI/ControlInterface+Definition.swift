@@ -35,7 +35,25 @@ type Contact (
   # Keep-in-touch cadence ("P90D", "60bd"): a reminder when nothing has happened for that long.
   keepInTouch: ?string,
   # When the contact was added.
-  createdAt: string
+  createdAt: string,
+  # Phone numbers, preferred first.
+  phones: []string,
+  # Job title ("Rear Admiral").
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites.
+  websites: []string,
+  # Given name: what a draft greets them by.
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string,
+  # The vCard UID export writes: kept from the import, else derived from the contact.
+  uid: string
 )
 
 # How long to wait: calendar/clock time or business days (give one).
@@ -226,6 +244,22 @@ method AddContact(
   notes: ?string,
   # Keep-in-touch cadence ("P90D", "60bd").
   keepInTouch: ?string,
+  # Phone numbers.
+  phones: ?[]string,
+  # Job title.
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites.
+  websites: ?[]string,
+  # Given name (what a draft greets them by; default: the first word of name that is no title).
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string,
   # True: add it even if another contact has one of its e-mail addresses or profile URLs
   # (otherwise DuplicateContact).
   allowDuplicate: ?bool
@@ -256,7 +290,23 @@ method UpdateContact(
   # Notes.
   notes: ?string,
   # Keep-in-touch cadence; "never" clears it.
-  keepInTouch: ?string
+  keepInTouch: ?string,
+  # Phone numbers (replacing the old ones).
+  phones: ?[]string,
+  # Job title.
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites (replacing the old ones).
+  websites: ?[]string,
+  # Given name (what a draft greets them by; default: the first word of name that is no title).
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string
 ) -> (
   # The contact as stored.
   contact: Contact
