@@ -200,7 +200,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func attempt(_ job: DeliveryJob, on channel: any DeliveryChannel) async {
-        let notification = Self.notification(for: job.item)
+        let notification = Self.notification(for: job)
         var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
         do {
             let previous = job.previousReceipt.map { DeliveryReceipt(detail: $0) }
@@ -235,6 +235,13 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// What a person reads: the headline as the summary or subject ("Follow up with Ada
     /// Lovelace"), the details as the body, and how to act on it.
+    static func notification(for job: DeliveryJob) -> ReminderNotification {
+        var notification = notification(for: job.item)
+        notification.deliveryKey = job.deliveryKey
+        notification.firstDeliveryKey = job.firstDeliveryKey
+        return notification
+    }
+
     static func notification(for item: InboxItem) -> ReminderNotification {
         let parts = item.text.components(separatedBy: " — ")
         var body = item.text
@@ -290,9 +297,11 @@ public final class DeliveryService: @unchecked Sendable {
         let body = DigestText.body(items, zone: zone)
         // One stable key per day: a digest re-sent after a crash is the same mail.
         let day = today.year * 10_000 + today.month * 100 + today.day
+        let namespace = (try? store.messageNamespace()) ?? ""
         let notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
                                         title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
-                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now)
+                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now,
+                                        deliveryKey: MessageKey.digest(namespace: namespace, day: day))
         let logger = self.logger
         digestInFlight = true
         Task {
