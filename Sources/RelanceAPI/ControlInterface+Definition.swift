@@ -89,7 +89,9 @@ type Outreach (
   # When you last followed up.
   lastFollowUpAt: ?string,
   # When the outcome was recorded.
-  closedAt: ?string
+  closedAt: ?string,
+  # The Message-ID of the message you sent, without angle brackets, when you gave it.
+  messageId: ?string
 )
 
 # A meeting you accepted.
@@ -433,7 +435,10 @@ method LogOutreach(
   # Wait after the last nudge before letting go.
   letGo: ?Wait,
   # True: never let go.
-  neverLetGo: ?bool
+  neverLetGo: ?bool,
+  # The Message-ID of the message you sent (your mail client shows it in the headers),
+  # so drafted follow-ups reply in its thread (In-Reply-To).
+  messageId: ?string
 ) -> (
   # The outreach as stored.
   outreach: Outreach,
@@ -655,7 +660,21 @@ method Draft(
   # The message.
   body: string,
   # Where the template came from ("built-in" or its path).
-  template: string
+  template: string,
+  # Which note of the sequence: first-nudge, second-nudge or last-note.
+  step: string,
+  # The contact's name, for the To header.
+  toName: string,
+  # The contact's preferred e-mail address, if any.
+  toAddress: ?string,
+  # Your address for the From header ([user] email, else the first [mail] to), if known.
+  fromAddress: ?string,
+  # Your name for the From header ([user] name).
+  fromName: ?string,
+  # The original message's Message-ID, when logged: the draft replies to it.
+  inReplyTo: ?string,
+  # The subject for a mail: "Re: " and the ask when it replies to the original, else subject.
+  mailSubject: string
 )
 
 # A file to import: its name (for messages) and either its content or a path the

@@ -356,10 +356,14 @@ public enum LogOutreach: ControlMethod {
         public var letGo: WaitInfo?
         /// True: never let go.
         public var neverLetGo: Bool?
+        /// The Message-ID of the message you sent (your mail client shows it in the headers),
+        /// so drafted follow-ups reply in its thread (In-Reply-To).
+        public var messageId: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(contact: String, ask: String, channel: String? = nil, sentAt: Date? = nil, followUp: String? = nil,
-                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil) {
+                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil,
+                    messageId: String? = nil) {
             self.contact = contact
             self.ask = ask
             self.channel = channel
@@ -369,6 +373,7 @@ public enum LogOutreach: ControlMethod {
             self.steps = steps
             self.letGo = letGo
             self.neverLetGo = neverLetGo
+            self.messageId = messageId
         }
     }
 
@@ -863,12 +868,34 @@ public enum Draft: ControlMethod {
         public var body: String
         /// Where the template came from ("built-in" or its path).
         public var template: String
+        /// Which note of the sequence: first-nudge, second-nudge or last-note.
+        public var step: String
+        /// The contact's name, for the To header.
+        public var toName: String
+        /// The contact's preferred e-mail address, if any.
+        public var toAddress: String?
+        /// Your address for the From header ([user] email, else the first [mail] to), if known.
+        public var fromAddress: String?
+        /// Your name for the From header ([user] name).
+        public var fromName: String?
+        /// The original message's Message-ID, when logged: the draft replies to it.
+        public var inReplyTo: String?
+        /// The subject for a mail: "Re: " and the ask when it replies to the original, else subject.
+        public var mailSubject: String
 
         /// Creates a value field by field.
-        public init(subject: String, body: String, template: String) {
+        public init(subject: String, body: String, template: String, step: String, toName: String, toAddress: String?,
+                    fromAddress: String?, fromName: String?, inReplyTo: String?, mailSubject: String) {
             self.subject = subject
             self.body = body
             self.template = template
+            self.step = step
+            self.toName = toName
+            self.toAddress = toAddress
+            self.fromAddress = fromAddress
+            self.fromName = fromName
+            self.inReplyTo = inReplyTo
+            self.mailSubject = mailSubject
         }
     }
 }

@@ -114,11 +114,13 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
     public var lastFollowUpAt: Date?
     /// When the outcome was recorded.
     public var closedAt: Date?
+    /// The Message-ID of the message you sent, without angle brackets, when you gave it.
+    public var messageId: String?
 
     /// Creates a value field by field.
     public init(id: Int64, contactId: Int64, contactName: String, channel: String, ask: String, sentAt: Date,
                 status: String, steps: [String], letGo: String?, followUpsSent: Int, lastFollowUpAt: Date?,
-                closedAt: Date?) {
+                closedAt: Date?, messageId: String?) {
         self.id = id
         self.contactId = contactId
         self.contactName = contactName
@@ -131,6 +133,7 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
         self.followUpsSent = followUpsSent
         self.lastFollowUpAt = lastFollowUpAt
         self.closedAt = closedAt
+        self.messageId = messageId
     }
 }
 

@@ -170,6 +170,9 @@ extension AppDatabase {
                 t.add(column: "photo", .text)
                 t.add(column: "uid", .text)
             }
+            try db.alter(table: "outreach") { t in
+                t.add(column: "messageId", .text)           // the original message's, for replies in its thread
+            }
             // Message-IDs must be globally unique (RFC 5322 §3.6.4): this store's random
             // part, so two stores (or a system and a user service) never share one.
             try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES ('messageNamespace', \(Self.newNamespaceSQL))")

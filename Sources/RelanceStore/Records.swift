@@ -89,12 +89,15 @@ struct OutreachRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
     var policy: FollowUpPolicy
     var followUpsSent: Int
     var lastFollowUpAt: Date?
+    /// v6: the original message's Message-ID.
+    var messageId: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     var model: Outreach {
         Outreach(id: id!, contactID: contactId, channel: channel, ask: ask, sentAt: sentAt, status: status,
-                 policy: policy, followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
+                 policy: policy, followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt,
+                 messageID: messageId)
     }
 }
 

@@ -20,7 +20,7 @@ extension Outreach {
     func info(contactName: String) -> OutreachInfo {
         OutreachInfo(id: id, contactId: contactID, contactName: contactName, channel: channel, ask: ask, sentAt: sentAt,
                      status: status.rawValue, steps: policy.nudges.map(\.description), letGo: policy.letGo?.description,
-                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
+                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt, messageId: messageID)
     }
 }
 

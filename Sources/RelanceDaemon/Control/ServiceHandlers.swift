@@ -134,7 +134,20 @@ extension ControlService {
         let signature = FollowUpDraft.Signature(name: configuration.userName ?? Self.accountFullName(), pitch: configuration.pitch)
         let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach, signature: signature,
                                                    language: configuration.language, zone: configuration.timeZone)
-        return Draft.Reply(subject: subject, body: body, template: source)
+        let mailTo = configuration.channels.mail?.to.first.flatMap { Self.bareAddress($0) }
+        return Draft.Reply(subject: subject, body: body, template: source, step: step.rawValue, toName: contact.name,
+                           toAddress: contact.emails.first, fromAddress: configuration.userEmail ?? mailTo,
+                           fromName: signature.name, inReplyTo: outreach.messageID,
+                           mailSubject: DraftMail.subject(draftSubject: subject, ask: outreach.ask, replying: outreach.messageID != nil))
+    }
+
+    /// "Sam <sam@example.com>" → "sam@example.com".
+    static func bareAddress(_ text: String) -> String? {
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            return String(text[text.index(after: open)..<close])
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     /// The account's full name from the password database (the GECOS field's first part),
