@@ -35,7 +35,25 @@ type Contact (
   # Keep-in-touch cadence ("P90D", "60bd"): a reminder when nothing has happened for that long.
   keepInTouch: ?string,
   # When the contact was added.
-  createdAt: string
+  createdAt: string,
+  # Phone numbers, preferred first.
+  phones: []string,
+  # Job title ("Rear Admiral").
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites.
+  websites: []string,
+  # Given name: what a draft greets them by.
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string,
+  # The vCard UID export writes: kept from the import, else derived from the contact.
+  uid: string
 )
 
 # How long to wait: calendar/clock time or business days (give one).
@@ -71,7 +89,9 @@ type Outreach (
   # When you last followed up.
   lastFollowUpAt: ?string,
   # When the outcome was recorded.
-  closedAt: ?string
+  closedAt: ?string,
+  # The Message-ID of the message you sent, without angle brackets, when you gave it.
+  messageId: ?string
 )
 
 # A meeting you accepted.
@@ -226,6 +246,22 @@ method AddContact(
   notes: ?string,
   # Keep-in-touch cadence ("P90D", "60bd").
   keepInTouch: ?string,
+  # Phone numbers.
+  phones: ?[]string,
+  # Job title.
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites.
+  websites: ?[]string,
+  # Given name (what a draft greets them by; default: the first word of name that is no title).
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string,
   # True: add it even if another contact has one of its e-mail addresses or profile URLs
   # (otherwise DuplicateContact).
   allowDuplicate: ?bool
@@ -256,7 +292,23 @@ method UpdateContact(
   # Notes.
   notes: ?string,
   # Keep-in-touch cadence; "never" clears it.
-  keepInTouch: ?string
+  keepInTouch: ?string,
+  # Phone numbers (replacing the old ones).
+  phones: ?[]string,
+  # Job title.
+  title: ?string,
+  # Department within the organization.
+  department: ?string,
+  # Web sites (replacing the old ones).
+  websites: ?[]string,
+  # Given name (what a draft greets them by; default: the first word of name that is no title).
+  givenName: ?string,
+  # Family name.
+  familyName: ?string,
+  # Birthday: "1906-12-09", or "--12-09" without the year.
+  birthday: ?string,
+  # A photo reference (a URI).
+  photo: ?string
 ) -> (
   # The contact as stored.
   contact: Contact
@@ -383,7 +435,10 @@ method LogOutreach(
   # Wait after the last nudge before letting go.
   letGo: ?Wait,
   # True: never let go.
-  neverLetGo: ?bool
+  neverLetGo: ?bool,
+  # The Message-ID of the message you sent (your mail client shows it in the headers),
+  # so drafted follow-ups reply in its thread (In-Reply-To).
+  messageId: ?string
 ) -> (
   # The outreach as stored.
   outreach: Outreach,
@@ -605,7 +660,21 @@ method Draft(
   # The message.
   body: string,
   # Where the template came from ("built-in" or its path).
-  template: string
+  template: string,
+  # Which note of the sequence: first-nudge, second-nudge or last-note.
+  step: string,
+  # The contact's name, for the To header.
+  toName: string,
+  # The contact's preferred e-mail address, if any.
+  toAddress: ?string,
+  # Your address for the From header ([user] email, else the first [mail] to), if known.
+  fromAddress: ?string,
+  # Your name for the From header ([user] name).
+  fromName: ?string,
+  # The original message's Message-ID, when logged: the draft replies to it.
+  inReplyTo: ?string,
+  # The subject for a mail: "Re: " and the ask when it replies to the original, else subject.
+  mailSubject: string
 )
 
 # A file to import: its name (for messages) and either its content or a path the

@@ -27,6 +27,22 @@ public enum AddContact: ControlMethod {
         public var notes: String?
         /// Keep-in-touch cadence ("P90D", "60bd").
         public var keepInTouch: String?
+        /// Phone numbers.
+        public var phones: [String]?
+        /// Job title.
+        public var title: String?
+        /// Department within the organization.
+        public var department: String?
+        /// Web sites.
+        public var websites: [String]?
+        /// Given name (what a draft greets them by; default: the first word of name that is no title).
+        public var givenName: String?
+        /// Family name.
+        public var familyName: String?
+        /// Birthday: "1906-12-09", or "--12-09" without the year.
+        public var birthday: String?
+        /// A photo reference (a URI).
+        public var photo: String?
         /// True: add it even if another contact has one of its e-mail addresses or profile URLs
         /// (otherwise DuplicateContact).
         public var allowDuplicate: Bool?
@@ -34,7 +50,10 @@ public enum AddContact: ControlMethod {
         /// Creates a value field by field; absent optional fields default to nil.
         public init(name: String, emails: [String]? = nil, handles: [String: String]? = nil,
                     organization: String? = nil, timeZone: String? = nil, why: String? = nil, tags: [String]? = nil,
-                    notes: String? = nil, keepInTouch: String? = nil, allowDuplicate: Bool? = nil) {
+                    notes: String? = nil, keepInTouch: String? = nil, phones: [String]? = nil, title: String? = nil,
+                    department: String? = nil, websites: [String]? = nil, givenName: String? = nil,
+                    familyName: String? = nil, birthday: String? = nil, photo: String? = nil,
+                    allowDuplicate: Bool? = nil) {
             self.name = name
             self.emails = emails
             self.handles = handles
@@ -44,6 +63,14 @@ public enum AddContact: ControlMethod {
             self.tags = tags
             self.notes = notes
             self.keepInTouch = keepInTouch
+            self.phones = phones
+            self.title = title
+            self.department = department
+            self.websites = websites
+            self.givenName = givenName
+            self.familyName = familyName
+            self.birthday = birthday
+            self.photo = photo
             self.allowDuplicate = allowDuplicate
         }
     }
@@ -80,11 +107,29 @@ public enum UpdateContact: ControlMethod {
         public var notes: String?
         /// Keep-in-touch cadence; "never" clears it.
         public var keepInTouch: String?
+        /// Phone numbers (replacing the old ones).
+        public var phones: [String]?
+        /// Job title.
+        public var title: String?
+        /// Department within the organization.
+        public var department: String?
+        /// Web sites (replacing the old ones).
+        public var websites: [String]?
+        /// Given name (what a draft greets them by; default: the first word of name that is no title).
+        public var givenName: String?
+        /// Family name.
+        public var familyName: String?
+        /// Birthday: "1906-12-09", or "--12-09" without the year.
+        public var birthday: String?
+        /// A photo reference (a URI).
+        public var photo: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(contact: String, name: String? = nil, emails: [String]? = nil, handles: [String: String]? = nil,
                     organization: String? = nil, timeZone: String? = nil, why: String? = nil, tags: [String]? = nil,
-                    notes: String? = nil, keepInTouch: String? = nil) {
+                    notes: String? = nil, keepInTouch: String? = nil, phones: [String]? = nil, title: String? = nil,
+                    department: String? = nil, websites: [String]? = nil, givenName: String? = nil,
+                    familyName: String? = nil, birthday: String? = nil, photo: String? = nil) {
             self.contact = contact
             self.name = name
             self.emails = emails
@@ -95,6 +140,14 @@ public enum UpdateContact: ControlMethod {
             self.tags = tags
             self.notes = notes
             self.keepInTouch = keepInTouch
+            self.phones = phones
+            self.title = title
+            self.department = department
+            self.websites = websites
+            self.givenName = givenName
+            self.familyName = familyName
+            self.birthday = birthday
+            self.photo = photo
         }
     }
 
@@ -303,10 +356,14 @@ public enum LogOutreach: ControlMethod {
         public var letGo: WaitInfo?
         /// True: never let go.
         public var neverLetGo: Bool?
+        /// The Message-ID of the message you sent (your mail client shows it in the headers),
+        /// so drafted follow-ups reply in its thread (In-Reply-To).
+        public var messageId: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(contact: String, ask: String, channel: String? = nil, sentAt: Date? = nil, followUp: String? = nil,
-                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil) {
+                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil,
+                    messageId: String? = nil) {
             self.contact = contact
             self.ask = ask
             self.channel = channel
@@ -316,6 +373,7 @@ public enum LogOutreach: ControlMethod {
             self.steps = steps
             self.letGo = letGo
             self.neverLetGo = neverLetGo
+            self.messageId = messageId
         }
     }
 
@@ -810,12 +868,34 @@ public enum Draft: ControlMethod {
         public var body: String
         /// Where the template came from ("built-in" or its path).
         public var template: String
+        /// Which note of the sequence: first-nudge, second-nudge or last-note.
+        public var step: String
+        /// The contact's name, for the To header.
+        public var toName: String
+        /// The contact's preferred e-mail address, if any.
+        public var toAddress: String?
+        /// Your address for the From header ([user] email, else the first [mail] to), if known.
+        public var fromAddress: String?
+        /// Your name for the From header ([user] name).
+        public var fromName: String?
+        /// The original message's Message-ID, when logged: the draft replies to it.
+        public var inReplyTo: String?
+        /// The subject for a mail: "Re: " and the ask when it replies to the original, else subject.
+        public var mailSubject: String
 
         /// Creates a value field by field.
-        public init(subject: String, body: String, template: String) {
+        public init(subject: String, body: String, template: String, step: String, toName: String, toAddress: String?,
+                    fromAddress: String?, fromName: String?, inReplyTo: String?, mailSubject: String) {
             self.subject = subject
             self.body = body
             self.template = template
+            self.step = step
+            self.toName = toName
+            self.toAddress = toAddress
+            self.fromAddress = fromAddress
+            self.fromName = fromName
+            self.inReplyTo = inReplyTo
+            self.mailSubject = mailSubject
         }
     }
 }

@@ -26,11 +26,30 @@ public struct ContactInfo: Codable, Sendable, Equatable {
     public var keepInTouch: String?
     /// When the contact was added.
     public var createdAt: Date
+    /// Phone numbers, preferred first.
+    public var phones: [String]
+    /// Job title ("Rear Admiral").
+    public var title: String?
+    /// Department within the organization.
+    public var department: String?
+    /// Web sites.
+    public var websites: [String]
+    /// Given name: what a draft greets them by.
+    public var givenName: String?
+    /// Family name.
+    public var familyName: String?
+    /// Birthday: "1906-12-09", or "--12-09" without the year.
+    public var birthday: String?
+    /// A photo reference (a URI).
+    public var photo: String?
+    /// The vCard UID export writes: kept from the import, else derived from the contact.
+    public var uid: String
 
     /// Creates a value field by field.
     public init(id: Int64, name: String, emails: [String], handles: [String: String], organization: String?,
-                timeZone: String?, why: String?, tags: [String], notes: String?, keepInTouch: String?,
-                createdAt: Date) {
+                timeZone: String?, why: String?, tags: [String], notes: String?, keepInTouch: String?, createdAt: Date,
+                phones: [String], title: String?, department: String?, websites: [String], givenName: String?,
+                familyName: String?, birthday: String?, photo: String?, uid: String) {
         self.id = id
         self.name = name
         self.emails = emails
@@ -42,6 +61,15 @@ public struct ContactInfo: Codable, Sendable, Equatable {
         self.notes = notes
         self.keepInTouch = keepInTouch
         self.createdAt = createdAt
+        self.phones = phones
+        self.title = title
+        self.department = department
+        self.websites = websites
+        self.givenName = givenName
+        self.familyName = familyName
+        self.birthday = birthday
+        self.photo = photo
+        self.uid = uid
     }
 }
 
@@ -86,11 +114,13 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
     public var lastFollowUpAt: Date?
     /// When the outcome was recorded.
     public var closedAt: Date?
+    /// The Message-ID of the message you sent, without angle brackets, when you gave it.
+    public var messageId: String?
 
     /// Creates a value field by field.
     public init(id: Int64, contactId: Int64, contactName: String, channel: String, ask: String, sentAt: Date,
                 status: String, steps: [String], letGo: String?, followUpsSent: Int, lastFollowUpAt: Date?,
-                closedAt: Date?) {
+                closedAt: Date?, messageId: String?) {
         self.id = id
         self.contactId = contactId
         self.contactName = contactName
@@ -103,6 +133,7 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
         self.followUpsSent = followUpsSent
         self.lastFollowUpAt = lastFollowUpAt
         self.closedAt = closedAt
+        self.messageId = messageId
     }
 }
 

@@ -3,7 +3,8 @@ import RelanceCore
 
 /// Delivers notifications as plain-text mail through a ``MailTransport``.
 ///
-/// Each inbox item gets a stable `Message-ID` (`relance.inbox-42.mail@hostname`) and
+/// Each delivery gets a globally unique `Message-ID` (`relance.<store namespace>.inbox-42.mail@hostname`;
+/// a comeback after a snooze is a new mail whose `References:` names the first) and
 /// the `Date` of when it fired, so a delivery retried after a failure or a crash is the
 /// same message, byte for byte, and mail software can recognise the duplicate.
 public struct MailChannel: DeliveryChannel {
@@ -48,11 +49,13 @@ public struct MailChannel: DeliveryChannel {
             }
         }
         // "-- " + line break is the conventional signature separator: readers fold it away.
+        let messageID = try notification.deliveryKey.map { try MailMessage.messageID(key: $0, channel: name, hostname: hostname) }
+            ?? MailMessage.messageID(inboxItemID: notification.inboxItemID, channel: name, hostname: hostname)
+        let references = try notification.firstDeliveryKey.map { [try MailMessage.messageID(key: $0, channel: name, hostname: hostname)] } ?? []
         var message = try MailMessage(
             from: from, to: to, subject: notification.title,
             body: "\(notification.body)\n\n-- \n\(footer)\n",
-            messageID: MailMessage.messageID(inboxItemID: notification.inboxItemID, channel: name, hostname: hostname),
-            date: notification.firedAt)
+            messageID: messageID, date: notification.firedAt, references: references)
         message.dateZone = zone
         return message
     }

@@ -34,6 +34,10 @@ public struct MailMessage: Sendable, Hashable {
     public let date: Date
     /// The zone the `Date` header is written in (the user's; UTC unless set).
     public var dateZone: TimeZone = TimeZone(identifier: "Etc/UTC")!
+    /// Message-IDs (without angle brackets) this one follows: `In-Reply-To` when it
+    /// answers one, `References` (RFC 5322 §3.6.4).
+    public let inReplyTo: String?
+    public let references: [String]
 
     /// A message from its parts.
     /// - Parameters:
@@ -43,11 +47,14 @@ public struct MailMessage: Sendable, Hashable {
     /// - Throws: ``ChannelError`` (``ChannelError/Code/invalidMessage``) when there is no
     ///   recipient or the Message-ID is not `dot-atom@dot-atom`.
     public init(from: MailAddress, to: [MailAddress], subject: String, body: String,
-                messageID: String, date: Date) throws {
+                messageID: String, date: Date, inReplyTo: String? = nil, references: [String] = []) throws {
         guard !to.isEmpty else {
             throw ChannelError(.invalidMessage, channel: "mail", "a mail needs at least one recipient (To)")
         }
         try Self.validateMessageID(messageID)
+        for id in references + (inReplyTo.map { [$0] } ?? []) { try Self.validateMessageID(id) }
+        self.inReplyTo = inReplyTo
+        self.references = references
         self.from = from
         self.to = to
         self.subject = subject
@@ -62,7 +69,14 @@ public struct MailMessage: Sendable, Hashable {
     /// - Throws: ``ChannelError`` (``ChannelError/Code/invalidMessage``) when
     ///   `hostname` or `channel` cannot appear in a Message-ID.
     public static func messageID(inboxItemID: Int64, channel: String = "mail", hostname: String) throws -> String {
-        let id = "relance.inbox-\(inboxItemID).\(channel)@\(hostname)"
+        try messageID(key: "inbox-\(inboxItemID)", channel: channel, hostname: hostname)
+    }
+
+    /// The Message-ID for a delivery key (`<store namespace>.inbox-42[.r-57]`):
+    /// `relance.<key>.mail@hostname`. Globally unique because the key carries the store's
+    /// random namespace; the same for a retry of the same delivery.
+    public static func messageID(key: String, channel: String = "mail", hostname: String) throws -> String {
+        let id = "relance.\(key).\(channel)@\(hostname)"
         try validateMessageID(id)
         return id
     }
@@ -85,6 +99,8 @@ public struct MailMessage: Sendable, Hashable {
             ("To", HeaderEncoding.addressListTokens(to, used: "To: ".count)),
             ("Subject", HeaderEncoding.unstructuredTokens(subject, used: "Subject: ".count)),
             ("Message-ID", ["<\(messageID)>"]),
+        ] + (inReplyTo.map { [("In-Reply-To", ["<\($0)>"])] } ?? [])
+          + (references.isEmpty ? [] : [("References", references.map { "<\($0)>" })]) + [
             ("MIME-Version", ["1.0"]),
             ("Content-Type", ["text/plain;", "charset=UTF-8"]),
             ("Content-Transfer-Encoding", [encodedBody.transferEncoding.rawValue]),
@@ -108,7 +124,7 @@ public struct MailMessage: Sendable, Hashable {
 
     /// `id-left "@" id-right`, both dot-atom-text (RFC 5322 §3.6.4), so it can be put
     /// between angle brackets as is.
-    private static func validateMessageID(_ id: String) throws {
+    static func validateMessageID(_ id: String) throws {
         let parts = id.split(separator: "@", omittingEmptySubsequences: false)
         let ok = parts.count == 2 && parts.allSatisfy { part in
             part.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { atom in

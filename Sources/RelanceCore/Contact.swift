@@ -24,14 +24,22 @@ public struct Contact: Sendable, Codable, Hashable, Identifiable {
     public var keepInTouch: Wait?
     /// When the contact was added (UTC).
     public var createdAt: Date
+    /// Phone numbers, job title, department, websites, name parts, birthday, photo, vCard UID.
+    public var details: ContactDetails
 
     public init(id: Int64, name: String, emails: [String] = [], handles: [String: String] = [:],
                 organization: String? = nil, timeZone: String? = nil, why: String? = nil,
-                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil, createdAt: Date) {
+                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil, createdAt: Date,
+                details: ContactDetails = ContactDetails()) {
         self.id = id; self.name = name; self.emails = emails; self.handles = handles
         self.organization = organization; self.timeZone = timeZone; self.why = why
         self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch; self.createdAt = createdAt
+        self.details = details
     }
+
+    /// The name to greet them by: the given name they were imported with, else the first
+    /// word of the full name that is not an honorific ("Dr. Grace Hopper" → "Grace").
+    public var greetingName: String { PersonName.greetingName(fullName: name, givenName: details.givenName) }
 
     /// The contact's zone, when it has a valid one.
     public var zone: TimeZone? { timeZone.flatMap(TimeZone.init(identifier:)) }
@@ -48,13 +56,16 @@ public struct ContactDraft: Sendable, Codable, Hashable {
     public var tags: [String]
     public var notes: String?
     public var keepInTouch: Wait?
+    /// Phone numbers, job title, department, websites, name parts, birthday, photo, vCard UID.
+    public var details: ContactDetails
 
     public init(name: String, emails: [String] = [], handles: [String: String] = [:],
                 organization: String? = nil, timeZone: String? = nil, why: String? = nil,
-                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil) {
+                tags: [String] = [], notes: String? = nil, keepInTouch: Wait? = nil,
+                details: ContactDetails = ContactDetails()) {
         self.name = name; self.emails = emails; self.handles = handles
         self.organization = organization; self.timeZone = timeZone; self.why = why
-        self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch
+        self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch; self.details = details
     }
 
     /// Checks every field; throws the first problem found, naming the field.
@@ -81,6 +92,7 @@ public struct ContactDraft: Sendable, Codable, Hashable {
             }
         }
         for (index, tag) in tags.enumerated() { try Validation.singleLine(tag, field: "tags[\(index)]") }
+        draft.details = try details.validated()
         return draft
     }
 }

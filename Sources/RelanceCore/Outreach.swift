@@ -59,10 +59,14 @@ public struct Outreach: Sendable, Codable, Hashable, Identifiable {
     public var lastFollowUpAt: Date?
     /// When the reply (or other outcome) was recorded.
     public var closedAt: Date?
+    /// The original message's Message-ID (no angle brackets), when the user gave it:
+    /// drafted follow-ups reply in its thread.
+    public var messageID: String?
 
     public init(id: Int64, contactID: Int64, channel: String, ask: String, sentAt: Date,
                 status: OutreachStatus, policy: FollowUpPolicy, followUpsSent: Int = 0,
-                lastFollowUpAt: Date? = nil, closedAt: Date? = nil) {
+                lastFollowUpAt: Date? = nil, closedAt: Date? = nil, messageID: String? = nil) {
+        self.messageID = messageID
         self.id = id; self.contactID = contactID; self.channel = channel; self.ask = ask
         self.sentAt = sentAt; self.status = status; self.policy = policy
         self.followUpsSent = followUpsSent; self.lastFollowUpAt = lastFollowUpAt; self.closedAt = closedAt

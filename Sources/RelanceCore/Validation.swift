@@ -24,6 +24,20 @@ public enum Validation {
         }
     }
 
+    /// A Message-ID as the user pastes it ("<abc@host>" or "abc@host"): without its angle
+    /// brackets, one "@", no space or control character (RFC 5322 §3.6.4). Nil when empty.
+    public static func messageID(_ value: String) throws -> String? {
+        var id = value.trimmingCharacters(in: .whitespaces)
+        if id.hasPrefix("<") && id.hasSuffix(">") && id.count >= 2 { id = String(id.dropFirst().dropLast()) }
+        guard !id.isEmpty else { return nil }
+        let parts = id.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+              !id.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F || "<>\"\\,;:()[]".unicodeScalars.contains($0) }) else {
+            throw ValidationError(field: "messageId", reason: "'\(value)' is not a Message-ID (copy it from the sent mail's headers, e.g. <CAF3x@mail.example.com>)")
+        }
+        return id
+    }
+
     public static func emailAddress(_ value: String, field: String) throws {
         try singleLine(value, field: field)
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)

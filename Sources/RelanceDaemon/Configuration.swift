@@ -19,6 +19,10 @@ public struct Configuration: Sendable, Equatable {
     /// Your name and one line about you, for drafted follow-ups (`[user] name`, `pitch`).
     public var userName: String?
     public var pitch: String?
+    /// Your own address, the From of `draft --mail` (`[user] email`); nil: the first `[mail] to`.
+    public var userEmail: String?
+    /// The language drafted follow-ups are written in (`[user] language`, "en" or "fr").
+    public var language: DraftLanguage = .english
     /// An iCalendar file kept up to date for calendar apps (`[export] calendar_file`).
     public var calendarFile: String?
 

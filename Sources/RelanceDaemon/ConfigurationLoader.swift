@@ -61,7 +61,7 @@ public enum ConfigurationLoader {
         static let sections: [String: Set<String>] = [
             "store": ["database", "keep_snapshots_days"],
             "control": ["socket"],
-            "user": ["time_zone", "name", "pitch"],
+            "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
             "window": Set(["enabled", "days", "hours"] + weekdays),
             "follow_up": ["policy", "steps", "let_go", "delay", "polite_time"],
@@ -192,6 +192,18 @@ public enum ConfigurationLoader {
             configuration.calendarFile = try string("export", "calendar_file").map(expand)
             configuration.userName = try string("user", "name")
             configuration.pitch = try string("user", "pitch")
+            if let email = try string("user", "email") {
+                do { try Validation.emailAddress(email, field: "email") } catch {
+                    throw self.error(section: "user", key: "email", "'\(email)' is not an e-mail address (name@example.com)")
+                }
+                configuration.userEmail = email
+            }
+            if let language = try string("user", "language") {
+                guard let value = DraftLanguage(rawValue: language.lowercased()) else {
+                    throw error(section: "user", key: "language", "'\(language)' is not a draft language (en or fr)")
+                }
+                configuration.language = value
+            }
             configuration.channels.mail = try mailSettings()
             return configuration
         }

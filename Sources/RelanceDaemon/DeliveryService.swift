@@ -208,7 +208,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func attempt(_ job: DeliveryJob, on channel: any DeliveryChannel) async {
-        let notification = Self.notification(for: job.item, zone: zone())
+        let notification = Self.notification(for: job, zone: zone())
         var metadata: Logger.Metadata = ["inbox_id": "\(job.item.id)", "reminder_id": "\(job.item.reminderID)", "channel": "\(job.channel)"]
         do {
             let previous = job.previousReceipt.map { DeliveryReceipt(detail: $0) }
@@ -243,6 +243,13 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// What a person reads: the headline as the summary or subject ("Follow up with Ada
     /// Lovelace"), the details as the body, and how to act on it.
+    static func notification(for job: DeliveryJob, zone: TimeZone) -> ReminderNotification {
+        var notification = notification(for: job.item, zone: zone)
+        notification.deliveryKey = job.deliveryKey
+        notification.firstDeliveryKey = job.firstDeliveryKey
+        return notification
+    }
+
     static func notification(for item: InboxItem, zone: TimeZone) -> ReminderNotification {
         let parts = item.text.components(separatedBy: " — ")
         var body = item.text
@@ -304,9 +311,11 @@ public final class DeliveryService: @unchecked Sendable {
         let body = DigestText.body(items, zone: zone)
         // One stable key per day: a digest re-sent after a crash is the same mail.
         let day = today.year * 10_000 + today.month * 100 + today.day
+        let namespace = (try? store.messageNamespace()) ?? ""
         var notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
                                         title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
-                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now)
+                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now,
+                                        deliveryKey: MessageKey.digest(namespace: namespace, day: day))
         notification.timeZone = zone
         let logger = self.logger
         digestInFlight = true

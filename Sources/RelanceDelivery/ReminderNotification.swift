@@ -29,6 +29,12 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
     /// The user's zone (`[user] time_zone`): the times a person reads in the body, the
     /// footer and the mail `Date` are in it.
     public var timeZone: TimeZone = TimeZone(identifier: "Etc/UTC")!
+    /// The globally unique key of this firing ("3f9c….inbox-42"): the store's random
+    /// namespace, the item and, for a comeback after a snooze, its firing. Mail makes its
+    /// `Message-ID` of it. Nil: the channel falls back to the inbox item id alone.
+    public var deliveryKey: String?
+    /// The key of the item's first firing when this one is a comeback (mail `References:`).
+    public var firstDeliveryKey: String?
 
     /// Every kind the daemon may emit today. Channels accept others too (they fall back
     /// to neutral defaults); this list is what the urgency table and tests cover.
@@ -39,7 +45,7 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
 
     /// A notification from its parts.
     public init(inboxItemID: Int64, reminderID: Int64, kind: String, title: String, body: String,
-                dueAt: Date, firedAt: Date) {
+                dueAt: Date, firedAt: Date, deliveryKey: String? = nil, firstDeliveryKey: String? = nil) {
         self.inboxItemID = inboxItemID
         self.reminderID = reminderID
         self.kind = kind
@@ -47,6 +53,8 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
         self.body = body
         self.dueAt = dueAt
         self.firedAt = firedAt
+        self.deliveryKey = deliveryKey
+        self.firstDeliveryKey = firstDeliveryKey
     }
 
     /// What kind of reminder it is, in words for a footer: "follow-up", "meeting",

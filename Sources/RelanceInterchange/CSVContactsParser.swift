@@ -150,6 +150,8 @@ private struct ColumnLayout {
         var builder = ContactRecordBuilder(source: source)
         let joined = [value(.firstName), value(.lastName)].compactMap { $0 }.joined(separator: " ")
         builder.name = value(.name) ?? joined
+        builder.givenName = value(.firstName)
+        builder.familyName = value(.lastName)
         if let emails = value(.email) {
             builder.emails = emails.split(whereSeparator: { ";,: \t\n".contains($0) }).map(String.init)
         }

@@ -17,6 +17,12 @@ public struct ContactChanges: Sendable, Hashable, Codable {
     public var why: String?
     /// Notes, when the contact has none.
     public var notes: String?
+    /// Phone numbers and web sites the contact does not have yet, appended.
+    public var newPhones: [String] = []
+    public var newWebsites: [String] = []
+    /// Job title, department, name parts, birthday, photo and vCard UID, each when the
+    /// contact has none (`phones` and `websites` are unused here).
+    public var details = ContactDetails()
 
     /// Changes made of the given parts; all empty by default.
     public init(newEmails: [String] = [], newHandles: [String: String] = [:], newTags: [String] = [],
@@ -27,12 +33,16 @@ public struct ContactChanges: Sendable, Hashable, Codable {
 
     /// True when there is nothing to change: the contact is already up to date.
     public var isEmpty: Bool {
-        newEmails.isEmpty && newHandles.isEmpty && newTags.isEmpty && filledFields.isEmpty
+        newEmails.isEmpty && newHandles.isEmpty && newTags.isEmpty && newPhones.isEmpty && newWebsites.isEmpty
+            && filledFields.isEmpty
     }
 
     /// The names of the fields filled because they were empty ("organization", "time zone").
     public var filledFields: [String] {
-        [("organization", organization), ("time zone", timeZone), ("why", why), ("notes", notes)]
+        [("organization", organization), ("time zone", timeZone), ("why", why), ("notes", notes),
+         ("title", details.title), ("department", details.department), ("given name", details.givenName),
+         ("family name", details.familyName), ("birthday", details.birthday), ("photo", details.photo),
+         ("vCard UID", details.uid)]
             .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
@@ -42,6 +52,8 @@ public struct ContactChanges: Sendable, Hashable, Codable {
         if !newEmails.isEmpty { parts.append("+\(newEmails.count) e-mail\(newEmails.count == 1 ? "" : "s")") }
         parts += newHandles.keys.sorted().map { "+\($0)" }
         if !newTags.isEmpty { parts.append("+\(newTags.count) tag\(newTags.count == 1 ? "" : "s")") }
+        if !newPhones.isEmpty { parts.append("+\(newPhones.count) phone\(newPhones.count == 1 ? "" : "s")") }
+        if !newWebsites.isEmpty { parts.append("+\(newWebsites.count) web site\(newWebsites.count == 1 ? "" : "s")") }
         parts += filledFields.map { "+\($0)" }
         return parts.isEmpty ? "nothing new" : parts.joined(separator: ", ")
     }
@@ -56,6 +68,7 @@ public struct ContactChanges: Sendable, Hashable, Codable {
         if contact.timeZone == nil { contact.timeZone = timeZone }
         if contact.why == nil { contact.why = why }
         if contact.notes == nil { contact.notes = notes }
+        contact.details = applied(to: contact.details)
         return contact
     }
 
@@ -69,6 +82,22 @@ public struct ContactChanges: Sendable, Hashable, Codable {
         if draft.timeZone == nil { draft.timeZone = timeZone }
         if draft.why == nil { draft.why = why }
         if draft.notes == nil { draft.notes = notes }
+        draft.details = applied(to: draft.details)
         return draft
+    }
+
+    /// `details` with the new phones and web sites appended and its empty fields filled.
+    func applied(to details: ContactDetails) -> ContactDetails {
+        var details = details
+        details.phones += newPhones
+        details.websites += newWebsites
+        if details.title == nil { details.title = self.details.title }
+        if details.department == nil { details.department = self.details.department }
+        if details.givenName == nil { details.givenName = self.details.givenName }
+        if details.familyName == nil { details.familyName = self.details.familyName }
+        if details.birthday == nil { details.birthday = self.details.birthday }
+        if details.photo == nil { details.photo = self.details.photo }
+        if details.uid == nil { details.uid = self.details.uid }
+        return details
     }
 }

@@ -16,6 +16,12 @@ struct ContactRecordBuilder {
     var notes: [String] = []
     var phones: [String] = []
     var title: String?
+    var department: String?
+    var givenName: String?
+    var familyName: String?
+    var birthday: String?
+    var photo: String?
+    var uid: String?
     var urls: [String] = []
     var firstInteraction: Date?
     var warnings: [String] = []
@@ -84,18 +90,30 @@ struct ContactRecordBuilder {
         }
 
         let cleanNotes = notes.map(TextCleaning.multiLine).filter { !$0.isEmpty }.joined(separator: "\n\n")
+        var cleanBirthday: String?
+        if let raw = birthday.map(TextCleaning.singleLine), !raw.isEmpty {
+            cleanBirthday = ContactDetails.normalizedBirthday(raw)
+            if cleanBirthday == nil { warnings.append("ignored birthday '\(raw)' (not a date such as 1815-12-10)") }
+        }
+        var seenPhones = Set<String>()
+        let cleanPhones = phones.map(TextCleaning.singleLine).filter { !$0.isEmpty && seenPhones.insert(MergePlanner.phoneKey($0)).inserted }
+        var seenSites = Set<String>()
+        let websites = urls.filter { !ProfileURL.isLinkedInProfile($0) && seenSites.insert($0.lowercased()).inserted }
+        let details = ContactDetails(
+            phones: cleanPhones, title: title.map(TextCleaning.singleLine).nonEmpty,
+            department: department.map(TextCleaning.singleLine).nonEmpty, websites: websites,
+            givenName: givenName.map(TextCleaning.singleLine).nonEmpty,
+            familyName: familyName.map(TextCleaning.singleLine).nonEmpty, birthday: cleanBirthday,
+            photo: photo.map(TextCleaning.singleLine).nonEmpty, uid: uid.map(TextCleaning.singleLine).nonEmpty)
         let draft = ContactDraft(
             name: cleanName, emails: cleanEmails, handles: cleanHandles,
             organization: organization.map(TextCleaning.singleLine).nonEmpty,
             timeZone: timeZone, why: why.map(TextCleaning.multiLine).nonEmpty,
-            tags: cleanTags, notes: cleanNotes.isEmpty ? nil : cleanNotes)
+            tags: cleanTags, notes: cleanNotes.isEmpty ? nil : cleanNotes, details: details)
         do {
             let valid = try draft.validated()
-            return .success(ImportedContact(
-                draft: valid, source: source, firstInteraction: firstInteraction,
-                phones: phones.map(TextCleaning.singleLine).filter { !$0.isEmpty },
-                title: title.map(TextCleaning.singleLine).nonEmpty,
-                urls: urls, warnings: warnings))
+            return .success(ImportedContact(draft: valid, source: source, firstInteraction: firstInteraction,
+                                            urls: urls, warnings: warnings))
         } catch {
             // Cleaning above should make this unreachable; report rather than crash.
             return .failure(ImportRejection(source: source, reason: "\(error)"))

@@ -12,11 +12,18 @@ public struct ImportedContact: Sendable, Hashable, Codable {
     public var source: SourceLocation
     /// When the user first connected with them (LinkedIn's "Connected On", noon UTC that day).
     public var firstInteraction: Date?
-    /// Phone numbers as written in the export, preferred first.
-    public var phones: [String]
-    /// Job title ("Mathematician").
-    public var title: String?
-    /// Web addresses from the export, LinkedIn profile included.
+    /// Phone numbers as written in the export, preferred first (kept in `draft.details`).
+    public var phones: [String] {
+        get { draft.details.phones }
+        set { draft.details.phones = newValue }
+    }
+    /// Job title ("Mathematician"; kept in `draft.details`).
+    public var title: String? {
+        get { draft.details.title }
+        set { draft.details.title = newValue }
+    }
+    /// Web addresses from the export, LinkedIn profile included (the profile is kept as
+    /// the `linkedin` handle, the others as `draft.details.websites`).
     public var urls: [String]
     /// What was dropped from the record and why ("dropped e-mail 'ada@' (not an address)").
     public var warnings: [String]
@@ -27,8 +34,8 @@ public struct ImportedContact: Sendable, Hashable, Codable {
         self.draft = draft
         self.source = source
         self.firstInteraction = firstInteraction
-        self.phones = phones
-        self.title = title
+        if !phones.isEmpty { self.draft.details.phones = phones }
+        if title != nil { self.draft.details.title = title }
         self.urls = urls
         self.warnings = warnings
     }

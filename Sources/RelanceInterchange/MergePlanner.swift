@@ -69,7 +69,7 @@ private struct PlannerState {
         self.existing = existing
         existingDrafts = existing.map {
             ContactDraft(name: $0.name, emails: $0.emails, handles: $0.handles, organization: $0.organization,
-                         timeZone: $0.timeZone, why: $0.why, tags: $0.tags, notes: $0.notes)
+                         timeZone: $0.timeZone, why: $0.why, tags: $0.tags, notes: $0.notes, details: $0.details)
         }
         for (index, contact) in existing.enumerated() {
             for key in MergePlanner.keys(emails: contact.emails, handles: contact.handles) where keyOwner[key] == nil {
@@ -201,6 +201,23 @@ private struct PlannerState {
         }
         if current.why == nil { changes.why = draft.why }
         if current.notes == nil { changes.notes = draft.notes }
+        let phones = Set(current.details.phones.map(MergePlanner.phoneKey))
+        changes.newPhones = draft.details.phones.filter { !phones.contains(MergePlanner.phoneKey($0)) }
+        let websites = Set(current.details.websites.map { $0.lowercased() })
+        changes.newWebsites = draft.details.websites.filter { !websites.contains($0.lowercased()) }
+        let mine = current.details, theirs = draft.details
+        func fill(_ field: String, _ keyPath: WritableKeyPath<ContactDetails, String?>) {
+            guard let value = theirs[keyPath: keyPath] else { return }
+            if let kept = mine[keyPath: keyPath] {
+                if kept.caseInsensitiveCompare(value) != .orderedSame, field != "vCard UID" {
+                    notes.append("\(field) differs: kept \(kept), the file has \(value)")
+                }
+            } else {
+                changes.details[keyPath: keyPath] = value
+            }
+        }
+        fill("title", \.title); fill("department", \.department); fill("given name", \.givenName)
+        fill("family name", \.familyName); fill("birthday", \.birthday); fill("photo", \.photo); fill("vCard UID", \.uid)
         return changes
     }
 
@@ -223,5 +240,12 @@ private struct PlannerState {
             entry.action = .add(draft: draft, firstInteraction: pendingFirstInteractions[index] ?? nil)
             return entry
         }
+    }
+}
+
+extension MergePlanner {
+    /// A phone number as compared: its digits and a leading "+" ("+44 20 7946-0000" = "+442079460000").
+    static func phoneKey(_ phone: String) -> String {
+        String(phone.filter { $0.isNumber || $0 == "+" })
     }
 }

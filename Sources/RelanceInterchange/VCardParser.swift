@@ -130,11 +130,13 @@ private struct CardState {
             if structuredName == nil {
                 // Family; Given; Additional; Prefix; Suffix. "Given Additional Family" is
                 // how the person is addressed; titles and suffixes stay out of the name.
-                let parts = property.components + Array(repeating: "", count: 5)
-                let name = [parts[1], parts[2], parts[0]]
+                let parts = (property.components + Array(repeating: "", count: 5))
                     .map { $0.replacingOccurrences(of: ",", with: " ").trimmingWhitespace() }
-                    .filter { !$0.isEmpty }.joined(separator: " ")
+                let name = [parts[1], parts[2], parts[0]].filter { !$0.isEmpty }.joined(separator: " ")
                 structuredName = name.isEmpty ? nil : name
+                // The given name is what a draft greets by ("Grace", never the "Dr." prefix).
+                builder.givenName = parts[1].nonEmptyTrimmed
+                builder.familyName = parts[0].nonEmptyTrimmed
             }
         case "EMAIL":
             emails.append((property.preference, property.text))
@@ -143,13 +145,31 @@ private struct CardState {
             if phone.lowercased().hasPrefix("tel:") { phone = String(phone.dropFirst(4)) }
             phones.append((property.preference, phone))
         case "ORG":
-            if builder.organization == nil { builder.organization = property.components.first?.nonEmptyTrimmed }
+            // Organization; then the unit within it (RFC 6350 §6.6.4).
+            if builder.organization == nil {
+                builder.organization = property.components.first?.nonEmptyTrimmed
+                if property.components.count > 1 {
+                    builder.department = property.components.dropFirst().map { $0.trimmingWhitespace() }
+                        .filter { !$0.isEmpty }.joined(separator: ", ").nonEmptyTrimmed
+                }
+            }
         case "TITLE":
             if builder.title == nil { builder.title = property.text.nonEmptyTrimmed }
         case "URL":
             builder.addURL(property.text)
         case "NOTE":
             builder.notes.append(property.text)
+        case "BDAY":
+            if builder.birthday == nil { builder.birthday = property.text.nonEmptyTrimmed }
+        case "PHOTO":
+            // A reference only: an embedded image (data: URI, ENCODING=b) is not kept.
+            let value = property.text.trimmingWhitespace()
+            if builder.photo == nil, property.parameter("ENCODING") == nil, !value.lowercased().hasPrefix("data:"),
+               value.contains(":") {
+                builder.photo = value
+            }
+        case "UID":
+            if builder.uid == nil { builder.uid = property.text.nonEmptyTrimmed }
         case "CATEGORIES":
             for category in property.list where !Self.systemCategories.contains(category.lowercased().trimmingWhitespace()) {
                 builder.tags.append(category)

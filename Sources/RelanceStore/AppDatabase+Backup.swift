@@ -48,6 +48,9 @@ extension AppDatabase {
                 throw RestoreError(reason: "unknown table '\(name)' in the backup")
             }
             for table in Self.snapshotTables.reversed() { try db.execute(sql: "DELETE FROM \(table)") }
+            // Restored ids will be used again for new items: a new Message-ID namespace
+            // keeps their mails from reusing the ids of mails already sent.
+            try Self.renewMessageNamespace(db)
             for table in Self.snapshotTables {
                 let columns = Set(try db.columns(in: table).map(\.name))
                 for (index, row) in (document.tables[table] ?? []).enumerated() {

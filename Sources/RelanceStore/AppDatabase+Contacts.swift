@@ -14,12 +14,26 @@ public struct ContactPatch: Sendable, Equatable {
     public var notes: String?
     /// `.some(nil)` clears the cadence.
     public var keepInTouch: Wait??
+    /// Replace the phones, web sites (nil leaves them).
+    public var phones: [String]?
+    public var websites: [String]?
+    /// Job, department, name parts, birthday, photo; an empty string clears one.
+    public var title: String?
+    public var department: String?
+    public var givenName: String?
+    public var familyName: String?
+    public var birthday: String?
+    public var photo: String?
 
     public init(name: String? = nil, emails: [String]? = nil, handles: [String: String]? = nil, organization: String? = nil,
                 timeZone: String? = nil, why: String? = nil, tags: [String]? = nil, notes: String? = nil,
-                keepInTouch: Wait?? = nil) {
+                keepInTouch: Wait?? = nil, phones: [String]? = nil, websites: [String]? = nil, title: String? = nil,
+                department: String? = nil, givenName: String? = nil, familyName: String? = nil, birthday: String? = nil,
+                photo: String? = nil) {
         self.name = name; self.emails = emails; self.handles = handles; self.organization = organization
         self.timeZone = timeZone; self.why = why; self.tags = tags; self.notes = notes; self.keepInTouch = keepInTouch
+        self.phones = phones; self.websites = websites; self.title = title; self.department = department
+        self.givenName = givenName; self.familyName = familyName; self.birthday = birthday; self.photo = photo
     }
 }
 
@@ -32,10 +46,7 @@ extension AppDatabase {
         let draft = try draft.validated()
         return try writer.write { db in
             if !allowDuplicate { try Self.refuseDuplicate(db, draft) }
-            var record = ContactRecord(id: nil, name: draft.name, emails: draft.emails, handles: draft.handles,
-                                       organization: draft.organization, timeZone: draft.timeZone, why: draft.why,
-                                       tags: draft.tags, notes: draft.notes, keepInTouch: draft.keepInTouch,
-                                       createdAt: now, updatedAt: now)
+            var record = ContactRecord(draft: draft, now: now)
             try record.insert(db)
             var changes = ScheduleChanges()
             if let rules { changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules)) }
@@ -58,11 +69,18 @@ extension AppDatabase {
             if let tags = patch.tags { record.tags = tags }
             if let notes = patch.notes { record.notes = notes.isEmpty ? nil : notes }
             if let keepInTouch = patch.keepInTouch { record.keepInTouch = keepInTouch }
-            let draft = try ContactDraft(name: record.name, emails: record.emails, handles: record.handles,
-                                         organization: record.organization, timeZone: record.timeZone, why: record.why,
-                                         tags: record.tags, notes: record.notes, keepInTouch: record.keepInTouch).validated()
+            if let phones = patch.phones { record.phones = phones }
+            if let websites = patch.websites { record.websites = websites }
+            if let title = patch.title { record.title = title }
+            if let department = patch.department { record.department = department }
+            if let givenName = patch.givenName { record.givenName = givenName }
+            if let familyName = patch.familyName { record.familyName = familyName }
+            if let birthday = patch.birthday { record.birthday = birthday }
+            if let photo = patch.photo { record.photo = photo }
+            let draft = try record.draft.validated()
             record.name = draft.name
             record.emails = draft.emails
+            record.details = draft.details
             record.updatedAt = now
             try record.update(db)
             var changes = ScheduleChanges()

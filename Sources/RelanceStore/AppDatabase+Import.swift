@@ -26,10 +26,7 @@ extension AppDatabase {
                 switch mutation {
                 case .add(let draft, let firstInteraction):
                     let draft = try draft.validated()
-                    var record = ContactRecord(id: nil, name: draft.name, emails: draft.emails, handles: draft.handles,
-                                               organization: draft.organization, timeZone: draft.timeZone, why: draft.why,
-                                               tags: draft.tags, notes: draft.notes, keepInTouch: draft.keepInTouch,
-                                               createdAt: now, updatedAt: now)
+                    var record = ContactRecord(draft: draft, now: now)
                     try record.insert(db)
                     added.append(record.id!)
                     if let firstInteraction {
@@ -45,7 +42,7 @@ extension AppDatabase {
                     let draft = try ContactDraft(name: contact.name, emails: contact.emails, handles: contact.handles,
                                                  organization: contact.organization, timeZone: contact.timeZone,
                                                  why: contact.why, tags: contact.tags, notes: contact.notes,
-                                                 keepInTouch: contact.keepInTouch).validated()
+                                                 keepInTouch: contact.keepInTouch, details: contact.details).validated()
                     record.emails = draft.emails
                     record.handles = draft.handles
                     record.organization = draft.organization
@@ -53,6 +50,7 @@ extension AppDatabase {
                     record.why = draft.why
                     record.tags = draft.tags
                     record.notes = draft.notes
+                    record.details = draft.details
                     record.updatedAt = now
                     try record.update(db)
                     updated.append(record.id!)

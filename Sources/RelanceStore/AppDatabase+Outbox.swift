@@ -12,6 +12,33 @@ public struct DeliveryJob: Sendable, Equatable {
     /// The previous successful delivery's receipt for this item on this channel (the
     /// desktop notification id to replace), if any.
     public var previousReceipt: String?
+    /// The firing this job delivers: the item's own reminder, or the snooze that brought it back.
+    public var reminderID: Int64 = 0
+    /// This store's random Message-ID namespace (see `messageNamespace()`).
+    public var messageNamespace: String = ""
+
+    /// The globally unique key of this firing of the item: the store's namespace and the
+    /// item; a comeback after a snooze adds its firing, so it is a new mail.
+    public var deliveryKey: String { MessageKey.delivery(namespace: messageNamespace, item: item, reminderID: reminderID) }
+    /// The key of the item's first firing when this one is a comeback, for `References:`.
+    public var firstDeliveryKey: String? {
+        reminderID == item.reminderID ? nil : MessageKey.delivery(namespace: messageNamespace, item: item, reminderID: item.reminderID)
+    }
+}
+
+/// How Message-ID left parts are made (RFC 5322 §3.6.4: globally unique, dot-atoms).
+public enum MessageKey {
+    /// `<namespace>.inbox-42` for an item's first firing, `<namespace>.inbox-42.r-57` for
+    /// its comeback through reminder 57.
+    public static func delivery(namespace: String, item: InboxItem, reminderID: Int64) -> String {
+        let base = namespace.isEmpty ? "inbox-\(item.id)" : "\(namespace).inbox-\(item.id)"
+        return reminderID == item.reminderID || reminderID == 0 ? base : base + ".r-\(reminderID)"
+    }
+
+    /// `<namespace>.digest-20261130` for the digest of that day.
+    public static func digest(namespace: String, day: Int) -> String {
+        namespace.isEmpty ? "digest-\(day)" : "\(namespace).digest-\(day)"
+    }
 }
 
 /// How one delivery of an inbox item went, for display.
@@ -67,6 +94,7 @@ extension AppDatabase {
     /// Pending jobs due at or before `now`, oldest first.
     public func dueDeliveries(at now: Date, limit: Int = 100) throws -> [DeliveryJob] {
         try writer.read { db in
+            let namespace = try Self.messageNamespace(db)
             let records = try DeliveryRecord.filter(Column("state") == DeliveryState.pending.rawValue && Column("nextAttemptAt") <= now.timeIntervalSince1970)
                 .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
             return try records.compactMap { record in
@@ -76,7 +104,7 @@ extension AppDatabase {
                     ORDER BY sentAt DESC LIMIT 1
                     """, arguments: [record.inboxItemId, record.channel, record.id])
                 return DeliveryJob(id: record.id!, channel: record.channel, item: item.model, attempts: record.attempts,
-                                   previousReceipt: previous)
+                                   previousReceipt: previous, reminderID: record.reminderId, messageNamespace: namespace)
             }
         }
     }
@@ -184,16 +212,44 @@ extension AppDatabase {
         }
     }
 
-    /// Pending per-reminder jobs of a channel that the digest just covered.
+    /// Records that the digest delivered these items on `channel`: their pending jobs are
+    /// sent, and an item with no job on that channel (digest mode sends no per-item
+    /// mail) gets one, sent in the digest, for its current firing.
     public func markDigested(channel: String, inboxItemIDs: [Int64], at now: Date, receipt: String) throws {
         guard !inboxItemIDs.isEmpty else { return }
+        let ids = String(decoding: try JSONEncoder().encode(inboxItemIDs), as: UTF8.self)
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE delivery SET state = \(DeliveryState.sent.sql), sentAt = ?, receipt = ?, digest = 1
-                WHERE channel = ? AND state = \(DeliveryState.pending.sql) AND inboxItemId IN (\(inboxItemIDs.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments([now.timeIntervalSince1970, receipt, channel] as [any DatabaseValueConvertible])
-                    + StatementArguments(inboxItemIDs))
+                WHERE channel = ? AND state = \(DeliveryState.pending.sql) AND inboxItemId IN (SELECT value FROM json_each(?))
+                """, arguments: [now.timeIntervalSince1970, receipt, channel, ids])
+            // The current firing: the latest snooze comeback that fired, else the item's own.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO delivery (inboxItemId, reminderId, channel, state, attempts, nextAttemptAt, sentAt, receipt, digest)
+                SELECT i.id,
+                       COALESCE((SELECT r.id FROM reminder r WHERE r.resurfacesInboxId = i.id AND r.state = \(ReminderState.fired.sql)
+                                 ORDER BY r.firedAt DESC, r.id DESC LIMIT 1), i.reminderId),
+                       ?, \(DeliveryState.sent.sql), 0, ?, ?, ?, 1
+                FROM inboxItem i WHERE i.id IN (SELECT value FROM json_each(?))
+                """, arguments: [channel, now.timeIntervalSince1970, now.timeIntervalSince1970, receipt, ids])
         }
+    }
+
+    /// This store's random Message-ID namespace: 16 hex digits made when the store was
+    /// created (or migrated to v6) and renewed by a restore.
+    public func messageNamespace() throws -> String {
+        try writer.read { db in try Self.messageNamespace(db) }
+    }
+
+    static func messageNamespace(_ db: Database) throws -> String {
+        try String.fetchOne(db, sql: "SELECT value FROM bookkeeping WHERE key = 'messageNamespace'") ?? ""
+    }
+
+    /// SQL for a fresh namespace: 64 random bits as 16 lowercase hex digits.
+    static let newNamespaceSQL = "lower(hex(randomblob(8)))"
+
+    static func renewMessageNamespace(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES ('messageNamespace', \(newNamespaceSQL))")
     }
 }
 

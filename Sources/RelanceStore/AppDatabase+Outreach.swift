@@ -6,8 +6,9 @@ extension AppDatabase {
     /// Records an ask sent to a contact and schedules the first step of its follow-up
     /// sequence, in one transaction.
     public func logOutreach(contactID: Int64, channel: String, ask: String, sentAt: Date, policy: FollowUpPolicy,
-                            rules: TimingRules) throws -> (Outreach, Reminder?, ScheduleChanges) {
+                            rules: TimingRules, messageID: String? = nil) throws -> (Outreach, Reminder?, ScheduleChanges) {
         try Validation.singleLine(channel, field: "channel")
+        let messageID = try messageID.flatMap(Validation.messageID)
         guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
         }
@@ -17,7 +18,8 @@ extension AppDatabase {
             _ = try Self.contact(db, id: contactID)
             var outreach = OutreachRecord(id: nil, contactId: contactID, channel: channel, ask: ask, sentAt: sentAt,
                                           status: .awaitingReply, followUpDelay: policy.wait(forStep: 0)!.description,
-                                          closedAt: nil, policy: policy, followUpsSent: 0, lastFollowUpAt: nil)
+                                          closedAt: nil, policy: policy, followUpsSent: 0, lastFollowUpAt: nil,
+                                          messageId: messageID)
             try outreach.insert(db)
             var changes = try Self.recordInteraction(db, contactID: contactID, outreachID: outreach.id, kind: .outreach,
                                                      at: sentAt, note: nil, rules: rules)

@@ -155,6 +155,28 @@ extension AppDatabase {
                 t.add(column: "movedAt", .double)
             }
         }
+        migrator.registerMigration("v6: contact details, mail namespace") { db in
+            // What address books carry (issue "What a person reads"): phones and web sites
+            // as JSON arrays like emails; a vCard birthday as text ("1815-12-10" or
+            // "--12-10"); the UID a card was imported with. Existing contacts get empty values.
+            try db.alter(table: "contact") { t in
+                t.add(column: "phones", .text).notNull().defaults(to: "[]")
+                t.add(column: "title", .text)
+                t.add(column: "department", .text)
+                t.add(column: "websites", .text).notNull().defaults(to: "[]")
+                t.add(column: "givenName", .text)
+                t.add(column: "familyName", .text)
+                t.add(column: "birthday", .text)
+                t.add(column: "photo", .text)
+                t.add(column: "uid", .text)
+            }
+            try db.alter(table: "outreach") { t in
+                t.add(column: "messageId", .text)           // the original message's, for replies in its thread
+            }
+            // Message-IDs must be globally unique (RFC 5322 §3.6.4): this store's random
+            // part, so two stores (or a system and a user service) never share one.
+            try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES ('messageNamespace', \(Self.newNamespaceSQL))")
+        }
         return migrator
     }
 }

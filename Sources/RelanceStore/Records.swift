@@ -26,12 +26,52 @@ struct ContactRecord: Codable, FetchableRecord, MutablePersistableRecord, Timest
     var keepInTouch: Wait?
     var createdAt: Date
     var updatedAt: Date
+    // v6: the fields address books carry (see `ContactDetails`).
+    var phones: [String]
+    var title: String?
+    var department: String?
+    var websites: [String]
+    var givenName: String?
+    var familyName: String?
+    var birthday: String?
+    var photo: String?
+    var uid: String?
+
+    /// A new row for a validated draft.
+    init(draft: ContactDraft, now: Date) {
+        id = nil; name = draft.name; emails = draft.emails; handles = draft.handles
+        organization = draft.organization; timeZone = draft.timeZone; why = draft.why
+        tags = draft.tags; notes = draft.notes; keepInTouch = draft.keepInTouch
+        createdAt = now; updatedAt = now
+        phones = []; websites = []
+        details = draft.details
+    }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// The v6 columns as one value.
+    var details: ContactDetails {
+        get {
+            ContactDetails(phones: phones, title: title, department: department, websites: websites, givenName: givenName,
+                           familyName: familyName, birthday: birthday, photo: photo, uid: uid)
+        }
+        set {
+            phones = newValue.phones; title = newValue.title; department = newValue.department
+            websites = newValue.websites; givenName = newValue.givenName; familyName = newValue.familyName
+            birthday = newValue.birthday; photo = newValue.photo; uid = newValue.uid
+        }
+    }
+
     var model: Contact {
         Contact(id: id!, name: name, emails: emails, handles: handles, organization: organization,
-                timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch, createdAt: createdAt)
+                timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch, createdAt: createdAt,
+                details: details)
+    }
+
+    /// The row as a draft, for validation after a change.
+    var draft: ContactDraft {
+        ContactDraft(name: name, emails: emails, handles: handles, organization: organization, timeZone: timeZone,
+                     why: why, tags: tags, notes: notes, keepInTouch: keepInTouch, details: details)
     }
 }
 
@@ -49,12 +89,15 @@ struct OutreachRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
     var policy: FollowUpPolicy
     var followUpsSent: Int
     var lastFollowUpAt: Date?
+    /// v6: the original message's Message-ID.
+    var messageId: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     var model: Outreach {
         Outreach(id: id!, contactID: contactId, channel: channel, ask: ask, sentAt: sentAt, status: status,
-                 policy: policy, followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
+                 policy: policy, followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt,
+                 messageID: messageId)
     }
 }
 

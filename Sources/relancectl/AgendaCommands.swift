@@ -64,27 +64,3 @@ struct AgendaCommand: AsyncParsableCommand {
         }
     }
 }
-
-struct DraftCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "draft",
-        abstract: "Print a short, polite follow-up for an outreach, for you to send yourself.",
-        discussion: """
-            The template is templates/follow-up.txt beside the configuration file \
-            (~/.config/relance/templates/follow-up.txt), or a built-in one. Its first line \
-            may be "Subject: …". Placeholders: {first_name} {name} {ask} {sent_date} {channel} \
-            {my_name} {pitch} {why} {who_line} {why_line}. Relance never writes to a contact itself.
-            """)
-
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The outreach id.") var outreach: Int64
-
-    func run() async throws {
-        try await Self.reporting {
-            let reply = try await global.client.call(Draft.self, .init(outreach: outreach))
-            if global.json { return try Output.json(reply) }
-            print("Subject: \(reply.subject)\n")
-            print(reply.body)
-        }
-    }
-}

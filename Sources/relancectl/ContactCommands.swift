@@ -24,6 +24,7 @@ struct ContactAdd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Label (repeatable).", valueName: "tag")) var tag: [String] = []
     @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text")) var notes: String?
     @Option(name: .long, help: ArgumentHelp("Remind me when nothing has happened for this long: P90D, 60bd.", valueName: "wait")) var keepInTouch: String?
+    @OptionGroup var details: ContactDetailOptions
     @Flag(name: .long, help: "Add it even if another contact has one of its e-mail addresses or profile URLs.") var allowDuplicate = false
 
     func run() async throws {
@@ -37,7 +38,10 @@ struct ContactAdd: AsyncParsableCommand {
             }
             let reply = try await global.client.call(AddContact.self, .init(
                 name: name, emails: email, handles: handles, organization: organization, timeZone: timeZone,
-                why: why, tags: tag, notes: notes, keepInTouch: keepInTouch, allowDuplicate: allowDuplicate ? true : nil))
+                why: why, tags: tag, notes: notes, keepInTouch: keepInTouch, phones: details.phones, title: details.title,
+                department: details.department, websites: details.websites, givenName: details.givenName,
+                familyName: details.familyName, birthday: details.birthday, photo: details.photo,
+                allowDuplicate: allowDuplicate ? true : nil))
             if global.json { return try Output.json(reply) }
             print("Added \(reply.contact.name) (#\(reply.contact.id)).")
         }
@@ -48,7 +52,7 @@ struct ContactList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List contacts.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Only names containing this text.") var query: String?
+    @Argument(help: "Only contacts whose name, organization, title, department, phone or web site contains this text.") var query: String?
 
     func run() async throws {
         try await Self.reporting {
@@ -77,7 +81,15 @@ struct ContactShow: AsyncParsableCommand {
             print("\(c.name) (#\(c.id))")
             if !c.emails.isEmpty { print("  e-mail:       \(c.emails.joined(separator: ", "))") }
             for (network, value) in c.handles.sorted(by: { $0.key < $1.key }) { print("  \(network):".padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
+            if let given = c.givenName { print("  given name:   \(given)") }
+            if let family = c.familyName { print("  family name:  \(family)") }
+            if let title = c.title { print("  title:        \(title)") }
             if let organization = c.organization { print("  organization: \(organization)") }
+            if let department = c.department { print("  department:   \(department)") }
+            if !c.phones.isEmpty { print("  phone:        \(c.phones.joined(separator: ", "))") }
+            for site in c.websites { print("  web:          \(site)") }
+            if let birthday = c.birthday { print("  birthday:     \(birthday)") }
+            if let photo = c.photo { print("  photo:        \(photo)") }
             if let zone = c.timeZone { print("  time zone:    \(zone)") }
             if let why = c.why { print("  why:          \(why)") }
             if !c.tags.isEmpty { print("  tags:         \(c.tags.joined(separator: ", "))") }
@@ -106,12 +118,18 @@ struct ContactUpdate: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Labels, replacing the old ones (repeatable).", valueName: "tag")) var tag: [String] = []
     @Option(name: .long, help: ArgumentHelp("Notes (\"\" clears).", valueName: "text")) var notes: String?
     @Option(name: .long, help: ArgumentHelp("Keep-in-touch cadence (P90D, 60bd, never).", valueName: "wait")) var keepInTouch: String?
+    @OptionGroup var details: ContactDetailOptions
 
     func run() async throws {
         try await Self.reporting {
+            // --phone/--website replace the old ones; a single empty one clears them.
+            func replacing(_ values: [String]) -> [String]? { values.isEmpty ? nil : values.filter { !$0.isEmpty } }
             let reply = try await global.client.call(UpdateContact.self, .init(
                 contact: contact, name: name, emails: email.isEmpty ? nil : email, organization: organization,
-                timeZone: timeZone, why: why, tags: tag.isEmpty ? nil : tag, notes: notes, keepInTouch: keepInTouch))
+                timeZone: timeZone, why: why, tags: tag.isEmpty ? nil : tag, notes: notes, keepInTouch: keepInTouch,
+                phones: replacing(details.phone), title: details.title, department: details.department,
+                websites: replacing(details.website), givenName: details.givenName, familyName: details.familyName,
+                birthday: details.birthday, photo: details.photo))
             if global.json { return try Output.json(reply) }
             print("Updated \(reply.contact.name) (#\(reply.contact.id)).")
         }
@@ -207,4 +225,19 @@ struct ContactMerge: AsyncParsableCommand {
                 count(f.meetings, "meeting", "meetings"), count(f.reminders, "reminder", "reminders"),
                 count(f.inboxItems, "inbox item", "inbox items"), count(f.deliveries, "delivery", "deliveries")].compactMap { $0 }
     }
+}
+
+/// The fields address books carry, shared by `contact add` and `contact update`.
+struct ContactDetailOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Phone number (repeatable; update: replaces, \"\" clears).", valueName: "number")) var phone: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Job title (update: \"\" clears).", valueName: "title")) var title: String?
+    @Option(name: .long, help: ArgumentHelp("Department within the organization.", valueName: "name")) var department: String?
+    @Option(name: .long, help: ArgumentHelp("Web site (repeatable; update: replaces, \"\" clears).", valueName: "url")) var website: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Given name, what drafts greet them by (default: the first word of the name that is not a title such as Dr.).", valueName: "name")) var givenName: String?
+    @Option(name: .long, help: ArgumentHelp("Family name.", valueName: "name")) var familyName: String?
+    @Option(name: .long, help: ArgumentHelp("Birthday: 1906-12-09, or --birthday=--12-09 without the year.", valueName: "date")) var birthday: String?
+    @Option(name: .long, help: ArgumentHelp("A photo's address (https://… or file://…).", valueName: "uri")) var photo: String?
+
+    var phones: [String]? { phone.isEmpty ? nil : phone }
+    var websites: [String]? { website.isEmpty ? nil : website }
 }

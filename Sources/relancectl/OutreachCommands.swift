@@ -22,12 +22,15 @@ struct OutreachLog: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Follow-up sequence: gentle, standard or persistent (default from the configuration).", valueName: "policy")) var policy: String?
     @Option(name: .long, help: ArgumentHelp("Waits before each nudge instead: 7bd,10bd (business days) or P7D, PT2S.", valueName: "waits")) var followUp: String?
     @Option(name: .long, help: ArgumentHelp("Wait after the last nudge before letting go (10bd), or never.", valueName: "wait")) var letGo: String?
+    @Option(name: .long, help: ArgumentHelp("The Message-ID of the mail you sent (from its headers), so `draft --mail` replies in its thread.",
+                                            valueName: "id")) var messageId: String?
 
     func run() async throws {
         try await Self.reporting {
             let zone = try await global.client.userZone()
             let sent = try sentAt.map { try Output.parseTime($0, parameter: "--sent-at", zone: zone) }
             var parameters = LogOutreach.Parameters(contact: contact, ask: ask, channel: channel, sentAt: sent, policy: policy)
+            parameters.messageId = messageId
             if let followUp { parameters.steps = try followUp.split(separator: ",").map { try Self.wait(String($0), "--follow-up") } }
             if let letGo {
                 if letGo == "never" { parameters.neverLetGo = true } else { parameters.letGo = try Self.wait(letGo, "--let-go") }

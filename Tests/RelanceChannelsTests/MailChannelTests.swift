@@ -93,3 +93,25 @@ struct MailChannelTests {
         #expect(notification.body == "Follow up with Ada")
     }
 }
+
+@Suite("MailChannel: globally unique Message-IDs")
+struct MailChannelMessageIDTests {
+    @Test func theDeliveryKeyMakesTheMessageIDAndAComebackRefersToTheFirst() throws {
+        let channel = try MailChannel(transport: RecordingMailTransport(), from: try MailAddress(parsing: "relance@host.example"),
+                                      to: [try MailAddress(parsing: "me@example.com")], hostname: "host.example")
+        var notification = ReminderNotification(inboxItemID: 42, reminderID: 7, kind: "custom", title: "Call", body: "Call",
+                                                dueAt: Date(timeIntervalSince1970: 0), firedAt: Date(timeIntervalSince1970: 0),
+                                                deliveryKey: "0123456789abcdef.inbox-42")
+        let first = try channel.message(for: notification)
+        #expect(first.messageID == "relance.0123456789abcdef.inbox-42.mail@host.example")
+        #expect(!String(decoding: first.rendered(), as: UTF8.self).contains("References"))
+
+        notification.deliveryKey = "0123456789abcdef.inbox-42.r-57"
+        notification.firstDeliveryKey = "0123456789abcdef.inbox-42"
+        let again = try channel.message(for: notification)
+        #expect(again.messageID == "relance.0123456789abcdef.inbox-42.r-57.mail@host.example")
+        let text = String(decoding: again.rendered(), as: UTF8.self)
+        #expect(text.contains("\r\nMessage-ID: <relance.0123456789abcdef.inbox-42.r-57.mail@host.example>\r\n"
+            + "References: <relance.0123456789abcdef.inbox-42.mail@host.example>\r\n"))
+    }
+}

@@ -77,7 +77,8 @@ import VarlinkTransport
         #expect(error?.parameters["parameter"] == .string("timezone"))
         #expect(error?.parameters["reason"] == .string(
             "unknown parameter 'timezone' for AddContact; did you mean 'timeZone'? "
-                + "Known: name, emails, handles, organization, timeZone, why, tags, notes, keepInTouch, allowDuplicate"))
+                + "Known: name, emails, handles, organization, timeZone, why, tags, notes, keepInTouch, phones, title, "
+                + "department, websites, givenName, familyName, birthday, photo, allowDuplicate"))
     }
 
     @Test func anUnknownParameterWithNothingCloseListsTheKnownOnes() throws {
@@ -110,7 +111,8 @@ import VarlinkTransport
             {"method":"io.relance.Control.AddContact","parameters":{"name":"Ada Lovelace","emails":["ada@example.com"],"timeZone":"Europe/London"}}
             """#)
         let contact = #"{"createdAt":"2026-12-01T09:00:00.000Z","emails":["ada@example.com"],"handles":{},"id":1,"# +
-            #""name":"Ada Lovelace","tags":[],"timeZone":"Europe/London"}"#
+            #""name":"Ada Lovelace","phones":[],"tags":[],"timeZone":"Europe/London","# +
+            #""uid":"urn:uuid:cea00d65-a676-5810-9f59-b5ca9a551137","websites":[]}"#
         #expect(added == #"{"parameters":{"contact":"# + contact + "}}\0")
 
         let got = try await harness.exchange(#"{"method":"io.relance.Control.GetContact","parameters":{"contact":"ada"}}"#)

@@ -36,6 +36,10 @@ struct CSVContactsParserTests {
         #expect(katherine.urls == ["https://www.linkedin.com/in/katherine-johnson"])
         #expect(contact("Alan Turing", in: result)?.title == "Reader in \"Computing Machines\"")
         #expect(contact("Margaret Hamilton", in: result)?.title == "Founder and CEO")
+        // First Name / Last Name are the name parts a draft greets by; Position is the title.
+        #expect(katherine.draft.details.givenName == "Katherine" && katherine.draft.details.familyName == "Johnson")
+        #expect(katherine.draft.details.title == "Mathematician, Flight Research Division")
+        #expect(katherine.draft.details.websites.isEmpty, "the profile is the linkedin handle, not a web site")
     }
 
     @Test func connectedOnIsNoonUTCThatDay() throws {

@@ -40,7 +40,7 @@ struct MergePlannerTests {
 
         let sofia = try #require(plan.entries.first { $0.source == SourceLocation(file: "linkedin-connections-2019.csv", line: 4) })
         #expect(sofia.summary == "merge Sofia Kovalevskaya into the new contact from google-contacts.vcf:56: "
-            + "+organization (linkedin-connections-2019.csv:4)")
+            + "+organization, +title (linkedin-connections-2019.csv:4)")
     }
 
     @Test func profileURLsMatchAcrossSpellings() throws {
@@ -83,12 +83,14 @@ struct MergePlannerTests {
         let existing = stored([ContactDraft(name: "Grace Hopper", emails: ["grace@hopper.example"])], firstID: 3)
         let grace = try #require(contact("Grace Hopper", in: try Fixtures.parse("apple-contacts.vcf")))
         let plan = MergePlanner.plan(existing: existing, imported: [grace])
-        #expect(plan.summary == ["merge Grace Hopper into #3: +1 e-mail, +linkedin, +mastodon, +twitter, +xmpp, +2 tags, "
-            + "+organization, +notes (apple-contacts.vcf:1)"])
+        #expect(plan.summary == ["merge Grace Hopper into #3: +1 e-mail, +linkedin, +mastodon, +twitter, +xmpp, +2 tags, +2 phones, "
+            + "+organization, +notes, +title, +given name, +family name (apple-contacts.vcf:1)"])
         guard case .merge(let id, let changes) = plan.entries[0].action else { Issue.record("expected a merge"); return }
         #expect(id == 3)
         #expect(changes.newEmails == ["grace.hopper@navy.example"])
         #expect(changes.organization == "US Navy")
+        #expect(changes.details.title == "Rear Admiral")
+        #expect(changes.details.givenName == "Grace")
     }
 
     @Test func addedContactStartsFromTheEarliestConnectionOfTheRecordsMergedIntoIt() throws {
@@ -97,7 +99,9 @@ struct MergePlannerTests {
         // Google's Sofia has no date; the 2019 LinkedIn export, merged into her, has one.
         let sofia = try #require(plan.entries.first { $0.source == SourceLocation(file: "google-contacts.vcf", line: 56) })
         #expect(sofia.action == .add(draft: ContactDraft(name: "Sofia Kovalevskaya", emails: ["sofia@kovalevskaya.example"],
-                                                         organization: "Stockholm University"),
+                                                         organization: "Stockholm University",
+                                                         details: ContactDetails(title: "Professor", givenName: "Sofia",
+                                                                                 familyName: "Kovalevskaya")),
                                      firstInteraction: Date(timeIntervalSince1970: 1_551_355_200))) // 2019-02-28T12:00:00Z
     }
 

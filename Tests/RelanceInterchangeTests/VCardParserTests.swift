@@ -31,6 +31,39 @@ struct VCardParserTests {
         #expect(emilie.source == SourceLocation(file: "google-contacts.vcf", line: 1))
     }
 
+    @Test func theFieldsPeopleHaveAreKeptAndTheGreetingIsTheGivenName() throws {
+        let card = """
+            BEGIN:VCARD\r
+            VERSION:3.0\r
+            UID:google-contact-7f3a\r
+            FN:Dr. Grace Hopper\r
+            N:Hopper;Grace;Brewster Murray;Dr.;\r
+            ORG:US Navy;Naval Data Automation Command\r
+            TITLE:Rear Admiral\r
+            TEL;TYPE=CELL:+1 202 555 0100\r
+            TEL;TYPE=WORK;TYPE=PREF:tel:+1 202 555 0199\r
+            URL:https://grace.example/\r
+            BDAY:1906-12-09\r
+            PHOTO;VALUE=uri:https://grace.example/photo.jpg\r
+            END:VCARD\r
+
+            """
+        let grace = try #require(VCardParser.parse(card, file: "grace.vcf").contacts.first)
+        #expect(grace.draft.details == ContactDetails(
+            phones: ["+1 202 555 0199", "+1 202 555 0100"], title: "Rear Admiral", department: "Naval Data Automation Command",
+            websites: ["https://grace.example/"], givenName: "Grace", familyName: "Hopper", birthday: "1906-12-09",
+            photo: "https://grace.example/photo.jpg", uid: "google-contact-7f3a"))
+        #expect(grace.draft.organization == "US Navy")
+        let stored = Contact(id: 1, name: grace.draft.name, createdAt: Date(), details: grace.draft.details)
+        #expect(stored.greetingName == "Grace")
+        // A birthday without a year (vCard 3.0's --MMDD) is kept; nonsense is dropped with a warning.
+        let noYear = VCardParser.parse("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nBDAY:--1210\r\nEND:VCARD\r\n", file: "a.vcf")
+        #expect(noYear.contacts.first?.draft.details.birthday == "--12-10")
+        let bad = VCardParser.parse("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nBDAY:soon\r\nEND:VCARD\r\n", file: "a.vcf")
+        #expect(bad.contacts.first?.draft.details.birthday == nil)
+        #expect(bad.contacts.first?.warnings == ["ignored birthday 'soon' (not a date such as 1815-12-10)"])
+    }
+
     @Test func googleSystemGroupsAreNotTags() throws {
         let result = try Fixtures.parse("google-contacts.vcf")
         #expect(contact("Émilie du Châtelet", in: result)?.draft.tags == ["physics", "paris"])

@@ -30,11 +30,11 @@ import GRDB
         #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox",
                                                "v2: polite timing, meetings, events, keep in touch",
                                                "v3: delivery outbox", "v4: daemon bookkeeping",
-                                               "v5: reminders moved by hand"])
+                                               "v5: reminders moved by hand", "v6: contact details, mail namespace"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 5)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 6)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

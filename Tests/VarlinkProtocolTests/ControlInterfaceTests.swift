@@ -37,7 +37,8 @@ import VarlinkProtocol
     @Test func methodInputsAreTheTopLevelFieldNamesInOrder() {
         let inputs = ControlInterface.description.inputs
         #expect(inputs["AddContact"] == ["name", "emails", "handles", "organization", "timeZone", "why", "tags", "notes",
-                                         "keepInTouch", "allowDuplicate"])
+                                         "keepInTouch", "phones", "title", "department", "websites", "givenName",
+                                         "familyName", "birthday", "photo", "allowDuplicate"])
         #expect(inputs["GetContact"] == ["contact"])
     }
 

@@ -4,6 +4,7 @@ msmtp as the sendmail command, and to a notification server on a private dbus-da
 (Tests/channels/notification_server.py), and survives them being down, hung or gone."""
 
 import base64
+import re
 import json
 import os
 import shutil
@@ -92,7 +93,8 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         assert mail["body"].startswith("You asked for a 20-minute coffee chat on ")
         assert headers["From"] == "Relance <relance@example.com>"
         assert headers["To"] == "me@example.com"
-        assert headers["Message-ID"].startswith("<relance.inbox-1.mail@")
+        # Globally unique: the store's random namespace, then the item.
+        assert re.match(r"<relance\.[0-9a-f]{16}\.inbox-1\.mail@", headers["Message-ID"]), headers["Message-ID"]
         assert headers["Date"]
         raw = base64.b64decode(mail["raw_base64"])
         assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
@@ -101,6 +103,13 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         # It says which number is which, and names no internal kind.
         assert "They replied? relancectl reply 1 --replied (outreach #1)." in mail["body"]
         assert "A Relance follow-up reminder, due " in mail["body"] and "follow_up" not in mail["body"]
+
+        # Snoozed, it comes back as a new mail that refers to the first.
+        daemon.ctl("snooze", "1", "PT1S")
+        again = wait_for(lambda: server.messages()[1:], 20, "the mail of the comeback")[0]["headers"]
+        assert again["Message-ID"] != headers["Message-ID"]
+        assert again["Message-ID"].startswith(headers["Message-ID"].split(".mail@")[0] + ".r-")
+        assert again["References"] == headers["Message-ID"]
         item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
                                  and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
         assert item["deliveries"][0]["channel"] == "mail"
@@ -177,7 +186,7 @@ def test_kill_9_between_firing_and_delivery_delivers_once_after_restart(stopped_
     try:
         daemon.start()
         mail = wait_for(server.messages, 20, "the mail after restart")[0]
-        assert mail["headers"]["Message-ID"].startswith("<relance.inbox-1.mail@")
+        assert re.match(r"<relance\.[0-9a-f]{16}\.inbox-1\.mail@", mail["headers"]["Message-ID"])
         daemon.restart()
         time.sleep(2)
         assert len(server.messages()) == 1

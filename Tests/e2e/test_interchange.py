@@ -139,6 +139,64 @@ def test_draft_prints_a_polite_follow_up_to_send_yourself(daemon):
     assert "a 20-minute coffee chat" in draft["body"] and "your notes on the Analytical Engine" in draft["body"]
 
 
+def test_an_imported_card_keeps_its_fields_and_its_draft_greets_by_given_name(daemon, tmp_path):
+    card = tmp_path / "grace.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:google-7f3a\r\nFN:Dr. Grace Hopper\r\n"
+                    "N:Hopper;Grace;;Dr.;\r\nORG:US Navy;NDAC\r\nTITLE:Rear Admiral\r\nTEL:+1 202 555 0100\r\n"
+                    "URL:https://grace.example/\r\nBDAY:1906-12-09\r\nEMAIL:grace@navy.example\r\n"
+                    "X-RELANCE-WHY:she wrote the first compiler\r\nEND:VCARD\r\n")
+    daemon.ctl("import", str(card))
+    shown = daemon.ctl("contact", "show", "grace").stdout
+    for line in ("given name:   Grace", "title:        Rear Admiral", "department:   NDAC",
+                 "phone:        +1 202 555 0100", "web:          https://grace.example/", "birthday:     1906-12-09"):
+        assert line in shown, shown
+    assert [c["name"] for c in daemon.ctl("contact", "list", "admiral", "--json").json()["contacts"]] == ["Dr. Grace Hopper"]
+
+    outreach = daemon.ctl("outreach", "log", "grace", "--ask", "advice on compilers", "--json").json()["outreach"]
+    draft = daemon.ctl("draft", str(outreach["id"]), "--json").json()
+    assert draft["body"].startswith("Hello Grace,\n")
+    assert "I reached out to you because you wrote the first compiler." in draft["body"]
+
+    daemon.ctl("export", "--vcf", str(tmp_path / "out.vcf"))
+    exported = (tmp_path / "out.vcf").read_bytes().decode()
+    assert "UID:google-7f3a\r\n" in exported and "TITLE:Rear Admiral\r\n" in exported
+    assert "ORG:US Navy;NDAC\r\n" in exported and "BDAY:1906-12-09\r\n" in exported
+
+
+def test_draft_mail_is_a_ready_message_on_stdout_or_in_a_maildir(daemon, tmp_path):
+    import email
+    import email.policy
+    daemon.ctl("contact", "add", "Émilie du Châtelet", "--email", "emilie@example.com", "--why", "wrote on kinetic energy")
+    sent = daemon.ctl("outreach", "log", "emilie", "--ask", "a 20-minute coffee chat",
+                      "--message-id", "<CAF3x.42@mail.example.com>", "--json").json()["outreach"]
+    assert sent["messageId"] == "CAF3x.42@mail.example.com"
+    text = daemon.ctl("draft", str(sent["id"]), "--mail").stdout
+    message = email.message_from_bytes(text.encode(), policy=email.policy.default)
+    assert str(message["To"]) == "Émilie du Châtelet <emilie@example.com>"
+    assert str(message["Subject"]) == "Re: a 20-minute coffee chat"
+    assert message["In-Reply-To"] == "<CAF3x.42@mail.example.com>"
+    assert message["References"] == "<CAF3x.42@mail.example.com>"
+    assert message["Message-ID"].startswith("<relance-draft.") and message["Date"]
+    body = message.get_content()
+    assert body.startswith("Hello Émilie,\n") and "because you wrote on kinetic energy." in body
+
+    drafts = tmp_path / "Drafts"
+    for sub in ("cur", "new", "tmp"):
+        (drafts / sub).mkdir(parents=True)
+    saved = daemon.ctl("draft", str(sent["id"]), "--maildir", str(drafts), "--json").json()["file"]
+    assert saved.startswith(str(drafts / "cur")) and saved.endswith(":2,D")
+    assert list((drafts / "tmp").iterdir()) == []
+    stored = email.message_from_bytes(Path(saved).read_bytes(), policy=email.policy.default)
+    assert str(stored["Subject"]) == "Re: a 20-minute coffee chat"
+
+    refused = daemon.ctl("draft", str(sent["id"]), "--maildir", str(tmp_path), check=False)
+    assert refused.code != 0 and "not a Maildir folder" in refused.stderr
+
+    plain = daemon.ctl("outreach", "log", "emilie", "--ask", "advice", "--json").json()["outreach"]
+    no_thread = email.message_from_string(daemon.ctl("draft", str(plain["id"]), "--mail").stdout, policy=email.policy.default)
+    assert str(no_thread["Subject"]) == "Following up: advice" and no_thread["In-Reply-To"] is None
+
+
 def test_did_you_mean_for_commands_and_contact_names(daemon):
     typo = daemon.ctl("inbx", check=False)
     assert typo.code == 64 and "did you mean 'inbox'" in typo.stderr

@@ -25,7 +25,10 @@ extension ControlService {
     private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
         let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
                                  organization: p.organization, timeZone: p.timeZone, why: p.why,
-                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try cadence($0) })
+                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try cadence($0) },
+                                 details: ContactDetails(phones: p.phones ?? [], title: p.title, department: p.department,
+                                                         websites: p.websites ?? [], givenName: p.givenName,
+                                                         familyName: p.familyName, birthday: p.birthday, photo: p.photo))
         let (contact, _) = try store.addContact(draft, now: clock.now(), rules: rules, allowDuplicate: p.allowDuplicate ?? false)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return ContactReply(contact: contact.info)
@@ -36,7 +39,9 @@ extension ControlService {
         var keepInTouch: Wait??
         if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try cadence(text)) }
         let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
-                                 timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch)
+                                 timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch,
+                                 phones: p.phones, websites: p.websites, title: p.title, department: p.department,
+                                 givenName: p.givenName, familyName: p.familyName, birthday: p.birthday, photo: p.photo)
         let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
         logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["contact_id": "\(updated.id)"])
@@ -52,7 +57,13 @@ extension ControlService {
     private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
         var contacts = try store.contacts()
         if let query = p.query?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
-            contacts = contacts.filter { $0.name.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
+            // The name, and what else people remember someone by: an organization, a job
+            // title, a phone number, a web site.
+            contacts = contacts.filter { contact in
+                ([contact.name, contact.organization].compactMap { $0 } + contact.details.searchableText).contains {
+                    $0.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil
+                }
+            }
         }
         return ListContacts.Reply(contacts: contacts.map(\.info))
     }

@@ -1,6 +1,7 @@
 import RelanceAPI
 import RelanceDelivery
 import RelanceCore
+import RelanceInterchange
 import RelanceStore
 
 // Core values to their wire form (field for field as in the IDL).
@@ -9,7 +10,9 @@ extension Contact {
     var info: ContactInfo {
         ContactInfo(id: id, name: name, emails: emails, handles: handles, organization: organization,
                     timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch?.description,
-                    createdAt: createdAt)
+                    createdAt: createdAt, phones: details.phones, title: details.title, department: details.department,
+                    websites: details.websites, givenName: details.givenName, familyName: details.familyName,
+                    birthday: details.birthday, photo: details.photo, uid: VCardWriter.uid(for: self))
     }
 }
 
@@ -17,7 +20,7 @@ extension Outreach {
     func info(contactName: String) -> OutreachInfo {
         OutreachInfo(id: id, contactId: contactID, contactName: contactName, channel: channel, ask: ask, sentAt: sentAt,
                      status: status.rawValue, steps: policy.nudges.map(\.description), letGo: policy.letGo?.description,
-                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt)
+                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt, messageId: messageID)
     }
 }
 

@@ -48,7 +48,7 @@ extension ControlService {
         let contact = try store.resolveContact(p.contact)
         let (outreach, reminder, _) = try store.logOutreach(
             contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: p.sentAt ?? clock.now(),
-            policy: policy, rules: rules)
+            policy: policy, rules: rules, messageID: p.messageId)
         logger.info("logged outreach to \(contact.name); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
                     metadata: ["contact_id": "\(contact.id)", "outreach_id": "\(outreach.id)"])
         return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder?.info)

@@ -118,16 +118,44 @@ extension ControlService {
         let outreach = try store.outreach(id: p.outreach)
         let contact = try store.contact(id: outreach.contactID)
         let configuration = currentConfiguration
-        let path = templatesDirectory.map { $0 + "/follow-up.txt" }
-        var template = FollowUpDraft.builtIn
+        let step = FollowUpDraft.Step(outreach: outreach)
+        var template = FollowUpDraft.builtIn(step, configuration.language)
         var source = "built-in"
-        if let path, let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            template = text
-            source = path
+        if let directory = templatesDirectory {
+            for name in FollowUpDraft.templateFileNames(step, configuration.language) {
+                let path = directory + "/" + name
+                if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                    template = text
+                    source = path
+                    break
+                }
+            }
         }
-        let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach,
-                                                   userName: configuration.userName, pitch: configuration.pitch,
-                                                   zone: configuration.timeZone)
-        return Draft.Reply(subject: subject, body: body, template: source)
+        let signature = FollowUpDraft.Signature(name: configuration.userName ?? Self.accountFullName(), pitch: configuration.pitch)
+        let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach, signature: signature,
+                                                   language: configuration.language, zone: configuration.timeZone)
+        let mailTo = configuration.channels.mail?.to.first.flatMap { Self.bareAddress($0) }
+        return Draft.Reply(subject: subject, body: body, template: source, step: step.rawValue, toName: contact.name,
+                           toAddress: contact.emails.first, fromAddress: configuration.userEmail ?? mailTo,
+                           fromName: signature.name, inReplyTo: outreach.messageID,
+                           mailSubject: DraftMail.subject(draftSubject: subject, ask: outreach.ask, replying: outreach.messageID != nil))
+    }
+
+    /// "Sam <sam@example.com>" → "sam@example.com".
+    static func bareAddress(_ text: String) -> String? {
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            return String(text[text.index(after: open)..<close])
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The account's full name from the password database (the GECOS field's first part),
+    /// the signature when `[user] name` is not set; nil when it is empty.
+    static func accountFullName() -> String? {
+        guard let entry = getpwuid(getuid()), let gecos = entry.pointee.pw_gecos else { return nil }
+        let name = String(cString: gecos).split(separator: ",", omittingEmptySubsequences: false).first
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return name.isEmpty ? nil : name
     }
 }

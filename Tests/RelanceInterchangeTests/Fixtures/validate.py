@@ -60,6 +60,12 @@ def validate_vcard(text):
                                for line in card.contents.get("x-socialprofile", [])},
             "note": values("note"),
             "why": values("x-relance-why"),
+            "tel": values("tel"),
+            "title": values("title"),
+            "url": values("url"),
+            "bday": values("bday"),
+            "photo": values("photo"),
+            "n": [{"family": line.value.family, "given": line.value.given} for line in card.contents.get("n", [])],
         })
     if not cards:
         fail("no VCARD in the file")

@@ -24,7 +24,8 @@ func stored(_ drafts: [ContactDraft], firstID: Int64 = 1) -> [Contact] {
     drafts.enumerated().map { index, draft in
         Contact(id: firstID + Int64(index), name: draft.name, emails: draft.emails, handles: draft.handles,
                 organization: draft.organization, timeZone: draft.timeZone, why: draft.why, tags: draft.tags,
-                notes: draft.notes, keepInTouch: draft.keepInTouch, createdAt: Date(timeIntervalSince1970: 1_800_000_000))
+                notes: draft.notes, keepInTouch: draft.keepInTouch, createdAt: Date(timeIntervalSince1970: 1_800_000_000),
+                details: draft.details)
     }
 }
 
