@@ -38,6 +38,11 @@ public struct ICSEvent: Sendable, Hashable, Codable {
     /// The VALARM triggers, as seconds before `start` (a TRIGGER of -PT15M is 900; a
     /// negative value fires after the start), in file order.
     public var alarmOffsets: [Int]
+    /// The same leads before `start` as durations that keep their calendar meaning: a
+    /// TRIGGER of -P1D is one day before (the same wall-clock time, across a DST change),
+    /// not 86 400 seconds. Absolute and RELATED=END triggers are exact seconds. Leads
+    /// after the start are left out.
+    public var alarmLeads: [ISODuration] = []
     /// The 1-based line of its BEGIN:VEVENT, for messages; nil when it could not be located.
     public var line: Int?
 
@@ -45,7 +50,8 @@ public struct ICSEvent: Sendable, Hashable, Codable {
     public init(uid: String, summary: String? = nil, description: String? = nil, location: String? = nil,
                 url: String? = nil, start: LocalDateTime, timeZoneIdentifier: String? = nil, isAllDay: Bool = false,
                 end: LocalDateTime? = nil, duration: String? = nil, recurrence: Recurrence? = nil,
-                recurrenceID: LocalDateTime? = nil, alarmOffsets: [Int] = [], line: Int? = nil) {
+                recurrenceID: LocalDateTime? = nil, alarmOffsets: [Int] = [], alarmLeads: [ISODuration]? = nil,
+                line: Int? = nil) {
         self.uid = uid
         self.summary = summary
         self.description = description
@@ -59,6 +65,7 @@ public struct ICSEvent: Sendable, Hashable, Codable {
         self.recurrence = recurrence
         self.recurrenceID = recurrenceID
         self.alarmOffsets = alarmOffsets
+        self.alarmLeads = alarmLeads ?? alarmOffsets.filter { $0 > 0 }.map { ISODuration(seconds: Double($0)) }
         self.line = line
     }
 

@@ -83,6 +83,7 @@ public enum ICSParser {
             ?? endInstant.map { Int($0.timeIntervalSince(startInstant).rounded()) }
             ?? (start.isDate ? 86_400 : 0)
         var alarmOffsets: [Int] = []
+        var alarmLeads: [ISODuration] = []
         for alarm in Libical.children(of: reader.component, kind: ICAL_VALARM_COMPONENT) {
             guard let property = icalcomponent_get_first_property(alarm, ICAL_TRIGGER_PROPERTY) else {
                 // An absolute trigger lacking VALUE=DATE-TIME (see `absoluteTrigger`).
@@ -91,6 +92,7 @@ public enum ICSParser {
                     let moment = ICSTime(local: LocalDateTime(libical: time), isDate: false,
                                          zone: icaltime_is_utc(time) != 0 ? .zone(TimeZone(identifier: "UTC")!) : .floating)
                     alarmOffsets.append(Int(startInstant.timeIntervalSince(moment.instant(floatingIn: TimeZone(identifier: "UTC")!)).rounded()))
+                    if alarmOffsets.last! > 0 { alarmLeads.append(ISODuration(seconds: Double(alarmOffsets.last!))) }
                 }
                 continue
             }
@@ -101,14 +103,22 @@ public enum ICSParser {
                 let moment = ICSTime(local: LocalDateTime(libical: trigger.time), isDate: false,
                                      zone: try reader.zone(of: property, value: trigger.time, name: "TRIGGER"))
                 alarmOffsets.append(Int(startInstant.timeIntervalSince(moment.instant(floatingIn: TimeZone(identifier: "UTC")!)).rounded()))
+                if alarmOffsets.last! > 0 { alarmLeads.append(ISODuration(seconds: Double(alarmOffsets.last!))) }
             } else {
                 // A relative trigger: exact seconds (libical counts a day as 86 400 s).
                 var seconds = Int(icaldurationtype_as_int(trigger.duration))
-                if let related = icalproperty_get_first_parameter(property, ICAL_RELATED_PARAMETER),
-                   icalparameter_get_related(related) == ICAL_RELATED_END {
-                    seconds += length
-                }
+                let fromEnd = icalproperty_get_first_parameter(property, ICAL_RELATED_PARAMETER)
+                    .map { icalparameter_get_related($0) == ICAL_RELATED_END } ?? false
+                if fromEnd { seconds += length }
                 alarmOffsets.append(-seconds)
+                let value = trigger.duration
+                if !fromEnd, value.is_neg != 0 {
+                    // Calendar units kept: days and weeks before, then the clock part.
+                    alarmLeads.append(ISODuration(weeks: Int(value.weeks), days: Int(value.days), hours: Int(value.hours),
+                                                  minutes: Int(value.minutes), seconds: Double(value.seconds)))
+                } else if -seconds > 0 {
+                    alarmLeads.append(ISODuration(seconds: Double(-seconds)))
+                }
             }
         }
 
@@ -116,7 +126,7 @@ public enum ICSParser {
                         location: reader.text(ICAL_LOCATION_PROPERTY), url: reader.text(ICAL_URL_PROPERTY),
                         start: start.local, timeZoneIdentifier: zoneIdentifier, isAllDay: start.isDate,
                         end: end, duration: duration, recurrence: recurrence, recurrenceID: recurrenceID,
-                        alarmOffsets: alarmOffsets, line: reader.line)
+                        alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line)
     }
 
     /// Adds each override's RECURRENCE-ID to the EXDATEs of the recurring event it

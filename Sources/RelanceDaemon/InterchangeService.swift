@@ -130,8 +130,8 @@ struct InterchangeService: Sendable {
             duration = try ISODuration(parsing: text).added(to: start, in: zone).timeIntervalSince(start)
         }
         guard duration > 0 else { throw ValidationError(field: "DTEND", reason: "ends before it starts") }
-        let reminders = event.alarmOffsets.isEmpty ? nil
-            : event.alarmOffsets.filter { $0 > 0 }.map { ISODuration(seconds: Double($0)) }
+        // Calendar leads (-P1D stays one day before, across DST), exact ones otherwise.
+        let reminders = event.alarmOffsets.isEmpty ? nil : event.alarmLeads
         var recurrence: EventRecurrence?
         if let r = event.recurrence {
             if let rrule = r.rrule { try RecurrenceExpander.validate(rrule: rrule) }

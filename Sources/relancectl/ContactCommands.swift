@@ -59,7 +59,7 @@ struct ContactList: AsyncParsableCommand {
             let reply = try await global.client.call(ListContacts.self, .init(query: query))
             if global.json { return try Output.json(reply) }
             guard !reply.contacts.isEmpty else { return print("No contacts yet. Add one: relancectl contact add \"Ada Lovelace\" --email ada@example.com") }
-            Output.table(["ID", "NAME", "E-MAIL", "ORGANIZATION", "TIME ZONE"], reply.contacts.map {
+            Output.table(["CONTACT #", "NAME", "E-MAIL", "ORGANIZATION", "TIME ZONE"], reply.contacts.map {
                 ["\($0.id)", $0.name, $0.emails.first ?? "—", $0.organization ?? "—", $0.timeZone ?? "—"]
             })
         }

@@ -32,8 +32,11 @@ struct InboxCommand: AsyncParsableCommand {
     }
 
     static func printTable(_ items: [InboxItemInfo], zone: TimeZone) {
-        Output.table(["ID", "FIRED", "STATE", "REMINDER", "DELIVERED"], items.map {
-            ["\($0.id)", Output.time($0.firedAt, in: zone) + ($0.late ? " (late)" : ""), $0.state, $0.text, deliveries($0.deliveries, zone: zone)]
+        // Every number says what it numbers: the item's own (for done, snooze, read) and,
+        // on a follow-up, its outreach's (for reply, draft, outreach follow-up).
+        Output.table(["ITEM #", "FIRED", "STATE", "REMINDER", "DELIVERED"], items.map {
+            ["\($0.id)", Output.time($0.firedAt, in: zone) + ($0.late ? " (late)" : ""), $0.state,
+             $0.text + ($0.outreachId.map { " (outreach #\($0))" } ?? ""), deliveries($0.deliveries, zone: zone)]
         })
     }
 

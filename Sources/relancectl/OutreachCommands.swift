@@ -71,7 +71,7 @@ struct OutreachList: AsyncParsableCommand {
     }
 
     static func printTable(_ outreach: [OutreachInfo], zone: TimeZone) {
-        Output.table(["ID", "CONTACT", "SENT", "CHANNEL", "STATUS", "ASK"], outreach.map {
+        Output.table(["OUTREACH #", "CONTACT", "SENT", "CHANNEL", "STATUS", "ASK"], outreach.map {
             ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone), $0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
         })
     }

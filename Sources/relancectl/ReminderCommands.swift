@@ -37,7 +37,7 @@ struct UpcomingCommand: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             let zone = try await global.client.userZone()
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
-            Output.table(["ID", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
+            Output.table(["REMINDER #", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
                 ["\($0.id)", Output.time($0.fireAt, in: zone), $0.kind.replacingOccurrences(of: "_", with: "-"),
                  why ? "\($0.text)\n  why: \($0.reason)" : $0.text]
             })
@@ -90,7 +90,7 @@ struct MeetingList: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             let zone = try await global.client.userZone()
             guard !reply.meetings.isEmpty else { return print("No meetings ahead.") }
-            Output.table(["ID", "WHEN", "WITH", "WHERE"], reply.meetings.map {
+            Output.table(["MEETING #", "WHEN", "WITH", "WHERE"], reply.meetings.map {
                 ["\($0.id)", Output.time($0.startsAt, in: zone), $0.contactName, $0.place]
             })
         }
@@ -160,7 +160,7 @@ struct EventList: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             let zone = try await global.client.userZone()
             guard !reply.events.isEmpty else { return print("No events.") }
-            Output.table(["ID", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
+            Output.table(["EVENT #", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
                 ["\($0.id)", Output.time($0.nextOccurrences.first, in: zone), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
             })
         }

@@ -35,6 +35,9 @@ import Testing
         #expect(event.duration == "PT2H")
         // TRIGGER:-PT15M and TRIGGER:-P1D: seconds before the start.
         #expect(event.alarmOffsets == [900, 86_400])
+        // ... and as leads that keep their calendar meaning: -P1D is one day before, the
+        // same wall-clock time across a DST change, not 86 400 seconds.
+        #expect(event.alarmLeads == [ISODuration(minutes: 15), ISODuration(days: 1)])
         let recurrence = try #require(event.recurrence)
         #expect(recurrence.rrule == "FREQ=MONTHLY;UNTIL=20261231T225959Z;BYDAY=1TU")
         // Its own EXDATE, then the occurrence the March override replaces.
@@ -66,6 +69,7 @@ import Testing
         // TRIGGER:20260310T140000Z is an hour before; TRIGGER;RELATED=END:-PT5M is five
         // minutes before the 15:30 end, i.e. 25 minutes after the start.
         #expect(event.alarmOffsets == [3_600, -1_500])
+        #expect(event.alarmLeads == [ISODuration(seconds: 3_600)])  // the one after the start is no lead
     }
 
     @Test func allDayEventHasNoZoneAndAnExclusiveEnd() throws {
