@@ -19,7 +19,9 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
 /// tables, so control characters (CR, LF, NUL, ESC…) are refused at the door.
 public enum Validation {
     public static func singleLine(_ value: String, field: String) throws {
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // The control characters (general category Cc) are exactly U+0000–001F and
+        // U+007F–009F: a range check, not a Unicode property look-up per character.
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw ValidationError(field: field, reason: "must be a single line without control characters")
         }
     }

@@ -34,7 +34,10 @@ extension AppDatabase {
                                                             at: firstInteraction, note: "first connected")
                         try interaction.insert(db)
                     }
-                    changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules))
+                    // A new contact has no reminder to replace: plan only a cadence it has.
+                    if draft.keepInTouch != nil {
+                        changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules))
+                    }
                 case .update(let contact):
                     guard var record = try ContactRecord.fetchOne(db, key: contact.id) else {
                         throw StoreError.contactNotFound(query: String(contact.id))
