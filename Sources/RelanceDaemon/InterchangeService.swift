@@ -50,6 +50,12 @@ struct InterchangeService: Sendable {
             let result = format.parse(text, file: name, map: p.map ?? [:])
             imported += result.contacts
             rejections += result.rejections
+            if result.contacts.isEmpty && result.rejections.isEmpty {
+                // Garbage, an empty file, or a format that matches nothing in it: say so
+                // rather than report "Added 0" as a success.
+                rejections.append(ImportRejection(file: name, line: 1, reason:
+                    "no contact found in it as \(format.rawValue) (is it a .vcf or a .csv? give --format to say which)"))
+            }
         }
         let blocked = !rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {

@@ -37,6 +37,8 @@ import Testing
         ("[window]\nhours = [\"18:00-09:00\"]\n", "c.toml:2: '18:00-09:00' is not a range of hours"),
         ("[calendar]\ndays_off = [\"funday\"]\n", "c.toml:2: 'funday' is not a day of the week"),
         ("[calendar]\nholidays = [\"2026-13-01\"]\n", "c.toml:2: '2026-13-01' is not a date"),
+        ("[calendar]\nholidays = [\"2026-02-30\"]\n", "c.toml:2: '2026-02-30' is not a date"),
+        ("[calendar]\nholidays = [\"2026-04-31\"]\n", "c.toml:2: '2026-04-31' is not a date"),
         ("[follow_up]\npolicy = \"pushy\"\n", "c.toml:2: 'pushy' is not one of gentle, standard, persistent"),
         ("[follow_up]\nsteps = [\"7bd\", \"soon\"]\n", "c.toml:2: "),
     ])

@@ -34,6 +34,17 @@ def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon):
     assert names(daemon) == []
 
 
+def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):
+    # Given a garbage file named like a vCard export
+    garbage = tmp_path / "contacts.vcf"
+    garbage.write_bytes(bytes(range(1, 256)) * 8)
+    # When it is imported, Then the import fails, names the file, and adds nobody
+    result = daemon.ctl("import", str(garbage), check=False)
+    assert result.code != 0
+    assert "contacts.vcf:1: no contact found in it" in result.stderr, result.stderr
+    assert names(daemon) == []
+
+
 def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
     files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
 
