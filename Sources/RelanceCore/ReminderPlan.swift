@@ -51,6 +51,18 @@ public enum MeetingReminders {
 /// RSVP deadline when there is one; and the next morning, "log the people you met".
 /// Leads already past are left out.
 public enum EventReminders {
+    /// The most leads an event has: a calendar file with a hundred thousand alarms on one
+    /// event must not make a hundred thousand reminders per occurrence.
+    public static let maximumLeads = 10
+
+    /// The leads an imported event keeps: distinct ones, longest first, at most
+    /// `maximumLeads`.
+    public static func boundedLeads(_ leads: [ISODuration]) -> [ISODuration] {
+        var seen: Set<ISODuration> = []
+        let distinct = leads.filter { seen.insert($0).inserted }
+        return Array(distinct.sorted { $0.approximateSeconds > $1.approximateSeconds }.prefix(maximumLeads))
+    }
+
     public static func plan(title: String, place: String?, occurrence: Date, duration: TimeInterval, rsvpBy: Date?,
                             leads: [ISODuration], rules: TimingRules, now: Date) -> [ReminderPlan] {
         var offsets: [(ReminderKind, String)] = leads.enumerated().map { index, lead in

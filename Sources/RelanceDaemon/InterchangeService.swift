@@ -137,7 +137,7 @@ struct InterchangeService: Sendable {
         }
         guard duration > 0 else { throw ValidationError(field: "DTEND", reason: "ends before it starts") }
         // Calendar leads (-P1D stays one day before, across DST), exact ones otherwise.
-        let reminders = event.alarmOffsets.isEmpty ? nil : event.alarmLeads
+        let reminders = event.alarmOffsets.isEmpty ? nil : EventReminders.boundedLeads(event.alarmLeads)
         var recurrence: EventRecurrence?
         if let r = event.recurrence {
             if let rrule = r.rrule { try RecurrenceExpander.validate(rrule: rrule) }

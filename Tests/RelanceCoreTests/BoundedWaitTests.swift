@@ -59,6 +59,22 @@ import Testing
     }
 }
 
+/// An event keeps at most ten distinct reminder leads, the longest first.
+@Suite struct BoundedLeadsTests {
+    @Test func aHundredThousandAlarmsGiveTenDistinctLeads() {
+        let leads = (0..<100_000).map { ISODuration(minutes: $0 % 50 + 1) }
+        let kept = EventReminders.boundedLeads(leads)
+        #expect(kept.count == EventReminders.maximumLeads)
+        #expect(kept.first == ISODuration(minutes: 50) && kept.last == ISODuration(minutes: 41))
+        #expect(Set(kept).count == kept.count)
+    }
+
+    @Test func fewLeadsAreKeptLongestFirst() {
+        #expect(EventReminders.boundedLeads([ISODuration(hours: 2), ISODuration(days: 1), ISODuration(hours: 2)])
+                == [ISODuration(days: 1), ISODuration(hours: 2)])
+    }
+}
+
 /// A small deterministic generator (SplitMix64), so a failure names its inputs.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64

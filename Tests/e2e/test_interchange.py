@@ -45,6 +45,20 @@ def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):
     assert names(daemon) == []
 
 
+def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path):
+    alarms = "".join(f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT{minutes}M\r\nEND:VALARM\r\n"
+                     for minutes in range(1, 3001))
+    ics = tmp_path / "alarms.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:many@alarms\r\n"
+                   "DTSTAMP:20260101T000000Z\r\nDTSTART:20301210T190000Z\r\nDTEND:20301210T210000Z\r\nSUMMARY:Drinks\r\n"
+                   + alarms + "END:VEVENT\r\nEND:VCALENDAR\r\n", newline="")
+    daemon.ctl("import", str(ics))
+    events = daemon.ctl("event", "list", "--json").json()["events"]
+    assert len(events) == 1 and len(events[0]["reminders"]) == 10
+    # the ten longest leads: 3000 down to 2991 minutes before the start
+    assert len(set(events[0]["reminders"])) == 10
+
+
 def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
     files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
 

@@ -87,7 +87,10 @@ extension ControlService {
                                          rdates: try (p.rdates ?? []).enumerated().map { try localDateTime($1, "rdates[\($0)]") })
         }
         let offsets = try p.reminders.map { list in
-            try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+            guard list.count <= EventReminders.maximumLeads else {
+                throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
+            }
+            return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
                                timeZone: zone.identifier, duration: length, place: p.place, url: p.url, rsvpBy: p.rsvpBy,
@@ -137,7 +140,10 @@ extension ControlService {
         let rdates = try p.rdates.map { try $0.enumerated().map { try localDateTime($1, "rdates[\($0)]") } } ?? old.recurrence?.rdates ?? []
         let recurrence = rrule != nil || !rdates.isEmpty ? EventRecurrence(rrule: rrule, exdates: exdates, rdates: rdates) : nil
         let offsets = try p.reminders.map { list in
-            try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+            guard list.count <= EventReminders.maximumLeads else {
+                throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
+            }
+            return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
                                place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),
