@@ -138,7 +138,8 @@ public final class Daemon: Sendable {
         let service = ControlService(
             store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,
-            templatesDirectory: (configPath as NSString).deletingLastPathComponent + "/templates", logger: logger,
+            templatesDirectory: (configPath as NSString).deletingLastPathComponent + "/templates",
+            readsClientPaths: !options.systemMode, logger: logger,
             didChange: { changed.send() }, reload: { try reloader.reload() })
         if let path = configuration.current.calendarFile {
             let exporter = CalendarFileExporter(path: path, logger: logger) {

@@ -196,6 +196,30 @@ def test_the_system_mode_has_no_desktop_channel_unless_configured(stopped_daemon
     assert stopped_daemon.ctl("status", "--json").json()["channels"] == []
 
 
+def test_the_system_service_reads_no_file_for_a_client(stopped_daemon, tmp_path):
+    # Given the system service, and a file only root may read (a credential, say)
+    stopped_daemon.start(extra_args=["--system"])
+    secret = tmp_path / "secret.vcf"
+    secret.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Secret Agent\r\nEND:VCARD\r\n")
+    secret.chmod(0o600)
+    before = stopped_daemon.snapshot()
+    # When a client names it in a call, Then the daemon refuses to read it, names why,
+    # and nothing changes
+    for method, parameters, parameter in [
+        ("ImportContacts", {"files": [{"name": "secret.vcf", "path": str(secret)}]}, "files[0].path"),
+        ("Restore", {"path": str(secret), "force": True}, "path"),
+    ]:
+        with pytest.raises(stopped_daemon.CallError) as refused:
+            stopped_daemon.call(method, **parameters)
+        assert refused.value.name == "io.relance.Control.InvalidParameter"
+        assert refused.value.parameters["parameter"] == parameter
+        assert "reads no file for a client" in refused.value.parameters["reason"]
+    assert stopped_daemon.snapshot() == before
+    # while content sent in the call is fine
+    added = stopped_daemon.call("ImportContacts", files=[{"name": "mine.vcf", "content": secret.read_text()}])
+    assert added["report"]["added"] == 1
+
+
 def test_relancectl_refuses_a_fallback_socket_directory_someone_else_could_have_made(daemon, tmp_path):
     # Given no runtime directory (so relancectl would use /tmp/relance-UID) and that name
     # taken by a symlink to a directory holding an impostor's socket

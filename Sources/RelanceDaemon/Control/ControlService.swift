@@ -22,6 +22,9 @@ public final class ControlService: VarlinkService {
     let events: EventPlanner
     /// The outbox (nil when no channel is configured, and in tests).
     let delivery: DeliveryService?
+    /// False for the system service: a file named in a call would be read with the
+    /// daemon's rights for a client who may not read it; clients send content instead.
+    let readsClientPaths: Bool
     /// The automatic snapshots (nil for an in-memory store).
     let snapshots: SnapshotShelf?
     let broadcaster: InboxBroadcaster
@@ -40,13 +43,15 @@ public final class ControlService: VarlinkService {
     ///   - reload: re-reads the configuration (`Reload`); throws `ConfigurationError`.
     public init(store: AppDatabase, scheduler: Scheduler, events: EventPlanner? = nil, delivery: DeliveryService? = nil,
                 snapshots: SnapshotShelf? = nil, broadcaster: InboxBroadcaster, configuration: LiveConfiguration,
-                clock: any WallClock, databasePath: String, templatesDirectory: String? = nil, logger: Logger,
+                clock: any WallClock, databasePath: String, templatesDirectory: String? = nil,
+                readsClientPaths: Bool = true, logger: Logger,
                 didChange: @escaping @Sendable () -> Void = {},
                 reload: @escaping @Sendable () throws -> Void = {}) {
         self.store = store
         self.scheduler = scheduler
         self.events = events ?? EventPlanner(store: store)
         self.delivery = delivery
+        self.readsClientPaths = readsClientPaths
         self.snapshots = snapshots
         self.broadcaster = broadcaster
         self.configuration = configuration
@@ -135,6 +140,12 @@ public final class ControlService: VarlinkService {
 
     /// The timing rules in force.
     var rules: TimingRules { currentConfiguration.rules }
+
+    /// Refuses a file path in a call when this daemon must not read files for clients.
+    func checkClientPath(_ path: String?, parameter: String) throws {
+        guard path != nil, !readsClientPaths else { return }
+        throw ControlError.invalidParameter(parameter, reason: "the system service reads no file for a client (it would read it with its own rights); send the file's content instead (relancectl does for files under 1 MiB)")
+    }
 
     /// Makes sure the given events' next occurrences have their reminders.
     func materializeEvents(_ ids: Set<Int64>) {

@@ -21,6 +21,7 @@ extension ControlService {
     var interchange: InterchangeService { InterchangeService(store: store, events: events, clock: clock) }
 
     private func importContacts(_ p: ImportContacts.Parameters) throws -> ImportReply {
+        for (index, file) in p.files.enumerated() { try checkClientPath(file.path, parameter: "files[\(index)].path") }
         if p.dryRun != true { _ = try safetySnapshot("import-contacts") }
         let (report, _) = try interchange.importContacts(p, rules: rules)
         if report.applied {
@@ -30,6 +31,7 @@ extension ControlService {
     }
 
     private func importEvents(_ p: ImportEvents.Parameters) throws -> ImportReply {
+        for (index, file) in p.files.enumerated() { try checkClientPath(file.path, parameter: "files[\(index)].path") }
         if p.dryRun != true { _ = try safetySnapshot("import-events") }
         let (report, ids) = try interchange.importEvents(p, rules: rules)
         materializeEvents(Set(ids))

@@ -83,6 +83,7 @@ extension ControlService {
                 try snapshots.restore(id: id)
             } else {
                 let data: Data
+                try checkClientPath(p.path, parameter: "path")
                 switch (p.snapshot, p.path) {
                 case (let text?, nil): data = Data(text.utf8)
                 case (nil, let path?):
