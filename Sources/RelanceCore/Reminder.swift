@@ -64,3 +64,27 @@ public struct Reminder: Sendable, Codable, Hashable, Identifiable {
         self.firedAt = firedAt; self.resurfacesInboxID = resurfacesInboxID
     }
 }
+
+extension ReminderKind {
+    /// What a person calls it, for tables: never the internal name (`meeting_prep`).
+    public var inWords: String {
+        switch self {
+        case .followUp: "follow-up"
+        case .letGo: "let it go"
+        case .custom: "reminder"
+        case .meetingPrep: "meeting prep"
+        case .meetingLeave: "leave for it"
+        case .thankYou: "thank-you"
+        case .eventRSVP: "RSVP"
+        case .eventSoon: "event"
+        case .eventLogPeople: "after event"
+        case .keepInTouch: "keep in touch"
+        }
+    }
+
+    /// The words for a kind as it travels in the protocol ("meeting_prep"); agenda
+    /// entries that are not reminders ("meeting", "event") keep their own word.
+    public static func words(for wire: String) -> String {
+        ReminderKind(rawValue: wire)?.inWords ?? wire.replacingOccurrences(of: "_", with: " ")
+    }
+}

@@ -57,7 +57,7 @@ struct AgendaCommand: AsyncParsableCommand {
                 let date = LocalDate(day.date)!.at(LocalTimeOfDay(hour: 12), in: zone)
                 print(Output.bold(Planner.format(date, zone, "EEEE d MMMM")))
                 for entry in day.entries {
-                    let kind = entry.kind.replacingOccurrences(of: "_", with: "-")
+                    let kind = ReminderKind.words(for: entry.kind)
                     print("  \(Planner.format(entry.at, zone, "HH:mm"))  \(kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(entry.text)")
                 }
             }

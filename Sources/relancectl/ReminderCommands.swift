@@ -38,7 +38,7 @@ struct UpcomingCommand: AsyncParsableCommand {
             let zone = try await global.client.userZone()
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
             Output.table(["REMINDER #", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
-                ["\($0.id)", Output.time($0.fireAt, in: zone), $0.kind.replacingOccurrences(of: "_", with: "-"),
+                ["\($0.id)", Output.time($0.fireAt, in: zone), ReminderKind.words(for: $0.kind),
                  why ? "\($0.text)\n  why: \($0.reason)" : $0.text]
             })
         }

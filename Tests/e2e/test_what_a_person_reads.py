@@ -30,9 +30,9 @@ def paris(stopped_daemon):
 def test_a_reminder_reads_the_same_paris_time_everywhere(paris):
     assert paris.ctl("remind", "tomorrow 9:30", "Call the bakery").stdout == "Reminder #1 set for Tue 1 Dec 09:30.\n"
     upcoming = paris.ctl("upcoming").stdout
-    assert re.search(r"^1 +Tue 1 Dec 09:30  custom  Call the bakery$", upcoming, re.M), upcoming
+    assert re.search(r"^1 +Tue 1 Dec 09:30  reminder  Call the bakery$", upcoming, re.M), upcoming
     agenda = paris.ctl("agenda").stdout
-    assert agenda == "Tuesday 1 December\n  09:30  custom            Call the bakery\n"
+    assert agenda == "Tuesday 1 December\n  09:30  reminder          Call the bakery\n"
     # The scripts' form is unchanged: UTC ISO 8601.
     assert paris.ctl("upcoming", "--json").json()["reminders"][0]["fireAt"] == "2026-12-01T08:30:00.000Z"
 
