@@ -6,6 +6,7 @@ driven through the same doors: relancectl, systemctl --user, journalctl.
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -66,7 +67,10 @@ class Relance:
         if self.config.exists():
             self.config.unlink()
         for path in self.state_dir.glob("*"):
-            path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)  # the snapshots the daemon keeps
+            else:
+                path.unlink()
 
 
 @pytest.fixture(scope="module")
