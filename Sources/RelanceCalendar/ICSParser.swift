@@ -30,10 +30,6 @@ public enum ICSParser {
 
     private static func event(_ reader: VEventReader) throws -> ICSEvent {
         try reader.checkValues(of: readProperties)
-        guard let uid = reader.uid, !uid.isEmpty else {
-            throw reader.error(.invalidCalendar, "the VEVENT has no UID; give each event a unique one "
-                               + "(e.g. UID:meetup-2026@example.com) so importing it again updates it")
-        }
         guard let startProperty = reader.first(ICAL_DTSTART_PROPERTY) else {
             throw reader.error(.invalidCalendar, "the VEVENT has no DTSTART; add its start, e.g. DTSTART;TZID=Europe/Paris:20260106T190000")
         }
@@ -42,6 +38,15 @@ public enum ICSParser {
         // Foundation on Linux names the UTC zone "GMT"; RFC 5545 values say "Z" for UTC.
         if case .zone(let zone) = start.zone { zoneIdentifier = zone.identifier == "GMT" ? "UTC" : zone.identifier }
         let startInstant = start.instant(floatingIn: TimeZone(identifier: "UTC")!)
+        // RFC 5545 requires a UID, but real exports lack one now and then: a stable one
+        // made of what the event is (its start and title) keeps a re-import idempotent.
+        let uid: String
+        if let given = reader.uid, !given.isEmpty {
+            uid = given
+        } else {
+            uid = Self.syntheticUID(start: "\(start.local)|\(zoneIdentifier ?? "floating")",
+                                    summary: reader.text(ICAL_SUMMARY_PROPERTY) ?? "")
+        }
 
         var end: LocalDateTime?
         var endInstant: Date?
@@ -129,6 +134,16 @@ public enum ICSParser {
                         alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line)
     }
 
+    /// "synthetic-<16 hex>@relance": FNV-1a of the start and the title, the same on
+    /// every import of the same event.
+    static func syntheticUID(start: String, summary: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (start + "\u{1F}" + summary).utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return "synthetic-" + String(hash, radix: 16).leftPadded(to: 16) + "@relance"
+    }
+
     /// Adds each override's RECURRENCE-ID to the EXDATEs of the recurring event it
     /// modifies (same UID, no RECURRENCE-ID), converted to that event's zone.
     private static func attachingOverrides(_ events: [ICSEvent]) -> [ICSEvent] {
@@ -147,4 +162,8 @@ public enum ICSParser {
         }
         return result
     }
+}
+
+private extension String {
+    func leftPadded(to length: Int) -> String { count >= length ? self : String(repeating: "0", count: length - count) + self }
 }
