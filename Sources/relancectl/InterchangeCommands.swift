@@ -49,6 +49,23 @@ struct ImportCommand: AsyncParsableCommand {
             }
             var reports: [ImportReportInfo] = []
             do {
+                // Contacts and events go to two calls: with both, each is first checked
+                // by a dry run, so a rejected calendar cannot leave the contacts imported
+                // alone (the import is all or nothing across the files you named).
+                if !dryRun && !contacts.isEmpty && !calendars.isEmpty {
+                    progress.say("checking \(contacts.count + calendars.count) files…")
+                    let checks = [
+                        try await global.client.call(ImportContacts.self, .init(
+                            files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
+                            dryRun: true, skipInvalid: skipInvalid)).report,
+                        try await global.client.call(ImportEvents.self, .init(files: calendars, dryRun: true)).report,
+                    ]
+                    if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
+                        progress.done()
+                        for report in checks { Self.print(report, dryRun: true) }
+                        throw CLIError(message: "nothing imported: some records are rejected (listed above); fix them, or add --skip-invalid to import the others", code: 65)
+                    }
+                }
                 if !contacts.isEmpty {
                     progress.say("importing \(contacts.count) contact file\(contacts.count == 1 ? "" : "s")…")
                     reports.append(try await global.client.call(ImportContacts.self, .init(

@@ -59,6 +59,22 @@ def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path)
     assert len(set(events[0]["reminders"])) == 10
 
 
+def test_contacts_and_a_broken_calendar_together_import_nothing(daemon, tmp_path):
+    # Given a good vCard and a calendar with a broken event, imported together
+    cards = tmp_path / "ada.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n")
+    calendar = tmp_path / "broken.ics"
+    calendar.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:b@x\r\nDTSTART:tomorrow\r\n"
+                        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    # When they are imported, Then it fails and nobody was added (all or nothing)
+    result = daemon.ctl("import", str(cards), str(calendar), check=False)
+    assert result.code != 0, result
+    assert names(daemon) == []
+    # and each alone behaves as before
+    daemon.ctl("import", str(cards))
+    assert names(daemon) == ["Ada Lovelace"]
+
+
 def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
     files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
 
