@@ -648,6 +648,27 @@ method AddEvent(
   reminders: []Reminder
 )
 
+# One RFC 5322 message you received (from procmail, maildrop, a Sieve pipe, fetchmail's
+# MDA or a notmuch hook, through `relancectl ingest`): a reply from a contact you wrote to
+# ends its follow-ups, an automatic answer is recorded without doing so, a bounce is
+# flagged. Only its headers are read; nothing of the body is stored, and a message about
+# no known contact or thread is not stored at all. Reading the same message twice changes
+# nothing.
+method Ingest(
+  # The whole message as received (headers, blank line, body), at most 1 MiB here.
+  message: string
+) -> (
+  # What it was: reply, auto_reply, bounce, ignored (not about a known contact or
+  # thread), already_seen (its Message-ID was read before).
+  outcome: (reply, auto_reply, bounce, ignored, already_seen),
+  # The outreach it was about, if any.
+  outreach: ?int,
+  # The contact's name, if any.
+  contactName: ?string,
+  # One sentence saying what was done.
+  summary: string
+)
+
 # A short, polite follow-up message for an outreach, for you to send yourself (Relance
 # never writes to a contact). From the template follow-up.txt in the templates folder
 # next to the configuration file, or the built-in one.

@@ -842,6 +842,50 @@ public enum AddEvent: ControlMethod {
     }
 }
 
+/// One RFC 5322 message you received (from procmail, maildrop, a Sieve pipe, fetchmail's
+/// MDA or a notmuch hook, through `relancectl ingest`): a reply from a contact you wrote to
+/// ends its follow-ups, an automatic answer is recorded without doing so, a bounce is
+/// flagged. Only its headers are read; nothing of the body is stored, and a message about
+/// no known contact or thread is not stored at all. Reading the same message twice changes
+/// nothing.
+public enum Ingest: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "Ingest"
+
+    /// The parameters of Ingest.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The whole message as received (headers, blank line, body), at most 1 MiB here.
+        public var message: String
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(message: String) {
+            self.message = message
+        }
+    }
+
+    /// The reply of Ingest.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// What it was: reply, auto_reply, bounce, ignored (not about a known contact or
+        /// thread), already_seen (its Message-ID was read before).
+        /// IDL enum: `reply`, `auto_reply`, `bounce`, `ignored`, `already_seen`.
+        public var outcome: String
+        /// The outreach it was about, if any.
+        public var outreach: Int64?
+        /// The contact's name, if any.
+        public var contactName: String?
+        /// One sentence saying what was done.
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(outcome: String, outreach: Int64?, contactName: String?, summary: String) {
+            self.outcome = outcome
+            self.outreach = outreach
+            self.contactName = contactName
+            self.summary = summary
+        }
+    }
+}
+
 /// A short, polite follow-up message for an outreach, for you to send yourself (Relance
 /// never writes to a contact). From the template follow-up.txt in the templates folder
 /// next to the configuration file, or the built-in one.
@@ -1673,11 +1717,11 @@ extension ControlInterface {
         [AddContact.self, UpdateContact.self, TouchContact.self, ListContacts.self, GetContact.self, RemoveContact.self,
          ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
-         MoveMeeting.self, CancelMeeting.self, AddEvent.self, Draft.self, ImportContacts.self, ImportEvents.self,
-         Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self, UpdateEvent.self,
-         RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self, MoveReminder.self, Upcoming.self,
-         Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self, TestNotify.self,
-         Reload.self]
+         MoveMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self, ImportContacts.self,
+         ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self,
+         UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self, MoveReminder.self,
+         Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self,
+         TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

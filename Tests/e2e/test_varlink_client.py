@@ -22,6 +22,8 @@ EXERCISED = {
     "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
     # test_contact_removal.py
     "RemoveContact", "ForgetContact", "MergeContacts", "ListSnapshots",
+    # test_ingest.py
+    "Ingest",
     # with this client, in test_corrections.py
     "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
     "SkipOccurrence", "CancelReminder", "MoveReminder",

@@ -22,6 +22,23 @@ extension ControlService {
         handlers.register(Restore.self, readOnly: false) { service, p in try service.restore(p) }
         handlers.register(ListSnapshots.self, readOnly: true) { service, _ in service.listSnapshots() }
         handlers.register(Draft.self, readOnly: true) { service, p in try service.draft(p) }
+        handlers.register(Ingest.self, readOnly: false) { service, p in try service.ingest(p) }
+    }
+
+    /// A received message: what it means for an outreach, from its headers alone.
+    private func ingest(_ p: Ingest.Parameters) throws -> Ingest.Reply {
+        let headers = MailHeaders(parsing: p.message)
+        guard !headers.fields.isEmpty else {
+            throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")
+        }
+        let messageID = headers["message-id"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
+        let result = try store.ingestMail(from: headers.from, thread: headers.thread, messageID: messageID,
+                                          subject: headers.subject, meaning: MailMeaning.of(headers), at: clock.now(), rules: rules)
+        if result.outcome != .ignored {
+            logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
+        }
+        return Ingest.Reply(outcome: result.outcome.rawValue, outreach: result.outreachID, contactName: result.contactName,
+                            summary: result.summary)
     }
 
     private func status() throws -> Status.Reply {

@@ -1,0 +1,109 @@
+import Foundation
+
+/// The header section of one RFC 5322 message, as far as Relance reads it: who sent it,
+/// to whom, in which thread, and whether a machine sent it. Bodies are never kept.
+///
+/// Unfolds continuation lines (§2.2.3), keeps the first occurrence of each field, and
+/// decodes RFC 2047 encoded-words in `Subject` (UTF-8, ISO-8859-1; B and Q). Malformed
+/// lines are skipped rather than fatal: a mail client's export is not a contract.
+public struct MailHeaders: Sendable, Equatable {
+    /// Field name (lower-cased) → raw value (unfolded), first occurrence.
+    public var fields: [String: String] = [:]
+
+    /// The longest header section read (bytes): a 50 MB message is mostly body.
+    public static let maximumHeaderBytes = 256 * 1024
+
+    public init(parsing message: String) {
+        let head = message.prefix(Self.maximumHeaderBytes)
+        var current: (name: String, value: String)?
+        func flush() {
+            if let (name, value) = current, fields[name] == nil { fields[name] = value.trimmingCharacters(in: .whitespaces) }
+            current = nil
+        }
+        // "\r\n" is one Character in Swift: split on both forms.
+        for rawLine in head.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
+            if line.isEmpty { break }  // end of the header section
+            if line.first == " " || line.first == "\t" {
+                current?.value += " " + line.trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            flush()
+            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { continue }
+            current = (line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(), String(line[line.index(after: colon)...]))
+        }
+        flush()
+    }
+
+    public subscript(name: String) -> String? { fields[name.lowercased()] }
+
+    /// The addresses of `From` (lower-cased), display names dropped.
+    public var from: [String] { Self.addresses(in: self["from"] ?? "") }
+
+    /// The decoded subject.
+    public var subject: String { Self.decodeEncodedWords(self["subject"] ?? "") }
+
+    /// The Message-IDs this message answers or follows (`In-Reply-To`, `References`),
+    /// without angle brackets.
+    public var thread: [String] {
+        let text = (self["in-reply-to"] ?? "") + " " + (self["references"] ?? "")
+        return text.split(whereSeparator: { $0 == "<" || $0 == ">" || $0 == " " || $0 == "," })
+            .map(String.init).filter { $0.contains("@") }
+    }
+
+    /// Every `local@domain` in a header value, lower-cased.
+    static func addresses(in value: String) -> [String] {
+        var found: [String] = []
+        let pattern = /[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/
+        for match in value.matches(of: pattern) { found.append(String(match.output).lowercased()) }
+        return found
+    }
+
+    /// RFC 2047: `=?charset?B|Q?text?=` words, decoded; anything unreadable is kept as is.
+    static func decodeEncodedWords(_ text: String) -> String {
+        let pattern = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/
+        var result = ""
+        var rest = text[...]
+        while let match = rest.firstMatch(of: pattern) {
+            let between = rest[rest.startIndex..<match.range.lowerBound]
+            // Whitespace between two encoded words is not part of the text.
+            if !(result.hasSuffix("\u{0}") && between.allSatisfy(\.isWhitespace)) { result += between }
+            result = result.replacingOccurrences(of: "\u{0}", with: "")
+            let charset = String(match.output.1).lowercased()
+            let payload = String(match.output.3)
+            var bytes: [UInt8]?
+            if match.output.2.lowercased() == "b" {
+                bytes = Data(base64Encoded: payload, options: .ignoreUnknownCharacters).map { [UInt8]($0) }
+            } else {
+                var decoded: [UInt8] = []
+                let raw = Array(payload.utf8)
+                var index = 0
+                while index < raw.count {
+                    if raw[index] == UInt8(ascii: "_") {
+                        decoded.append(0x20)
+                    } else if raw[index] == UInt8(ascii: "="), index + 2 < raw.count,
+                              let value = UInt8(String(decoding: raw[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
+                        decoded.append(value)
+                        index += 3
+                        continue
+                    } else {
+                        decoded.append(raw[index])
+                    }
+                    index += 1
+                }
+                bytes = decoded
+            }
+            if let bytes {
+                let decoded = charset.contains("8859-1") || charset.contains("latin")
+                    ? String(bytes.map { Character(Unicode.Scalar($0)) })
+                    : String(decoding: bytes, as: UTF8.self)
+                result += decoded + "\u{0}"
+            } else {
+                result += String(match.output.0)
+            }
+            rest = rest[match.range.upperBound...]
+        }
+        result += rest
+        return result.replacingOccurrences(of: "\u{0}", with: "")
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import RelanceCore
+
+/// What an ingested message did.
+public struct IngestResult: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        /// A reply: the outreach is replied, its nudges cancelled, the inbox told.
+        case reply
+        /// An automatic answer: recorded on the outreach, the sequence goes on.
+        case autoReply = "auto_reply"
+        /// A bounce: recorded, and the inbox told the address bounced.
+        case bounce
+        /// Not about a known contact or thread: nothing was stored.
+        case ignored
+        /// This Message-ID was ingested before: nothing changed.
+        case alreadySeen = "already_seen"
+    }
+    public var outcome: Outcome
+    public var outreachID: Int64?
+    public var contactName: String?
+    /// One sentence for the person who piped the message in.
+    public var summary: String
+}
+
+extension AppDatabase {
+    /// Records what an incoming message means for an outreach, in ONE transaction:
+    /// matched by its thread (`In-Reply-To`/`References` naming the outreach's own
+    /// Message-ID) or else by a sender address of a contact with an outreach awaiting a
+    /// reply — never by display name. Only the headers' facts are stored (who, when, the
+    /// subject in the inbox text), never the body. Idempotent by Message-ID.
+    public func ingestMail(from senders: [String], thread: [String], messageID: String?, subject: String,
+                           meaning: MailMeaning, at now: Date, rules: TimingRules) throws -> IngestResult {
+        try writer.write { db in
+            let mark = messageID.map { "mail " + $0 }
+            if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
+                return IngestResult(outcome: .alreadySeen, summary: "This message was read before; nothing changed.")
+            }
+            guard let outreach = try Self.outreach(db, thread: thread, senders: senders) else {
+                return IngestResult(outcome: .ignored, summary: "Not about a contact you are waiting to hear from; nothing stored.")
+            }
+            let contact = try Self.contact(db, id: outreach.contactId)
+            // One line: a subject is someone else's text, and may carry anything.
+            let oneLine = String(String.UnicodeScalarView(subject.unicodeScalars.map {
+                $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : $0
+            })).trimmingCharacters(in: .whitespaces)
+            let subjectText = oneLine.isEmpty ? "(no subject)" : String(oneLine.prefix(200))
+            switch meaning {
+            case .reply:
+                var record = outreach
+                record.status = .replied
+                record.closedAt = now
+                try record.update(db)
+                let cancelled = try Self.cancelSequence(db, outreachID: outreach.id!)
+                _ = try Self.recordInteraction(db, contactID: contact.id, outreachID: outreach.id, kind: "reply", at: now,
+                                               note: mark, rules: rules)
+                try Self.tellInbox(db, "\(contact.name) replied — \(subjectText)", contactID: contact.id,
+                                   outreachID: outreach.id, at: now)
+                return IngestResult(outcome: .reply, outreachID: outreach.id, contactName: contact.name,
+                                    summary: "\(contact.name) replied to outreach #\(outreach.id!): marked replied; cancelled \(cancelled.count) pending follow-up\(cancelled.count == 1 ? "" : "s").")
+            case .autoReply:
+                // Not a sign of life: no keep-in-touch is moved.
+                var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
+                                                    kind: ReplyOutcome.autoReply.rawValue, at: now, note: mark)
+                try interaction.insert(db)
+                return IngestResult(outcome: .autoReply, outreachID: outreach.id, contactName: contact.name,
+                                    summary: "An automatic answer from \(contact.name) (outreach #\(outreach.id!)): recorded, not a reply; the follow-ups go on.")
+            case .bounce:
+                var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
+                                                    kind: ReplyOutcome.bounce.rawValue, at: now, note: mark)
+                try interaction.insert(db)
+                try Self.tellInbox(db, "Your mail to \(contact.name) bounced — \(subjectText)", contactID: contact.id,
+                                   outreachID: outreach.id, at: now)
+                return IngestResult(outcome: .bounce, outreachID: outreach.id, contactName: contact.name,
+                                    summary: "Your mail to \(contact.name) bounced (outreach #\(outreach.id!)): check the address.")
+            }
+        }
+    }
+
+    /// The outreach a message is about: by thread first, then by sender.
+    private static func outreach(_ db: Database, thread: [String], senders: [String]) throws -> OutreachRecord? {
+        for id in thread {
+            if let found = try OutreachRecord.filter(Column("messageId") == id).fetchOne(db) { return found }
+        }
+        let addresses = Set(senders.map { $0.lowercased() })
+        guard !addresses.isEmpty else { return nil }
+        let contacts = try ContactRecord.fetchAll(db).filter { contact in
+            contact.emails.contains { addresses.contains($0.lowercased()) }
+        }
+        for contact in contacts {
+            if let open = try OutreachRecord.filter(Column("contactId") == contact.id && Column("status") == OutreachStatus.awaitingReply)
+                .order(Column("sentAt").desc).fetchOne(db) {
+                return open
+            }
+        }
+        return nil
+    }
+
+    /// An inbox item now: a reminder due at once, fired by the scheduler like any other.
+    private static func tellInbox(_ db: Database, _ text: String, contactID: Int64, outreachID: Int64?, at now: Date) throws {
+        var reminder = ReminderRecord(kind: .custom, text: String(text.prefix(500)), contactId: contactID, outreachId: outreachID,
+                                      planned: PlannedTime(dueAt: now, fireAt: now, reason: "from your mail"))
+        try reminder.insert(db)
+    }
+}

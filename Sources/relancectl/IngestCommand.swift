@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import RelanceAPI
+
+/// `relancectl ingest < message`: a received mail, for procmail, maildrop, a Sieve pipe,
+/// fetchmail's MDA or a notmuch hook. Exits 0 whatever the message was (a mail filter
+/// must not bounce mail because Relance had nothing to do with it).
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Read one received mail on standard input: a reply ends its follow-ups.",
+        discussion: """
+            A reply from a contact you wrote to (by address, or in the thread of your message when \
+            you logged its --message-id) marks the outreach replied and cancels its nudges; an \
+            out-of-office is recorded without doing so; a bounce is flagged. Only the headers are \
+            read, and nothing is kept of a message about no one you know.
+            Example (procmail): :0c | relancectl ingest
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    /// Larger messages are cut: only the headers matter, and they come first.
+    static let limit = 512 * 1024
+
+    func run() async throws {
+        try await Self.reporting {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            let text = String(decoding: data.prefix(Self.limit), as: UTF8.self)
+            let reply = try await global.client.call(Ingest.self, .init(message: text))
+            if global.json { return try Output.json(reply) }
+            print(reply.summary)
+        }
+    }
+}

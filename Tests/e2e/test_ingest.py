@@ -1,0 +1,99 @@
+"""Replies detected from the user's own mail (`relancectl ingest`, one RFC 5322 message on
+stdin, as procmail, maildrop, a Sieve pipe or a notmuch hook would give it): a reply ends
+the follow-ups and lands in the inbox, an out-of-office does not, a bounce is flagged, and
+a message about no one known is not stored."""
+import subprocess
+
+ASK = "a 20-minute coffee chat"
+
+
+def ingest(daemon, message):
+    result = subprocess.run([str(daemon.relancectl), "ingest", "--json", "--socket", str(daemon.socket)],
+                            input=message.replace("\n", "\r\n"), env=daemon.env, capture_output=True, text=True, timeout=15)
+    assert result.returncode == 0, result.stderr
+    import json
+    return json.loads(result.stdout)
+
+
+def ada_with_outreach(daemon, *extra):
+    daemon.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    return daemon.ctl("outreach", "log", "ada", "--ask", ASK, *extra, "--json").json()["outreach"]
+
+
+def reply_from(sender, subject="Re: coffee?", extra=""):
+    return (f"From: \"Ada L.\" <{sender}>\nTo: sam@example.com\nSubject: {subject}\n"
+            f"Message-ID: <{abs(hash((sender, subject, extra)))}@mail.example.com>\n{extra}\nHappy to meet! (body never stored)\n")
+
+
+def test_a_reply_ends_the_follow_ups_and_lands_in_the_inbox_once(daemon):
+    outreach = ada_with_outreach(daemon)
+    assert [r["kind"] for r in daemon.call("Upcoming")["reminders"]] == ["follow_up"]
+
+    message = reply_from("ADA@example.com", "=?UTF-8?Q?Re:_caf=C3=A9?=")
+    answer = ingest(daemon, message)
+    assert answer["outcome"] == "reply" and answer["outreach"] == outreach["id"]
+    assert answer["contactName"] == "Ada Lovelace"
+
+    assert daemon.call("ListOutreach")["outreach"][0]["status"] == "replied"
+    assert [r for r in daemon.call("Upcoming")["reminders"] if r["kind"] == "follow_up"] == []
+    item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the reply in the inbox")[0]
+    assert item["text"] == "Ada Lovelace replied — Re: café"
+    assert "body never stored" not in str(daemon.call("Backup"))
+
+    # the same message again changes nothing
+    assert ingest(daemon, message)["outcome"] == "already_seen"
+    assert len(daemon.call("Inbox", filter="all")["items"]) == 1
+
+
+def test_an_out_of_office_is_recorded_but_the_follow_ups_go_on(daemon):
+    ada_with_outreach(daemon)
+    answer = ingest(daemon, reply_from("ada@example.com", "Out of office: back on 14 December", "Auto-Submitted: auto-replied"))
+    assert answer["outcome"] == "auto_reply"
+    assert daemon.call("ListOutreach")["outreach"][0]["status"] == "awaiting_reply"
+    assert [r["kind"] for r in daemon.call("Upcoming")["reminders"]] == ["follow_up"]
+
+
+def test_a_reply_in_the_thread_from_an_unknown_address_counts(daemon):
+    # An assistant answers for a busy person, in the thread of the logged message
+    outreach = ada_with_outreach(daemon, "--message-id", "<ask-1@sam.example>")
+    answer = ingest(daemon, reply_from("assistant@office.example", "Re: coffee?", "In-Reply-To: <ask-1@sam.example>"))
+    assert answer["outcome"] == "reply" and answer["outreach"] == outreach["id"]
+
+
+def test_a_bounce_in_the_thread_is_flagged_in_the_inbox(daemon):
+    ada_with_outreach(daemon, "--message-id", "<ask-1@sam.example>")
+    bounce = ("From: MAILER-DAEMON@mx.example.com\nTo: sam@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+              "Message-ID: <b1@mx.example.com>\nReferences: <ask-1@sam.example>\n"
+              "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n"
+              "\n--x\n\nada@example.com: 550 5.1.1 user unknown\n--x--\n")
+    answer = ingest(daemon, bounce)
+    assert answer["outcome"] == "bounce"
+    assert daemon.call("ListOutreach")["outreach"][0]["status"] == "awaiting_reply"
+    item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the bounce in the inbox")[0]
+    assert item["text"] == "Your mail to Ada Lovelace bounced — Undelivered Mail Returned to Sender"
+
+
+def test_a_bounce_that_names_nothing_known_is_not_stored(daemon):
+    ada_with_outreach(daemon)
+    before = daemon.snapshot()
+    bounce = ("From: MAILER-DAEMON@mx.example.com\nSubject: Undelivered Mail Returned to Sender\n"
+              "Message-ID: <b2@mx.example.com>\n\nsomeone@else.example: 550 user unknown\n")
+    assert ingest(daemon, bounce)["outcome"] == "ignored"
+    assert daemon.snapshot() == before
+
+
+def test_a_message_about_no_one_known_is_not_stored(daemon):
+    ada_with_outreach(daemon)
+    before = daemon.snapshot()
+    answer = ingest(daemon, reply_from("newsletter@shop.example", "Our December deals"))
+    assert answer["outcome"] == "ignored"
+    assert daemon.snapshot() == before
+
+
+def test_ingest_through_the_third_party_varlink_client(daemon):
+    import json
+    ada_with_outreach(daemon)
+    out = subprocess.run(["python3", "-m", "varlink.cli", "call", f"unix:{daemon.socket}/io.relance.Control.Ingest",
+                          json.dumps({"message": reply_from("ada@example.com").replace("\n", "\r\n")})],
+                         capture_output=True, text=True, timeout=30, env=daemon.env)
+    assert json.loads(out.stdout)["outcome"] == "reply", out.stderr
