@@ -37,6 +37,20 @@ public enum Planner {
         return windowed(due: due, reason: reason, rules: rules)
     }
 
+    /// The next nudge after an out-of-office that says they are back on `returnDay`:
+    /// `afterReturnBusinessDays` business days later, at a polite time on their calendar,
+    /// then the user's window. Nil when the nudge already comes later than that.
+    public static func afterReturn(_ returnDay: LocalDate, current: PlannedTime, contactZone: TimeZone?,
+                                   rules: TimingRules) -> PlannedTime? {
+        let zone = contactZone ?? rules.userZone
+        let day = rules.calendar.adding(businessDays: rules.afterReturnBusinessDays, to: returnDay)
+        let due = day.at(rules.politeTime, in: zone)
+        guard due > current.dueAt else { return nil }
+        let back = HumanTime.day(returnDay.at(LocalTimeOfDay(hour: 12), in: zone), in: rules.userZone)
+        return windowed(due: due, reason: "\(HumanDuration.spell(Wait.businessDays(rules.afterReturnBusinessDays))) after they are back (\(back), said their out-of-office)",
+                        rules: rules)
+    }
+
     // MARK: Keep in touch
 
     /// Nothing has happened with a contact since `lastInteraction`: due after `cadence`.

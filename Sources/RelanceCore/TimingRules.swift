@@ -21,6 +21,9 @@ public struct TimingRules: Sendable, Hashable {
     public var eventReminders: [ISODuration]
     /// Whether to prompt, the morning after an event, to log the people met.
     public var eventLogPeople: Bool
+    /// After an out-of-office names a return date, the next nudge waits this many
+    /// business days past it (they have a full inbox to get through).
+    public var afterReturnBusinessDays: Int = 2
 
     public init(userZone: TimeZone, calendar: BusinessCalendar = BusinessCalendar(), window: DeliveryWindow? = nil,
                 politeTime: LocalTimeOfDay = LocalTimeOfDay(hour: 9, minute: 30), followUp: FollowUpPolicy = .standard,

@@ -64,7 +64,7 @@ public enum ConfigurationLoader {
             "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
             "window": Set(["enabled", "days", "hours"] + weekdays),
-            "follow_up": ["policy", "steps", "let_go", "delay", "polite_time"],
+            "follow_up": ["policy", "steps", "let_go", "delay", "polite_time", "after_return"],
             "meetings": ["leave_before", "thank_you", "near_start"],
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
@@ -176,6 +176,12 @@ public enum ConfigurationLoader {
                     throw error(section: "follow_up", key: "polite_time", "'\(polite)' is not a time like 09:30")
                 }
                 rules.politeTime = time
+            }
+            if let value = table["follow_up"]?.table?["after_return"] {
+                guard let days = value.int, (0...30).contains(days) else {
+                    throw error(section: "follow_up", key: "after_return", "must be a whole number of business days from 0 to 30, e.g. 2")
+                }
+                rules.afterReturnBusinessDays = days
             }
             if let lead = try string("meetings", "leave_before") { rules.meetingLeaveLead = try duration(lead, "meetings", "leave_before") }
             if let thankYou = try bool("meetings", "thank_you") { rules.thankYouNote = thankYou }

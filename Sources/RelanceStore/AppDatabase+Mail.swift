@@ -29,8 +29,11 @@ extension AppDatabase {
     /// Message-ID) or else by a sender address of a contact with an outreach awaiting a
     /// reply — never by display name. Only the headers' facts are stored (who, when, the
     /// subject in the inbox text), never the body. Idempotent by Message-ID.
+    /// - Parameter returnDay: for an automatic answer, the day it says they are back: the
+    ///   pending nudge then waits until a little after it (never earlier than planned).
     public func ingestMail(from senders: [String], thread: [String], messageID: String?, subject: String,
-                           meaning: MailMeaning, at now: Date, rules: TimingRules) throws -> IngestResult {
+                           meaning: MailMeaning, returnDay: LocalDate? = nil, at now: Date,
+                           rules: TimingRules) throws -> IngestResult {
         try writer.write { db in
             let mark = messageID.map { "mail " + $0 }
             if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
@@ -63,8 +66,21 @@ extension AppDatabase {
                 var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
                                                     kind: ReplyOutcome.autoReply.rawValue, at: now, note: mark)
                 try interaction.insert(db)
-                return IngestResult(outcome: .autoReply, outreachID: outreach.id, contactName: contact.name,
-                                    summary: "An automatic answer from \(contact.name) (outreach #\(outreach.id!)): recorded, not a reply; the follow-ups go on.")
+                var summary = "An automatic answer from \(contact.name) (outreach #\(outreach.id!)): recorded, not a reply; the follow-ups go on."
+                if let returnDay, var next = try ReminderRecord
+                    .filter(Column("outreachId") == outreach.id! && Column("state") == ReminderState.pending
+                            && [ReminderKind.followUp, .letGo].contains(Column("kind")))
+                    .order(Column("fireAt")).fetchOne(db),
+                   let later = Planner.afterReturn(returnDay, current: PlannedTime(dueAt: next.dueAt, fireAt: next.fireAt, reason: next.reason),
+                                                   contactZone: contact.zone, rules: rules) {
+                    next.dueAt = later.dueAt
+                    next.fireAt = later.fireAt
+                    next.reason = later.reason
+                    next.movedAt = now  // a reload keeps it there
+                    try next.update(db)
+                    summary = "An out-of-office from \(contact.name) (outreach #\(outreach.id!)): back \(returnDay); the next nudge waits until \(HumanTime.moment(later.fireAt, in: rules.userZone))."
+                }
+                return IngestResult(outcome: .autoReply, outreachID: outreach.id, contactName: contact.name, summary: summary)
             case .bounce:
                 var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
                                                     kind: ReplyOutcome.bounce.rawValue, at: now, note: mark)

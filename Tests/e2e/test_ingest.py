@@ -97,3 +97,23 @@ def test_ingest_through_the_third_party_varlink_client(daemon):
                           json.dumps({"message": reply_from("ada@example.com").replace("\n", "\r\n")})],
                          capture_output=True, text=True, timeout=30, env=daemon.env)
     assert json.loads(out.stdout)["outcome"] == "reply", out.stderr
+
+
+def test_an_out_of_office_with_a_return_date_moves_the_next_nudge_after_it(daemon):
+    import datetime
+    ada_with_outreach(daemon)
+    nudge = daemon.call("Upcoming")["reminders"][0]
+    # Away for six weeks from today, whatever today is
+    last_day = datetime.date.today() + datetime.timedelta(days=42)
+    answer = ingest(daemon, reply_from("ada@example.com", f"Out of office until {last_day.isoformat()}",
+                                       "Auto-Submitted: auto-replied"))
+    assert answer["outcome"] == "auto_reply"
+    assert "the next nudge waits until" in answer["summary"], answer
+    moved = daemon.call("Upcoming")["reminders"][0]
+    assert moved["id"] == nudge["id"]
+    assert daemon.parse_instant(moved["fireAt"]) > daemon.parse_instant(nudge["fireAt"])
+    assert datetime.datetime.fromtimestamp(daemon.parse_instant(moved["dueAt"]), datetime.timezone.utc).date() > last_day
+    assert "after they are back" in moved["reason"]
+    # A reload keeps it there (it was moved on purpose)
+    daemon.call("Reload")
+    assert daemon.call("Upcoming")["reminders"][0]["fireAt"] == moved["fireAt"]

@@ -32,8 +32,15 @@ extension ControlService {
             throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")
         }
         let messageID = headers["message-id"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
+        let meaning = MailMeaning.of(headers)
+        // The return date is read from the subject and the first lines of the body, which
+        // are not kept.
+        let now = clock.now()
+        let firstLines = p.message.components(separatedBy: "\n\n").dropFirst().first.map { String($0.prefix(2000)) } ?? ""
+        let returnDay = meaning == .autoReply
+            ? ReturnDate.find(in: headers.subject + "\n" + firstLines, today: LocalDate(now, in: rules.userZone)) : nil
         let result = try store.ingestMail(from: headers.from, thread: headers.thread, messageID: messageID,
-                                          subject: headers.subject, meaning: MailMeaning.of(headers), at: clock.now(), rules: rules)
+                                          subject: headers.subject, meaning: meaning, returnDay: returnDay, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }
