@@ -656,11 +656,16 @@ method AddEvent(
 # nothing.
 method Ingest(
   # The whole message as received (headers, blank line, body), at most 1 MiB here.
-  message: string
+  message: string,
+  # A message you sent (from your Sent folder): to a contact with an outreach open, it
+  # is logged as a follow-up; with none, [mail_watch] sent says whether it becomes a new
+  # outreach, a suggestion in the inbox, or nothing.
+  sent: ?bool
 ) -> (
-  # What it was: reply, auto_reply, bounce, ignored (not about a known contact or
-  # thread), already_seen (its Message-ID was read before).
-  outcome: (reply, auto_reply, bounce, ignored, already_seen),
+  # What it was: reply, auto_reply, bounce, follow_up (a sent nudge, logged), outreach
+  # (a sent ask, logged), suggested (a sent mail offered in the inbox), ignored (not
+  # about a known contact or thread), already_seen (its Message-ID was read before).
+  outcome: (reply, auto_reply, bounce, follow_up, outreach, suggested, ignored, already_seen),
   # The outreach it was about, if any.
   outreach: ?int,
   # The contact's name, if any.

@@ -856,18 +856,24 @@ public enum Ingest: ControlMethod {
     public struct Parameters: Codable, Sendable, Equatable {
         /// The whole message as received (headers, blank line, body), at most 1 MiB here.
         public var message: String
+        /// A message you sent (from your Sent folder): to a contact with an outreach open, it
+        /// is logged as a follow-up; with none, [mail_watch] sent says whether it becomes a new
+        /// outreach, a suggestion in the inbox, or nothing.
+        public var sent: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(message: String) {
+        public init(message: String, sent: Bool? = nil) {
             self.message = message
+            self.sent = sent
         }
     }
 
     /// The reply of Ingest.
     public struct Reply: Codable, Sendable, Equatable {
-        /// What it was: reply, auto_reply, bounce, ignored (not about a known contact or
-        /// thread), already_seen (its Message-ID was read before).
-        /// IDL enum: `reply`, `auto_reply`, `bounce`, `ignored`, `already_seen`.
+        /// What it was: reply, auto_reply, bounce, follow_up (a sent nudge, logged), outreach
+        /// (a sent ask, logged), suggested (a sent mail offered in the inbox), ignored (not
+        /// about a known contact or thread), already_seen (its Message-ID was read before).
+        /// IDL enum: `reply`, `auto_reply`, `bounce`, `follow_up`, `outreach`, `suggested`, `ignored`, `already_seen`.
         public var outcome: String
         /// The outreach it was about, if any.
         public var outreach: Int64?

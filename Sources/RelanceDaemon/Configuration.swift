@@ -25,6 +25,9 @@ public struct Configuration: Sendable, Equatable {
     public var language: DraftLanguage = .english
     /// An iCalendar file kept up to date for calendar apps (`[export] calendar_file`).
     public var calendarFile: String?
+    /// What a mail you sent to a contact with no open outreach does when ingested
+    /// (`[mail_watch] sent`): log it as a new outreach, suggest it in the inbox, or nothing.
+    public var sentMail: SentMailMode = .suggest
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {
@@ -39,4 +42,9 @@ public struct Configuration: Sendable, Equatable {
 
     /// The default follow-up sequence.
     public var followUp: FollowUpPolicy { rules.followUp }
+}
+
+/// `[mail_watch] sent`: "log", "suggest" or "off".
+public enum SentMailMode: String, Sendable, Equatable, CaseIterable {
+    case log, suggest, off
 }

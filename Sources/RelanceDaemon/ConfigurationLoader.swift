@@ -69,6 +69,7 @@ public enum ConfigurationLoader {
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
             "export": ["calendar_file"],
+            "mail_watch": ["sent"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
         ]
@@ -196,6 +197,12 @@ public enum ConfigurationLoader {
             configuration.rules = rules
             configuration.channels.desktopSetting = try bool("desktop", "enabled")
             configuration.calendarFile = try string("export", "calendar_file").map(expand)
+            if let sent = try string("mail_watch", "sent") {
+                guard let mode = SentMailMode(rawValue: sent) else {
+                    throw error(section: "mail_watch", key: "sent", "'\(sent)' is not one of log, suggest, off")
+                }
+                configuration.sentMail = mode
+            }
             configuration.userName = try string("user", "name")
             configuration.pitch = try string("user", "pitch")
             if let email = try string("user", "email") {

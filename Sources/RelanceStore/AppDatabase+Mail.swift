@@ -93,6 +93,15 @@ extension AppDatabase {
         }
     }
 
+    /// Whether a message with this Message-ID was ingested before (as a reply, an
+    /// automatic answer, a bounce, a follow-up you sent, or the ask itself).
+    public func mailAlreadyIngested(messageID: String) throws -> Bool {
+        try writer.read { db in
+            try InteractionRecord.filter(Column("note") == "mail " + messageID).fetchCount(db) > 0
+                || OutreachRecord.filter(Column("messageId") == messageID).fetchCount(db) > 0
+        }
+    }
+
     /// The outreach a message is about: by thread first, then by sender.
     private static func outreach(_ db: Database, thread: [String], senders: [String]) throws -> OutreachRecord? {
         for id in thread {

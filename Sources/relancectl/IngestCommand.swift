@@ -18,6 +18,8 @@ struct IngestCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @Flag(name: .long, help: "A mail you sent (from your Sent folder): logged as a follow-up, or per [mail_watch] sent.")
+    var sent = false
 
     /// Larger messages are cut: only the headers matter, and they come first.
     static let limit = 512 * 1024
@@ -26,7 +28,7 @@ struct IngestCommand: AsyncParsableCommand {
         try await Self.reporting {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let text = String(decoding: data.prefix(Self.limit), as: UTF8.self)
-            let reply = try await global.client.call(Ingest.self, .init(message: text))
+            let reply = try await global.client.call(Ingest.self, .init(message: text, sent: sent ? true : nil))
             if global.json { return try Output.json(reply) }
             print(reply.summary)
         }

@@ -117,3 +117,48 @@ def test_an_out_of_office_with_a_return_date_moves_the_next_nudge_after_it(daemo
     # A reload keeps it there (it was moved on purpose)
     daemon.call("Reload")
     assert daemon.call("Upcoming")["reminders"][0]["fireAt"] == moved["fireAt"]
+
+
+def ingest_sent(daemon, message):
+    import json
+    result = subprocess.run([str(daemon.relancectl), "ingest", "--sent", "--json", "--socket", str(daemon.socket)],
+                            input=message.replace("\n", "\r\n"), env=daemon.env, capture_output=True, text=True, timeout=15)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def sent_to(address, subject, message_id, date="Mon, 30 Nov 2026 10:00:00 +0100"):
+    return (f"From: Sam <sam@example.com>\nTo: \"Ada\" <{address}>\nSubject: {subject}\nDate: {date}\n"
+            f"Message-ID: <{message_id}>\n\nJust following up.\n")
+
+
+def test_a_mail_you_sent_to_a_contact_with_an_outreach_open_is_a_follow_up(daemon):
+    outreach = ada_with_outreach(daemon)
+    answer = ingest_sent(daemon, sent_to("ada@example.com", "Re: coffee?", "nudge-1@sam.example"))
+    assert answer["outcome"] == "follow_up" and answer["outreach"] == outreach["id"]
+    assert daemon.call("ListOutreach")["outreach"][0]["followUpsSent"] == 1
+    # the same mail again changes nothing
+    assert ingest_sent(daemon, sent_to("ada@example.com", "Re: coffee?", "nudge-1@sam.example"))["outcome"] == "already_seen"
+    assert daemon.call("ListOutreach")["outreach"][0]["followUpsSent"] == 1
+
+
+def test_a_mail_you_sent_with_no_outreach_is_suggested_then_logged_when_configured(stopped_daemon):
+    daemon = stopped_daemon
+    daemon.start()
+    daemon.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    answer = ingest_sent(daemon, sent_to("ada@example.com", "A question about notation", "ask-7@sam.example"))
+    assert answer["outcome"] == "suggested"
+    item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the suggestion")[0]
+    assert item["text"].startswith("You wrote to Ada Lovelace — A question about notation; track it as outreach?")
+    assert daemon.call("ListOutreach")["outreach"] == []
+
+    daemon.stop()
+    daemon.config.write_text('[mail_watch]\nsent = "log"\n[desktop]\nenabled = false\n')
+    daemon.start()
+    answer = ingest_sent(daemon, sent_to("ada@example.com", "Fwd: A question about notation", "ask-8@sam.example"))
+    assert answer["outcome"] == "outreach"
+    logged = daemon.call("ListOutreach")["outreach"][0]
+    assert logged["ask"] == "A question about notation" and logged["messageId"] == "ask-8@sam.example"
+    # a reply in that thread, from any address, ends it
+    reply = reply_from("assistant@office.example", "Re: A question about notation", "In-Reply-To: <ask-8@sam.example>")
+    assert ingest(daemon, reply)["outcome"] == "reply"

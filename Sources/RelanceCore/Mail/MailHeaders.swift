@@ -51,8 +51,20 @@ public struct MailHeaders: Sendable, Equatable {
             .map(String.init).filter { $0.contains("@") }
     }
 
+    /// A `Date:` header (RFC 5322 §3.3: "Mon, 30 Nov 2026 09:30:00 +0100"), if readable.
+    public static func date(from text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        for pattern in ["EEE, d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm:ss Z", "EEE, d MMM yyyy HH:mm Z"] {
+            formatter.dateFormat = pattern
+            let trimmed = text.replacingOccurrences(of: #"\s*\([^)]*\)\s*$"#, with: "", options: .regularExpression)
+            if let date = formatter.date(from: trimmed.trimmingCharacters(in: .whitespaces)) { return date }
+        }
+        return nil
+    }
+
     /// Every `local@domain` in a header value, lower-cased.
-    static func addresses(in value: String) -> [String] {
+    public static func addresses(in value: String) -> [String] {
         var found: [String] = []
         let pattern = /[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/
         for match in value.matches(of: pattern) { found.append(String(match.output).lowercased()) }

@@ -25,6 +25,47 @@ extension ControlService {
         handlers.register(Ingest.self, readOnly: false) { service, p in try service.ingest(p) }
     }
 
+    /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
+    private func ingestSent(_ headers: MailHeaders, messageID: String?) throws -> Ingest.Reply {
+        let now = clock.now()
+        let sentAt = headers["date"].flatMap(MailHeaders.date(from:)) ?? now
+        let recipients = MailHeaders.addresses(in: (headers["to"] ?? "") + "," + (headers["cc"] ?? ""))
+        let contacts = try store.contacts().filter { contact in
+            contact.emails.contains { recipients.contains($0.lowercased()) }
+        }
+        guard let contact = contacts.first else {
+            return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: nil, summary: "Sent to no contact of yours; nothing stored.")
+        }
+        let mark = messageID.map { "mail " + $0 }
+        if let messageID, try store.mailAlreadyIngested(messageID: messageID) {
+            return Ingest.Reply(outcome: "already_seen", outreach: nil, contactName: nil, summary: "This message was read before; nothing changed.")
+        }
+        let subject = headers.subject.replacingOccurrences(of: #"^((re|fwd?|tr)\s*:\s*)+"#, with: "",
+                                                           options: [.regularExpression, .caseInsensitive])
+        if let open = try store.outreaches(contactID: contact.id, status: .awaitingReply).first {
+            let (outreach, next, _) = try store.logFollowUp(outreachID: open.id, at: sentAt, note: mark, rules: rules)
+            return Ingest.Reply(outcome: "follow_up", outreach: outreach.id, contactName: contact.name,
+                                summary: "Logged your follow-up to \(contact.name) (outreach #\(outreach.id)); "
+                                    + (next.map { "next \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "no further nudge."))
+        }
+        switch currentConfiguration.sentMail {
+        case .log:
+            let (outreach, first, _) = try store.logOutreach(contactID: contact.id, channel: "email",
+                                                             ask: subject.isEmpty ? "(no subject)" : String(subject.prefix(200)),
+                                                             sentAt: sentAt, policy: rules.followUp, rules: rules, messageID: messageID)
+            return Ingest.Reply(outcome: "outreach", outreach: outreach.id, contactName: contact.name,
+                                summary: "Logged outreach #\(outreach.id) to \(contact.name)"
+                                    + (first.map { "; first follow-up \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "."))
+        case .suggest:
+            _ = try store.addReminder(text: "You wrote to \(contact.name) — \(subject.isEmpty ? "(no subject)" : String(subject.prefix(200))); track it as outreach? (relancectl outreach log \(contact.id) --ask …)",
+                                      dueAt: now, contactID: contact.id)
+            return Ingest.Reply(outcome: "suggested", outreach: nil, contactName: contact.name,
+                                summary: "You wrote to \(contact.name) with no outreach open: offered in the inbox.")
+        case .off:
+            return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: contact.name, summary: "Sent mail is not tracked ([mail_watch] sent = \"off\").")
+        }
+    }
+
     /// A received message: what it means for an outreach, from its headers alone.
     private func ingest(_ p: Ingest.Parameters) throws -> Ingest.Reply {
         let headers = MailHeaders(parsing: p.message)
@@ -32,6 +73,7 @@ extension ControlService {
             throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")
         }
         let messageID = headers["message-id"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
+        if p.sent == true { return try ingestSent(headers, messageID: messageID) }
         let meaning = MailMeaning.of(headers)
         // The return date is read from the subject and the first lines of the body, which
         // are not kept.
