@@ -28,6 +28,10 @@ public struct Configuration: Sendable, Equatable {
     /// What a mail you sent to a contact with no open outreach does when ingested
     /// (`[mail_watch] sent`): log it as a new outreach, suggest it in the inbox, or nothing.
     public var sentMail: SentMailMode = .suggest
+    /// Maildir folders watched for replies (`[mail_watch] inbox`) and for mail you sent
+    /// (`[mail_watch] sent_folder`).
+    public var watchedInbox: String?
+    public var watchedSentFolder: String?
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {

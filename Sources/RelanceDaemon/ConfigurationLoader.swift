@@ -69,7 +69,7 @@ public enum ConfigurationLoader {
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
             "export": ["calendar_file"],
-            "mail_watch": ["sent"],
+            "mail_watch": ["sent", "inbox", "sent_folder"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
         ]
@@ -197,6 +197,8 @@ public enum ConfigurationLoader {
             configuration.rules = rules
             configuration.channels.desktopSetting = try bool("desktop", "enabled")
             configuration.calendarFile = try string("export", "calendar_file").map(expand)
+            configuration.watchedInbox = try string("mail_watch", "inbox").map(expand)
+            configuration.watchedSentFolder = try string("mail_watch", "sent_folder").map(expand)
             if let sent = try string("mail_watch", "sent") {
                 guard let mode = SentMailMode(rawValue: sent) else {
                     throw error(section: "mail_watch", key: "sent", "'\(sent)' is not one of log, suggest, off")

@@ -170,14 +170,30 @@ public final class Daemon: Sendable {
             Self.injectTestFaults(scheduler: scheduler, logger: logger)
         }
 
+        // Replies from the user's own mail: Maildir folders, through the same write path
+        // as `relancectl ingest`.
+        var mailServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let watched = [configuration.current.watchedInbox.map { MaildirWatcher.Folder(path: $0, sent: false) },
+                       configuration.current.watchedSentFolder.map { MaildirWatcher.Folder(path: $0, sent: true) }]
+            .compactMap { $0 }
+        if !watched.isEmpty {
+            let watcher = MaildirWatcher(folders: watched, store: store, logger: logger) { message, sent in
+                let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil))
+                if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
+                changed.send()
+            }
+            mailServices.append(.init(service: MaildirService(watcher: watcher), serviceName: "maildir"))
+        }
+
         // Shut down in reverse order: the socket first (no new calls), then the reload
-        // listener, then the outbox drains, and the scheduler disarms last.
+        // listener and the mail watcher, then the outbox drains, and the scheduler last.
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
                 .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
                       serviceName: "delivery"),
                 .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+            ] + mailServices + [
                 .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
             ],

@@ -128,3 +128,17 @@ extension AppDatabase {
         try reminder.insert(db)
     }
 }
+
+extension AppDatabase {
+    /// A small fact the daemon remembers across restarts (how far a mail folder was read).
+    public func bookkeeping(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM bookkeeping WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Remembers `value` under `key`.
+    public func setBookkeeping(_ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+}

@@ -162,3 +162,45 @@ def test_a_mail_you_sent_with_no_outreach_is_suggested_then_logged_when_configur
     # a reply in that thread, from any address, ends it
     reply = reply_from("assistant@office.example", "Re: A question about notation", "In-Reply-To: <ask-8@sam.example>")
     assert ingest(daemon, reply)["outcome"] == "reply"
+
+
+def deliver(maildir, name, message):
+    """As an MDA does: write into tmp/, then rename into new/."""
+    tmp = maildir / "tmp" / name
+    tmp.write_text(message.replace("\n", "\r\n"))
+    tmp.rename(maildir / "new" / name)
+
+
+def make_maildir(path):
+    for sub in ("new", "cur", "tmp"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_a_watched_maildir_stops_the_follow_ups_when_the_reply_arrives_even_while_down(stopped_daemon, tmp_path):
+    daemon = stopped_daemon
+    inbox = make_maildir(tmp_path / "Maildir")
+    daemon.config.write_text(f'[mail_watch]\ninbox = "{inbox}"\n[desktop]\nenabled = false\n')
+    daemon.start()
+    outreach = ada_with_outreach(daemon)
+
+    # When her reply is delivered into the Maildir (no call to the daemon at all)
+    deliver(inbox, "1700000000.1.host", reply_from("ada@example.com", "Re: coffee"))
+    # Then the outreach is replied and its nudges are gone
+    daemon.wait_until(lambda: daemon.call("ListOutreach")["outreach"][0]["status"] == "replied", timeout=10,
+                      what="the reply noticed in the Maildir")
+    assert [r for r in daemon.call("Upcoming")["reminders"] if r["kind"] == "follow_up"] == []
+
+    # A second outreach; its reply arrives while the daemon is down: read once at start
+    daemon.ctl("contact", "add", "Grace Hopper", "--email", "grace@example.com")
+    daemon.ctl("outreach", "log", "grace", "--ask", "advice")
+    daemon.stop()
+    deliver(inbox, "1700000001.1.host", reply_from("grace@example.com", "Re: advice"))
+    daemon.start()
+    daemon.wait_until(lambda: [o["status"] for o in daemon.call("ListOutreach")["outreach"]] == ["replied", "replied"],
+                      timeout=10, what="the reply that came while down")
+    # and moving a read message to cur/ (a mail client marking it seen) changes nothing
+    (inbox / "new" / "1700000001.1.host").rename(inbox / "cur" / "1700000001.1.host:2,S")
+    items = daemon.wait_until(lambda: daemon.call("Inbox", filter="all")["items"] if len(daemon.call("Inbox", filter="all")["items"]) >= 2 else None,
+                              timeout=10, what="two reply items")
+    assert sorted(i["text"] for i in items) == ["Ada Lovelace replied — Re: coffee", "Grace Hopper replied — Re: advice"]

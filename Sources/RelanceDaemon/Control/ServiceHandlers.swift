@@ -66,8 +66,9 @@ extension ControlService {
         }
     }
 
-    /// A received message: what it means for an outreach, from its headers alone.
-    private func ingest(_ p: Ingest.Parameters) throws -> Ingest.Reply {
+    /// A received message: what it means for an outreach, from its headers alone. Also
+    /// the write path of the Maildir watcher.
+    func ingest(_ p: Ingest.Parameters) throws -> Ingest.Reply {
         let headers = MailHeaders(parsing: p.message)
         guard !headers.fields.isEmpty else {
             throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")

@@ -1,0 +1,131 @@
+import Dispatch
+import Foundation
+import Logging
+import RelanceStore
+
+/// Follows Maildir folders (what mbsync, offlineimap, getmail and notmuch users have):
+/// inotify on each folder's `new/` and `cur/`, read through a DispatchSource — no
+/// polling — and every message that arrives is handed to `ingest`, the same write path
+/// as `relancectl ingest`. At start, messages that arrived while the daemon was down
+/// (newer than the folder's watermark, kept in the store) are read once; on the very
+/// first start a folder is read from then on, not back through its history.
+final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
+    struct Folder: Sendable {
+        let path: String
+        /// A Sent folder: its messages are ones you wrote.
+        let sent: Bool
+    }
+
+    private let folders: [Folder]
+    private let store: AppDatabase
+    private let ingest: @Sendable (_ message: String, _ sent: Bool) throws -> Void
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "io.relance.maildir")
+    private var descriptor: CInt = -1
+    private var source: DispatchSourceRead?
+    private var watches: [CInt: (folder: Folder, directory: String)] = [:]
+    /// Files already handed over (a message moves from new/ to cur/ when read: once is enough).
+    private var seen: Set<String> = []
+
+    /// The most of a message read: the headers and the first lines are all that matter.
+    static let readLimit = 1 << 20
+
+    init(folders: [Folder], store: AppDatabase, logger: Logger,
+         ingest: @escaping @Sendable (_ message: String, _ sent: Bool) throws -> Void) {
+        self.folders = folders
+        self.store = store
+        self.logger = logger
+        self.ingest = ingest
+    }
+
+    /// Watches the folders and reads what came while the daemon was down.
+    func start() {
+        queue.sync {
+            descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            guard descriptor >= 0 else { return logger.error("cannot watch mail folders: inotify_init1 failed (errno \(errno))") }
+            for folder in folders {
+                for sub in ["new", "cur"] {
+                    let directory = folder.path + "/" + sub
+                    let watch = inotify_add_watch(descriptor, directory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))
+                    if watch < 0 {
+                        logger.warning("cannot watch \(directory) (is it a Maildir?): errno \(errno)")
+                        continue
+                    }
+                    watches[watch] = (folder, directory)
+                }
+            }
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+            source.setEventHandler { [weak self] in self?.readEvents() }
+            let descriptor = self.descriptor
+            source.setCancelHandler { close(descriptor) }
+            source.resume()
+            self.source = source
+            for folder in folders { catchUp(folder) }
+        }
+    }
+
+    func stop() { queue.sync { source?.cancel(); source = nil } }
+
+    // MARK: On the queue
+
+    private func watermarkKey(_ folder: Folder) -> String { "maildir:" + folder.path }
+
+    /// Messages newer than the folder's watermark; the first time, none (from now on).
+    private func catchUp(_ folder: Folder) {
+        let key = watermarkKey(folder)
+        guard let text = try? store.bookkeeping(key), let since = Double(text) else {
+            try? store.setBookkeeping(key, String(Date().timeIntervalSince1970))
+            return
+        }
+        var files: [(path: String, modified: Double)] = []
+        for sub in ["new", "cur"] {
+            let directory = folder.path + "/" + sub
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                let path = directory + "/" + name
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+                if modified > since { files.append((path, modified)) }
+            }
+        }
+        for file in files.sorted(by: { $0.modified < $1.modified }) { handle(file.path, folder: folder) }
+        if !files.isEmpty { logger.info("read \(files.count) message(s) that came to \(folder.path) while relanced was down") }
+    }
+
+    private func readEvents() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { return }
+            var offset = 0
+            while offset + MemoryLayout<inotify_event>.size <= count {
+                let (watch, length) = buffer.withUnsafeBytes { raw in
+                    (raw.load(fromByteOffset: offset, as: Int32.self),
+                     Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let nameStart = offset + MemoryLayout<inotify_event>.size
+                let nameBytes = buffer[nameStart..<min(nameStart + length, count)].prefix { $0 != 0 }
+                offset = nameStart + length
+                guard let (folder, directory) = watches[watch], !nameBytes.isEmpty else { continue }
+                handle(directory + "/" + String(decoding: nameBytes, as: UTF8.self), folder: folder)
+            }
+        }
+    }
+
+    /// Hands one message over, once (by its unique Maildir name, flags stripped).
+    private func handle(_ path: String, folder: Folder) {
+        let name = (path as NSString).lastPathComponent
+        let unique = String(name.split(separator: ":", maxSplits: 1).first ?? Substring(name))
+        if seen.count > 100_000 { seen.removeAll() }  // the store's Message-ID check still holds
+        guard seen.insert(folder.path + "/" + unique).inserted else { return }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: Self.readLimit)) ?? Data()
+        do {
+            try ingest(String(decoding: data, as: UTF8.self), folder.sent)
+        } catch {
+            logger.warning("could not read the message \(name) in \(folder.path): \(error)")
+        }
+        try? store.setBookkeeping(watermarkKey(folder), String(Date().timeIntervalSince1970))
+    }
+}
