@@ -53,3 +53,47 @@ import Testing
         #expect(headers.from.isEmpty && MailMeaning.of(headers) == .reply)
     }
 }
+
+/// What a bounce says: the failed recipient, the status and words, the original's id.
+@Suite struct DeliveryStatusReportTests {
+    @Test func readsAStandardDeliveryStatusReport() {
+        let body = """
+            --boundary
+            Content-Type: text/plain
+
+            This is the mail system at host mx.example.com.
+            --boundary
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.example.com
+
+            Final-Recipient: rfc822; Ada@Example.com
+            Original-Recipient: rfc822;ada@example.com
+            Action: failed
+            Status: 5.1.1
+            Diagnostic-Code: smtp; 550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown
+            --boundary
+            Content-Type: text/rfc822-headers
+
+            From: Sam <sam@example.com>
+            Message-ID: <ask-1@sam.example>
+            Subject: A 20-minute coffee chat?
+            --boundary--
+            """
+        let report = DeliveryStatusReport(body: body)
+        #expect(report.recipients == ["ada@example.com"])
+        #expect(report.status == "5.1.1")
+        #expect(report.reason == "550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown")
+        #expect(report.originalMessageIDs == ["ask-1@sam.example"])
+    }
+
+    @Test func readsAPlainTextBounceBestEffort() {
+        let report = DeliveryStatusReport(body: """
+            I'm sorry to have to inform you that your message could not be delivered.
+
+            <grace@example.com>: 550 mailbox unavailable
+            """)
+        #expect(report.recipients == ["grace@example.com"])
+        #expect(report.reason == "550 mailbox unavailable")
+    }
+}

@@ -73,6 +73,18 @@ def test_a_bounce_in_the_thread_is_flagged_in_the_inbox(daemon):
     assert item["text"] == "Your mail to Ada Lovelace bounced — Undelivered Mail Returned to Sender"
 
 
+def test_a_standard_bounce_names_the_address_and_the_reason(daemon):
+    ada_with_outreach(daemon)
+    bounce = ("From: MAILER-DAEMON@mx.example.com\nTo: sam@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+              "Message-ID: <b3@mx.example.com>\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\n"
+              "\n--x\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; ada@example.com\nAction: failed\n"
+              "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n--x--\n")
+    answer = ingest(daemon, bounce)
+    assert answer["outcome"] == "bounce", answer
+    item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the bounce in the inbox")[0]
+    assert item["text"] == "Your mail to Ada Lovelace bounced — ada@example.com: 550 5.1.1 user unknown"
+
+
 def test_a_bounce_that_names_nothing_known_is_not_stored(daemon):
     ada_with_outreach(daemon)
     before = daemon.snapshot()
@@ -204,3 +216,17 @@ def test_a_watched_maildir_stops_the_follow_ups_when_the_reply_arrives_even_whil
     items = daemon.wait_until(lambda: daemon.call("Inbox", filter="all")["items"] if len(daemon.call("Inbox", filter="all")["items"]) >= 2 else None,
                               timeout=10, what="two reply items")
     assert sorted(i["text"] for i in items) == ["Ada Lovelace replied — Re: coffee", "Grace Hopper replied — Re: advice"]
+
+
+def test_a_return_date_in_the_body_of_an_out_of_office_is_read_but_not_kept(daemon):
+    import datetime
+    ada_with_outreach(daemon)
+    nudge = daemon.call("Upcoming")["reminders"][0]
+    back = datetime.date.today() + datetime.timedelta(days=50)
+    message = (f"From: ada@example.com\nTo: sam@example.com\nSubject: Automatic reply\nAuto-Submitted: auto-replied\n"
+               f"Message-ID: <ooo-body@example.com>\n\nI am away with no access to mail. Back on {back.isoformat()}.\n"
+               f"Secret body words.\n")
+    assert ingest(daemon, message)["outcome"] == "auto_reply"
+    moved = daemon.call("Upcoming")["reminders"][0]
+    assert daemon.parse_instant(moved["fireAt"]) > daemon.parse_instant(nudge["fireAt"])
+    assert "Secret body words" not in str(daemon.call("Backup"))

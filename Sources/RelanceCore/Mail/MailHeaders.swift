@@ -51,6 +51,14 @@ public struct MailHeaders: Sendable, Equatable {
             .map(String.init).filter { $0.contains("@") }
     }
 
+    /// What follows the header section (after the first empty line, CRLF or LF).
+    public static func body(of message: String) -> Substring {
+        for separator in ["\r\n\r\n", "\n\n"] {
+            if let range = message.range(of: separator) { return message[range.upperBound...] }
+        }
+        return ""
+    }
+
     /// A `Date:` header (RFC 5322 §3.3: "Mon, 30 Nov 2026 09:30:00 +0100"), if readable.
     public static func date(from text: String) -> Date? {
         let formatter = DateFormatter()

@@ -79,11 +79,21 @@ extension ControlService {
         // The return date is read from the subject and the first lines of the body, which
         // are not kept.
         let now = clock.now()
-        let firstLines = p.message.components(separatedBy: "\n\n").dropFirst().first.map { String($0.prefix(2000)) } ?? ""
+        let firstLines = String(MailHeaders.body(of: p.message).prefix(2000))
         let returnDay = meaning == .autoReply
             ? ReturnDate.find(in: headers.subject + "\n" + firstLines, today: LocalDate(now, in: rules.userZone)) : nil
-        let result = try store.ingestMail(from: headers.from, thread: headers.thread, messageID: messageID,
-                                          subject: headers.subject, meaning: meaning, returnDay: returnDay, at: now, rules: rules)
+        var senders = headers.from, thread = headers.thread, subject = headers.subject
+        if meaning == .bounce {
+            // Who bounced, and which message: from the report in the body, not kept.
+            let report = DeliveryStatusReport(body: String(MailHeaders.body(of: p.message)))
+            senders = report.recipients
+            thread += report.originalMessageIDs
+            if let recipient = report.recipients.first {
+                subject = "\(recipient)" + (report.reason.map { ": \($0)" } ?? "")
+            }
+        }
+        let result = try store.ingestMail(from: senders, thread: thread, messageID: messageID,
+                                          subject: subject, meaning: meaning, returnDay: returnDay, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }
