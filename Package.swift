@@ -104,7 +104,7 @@ let package = Package(
             "RelanceCore",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [
             "VarlinkProtocol", "VarlinkTransport", "RelanceAPI",

@@ -36,7 +36,20 @@ public struct DeliveryStatusReport: Sendable, Equatable {
                 if id.contains("@") { originalMessageIDs.append(id) }
             }
         }
-        // A non-standard bounce: "<ada@example.com>: 550 user unknown" lines.
+        // A non-standard bounce (Exim, qmail, Gmail…): the failed addresses stand alone on
+        // their lines before the copy of the message ("  ada@example.com",
+        // "<ada@example.com>:").
+        if recipients.isEmpty {
+            for line in text.split(whereSeparator: \.isNewline) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix("---") || trimmed.lowercased().hasPrefix("return-path:") { break }
+                if trimmed.wholeMatch(of: /<?[^<>\s@]+@[^<>\s@]+\.[A-Za-z]{2,}>?:?/) != nil {
+                    let address = trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "<>: ")).lowercased()
+                    if !recipients.contains(address) { recipients.append(address) }
+                }
+            }
+        }
+        // Or "<ada@example.com>: 550 user unknown" lines.
         if recipients.isEmpty {
             for match in text.matches(of: /<([^<>\s@]+@[^<>\s]+)>:?\s*(\d{3}[^\r\n]*)/) {
                 recipients.append(String(match.output.1).lowercased())

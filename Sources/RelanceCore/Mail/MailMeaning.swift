@@ -19,7 +19,7 @@ public enum MailMeaning: Equatable, Sendable {
             return .autoReply
         }
         let subject = headers.subject.lowercased()
-        let outOfOffice = ["out of office", "out of the office", "automatic reply", "auto-reply", "autoreply",
+        let outOfOffice = ["out of office", "out of the office", "automatic reply", "auto-reply", "auto reply", "autoreply",
                            "absence du bureau", "réponse automatique", "reponse automatique", "absent du bureau", "en congé"]
         if outOfOffice.contains(where: subject.contains) { return .autoReply }
         return .reply
