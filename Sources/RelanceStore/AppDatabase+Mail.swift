@@ -107,10 +107,10 @@ extension AppDatabase {
         for id in thread {
             if let found = try OutreachRecord.filter(Column("messageId") == id).fetchOne(db) { return found }
         }
-        let addresses = Set(senders.map { $0.lowercased() })
+        let addresses = Set(senders.map(MailAddressKey.of))
         guard !addresses.isEmpty else { return nil }
         let contacts = try ContactRecord.fetchAll(db).filter { contact in
-            contact.emails.contains { addresses.contains($0.lowercased()) }
+            contact.emails.contains { addresses.contains(MailAddressKey.of($0)) }
         }
         for contact in contacts {
             if let open = try OutreachRecord.filter(Column("contactId") == contact.id && Column("status") == OutreachStatus.awaitingReply)
@@ -140,5 +140,17 @@ extension AppDatabase {
         try writer.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES (?, ?)", arguments: [key, value])
         }
+    }
+}
+
+/// How two addresses are compared: case-insensitively, and without a `+tag` in the
+/// local part (ada+news@example.com is ada@example.com). Never by display name.
+enum MailAddressKey {
+    static func of(_ address: String) -> String {
+        let lower = address.lowercased()
+        guard let at = lower.lastIndex(of: "@") else { return lower }
+        let local = lower[..<at]
+        let base = local.split(separator: "+", maxSplits: 1).first.map(String.init) ?? String(local)
+        return base + lower[at...]
     }
 }

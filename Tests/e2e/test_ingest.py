@@ -45,6 +45,17 @@ def test_a_reply_ends_the_follow_ups_and_lands_in_the_inbox_once(daemon):
     assert len(daemon.call("Inbox", filter="all")["items"]) == 1
 
 
+def test_a_reply_from_a_tagged_address_matches_but_a_display_name_alone_never_does(daemon):
+    ada_with_outreach(daemon)
+    before = daemon.snapshot()
+    # "Ada Lovelace" as a display name on someone else's address is not Ada
+    impostor = reply_from("someone@else.example").replace('"Ada L."', '"Ada Lovelace"')
+    assert ingest(daemon, impostor)["outcome"] == "ignored"
+    assert daemon.snapshot() == before
+    # her address with a +tag is hers
+    assert ingest(daemon, reply_from("ada+relance@example.com"))["outcome"] == "reply"
+
+
 def test_an_out_of_office_is_recorded_but_the_follow_ups_go_on(daemon):
     ada_with_outreach(daemon)
     answer = ingest(daemon, reply_from("ada@example.com", "Out of office: back on 14 December", "Auto-Submitted: auto-replied"))
