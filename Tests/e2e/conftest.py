@@ -260,7 +260,7 @@ class Daemon:
     def running(self):
         return self.process is not None and self.process.poll() is None
 
-    def start(self, extra_args=(), wait=True):
+    def start(self, extra_args=(), wait=True, prefix=()):
         """Starts relanced and (by default) waits until it answers on its socket.
 
         An explicit --config must name an existing file (relanced exits 78 otherwise), so
@@ -277,7 +277,8 @@ class Daemon:
         log = self.root / f"relanced.{len(self.logs) + 1}.log"
         self.logs.append(log)
         with open(log, "wb") as stderr:
-            self.process = subprocess.Popen([*argv, *extra_args], env=self.env, stdin=subprocess.DEVNULL,
+            # `prefix`: e.g. nsenter into a private mount namespace (exec keeps the PID).
+            self.process = subprocess.Popen([*prefix, *argv, *extra_args], env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=stderr, stderr=stderr, cwd=self.root)
         if wait:
             self.wait_ready()
