@@ -593,6 +593,22 @@ method MoveMeeting(
   summary: string
 )
 
+# Accepts a meeting a contact offered by mail (an invitation read by Ingest, announced
+# in the inbox): the meeting with their place, time and date and its reminders, the
+# outreach marked as meeting agreed, and an acceptance for you to send.
+method AcceptMeeting(
+  # The inbox item that announced the offer.
+  item: int
+) -> (
+  # The meeting created.
+  meeting: Meeting,
+  # A short acceptance to send yourself (Relance never writes to a contact).
+  draft: string,
+  # For an invitation with a UID: an iCalendar REPLY (METHOD:REPLY, PARTSTAT=ACCEPTED)
+  # to attach to that answer, so their calendar shows you coming.
+  calendarReply: ?string
+)
+
 # Cancels a meeting: its pending reminders are cancelled and the meeting is removed
 # (the reminders that fired stay in the inbox).
 method CancelMeeting(

@@ -729,6 +729,43 @@ public enum MoveMeeting: ControlMethod {
     }
 }
 
+/// Accepts a meeting a contact offered by mail (an invitation read by Ingest, announced
+/// in the inbox): the meeting with their place, time and date and its reminders, the
+/// outreach marked as meeting agreed, and an acceptance for you to send.
+public enum AcceptMeeting: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "AcceptMeeting"
+
+    /// The parameters of AcceptMeeting.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The inbox item that announced the offer.
+        public var item: Int64
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(item: Int64) {
+            self.item = item
+        }
+    }
+
+    /// The reply of AcceptMeeting.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The meeting created.
+        public var meeting: MeetingInfo
+        /// A short acceptance to send yourself (Relance never writes to a contact).
+        public var draft: String
+        /// For an invitation with a UID: an iCalendar REPLY (METHOD:REPLY, PARTSTAT=ACCEPTED)
+        /// to attach to that answer, so their calendar shows you coming.
+        public var calendarReply: String?
+
+        /// Creates a value field by field.
+        public init(meeting: MeetingInfo, draft: String, calendarReply: String?) {
+            self.meeting = meeting
+            self.draft = draft
+            self.calendarReply = calendarReply
+        }
+    }
+}
+
 /// Cancels a meeting: its pending reminders are cancelled and the meeting is removed
 /// (the reminders that fired stay in the inbox).
 public enum CancelMeeting: ControlMethod {
@@ -1723,11 +1760,11 @@ extension ControlInterface {
         [AddContact.self, UpdateContact.self, TouchContact.self, ListContacts.self, GetContact.self, RemoveContact.self,
          ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
-         MoveMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self, ImportContacts.self,
-         ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self, ListEvents.self,
-         UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self, MoveReminder.self,
-         Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self,
-         TestNotify.self, Reload.self]
+         MoveMeeting.self, AcceptMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self,
+         ImportContacts.self, ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self,
+         ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self,
+         MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self,
+         Status.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

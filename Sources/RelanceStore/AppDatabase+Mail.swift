@@ -31,9 +31,11 @@ extension AppDatabase {
     /// subject in the inbox text), never the body. Idempotent by Message-ID.
     /// - Parameter returnDay: for an automatic answer, the day it says they are back: the
     ///   pending nudge then waits until a little after it (never earlier than planned).
+    ///   A meeting it offers (an invitation in it) is announced in the inbox instead, for
+    ///   `meeting accept`.
     public func ingestMail(from senders: [String], thread: [String], messageID: String?, subject: String,
-                           meaning: MailMeaning, returnDay: LocalDate? = nil, at now: Date,
-                           rules: TimingRules) throws -> IngestResult {
+                           meaning: MailMeaning, returnDay: LocalDate? = nil, offer: OfferedMeeting? = nil,
+                           at now: Date, rules: TimingRules) throws -> IngestResult {
         try writer.write { db in
             let mark = messageID.map { "mail " + $0 }
             if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
@@ -57,6 +59,17 @@ extension AppDatabase {
                 let cancelled = try Self.cancelSequence(db, outreachID: outreach.id!)
                 _ = try Self.recordInteraction(db, contactID: contact.id, outreachID: outreach.id, kind: "reply", at: now,
                                                note: mark, rules: rules)
+                if let offer {
+                    let when = HumanTime.moment(offer.startsAt, in: rules.userZone)
+                    let reminderID = try Self.tellInbox(db, "\(contact.name) offers \(when) at \(offer.place) — to accept: relancectl meeting accept <this item's #>",
+                                                        contactID: contact.id, outreachID: outreach.id, at: now)
+                    var record = MeetingOfferRecord(id: nil, reminderId: reminderID, contactId: contact.id, outreachId: outreach.id,
+                                                    startsAt: offer.startsAt, endsAt: offer.endsAt, place: offer.place,
+                                                    uid: offer.uid, summary: offer.summary, acceptedMeetingId: nil)
+                    try record.insert(db)
+                    return IngestResult(outcome: .reply, outreachID: outreach.id, contactName: contact.name,
+                                        summary: "\(contact.name) replied to outreach #\(outreach.id!) and offers a meeting \(when) at \(offer.place); it waits in your inbox.")
+                }
                 try Self.tellInbox(db, "\(contact.name) replied — \(subjectText)", contactID: contact.id,
                                    outreachID: outreach.id, at: now)
                 return IngestResult(outcome: .reply, outreachID: outreach.id, contactName: contact.name,
@@ -122,10 +135,37 @@ extension AppDatabase {
     }
 
     /// An inbox item now: a reminder due at once, fired by the scheduler like any other.
-    private static func tellInbox(_ db: Database, _ text: String, contactID: Int64, outreachID: Int64?, at now: Date) throws {
+    @discardableResult
+    private static func tellInbox(_ db: Database, _ text: String, contactID: Int64, outreachID: Int64?, at now: Date) throws -> Int64 {
         var reminder = ReminderRecord(kind: .custom, text: String(text.prefix(500)), contactId: contactID, outreachId: outreachID,
                                       planned: PlannedTime(dueAt: now, fireAt: now, reason: "from your mail"))
         try reminder.insert(db)
+        return reminder.id!
+    }
+
+    /// Accepts the meeting an inbox item announced, in ONE transaction: the meeting with
+    /// their place, time and date and its reminders, the outreach marked as such.
+    public func acceptMeetingOffer(inboxItemID: Int64, rules: TimingRules, now: Date) throws -> (Meeting, OfferedMeeting) {
+        try writer.write { db in
+            let item = try Self.inboxItem(db, id: inboxItemID)
+            guard var offer = try MeetingOfferRecord.filter(Column("reminderId") == item.reminderId).fetchOne(db) else {
+                throw StoreError.invalidState(what: "item", reason: "#\(inboxItemID) offers no meeting; see `relancectl inbox`")
+            }
+            if let accepted = offer.acceptedMeetingId {
+                throw StoreError.invalidState(what: "item", reason: "#\(inboxItemID) was accepted already (meeting #\(accepted))")
+            }
+            let minutes = max(15, Int(offer.endsAt.timeIntervalSince(offer.startsAt) / 60))
+            let draft = MeetingDraft(contactID: offer.contactId, outreachID: offer.outreachId, startsAt: offer.startsAt,
+                                     duration: ISODuration(minutes: minutes), place: offer.place)
+            let (meeting, _) = try Self.addMeeting(db, draft, force: true, rules: rules, now: now)
+            offer.acceptedMeetingId = meeting.id
+            try offer.update(db)
+            if let outreachID = offer.outreachId, var outreach = try OutreachRecord.fetchOne(db, key: outreachID) {
+                outreach.status = .meetingAgreed
+                try outreach.update(db)
+            }
+            return (meeting, offer.model)
+        }
     }
 }
 
@@ -153,4 +193,34 @@ enum MailAddressKey {
         let base = local.split(separator: "+", maxSplits: 1).first.map(String.init) ?? String(local)
         return base + lower[at...]
     }
+}
+
+/// A meeting a contact offered in a mail: their place, time and date.
+public struct OfferedMeeting: Sendable, Equatable {
+    public var startsAt: Date
+    public var endsAt: Date
+    public var place: String
+    /// The invitation's UID, for the iCalendar REPLY.
+    public var uid: String?
+    public var summary: String?
+    public init(startsAt: Date, endsAt: Date, place: String, uid: String? = nil, summary: String? = nil) {
+        self.startsAt = startsAt; self.endsAt = endsAt; self.place = place; self.uid = uid; self.summary = summary
+    }
+}
+
+struct MeetingOfferRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+    static let databaseTableName = "meetingOffer"
+    var id: Int64?
+    var reminderId: Int64
+    var contactId: Int64
+    var outreachId: Int64?
+    var startsAt: Date
+    var endsAt: Date
+    var place: String
+    var uid: String?
+    var summary: String?
+    var acceptedMeetingId: Int64?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    var model: OfferedMeeting { OfferedMeeting(startsAt: startsAt, endsAt: endsAt, place: place, uid: uid, summary: summary) }
 }

@@ -177,6 +177,22 @@ extension AppDatabase {
             // part, so two stores (or a system and a user service) never share one.
             try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES ('messageNamespace', \(Self.newNamespaceSQL))")
         }
+        migrator.registerMigration("v7: meetings offered by mail") { db in
+            // A meeting a contact offered in a mail (text/calendar REQUEST), waiting for
+            // `meeting accept`; its inbox item is the reminder that announced it.
+            try db.create(table: "meetingOffer") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("reminderId", .integer).notNull().unique().references("reminder", onDelete: .cascade)
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("outreachId", .integer).references("outreach", onDelete: .setNull)
+                t.column("startsAt", .double).notNull()
+                t.column("endsAt", .double).notNull()
+                t.column("place", .text).notNull()
+                t.column("uid", .text)
+                t.column("summary", .text)
+                t.column("acceptedMeetingId", .integer).references("meeting", onDelete: .setNull)
+            }
+        }
         return migrator
     }
 }

@@ -34,3 +34,33 @@ struct IngestCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `relancectl meeting accept ITEM`: the meeting a contact offered by mail.
+struct MeetingAcceptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accept",
+        abstract: "Accept a meeting offered by mail (an inbox item): their place, time and date, with its reminders.",
+        discussion: """
+            Prints an acceptance for you to send (Relance never writes to a contact); with \
+            --calendar-reply FILE, also writes the iCalendar REPLY to attach to it.
+            Example: relancectl meeting accept 4
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The inbox item that announced the offer.") var item: Int64
+    @Option(name: .long, help: ArgumentHelp("Write the iCalendar REPLY (.ics) here.", valueName: "file")) var calendarReply: String?
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(AcceptMeeting.self, .init(item: item))
+            if let path = calendarReply, let text = reply.calendarReply {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            }
+            if global.json { return try Output.json(reply) }
+            let zone = try await global.client.userZone()
+            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt, in: zone)).")
+            print("")
+            print(reply.draft, terminator: "")
+        }
+    }
+}

@@ -48,7 +48,7 @@ struct UpcomingCommand: AsyncParsableCommand {
 struct MeetingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meeting", abstract: "Meetings you accepted: the place, time and date they offered.",
-        subcommands: [MeetingAdd.self, MeetingList.self, MeetingMoveCommand.self, MeetingCancelCommand.self])
+        subcommands: [MeetingAdd.self, MeetingList.self, MeetingAcceptCommand.self, MeetingMoveCommand.self, MeetingCancelCommand.self])
 }
 
 struct MeetingAdd: AsyncParsableCommand {

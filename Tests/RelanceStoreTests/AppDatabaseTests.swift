@@ -30,11 +30,12 @@ import GRDB
         #expect(try db.appliedMigrations() == ["v1: contacts, outreach, reminders, inbox",
                                                "v2: polite timing, meetings, events, keep in touch",
                                                "v3: delivery outbox", "v4: daemon bookkeeping",
-                                               "v5: reminders moved by hand", "v6: contact details, mail namespace"])
+                                               "v5: reminders moved by hand", "v6: contact details, mail namespace",
+                                               "v7: meetings offered by mail"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 6)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 7)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

@@ -241,3 +241,47 @@ def test_a_return_date_in_the_body_of_an_out_of_office_is_read_but_not_kept(daem
     moved = daemon.call("Upcoming")["reminders"][0]
     assert daemon.parse_instant(moved["fireAt"]) > daemon.parse_instant(nudge["fireAt"])
     assert "Secret body words" not in str(daemon.call("Backup"))
+
+
+def test_a_meeting_offered_by_mail_is_accepted_in_one_step(daemon, tmp_path):
+    import base64
+    import datetime
+    import json
+    outreach = ada_with_outreach(daemon)
+    start = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10)).replace(
+        hour=9, minute=0, second=0, microsecond=0)
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Cal//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+           "UID:coffee-42@example.com\r\nDTSTAMP:20261130T090000Z\r\n"
+           f"DTSTART:{start.strftime('%Y%m%dT%H%M%SZ')}\r\nDTEND:{(start + datetime.timedelta(minutes=45)).strftime('%Y%m%dT%H%M%SZ')}\r\n"
+           "SUMMARY:Coffee\r\nLOCATION:Café Olimpico\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    # An invitation as a mail client sends it: a base64 text/calendar part
+    message = ("From: Ada Lovelace <ada@example.com>\nTo: sam@example.com\nSubject: Re: coffee?\n"
+               "Message-ID: <offer-1@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+               "--b\nContent-Type: text/plain\n\nHow about this?\n"
+               "--b\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+               + base64.encodebytes(ics.encode()).decode() + "--b--\n")
+    answer = ingest(daemon, message)
+    assert answer["outcome"] == "reply" and "offers a meeting" in answer["summary"], answer
+    item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the offer in the inbox")[0]
+    assert "Ada Lovelace offers" in item["text"] and "Café Olimpico" in item["text"]
+
+    # When the user accepts it
+    reply_file = tmp_path / "reply.ics"
+    accepted = daemon.ctl("meeting", "accept", str(item["id"]), "--calendar-reply", str(reply_file), "--json").json()
+    meeting = accepted["meeting"]
+    # Then the meeting is theirs, with its reminders, the outreach agreed, an answer drafted
+    assert meeting["place"] == "Café Olimpico"
+    assert daemon.parse_instant(meeting["startsAt"]) == start.timestamp()
+    assert {r["kind"] for r in daemon.call("Upcoming")["reminders"]} >= {"meeting_prep", "meeting_leave"}
+    assert daemon.call("ListOutreach")["outreach"][0]["status"] == "meeting_agreed"
+    assert accepted["draft"].startswith("Hello Ada,")
+    reply_text = reply_file.read_text()
+    assert "METHOD:REPLY" in reply_text and "UID:coffee-42@example.com" in reply_text
+    # and a second accept is refused, changing nothing
+    again = daemon.ctl("meeting", "accept", str(item["id"]), check=False)
+    assert again.code != 0 and "accepted already" in again.stderr
+    # (the same through the third-party varlink client)
+    out = subprocess.run(["python3", "-m", "varlink.cli", "call", f"unix:{daemon.socket}/io.relance.Control.AcceptMeeting",
+                          json.dumps({"item": item["id"]})], capture_output=True, text=True, timeout=30, env=daemon.env)
+    assert "io.relance.Control.InvalidParameter" in out.stderr and "accepted already" in out.stderr, out
+    assert len(daemon.call("ListMeetings")["meetings"]) == 1

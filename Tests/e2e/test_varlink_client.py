@@ -23,7 +23,7 @@ EXERCISED = {
     # test_contact_removal.py
     "RemoveContact", "ForgetContact", "MergeContacts", "ListSnapshots",
     # test_ingest.py
-    "Ingest",
+    "Ingest", "AcceptMeeting",
     # with this client, in test_corrections.py
     "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
     "SkipOccurrence", "CancelReminder", "MoveReminder",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelanceAPI
+import RelanceCalendar
 import RelanceCore
 import RelanceStore
 import VarlinkProtocol
@@ -23,6 +24,41 @@ extension ControlService {
         handlers.register(ListSnapshots.self, readOnly: true) { service, _ in service.listSnapshots() }
         handlers.register(Draft.self, readOnly: true) { service, p in try service.draft(p) }
         handlers.register(Ingest.self, readOnly: false) { service, p in try service.ingest(p) }
+        handlers.register(AcceptMeeting.self, readOnly: false) { service, p in try service.acceptMeeting(p) }
+    }
+
+    /// The meeting an invitation in the message offers (its first event), if any.
+    static func offeredMeeting(in message: String) -> OfferedMeeting? {
+        guard let calendar = CalendarPart.find(in: MailHeaders.body(of: message)),
+              let event = try? ICSParser.events(fromICS: calendar).first else { return nil }
+        let zone = event.timeZone ?? TimeZone(identifier: "UTC")!
+        let start = event.start.instant(in: zone)
+        var end = event.end.map { $0.instant(in: zone) } ?? start.addingTimeInterval(3600)
+        if end <= start { end = start.addingTimeInterval(3600) }
+        let place = event.location.map { $0.replacingOccurrences(of: "\n", with: ", ") } ?? "the place in their invitation"
+        return OfferedMeeting(startsAt: start, endsAt: end, place: String(place.prefix(200)),
+                              uid: event.uid.hasPrefix("synthetic-") ? nil : event.uid, summary: event.summary)
+    }
+
+    /// Accepts an offered meeting; the answer stays yours to send.
+    private func acceptMeeting(_ p: AcceptMeeting.Parameters) throws -> AcceptMeeting.Reply {
+        let now = clock.now()
+        let (meeting, offer) = try store.acceptMeetingOffer(inboxItemID: p.item, rules: rules, now: now)
+        let contact = try store.contact(id: meeting.contactID)
+        let given = contact.details.givenName ?? contact.name.split(separator: " ").first.map(String.init) ?? contact.name
+        let when = HumanTime.moment(meeting.startsAt, in: rules.userZone)
+        let draft = "Hello \(given),\n\nThank you — \(when) at \(meeting.place) suits me perfectly. See you then!\n"
+            + (currentConfiguration.userName.map { "\n\($0)\n" } ?? "")
+        var reply: String?
+        if let uid = offer.uid {
+            let stamp = ISO8601DateFormatter.basic.string(from: now)
+            let attendee = currentConfiguration.userEmail.map { "ATTENDEE;PARTSTAT=ACCEPTED:mailto:\($0)\r\n" } ?? ""
+            reply = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relance//relanced//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+                + "UID:\(uid)\r\nDTSTAMP:\(stamp)\r\nDTSTART:\(ISO8601DateFormatter.basic.string(from: offer.startsAt))\r\n"
+                + attendee + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+        }
+        logger.info("accepted the meeting offered by \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
+        return AcceptMeeting.Reply(meeting: meeting.info(contactName: contact.name), draft: draft, calendarReply: reply)
     }
 
     /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
@@ -92,8 +128,9 @@ extension ControlService {
                 subject = "\(recipient)" + (report.reason.map { ": \($0)" } ?? "")
             }
         }
+        let offer = meaning == .reply ? Self.offeredMeeting(in: p.message) : nil
         let result = try store.ingestMail(from: senders, thread: thread, messageID: messageID,
-                                          subject: subject, meaning: meaning, returnDay: returnDay, at: now, rules: rules)
+                                          subject: subject, meaning: meaning, returnDay: returnDay, offer: offer, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }
@@ -235,5 +272,14 @@ extension ControlService {
         let name = String(cString: gecos).split(separator: ",", omittingEmptySubsequences: false).first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         return name.isEmpty ? nil : name
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// 20261203T090000Z, as iCalendar writes UTC (a new formatter each time: not Sendable).
+    static var basic: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
+        return formatter
     }
 }
