@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [
             "VarlinkProtocol", "VarlinkTransport", "RelanceAPI",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

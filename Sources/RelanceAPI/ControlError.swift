@@ -44,6 +44,12 @@ public enum ControlError {
     public static func messageTooLarge(limit: Int) -> VarlinkError {
         error("MessageTooLarge", ["limit": .number(Double(limit))])
     }
+    public static func watchOverflow(lost: Int) -> VarlinkError {
+        error("WatchOverflow", ["lost": .number(Double(lost))])
+    }
+    public static func tooManyConnections(limit: Int) -> VarlinkError {
+        error("TooManyConnections", ["limit": .number(Double(limit))])
+    }
     public static func importRejected(_ report: ImportReportInfo) -> VarlinkError {
         let value = (try? JSONValue(encoding: report)) ?? .null
         return error("ImportRejected", ["report": value])

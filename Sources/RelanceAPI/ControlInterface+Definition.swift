@@ -1022,7 +1022,8 @@ method Snooze(
 )
 
 # Streams inbox items as they fire. Call with "more": true; every reply has
-# "continues": true until you close the connection.
+# "continues": true until you close the connection, or until WatchOverflow if you
+# fall more than 1 000 items behind.
 method Watch() -> (
   # An item that just landed in the inbox.
   item: InboxItem
@@ -1106,6 +1107,15 @@ error InvalidMessage (reason: string)
 
 # The message is larger than the limit (bytes); the connection is closed.
 error MessageTooLarge (limit: int)
+
+# The daemon already serves its limit of connections at once; this one is closed.
+# Retry after closing another, or raise [control] max_connections.
+error TooManyConnections (limit: int)
+
+# Watch ends: the client read its replies too slowly and the daemon stopped holding the
+# items for it; `lost` items fired since the last one it got were not sent. List the
+# inbox to catch up, then Watch again.
+error WatchOverflow (lost: int)
 
 # An import found records it cannot read; nothing was written.
 error ImportRejected (report: ImportReport)

@@ -1587,7 +1587,8 @@ public enum Snooze: ControlMethod {
 }
 
 /// Streams inbox items as they fire. Call with "more": true; every reply has
-/// "continues": true until you close the connection.
+/// "continues": true until you close the connection, or until WatchOverflow if you
+/// fall more than 1 000 items behind.
 public enum Watch: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "Watch"

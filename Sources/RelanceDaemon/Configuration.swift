@@ -11,6 +11,12 @@ public struct Configuration: Sendable, Equatable {
     public var keepSnapshotsDays = 14
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
+    /// Control connections served at once (`[control] max_connections`); one more is
+    /// refused with TooManyConnections.
+    public var maximumConnections = 256
+    /// Seconds a control connection may sit with no call in progress and no Watch before
+    /// the daemon closes it (`[control] idle_timeout_seconds`).
+    public var idleTimeoutSeconds = 300
     /// The polite-timing rules: zone, business calendar, delivery window, sequences,
     /// meeting and event reminders.
     public var rules: TimingRules

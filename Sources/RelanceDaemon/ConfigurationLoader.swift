@@ -60,7 +60,7 @@ public enum ConfigurationLoader {
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
             "store": ["database", "keep_snapshots_days"],
-            "control": ["socket"],
+            "control": ["socket", "max_connections", "idle_timeout_seconds"],
             "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
             "window": Set(["enabled", "days", "hours"] + weekdays),
@@ -99,6 +99,18 @@ public enum ConfigurationLoader {
                 configuration.keepSnapshotsDays = days
             }
             if let socket = try string("control", "socket") { configuration.socketPath = expand(socket) }
+            if let value = table["control"]?.table?["max_connections"] {
+                guard let count = value.int, count >= 1, count <= 65_536 else {
+                    throw error(section: "control", key: "max_connections", "'max_connections' must be a whole number from 1 to 65536, e.g. 256")
+                }
+                configuration.maximumConnections = count
+            }
+            if let value = table["control"]?.table?["idle_timeout_seconds"] {
+                guard let seconds = value.int, seconds >= 1, seconds <= 86_400 else {
+                    throw error(section: "control", key: "idle_timeout_seconds", "'idle_timeout_seconds' must be a whole number of seconds from 1 to 86400, e.g. 300")
+                }
+                configuration.idleTimeoutSeconds = seconds
+            }
 
             // The system's zone unless configured, by its IANA name (`TZ=UTC` is Etc/UTC, not GMT).
             var zone = ZoneName.iana(.current)

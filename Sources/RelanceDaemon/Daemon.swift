@@ -71,6 +71,7 @@ public final class Daemon: Sendable {
         }
         let store = try AppDatabase.open(path: databasePath)
         logger.info("store open at \(databasePath)")
+        Self.raiseDescriptorLimit(logger: logger)
 
         let logger = self.logger
         let lifecycle = self.lifecycle
@@ -157,7 +158,9 @@ public final class Daemon: Sendable {
             try Self.prepareSocketDirectory(for: socketPath, paths: paths)
             endpoint = .path(socketPath, mode: 0o600)
         }
-        let server = VarlinkServer(service: service, errors: ControlService.transportErrors,
+        let limits = VarlinkServer.Limits(maximumConnections: configuration.current.maximumConnections,
+                                          idleTimeout: .seconds(configuration.current.idleTimeoutSeconds))
+        let server = VarlinkServer(service: service, errors: ControlService.transportErrors, limits: limits,
                                    allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
         let options = self.options
         let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
@@ -302,6 +305,27 @@ public enum DaemonError: Error, CustomStringConvertible {
         switch self {
         case .alreadyRunning(let path):
             "another relanced is already running and answering on \(path); stop it first, or give this one --socket and --database of its own"
+        }
+    }
+}
+
+extension Daemon {
+    /// Raises the soft RLIMIT_NOFILE to the hard limit: systemd starts services at a soft
+    /// 1 024, which a burst of control connections plus the store and the channels can
+    /// exhaust (issue "Hardened against load, faults and hostile peers").
+    static func raiseDescriptorLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        guard limit.rlim_cur < limit.rlim_max else {
+            logger.info("descriptor limit \(limit.rlim_cur)")
+            return
+        }
+        let soft = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.info("descriptor limit raised from \(soft) to \(limit.rlim_max)")
+        } else {
+            logger.warning("could not raise the descriptor limit from \(soft): \(String(cString: strerror(errno)))")
         }
     }
 }

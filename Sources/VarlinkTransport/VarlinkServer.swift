@@ -14,6 +14,13 @@ import VarlinkProtocol
 /// that is not a call gets an error reply and the connection stays usable; an oversized
 /// frame gets one error reply and the connection is closed. Only peers with an allowed
 /// uid (checked with `SO_PEERCRED`) are served.
+///
+/// Load is bounded (issue "Hardened against load, faults and hostile peers"): a
+/// connection reads at most one frame ahead of the call being answered, so a peer that
+/// sends without reading its replies is held back by the socket, not buffered; at most
+/// `Limits.maximumConnections` are served at once (the next one gets one
+/// `tooManyConnections` error and is closed); a connection idle for
+/// `Limits.idleTimeout` (no call being answered, no streaming call) is closed.
 public final class VarlinkServer: Sendable {
     /// Where to listen.
     public enum Endpoint: Sendable, Equatable {
@@ -31,25 +38,49 @@ public final class VarlinkServer: Sendable {
         public var messageTooLarge: @Sendable (Int) -> VarlinkError
         /// For a parameter problem found while decoding.
         public var invalidParameter: @Sendable (_ parameter: String, _ reason: String) -> VarlinkError
+        /// For a connection beyond the cap (`limit` connections), sent once before closing it.
+        public var tooManyConnections: @Sendable (Int) -> VarlinkError
         public init(invalidMessage: @escaping @Sendable (String) -> VarlinkError,
                     messageTooLarge: @escaping @Sendable (Int) -> VarlinkError,
-                    invalidParameter: @escaping @Sendable (String, String) -> VarlinkError) {
+                    invalidParameter: @escaping @Sendable (String, String) -> VarlinkError,
+                    tooManyConnections: @escaping @Sendable (Int) -> VarlinkError) {
             self.invalidMessage = invalidMessage
             self.messageTooLarge = messageTooLarge
             self.invalidParameter = invalidParameter
+            self.tooManyConnections = tooManyConnections
+        }
+    }
+
+    /// How much load one server accepts.
+    public struct Limits: Sendable, Equatable {
+        /// Connections served at once; one more is refused with `Errors.tooManyConnections`.
+        /// The default leaves room under systemd's 1 024-descriptor soft limit.
+        public var maximumConnections: Int
+        /// How long a connection may sit with no call being answered and no streaming
+        /// call before the server closes it.
+        public var idleTimeout: Duration
+        public init(maximumConnections: Int = 256, idleTimeout: Duration = .seconds(300)) {
+            self.maximumConnections = maximumConnections
+            self.idleTimeout = idleTimeout
         }
     }
 
     private let responder: VarlinkResponder
+    private let errors: Errors
+    private let limits: Limits
     private let allowedUIDs: Set<uid_t>?
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
 
     /// - Parameter allowedUIDs: peers served; by default this process's uid and root; nil
     ///   serves any peer that can open the socket (its mode and group decide).
-    public init(service: any VarlinkService, errors: Errors, allowedUIDs: Set<uid_t>? = [getuid(), 0],
+    /// - Parameter limits: the connection cap and the idle timeout.
+    public init(service: any VarlinkService, errors: Errors, limits: Limits = Limits(),
+                allowedUIDs: Set<uid_t>? = [getuid(), 0],
                 group: MultiThreadedEventLoopGroup = .singleton, logger: Logger) {
         self.responder = VarlinkResponder(service: service, errors: errors)
+        self.errors = errors
+        self.limits = limits
         self.allowedUIDs = allowedUIDs
         self.group = group
         self.logger = logger
@@ -83,13 +114,37 @@ public final class VarlinkServer: Sendable {
             server = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
         }
         onListening()
+        let open = NIOLockedValueBox(0)
+        let maximum = limits.maximumConnections
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await connection in connections {
                     guard let connection else { continue }
-                    group.addTask { await self.serve(connection) }
+                    let admitted = open.withLockedValue { count in
+                        guard count < maximum else { return false }
+                        count += 1
+                        return true
+                    }
+                    guard admitted else {
+                        group.addTask { await self.refuse(connection) }
+                        continue
+                    }
+                    group.addTask {
+                        await self.serve(connection)
+                        open.withLockedValue { $0 -= 1 }
+                    }
                 }
             }
+        }
+    }
+
+    /// Tells a connection beyond the cap why it is refused, and closes it.
+    private func refuse(_ connection: NIOAsyncChannel<VarlinkFrame, ByteBuffer>) async {
+        logger.warning("refused a control connection: \(limits.maximumConnections) already open",
+                       metadata: ["limit": "\(limits.maximumConnections)"])
+        let reply = try? VarlinkFraming.encode(VarlinkReply(errors.tooManyConnections(limits.maximumConnections)))
+        try? await connection.executeThenClose { _, outbound in
+            if let reply { try await outbound.write(ByteBuffer(bytes: reply)) }
         }
     }
 
@@ -109,45 +164,80 @@ public final class VarlinkServer: Sendable {
         }.recover { _ in false }
     }
 
+    /// Whether a connection is answering a call, and since when it has not been.
+    private struct Activity {
+        var answering = false
+        var idleSince = ContinuousClock.now
+    }
+
     private func serve(_ connection: NIOAsyncChannel<VarlinkFrame, ByteBuffer>) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
-                // Calls are answered one at a time, in order. A streaming call (Watch)
-                // runs until the peer hangs up, which only the inbound side notices, so
-                // the reader runs beside the answering loop and cancels a streaming call.
-                let (calls, callSink) = AsyncStream.makeStream(of: VarlinkFrame.self)
-                let current = NIOLockedValueBox<VarlinkReplyWriter?>(nil)
-                enum Finished { case peerClosed, mustClose, drained }
-                try await withThrowingTaskGroup(of: Finished.self) { group in
-                    group.addTask {
-                        for try await frame in inbound { callSink.yield(frame) }
-                        callSink.finish()
-                        return .peerClosed
+                let activity = NIOLockedValueBox(Activity())
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask { try await self.answerCalls(inbound, outbound, activity: activity); return false }
+                    group.addTask { try await self.waitUntilIdle(activity); return true }
+                    if try await group.next() == true {
+                        logger.debug("closed an idle control connection",
+                                     metadata: ["idle": "\(limits.idleTimeout)"])
                     }
-                    group.addTask {
-                        for await frame in calls {
-                            guard try await self.responder.answer(frame, write: { try await outbound.write(ByteBuffer(bytes: $0)) },
-                                                                  current: current) else {
-                                return .mustClose
-                            }
-                        }
-                        return .drained
-                    }
-                    switch try await group.next() {
-                    case .mustClose?:
-                        // An oversized frame: stop reading and close now.
-                        group.cancelAll()
-                    case .peerClosed?:
-                        // The peer hung up: stop a streaming call; let pending answers finish.
-                        if current.withLockedValue({ $0?.isStreaming ?? false }) { group.cancelAll() }
-                    default:
-                        break
-                    }
-                    while let _ = try? await group.next() {}
+                    group.cancelAll()
                 }
             }
         } catch {
             logger.debug("control connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Answers the connection's calls one at a time, in order, until the peer hangs up.
+    ///
+    /// While a call is answered, at most one further frame is read: the frames after it
+    /// stay in the socket, so NIO stops reading and a peer that sends without reading
+    /// its replies is held back by the kernel instead of buffered here. Reading that one
+    /// frame ahead is also how a streaming call (Watch) learns that the peer hung up: EOF
+    /// cancels it. If the peer sent another call behind a streaming one, the hang-up is
+    /// noticed by the streaming call's next write failing instead.
+    private func answerCalls(_ inbound: NIOAsyncChannelInboundStream<VarlinkFrame>,
+                             _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                             activity: NIOLockedValueBox<Activity>) async throws {
+        let write: @Sendable (Data) async throws -> Void = { try await outbound.write(ByteBuffer(bytes: $0)) }
+        var frames = inbound.makeAsyncIterator()
+        var next = try await frames.next()
+        while let frame = next {
+            if case .oversized = frame {
+                // One MessageTooLarge reply, then close: the stream cannot be resynchronised.
+                _ = try await responder.answer(frame, write: write, current: NIOLockedValueBox(nil))
+                return
+            }
+            activity.withLockedValue { $0.answering = true }
+            let current = NIOLockedValueBox<VarlinkReplyWriter?>(nil)
+            next = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { activity.withLockedValue { $0 = Activity(answering: false, idleSince: .now) } }
+                    _ = try await self.responder.answer(frame, write: write, current: current)
+                }
+                let following = try await frames.next()
+                if following == nil, current.withLockedValue({ $0?.isStreaming ?? false }) {
+                    // The peer hung up: stop the streaming call (a pending answer still finishes).
+                    group.cancelAll()
+                }
+                try await group.waitForAll()
+                return following
+            }
+        }
+    }
+
+    /// Returns once the connection has answered nothing for `limits.idleTimeout`.
+    private func waitUntilIdle(_ activity: NIOLockedValueBox<Activity>) async throws {
+        let clock = ContinuousClock()
+        while true {
+            guard let idleSince = activity.withLockedValue({ $0.answering ? nil : $0.idleSince }) else {
+                try await clock.sleep(for: limits.idleTimeout)
+                continue
+            }
+            let deadline = idleSince + limits.idleTimeout
+            if clock.now >= deadline { return }
+            try await clock.sleep(until: deadline)
         }
     }
 

@@ -20,7 +20,8 @@ import VarlinkTransport
     static let errors = VarlinkServer.Errors(
         invalidMessage: { VarlinkError(name: "com.example.Echo.InvalidMessage", parameters: ["reason": .string($0)]) },
         messageTooLarge: { VarlinkError(name: "com.example.Echo.MessageTooLarge", parameters: ["limit": .number(Double($0))]) },
-        invalidParameter: { parameter, _ in VarlinkError(name: "com.example.Echo.InvalidParameter", parameters: ["parameter": .string(parameter)]) })
+        invalidParameter: { parameter, _ in VarlinkError(name: "com.example.Echo.InvalidParameter", parameters: ["parameter": .string(parameter)]) },
+        tooManyConnections: { VarlinkError(name: "com.example.Echo.TooManyConnections", parameters: ["limit": .number(Double($0))]) })
 
     func connection() -> VarlinkMemoryConnection { VarlinkMemoryConnection(service: EchoService(), errors: Self.errors) }
 

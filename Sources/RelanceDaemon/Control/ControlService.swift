@@ -83,7 +83,8 @@ public final class ControlService: VarlinkService {
     public static let transportErrors = VarlinkServer.Errors(
         invalidMessage: { ControlError.invalidMessage(reason: $0) },
         messageTooLarge: { ControlError.messageTooLarge(limit: $0) },
-        invalidParameter: { ControlError.invalidParameter($0, reason: $1) })
+        invalidParameter: { ControlError.invalidParameter($0, reason: $1) },
+        tooManyConnections: { ControlError.tooManyConnections(limit: $0) })
 
     /// Runs the call's registered handler; after a successful call that may have changed
     /// the store, runs `didChange`. Store and validation errors become Control errors.

@@ -161,8 +161,17 @@ extension ControlService {
 
     private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
-        for await item in broadcaster.subscribe() {
-            try await replies.send(InboxItemReply(item: item.info), continues: true)
+        let (after, items) = broadcaster.subscribe()
+        var delivered = after
+        for await published in items {
+            // A gap: this watcher fell more than the broadcaster's buffer behind and the
+            // oldest items were dropped. Say so and end, rather than skip them silently;
+            // everything fired since the last item delivered is lost to this call.
+            guard published.sequence == delivered + 1 else {
+                throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
+            }
+            try await replies.send(InboxItemReply(item: published.item.info), continues: true)
+            delivered = published.sequence
         }
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import RelanceAPI
+import RelanceCore
+@testable import RelanceDaemon
+import RelanceStore
+import RelanceTestKit
+import Testing
+import VarlinkProtocol
+import VarlinkTransport
+
+/// A Watch that falls behind is told how many items it lost, never left with a silent
+/// gap (issue "Hardened against load, faults and hostile peers").
+@Suite struct WatchOverflowTests {
+    func item(_ id: Int64) -> InboxItem {
+        let due = Date(timeIntervalSince1970: 1_796_115_600)
+        return InboxItem(id: id, reminderID: id, kind: .followUp, text: "item \(id)", dueAt: due, firedAt: due, late: false)
+    }
+
+    @Test func aSubscriberBehindItsBufferSeesAGapInTheSequence() async {
+        // Given a subscriber holding at most 2 items
+        let broadcaster = InboxBroadcaster(bufferLimit: 2)
+        let (after, items) = broadcaster.subscribe()
+        // When 5 are published before it reads any
+        broadcaster.publish((1...5).map(item))
+        // Then it gets the newest 2, whose numbers show the 3 dropped
+        var iterator = items.makeAsyncIterator()
+        #expect(after == 0)
+        #expect(await iterator.next()?.sequence == 4)
+        #expect(await iterator.next()?.sequence == 5)
+        #expect(broadcaster.lastSequence == 5)
+    }
+
+    @Test func aWatchThatFallsBehindEndsWithWatchOverflowCountingWhatItLost() async throws {
+        // Given a Watch on a broadcaster holding at most 2 items per subscriber
+        let broadcaster = InboxBroadcaster(bufferLimit: 2)
+        let clock = ManualClock("2026-12-01T09:00:00Z")
+        let store = try AppDatabase.inMemory()
+        let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
+        let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
+        let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
+                                     configuration: configuration, clock: clock, databasePath: ":memory:",
+                                     logger: Logger(label: "test"), didChange: {})
+        let connection = VarlinkMemoryConnection(service: service, errors: ControlService.transportErrors)
+        let watch = Task {
+            String(decoding: try await connection.send(Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8) + [0]),
+                   as: UTF8.self)
+        }
+        while broadcaster.subscriberCount == 0 { await Task.yield() }
+
+        // When 5 items fire at once
+        broadcaster.publish((1...5).map(item))
+
+        // Then the call ends with WatchOverflow, and what it delivered plus what it lost is 5
+        let frames = try await watch.value.split(separator: "\0").map(String.init)
+        let last = try #require(frames.last)
+        let lost = try #require(last.firstMatch(of: /"lost":(\d+)/).map { Int($0.1)! })
+        #expect(last.hasPrefix(#"{"error":"io.relance.Control.WatchOverflow""#))
+        #expect(frames.dropLast().allSatisfy { $0.contains(#""continues":true"#) })
+        #expect(frames.count - 1 + lost == 5)
+    }
+}
