@@ -92,23 +92,14 @@ public enum ConfigurationLoader {
                 }
             }
             if let database = try string("store", "database") { configuration.databasePath = expand(database) }
-            if let value = table["store"]?.table?["keep_snapshots_days"] {
-                guard let days = value.int, days >= 1, days <= 3650 else {
-                    throw error(section: "store", key: "keep_snapshots_days", "'keep_snapshots_days' must be a whole number of days from 1 to 3650, e.g. 14")
-                }
+            if let days = try wholeNumber("store", "keep_snapshots_days", in: 1...3650, "a whole number of days", example: 14) {
                 configuration.keepSnapshotsDays = days
             }
             if let socket = try string("control", "socket") { configuration.socketPath = expand(socket) }
-            if let value = table["control"]?.table?["max_connections"] {
-                guard let count = value.int, count >= 1, count <= 65_536 else {
-                    throw error(section: "control", key: "max_connections", "'max_connections' must be a whole number from 1 to 65536, e.g. 256")
-                }
+            if let count = try wholeNumber("control", "max_connections", in: 1...65_536, "a whole number", example: 256) {
                 configuration.maximumConnections = count
             }
-            if let value = table["control"]?.table?["idle_timeout_seconds"] {
-                guard let seconds = value.int, seconds >= 1, seconds <= 86_400 else {
-                    throw error(section: "control", key: "idle_timeout_seconds", "'idle_timeout_seconds' must be a whole number of seconds from 1 to 86400, e.g. 300")
-                }
+            if let seconds = try wholeNumber("control", "idle_timeout_seconds", in: 1...86_400, "a whole number of seconds", example: 300) {
                 configuration.idleTimeoutSeconds = seconds
             }
 
@@ -190,10 +181,7 @@ public enum ConfigurationLoader {
                 }
                 rules.politeTime = time
             }
-            if let value = table["follow_up"]?.table?["after_return"] {
-                guard let days = value.int, (0...30).contains(days) else {
-                    throw error(section: "follow_up", key: "after_return", "must be a whole number of business days from 0 to 30, e.g. 2")
-                }
+            if let days = try wholeNumber("follow_up", "after_return", in: 0...30, "a whole number of business days", example: 2) {
                 rules.afterReturnBusinessDays = days
             }
             if let lead = try string("meetings", "leave_before") { rules.meetingLeaveLead = try duration(lead, "meetings", "leave_before") }
@@ -343,6 +331,17 @@ public enum ConfigurationLoader {
                 result.append(string)
             }
             return result
+        }
+
+        /// A whole number within `range`; `what` is how the error names it ("a whole number of days").
+        private func wholeNumber(_ section: String, _ key: String, in range: ClosedRange<Int>, _ what: String,
+                                 example: Int) throws(ConfigurationError) -> Int? {
+            guard let value = table[section]?.table?[key] else { return nil }
+            guard let number = value.int, range.contains(number) else {
+                throw error(section: section, key: key,
+                            "'\(key)' must be \(what) from \(range.lowerBound) to \(range.upperBound), e.g. \(example)")
+            }
+            return number
         }
 
         private func string(_ section: String, _ key: String) throws(ConfigurationError) -> String? {
