@@ -78,7 +78,7 @@ def test_a_connection_beyond_the_cap_is_told_why_and_closed_while_the_others_wor
 
     # Then it gets one TooManyConnections reply naming the limit and is closed
     assert extra.receive() == {"error": "io.relance.Control.TooManyConnections", "parameters": {"limit": 3}}
-    assert extra.closed_by_peer(timeout=2)
+    assert extra.closed_by_peer(timeout=30)
     extra.close()
 
     # And the three others are still served
@@ -109,8 +109,9 @@ def test_an_idle_connection_is_closed_while_a_watch_stays_open(stopped_daemon):
     idle = daemon.connect()
     assert "parameters" in idle.call(GET_INFO)
 
-    # When nothing is called on them, Then the idle one is closed within a few seconds
-    assert idle.closed_by_peer(timeout=5)
+    # When nothing is called on them, Then the idle one is closed (the bound is only how
+    # long to wait for it: it returns as soon as the daemon closes)
+    assert idle.closed_by_peer(timeout=30)
     idle.close()
 
     # And the Watch stays open, and a new connection is served
