@@ -217,7 +217,7 @@ extension AppDatabase {
     /// mail) gets one, sent in the digest, for its current firing.
     public func markDigested(channel: String, inboxItemIDs: [Int64], at now: Date, receipt: String) throws {
         guard !inboxItemIDs.isEmpty else { return }
-        let ids = String(decoding: try JSONEncoder().encode(inboxItemIDs), as: UTF8.self)
+        let ids = inboxItemIDs.json
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE delivery SET state = \(DeliveryState.sent.sql), sentAt = ?, receipt = ?, digest = 1

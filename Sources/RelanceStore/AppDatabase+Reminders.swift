@@ -139,7 +139,7 @@ extension AppDatabase {
     /// The fire times of those of `ids` still pending.
     static func pendingTimes(_ db: Database, ids: [Int64]) throws -> [ScheduledReminder] {
         try Row.fetchAll(db, sql: "SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))",
-                         arguments: [String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)])
+                         arguments: [ids.json])
             .map { ScheduledReminder(id: $0[0], due: Date(timeIntervalSince1970: $0[1])) }
     }
 

@@ -140,7 +140,3 @@ private struct ContactRows {
     }
 }
 
-private extension Array where Element == Int64 {
-    /// `[1,2,3]`: ids for `json_each`, one statement whatever the count.
-    var json: String { "[" + map(String.init).joined(separator: ",") + "]" }
-}

@@ -44,10 +44,9 @@ final class ReminderFeed: TransactionObserver, @unchecked Sendable {  // touched
         var changes = ScheduleChanges(cancelled: Array(deleted))
         var stillPending: Set<Int64> = []
         // One cached statement whatever the count (the ids travel as a JSON array).
-        let ids = "[" + touched.map(String.init).joined(separator: ",") + "]"
         if let statement = try? db.cachedStatement(sql: """
             SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))
-            """), let rows = try? Row.fetchAll(statement, arguments: [ids]) {
+            """), let rows = try? Row.fetchAll(statement, arguments: [touched.json]) {
             for row in rows {
                 let id: Int64 = row[0]
                 stillPending.insert(id)
