@@ -26,25 +26,10 @@ public enum CalendarPart {
             return String(decoding: data, as: UTF8.self)
         }
         if headers.contains("quoted-printable") {
-            return quotedPrintable(String(content))
+            // Soft line breaks ("=" at a line's end) join lines, then the "=XY" bytes.
+            let joined = content.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "")
+            return String(decoding: QuotedPrintable.decode(Array(joined.utf8)), as: UTF8.self)
         }
         return nil
-    }
-
-    private static func quotedPrintable(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        let raw = Array(text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").utf8)
-        var index = 0
-        while index < raw.count {
-            if raw[index] == UInt8(ascii: "="), index + 2 < raw.count,
-               let value = UInt8(String(decoding: raw[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                index += 3
-            } else {
-                bytes.append(raw[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -95,23 +95,7 @@ public struct MailHeaders: Sendable, Equatable {
             if match.output.2.lowercased() == "b" {
                 bytes = Data(base64Encoded: payload, options: .ignoreUnknownCharacters).map { [UInt8]($0) }
             } else {
-                var decoded: [UInt8] = []
-                let raw = Array(payload.utf8)
-                var index = 0
-                while index < raw.count {
-                    if raw[index] == UInt8(ascii: "_") {
-                        decoded.append(0x20)
-                    } else if raw[index] == UInt8(ascii: "="), index + 2 < raw.count,
-                              let value = UInt8(String(decoding: raw[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
-                        decoded.append(value)
-                        index += 3
-                        continue
-                    } else {
-                        decoded.append(raw[index])
-                    }
-                    index += 1
-                }
-                bytes = decoded
+                bytes = QuotedPrintable.decode(Array(payload.utf8), underscoreIsSpace: true)
             }
             if let bytes {
                 let decoded = charset.contains("8859-1") || charset.contains("latin")
