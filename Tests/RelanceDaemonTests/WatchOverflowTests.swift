@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
 @testable import RelanceDaemon
@@ -41,15 +42,24 @@ import VarlinkTransport
         let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
                                      configuration: configuration, clock: clock, databasePath: ":memory:",
                                      logger: Logger(label: "test"), didChange: {})
-        let connection = VarlinkMemoryConnection(service: service, errors: ControlService.transportErrors)
+        // The watcher's first write waits until everything is published: a watcher that
+        // is not reading. (Unheld, it can keep up with 5 items and rightly lose none.)
+        let (opened, open) = AsyncStream.makeStream(of: Void.self)
+        let written = NIOLockedValueBox<[UInt8]>([])
+        let writer = VarlinkReplyWriter(oneway: false) { data in
+            if written.withLockedValue({ $0.isEmpty }) { for await _ in opened { break } }
+            written.withLockedValue { $0 += data }
+        }
+        let call = try VarlinkFraming.decodeCall(Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8))
         let watch = Task {
-            String(decoding: try await connection.send(Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8) + [0]),
-                   as: UTF8.self)
+            do { try await service.handle(call, replies: writer) } catch let error as VarlinkError { try await writer.send(VarlinkReply(error)) }
+            return String(decoding: written.withLockedValue { $0 }, as: UTF8.self)
         }
         while broadcaster.subscriberCount == 0 { await Task.yield() }
 
         // When 5 items fire at once
         broadcaster.publish((1...5).map(item))
+        open.yield()
 
         // Then the call ends with WatchOverflow, and what it delivered plus what it lost is 5
         let frames = try await watch.value.split(separator: "\0").map(String.init)
