@@ -1,5 +1,6 @@
 import CMemFD
 import Foundation
+import RelanceDelivery
 import Subprocess
 import SystemPackage
 #if canImport(Glibc)
@@ -87,7 +88,7 @@ enum CommandRunner {
             }
             group.addTask {
                 do {
-                    try await Task.sleep(for: timeout)
+                    try await QuietSleep.sleep(for: timeout)
                     return .deadline
                 } catch {
                     return .interrupted

@@ -350,7 +350,7 @@ public final class DeliveryService: @unchecked Sendable {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: limit)
+                try await QuietSleep.sleep(for: limit)
                 throw ChannelError(.timedOut, channel: "delivery", "no answer within \(limit.components.seconds) s")
             }
             defer { group.cancelAll() }

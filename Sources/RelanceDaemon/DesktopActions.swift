@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelanceCore
+import RelanceDelivery
 import RelanceStore
 
 /// Buttons pressed on a desktop popup: the same operations as the CLI's, on the inbox
@@ -23,7 +24,7 @@ public struct DesktopActions: Sendable {
             // receipt is committed): look for the receipt a little while.
             var found = try store.inboxItemID(channel: "desktop", receipt: String(notificationID))
             for _ in 0..<40 where found == nil {
-                try await Task.sleep(for: .milliseconds(50))
+                try await QuietSleep.sleep(for: .milliseconds(50))
                 found = try store.inboxItemID(channel: "desktop", receipt: String(notificationID))
             }
             guard let itemID = found else {

@@ -1,26 +1,32 @@
-import Dispatch
+import NIOPosix
 
-/// Runs synchronous store work (SQLite through GRDB) on a Dispatch queue of its own,
-/// never on Swift's cooperative pool: a call waiting for the write lock (up to the busy
-/// timeout) or for the disk would otherwise hold one of the pool's few threads (two on a
-/// two-core machine) and stall every other task in the daemon. This is what GRDB's async
-/// API does inside (its writer queue runs the work; the caller suspends); one hop here
-/// keeps every store method usable from both the scheduler's queue and async code.
+/// Runs synchronous store work (SQLite through GRDB) on threads of its own, never on
+/// Swift's cooperative pool: a call waiting for the write lock (up to the busy timeout)
+/// or for the disk would otherwise hold one of the pool's few threads (two on a two-core
+/// machine) and stall every other task in the daemon.
+///
+/// A NIO thread pool rather than a concurrent Dispatch queue: work on libdispatch's
+/// global (non-overcommit) queues starts its thread-pool monitor, a 1 Hz timer that then
+/// wakes the process for ever; these threads sleep until there is work.
 enum OffPool {
-    private static let queue: DispatchQueue = {
-        let queue = DispatchQueue(label: "io.relance.store-calls", qos: .userInitiated, attributes: .concurrent)
-        queue.setSpecific(key: key, value: ())
-        return queue
+    /// Enough for every reader and one writer waiting on the lock; SQLite serialises
+    /// writers anyway.
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
     }()
-    private static let key = DispatchSpecificKey<Void>()
+    private static let marker = ThreadSpecificVariable<Marker>()
+    private final class Marker: Sendable {}
 
-    /// True on the store-call queue (tests check where handlers run).
-    static var isCurrent: Bool { DispatchQueue.getSpecific(key: key) != nil }
+    /// True on a store-call thread (tests check where handlers run).
+    static var isCurrent: Bool { marker.currentValue != nil }
 
-    /// Runs `body` on the store-call queue and suspends until it returns.
+    /// Runs `body` on a store-call thread and suspends until it returns.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+        try await pool.runIfActive {
+            if marker.currentValue == nil { marker.currentValue = Marker() }
+            return try body()
         }
     }
 }

@@ -176,7 +176,7 @@ public final class VarlinkServer: Sendable {
                 let activity = NIOLockedValueBox(Activity())
                 try await withThrowingTaskGroup(of: Bool.self) { group in
                     group.addTask { try await self.answerCalls(inbound, outbound, activity: activity); return false }
-                    group.addTask { try await self.waitUntilIdle(activity); return true }
+                    group.addTask { try await self.waitUntilIdle(activity, on: connection.channel.eventLoop); return true }
                     if try await group.next() == true {
                         logger.debug("closed an idle control connection",
                                      metadata: ["idle": "\(limits.idleTimeout)"])
@@ -228,16 +228,20 @@ public final class VarlinkServer: Sendable {
     }
 
     /// Returns once the connection has answered nothing for `limits.idleTimeout`.
-    private func waitUntilIdle(_ activity: NIOLockedValueBox<Activity>) async throws {
+    ///
+    /// It sleeps on the connection's event loop rather than with `Task.sleep`, which on
+    /// Linux schedules on libdispatch's global queues and so starts libdispatch's 1 Hz
+    /// worker-pool monitor, waking the daemon every second for as long as it runs.
+    private func waitUntilIdle(_ activity: NIOLockedValueBox<Activity>, on loop: any EventLoop) async throws {
         let clock = ContinuousClock()
         while true {
             guard let idleSince = activity.withLockedValue({ $0.answering ? nil : $0.idleSince }) else {
-                try await clock.sleep(for: limits.idleTimeout)
+                try await loop.sleep(for: limits.idleTimeout)
                 continue
             }
             let deadline = idleSince + limits.idleTimeout
             if clock.now >= deadline { return }
-            try await clock.sleep(until: deadline)
+            try await loop.sleep(for: deadline - clock.now)
         }
     }
 

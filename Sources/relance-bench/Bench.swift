@@ -25,6 +25,7 @@ struct Bench {
         if only == nil || only == "lateness" { try await lateness(pending: pendingForLateness, directory: directory) }
         if only == nil || only == "startup" { try await startupAndControl(pending: pendingForStartup, directory: directory) }
         if only == nil || only == "import" { try await importSpeed(records: intArgument("--import-records", in: arguments) ?? 10_000, directory: directory) }
+        if only == nil || only == "idle" { try await idleWakeUps(seconds: intArgument("--idle-seconds", in: arguments) ?? 120, directory: directory) }
     }
 
     // MARK: Timer lateness
@@ -168,6 +169,54 @@ struct Bench {
     }
 
     // MARK: Helpers
+
+    // MARK: Idle wake-ups
+
+    /// Context switches of every relanced thread while nothing is due, after it has
+    /// served calls and fired a reminder: each is a wake-up (a poll, a heartbeat, a
+    /// runtime's periodic timer). Zero is the target; a 1 Hz timer shows as 60.
+    static func idleWakeUps(seconds: Int, directory: URL) async throws {
+        let socket = directory.appendingPathComponent("idle.sock").path
+        let config = directory.appendingPathComponent("idle.toml").path
+        // No desktop channel: without a session bus it would retry with back-off, which
+        // is work, not idleness.
+        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
+        let relanced = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: relanced)
+        process.arguments = ["--database", directory.appendingPathComponent("idle.sqlite").path, "--socket", socket,
+                             "--config", config, "--log-level", "error"]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        _ = try await call(socket, Remind.self, Remind.Parameters(at: Date().addingTimeInterval(1), text: "idle benchmark"))
+        // The reminder fires, then Dispatch's worker threads wind down (5 s idle).
+        try await Task.sleep(for: .seconds(8))
+        let pid = process.processIdentifier
+        let before = threadSwitches(pid: pid)
+        try await Task.sleep(for: .seconds(seconds))
+        let after = threadSwitches(pid: pid)
+        // A thread that ended in between woke at least once to end.
+        let wakeUps = after.reduce(0) { $0 + $1.value - (before[$1.key] ?? 0) } + before.keys.filter { after[$0] == nil }.count
+        print("")
+        print("relanced idle for \(seconds) s, after serving calls and firing a reminder:")
+        print(String(format: "  wake-ups: %d (%.1f per minute, over %d threads)   (target: 0)",
+                     wakeUps, Double(wakeUps) * 60 / Double(seconds), after.count))
+    }
+
+    /// Voluntary plus involuntary context switches of each thread of `pid`.
+    static func threadSwitches(pid: Int32) -> [Int: Int] {
+        let tasks = "/proc/\(pid)/task"
+        var switches: [Int: Int] = [:]
+        for tid in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            guard let id = Int(tid), let status = try? String(contentsOfFile: "\(tasks)/\(tid)/status", encoding: .utf8) else { continue }
+            switches[id] = status.split(separator: "\n")
+                .filter { $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches") }
+                .compactMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) }
+                .reduce(0, +)
+        }
+        return switches
+    }
 
     static func call<M: ControlMethod>(_ socket: String, _ method: M.Type, _ parameters: M.Parameters) async throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: parameters) else { return [:] }

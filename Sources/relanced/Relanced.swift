@@ -6,8 +6,7 @@ import RelanceDaemon
 import SystemdSupport
 
 /// relanced: keeps your networking outreach from falling through the cracks.
-/// The only place that wires everything together.
-@main
+/// The only place that wires everything together (entered through `Entry`).
 struct Relanced: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relanced",
