@@ -1,5 +1,5 @@
 import Foundation
-import RelanceCalendar
+@testable import RelanceCalendar
 import RelanceCore
 import RelanceTestKit
 import Testing
@@ -185,6 +185,23 @@ import Testing
     func unusableInputSaysWhatIsMissing(_ text: String, _ hint: String) {
         let error = #expect(throws: CalendarError.self) { try ICSParser.events(fromICS: text) }
         #expect(error?.description.contains(hint) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test func anUnfoldedLineOverTheLimitIsRefusedWithItsLineNumber() throws {
+        // Given a DESCRIPTION written on one line just over the limit, and one folded
+        let long = String(repeating: "x", count: ICSDocument.maximumLineLength)
+        let head = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:long@x\r\nDTSTART:20260106T190000Z\r\n"
+        let unfolded = head + "DESCRIPTION:\(long)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let folded = head + "DESCRIPTION:" + stride(from: 0, to: long.count, by: 74).map { offset in
+            String(long.dropFirst(offset).prefix(74))
+        }.joined(separator: "\r\n ") + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+        // Then the unfolded one is refused at its line, before libical reads it
+        let error = #expect(throws: CalendarError.self) { try ICSParser.events(fromICS: unfolded) }
+        #expect(error?.line == 5)
+        #expect(error?.description.contains("folded at 75 octets") == true)
+        // and the folded one, as long once unfolded, is read whole
+        #expect(try ICSParser.events(fromICS: folded).first?.description?.count == long.count)
     }
 
     @Test func byteOrderMarkAndBareLineFeedsAreAccepted() throws {
