@@ -104,9 +104,8 @@ let package = Package(
         ]),
         // Fuzzing: every reader of outside input under libFuzzer (`scripts/fuzz`); in an
         // ordinary build the same program replays a corpus.
-        .target(name: "CFuzzDriver"),
         .executableTarget(name: "relance-fuzz", dependencies: [
-            "CFuzzDriver", "RelanceAPI", "RelanceCalendar", "RelanceCore", "RelanceDaemon", "RelanceInterchange", "VarlinkProtocol",
+            "RelanceAPI", "RelanceCalendar", "RelanceCore", "RelanceDaemon", "RelanceInterchange", "VarlinkProtocol",
         ]),
         // Test helpers: manual clock, recording sinks.
         .target(name: "RelanceTestKit", dependencies: [

@@ -1,4 +1,3 @@
-import CFuzzDriver
 import Foundation
 import RelanceAPI
 import RelanceCalendar
@@ -7,14 +6,14 @@ import RelanceDaemon
 import RelanceInterchange
 import VarlinkProtocol
 
-/// relance-fuzz: every reader of outside input, one at a time, under libFuzzer.
+/// relance-fuzz: every reader of outside input, one at a time.
 ///
-///     relance-fuzz TARGET [libFuzzer options] [CORPUS…]   built with -sanitize=fuzzer
-///     relance-fuzz TARGET FILE_OR_DIRECTORY…              any other build: replays them
+///     RELANCE_FUZZ_TARGET=ics relance-fuzz [libFuzzer options] [CORPUS…]   built with
+///         -sanitize=fuzzer -DFUZZING (scripts/fuzz): libFuzzer's own main drives it
+///     relance-fuzz TARGET FILE_OR_DIRECTORY…   any other build: replays the files
 ///
 /// A reader may reject its input (that is its job); it must not crash, hang or run
-/// away with memory. `scripts/fuzz` builds and runs it (see BENCHMARKS.md).
-@main
+/// away with memory. See BENCHMARKS.md for the runs.
 enum Fuzz {
     nonisolated(unsafe) static var target = Target.varlink
 
@@ -62,32 +61,40 @@ enum Fuzz {
             if let calendar = CalendarPart.find(in: body) { _ = try? ICSParser.events(fromICS: calendar) }
         }
     }
+}
 
+#if FUZZING
+/// libFuzzer's hooks: it owns main and calls these.
+@_cdecl("LLVMFuzzerInitialize")
+func fuzzerInitialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> Int32 {
+    let name = ProcessInfo.processInfo.environment["RELANCE_FUZZ_TARGET"] ?? ""
+    guard let target = Fuzz.Target(rawValue: name) else {
+        let names = Fuzz.Target.allCases.map(\.rawValue).joined(separator: "|")
+        FileHandle.standardError.write(Data("relance-fuzz: set RELANCE_FUZZ_TARGET to \(names)\n".utf8))
+        exit(2)
+    }
+    Fuzz.target = target
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    Fuzz.target.read(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+#else
+/// Without libFuzzer: reads every file named, or found under a directory named.
+@main
+enum Replay {
     static func main() {
-        var arguments = CommandLine.arguments
-        guard arguments.count >= 2, let target = Target(rawValue: arguments[1]) else {
-            let names = Target.allCases.map(\.rawValue).joined(separator: "|")
-            FileHandle.standardError.write(Data("usage: relance-fuzz \(names) [libFuzzer options | files…]\n".utf8))
+        var arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.popFirst(), let target = Fuzz.Target(rawValue: name) else {
+            let names = Fuzz.Target.allCases.map(\.rawValue).joined(separator: "|")
+            FileHandle.standardError.write(Data("usage: relance-fuzz \(names) FILE_OR_DIRECTORY…\n".utf8))
             exit(2)
         }
-        Self.target = target
-        arguments.remove(at: 1)
-        if relance_fuzzer_linked() != 0 {
-            exit(runLibFuzzer(arguments))
-        }
-        exit(replay(arguments.dropFirst()))
-    }
-
-    private static func runLibFuzzer(_ arguments: [String]) -> Int32 {
-        var argc = Int32(arguments.count)
-        var pointers = arguments.map { strdup($0) } + [nil]
-        return pointers.withUnsafeMutableBufferPointer { buffer in
-            var argv = buffer.baseAddress
-            return relance_fuzzer_run(&argc, &argv) { data, size in
-                Fuzz.target.read(UnsafeBufferPointer(start: data, count: size))
-                return 0
-            }
-        }
+        Fuzz.target = target
+        exit(replay(arguments))
     }
 
     /// Reads every file named, or found under a directory named; prints how many.
@@ -110,7 +117,7 @@ enum Fuzz {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
             data.withUnsafeBytes { Fuzz.target.read($0.bindMemory(to: UInt8.self)) }
         }
-        print("relance-fuzz \(target.rawValue): read \(files.count) inputs without a crash")
+        print("relance-fuzz \(Fuzz.target.rawValue): read \(files.count) inputs without a crash")
         return 0
     }
 
@@ -119,3 +126,4 @@ enum Fuzz {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }
+#endif

@@ -19,6 +19,7 @@ import VarlinkProtocol
 
     @Test func splitsAtNULBytesAcrossReads() throws {
         let channel = try channel()
+        defer { _ = try? channel.finish() }  // breaks the channel ↔ pipeline cycle
         try channel.writeInbound(ByteBuffer(string: "{\"a\""))
         #expect(try frames(channel).isEmpty)
         try channel.writeInbound(ByteBuffer(bytes: Array(":1}".utf8) + [0] + Array("{}".utf8) + [0, 0x7B]))
@@ -27,6 +28,7 @@ import VarlinkProtocol
 
     @Test func anOversizedFrameIsReportedOnceThenDiscarded() throws {
         let channel = try channel(limit: 8)
+        defer { _ = try? channel.finish() }  // breaks the channel ↔ pipeline cycle
         try channel.writeInbound(ByteBuffer(string: String(repeating: "x", count: 9)))
         #expect(try frames(channel) == [.oversized])
         try channel.writeInbound(ByteBuffer(bytes: Array("{}".utf8) + [0]))
@@ -35,6 +37,7 @@ import VarlinkProtocol
 
     @Test func aFrameAtTheLimitPasses() throws {
         let channel = try channel(limit: 8)
+        defer { _ = try? channel.finish() }  // breaks the channel ↔ pipeline cycle
         try channel.writeInbound(ByteBuffer(bytes: Array("12345678".utf8) + [0]))
         #expect(try frames(channel) == [.message(ByteBuffer(string: "12345678"))])
     }
