@@ -149,6 +149,26 @@ struct VEventReader {
         return (exdates, rdates)
     }
 
+    /// SEQUENCE (0 when absent) and LAST-MODIFIED, else DTSTAMP, as an instant (a value
+    /// without "Z" read as UTC, which RFC 5545 §3.8.7 requires anyway).
+    func version() throws -> EventVersion {
+        var sequence = 0
+        if let property = first(ICAL_SEQUENCE_PROPERTY) {
+            sequence = Int(icalproperty_get_sequence(property))
+            guard sequence >= 0 else {
+                throw error(.invalidCalendar, "SEQUENCE is \(sequence); it counts revisions from 0 (RFC 5545 §3.8.7.4)", property: "SEQUENCE")
+            }
+        }
+        var stamp: Date?
+        for (kind, name) in [(ICAL_LASTMODIFIED_PROPERTY, "LAST-MODIFIED"), (ICAL_DTSTAMP_PROPERTY, "DTSTAMP")] {
+            guard let property = first(kind) else { continue }
+            let value = kind == ICAL_LASTMODIFIED_PROPERTY ? icalproperty_get_lastmodified(property) : icalproperty_get_dtstamp(property)
+            stamp = try time(property, value, name: name).instant(floatingIn: TimeZone(identifier: "UTC")!)
+            break
+        }
+        return EventVersion(sequence: sequence, stamp: stamp)
+    }
+
     /// The single RRULE value, checked; nil when there is none.
     func rrule() throws -> String? {
         let rules = all(ICAL_RRULE_PROPERTY)
