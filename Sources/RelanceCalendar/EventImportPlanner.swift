@@ -80,6 +80,7 @@ public enum EventImportPlanner {
             titles[event.uid] = event.summary ?? "(untitled)"
             let old = storedByKey[key]
             if event.isCancelled {
+                cancelled.insert(event.uid)  // its changed occurrences go with it
                 guard let old else {
                     entries[index] = Entry(outcome: .skip, effects: [], note: "cancelled in the calendar, and not in Relance")
                     continue
@@ -90,7 +91,6 @@ public enum EventImportPlanner {
                 }
                 let changes = storedChanges[event.uid] ?? []
                 rewritten.insert(event.uid)
-                cancelled.insert(event.uid)
                 entries[index] = Entry(outcome: .cancel, effects: [.remove(id: old.id)] + changes.map { .remove(id: $0.id) },
                                        note: "cancelled (\(event.version))"
                                            + (changes.isEmpty ? "" : ", with \(count(changes.count, "changed occurrence"))"))
@@ -103,9 +103,15 @@ public enum EventImportPlanner {
                 entries[index] = Entry(outcome: .reject, effects: [], note: "\(error)")
                 continue
             }
-            // Changed occurrences Relance already has stay out of the series.
+            // A newer version of a series is the whole truth for its UID: the changed
+            // occurrences Relance has and the import no longer lists are dropped (a series
+            // moved to another time re-keys its changes: RFC 5545 §3.8.4.4 wants each
+            // RECURRENCE-ID to be one of its occurrences). The others stay out of the series.
+            let listed = Set(events.filter { $0.uid == event.uid && $0.recurrenceID != nil }.compactMap(\.occurrenceID))
+            let known = storedChanges[event.uid] ?? []
+            let dropped = old == nil ? [] : known.filter { !listed.contains($0.occurrenceID!) }
             if content.recurrence != nil {
-                for change in storedChanges[event.uid] ?? [] {
+                for change in known where !dropped.contains(change) {
                     let exdate = change.occurrenceID!.wallClock(in: content.zone)
                     if !content.recurrence!.exdates.contains(exdate) { content.recurrence!.exdates.append(exdate) }
                 }
@@ -119,14 +125,19 @@ public enum EventImportPlanner {
                 entries[index] = Entry(outcome: .skip, effects: [], note: upToDate(old, event))
                 continue
             }
-            if sameContent(content, old) {
+            if sameContent(content, old) && dropped.isEmpty {
                 entries[index] = Entry(outcome: .skip, effects: [.recordVersion(id: old.id, event.version)],
                                        note: "already imported (up to date: \(event.version) changes nothing)")
                 continue
             }
             rewritten.insert(event.uid)
-            entries[index] = Entry(outcome: .update, effects: [.update(id: old.id, content)],
-                                   note: "updated to \(event.version): " + changes(from: old, to: content))
+            var note = "updated to \(event.version): " + changes(from: old, to: content)
+            if !dropped.isEmpty {
+                note += "; removed \(count(dropped.count, "changed occurrence")) the calendar no longer lists ("
+                    + dropped.map { short($0.start) }.joined(separator: ", ") + ")"
+            }
+            entries[index] = Entry(outcome: .update, effects: [.update(id: old.id, content)] + dropped.map { .remove(id: $0.id) },
+                                   note: note)
         }
 
         // Then the changed occurrences (RECURRENCE-ID).
@@ -225,7 +236,7 @@ public enum EventImportPlanner {
         else if normalizedDates(old.recurrence) != normalizedDates(new.recurrence) { parts.append("exceptions") }
         if old.reminders != new.reminders { parts.append("reminders") }
         if old.url != new.url || old.details != new.details { parts.append("details") }
-        return parts.joined(separator: ", ")
+        return parts.isEmpty ? "no field changed" : parts.joined(separator: ", ")
     }
 
     private static func normalizedDates(_ r: EventRecurrence?) -> [[LocalDateTime]] {

@@ -192,3 +192,26 @@ import Testing
         #expect(OccurrenceID(key: "yesterday") == nil)
     }
 }
+
+extension EventImportPlannerTests {
+    @Test func aNewerSeriesDropsTheChangedOccurrencesItNoLongerLists() throws {
+        let stored = applied(try plan(ics(series, moved, retitled)), to: [])
+        // The series moved to 19:30: its changes are re-keyed; only the retitled one is left.
+        let later = series.replacingOccurrences(of: "T190000", with: "T193000") + "SEQUENCE:1\n"
+        let rekeyed = retitled.replacingOccurrences(of: "RECURRENCE-ID:20260120T180000Z", with: "RECURRENCE-ID:20260120T183000Z")
+        let entries = try plan(ics(later, rekeyed), stored: stored)
+        #expect(entries.map(\.outcome) == [.update, .add])
+        #expect(entries[0].effects.dropFirst() == [.remove(id: 101), .remove(id: 102)])
+        #expect(entries[0].note?.hasSuffix("removed 2 changed occurrences the calendar no longer lists (2026-01-14 20:00, 2026-01-20 19:00)") == true)
+        let after = applied(entries, to: stored)
+        #expect(after.map(\.title) == ["Founders meetup", "Founders meetup: demo night"])
+        #expect(after[0].recurrence!.exdates == [local("2026-01-20T19:30")])
+    }
+}
+
+extension EventImportPlannerTests {
+    @Test func theChangesOfASeriesCancelledBeforeItWasImportedAreNotImportedEither() throws {
+        let entries = try plan(ics(series + "STATUS:CANCELLED\n", moved))
+        #expect(entries.map(\.outcome) == [.skip, .skip] && entries.allSatisfy(\.effects.isEmpty))
+    }
+}
