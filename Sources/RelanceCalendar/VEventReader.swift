@@ -122,7 +122,8 @@ struct VEventReader {
         if icaltime_is_utc(value) != 0 { return .zone(TimeZone(identifier: "UTC")!) }
         guard let tzid = Libical.tzid(property) else { return .floating }
         guard let zone = document.zone(forTZID: tzid) else {
-            throw error(.unknownTimeZone, "\(name) has TZID '\(tzid)', which is not an IANA time zone name Relance can map; "
+            throw error(.unknownTimeZone, "\(name) has TZID '\(tzid)', which is not an IANA or Windows time zone name, "
+                        + "and no VTIMEZONE in the file with that TZID has the rules of an IANA zone; "
                         + "export the calendar with IANA zone names (e.g. TZID=Europe/Paris)", property: name)
         }
         return .zone(zone)

@@ -166,3 +166,26 @@ def test_a_changed_occurrence_without_its_series_becomes_a_one_off_event(daemon,
     [event] = daemon.ctl("event", "list", "--json").json()["events"]
     assert event["start"] == f"{moved:%Y-%m-%dT%H:%M:%S}" and event.get("rrule") is None
     assert f"{said(moved)} at Le Wagon, Paris" in [r["text"] for r in founders(daemon)]
+
+
+def test_windows_and_file_defined_zone_names_import_in_their_iana_zone(daemon, tmp_path):
+    # Given an Outlook-style file: a Windows zone name, and a zone the file defines itself
+    # under a custom TZID (no X-LIC-LOCATION), with Berlin's rules
+    day = (datetime.now(PARIS) + timedelta(days=20)).strftime("%Y%m%d")
+    berlin = ("BEGIN:VTIMEZONE\nTZID:Europe_Berlin\nBEGIN:STANDARD\nDTSTART:16011028T030000\n"
+              "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nEND:STANDARD\n"
+              "BEGIN:DAYLIGHT\nDTSTART:16010325T020000\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n"
+              "TZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nEND:DAYLIGHT\nEND:VTIMEZONE\n")
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\n" + berlin
+            + f"BEGIN:VEVENT\nUID:wellington@example.org\nDTSTAMP:20260101T000000Z\nSUMMARY:Wellington founders\n"
+            f"DTSTART;TZID=\"New Zealand Standard Time\":{day}T180000\nDTEND;TZID=\"New Zealand Standard Time\":{day}T200000\nEND:VEVENT\n"
+            f"BEGIN:VEVENT\nUID:berlin@example.org\nDTSTAMP:20260101T000000Z\nSUMMARY:Berlin founders\n"
+            f"DTSTART;TZID=Europe_Berlin:{day}T190000\nDTEND;TZID=Europe_Berlin:{day}T210000\nEND:VEVENT\nEND:VCALENDAR\n")
+    path = tmp_path / "outlook.ics"
+    path.write_text(text.replace("\n", "\r\n"), newline="")
+
+    # When it is imported, Then both events keep their wall-clock time in an IANA zone
+    report = daemon.ctl("import", str(path), "--json").json()[0]
+    assert (report["added"], report["rejected"]) == (2, 0), report
+    zones = {e["title"]: (e["timeZone"], e["start"][11:16]) for e in daemon.ctl("event", "list", "--json").json()["events"]}
+    assert zones == {"Wellington founders": ("Pacific/Auckland", "18:00"), "Berlin founders": ("Europe/Berlin", "19:00")}
