@@ -81,11 +81,6 @@ extension AppDatabase {
         }
     }
 
-    /// The UIDs of the events already stored (imports are idempotent by UID).
-    public func eventUIDs() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT uid FROM event")) }
-    }
-
     /// Applies a calendar import in ONE transaction. `plan` runs inside it, on the events
     /// as they are at that moment (so a concurrent edit cannot slip between planning and
     /// writing); throwing from it, or any write failing, changes nothing.
