@@ -62,6 +62,15 @@ public enum EventImportPlanner {
                             defaultReminders: [ISODuration]) -> [Entry] {
         let storedByKey = Dictionary(stored.map { (Key(uid: $0.uid, occurrence: $0.occurrenceID), $0) }, uniquingKeysWith: { first, _ in first })
         let storedChanges = Dictionary(grouping: stored.filter { $0.occurrenceID != nil }, by: \.uid)
+        var listedChanges: [String: Set<OccurrenceID>] = [:]
+        var seriesInImport: Set<String> = []
+        for event in events {
+            if event.recurrenceID == nil {
+                seriesInImport.insert(event.uid)
+            } else if let id = event.occurrenceID {
+                listedChanges[event.uid, default: []].insert(id)
+            }
+        }
         var entries = [Entry?](repeating: nil, count: events.count)
         var seen: Set<Key> = []
         // Series this import adds, updates or removes: their EXDATEs come from the import.
@@ -107,7 +116,7 @@ public enum EventImportPlanner {
             // occurrences Relance has and the import no longer lists are dropped (a series
             // moved to another time re-keys its changes: RFC 5545 §3.8.4.4 wants each
             // RECURRENCE-ID to be one of its occurrences). The others stay out of the series.
-            let listed = Set(events.filter { $0.uid == event.uid && $0.recurrenceID != nil }.compactMap(\.occurrenceID))
+            let listed = listedChanges[event.uid] ?? []
             let known = storedChanges[event.uid] ?? []
             let dropped = old == nil ? [] : known.filter { !listed.contains($0.occurrenceID!) }
             if content.recurrence != nil {
@@ -158,7 +167,7 @@ public enum EventImportPlanner {
             if let series, series.recurrence != nil, !rewritten.contains(event.uid) {
                 exclusion = [.exclude(id: series.id, exdate: identity.wallClock(in: series.zone))]
             }
-            let seriesKnown = series != nil || events.contains { $0.uid == event.uid && $0.recurrenceID == nil }
+            let seriesKnown = series != nil || seriesInImport.contains(event.uid)
             if cancelled.contains(event.uid) {
                 entries[index] = Entry(outcome: .skip, effects: [], note: "\(what): its series is cancelled")
                 continue

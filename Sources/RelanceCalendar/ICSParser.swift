@@ -162,10 +162,12 @@ public enum ICSParser {
     /// modifies (same UID, no RECURRENCE-ID), converted to that event's zone.
     private static func attachingOverrides(_ events: [ICSEvent]) -> [ICSEvent] {
         var result = events
+        var seriesIndex: [String: Int] = [:]
+        for (index, event) in events.enumerated() where event.recurrenceID == nil && event.recurrence != nil {
+            if seriesIndex[event.uid] == nil { seriesIndex[event.uid] = index }
+        }
         for override in events {
-            guard let replaced = override.recurrenceID,
-                  let index = result.firstIndex(where: { $0.uid == override.uid && $0.recurrenceID == nil && $0.recurrence != nil })
-            else { continue }
+            guard let replaced = override.recurrenceID, let index = seriesIndex[override.uid] else { continue }
             var time = replaced
             if let from = override.timeZone, let to = result[index].timeZone, from != to {
                 time = LocalDateTime(replaced.instant(in: from), in: to)
