@@ -76,6 +76,12 @@ import VarlinkProtocol
         let again = try run(interchange, calendar())
         #expect((again.added, again.merged, again.skipped) == (0, 0, 2))
         #expect(try pending(interchange) == reminders)
+        // A fresh export (a later DTSTAMP, nothing else changed) keeps every reminder as it is.
+        let ids = try interchange.store.upcoming(limit: 50).map(\.id)
+        let fresh = try run(interchange, calendar().replacingOccurrences(of: "DTSTAMP:20261130", with: "DTSTAMP:20261201"))
+        #expect((fresh.added, fresh.merged, fresh.skipped) == (0, 0, 2))
+        #expect(fresh.lines.allSatisfy { $0.contains("changes nothing") }, "\(fresh.lines)")
+        #expect(try interchange.store.upcoming(limit: 50).map(\.id) == ids)
     }
 
     @Test func aHigherSequenceMovesTheSeriesAndReplansItsPendingRemindersThenACancellationRemovesIt() throws {
