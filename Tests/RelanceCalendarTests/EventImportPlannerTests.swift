@@ -215,3 +215,25 @@ extension EventImportPlannerTests {
         #expect(entries.map(\.outcome) == [.skip, .skip] && entries.allSatisfy(\.effects.isEmpty))
     }
 }
+
+extension EventImportPlannerTests {
+    @Test func theMovedMeetupOfTheGeneratedFixtureIsKeptRetitledAtItsNewTime() throws {
+        let entries = try plan(Fixture.text("meetups.ics"))
+        #expect(entries[1].outcome == .add)
+        #expect(entries[1].note == "the 2026-03-03 19:00 occurrence of 'Founders meetup, Paris', moved to 2026-03-04 19:00, "
+                + "retitled 'Founders meetup, Paris (moved)': kept as its own event")
+        #expect(Set(applied(entries, to: [])[0].recurrence!.exdates) == [local("2026-08-04T19:00"), local("2026-03-03T19:00")])
+    }
+
+    @Test func theThirdPartyFileWithAChangedOccurrenceAndNoSeriesImportsAOneOffEventOnce() throws {
+        // From Python icalendar's own test suite (see Fixtures/SOURCES.md).
+        let text = try Fixture.text("icalendar-issue-1231-recurrence.ics")
+        let entries = try plan(text)
+        #expect(entries.map(\.outcome) == [.add])
+        #expect(entries[0].note == "the 2025-04-28 16:05 occurrence of UID test-uid, changed: "
+                + "its series is neither in this import nor in Relance, so a one-off event")
+        let stored = applied(entries, to: [])
+        #expect(stored[0].occurrenceID == .instant(local("2025-04-28T16:05").instant(in: TimeZone(identifier: "UTC")!)))
+        #expect(try plan(text, stored: stored).map(\.outcome) == [.skip])
+    }
+}

@@ -9,6 +9,7 @@ RECURRENCE-ID); its dates are relative to today, since the daemon runs on the re
 """
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -189,3 +190,15 @@ def test_windows_and_file_defined_zone_names_import_in_their_iana_zone(daemon, t
     assert (report["added"], report["rejected"]) == (2, 0), report
     zones = {e["title"]: (e["timeZone"], e["start"][11:16]) for e in daemon.ctl("event", "list", "--json").json()["events"]}
     assert zones == {"Wellington founders": ("Pacific/Auckland", "18:00"), "Berlin founders": ("Europe/Berlin", "19:00")}
+
+
+def test_a_third_party_file_with_a_lone_changed_occurrence_imports_it_once(daemon):
+    # Given Python icalendar's own test file: one RECURRENCE-ID event, no series
+    path = Path(__file__).resolve().parents[1] / "RelanceCalendarTests/Fixtures/icalendar-issue-1231-recurrence.ics"
+    # When it is imported twice, Then it is one one-off event, said so, and only once
+    first = daemon.ctl("import", str(path), "--json").json()[0]
+    again = daemon.ctl("import", str(path), "--json").json()[0]
+    assert first["added"] == 1 and "so a one-off event" in first["lines"][0], first
+    assert (again["added"], again["skipped"]) == (0, 1), again
+    [event] = daemon.ctl("event", "list", "--json").json()["events"]
+    assert (event["uid"], event["start"]) == ("test-uid", "2025-04-28T16:05:00")
