@@ -71,8 +71,23 @@ public enum EventImportPlanner {
                 listedChanges[event.uid, default: []].insert(id)
             }
         }
+        // The same event twice in one import (two exports of one calendar): the newest
+        // version is used, the first of equal ones.
+        var chosen: [Key: Int] = [:]
+        for (index, event) in events.enumerated() {
+            let key = Key(uid: event.uid, occurrence: event.recurrenceID == nil ? nil : event.occurrenceID)
+            if let other = chosen[key], !event.version.supersedes(events[other].version) { continue }
+            chosen[key] = index
+        }
+        func duplicate(_ index: Int) -> String? {
+            let event = events[index]
+            let winner = chosen[Key(uid: event.uid, occurrence: event.recurrenceID == nil ? nil : event.occurrenceID)]!
+            guard winner != index else { return nil }
+            return events[winner].version.supersedes(event.version)
+                ? "appears twice in this import; the newer copy (\(events[winner].version)) is used"
+                : "appears twice in this import; the first copy is used"
+        }
         var entries = [Entry?](repeating: nil, count: events.count)
-        var seen: Set<Key> = []
         // Series this import adds, updates or removes: their EXDATEs come from the import.
         var rewritten: Set<String> = []
         var cancelled: Set<String> = []
@@ -81,11 +96,11 @@ public enum EventImportPlanner {
 
         // Series and one-off events first, so their changed occurrences know their fate.
         for (index, event) in events.enumerated() where event.recurrenceID == nil {
-            let key = Key(uid: event.uid, occurrence: nil)
-            guard seen.insert(key).inserted else {
-                entries[index] = Entry(outcome: .skip, effects: [], note: "UID \(event.uid) appears twice in this import; the first is kept")
+            if let note = duplicate(index) {
+                entries[index] = Entry(outcome: .skip, effects: [], note: "UID \(event.uid) \(note)")
                 continue
             }
+            let key = Key(uid: event.uid, occurrence: nil)
             titles[event.uid] = event.summary ?? "(untitled)"
             let old = storedByKey[key]
             if event.isCancelled {
@@ -155,8 +170,8 @@ public enum EventImportPlanner {
             let key = Key(uid: event.uid, occurrence: identity)
             let original = event.recurrenceID!
             let what = "the \(short(original)) occurrence of \(titles[event.uid].map { "'\($0)'" } ?? "UID \(event.uid)")"
-            guard seen.insert(key).inserted else {
-                entries[index] = Entry(outcome: .skip, effects: [], note: "\(what) appears twice in this import; the first is kept")
+            if let note = duplicate(index) {
+                entries[index] = Entry(outcome: .skip, effects: [], note: "\(what) \(note)")
                 continue
             }
             let old = storedByKey[key]

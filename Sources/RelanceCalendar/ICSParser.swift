@@ -159,21 +159,24 @@ public enum ICSParser {
     }
 
     /// Adds each override's RECURRENCE-ID to the EXDATEs of the recurring event it
-    /// modifies (same UID, no RECURRENCE-ID), converted to that event's zone.
+    /// modifies (same UID, no RECURRENCE-ID; every copy of it, if the file has several),
+    /// converted to that event's zone.
     private static func attachingOverrides(_ events: [ICSEvent]) -> [ICSEvent] {
         var result = events
-        var seriesIndex: [String: Int] = [:]
+        var seriesIndexes: [String: [Int]] = [:]
         for (index, event) in events.enumerated() where event.recurrenceID == nil && event.recurrence != nil {
-            if seriesIndex[event.uid] == nil { seriesIndex[event.uid] = index }
+            seriesIndexes[event.uid, default: []].append(index)
         }
         for override in events {
-            guard let replaced = override.recurrenceID, let index = seriesIndex[override.uid] else { continue }
-            var time = replaced
-            if let from = override.timeZone, let to = result[index].timeZone, from != to {
-                time = LocalDateTime(replaced.instant(in: from), in: to)
-            }
-            if !result[index].recurrence!.exdates.contains(time) {
-                result[index].recurrence!.exdates.append(time)
+            guard let replaced = override.recurrenceID else { continue }
+            for index in seriesIndexes[override.uid] ?? [] {
+                var time = replaced
+                if let from = override.timeZone, let to = result[index].timeZone, from != to {
+                    time = LocalDateTime(replaced.instant(in: from), in: to)
+                }
+                if !result[index].recurrence!.exdates.contains(time) {
+                    result[index].recurrence!.exdates.append(time)
+                }
             }
         }
         return result

@@ -237,3 +237,16 @@ extension EventImportPlannerTests {
         #expect(try plan(text, stored: stored).map(\.outcome) == [.skip])
     }
 }
+
+extension EventImportPlannerTests {
+    @Test func theSameEventTwiceInOneImportIsImportedOnceInItsNewestVersion() throws {
+        let newer = series.replacingOccurrences(of: "LOCATION:Station F", with: "LOCATION:Schoolab") + "SEQUENCE:3\n"
+        let entries = try plan(ics(series, newer, moved, moved))
+        #expect(entries.map(\.outcome) == [.skip, .add, .add, .skip])
+        #expect(entries[0].note == "UID founders@example.org appears twice in this import; the newer copy (SEQUENCE 3, modified 2026-01-01T00:00:00Z) is used")
+        #expect(entries[3].note?.hasSuffix("appears twice in this import; the first copy is used") == true)
+        let stored = applied(entries, to: [])
+        #expect(stored.map(\.place) == ["Schoolab", "Le Wagon"])
+        #expect(stored[0].recurrence!.exdates == [local("2026-01-13T19:00")])
+    }
+}
