@@ -97,23 +97,54 @@ final class ICSDocument {
         return nil
     }
 
-    /// The IANA zone a TZID parameter names, or nil when nothing maps it to one.
+    /// The IANA zone a TZID parameter names, or nil when nothing maps it to one: by name
+    /// (`TimeZoneNames`, with the VTIMEZONE's X-LIC-LOCATION), else by the rules of the
+    /// file's own VTIMEZONE with that TZID (`VTimezoneMatcher`), over the years of the
+    /// file's events. Resolved once per TZID.
     func zone(forTZID tzid: String) -> TimeZone? {
-        TimeZoneNames.zone(forTZID: tzid, location: location(ofVTimezone: tzid))
+        if let known = resolvedZones[tzid] { return known }
+        let vtimezone = self.vtimezone(tzid)
+        var zone = TimeZoneNames.zone(forTZID: tzid, location: vtimezone.flatMap(Self.location(of:)))
+        if zone == nil, let vtimezone {
+            zone = VTimezoneMatcher.match(vtimezone, tzid: tzid, years: eventYears)
+        }
+        resolvedZones[tzid] = .some(zone)
+        return zone
     }
 
-    /// The X-LIC-LOCATION of the VTIMEZONE with TZID `tzid`, anywhere in the file.
-    private func location(ofVTimezone tzid: String) -> String? {
+    /// TZID → zone (nil: none), filled by `zone(forTZID:)`.
+    private var resolvedZones: [String: TimeZone?] = [:]
+
+    /// The years a VTIMEZONE's rules are compared over: the latest DTSTART year of the
+    /// file's events and the years either side (a file written today describes today's
+    /// rules; older years may follow rules since changed).
+    private lazy var eventYears: ClosedRange<Int> = {
+        let years = events.compactMap { event -> Int? in
+            let start = icalcomponent_get_dtstart(event.component)
+            return icaltime_is_null_time(start) == 0 ? Int(start.year) : nil
+        }
+        let latest = years.max() ?? 2026
+        return (latest - 1)...(latest + 1)
+    }()
+
+    /// The VTIMEZONE with TZID `tzid`, anywhere in the file.
+    private func vtimezone(_ tzid: String) -> OpaquePointer? {
         var calendars = [root]
         calendars += Libical.children(of: root, kind: ICAL_VCALENDAR_COMPONENT)
         for calendar in calendars {
-            for timezone in Libical.children(of: calendar, kind: ICAL_VTIMEZONE_COMPONENT) {
-                guard Libical.properties(of: timezone, kind: ICAL_TZID_PROPERTY).first.flatMap(Libical.text) == tzid else { continue }
-                for property in Libical.properties(of: timezone, kind: ICAL_X_PROPERTY) {
-                    if let name = icalproperty_get_x_name(property), String(cString: name).uppercased() == "X-LIC-LOCATION" {
-                        return Libical.text(property)
-                    }
-                }
+            for timezone in Libical.children(of: calendar, kind: ICAL_VTIMEZONE_COMPONENT)
+            where Libical.properties(of: timezone, kind: ICAL_TZID_PROPERTY).first.flatMap(Libical.text) == tzid {
+                return timezone
+            }
+        }
+        return nil
+    }
+
+    /// The X-LIC-LOCATION of `vtimezone`.
+    private static func location(of vtimezone: OpaquePointer) -> String? {
+        for property in Libical.properties(of: vtimezone, kind: ICAL_X_PROPERTY) {
+            if let name = icalproperty_get_x_name(property), String(cString: name).uppercased() == "X-LIC-LOCATION" {
+                return Libical.text(property)
             }
         }
         return nil

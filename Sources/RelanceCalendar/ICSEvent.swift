@@ -45,13 +45,22 @@ public struct ICSEvent: Sendable, Hashable, Codable {
     public var alarmLeads: [ISODuration] = []
     /// The 1-based line of its BEGIN:VEVENT, for messages; nil when it could not be located.
     public var line: Int?
+    /// For a modified occurrence: its RECURRENCE-ID as an identity (an instant when the
+    /// value has a zone), stable across imports. Nil for a series or a one-off event.
+    public var occurrenceID: OccurrenceID?
+    /// SEQUENCE and LAST-MODIFIED (else DTSTAMP): which of two versions is newer.
+    public var version: EventVersion = EventVersion()
+    /// STATUS:CANCELLED: the series (or, for a modified occurrence, that occurrence) is
+    /// called off.
+    public var isCancelled: Bool = false
 
     /// An event from its parts; `ICSParser` is the usual source.
     public init(uid: String, summary: String? = nil, description: String? = nil, location: String? = nil,
                 url: String? = nil, start: LocalDateTime, timeZoneIdentifier: String? = nil, isAllDay: Bool = false,
                 end: LocalDateTime? = nil, duration: String? = nil, recurrence: Recurrence? = nil,
                 recurrenceID: LocalDateTime? = nil, alarmOffsets: [Int] = [], alarmLeads: [ISODuration]? = nil,
-                line: Int? = nil) {
+                line: Int? = nil, occurrenceID: OccurrenceID? = nil, version: EventVersion = EventVersion(),
+                isCancelled: Bool = false) {
         self.uid = uid
         self.summary = summary
         self.description = description
@@ -67,6 +76,11 @@ public struct ICSEvent: Sendable, Hashable, Codable {
         self.alarmOffsets = alarmOffsets
         self.alarmLeads = alarmLeads ?? alarmOffsets.filter { $0 > 0 }.map { ISODuration(seconds: Double($0)) }
         self.line = line
+        self.occurrenceID = occurrenceID ?? recurrenceID.map { time in
+            timeZoneIdentifier.flatMap(TimeZone.init(identifier:)).map { .instant(time.instant(in: $0)) } ?? .local(time)
+        }
+        self.version = version
+        self.isCancelled = isCancelled
     }
 
     /// The zone of `start`, nil for floating and all-day events (the caller picks one,

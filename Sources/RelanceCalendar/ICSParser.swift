@@ -6,7 +6,8 @@ import RelanceCore
 /// meetings and networking events.
 public enum ICSParser {
     /// The properties whose unreadable values make an event unusable.
-    static let readProperties: Set<String> = ["DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID", "TRIGGER"]
+    static let readProperties: Set<String> = ["DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID", "TRIGGER",
+                                              "SEQUENCE", "LAST-MODIFIED", "DTSTAMP"]
 
     /// Every VEVENT of `text`, in file order.
     ///
@@ -76,11 +77,23 @@ public enum ICSParser {
             ? nil : Recurrence(rrule: rrule, exdates: exdates, rdates: rdates)
 
         var recurrenceID: LocalDateTime?
+        var occurrenceID: OccurrenceID?
         if let property = reader.first(ICAL_RECURRENCEID_PROPERTY) {
             let value = try reader.time(property, icalproperty_get_recurrenceid(property), name: "RECURRENCE-ID")
             recurrenceID = value.isDate && !start.isDate
                 ? LocalDateTime(date: value.local.date, time: start.local.time) : value.local(in: start.zone)
+            // The identity as written: an instant when the value has a zone, else the
+            // wall-clock time (a DATE one taking DTSTART's time, as above).
+            if case .zone(let zone) = value.zone {
+                occurrenceID = .instant(value.local.instant(in: zone))
+            } else if case .zone(let zone) = start.zone, !value.isDate {
+                occurrenceID = .instant(value.local.instant(in: zone))  // floating, read in the event's zone
+            } else {
+                occurrenceID = .local(recurrenceID!)
+            }
         }
+        let version = try reader.version()
+        let isCancelled = reader.first(ICAL_STATUS_PROPERTY).map { icalproperty_get_status($0) == ICAL_STATUS_CANCELLED } ?? false
 
         // RFC 5545 §3.8.6.3: RELATED=END triggers count from the end; an all-day event
         // without DTEND or DURATION lasts one day, a timed one none.
@@ -131,7 +144,8 @@ public enum ICSParser {
                         location: reader.text(ICAL_LOCATION_PROPERTY), url: reader.text(ICAL_URL_PROPERTY),
                         start: start.local, timeZoneIdentifier: zoneIdentifier, isAllDay: start.isDate,
                         end: end, duration: duration, recurrence: recurrence, recurrenceID: recurrenceID,
-                        alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line)
+                        alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line,
+                        occurrenceID: occurrenceID, version: version, isCancelled: isCancelled)
     }
 
     /// "synthetic-<16 hex>@relance": FNV-1a of the start and the title, the same on
@@ -145,19 +159,24 @@ public enum ICSParser {
     }
 
     /// Adds each override's RECURRENCE-ID to the EXDATEs of the recurring event it
-    /// modifies (same UID, no RECURRENCE-ID), converted to that event's zone.
+    /// modifies (same UID, no RECURRENCE-ID; every copy of it, if the file has several),
+    /// converted to that event's zone.
     private static func attachingOverrides(_ events: [ICSEvent]) -> [ICSEvent] {
         var result = events
+        var seriesIndexes: [String: [Int]] = [:]
+        for (index, event) in events.enumerated() where event.recurrenceID == nil && event.recurrence != nil {
+            seriesIndexes[event.uid, default: []].append(index)
+        }
         for override in events {
-            guard let replaced = override.recurrenceID,
-                  let index = result.firstIndex(where: { $0.uid == override.uid && $0.recurrenceID == nil && $0.recurrence != nil })
-            else { continue }
-            var time = replaced
-            if let from = override.timeZone, let to = result[index].timeZone, from != to {
-                time = LocalDateTime(replaced.instant(in: from), in: to)
-            }
-            if !result[index].recurrence!.exdates.contains(time) {
-                result[index].recurrence!.exdates.append(time)
+            guard let replaced = override.recurrenceID else { continue }
+            for index in seriesIndexes[override.uid] ?? [] {
+                var time = replaced
+                if let from = override.timeZone, let to = result[index].timeZone, from != to {
+                    time = LocalDateTime(replaced.instant(in: from), in: to)
+                }
+                if !result[index].recurrence!.exdates.contains(time) {
+                    result[index].recurrence!.exdates.append(time)
+                }
             }
         }
         return result

@@ -2,9 +2,10 @@ import Foundation
 
 /// Maps the TZIDs found in iCalendar files to IANA time zones.
 ///
-/// We do not interpret VTIMEZONE rules: every system already has the IANA database, and a
-/// file's own VTIMEZONE is usually a stale copy of it. So a TZID must lead to an IANA name,
-/// directly or by one of the cheap routes below.
+/// A file's own VTIMEZONE is usually a copy of an IANA zone, so we keep the IANA zone
+/// (every system has the database, and it knows future rule changes): a TZID leads to an
+/// IANA name directly or by one of the cheap routes below, and only when none does is the
+/// file's VTIMEZONE compared with the IANA zones' rules (`VTimezoneMatcher`).
 enum TimeZoneNames {
     /// The zone for `tzid`, or nil when no route leads to an IANA name.
     ///
@@ -23,7 +24,7 @@ enum TimeZoneNames {
             }
         }
         if let location, let zone = iana(location.trimmingCharacters(in: .whitespaces)) { return zone }
-        if let mapped = windows[name] { return TimeZone(identifier: mapped) }
+        if let mapped = WindowsZones.iana[name] { return TimeZone(identifier: mapped) }
         return nil
     }
 
@@ -33,28 +34,4 @@ enum TimeZoneNames {
         guard !name.isEmpty, name.contains("/") || name == "UTC" || name == "GMT" else { return nil }
         return TimeZone(identifier: name)
     }
-
-    /// The most common Windows zone names Outlook and Exchange write, with the IANA zone
-    /// CLDR's windowsZones.xml maps each to for territory "001". Deliberately short:
-    /// anything else is reported so the user can export with IANA names.
-    static let windows: [String: String] = [
-        "UTC": "UTC",
-        "GMT Standard Time": "Europe/London",
-        "Greenwich Standard Time": "Atlantic/Reykjavik",
-        "W. Europe Standard Time": "Europe/Berlin",
-        "Romance Standard Time": "Europe/Paris",
-        "Central Europe Standard Time": "Europe/Budapest",
-        "Central European Standard Time": "Europe/Warsaw",
-        "FLE Standard Time": "Europe/Kiev",
-        "GTB Standard Time": "Europe/Bucharest",
-        "Eastern Standard Time": "America/New_York",
-        "Central Standard Time": "America/Chicago",
-        "Mountain Standard Time": "America/Denver",
-        "Pacific Standard Time": "America/Los_Angeles",
-        "India Standard Time": "Asia/Kolkata",
-        "China Standard Time": "Asia/Shanghai",
-        "Tokyo Standard Time": "Asia/Tokyo",
-        "Singapore Standard Time": "Asia/Singapore",
-        "AUS Eastern Standard Time": "Australia/Sydney",
-    ]
 }

@@ -122,7 +122,8 @@ struct VEventReader {
         if icaltime_is_utc(value) != 0 { return .zone(TimeZone(identifier: "UTC")!) }
         guard let tzid = Libical.tzid(property) else { return .floating }
         guard let zone = document.zone(forTZID: tzid) else {
-            throw error(.unknownTimeZone, "\(name) has TZID '\(tzid)', which is not an IANA time zone name Relance can map; "
+            throw error(.unknownTimeZone, "\(name) has TZID '\(tzid)', which is not an IANA or Windows time zone name, "
+                        + "and no VTIMEZONE in the file with that TZID has the rules of an IANA zone; "
                         + "export the calendar with IANA zone names (e.g. TZID=Europe/Paris)", property: name)
         }
         return .zone(zone)
@@ -147,6 +148,26 @@ struct VEventReader {
             rdates.append(inEventZone(try time(property, moment, name: "RDATE")))
         }
         return (exdates, rdates)
+    }
+
+    /// SEQUENCE (0 when absent) and LAST-MODIFIED, else DTSTAMP, as an instant (a value
+    /// without "Z" read as UTC, which RFC 5545 §3.8.7 requires anyway).
+    func version() throws -> EventVersion {
+        var sequence = 0
+        if let property = first(ICAL_SEQUENCE_PROPERTY) {
+            sequence = Int(icalproperty_get_sequence(property))
+            guard sequence >= 0 else {
+                throw error(.invalidCalendar, "SEQUENCE is \(sequence); it counts revisions from 0 (RFC 5545 §3.8.7.4)", property: "SEQUENCE")
+            }
+        }
+        var stamp: Date?
+        for (kind, name) in [(ICAL_LASTMODIFIED_PROPERTY, "LAST-MODIFIED"), (ICAL_DTSTAMP_PROPERTY, "DTSTAMP")] {
+            guard let property = first(kind) else { continue }
+            let value = kind == ICAL_LASTMODIFIED_PROPERTY ? icalproperty_get_lastmodified(property) : icalproperty_get_dtstamp(property)
+            stamp = try time(property, value, name: name).instant(floatingIn: TimeZone(identifier: "UTC")!)
+            break
+        }
+        return EventVersion(sequence: sequence, stamp: stamp)
     }
 
     /// The single RRULE value, checked; nil when there is none.

@@ -31,13 +31,22 @@ public struct NetworkingEvent: Sendable, Hashable, Codable, Identifiable {
     public var recurrence: EventRecurrence?
     /// Reminders before each occurrence.
     public var reminders: [ISODuration]
+    /// For a changed occurrence of a recurring event imported from a calendar (its
+    /// RECURRENCE-ID): the occurrence of the series `uid` it replaces. Nil for a series or
+    /// a one-off event. (uid, occurrenceID) is unique.
+    public var occurrenceID: OccurrenceID?
+    /// The calendar version last imported (SEQUENCE, LAST-MODIFIED/DTSTAMP), so an older
+    /// or equal one is skipped and a newer one updates the event.
+    public var version: EventVersion
 
     public init(id: Int64, uid: String, title: String, start: LocalDateTime, timeZone: String, duration: TimeInterval,
                 place: String? = nil, url: String? = nil, details: String? = nil, rsvpBy: Date? = nil,
-                recurrence: EventRecurrence? = nil, reminders: [ISODuration]) {
+                recurrence: EventRecurrence? = nil, reminders: [ISODuration], occurrenceID: OccurrenceID? = nil,
+                version: EventVersion = EventVersion()) {
         self.id = id; self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone
         self.duration = duration; self.place = place; self.url = url; self.details = details
         self.rsvpBy = rsvpBy; self.recurrence = recurrence; self.reminders = reminders
+        self.occurrenceID = occurrenceID; self.version = version
     }
 
     /// The zone of `start` (UTC if the identifier is unknown).

@@ -84,72 +84,105 @@ struct InterchangeService: Sendable {
                          rejections: plan.rejections.map(\.description), applied: applied)
     }
 
+    /// Imports calendars as a calendar client would (issue #12): `EventImportPlanner`
+    /// decides per VEVENT (add, update a newer version, cancel, keep a changed occurrence,
+    /// skip an older or equal one); the writes, with the reminders of every added or
+    /// moved occurrence, are ONE transaction, or nothing when any event is rejected.
+    /// - Returns: the report, and the ids of the events added.
     func importEvents(_ p: ImportEvents.Parameters, rules: TimingRules) throws -> (ImportReportInfo, [Int64]) {
-        var drafts: [EventDraft] = []
-        var lines: [String] = []
-        var rejections: [String] = []
-        var skipped = 0
-        var known = try store.eventUIDs()
+        var parsed: [(location: String, event: ICSEvent)] = []
+        var parseRejections: [String] = []
         for (name, text) in try Self.texts(p.files) {
-            let parsed: [ICSEvent]
             do {
-                parsed = try ICSParser.events(fromICS: text)
+                parsed += try ICSParser.events(fromICS: text).map { ("\(name):\($0.line ?? 0)", $0) }
             } catch {
-                rejections.append("\(name): \(error)")
-                continue
-            }
-            for event in parsed {
-                let location = "\(name):\(event.line ?? 0)"
-                let title = event.summary ?? "(untitled)"
-                if known.contains(event.uid) || event.recurrenceID != nil {
-                    skipped += 1
-                    lines.append("skip \(title) (\(location)): " + (event.recurrenceID != nil ? "a changed occurrence (kept as in the series)" : "already imported (UID \(event.uid))"))
-                    continue
-                }
-                do {
-                    drafts.append(try Self.draft(event, rules: rules))
-                    known.insert(event.uid)
-                    lines.append("add \(title) (\(location))")
-                } catch {
-                    rejections.append("\(location): \(error)")
-                }
+                parseRejections.append("\(name): \(error)")
             }
         }
-        let applied = p.dryRun != true && rejections.isEmpty
-        let report = ImportReportInfo(added: drafts.count, merged: 0, skipped: skipped, rejected: rejections.count,
-                                      lines: lines, rejections: rejections, applied: applied)
-        if !rejections.isEmpty && p.dryRun != true { throw ControlError.importRejected(report) }
-        guard applied else { return (report, []) }
-        let created = try store.addEvents(drafts, rules: rules, now: clock.now())
-        return (report, created.map(\.id))
+        let now = clock.now()
+        let decide = { (stored: [NetworkingEvent]) -> ImportReportInfo in
+            let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
+                                                  defaultReminders: rules.eventReminders)
+            return Self.report(entries, parsed, parseRejections, applied: false)
+        }
+        if p.dryRun == true || !parseRejections.isEmpty {
+            let report = decide(try store.events())
+            if p.dryRun != true { throw ControlError.importRejected(report) }
+            return (report, [])
+        }
+        var report: ImportReportInfo?
+        do {
+            let (added, _) = try store.importEvents(now: now, rules: rules) { stored in
+                let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
+                                                      defaultReminders: rules.eventReminders)
+                report = Self.report(entries, parsed, parseRejections, applied: true)
+                guard report!.rejected == 0 else { throw ImportAborted() }
+                return try mutations(entries.flatMap(\.effects), stored: stored, now: now)
+            }
+            return (report!, added)
+        } catch is ImportAborted {
+            report!.applied = false
+            throw ControlError.importRejected(report!)
+        }
     }
 
-    /// An imported VEVENT as a Relance event; floating and all-day times are read in the
-    /// user's zone, VALARM offsets become its reminders.
-    static func draft(_ event: ICSEvent, rules: TimingRules) throws -> EventDraft {
-        let zone = event.timeZone ?? rules.userZone
-        let start = event.start.instant(in: zone)
-        var duration: TimeInterval = event.isAllDay ? 86_400 : 3600
-        if let end = event.end {
-            duration = end.instant(in: zone).timeIntervalSince(start)
-        } else if let text = event.duration {
-            duration = try ISODuration(parsing: text).added(to: start, in: zone).timeIntervalSince(start)
+    /// Thrown from inside the import transaction to roll it back when an event is rejected.
+    private struct ImportAborted: Error {}
+
+    /// The planner's effects as store mutations, with the occurrences to plan reminders
+    /// for: an added or updated event's next ones; a series losing occurrences gets its
+    /// look-ahead without them (all its exclusions at once).
+    private func mutations(_ effects: [EventImportPlanner.Effect], stored: [NetworkingEvent], now: Date) throws -> [EventMutation] {
+        let byID = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) })
+        var result: [EventMutation] = []
+        var exclusions: [(id: Int64, exdates: [LocalDateTime])] = []
+        for effect in effects {
+            switch effect {
+            case .add(let event):
+                result.append(.add(EventDraft(event), occurrences: try events.occurrences(event, after: now, limit: EventPlanner.lookahead)))
+            case .update(let id, let event):
+                result.append(.update(id: id, EventDraft(event), occurrences: try events.occurrences(event, after: now, limit: EventPlanner.lookahead)))
+            case .recordVersion(let id, let version):
+                result.append(.recordVersion(id: id, version))
+            case .remove(let id):
+                result.append(.remove(id: id))
+            case .exclude(let id, let exdate):
+                if let index = exclusions.firstIndex(where: { $0.id == id }) {
+                    exclusions[index].exdates.append(exdate)
+                } else {
+                    exclusions.append((id, [exdate]))
+                }
+            }
         }
-        guard duration > 0 else { throw ValidationError(field: "DTEND", reason: "ends before it starts") }
-        // Calendar leads (-P1D stays one day before, across DST), exact ones otherwise.
-        let reminders = event.alarmOffsets.isEmpty ? nil : EventReminders.boundedLeads(event.alarmLeads)
-        var recurrence: EventRecurrence?
-        if let r = event.recurrence {
-            if let rrule = r.rrule { try RecurrenceExpander.validate(rrule: rrule) }
-            recurrence = EventRecurrence(rrule: r.rrule, exdates: r.exdates, rdates: r.rdates)
+        for (id, exdates) in exclusions {
+            guard var series = byID[id], let recurrence = series.recurrence else { continue }
+            let missing = exdates.filter { !recurrence.exdates.contains($0) }
+            guard !missing.isEmpty else { continue }
+            series.recurrence!.exdates += missing
+            result.append(.exclude(id: id, exdates: missing, occurrences: try events.occurrences(series, after: now, limit: EventPlanner.lookahead)))
         }
-        return EventDraft(uid: event.uid, title: event.summary ?? "(untitled)", start: event.start, timeZone: zone.identifier,
-                          duration: duration, place: event.location.map(oneLine), url: event.url.map(oneLine),
-                          details: event.description, recurrence: recurrence, reminders: reminders)
+        return result
     }
 
-    private static func oneLine(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: ", ").replacingOccurrences(of: "\n", with: ", ")
+    /// One line per VEVENT ("update Founders meetup (team.ics:12): updated to SEQUENCE 2: time …"),
+    /// rejections with their file and line. `merged` counts the events updated or cancelled.
+    static func report(_ entries: [EventImportPlanner.Entry], _ parsed: [(location: String, event: ICSEvent)],
+                       _ parseRejections: [String], applied: Bool) -> ImportReportInfo {
+        var lines: [String] = []
+        var rejections = parseRejections
+        var counts: [EventImportPlanner.Outcome: Int] = [:]
+        for (entry, (location, event)) in zip(entries, parsed) {
+            counts[entry.outcome, default: 0] += 1
+            let title = event.summary ?? "(untitled)"
+            if entry.outcome == .reject {
+                rejections.append("\(location): \(entry.note ?? "rejected")")
+            } else {
+                lines.append("\(entry.outcome.rawValue) \(title) (\(location))" + (entry.note.map { ": " + $0 } ?? ""))
+            }
+        }
+        return ImportReportInfo(added: counts[.add] ?? 0, merged: (counts[.update] ?? 0) + (counts[.cancel] ?? 0),
+                                skipped: counts[.skip] ?? 0, rejected: rejections.count, lines: lines,
+                                rejections: rejections, applied: applied && rejections.isEmpty)
     }
 
     func export(_ format: String, rules: TimingRules) throws -> String {

@@ -146,6 +146,14 @@ public enum ICalendarWriter {
         writer.line("BEGIN", "VEVENT")
         writer.text("UID", event.uid.isEmpty ? "event-\(event.id)@relance" : "event-\(TextCleaning.singleLine(event.uid))")
         writer.line("DTSTAMP", stamp)
+        // A changed occurrence of a series keeps its RECURRENCE-ID, so the series and its
+        // changes stay one calendar object (RFC 5545 §3.8.4.4), and the imported SEQUENCE.
+        switch event.occurrenceID {
+        case .instant(let original)?: writer.line("RECURRENCE-ID", ICalendarDate.utc(original))
+        case .local(let original)?: time("RECURRENCE-ID", original)
+        case nil: break
+        }
+        if event.version.sequence > 0 { writer.line("SEQUENCE", String(event.version.sequence)) }
         time("DTSTART", event.start)
         writer.line("DURATION", ICalendarDate.duration(seconds: event.duration))
         writer.text("SUMMARY", TextCleaning.singleLine(event.title))

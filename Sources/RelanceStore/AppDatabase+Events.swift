@@ -16,13 +16,26 @@ public struct EventDraft: Sendable, Equatable {
     public var recurrence: EventRecurrence?
     /// Before each occurrence; nil for the configured defaults.
     public var reminders: [ISODuration]?
+    /// A changed occurrence's RECURRENCE-ID (see `NetworkingEvent.occurrenceID`).
+    public var occurrenceID: OccurrenceID?
+    /// The calendar version it comes from (imports).
+    public var version: EventVersion
 
     public init(uid: String, title: String, start: LocalDateTime, timeZone: String, duration: TimeInterval,
                 place: String? = nil, url: String? = nil, details: String? = nil, rsvpBy: Date? = nil,
-                recurrence: EventRecurrence? = nil, reminders: [ISODuration]? = nil) {
+                recurrence: EventRecurrence? = nil, reminders: [ISODuration]? = nil, occurrenceID: OccurrenceID? = nil,
+                version: EventVersion = EventVersion()) {
         self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone; self.duration = duration
         self.place = place; self.url = url; self.details = details; self.rsvpBy = rsvpBy
-        self.recurrence = recurrence; self.reminders = reminders
+        self.recurrence = recurrence; self.reminders = reminders; self.occurrenceID = occurrenceID; self.version = version
+    }
+
+    /// The content of `event` (its id aside), e.g. one an import planned.
+    public init(_ event: NetworkingEvent) {
+        self.init(uid: event.uid, title: event.title, start: event.start, timeZone: event.timeZone, duration: event.duration,
+                  place: event.place, url: event.url, details: event.details, rsvpBy: event.rsvpBy,
+                  recurrence: event.recurrence, reminders: event.reminders, occurrenceID: event.occurrenceID,
+                  version: event.version)
     }
 }
 
@@ -47,14 +60,17 @@ extension AppDatabase {
     }
 
     static func insertEvent(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
-        if try EventRecord.filter(Column("uid") == draft.uid).fetchCount(db) > 0 {
-            throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid) exists already")
+        let key = draft.occurrenceID?.key
+        if try EventRecord.filter(Column("uid") == draft.uid && Column("occurrenceId") == key).fetchCount(db) > 0 {
+            throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
+                                          + (key.map { " and RECURRENCE-ID \($0)" } ?? "") + " exists already")
         }
         var record = EventRecord(id: nil, uid: draft.uid, title: draft.title.trimmingCharacters(in: .whitespaces),
                                  start: draft.start.description, timeZone: draft.timeZone, durationSeconds: draft.duration,
                                  place: draft.place, url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
                                  recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
-                                 createdAt: now)
+                                 createdAt: now, occurrenceId: key, sequence: draft.version.sequence,
+                                 revisedAt: draft.version.stamp)
         try record.insert(db)
         return record.model
     }
@@ -114,7 +130,8 @@ extension EventRecord {
     var model: NetworkingEvent {
         NetworkingEvent(id: id!, uid: uid, title: title, start: LocalDateTime(start)!, timeZone: timeZone,
                         duration: durationSeconds, place: place, url: url, details: details, rsvpBy: rsvpBy,
-                        recurrence: recurrence, reminders: reminders)
+                        recurrence: recurrence, reminders: reminders, occurrenceID: occurrenceId.flatMap(OccurrenceID.init(key:)),
+                        version: EventVersion(sequence: sequence, stamp: revisedAt))
     }
 }
 
@@ -127,45 +144,54 @@ extension AppDatabase {
     public func updateEvent(id: Int64, _ draft: EventDraft, occurrences: [Date], rules: TimingRules,
                             now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
         try Self.validate(draft)
-        return try writer.write { db in
-            guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
-            record.title = draft.title.trimmingCharacters(in: .whitespaces)
-            record.start = draft.start.description
-            record.timeZone = draft.timeZone
-            record.durationSeconds = draft.duration
-            record.place = draft.place
-            record.url = draft.url
-            record.details = draft.details
-            record.rsvpBy = draft.rsvpBy
-            record.recurrence = draft.recurrence
-            record.reminders = draft.reminders ?? record.reminders
-            try record.update(db)
-            let cancelled = try Self.cancelPending(db, where: "eventId = ? AND anchorAt > ?",
-                                                   arguments: [id, now.timeIntervalSince1970])
-            var changes = ScheduleChanges(cancelled: cancelled)
-            let fired = Set(try Row.fetchAll(db, sql: """
-                SELECT anchorAt, kind, offset FROM reminder WHERE eventId = ? AND state = \(ReminderState.fired.sql)
-                """, arguments: [id]).map { row -> String in
-                    let anchor: Double = row[0]; let kind: String = row[1]; let offset: String? = row[2]
-                    return "\(anchor)|\(kind)|\(offset ?? "")"
-                })
-            changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { occurrence, plan in
-                !fired.contains("\(occurrence.timeIntervalSince1970)|\(plan.kind.rawValue)|\(plan.offset ?? "")")
+        return try writer.write { db in try Self.replaceEvent(db, id: id, draft, occurrences: occurrences, rules: rules, now: now) }
+    }
+
+    /// `updateEvent`'s writes, inside the caller's transaction.
+    static func replaceEvent(_ db: Database, id: Int64, _ draft: EventDraft, occurrences: [Date], rules: TimingRules,
+                             now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
+        guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+        record.title = draft.title.trimmingCharacters(in: .whitespaces)
+        record.start = draft.start.description
+        record.timeZone = draft.timeZone
+        record.durationSeconds = draft.duration
+        record.place = draft.place
+        record.url = draft.url
+        record.details = draft.details
+        record.rsvpBy = draft.rsvpBy
+        record.recurrence = draft.recurrence
+        record.reminders = draft.reminders ?? record.reminders
+        record.sequence = draft.version.sequence
+        record.revisedAt = draft.version.stamp
+        try record.update(db)
+        let cancelled = try Self.cancelPending(db, where: "eventId = ? AND anchorAt > ?",
+                                               arguments: [id, now.timeIntervalSince1970])
+        var changes = ScheduleChanges(cancelled: cancelled)
+        let fired = Set(try Row.fetchAll(db, sql: """
+            SELECT anchorAt, kind, offset FROM reminder WHERE eventId = ? AND state = \(ReminderState.fired.sql)
+            """, arguments: [id]).map { row -> String in
+                let anchor: Double = row[0]; let kind: String = row[1]; let offset: String? = row[2]
+                return "\(anchor)|\(kind)|\(offset ?? "")"
             })
-            return (record.model, cancelled.count, changes)
-        }
+        changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { occurrence, plan in
+            !fired.contains("\(occurrence.timeIntervalSince1970)|\(plan.kind.rawValue)|\(plan.offset ?? "")")
+        })
+        return (record.model, cancelled.count, changes)
     }
 
     /// Removes an event in ONE transaction: its pending reminders are cancelled, the
     /// others stay (unlinked) with their inbox items. Returns the event as it was.
     public func removeEvent(id: Int64) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
-        try writer.write { db in
-            guard let record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
-            let cancelled = try Self.cancelPending(db, where: "eventId = ?", arguments: [id])
-            try db.execute(sql: "UPDATE reminder SET eventId = NULL WHERE eventId = ?", arguments: [id])
-            _ = try EventRecord.deleteOne(db, key: id)
-            return (record.model, cancelled.count, ScheduleChanges(cancelled: cancelled))
-        }
+        try writer.write { db in try Self.deleteEvent(db, id: id) }
+    }
+
+    /// `removeEvent`'s writes, inside the caller's transaction.
+    static func deleteEvent(_ db: Database, id: Int64) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
+        guard let record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+        let cancelled = try Self.cancelPending(db, where: "eventId = ?", arguments: [id])
+        try db.execute(sql: "UPDATE reminder SET eventId = NULL WHERE eventId = ?", arguments: [id])
+        _ = try EventRecord.deleteOne(db, key: id)
+        return (record.model, cancelled.count, ScheduleChanges(cancelled: cancelled))
     }
 
     /// Skips one occurrence in ONE transaction: `exdate` (its wall-clock start) joins

@@ -11,6 +11,24 @@ public enum ContactMutation: Sendable, Equatable {
     case update(Contact)
 }
 
+/// One change a calendar import makes to the events; occurrences are the start instants
+/// whose reminders to plan (the caller expanded them, `EventPlanner.lookahead` of them).
+public enum EventMutation: Sendable, Equatable {
+    /// A new event, with its first occurrences.
+    case add(EventDraft, occurrences: [Date])
+    /// A newer version of a stored event: its fields replaced, the pending reminders of
+    /// its future occurrences re-planned.
+    case update(id: Int64, EventDraft, occurrences: [Date])
+    /// A newer version that changes nothing: only the version is kept.
+    case recordVersion(id: Int64, EventVersion)
+    /// A cancelled event: removed, its pending reminders cancelled.
+    case remove(id: Int64)
+    /// Occurrences of a stored series left out (a changed or cancelled occurrence): the
+    /// EXDATEs added, their pending reminders cancelled, and `occurrences` (the look-ahead
+    /// without them) planned where they have no reminders yet.
+    case exclude(id: Int64, exdates: [LocalDateTime], occurrences: [Date])
+}
+
 extension AppDatabase {
     /// Applies an import in ONE transaction. `plan` runs inside it, on the contacts as
     /// they are at that moment, so a concurrent change cannot slip between planning and
@@ -63,9 +81,54 @@ extension AppDatabase {
         }
     }
 
-    /// The UIDs of the events already stored (imports are idempotent by UID).
-    public func eventUIDs() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT uid FROM event")) }
+    /// Applies a calendar import in ONE transaction. `plan` runs inside it, on the events
+    /// as they are at that moment (so a concurrent edit cannot slip between planning and
+    /// writing); throwing from it, or any write failing, changes nothing.
+    /// - Returns: the ids of the events added, and the schedule changes (also published
+    ///   on the reminder feed).
+    public func importEvents(now: Date, rules: TimingRules,
+                             plan: ([NetworkingEvent]) throws -> [EventMutation]) throws -> (added: [Int64], changes: ScheduleChanges) {
+        try writer.write { db in
+            let existing = try EventRecord.order(Column("id")).fetchAll(db).map(\.model)
+            var added: [Int64] = []
+            var changes = ScheduleChanges()
+            for mutation in try plan(existing) {
+                switch mutation {
+                case .add(let draft, let occurrences):
+                    try Self.validate(draft)
+                    let event = try Self.insertEvent(db, draft, rules: rules, now: now)
+                    added.append(event.id)
+                    guard let record = try EventRecord.fetchOne(db, key: event.id) else { throw StoreError.eventNotFound(id: event.id) }
+                    changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { _, _ in true })
+                case .update(let id, let draft, let occurrences):
+                    try Self.validate(draft)
+                    changes.merge(try Self.replaceEvent(db, id: id, draft, occurrences: occurrences, rules: rules, now: now).2)
+                case .recordVersion(let id, let version):
+                    try db.execute(sql: "UPDATE event SET sequence = ?, revisedAt = ? WHERE id = ?",
+                                   arguments: [version.sequence, version.stamp?.timeIntervalSince1970, id])
+                case .remove(let id):
+                    changes.merge(try Self.deleteEvent(db, id: id).2)
+                case .exclude(let id, let exdates, let occurrences):
+                    guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+                    var recurrence = record.recurrence ?? EventRecurrence(rrule: nil)
+                    let zone = record.model.zone
+                    let missing = exdates.filter { !recurrence.exdates.contains($0) }
+                    guard !missing.isEmpty else { continue }
+                    recurrence.exdates += missing
+                    record.recurrence = recurrence
+                    try record.update(db)
+                    for exdate in missing {
+                        changes.cancelled += try Self.cancelPending(db, where: "eventId = ? AND anchorAt = ?",
+                                                                    arguments: [id, exdate.instant(in: zone).timeIntervalSince1970])
+                    }
+                    let existing = Set(try Double.fetchAll(db, sql: "SELECT DISTINCT anchorAt FROM reminder WHERE eventId = ?",
+                                                           arguments: [id]))
+                    changes.merge(try Self.insertOccurrences(db, record, occurrences.filter { !existing.contains($0.timeIntervalSince1970) },
+                                                             rules: rules, now: now) { _, _ in true })
+                }
+            }
+            return (added, changes)
+        }
     }
 
     /// Adds several events in ONE transaction; any invalid one aborts them all.

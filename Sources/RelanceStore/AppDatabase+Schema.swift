@@ -193,6 +193,40 @@ extension AppDatabase {
                 t.column("acceptedMeetingId", .integer).references("meeting", onDelete: .setNull)
             }
         }
+        migrator.registerMigration("v8: calendar identity and versions of events") { db in
+            // Issue #12: a changed occurrence (RECURRENCE-ID) is an event of its own with
+            // its series' UID, so the identity becomes (uid, occurrenceId); and an import
+            // keeps the calendar's version to tell a newer one from a re-import. SQLite
+            // cannot drop the column's UNIQUE, hence the table rebuild (its §7 recipe;
+            // the migrator defers foreign-key checks to the end).
+            try db.create(table: "event_v8") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("uid", .text).notNull()            // iCalendar UID
+                t.column("occurrenceId", .text)             // RECURRENCE-ID key (OccurrenceID.key); nil for a series or one-off
+                t.column("title", .text).notNull()
+                t.column("start", .text).notNull()          // wall clock, e.g. 2026-12-10T19:00:00
+                t.column("timeZone", .text).notNull()       // IANA zone of `start`
+                t.column("durationSeconds", .double).notNull()
+                t.column("place", .text)
+                t.column("url", .text)
+                t.column("details", .text)
+                t.column("rsvpBy", .double)
+                t.column("recurrence", .text)               // JSON Recurrence (RRULE, EXDATE, RDATE)
+                t.column("reminders", .text).notNull()      // JSON [ISO 8601 durations before start]
+                t.column("createdAt", .double).notNull()
+                t.column("sequence", .integer).notNull().defaults(to: 0)  // iCalendar SEQUENCE last imported
+                t.column("revisedAt", .double)              // LAST-MODIFIED, else DTSTAMP, last imported (seconds since the epoch)
+            }
+            try db.execute(sql: """
+                INSERT INTO event_v8 (id, uid, title, start, timeZone, durationSeconds, place, url, details, rsvpBy,
+                                      recurrence, reminders, createdAt)
+                SELECT id, uid, title, start, timeZone, durationSeconds, place, url, details, rsvpBy,
+                       recurrence, reminders, createdAt FROM event
+                """)
+            try db.drop(table: "event")
+            try db.rename(table: "event_v8", to: "event")
+            try db.execute(sql: "CREATE UNIQUE INDEX event_identity ON event (uid, ifnull(occurrenceId, ''))")
+        }
         return migrator
     }
 }

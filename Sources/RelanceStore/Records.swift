@@ -207,6 +207,9 @@ struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, Timestam
     var recurrence: EventRecurrence?
     var reminders: [ISODuration]
     var createdAt: Date
+    var occurrenceId: String?
+    var sequence: Int = 0
+    var revisedAt: Date?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -145,6 +145,19 @@ struct ICalendarWriterTests {
         ].map { Self.utc($0, "Australia/Sydney") })
     }
 
+    @Test func aChangedOccurrenceIsExportedWithItsRecurrenceIDAndSequence() async throws {
+        let original = LocalDateTime("2027-01-12T19:00")!.instant(in: TimeZone(identifier: "Europe/Paris")!)
+        let series = NetworkingEvent(id: 1, uid: "weekly@example.org", title: "Founders", start: LocalDateTime("2027-01-05T19:00")!,
+                                     timeZone: "Europe/Paris", duration: 7200,
+                                     recurrence: EventRecurrence(rrule: "FREQ=WEEKLY;COUNT=4", exdates: [LocalDateTime("2027-01-12T19:00")!]),
+                                     reminders: [], version: EventVersion(sequence: 2))
+        let moved = NetworkingEvent(id: 2, uid: "weekly@example.org", title: "Founders", start: LocalDateTime("2027-01-13T20:00")!,
+                                    timeZone: "Europe/Paris", duration: 7200, reminders: [], occurrenceID: .instant(original))
+        let text = ICalendarWriter.write(reminders: [], meetings: [], events: [series, moved], contactsByID: [:], now: Self.now)
+        #expect(text.contains("RECURRENCE-ID:20270112T180000Z\r\n") && text.contains("SEQUENCE:2\r\n"))
+        #expect(try await PythonValidator.validate(text, fileExtension: "ics").status == 0)
+    }
+
     @Test func invalidRuleIsLeftOutRatherThanBreakingTheFile() async throws {
         var event = Self.events[1]
         event.recurrence = EventRecurrence(rrule: "FREQ=FORTNIGHTLY")

@@ -81,19 +81,22 @@ def validate_icalendar(text):
         fail("VERSION is not 2.0")
     ical_starts = {}
     ical_tzids = {}
+    # A series and its changed occurrences share a UID: RECURRENCE-ID tells them apart.
     for event in calendar.walk("VEVENT"):
-        ical_starts[str(event["UID"])] = utc_text(event.decoded("DTSTART"))
-        ical_tzids[str(event["UID"])] = event["DTSTART"].params.get("TZID")
+        key = (str(event["UID"]), utc_text(event.decoded("RECURRENCE-ID")) if "RECURRENCE-ID" in event else None)
+        ical_starts[key] = utc_text(event.decoded("DTSTART"))
+        ical_tzids[key] = event["DTSTART"].params.get("TZID")
 
     parsed = vobject.readOne(text, validate=True)
     parsed.validate(raiseException=True)
     events = []
     for event in parsed.contents.get("vevent", []):
         uid = event.uid.value
+        key = (uid, utc_text(event.recurrence_id.value) if hasattr(event, "recurrence_id") else None)
         start = event.dtstart.value
         start_text = utc_text(start)
-        if ical_starts.get(uid) != start_text:
-            fail(f"{uid}: DTSTART is {start_text} for vobject but {ical_starts.get(uid)} for icalendar")
+        if ical_starts.get(key) != start_text:
+            fail(f"{uid}: DTSTART is {start_text} for vobject but {ical_starts.get(key)} for icalendar")
         occurrences = []
         if hasattr(event, "rrule") or hasattr(event, "rdate"):
             for index, occurrence in enumerate(event.getrruleset(addRDate=True)):
@@ -108,7 +111,7 @@ def validate_icalendar(text):
             "uid": uid,
             "summary": event.summary.value,
             "start": start_text,
-            "tzid": ical_tzids.get(uid),
+            "tzid": ical_tzids.get(key),
             "location": event.location.value if hasattr(event, "location") else None,
             "categories": [c for line in event.contents.get("categories", []) for c in line.value],
             "alarms": alarms,

@@ -1,0 +1,204 @@
+"""Calendar imports as a calendar client would (issue #12), through the real daemon and
+relancectl: a changed occurrence (RECURRENCE-ID) is kept at its new time and title, a
+newer version (SEQUENCE) moves the event and re-plans its reminders, STATUS:CANCELLED
+removes it, and importing the same file again adds nothing.
+
+The calendar is written the way Google Calendar exports one (PRODID, VTIMEZONE, DTSTAMP
+at export time, a series and its changed occurrences sharing a UID, each change with its
+RECURRENCE-ID); its dates are relative to today, since the daemon runs on the real clock.
+"""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+UID = "7kukuqrfedlm2f9t0vd1h2oahn@google.com"
+
+VTIMEZONE = """BEGIN:VTIMEZONE
+TZID:Europe/Paris
+X-LIC-LOCATION:Europe/Paris
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE
+"""
+
+
+def stamp(moment):
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def said(moment):
+    """How a reminder names an occurrence, in the user's zone (UTC in these tests):
+    "Founders meetup: Tue 9 Dec 19:00"."""
+    moment = moment.astimezone(timezone.utc)
+    return f"Founders meetup: {moment:%a} {moment.day} {moment:%b %H:%M}"
+
+
+def calendar(first, *, sequence=0, at="19:00", status=None, exported="20260101T000000Z"):
+    """A weekly series from `first` (a date) at `at` in Paris, with its first occurrence
+    moved to the next day 20:00 at another place and its second one retitled (each
+    change's RECURRENCE-ID is the occurrence it replaces, so it follows the series' time)."""
+    hour, minute = map(int, at.split(":"))
+    start = datetime(first.year, first.month, first.day, hour, minute, tzinfo=PARIS)
+    original = start
+    moved = datetime(first.year, first.month, first.day, 20, 0, tzinfo=PARIS) + timedelta(days=1)
+    series = (f"BEGIN:VEVENT\nDTSTART;TZID=Europe/Paris:{stamp(start)}\nDTEND;TZID=Europe/Paris:{stamp(start + timedelta(hours=2))}\n"
+              f"RRULE:FREQ=WEEKLY;COUNT=6\nDTSTAMP:{exported}\nUID:{UID}\nCREATED:20251201T100000Z\n"
+              f"LAST-MODIFIED:20251201T100000Z\nLOCATION:Station F\\, Paris\nSEQUENCE:{sequence}\n"
+              + (f"STATUS:{status}\n" if status else "STATUS:CONFIRMED\n")
+              + "SUMMARY:Founders meetup\nTRANSP:OPAQUE\nEND:VEVENT\n")
+    first_change = (f"BEGIN:VEVENT\nDTSTART;TZID=Europe/Paris:{stamp(moved)}\nDTEND;TZID=Europe/Paris:{stamp(moved + timedelta(hours=2))}\n"
+                    f"DTSTAMP:{exported}\nUID:{UID}\nRECURRENCE-ID;TZID=Europe/Paris:{stamp(original)}\n"
+                    "CREATED:20251201T100000Z\nLAST-MODIFIED:20251202T100000Z\nLOCATION:Le Wagon\\, Paris\nSEQUENCE:0\n"
+                    "STATUS:CONFIRMED\nSUMMARY:Founders meetup\nTRANSP:OPAQUE\nEND:VEVENT\n")
+    second = original + timedelta(days=7)
+    second_change = (f"BEGIN:VEVENT\nDTSTART;TZID=Europe/Paris:{stamp(second)}\nDTEND;TZID=Europe/Paris:{stamp(second + timedelta(hours=2))}\n"
+                     f"DTSTAMP:{exported}\nUID:{UID}\nRECURRENCE-ID;TZID=Europe/Paris:{stamp(second)}\n"
+                     "CREATED:20251201T100000Z\nLAST-MODIFIED:20251202T100000Z\nLOCATION:Station F\\, Paris\nSEQUENCE:0\n"
+                     "STATUS:CONFIRMED\nSUMMARY:Founders meetup: demo night\nTRANSP:OPAQUE\nEND:VEVENT\n")
+    text = ("BEGIN:VCALENDAR\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\nVERSION:2.0\nCALSCALE:GREGORIAN\n"
+            "METHOD:PUBLISH\nX-WR-CALNAME:Founders\nX-WR-TIMEZONE:Europe/Paris\n" + VTIMEZONE
+            + series + first_change + second_change + "END:VCALENDAR\n")
+    return text.replace("\n", "\r\n"), original, moved, second
+
+
+def founders(daemon):
+    return [r for r in daemon.ctl("upcoming", "--json").json()["reminders"] if r["text"].startswith("Founders meetup")]
+
+
+def test_changed_occurrences_a_newer_version_and_a_cancellation_as_a_calendar_client_would(daemon, tmp_path):
+    # Given a Google-style export: a weekly meetup from ten days on, its first evening
+    # moved to the next day at another place, its second one retitled
+    first = (datetime.now(PARIS) + timedelta(days=10)).date()
+    text, original, moved, second = calendar(first)
+    path = tmp_path / "founders.ics"
+    path.write_text(text, newline="")
+
+    # When it is imported
+    report = daemon.ctl("import", str(path), "--json").json()[0]
+
+    # Then the series and both changes are added, and the report says what each change is
+    assert (report["added"], report["skipped"], report["rejected"]) == (3, 0, 0), report
+    assert any(f"moved to {moved:%Y-%m-%d %H:%M}, at Le Wagon, Paris: kept as its own event" in line for line in report["lines"]), report
+    assert any("retitled 'Founders meetup: demo night'" in line for line in report["lines"]), report
+    events = daemon.ctl("event", "list", "--json").json()["events"]
+    assert sorted(e["title"] for e in events) == ["Founders meetup", "Founders meetup", "Founders meetup: demo night"]
+    series = next(e for e in events if e.get("rrule"))
+    assert sorted(series["exdates"]) == [f"{original:%Y-%m-%dT%H:%M:%S}", f"{second:%Y-%m-%dT%H:%M:%S}"]
+    moved_event = next(e for e in events if not e.get("rrule") and e["title"] == "Founders meetup")
+    assert (moved_event["start"], moved_event["place"]) == (f"{moved:%Y-%m-%dT%H:%M:%S}", "Le Wagon, Paris")
+    # ... the moved evening is reminded at its new time, never at the old one
+    texts = [r["text"] for r in founders(daemon)]
+    assert f"{said(moved)} at Le Wagon, Paris" in texts, texts
+    assert not any(t.startswith(said(original)) for t in texts), texts
+    assert any(t.startswith("Founders meetup: demo night") for t in texts), texts
+
+    # When the same file is imported again, Then nothing changes
+    reminders_before = founders(daemon)
+    again = daemon.ctl("import", str(path), "--json").json()[0]
+    assert (again["added"], again["merged"], again["skipped"]) == (0, 0, 3), again
+    assert all("already imported (up to date)" in line for line in again["lines"]), again
+    assert len(daemon.ctl("event", "list", "--json").json()["events"]) == 3
+    assert founders(daemon) == reminders_before
+
+    # When the organiser moves the series to 19:30 (SEQUENCE bumped, a later export)
+    text, *_ = calendar(first, sequence=1, at="19:30", exported="20260102T000000Z")
+    path.write_text(text, newline="")
+    update = daemon.ctl("import", str(path), "--json").json()[0]
+
+    # Then the series is updated, its pending reminders re-planned at the new time, and
+    # its changes (re-keyed to the new time) replace the old ones
+    assert (update["added"], update["merged"]) == (2, 1), update
+    assert any(line.startswith("update Founders meetup") and "19:00 → " in line and "19:30" in line
+               and "removed 2 changed occurrences the calendar no longer lists" in line for line in update["lines"]), update
+    events = daemon.ctl("event", "list", "--json").json()["events"]
+    assert len(events) == 3
+    series = next(e for e in events if e.get("rrule"))
+    assert series["start"].endswith("T19:30:00")
+    third = original + timedelta(days=14)
+    texts = [r["text"] for r in founders(daemon)]
+    assert any(t.startswith(said(third + timedelta(minutes=30))) for t in texts), texts
+    assert not any(t.startswith(said(third)) for t in texts), texts
+    assert f"{said(moved)} at Le Wagon, Paris" in texts, texts  # the changed evening keeps its own time
+
+    # When the organiser cancels it
+    text, *_ = calendar(first, sequence=2, at="19:30", status="CANCELLED", exported="20260103T000000Z")
+    path.write_text(text, newline="")
+    cancel = daemon.ctl("import", str(path), "--json").json()[0]
+
+    # Then the series and its changed evenings are gone, with their pending reminders
+    assert cancel["merged"] == 1 and any("cancelled (SEQUENCE 2" in line for line in cancel["lines"]), cancel
+    assert daemon.ctl("event", "list", "--json").json()["events"] == []
+    assert founders(daemon) == []
+    # ... and importing the cancellation again changes nothing
+    assert daemon.ctl("import", str(path), "--json").json()[0]["added"] == 0
+
+
+def test_a_changed_occurrence_without_its_series_becomes_a_one_off_event(daemon, tmp_path):
+    # Given a file that holds only the moved evening (its series is in another calendar)
+    first = (datetime.now(PARIS) + timedelta(days=10)).date()
+    text, original, moved, _ = calendar(first)
+    lines = text.split("\r\n")
+    begin = [i for i, line in enumerate(lines) if line == "BEGIN:VEVENT"]
+    only_change = "\r\n".join(lines[:begin[0]] + lines[begin[1]:begin[2]] + ["END:VCALENDAR", ""])
+    path = tmp_path / "one-evening.ics"
+    path.write_text(only_change, newline="")
+
+    # When it is imported, twice
+    report = daemon.ctl("import", str(path), "--json").json()[0]
+    again = daemon.ctl("import", str(path), "--json").json()[0]
+
+    # Then it is one event at its own time, said so, and only once
+    assert report["added"] == 1 and "its series is neither in this import nor in Relance, so a one-off event" in report["lines"][0]
+    assert (again["added"], again["skipped"]) == (0, 1)
+    [event] = daemon.ctl("event", "list", "--json").json()["events"]
+    assert event["start"] == f"{moved:%Y-%m-%dT%H:%M:%S}" and event.get("rrule") is None
+    assert f"{said(moved)} at Le Wagon, Paris" in [r["text"] for r in founders(daemon)]
+
+
+def test_windows_and_file_defined_zone_names_import_in_their_iana_zone(daemon, tmp_path):
+    # Given an Outlook-style file: a Windows zone name, and a zone the file defines itself
+    # under a custom TZID (no X-LIC-LOCATION), with Berlin's rules
+    day = (datetime.now(PARIS) + timedelta(days=20)).strftime("%Y%m%d")
+    berlin = ("BEGIN:VTIMEZONE\nTZID:Europe_Berlin\nBEGIN:STANDARD\nDTSTART:16011028T030000\n"
+              "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nEND:STANDARD\n"
+              "BEGIN:DAYLIGHT\nDTSTART:16010325T020000\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n"
+              "TZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nEND:DAYLIGHT\nEND:VTIMEZONE\n")
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\n" + berlin
+            + f"BEGIN:VEVENT\nUID:wellington@example.org\nDTSTAMP:20260101T000000Z\nSUMMARY:Wellington founders\n"
+            f"DTSTART;TZID=\"New Zealand Standard Time\":{day}T180000\nDTEND;TZID=\"New Zealand Standard Time\":{day}T200000\nEND:VEVENT\n"
+            f"BEGIN:VEVENT\nUID:berlin@example.org\nDTSTAMP:20260101T000000Z\nSUMMARY:Berlin founders\n"
+            f"DTSTART;TZID=Europe_Berlin:{day}T190000\nDTEND;TZID=Europe_Berlin:{day}T210000\nEND:VEVENT\nEND:VCALENDAR\n")
+    path = tmp_path / "outlook.ics"
+    path.write_text(text.replace("\n", "\r\n"), newline="")
+
+    # When it is imported, Then both events keep their wall-clock time in an IANA zone
+    report = daemon.ctl("import", str(path), "--json").json()[0]
+    assert (report["added"], report["rejected"]) == (2, 0), report
+    zones = {e["title"]: (e["timeZone"], e["start"][11:16]) for e in daemon.ctl("event", "list", "--json").json()["events"]}
+    assert zones == {"Wellington founders": ("Pacific/Auckland", "18:00"), "Berlin founders": ("Europe/Berlin", "19:00")}
+
+
+def test_a_third_party_file_with_a_lone_changed_occurrence_imports_it_once(daemon):
+    # Given Python icalendar's own test file: one RECURRENCE-ID event, no series
+    path = Path(__file__).resolve().parents[1] / "RelanceCalendarTests/Fixtures/icalendar-issue-1231-recurrence.ics"
+    # When it is imported twice, Then it is one one-off event, said so, and only once
+    first = daemon.ctl("import", str(path), "--json").json()[0]
+    again = daemon.ctl("import", str(path), "--json").json()[0]
+    assert first["added"] == 1 and "so a one-off event" in first["lines"][0], first
+    assert (again["added"], again["skipped"]) == (0, 1), again
+    [event] = daemon.ctl("event", "list", "--json").json()["events"]
+    assert (event["uid"], event["start"]) == ("test-uid", "2025-04-28T16:05:00")
