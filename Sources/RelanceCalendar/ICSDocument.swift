@@ -40,9 +40,11 @@ final class ICSDocument {
         // Folded continuation lines start with a space, so they never match here.
         let begins = lines.indices.filter { Self.isLine(lines[$0], "BEGIN:VEVENT") }
         let ends = lines.indices.filter { Self.isLine(lines[$0], "END:VEVENT") }
-        // libical keeps document order; if it dropped or added a VEVENT the count differs
-        // and we give no line numbers rather than wrong ones.
+        // libical keeps document order; if it dropped or added a VEVENT the count differs,
+        // or an END comes before its BEGIN (found by fuzzing: a trap on the range), and we
+        // give no line numbers rather than wrong ones.
         let located = begins.count == components.count && ends.count == components.count
+            && zip(begins, ends).allSatisfy { $0 < $1 }
         var events: [ICSEventNode] = []
         for (index, component) in components.enumerated() {
             let range = located ? (begins[index] + 1)...(ends[index] + 1) : nil

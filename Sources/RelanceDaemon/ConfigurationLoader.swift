@@ -38,6 +38,7 @@ public enum ConfigurationLoader {
     /// Parses configuration text; `path` is only for messages.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> Configuration {
         let table: TOMLTable
+        try checkTableHeaders(text, path: path)
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
@@ -47,6 +48,30 @@ public enum ConfigurationLoader {
         }
         let reader = Reader(table: table, lines: text.components(separatedBy: "\n"), path: path)
         return try reader.configuration()
+    }
+
+    /// Refuses a table header whose name starts with a character no TOML name can start
+    /// with (`[<`), before TOMLKit sees it: its toml++ asserts on that instead of
+    /// reporting an error, which aborted the daemon at start or on reload (found by
+    /// fuzzing). Lines inside multi-line strings are skipped.
+    static func checkTableHeaders(_ text: String, path: String) throws(ConfigurationError) {
+        var inMultilineString = false
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.components(separatedBy: "\"\"\"").count % 2 == 0 || line.components(separatedBy: "'''").count % 2 == 0 {
+                inMultilineString.toggle()
+                continue
+            }
+            guard !inMultilineString else { continue }
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard trimmed.first == "[" else { continue }
+            let name = trimmed.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
+            // A line starting with "[" is a table header here (the schema has no arrays of
+            // arrays): its name starts with a bare-key character or a quote.
+            if let first = name.first, (first.isASCII && (first.isLetter || first.isNumber)) || "_-\"']".contains(first) { continue }
+            let what = name.first.map { "'\($0)'" } ?? "the end of the line"
+            throw ConfigurationError(path: path, line: index + 1,
+                                     message: "a table name cannot start with \(what): write it as [section] or [\"quoted name\"]")
+        }
     }
 
     /// Walks the parsed table section by section, so every message can name its line.

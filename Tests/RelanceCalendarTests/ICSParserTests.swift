@@ -204,6 +204,14 @@ import Testing
         #expect(try ICSParser.events(fromICS: folded).first?.description?.count == long.count)
     }
 
+    @Test func anENDBeforeItsBEGINIsReadWithoutLineNumbers() throws {
+        // Found by fuzzing: the line ranges of the events trapped (END line < BEGIN line).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz-end-before-begin.ics")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        let events = try? ICSParser.events(fromICS: text)
+        #expect(events?.allSatisfy { $0.line == nil } ?? true)
+    }
+
     @Test func byteOrderMarkAndBareLineFeedsAreAccepted() throws {
         let text = "\u{FEFF}BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:bom@x\nDTSTART;VALUE=DATE:20260520\nEND:VEVENT\nEND:VCALENDAR\n"
         let events = try ICSParser.events(fromICS: text)

@@ -41,6 +41,10 @@ import Testing
         ("[calendar]\nholidays = [\"2026-04-31\"]\n", "c.toml:2: '2026-04-31' is not a date"),
         ("[follow_up]\npolicy = \"pushy\"\n", "c.toml:2: 'pushy' is not one of gentle, standard, persistent"),
         ("[follow_up]\nsteps = [\"7bd\", \"soon\"]\n", "c.toml:2: "),
+        // Headers TOMLKit's toml++ asserts on (the process aborted; found by fuzzing).
+        ("[desktop]\nenabled = true\n[<\n", "c.toml:3: a table name cannot start with '<'"),
+        ("[\n", "c.toml:1: a table name cannot start with the end of the line"),
+        ("  [[#]]\n", "c.toml:1: a table name cannot start with '#'"),
     ])
     func errorsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
