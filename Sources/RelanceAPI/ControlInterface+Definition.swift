@@ -10,6 +10,15 @@ extension ControlInterface {
 # Instants are ISO 8601 strings in UTC ("2026-12-01T09:00:00.000Z"); durations are
 # ISO 8601 durations ("P7D", "PT2S"). A contact parameter is its id ("12") or a part
 # of its name that matches no other contact ("ada").
+#
+# A parameter that takes an instant (at, sentAt, meetingAt, until, since) also takes
+# a time as a person types it, read in your time zone at the daemon's now:
+# "2026-12-01 09:00", "tomorrow 9:30", "friday 14:00", "18:00", "in 2h", "PT2S";
+# `since` looks back ("yesterday", "monday", "last week", "3 days ago"). A text it
+# cannot read is an InvalidParameter naming the parameter, with examples. An event's
+# wall-clock parameters (start, until, exdates, rdates, SkipOccurrence's at) and its
+# rsvpBy take the same words, read in the event's zone. Replies that carry instants
+# for a person also carry timeZone, your zone, so a client needs no second call.
 interface io.relance.Control
 
 # A person you write to.
@@ -344,7 +353,9 @@ method GetContact(
   # The contact.
   contact: Contact,
   # Its outreach attempts, newest first.
-  outreach: []Outreach
+  outreach: []Outreach,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # What a contact takes with it when removed, or brings along when merged: row counts.
@@ -443,7 +454,9 @@ method LogOutreach(
   # The outreach as stored.
   outreach: Outreach,
   # Its first follow-up reminder.
-  followUp: ?Reminder
+  followUp: ?Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Records a follow-up you sent: the sequence moves to its next step, counted from then.
@@ -458,7 +471,9 @@ method LogFollowUp(
   # The outreach as stored.
   outreach: Outreach,
   # The next reminder of its sequence, if any.
-  next: ?Reminder
+  next: ?Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Lists outreach attempts, newest first.
@@ -469,7 +484,9 @@ method ListOutreach(
   status: ?(awaiting_reply, replied, declined, meeting_agreed, closed, no_reply, withdrawn)
 ) -> (
   # Matching outreach attempts.
-  outreach: []Outreach
+  outreach: []Outreach,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Records how an outreach ended; cancels its pending follow-ups.
@@ -492,7 +509,9 @@ method RecordReply(
   # How many pending follow-ups were cancelled.
   cancelledReminders: int,
   # The meeting created, with outcome meeting and meetingAt.
-  meeting: ?Meeting
+  meeting: ?Meeting,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Corrects an outreach; absent fields stay. A new sent time or sequence re-plans its
@@ -524,7 +543,9 @@ method UpdateOutreach(
   # The pending reminder of its sequence now, if any.
   next: ?Reminder,
   # What changed, for a person ("ask, sent time; cancelled 1 pending reminder; next follow-up Mon 16 Nov 09:00").
-  summary: string
+  summary: string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Withdraws an outreach awaiting a reply: no more nudges (its pending follow-up and
@@ -563,13 +584,17 @@ method AddMeeting(
   # The meeting as stored.
   meeting: Meeting,
   # Its reminders.
-  reminders: []Reminder
+  reminders: []Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Upcoming meetings, soonest first.
 method ListMeetings() -> (
   # Meetings not yet over.
-  meetings: []Meeting
+  meetings: []Meeting,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Moves a meeting (a new start, place or length): its reminders are planned again.
@@ -590,7 +615,9 @@ method MoveMeeting(
   # How many pending reminders were replaced.
   cancelledReminders: int,
   # What changed, for a person ("moved to Thu 3 Dec 10:00; re-planned 3 reminders").
-  summary: string
+  summary: string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Accepts a meeting a contact offered by mail (an invitation read by Ingest, announced
@@ -606,7 +633,9 @@ method AcceptMeeting(
   draft: string,
   # For an invitation with a UID: an iCalendar REPLY (METHOD:REPLY, PARTSTAT=ACCEPTED)
   # to attach to that answer, so their calendar shows you coming.
-  calendarReply: ?string
+  calendarReply: ?string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Cancels a meeting: its pending reminders are cancelled and the meeting is removed
@@ -624,7 +653,9 @@ method CancelMeeting(
   # With draft: the message, for you to send yourself.
   draft: ?string,
   # What changed, for a person ("removed; cancelled 3 pending reminders").
-  summary: string
+  summary: string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Adds a networking event and its reminders (RSVP, the day before, shortly before, and
@@ -661,7 +692,9 @@ method AddEvent(
   # The event as stored.
   event: Event,
   # Its scheduled reminders.
-  reminders: []Reminder
+  reminders: []Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # One RFC 5322 message you received (from procmail, maildrop, a Sieve pipe, fetchmail's
@@ -838,13 +871,17 @@ method ListSnapshots() -> (
   # in-memory store.
   directory: ?string,
   # How many days they are kept.
-  keepDays: int
+  keepDays: int,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Every event.
 method ListEvents() -> (
   # Events, with their next occurrences.
-  events: []Event
+  events: []Event,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Changes an event; absent fields stay, an empty string clears place, url or rrule.
@@ -882,7 +919,9 @@ method UpdateEvent(
   # How many pending reminders were replaced.
   cancelledReminders: int,
   # What changed, for a person ("title, start; re-planned 4 reminders").
-  summary: string
+  summary: string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Removes an event and cancels its pending reminders (the fired ones stay in the inbox).
@@ -913,7 +952,9 @@ method SkipOccurrence(
   # Reminders scheduled for the occurrence that takes its place in the look-ahead.
   reminders: []Reminder,
   # What changed, for a person ("skipped Thu 10 Dec 19:00; cancelled 3 pending reminders").
-  summary: string
+  summary: string,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Sets a reminder for an explicit time.
@@ -926,7 +967,32 @@ method Remind(
   contact: ?string
 ) -> (
   # The reminder as stored.
-  reminder: Reminder
+  reminder: Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
+)
+
+# One reminder of a RemindMany call: what Remind takes.
+type RemindRequest (
+  # When it is due: an instant, or a time as a person types it, read in your zone.
+  at: string,
+  # What to tell you; one line.
+  text: string,
+  # The contact it is about (id or part of the name).
+  contact: ?string
+)
+
+# Sets many reminders for explicit times in ONE transaction: all of them or none. At
+# most 5 000 per call (more is an InvalidParameter on reminders: split the list). An
+# item that cannot be accepted is an InvalidParameter naming it and its field
+# ("reminders[3].at"), and nothing is written. As with every write, the reply comes
+# after the commit: the reminders survive a crash from then on.
+method RemindMany(
+  # The reminders, in order; 1 to 5 000.
+  reminders: []RemindRequest
+) -> (
+  # Their ids, in the order given.
+  ids: []int
 )
 
 # Cancels a pending reminder, whatever made it (it never fires). A follow-up's
@@ -963,7 +1029,9 @@ method Upcoming(
   until: ?string
 ) -> (
   # Pending reminders.
-  reminders: []Reminder
+  reminders: []Reminder,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # The notification inbox, newest first.
@@ -976,7 +1044,9 @@ method Inbox(
   since: ?string
 ) -> (
   # Matching items.
-  items: []InboxItem
+  items: []InboxItem,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Marks inbox items read.
@@ -994,7 +1064,9 @@ method Done(
   id: int
 ) -> (
   # The item as stored.
-  item: InboxItem
+  item: InboxItem,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Dismisses an inbox item (not relevant); cancels a pending snooze.
@@ -1003,7 +1075,9 @@ method Dismiss(
   id: int
 ) -> (
   # The item as stored.
-  item: InboxItem
+  item: InboxItem,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Hides an inbox item until later; it comes back unread exactly once.
@@ -1018,7 +1092,9 @@ method Snooze(
   nextWindow: ?bool
 ) -> (
   # The item as stored.
-  item: InboxItem
+  item: InboxItem,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # Streams inbox items as they fire. Call with "more": true; every reply has
@@ -1026,7 +1102,9 @@ method Snooze(
 # fall more than 1 000 items behind.
 method Watch() -> (
   # An item that just landed in the inbox.
-  item: InboxItem
+  item: InboxItem,
+  # Your IANA time zone (the configuration's): show the instants above in it.
+  timeZone: string
 )
 
 # The daemon's state in one glance.

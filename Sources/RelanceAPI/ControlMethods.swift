@@ -165,12 +165,12 @@ public enum TouchContact: ControlMethod {
         /// Id or unambiguous part of the name.
         public var contact: String
         /// When; default now.
-        public var at: Date?
+        public var at: String?
         /// What happened.
         public var note: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(contact: String, at: Date? = nil, note: String? = nil) {
+        public init(contact: String, at: String? = nil, note: String? = nil) {
             self.contact = contact
             self.at = at
             self.note = note
@@ -231,11 +231,14 @@ public enum GetContact: ControlMethod {
         public var contact: ContactInfo
         /// Its outreach attempts, newest first.
         public var outreach: [OutreachInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(contact: ContactInfo, outreach: [OutreachInfo]) {
+        public init(contact: ContactInfo, outreach: [OutreachInfo], timeZone: String) {
             self.contact = contact
             self.outreach = outreach
+            self.timeZone = timeZone
         }
     }
 }
@@ -345,7 +348,7 @@ public enum LogOutreach: ControlMethod {
         /// How you sent it; default "email".
         public var channel: String?
         /// When you sent it; default now.
-        public var sentAt: Date?
+        public var sentAt: String?
         /// One wait before a single nudge (ISO 8601 duration or "7bd"); shorthand for steps.
         public var followUp: String?
         /// A preset sequence: gentle, standard (default) or persistent.
@@ -361,9 +364,9 @@ public enum LogOutreach: ControlMethod {
         public var messageId: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(contact: String, ask: String, channel: String? = nil, sentAt: Date? = nil, followUp: String? = nil,
-                    policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil, neverLetGo: Bool? = nil,
-                    messageId: String? = nil) {
+        public init(contact: String, ask: String, channel: String? = nil, sentAt: String? = nil,
+                    followUp: String? = nil, policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil,
+                    neverLetGo: Bool? = nil, messageId: String? = nil) {
             self.contact = contact
             self.ask = ask
             self.channel = channel
@@ -383,11 +386,14 @@ public enum LogOutreach: ControlMethod {
         public var outreach: OutreachInfo
         /// Its first follow-up reminder.
         public var followUp: ReminderInfo?
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(outreach: OutreachInfo, followUp: ReminderInfo?) {
+        public init(outreach: OutreachInfo, followUp: ReminderInfo?, timeZone: String) {
             self.outreach = outreach
             self.followUp = followUp
+            self.timeZone = timeZone
         }
     }
 }
@@ -402,12 +408,12 @@ public enum LogFollowUp: ControlMethod {
         /// The outreach id.
         public var outreach: Int64
         /// When you sent it; default now.
-        public var at: Date?
+        public var at: String?
         /// What you wrote.
         public var note: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(outreach: Int64, at: Date? = nil, note: String? = nil) {
+        public init(outreach: Int64, at: String? = nil, note: String? = nil) {
             self.outreach = outreach
             self.at = at
             self.note = note
@@ -420,11 +426,14 @@ public enum LogFollowUp: ControlMethod {
         public var outreach: OutreachInfo
         /// The next reminder of its sequence, if any.
         public var next: ReminderInfo?
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(outreach: OutreachInfo, next: ReminderInfo?) {
+        public init(outreach: OutreachInfo, next: ReminderInfo?, timeZone: String) {
             self.outreach = outreach
             self.next = next
+            self.timeZone = timeZone
         }
     }
 }
@@ -453,10 +462,13 @@ public enum ListOutreach: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// Matching outreach attempts.
         public var outreach: [OutreachInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(outreach: [OutreachInfo]) {
+        public init(outreach: [OutreachInfo], timeZone: String) {
             self.outreach = outreach
+            self.timeZone = timeZone
         }
     }
 }
@@ -474,16 +486,16 @@ public enum RecordReply: ControlMethod {
         /// IDL enum: `replied`, `declined`, `meeting`, `closed`, `auto_reply`, `bounce`.
         public var outcome: String
         /// When; default now.
-        public var at: Date?
+        public var at: String?
         /// With outcome meeting: when the meeting they offered starts.
-        public var meetingAt: Date?
+        public var meetingAt: String?
         /// With outcome meeting: where.
         public var place: String?
         /// With outcome meeting: how long (ISO 8601 duration); default PT1H.
         public var duration: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(outreach: Int64, outcome: String, at: Date? = nil, meetingAt: Date? = nil, place: String? = nil,
+        public init(outreach: Int64, outcome: String, at: String? = nil, meetingAt: String? = nil, place: String? = nil,
                     duration: String? = nil) {
             self.outreach = outreach
             self.outcome = outcome
@@ -502,12 +514,15 @@ public enum RecordReply: ControlMethod {
         public var cancelledReminders: Int
         /// The meeting created, with outcome meeting and meetingAt.
         public var meeting: MeetingInfo?
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(outreach: OutreachInfo, cancelledReminders: Int, meeting: MeetingInfo?) {
+        public init(outreach: OutreachInfo, cancelledReminders: Int, meeting: MeetingInfo?, timeZone: String) {
             self.outreach = outreach
             self.cancelledReminders = cancelledReminders
             self.meeting = meeting
+            self.timeZone = timeZone
         }
     }
 }
@@ -527,7 +542,7 @@ public enum UpdateOutreach: ControlMethod {
         /// How you sent it.
         public var channel: String?
         /// When you sent it.
-        public var sentAt: Date?
+        public var sentAt: String?
         /// One wait before a single nudge (ISO 8601 duration or "7bd"); shorthand for steps.
         public var followUp: String?
         /// A preset sequence: gentle, standard or persistent.
@@ -540,7 +555,7 @@ public enum UpdateOutreach: ControlMethod {
         public var neverLetGo: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(outreach: Int64, ask: String? = nil, channel: String? = nil, sentAt: Date? = nil,
+        public init(outreach: Int64, ask: String? = nil, channel: String? = nil, sentAt: String? = nil,
                     followUp: String? = nil, policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil,
                     neverLetGo: Bool? = nil) {
             self.outreach = outreach
@@ -565,13 +580,17 @@ public enum UpdateOutreach: ControlMethod {
         public var next: ReminderInfo?
         /// What changed, for a person ("ask, sent time; cancelled 1 pending reminder; next follow-up Mon 16 Nov 09:00").
         public var summary: String
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(outreach: OutreachInfo, cancelledReminders: Int, next: ReminderInfo?, summary: String) {
+        public init(outreach: OutreachInfo, cancelledReminders: Int, next: ReminderInfo?, summary: String,
+                    timeZone: String) {
             self.outreach = outreach
             self.cancelledReminders = cancelledReminders
             self.next = next
             self.summary = summary
+            self.timeZone = timeZone
         }
     }
 }
@@ -623,7 +642,7 @@ public enum AddMeeting: ControlMethod {
         /// Who you meet: id or unambiguous part of the name.
         public var contact: String
         /// When it starts.
-        public var at: Date
+        public var at: String
         /// Where.
         public var place: String
         /// How long (ISO 8601 duration); default PT1H.
@@ -636,7 +655,7 @@ public enum AddMeeting: ControlMethod {
         public var force: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(contact: String, at: Date, place: String, duration: String? = nil, outreach: Int64? = nil,
+        public init(contact: String, at: String, place: String, duration: String? = nil, outreach: Int64? = nil,
                     notes: String? = nil, force: Bool? = nil) {
             self.contact = contact
             self.at = at
@@ -654,11 +673,14 @@ public enum AddMeeting: ControlMethod {
         public var meeting: MeetingInfo
         /// Its reminders.
         public var reminders: [ReminderInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(meeting: MeetingInfo, reminders: [ReminderInfo]) {
+        public init(meeting: MeetingInfo, reminders: [ReminderInfo], timeZone: String) {
             self.meeting = meeting
             self.reminders = reminders
+            self.timeZone = timeZone
         }
     }
 }
@@ -675,10 +697,13 @@ public enum ListMeetings: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// Meetings not yet over.
         public var meetings: [MeetingInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(meetings: [MeetingInfo]) {
+        public init(meetings: [MeetingInfo], timeZone: String) {
             self.meetings = meetings
+            self.timeZone = timeZone
         }
     }
 }
@@ -693,14 +718,14 @@ public enum MoveMeeting: ControlMethod {
         /// The meeting id.
         public var meeting: Int64
         /// When it now starts.
-        public var at: Date?
+        public var at: String?
         /// Where it now is.
         public var place: String?
         /// How long it now lasts (ISO 8601 duration); default: as before.
         public var duration: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(meeting: Int64, at: Date? = nil, place: String? = nil, duration: String? = nil) {
+        public init(meeting: Int64, at: String? = nil, place: String? = nil, duration: String? = nil) {
             self.meeting = meeting
             self.at = at
             self.place = place
@@ -718,13 +743,17 @@ public enum MoveMeeting: ControlMethod {
         public var cancelledReminders: Int
         /// What changed, for a person ("moved to Thu 3 Dec 10:00; re-planned 3 reminders").
         public var summary: String
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(meeting: MeetingInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String) {
+        public init(meeting: MeetingInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String,
+                    timeZone: String) {
             self.meeting = meeting
             self.reminders = reminders
             self.cancelledReminders = cancelledReminders
             self.summary = summary
+            self.timeZone = timeZone
         }
     }
 }
@@ -756,12 +785,15 @@ public enum AcceptMeeting: ControlMethod {
         /// For an invitation with a UID: an iCalendar REPLY (METHOD:REPLY, PARTSTAT=ACCEPTED)
         /// to attach to that answer, so their calendar shows you coming.
         public var calendarReply: String?
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(meeting: MeetingInfo, draft: String, calendarReply: String?) {
+        public init(meeting: MeetingInfo, draft: String, calendarReply: String?, timeZone: String) {
             self.meeting = meeting
             self.draft = draft
             self.calendarReply = calendarReply
+            self.timeZone = timeZone
         }
     }
 }
@@ -796,13 +828,16 @@ public enum CancelMeeting: ControlMethod {
         public var draft: String?
         /// What changed, for a person ("removed; cancelled 3 pending reminders").
         public var summary: String
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(meeting: MeetingInfo, cancelledReminders: Int, draft: String?, summary: String) {
+        public init(meeting: MeetingInfo, cancelledReminders: Int, draft: String?, summary: String, timeZone: String) {
             self.meeting = meeting
             self.cancelledReminders = cancelledReminders
             self.draft = draft
             self.summary = summary
+            self.timeZone = timeZone
         }
     }
 }
@@ -831,7 +866,7 @@ public enum AddEvent: ControlMethod {
         /// Web page or registration link.
         public var url: String?
         /// RSVP deadline.
-        public var rsvpBy: Date?
+        public var rsvpBy: String?
         /// RFC 5545 RRULE value ("FREQ=WEEKLY;BYDAY=TH").
         public var rrule: String?
         /// Wall-clock starts to leave out.
@@ -845,7 +880,7 @@ public enum AddEvent: ControlMethod {
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(title: String, start: String, timeZone: String? = nil, until: String? = nil,
-                    duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: Date? = nil,
+                    duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: String? = nil,
                     rrule: String? = nil, exdates: [String]? = nil, rdates: [String]? = nil, reminders: [String]? = nil,
                     uid: String? = nil) {
             self.title = title
@@ -870,11 +905,14 @@ public enum AddEvent: ControlMethod {
         public var event: EventInfo
         /// Its scheduled reminders.
         public var reminders: [ReminderInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(event: EventInfo, reminders: [ReminderInfo]) {
+        public init(event: EventInfo, reminders: [ReminderInfo], timeZone: String) {
             self.event = event
             self.reminders = reminders
+            self.timeZone = timeZone
         }
     }
 }
@@ -1159,12 +1197,15 @@ public enum ListSnapshots: ControlMethod {
         public var directory: String?
         /// How many days they are kept.
         public var keepDays: Int
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(snapshots: [SnapshotInfo], directory: String?, keepDays: Int) {
+        public init(snapshots: [SnapshotInfo], directory: String?, keepDays: Int, timeZone: String) {
             self.snapshots = snapshots
             self.directory = directory
             self.keepDays = keepDays
+            self.timeZone = timeZone
         }
     }
 }
@@ -1181,10 +1222,13 @@ public enum ListEvents: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// Events, with their next occurrences.
         public var events: [EventInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(events: [EventInfo]) {
+        public init(events: [EventInfo], timeZone: String) {
             self.events = events
+            self.timeZone = timeZone
         }
     }
 }
@@ -1212,7 +1256,7 @@ public enum UpdateEvent: ControlMethod {
         /// Web page or registration link.
         public var url: String?
         /// RSVP deadline.
-        public var rsvpBy: Date?
+        public var rsvpBy: String?
         /// RFC 5545 RRULE value; an empty string: it no longer repeats.
         public var rrule: String?
         /// Wall-clock starts to leave out (replacing the old ones).
@@ -1224,7 +1268,7 @@ public enum UpdateEvent: ControlMethod {
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(event: Int64, title: String? = nil, start: String? = nil, timeZone: String? = nil,
-                    duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: Date? = nil,
+                    duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: String? = nil,
                     rrule: String? = nil, exdates: [String]? = nil, rdates: [String]? = nil,
                     reminders: [String]? = nil) {
             self.event = event
@@ -1252,13 +1296,17 @@ public enum UpdateEvent: ControlMethod {
         public var cancelledReminders: Int
         /// What changed, for a person ("title, start; re-planned 4 reminders").
         public var summary: String
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(event: EventInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String) {
+        public init(event: EventInfo, reminders: [ReminderInfo], cancelledReminders: Int, summary: String,
+                    timeZone: String) {
             self.event = event
             self.reminders = reminders
             self.cancelledReminders = cancelledReminders
             self.summary = summary
+            self.timeZone = timeZone
         }
     }
 }
@@ -1327,13 +1375,17 @@ public enum SkipOccurrence: ControlMethod {
         public var reminders: [ReminderInfo]
         /// What changed, for a person ("skipped Thu 10 Dec 19:00; cancelled 3 pending reminders").
         public var summary: String
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(event: EventInfo, cancelledReminders: Int, reminders: [ReminderInfo], summary: String) {
+        public init(event: EventInfo, cancelledReminders: Int, reminders: [ReminderInfo], summary: String,
+                    timeZone: String) {
             self.event = event
             self.cancelledReminders = cancelledReminders
             self.reminders = reminders
             self.summary = summary
+            self.timeZone = timeZone
         }
     }
 }
@@ -1346,14 +1398,14 @@ public enum Remind: ControlMethod {
     /// The parameters of Remind.
     public struct Parameters: Codable, Sendable, Equatable {
         /// When it is due.
-        public var at: Date
+        public var at: String
         /// What to tell you.
         public var text: String
         /// The contact it is about (id or part of the name).
         public var contact: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(at: Date, text: String, contact: String? = nil) {
+        public init(at: String, text: String, contact: String? = nil) {
             self.at = at
             self.text = text
             self.contact = contact
@@ -1364,10 +1416,45 @@ public enum Remind: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// The reminder as stored.
         public var reminder: ReminderInfo
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(reminder: ReminderInfo) {
+        public init(reminder: ReminderInfo, timeZone: String) {
             self.reminder = reminder
+            self.timeZone = timeZone
+        }
+    }
+}
+
+/// Sets many reminders for explicit times in ONE transaction: all of them or none. At
+/// most 5 000 per call (more is an InvalidParameter on reminders: split the list). An
+/// item that cannot be accepted is an InvalidParameter naming it and its field
+/// ("reminders[3].at"), and nothing is written. As with every write, the reply comes
+/// after the commit: the reminders survive a crash from then on.
+public enum RemindMany: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "RemindMany"
+
+    /// The parameters of RemindMany.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The reminders, in order; 1 to 5 000.
+        public var reminders: [RemindRequestInfo]
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(reminders: [RemindRequestInfo]) {
+            self.reminders = reminders
+        }
+    }
+
+    /// The reply of RemindMany.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Their ids, in the order given.
+        public var ids: [Int64]
+
+        /// Creates a value field by field.
+        public init(ids: [Int64]) {
+            self.ids = ids
         }
     }
 }
@@ -1415,10 +1502,10 @@ public enum MoveReminder: ControlMethod {
         /// The reminder id.
         public var id: Int64
         /// When it now fires.
-        public var at: Date
+        public var at: String
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(id: Int64, at: Date) {
+        public init(id: Int64, at: String) {
             self.id = id
             self.at = at
         }
@@ -1449,10 +1536,10 @@ public enum Upcoming: ControlMethod {
         /// At most this many; default 50.
         public var limit: Int?
         /// Only those firing before this instant.
-        public var until: Date?
+        public var until: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(limit: Int? = nil, until: Date? = nil) {
+        public init(limit: Int? = nil, until: String? = nil) {
             self.limit = limit
             self.until = until
         }
@@ -1462,10 +1549,13 @@ public enum Upcoming: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// Pending reminders.
         public var reminders: [ReminderInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(reminders: [ReminderInfo]) {
+        public init(reminders: [ReminderInfo], timeZone: String) {
             self.reminders = reminders
+            self.timeZone = timeZone
         }
     }
 }
@@ -1483,10 +1573,10 @@ public enum Inbox: ControlMethod {
         /// At most this many; default 100.
         public var limit: Int?
         /// Only items fired at or after this instant.
-        public var since: Date?
+        public var since: String?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(filter: String? = nil, limit: Int? = nil, since: Date? = nil) {
+        public init(filter: String? = nil, limit: Int? = nil, since: String? = nil) {
             self.filter = filter
             self.limit = limit
             self.since = since
@@ -1497,10 +1587,13 @@ public enum Inbox: ControlMethod {
     public struct Reply: Codable, Sendable, Equatable {
         /// Matching items.
         public var items: [InboxItemInfo]
+        /// Your IANA time zone (the configuration's): show the instants above in it.
+        public var timeZone: String
 
         /// Creates a value field by field.
-        public init(items: [InboxItemInfo]) {
+        public init(items: [InboxItemInfo], timeZone: String) {
             self.items = items
+            self.timeZone = timeZone
         }
     }
 }
@@ -1569,12 +1662,12 @@ public enum Snooze: ControlMethod {
         /// For how long (ISO 8601 duration); give one of duration, until, nextWindow.
         public var duration: String?
         /// Until when.
-        public var until: Date?
+        public var until: String?
         /// True: until the next start of your delivery window.
         public var nextWindow: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(id: Int64, duration: String? = nil, until: Date? = nil, nextWindow: Bool? = nil) {
+        public init(id: Int64, duration: String? = nil, until: String? = nil, nextWindow: Bool? = nil) {
             self.id = id
             self.duration = duration
             self.until = until
@@ -1720,10 +1813,13 @@ public struct InboxItemReference: Codable, Sendable, Equatable {
 public struct InboxItemReply: Codable, Sendable, Equatable {
     /// The item as stored.
     public var item: InboxItemInfo
+    /// Your IANA time zone (the configuration's): show the instants above in it.
+    public var timeZone: String
 
     /// Creates a value field by field.
-    public init(item: InboxItemInfo) {
+    public init(item: InboxItemInfo, timeZone: String) {
         self.item = item
+        self.timeZone = timeZone
     }
 }
 
@@ -1763,9 +1859,9 @@ extension ControlInterface {
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
          MoveMeeting.self, AcceptMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self,
          ImportContacts.self, ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self,
-         ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, CancelReminder.self,
-         MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self,
-         Status.self, TestNotify.self, Reload.self]
+         ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, RemindMany.self,
+         CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self,
+         Snooze.self, Watch.self, Status.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.
@@ -1773,6 +1869,7 @@ extension ControlInterface {
         ["Contact": ContactInfo.self, "Wait": WaitInfo.self, "Outreach": OutreachInfo.self, "Meeting": MeetingInfo.self,
          "Event": EventInfo.self, "Reminder": ReminderInfo.self, "InboxItem": InboxItemInfo.self,
          "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "ContactFootprint": ContactFootprintInfo.self,
-         "ImportFile": ImportFileInfo.self, "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self]
+         "ImportFile": ImportFileInfo.self, "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self,
+         "RemindRequest": RemindRequestInfo.self]
     }
 }

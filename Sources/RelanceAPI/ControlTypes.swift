@@ -452,3 +452,20 @@ public struct SnapshotInfo: Codable, Sendable, Equatable {
         self.size = size
     }
 }
+
+/// One reminder of a RemindMany call: what Remind takes.
+public struct RemindRequestInfo: Codable, Sendable, Equatable {
+    /// When it is due: an instant, or a time as a person types it, read in your zone.
+    public var at: String
+    /// What to tell you; one line.
+    public var text: String
+    /// The contact it is about (id or part of the name).
+    public var contact: String?
+
+    /// Creates a value field by field; absent optional fields default to nil.
+    public init(at: String, text: String, contact: String? = nil) {
+        self.at = at
+        self.text = text
+        self.contact = contact
+    }
+}

@@ -17,16 +17,36 @@ extension AppDatabase {
 
     /// Adds many explicit-time reminders in one transaction (imports, benchmarks).
     public func addReminders(_ reminders: [(text: String, dueAt: Date)]) throws -> ScheduleChanges {
-        let texts = try reminders.map { try Self.validReminderText($0.text) }
+        try addReminders(reminders.map { (text: $0.text, dueAt: $0.dueAt, contactID: nil) }).changes
+    }
+
+    /// Adds many reminders the user set for explicit times in ONE transaction, all or
+    /// none (`RemindMany`, issue #15): a text that is not one line, or a contact that
+    /// no longer exists, throws before anything is written, naming the item
+    /// ("reminders[3].text"). Returns their ids in the order given. The reminder feed
+    /// tells the scheduler after the commit, as for every write.
+    public func addReminders(_ reminders: [(text: String, dueAt: Date, contactID: Int64?)])
+        throws -> (ids: [Int64], changes: ScheduleChanges) {
+        let texts = try reminders.enumerated().map { index, reminder in
+            try ReminderBatch.text(reminder.text, field: ReminderBatch.field(index, "text"))
+        }
         return try writer.write { db in
             var scheduled: [ScheduledReminder] = []
             scheduled.reserveCapacity(reminders.count)
-            for (text, reminder) in zip(texts, reminders) {
-                var record = ReminderRecord(kind: .custom, text: text, planned: Self.explicit(reminder.dueAt))
+            var known: Set<Int64> = []
+            for (index, (text, reminder)) in zip(texts, reminders).enumerated() {
+                if let contactID = reminder.contactID, !known.contains(contactID) {
+                    guard try ContactRecord.exists(db, key: contactID) else {
+                        throw ValidationError(field: ReminderBatch.field(index, "contact"), reason: "no contact has id \(contactID)")
+                    }
+                    known.insert(contactID)
+                }
+                var record = ReminderRecord(kind: .custom, text: text, contactId: reminder.contactID,
+                                            planned: Self.explicit(reminder.dueAt))
                 try record.insert(db)
                 scheduled.append(record.scheduled)
             }
-            return ScheduleChanges(scheduled: scheduled)
+            return (scheduled.map(\.id), ScheduleChanges(scheduled: scheduled))
         }
     }
 
@@ -35,10 +55,7 @@ extension AppDatabase {
     }
 
     static func validReminderText(_ text: String) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw ValidationError(field: "text", reason: "must not be empty") }
-        try Validation.singleLine(trimmed, field: "text")
-        return trimmed
+        try ReminderBatch.text(text)
     }
 
     /// Pending reminders in firing order.

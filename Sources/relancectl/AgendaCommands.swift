@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RelanceAPI
 import RelanceCore
+import VarlinkProtocol
 
 struct AgendaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,18 +31,22 @@ struct AgendaCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let client = global.client
-            let zone = try await client.userZone()
-            let now = ProcessClock.now()
-            let end = LocalDate(now, in: zone).adding(days: days).at(LocalTimeOfDay(hour: 0), in: zone)
+            let days = self.days
+            // Three reads on one connection; the first reply names the zone the days
+            // are counted in, so no call is spent learning it (issue #15).
+            let (zone, end, reminders, meetings, events) = try await global.client.session { session in
+                let meetings = try await session.call(ListMeetings.self, Empty())
+                let zone = Output.zone(meetings.timeZone)
+                let end = LocalDate(ProcessClock.now(), in: zone).adding(days: days).at(LocalTimeOfDay(hour: 0), in: zone)
+                let reminders = try await session.call(Upcoming.self, .init(limit: 10_000, until: JSONCoding.formatDate(end))).reminders
+                let events = try await session.call(ListEvents.self, Empty()).events
+                return (zone, end, reminders, meetings.meetings, events)
+            }
             var entries: [Entry] = []
-            let reminders = try await client.call(Upcoming.self, .init(limit: 10_000, until: end)).reminders
             entries += reminders.map { Entry(at: $0.fireAt, kind: $0.kind, text: $0.text) }
-            let meetings = try await client.call(ListMeetings.self, Empty()).meetings
             entries += meetings.filter { $0.startsAt < end }.map {
                 Entry(at: $0.startsAt, kind: "meeting", text: "Meeting with \($0.contactName) at \($0.place)")
             }
-            let events = try await client.call(ListEvents.self, Empty()).events
             for event in events {
                 for start in event.nextOccurrences where start < end {
                     entries.append(Entry(at: start, kind: "event", text: event.title + (event.place.map { " at \($0)" } ?? "")))
@@ -49,10 +54,10 @@ struct AgendaCommand: AsyncParsableCommand {
             }
             entries.sort { $0.at != $1.at ? $0.at < $1.at : $0.kind < $1.kind }
             let grouped = Dictionary(grouping: entries) { LocalDate($0.at, in: zone) }
-            let days = grouped.keys.sorted().map { Day(date: $0.description, entries: grouped[$0]!) }
-            if global.json { return try Output.json(days) }
-            guard !days.isEmpty else { return print("Nothing in the next \(self.days) days.") }
-            for (index, day) in days.enumerated() {
+            let dayList = grouped.keys.sorted().map { Day(date: $0.description, entries: grouped[$0]!) }
+            if global.json { return try Output.json(dayList) }
+            guard !dayList.isEmpty else { return print("Nothing in the next \(days) days.") }
+            for (index, day) in dayList.enumerated() {
                 if index > 0 { print("") }
                 let date = LocalDate(day.date)!.at(LocalTimeOfDay(hour: 12), in: zone)
                 print(Output.bold(Planner.format(date, zone, "EEEE d MMMM")))

@@ -76,7 +76,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             guard let directory = reply.directory else { return print("This store keeps no snapshots.") }
             guard !reply.snapshots.isEmpty else { return print("No snapshots yet in \(directory).") }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             Output.table(["ID", "TAKEN", "REASON", "SIZE"], reply.snapshots.map {
                 [$0.id, Output.time($0.takenAt, in: zone), $0.reason, ByteCountFormatter.string(fromByteCount: Int64($0.size), countStyle: .file)]
             })

@@ -76,7 +76,7 @@ struct ContactShow: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(GetContact.self, .init(contact: contact))
             if global.json { return try Output.json(reply) }
-            let userZone = try await global.client.userZone()
+            let userZone = Output.zone(reply.timeZone)
             let c = reply.contact
             print("\(c.name) (#\(c.id))")
             if !c.emails.isEmpty { print("  e-mail:       \(c.emails.joined(separator: ", "))") }
@@ -147,9 +147,8 @@ struct ContactTouch: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
-            let reply = try await global.client.call(TouchContact.self, .init(contact: contact, at: when, note: note))
+            let reply = try await global.client.call(TouchContact.self, .init(contact: contact, at: at, note: note),
+                                                     options: ["at": "--at"])
             if global.json { return try Output.json(reply) }
             print("Noted: in touch with \(reply.contact.name).")
         }

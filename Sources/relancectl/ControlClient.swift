@@ -18,18 +18,27 @@ struct ControlClient {
         }
     }
 
-    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
+    /// Calls one method on a connection of its own. `options` names, for an
+    /// `InvalidParameter` about a parameter the user typed, the option it came from
+    /// ("at" -> "when"): the message then reads as a usage error, exit 64.
+    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters,
+                                options: [String: String] = [:]) async throws -> M.Reply {
+        try await session(options: options) { try await $0.call(method, parameters) }
+    }
+
+    /// Runs `body` on ONE connection: a command that needs several calls makes them all
+    /// on it (issue #15). The timeout covers the whole session.
+    func session<T: Sendable>(options: [String: String] = [:],
+                              _ body: @escaping @Sendable (ControlSession) async throws -> T) async throws -> T {
         try checkSocket()
-        let call = try VarlinkCall(method: M.qualifiedName, parameters: Self.fields(parameters))
         do {
-            let reply = try await Self.withTimeout(timeout, socketPath: socketPath) { [socketPath] in
+            return try await Self.withTimeout(timeout, socketPath: socketPath) { [socketPath] in
                 try await VarlinkClient.connect(path: socketPath) { connection in
-                    try await connection.call(call)
+                    try await body(ControlSession(connection: connection))
                 }
             }
-            return try JSONValue.object(reply).decode(as: M.Reply.self)
         } catch {
-            throw Self.explain(error, socketPath: socketPath)
+            throw Self.explain(error, socketPath: socketPath, options: options)
         }
     }
 
@@ -67,21 +76,18 @@ struct ControlClient {
         }
     }
 
-    /// The user's zone as the daemon is configured: times typed at the prompt mean
-    /// wall-clock times there, wherever this shell's TZ points.
-    func userZone() async throws -> TimeZone {
-        let status = try await call(Status.self, Empty())
-        return TimeZone(identifier: status.timeZone) ?? .current
-    }
-
     static func fields<T: Encodable>(_ value: T) throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: value) else { return [:] }
         return fields
     }
 
     /// One line that says what went wrong and what to do.
-    static func explain(_ error: Error, socketPath: String) -> Error {
+    static func explain(_ error: Error, socketPath: String, options: [String: String] = [:]) -> Error {
         switch error {
+        case let error as VarlinkError where error.name == "io.relance.Control.InvalidParameter":
+            guard case .string(let parameter)? = error.parameters["parameter"], let option = options[parameter],
+                  case .string(let reason)? = error.parameters["reason"] else { return CLIError(message: describe(error), code: 1) }
+            return CLIError(message: "\(option): \(reason)", code: 64)
         case VarlinkClientError.cannotConnect(let path, let reason):
             return CLIError(message: """
                 relanced is not running (cannot connect to \(path): \(reason)). \
@@ -163,6 +169,16 @@ struct ControlClient {
         default:
             return error.description
         }
+    }
+}
+
+/// One connection to the daemon, for the calls of one command.
+struct ControlSession {
+    let connection: VarlinkConnection
+
+    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
+        let call = try VarlinkCall(method: M.qualifiedName, parameters: ControlClient.fields(parameters))
+        return try JSONValue.object(try await connection.call(call)).decode(as: M.Reply.self)
     }
 }
 

@@ -22,16 +22,14 @@ struct OutreachEditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            var parameters = UpdateOutreach.Parameters(outreach: outreach, ask: ask, channel: channel,
-                                                       sentAt: try sentAt.map { try Output.parseTime($0, parameter: "--sent", zone: zone) },
-                                                       policy: policy)
+            var parameters = UpdateOutreach.Parameters(outreach: outreach, ask: ask, channel: channel, sentAt: sentAt, policy: policy)
             if let followUp { parameters.steps = try followUp.split(separator: ",").map { try OutreachLog.wait(String($0), "--follow-up") } }
             if let letGo {
                 if letGo == "never" { parameters.neverLetGo = true } else { parameters.letGo = try OutreachLog.wait(letGo, "--let-go") }
             }
-            let reply = try await global.client.call(UpdateOutreach.self, parameters)
+            let reply = try await global.client.call(UpdateOutreach.self, parameters, options: ["sentAt": "--sent"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             print("Outreach #\(reply.outreach.id) to \(reply.outreach.contactName): \(reply.summary).")
             if let next = reply.next { print("  \(Output.time(next.fireAt, in: zone))  \(next.text)\n  why: \(next.reason)") }
         }
@@ -67,11 +65,11 @@ struct MeetingMoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
             let reply = try await global.client.call(MoveMeeting.self, .init(
-                meeting: meeting, at: try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }, place: place,
-                duration: try duration.map { try WhenExpressionBridge.duration($0) }))
+                meeting: meeting, at: at, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) }),
+                options: ["at": "--at"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName): \(reply.summary).")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
@@ -90,8 +88,7 @@ struct MeetingCancelCommand: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(CancelMeeting.self, .init(meeting: meeting, draft: draft ? true : nil))
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
-            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) (\(Output.time(reply.meeting.startsAt, in: zone))): \(reply.summary).")
+            print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) (\(Output.time(reply.meeting.startsAt, in: Output.zone(reply.timeZone)))): \(reply.summary).")
             if let text = reply.draft { print("\n\(text)") }
         }
     }
@@ -116,21 +113,17 @@ struct EventEditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let events = try await global.client.call(ListEvents.self, Empty()).events
-            let current = events.first { $0.id == event }
-            let userZone = try await global.client.userZone()
-            let zone = TimeZone(identifier: timeZone ?? current?.timeZone ?? "") ?? userZone
-            func local(_ text: String, _ option: String) throws -> String {
-                LocalDateTime(try Output.parseTime(text, parameter: option, zone: zone), in: zone).description
-            }
+            // The daemon reads --at and --rsvp-by in the event's zone (--tz, else its own):
+            // no call to learn that zone first.
             let reply = try await global.client.call(UpdateEvent.self, .init(
-                event: event, title: title, start: try at.map { try local($0, "--at") }, timeZone: timeZone,
+                event: event, title: title, start: at, timeZone: timeZone,
                 duration: try duration.map { try WhenExpressionBridge.duration($0) }, place: place, url: url,
-                rsvpBy: try rsvpBy.map { try Output.parseTime($0, parameter: "--rsvp-by", zone: zone) }, rrule: rrule,
-                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }))
+                rsvpBy: rsvpBy, rrule: rrule,
+                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }),
+                options: ["start": "--at", "rsvpBy": "--rsvp-by", "timeZone": "--tz"])
             if global.json { return try Output.json(reply) }
             print("Event #\(reply.event.id) \(reply.event.title): \(reply.summary).")
-            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: userZone))  \(reminder.text)") }
+            for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: Output.zone(reply.timeZone)))  \(reminder.text)") }
         }
     }
 }
@@ -162,12 +155,9 @@ struct EventSkipCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            guard LocalDateTime(at) != nil else {
-                throw CLIError(message: "--at '\(at)': give the occurrence's start as \"2026-12-10 19:00\"", code: 64)
-            }
-            let reply = try await global.client.call(SkipOccurrence.self, .init(event: event, at: at))
+            let reply = try await global.client.call(SkipOccurrence.self, .init(event: event, at: at), options: ["at": "--at"])
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             print("Event #\(reply.event.id) \(reply.event.title): \(reply.summary).")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
@@ -206,8 +196,7 @@ struct ReminderMoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let at = try Output.parseTime(when, parameter: "when", zone: try await global.client.userZone())
-            let reply = try await global.client.call(MoveReminder.self, .init(id: id, at: at))
+            let reply = try await global.client.call(MoveReminder.self, .init(id: id, at: when), options: ["at": "when"])
             if global.json { return try Output.json(reply) }
             print("\(reply.summary.prefix(1).uppercased())\(reply.summary.dropFirst()): \(reply.reminder.text)")
         }

@@ -21,13 +21,12 @@ struct InboxCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reporting {
             let filter = all ? "all" : unread ? "unread" : "open"
-            let zone = try await global.client.userZone()
-            // "monday" here means the last Monday: the command looks back.
-            let from = try since.map { try Output.parseTime($0, parameter: "--since", zone: zone, looking: .back) }
-            let reply = try await global.client.call(Inbox.self, .init(filter: filter, limit: limit, since: from))
+            // The daemon reads --since looking back: "monday" is the last Monday.
+            let reply = try await global.client.call(Inbox.self, .init(filter: filter, limit: limit, since: since),
+                                                     options: ["since": "--since"])
             if global.json { return try Output.json(reply) }
             guard !reply.items.isEmpty else { return print("Inbox zero.") }
-            Self.printTable(reply.items, zone: zone)
+            Self.printTable(reply.items, zone: Output.zone(reply.timeZone))
         }
     }
 
@@ -106,12 +105,11 @@ struct SnoozeCommand: AsyncParsableCommand {
             } else if let duration = try? WhenExpressionBridge.duration(when) {
                 parameters.duration = duration
             } else {
-                parameters.until = try Output.parseTime(when, parameter: "when", zone: try await global.client.userZone())
+                parameters.until = when
             }
-            let reply = try await global.client.call(Snooze.self, parameters)
+            let reply = try await global.client.call(Snooze.self, parameters, options: ["until": "when"])
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
-            print("Snoozed until \(Output.time(reply.item.snoozedUntil, in: zone)): \(reply.item.text)")
+            print("Snoozed until \(Output.time(reply.item.snoozedUntil, in: Output.zone(reply.timeZone))): \(reply.item.text)")
         }
     }
 }
@@ -125,12 +123,11 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reporting {
             let json = global.json
-            let zone = try await global.client.userZone()
             try await global.client.stream(Watch.self, Empty()) { reply in
                 if json {
                     print(String(decoding: try JSONCoding.encoder.encode(reply.item), as: UTF8.self))
                 } else {
-                    print("\(Output.time(reply.item.firedAt, in: zone))  #\(reply.item.id)  \(reply.item.text)")
+                    print("\(Output.time(reply.item.firedAt, in: Output.zone(reply.timeZone)))  #\(reply.item.id)  \(reply.item.text)")
                 }
                 fflush(nil)  // all streams: a pipe reader sees each item at once
             }

@@ -57,7 +57,7 @@ struct MeetingAcceptCommand: AsyncParsableCommand {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             }
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt, in: zone)).")
             print("")
             print(reply.draft, terminator: "")

@@ -49,32 +49,37 @@ struct ImportCommand: AsyncParsableCommand {
             }
             var reports: [ImportReportInfo] = []
             do {
-                // Contacts and events go to two calls: with both, each is first checked
-                // by a dry run, so a rejected calendar cannot leave the contacts imported
-                // alone (the import is all or nothing across the files you named).
-                if !dryRun && !contacts.isEmpty && !calendars.isEmpty {
-                    progress.say("checking \(contacts.count + calendars.count) files…")
-                    let checks = [
-                        try await global.client.call(ImportContacts.self, .init(
-                            files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
-                            dryRun: true, skipInvalid: skipInvalid)).report,
-                        try await global.client.call(ImportEvents.self, .init(files: calendars, dryRun: true)).report,
-                    ]
-                    if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
-                        progress.done()
-                        for report in checks { Self.print(report, dryRun: true) }
-                        throw CLIError(message: "nothing imported: some records are rejected (listed above); fix them, or add --skip-invalid to import the others", code: 65)
+                // All the calls on one connection (issue #15).
+                reports = try await global.client.session { [contacts, calendars, format, mapping, dryRun, skipInvalid, progress] session in
+                    var reports: [ImportReportInfo] = []
+                    // Contacts and events go to two calls: with both, each is first checked
+                    // by a dry run, so a rejected calendar cannot leave the contacts imported
+                    // alone (the import is all or nothing across the files you named).
+                    if !dryRun && !contacts.isEmpty && !calendars.isEmpty {
+                        progress.say("checking \(contacts.count + calendars.count) files…")
+                        let checks = [
+                            try await session.call(ImportContacts.self, .init(
+                                files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
+                                dryRun: true, skipInvalid: skipInvalid)).report,
+                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true)).report,
+                        ]
+                        if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
+                            progress.done()
+                            for report in checks { Self.print(report, dryRun: true) }
+                            throw CLIError(message: "nothing imported: some records are rejected (listed above); fix them, or add --skip-invalid to import the others", code: 65)
+                        }
                     }
-                }
-                if !contacts.isEmpty {
-                    progress.say("importing \(contacts.count) contact file\(contacts.count == 1 ? "" : "s")…")
-                    reports.append(try await global.client.call(ImportContacts.self, .init(
-                        files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
-                        dryRun: dryRun, skipInvalid: skipInvalid)).report)
-                }
-                if !calendars.isEmpty {
-                    progress.say("importing \(calendars.count) calendar file\(calendars.count == 1 ? "" : "s")…")
-                    reports.append(try await global.client.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun)).report)
+                    if !contacts.isEmpty {
+                        progress.say("importing \(contacts.count) contact file\(contacts.count == 1 ? "" : "s")…")
+                        reports.append(try await session.call(ImportContacts.self, .init(
+                            files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
+                            dryRun: dryRun, skipInvalid: skipInvalid)).report)
+                    }
+                    if !calendars.isEmpty {
+                        progress.say("importing \(calendars.count) calendar file\(calendars.count == 1 ? "" : "s")…")
+                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun)).report)
+                    }
+                    return reports
                 }
             } catch let error as CLIError {
                 progress.done()
@@ -95,7 +100,7 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 /// One status line on stderr, rewritten in place (a terminal only).
-final class Progress {
+final class Progress: Sendable {
     let enabled: Bool
     init(enabled: Bool) { self.enabled = enabled }
     func say(_ text: String) {

@@ -54,20 +54,15 @@ enum Output {
         return isatty(1) == 1 && locale.uppercased().contains("UTF-8")
     }
 
-    /// "Mon 1 Dec 09:00" in `zone` (the user's, from `Status.timeZone`, never this shell's
-    /// TZ); the year is shown when it is not this year.
+    /// "Mon 1 Dec 09:00" in `zone` (the user's, from the reply's `timeZone`, never this
+    /// shell's TZ); the year is shown when it is not this year.
     static func time(_ date: Date?, in zone: TimeZone) -> String {
         guard let date else { return "—" }
         return HumanTime.moment(date, in: zone, now: ProcessClock.now())
     }
 
-    /// Reads a time the way people type it, in `zone` (the user's).
-    static func parseTime(_ text: String, parameter: String, zone: TimeZone,
-                          looking direction: WhenExpression.Direction = .ahead) throws -> Date {
-        do {
-            return try WhenExpression.parse(text, now: ProcessClock.now(), timeZone: zone, looking: direction)
-        } catch {
-            throw CLIError(message: "\(parameter): \(error)", code: 64)
-        }
+    /// The zone a reply names (`timeZone`): the daemon's configured one.
+    static func zone(_ name: String) -> TimeZone {
+        TimeZone(identifier: name) ?? TimeZone(identifier: "Etc/UTC")!
     }
 }

@@ -27,16 +27,15 @@ struct OutreachLog: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let sent = try sentAt.map { try Output.parseTime($0, parameter: "--sent-at", zone: zone) }
-            var parameters = LogOutreach.Parameters(contact: contact, ask: ask, channel: channel, sentAt: sent, policy: policy)
+            var parameters = LogOutreach.Parameters(contact: contact, ask: ask, channel: channel, sentAt: sentAt, policy: policy)
             parameters.messageId = messageId
             if let followUp { parameters.steps = try followUp.split(separator: ",").map { try Self.wait(String($0), "--follow-up") } }
             if let letGo {
                 if letGo == "never" { parameters.neverLetGo = true } else { parameters.letGo = try Self.wait(letGo, "--let-go") }
             }
-            let reply = try await global.client.call(LogOutreach.self, parameters)
+            let reply = try await global.client.call(LogOutreach.self, parameters, options: ["sentAt": "--sent-at"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             let next = reply.followUp.map { "First follow-up \(Output.time($0.fireAt, in: zone)) (\($0.reason))." } ?? "No follow-up scheduled."
             print("Logged outreach #\(reply.outreach.id) to \(reply.outreach.contactName). \(next)")
         }
@@ -66,7 +65,7 @@ struct OutreachList: AsyncParsableCommand {
             let reply = try await global.client.call(ListOutreach.self, .init(contact: contact, status: status))
             if global.json { return try Output.json(reply) }
             guard !reply.outreach.isEmpty else { return print("No outreach logged. Log one: relancectl outreach log ada --ask \"a 20-minute coffee chat\"") }
-            Self.printTable(reply.outreach, zone: try await global.client.userZone())
+            Self.printTable(reply.outreach, zone: Output.zone(reply.timeZone))
         }
     }
 
@@ -100,8 +99,7 @@ struct ReplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
+            let when = at
             var parameters = RecordReply.Parameters(outreach: outreach, outcome: outcome.rawValue)
             if outcome == .meeting, place != nil {
                 parameters.meetingAt = when
@@ -110,8 +108,9 @@ struct ReplyCommand: AsyncParsableCommand {
             } else {
                 parameters.at = when
             }
-            let reply = try await global.client.call(RecordReply.self, parameters)
+            let reply = try await global.client.call(RecordReply.self, parameters, options: ["at": "--at", "meetingAt": "--at"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             let cancelled = reply.cancelledReminders
             print("Outreach #\(reply.outreach.id) to \(reply.outreach.contactName): \(reply.outreach.status.replacingOccurrences(of: "_", with: " "))."
                   + (cancelled > 0 ? " Cancelled \(cancelled) pending follow-up\(cancelled == 1 ? "" : "s")." : "")
@@ -131,10 +130,10 @@ struct OutreachFollowUp: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let when = try at.map { try Output.parseTime($0, parameter: "--at", zone: zone) }
-            let reply = try await global.client.call(LogFollowUp.self, .init(outreach: outreach, at: when, note: note))
+            let reply = try await global.client.call(LogFollowUp.self, .init(outreach: outreach, at: at, note: note),
+                                                     options: ["at": "--at"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             let next = reply.next.map { "Next: \(Output.time($0.fireAt, in: zone)) — \($0.text)." } ?? "Nothing more scheduled."
             print("Follow-up \(reply.outreach.followUpsSent) to \(reply.outreach.contactName) logged. \(next)")
         }

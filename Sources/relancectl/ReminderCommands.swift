@@ -2,25 +2,92 @@ import ArgumentParser
 import Foundation
 import RelanceAPI
 import RelanceCore
+import VarlinkProtocol
 
 struct RemindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remind", abstract: "Set a reminder for an explicit time.",
-        discussion: "Example: relancectl remind \"2026-12-01 09:00\" \"Call the bakery\"")
+        commandName: "remind", abstract: "Set a reminder for an explicit time, or many from a file.",
+        discussion: """
+            Example: relancectl remind "2026-12-01 09:00" "Call the bakery"
+            Many at once, all or none, in one transaction: relancectl remind --from reminders.jsonl
+            where each line is a JSON object {"at": "tomorrow 9:30", "text": "Call Ada", "contact": "ada"}
+            ("contact" optional; blank lines skipped; "-" reads standard input; at most \(ReminderBatch.maximumCount) lines).
+            """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "When: \"2026-12-01 09:00\", \"tomorrow 9:30\", \"friday 14:00\", \"in 2h\".") var when: String
-    @Argument(help: "What to tell you.") var text: String
+    @Argument(help: "When: \"2026-12-01 09:00\", \"tomorrow 9:30\", \"friday 14:00\", \"in 2h\".") var when: String?
+    @Argument(help: "What to tell you.") var text: String?
     @Option(name: .long, help: ArgumentHelp("The contact it is about.", valueName: "contact")) var contact: String?
+    @Option(name: .long, help: ArgumentHelp("Set every reminder of this JSON-lines file (- for standard input) in one transaction.",
+                                            valueName: "file")) var from: String?
+
+    func validate() throws {
+        if from != nil {
+            guard when == nil, text == nil, contact == nil else {
+                throw ValidationError("--from takes its reminders from the file: give no time, text or --contact with it")
+            }
+        } else if when == nil || text == nil {
+            throw ValidationError("give a time and a text (relancectl remind \"tomorrow 9:30\" \"Call Ada\"), or --from FILE")
+        }
+    }
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let at = try Output.parseTime(when, parameter: "when", zone: zone)
-            let reply = try await global.client.call(Remind.self, .init(at: at, text: text, contact: contact))
+            if let from { return try await remindMany(from) }
+            guard let when, let text else { return }
+            // The daemon reads `when` in the user's zone: one connection, one call.
+            let reply = try await global.client.call(Remind.self, .init(at: when, text: text, contact: contact),
+                                                     options: ["at": "when"])
             if global.json { return try Output.json(reply) }
-            print("Reminder #\(reply.reminder.id) set for \(Output.time(reply.reminder.dueAt, in: zone)).")
+            print("Reminder #\(reply.reminder.id) set for \(Output.time(reply.reminder.dueAt, in: Output.zone(reply.timeZone))).")
         }
+    }
+
+    /// `--from FILE`: one RemindMany call; an item the daemon refuses is named by its
+    /// file and line ("reminders.jsonl:4: at: cannot read …").
+    private func remindMany(_ path: String) async throws {
+        let (reminders, lines) = try Self.read(path)
+        let name = path == "-" ? "<stdin>" : path
+        var options: [String: String] = ["reminders": name]
+        for (index, line) in lines.enumerated() {
+            for field in ["at", "text", "contact"] { options[ReminderBatch.field(index, field)] = "\(name):\(line): \(field)" }
+        }
+        let reply = try await global.client.call(RemindMany.self, .init(reminders: reminders), options: options)
+        if global.json { return try Output.json(reply) }
+        let range = reply.ids.count == 1 ? "#\(reply.ids[0])" : "#\(reply.ids.first ?? 0)–#\(reply.ids.last ?? 0)"
+        print("Set \(reply.ids.count) reminder\(reply.ids.count == 1 ? "" : "s") (\(range)) in one transaction.")
+    }
+
+    /// The file's reminders and the line each came from; blank lines are skipped.
+    static func read(_ path: String) throws -> ([RemindRequestInfo], [Int]) {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw CLIError(message: "\(path): cannot read the file", code: 66)
+            }
+            data = contents
+        }
+        let name = path == "-" ? "<stdin>" : path
+        var reminders: [RemindRequestInfo] = []
+        var lines: [Int] = []
+        for (offset, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            do {
+                reminders.append(try JSONCoding.decoder.decode(RemindRequestInfo.self, from: Data(line.utf8)))
+            } catch {
+                throw CLIError(message: """
+                    \(name):\(offset + 1): not a reminder; write one JSON object per line, \
+                    {"at": "tomorrow 9:30", "text": "Call Ada"} ("contact" optional)
+                    """, code: 65)
+            }
+            lines.append(offset + 1)
+        }
+        do { try ReminderBatch.checkCount(reminders.count) } catch let error as RelanceCore.ValidationError {
+            throw CLIError(message: "\(name): \(error.reason)", code: 65)
+        }
+        return (reminders, lines)
     }
 }
 
@@ -35,7 +102,7 @@ struct UpcomingCommand: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(Upcoming.self, .init(limit: limit))
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             guard !reply.reminders.isEmpty else { return print("Nothing pending.") }
             Output.table(["REMINDER #", "FIRES", "KIND", "REMINDER"], reply.reminders.map {
                 ["\($0.id)", Output.time($0.fireAt, in: zone), ReminderKind.words(for: $0.kind),
@@ -67,12 +134,11 @@ struct MeetingAdd: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let zone = try await global.client.userZone()
-            let start = try Output.parseTime(at, parameter: "--at", zone: zone)
             let reply = try await global.client.call(AddMeeting.self, .init(
-                contact: contact, at: start, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) },
-                outreach: outreach, notes: notes, force: force ? true : nil))
+                contact: contact, at: at, place: place, duration: try duration.map { try WhenExpressionBridge.duration($0) },
+                outreach: outreach, notes: notes, force: force ? true : nil), options: ["at": "--at"])
             if global.json { return try Output.json(reply) }
+            let zone = Output.zone(reply.timeZone)
             print("Meeting #\(reply.meeting.id) with \(reply.meeting.contactName) at \(reply.meeting.place), \(Output.time(reply.meeting.startsAt, in: zone)).")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: zone))  \(reminder.text)") }
         }
@@ -88,7 +154,7 @@ struct MeetingList: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(ListMeetings.self, Empty())
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             guard !reply.meetings.isEmpty else { return print("No meetings ahead.") }
             Output.table(["MEETING #", "WHEN", "WITH", "WHERE"], reply.meetings.map {
                 ["\($0.id)", Output.time($0.startsAt, in: zone), $0.contactName, $0.place]
@@ -126,23 +192,21 @@ struct EventAdd: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reporting {
-            let userZone = try await global.client.userZone()
-            let zone = try timeZone.map { name -> TimeZone in
-                guard let zone = TimeZone(identifier: name) else { throw CLIError(message: "--tz '\(name)' is not an IANA time zone", code: 64) }
-                return zone
-            } ?? userZone
-            func local(_ text: String, _ option: String) throws -> String {
-                let instant = try Output.parseTime(text, parameter: option, zone: zone)
-                return LocalDateTime(instant, in: zone).description
+            if let timeZone, TimeZone(identifier: timeZone) == nil {
+                throw CLIError(message: "--tz '\(timeZone)' is not an IANA time zone", code: 64)
             }
+            // The daemon reads the times in the event's zone (--tz, else yours).
+            var options = ["start": "--at", "until": "--until", "rsvpBy": "--rsvp-by", "timeZone": "--tz"]
+            for index in exdates.indices { options["exdates[\(index)]"] = "--except" }
+            for index in rdates.indices { options["rdates[\(index)]"] = "--also" }
             let reply = try await global.client.call(AddEvent.self, .init(
-                title: title, start: try local(at, "--at"), timeZone: zone.identifier,
-                until: try until.map { try local($0, "--until") }, place: place, url: url,
-                rsvpBy: try rsvpBy.map { try Output.parseTime($0, parameter: "--rsvp-by", zone: zone) }, rrule: rrule,
-                exdates: exdates.isEmpty ? nil : try exdates.map { try local($0, "--except") },
-                rdates: rdates.isEmpty ? nil : try rdates.map { try local($0, "--also") },
-                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }))
+                title: title, start: at, timeZone: timeZone, until: until, place: place, url: url,
+                rsvpBy: rsvpBy, rrule: rrule,
+                exdates: exdates.isEmpty ? nil : exdates, rdates: rdates.isEmpty ? nil : rdates,
+                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }),
+                options: options)
             if global.json { return try Output.json(reply) }
+            let userZone = Output.zone(reply.timeZone)
             print("Event #\(reply.event.id): \(reply.event.title), \(reply.event.nextOccurrences.first.map { Output.time($0, in: userZone) } ?? "no upcoming occurrence").")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: userZone))  \(reminder.text)") }
         }
@@ -158,7 +222,7 @@ struct EventList: AsyncParsableCommand {
         try await Self.reporting {
             let reply = try await global.client.call(ListEvents.self, Empty())
             if global.json { return try Output.json(reply) }
-            let zone = try await global.client.userZone()
+            let zone = Output.zone(reply.timeZone)
             guard !reply.events.isEmpty else { return print("No events.") }
             Output.table(["EVENT #", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
                 ["\($0.id)", Output.time($0.nextOccurrences.first, in: zone), $0.title, $0.place ?? "—", $0.rrule ?? "—"]

@@ -66,11 +66,20 @@ import VarlinkProtocol
     }
 
     @Test func anInstantIsTheIDLsISO8601StringOnTheWire() throws {
-        let parameters = Remind.Parameters(at: Date(timeIntervalSince1970: 1_796_115_600), text: "Call Ada")
+        let snapshot = SnapshotInfo(id: "a", takenAt: Date(timeIntervalSince1970: 1_796_115_600), reason: "daily", size: 1)
+
+        let json = String(decoding: try JSONCoding.encoder.encode(snapshot), as: UTF8.self)
+
+        #expect(json.contains(#""takenAt":"2026-12-01T09:00:00.000Z""#))
+    }
+
+    @Test func anInstantParameterCarriesWhatAPersonTyped() throws {
+        // The daemon reads it in the user's zone (issue #15): the client sends the text.
+        let parameters = Remind.Parameters(at: "tomorrow 9:30", text: "Call Ada")
 
         let json = String(decoding: try JSONCoding.encoder.encode(parameters), as: UTF8.self)
 
-        #expect(json == #"{"at":"2026-12-01T09:00:00.000Z","text":"Call Ada"}"#)
+        #expect(json == #"{"at":"tomorrow 9:30","text":"Call Ada"}"#)
     }
 
     // MARK: - Support

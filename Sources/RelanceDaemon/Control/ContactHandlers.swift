@@ -50,7 +50,7 @@ extension ControlService {
 
     private func touchContact(_ p: TouchContact.Parameters) throws -> ContactReply {
         let contact = try store.resolveContact(p.contact)
-        _ = try store.touchContact(id: contact.id, at: p.at ?? clock.now(), note: p.note, rules: rules)
+        _ = try store.touchContact(id: contact.id, at: try instant(p.at, "at") ?? clock.now(), note: p.note, rules: rules)
         return ContactReply(contact: contact.info)
     }
 
@@ -71,7 +71,8 @@ extension ControlService {
     private func getContact(_ p: GetContact.Parameters) throws -> GetContact.Reply {
         let contact = try store.resolveContact(p.contact)
         let outreach = try store.outreaches(contactID: contact.id)
-        return GetContact.Reply(contact: contact.info, outreach: outreach.map { $0.info(contactName: contact.name) })
+        return GetContact.Reply(contact: contact.info, outreach: outreach.map { $0.info(contactName: contact.name) },
+                                timeZone: zoneName)
     }
 
     private func removeContact(_ p: RemoveContact.Parameters) throws -> ContactRemovalReply {

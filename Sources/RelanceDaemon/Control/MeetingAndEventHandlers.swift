@@ -26,34 +26,36 @@ extension ControlService {
     private func addMeeting(_ p: AddMeeting.Parameters) throws -> AddMeeting.Reply {
         let contact = try store.resolveContact(p.contact)
         if let outreachID = p.outreach { _ = try store.outreach(id: outreachID) }
-        let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: p.at,
+        let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: try instant(p.at, "at"),
                                  duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)),
                                  place: p.place, notes: p.notes)
         let (meeting, changes) = try store.addMeeting(draft, force: p.force ?? false, rules: rules, now: clock.now())
         logger.info("added meeting with \(contact.name) at \(meeting.place)", metadata: ["contact_id": "\(contact.id)"])
         let own = Set([ReminderKind.meetingPrep, .meetingLeave, .thankYou].map(\.rawValue))
         return AddMeeting.Reply(meeting: meeting.info(contactName: contact.name),
-                                reminders: try reminders(changes).filter { own.contains($0.kind) })
+                                reminders: try reminders(changes).filter { own.contains($0.kind) }, timeZone: zoneName)
     }
 
     private func listMeetings() throws -> ListMeetings.Reply {
         let names = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0.name) })
-        return ListMeetings.Reply(meetings: try store.meetings(from: clock.now()).map { $0.info(contactName: names[$0.contactID] ?? "") })
+        return ListMeetings.Reply(meetings: try store.meetings(from: clock.now()).map { $0.info(contactName: names[$0.contactID] ?? "") },
+                                  timeZone: zoneName)
     }
 
     private func moveMeeting(_ p: MoveMeeting.Parameters) throws -> MoveMeeting.Reply {
-        guard p.at != nil || p.place != nil || p.duration != nil else {
+        let startsAt = try instant(p.at, "at")
+        guard startsAt != nil || p.place != nil || p.duration != nil else {
             throw ControlError.invalidParameter("at", reason: "nothing to change: give at, place or duration")
         }
         let length = try p.duration.map { try duration($0, "duration", default: ISODuration(hours: 1)) }
-        let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: p.at, place: p.place, duration: length,
+        let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: try instant(p.at, "at"), place: p.place, duration: length,
                                                                   rules: rules, now: clock.now())
         let contact = try store.contact(id: meeting.contactID)
         var summary = "moved to \(Planner.describeMoment(meeting.startsAt, rules.userZone)) at \(meeting.place)"
         summary += "; cancelled \(Corrections.count(cancelled, "pending reminder")), planned \(Corrections.count(changes.scheduled.count, "reminder"))"
         logger.info("moved meeting \(meeting.id): \(summary)", metadata: ["meeting_id": "\(meeting.id)", "contact_id": "\(contact.id)"])
         return MoveMeeting.Reply(meeting: meeting.info(contactName: contact.name), reminders: try reminders(changes),
-                                 cancelledReminders: cancelled, summary: summary)
+                                 cancelledReminders: cancelled, summary: summary, timeZone: zoneName)
     }
 
     private func cancelMeeting(_ p: CancelMeeting.Parameters) throws -> CancelMeeting.Reply {
@@ -63,7 +65,7 @@ extension ControlService {
             ? Corrections.cancellationDraft(contact: name, place: meeting.place, start: meeting.startsAt, zone: rules.userZone) : nil
         let summary = "removed; cancelled \(Corrections.count(cancelled, "pending reminder"))"
         logger.info("cancelled meeting \(meeting.id): \(summary)", metadata: ["meeting_id": "\(meeting.id)", "contact_id": "\(meeting.contactID)"])
-        return CancelMeeting.Reply(meeting: meeting.info(contactName: name), cancelledReminders: cancelled, draft: draft, summary: summary)
+        return CancelMeeting.Reply(meeting: meeting.info(contactName: name), cancelledReminders: cancelled, draft: draft, summary: summary, timeZone: zoneName)
     }
 
     private func addEvent(_ p: AddEvent.Parameters) throws -> AddEvent.Reply {
@@ -71,10 +73,10 @@ extension ControlService {
         guard let zone = TimeZone(identifier: zoneName) else {
             throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
         }
-        let start = try localDateTime(p.start, "start")
+        let start = try localDateTime(p.start, "start", in: zone)
         var length: TimeInterval = 2 * 3600
         if let until = p.until {
-            length = try localDateTime(until, "until").instant(in: zone).timeIntervalSince(start.instant(in: zone))
+            length = try localDateTime(until, "until", in: zone).instant(in: zone).timeIntervalSince(start.instant(in: zone))
             guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be after the start") }
         } else if p.duration != nil {
             let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
@@ -83,8 +85,8 @@ extension ControlService {
         var recurrence: EventRecurrence?
         if p.rrule != nil || p.rdates != nil {
             recurrence = EventRecurrence(rrule: p.rrule,
-                                         exdates: try (p.exdates ?? []).enumerated().map { try localDateTime($1, "exdates[\($0)]") },
-                                         rdates: try (p.rdates ?? []).enumerated().map { try localDateTime($1, "rdates[\($0)]") })
+                                         exdates: try (p.exdates ?? []).enumerated().map { try localDateTime($1, "exdates[\($0)]", in: zone) },
+                                         rdates: try (p.rdates ?? []).enumerated().map { try localDateTime($1, "rdates[\($0)]", in: zone) })
         }
         let offsets = try p.reminders.map { list in
             guard list.count <= EventReminders.maximumLeads else {
@@ -93,17 +95,17 @@ extension ControlService {
             return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
-                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url, rsvpBy: p.rsvpBy,
+                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url, rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone),
                                recurrence: recurrence, reminders: offsets)
         try events.validate(draft)
         let event = try store.addEvent(draft, rules: rules, now: clock.now())
         let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())
         logger.info("added event \(event.title)", metadata: ["event_id": "\(event.id)"])
-        return AddEvent.Reply(event: try events.info(event, now: clock.now()), reminders: try reminders(changes))
+        return AddEvent.Reply(event: try events.info(event, now: clock.now()), reminders: try reminders(changes), timeZone: zoneName)
     }
 
     private func listEvents() throws -> ListEvents.Reply {
-        ListEvents.Reply(events: try store.events().map { try events.info($0, now: clock.now()) })
+        ListEvents.Reply(events: try store.events().map { try events.info($0, now: clock.now()) }, timeZone: zoneName)
     }
 
     private func event(_ id: Int64) throws -> NetworkingEvent {
@@ -129,15 +131,15 @@ extension ControlService {
         guard let zone = TimeZone(identifier: zoneName) else {
             throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
         }
-        let start = try p.start.map { try localDateTime($0, "start") } ?? old.start
+        let start = try p.start.map { try localDateTime($0, "start", in: zone) } ?? old.start
         var length = old.duration
         if p.duration != nil {
             let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
             length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
         }
         let rrule = cleared(p.rrule, keeping: old.recurrence?.rrule)
-        let exdates = try p.exdates.map { try $0.enumerated().map { try localDateTime($1, "exdates[\($0)]") } } ?? old.recurrence?.exdates ?? []
-        let rdates = try p.rdates.map { try $0.enumerated().map { try localDateTime($1, "rdates[\($0)]") } } ?? old.recurrence?.rdates ?? []
+        let exdates = try p.exdates.map { try $0.enumerated().map { try localDateTime($1, "exdates[\($0)]", in: zone) } } ?? old.recurrence?.exdates ?? []
+        let rdates = try p.rdates.map { try $0.enumerated().map { try localDateTime($1, "rdates[\($0)]", in: zone) } } ?? old.recurrence?.rdates ?? []
         let recurrence = rrule != nil || !rdates.isEmpty ? EventRecurrence(rrule: rrule, exdates: exdates, rdates: rdates) : nil
         let offsets = try p.reminders.map { list in
             guard list.count <= EventReminders.maximumLeads else {
@@ -147,7 +149,7 @@ extension ControlService {
         }
         let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
                                place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),
-                               details: old.details, rsvpBy: p.rsvpBy ?? old.rsvpBy, recurrence: recurrence,
+                               details: old.details, rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone) ?? old.rsvpBy, recurrence: recurrence,
                                reminders: offsets ?? old.reminders)
         try events.validate(draft)
         let now = clock.now()
@@ -160,7 +162,7 @@ extension ControlService {
             + "planned \(Corrections.count(changes.scheduled.count, "reminder"))"
         logger.info("updated event \(event.id): \(summary)", metadata: ["event_id": "\(event.id)"])
         return UpdateEvent.Reply(event: try events.info(event, now: now), reminders: try reminders(changes),
-                                 cancelledReminders: cancelled, summary: summary)
+                                 cancelledReminders: cancelled, summary: summary, timeZone: zoneName)
     }
 
     private func removeEvent(_ p: RemoveEvent.Parameters) throws -> RemoveEvent.Reply {
@@ -172,7 +174,7 @@ extension ControlService {
 
     private func skipOccurrence(_ p: SkipOccurrence.Parameters) throws -> SkipOccurrence.Reply {
         let old = try event(p.event)
-        let at = try localDateTime(p.at, "at")
+        let at = try localDateTime(p.at, "at", in: old.zone)
         guard let recurrence = old.recurrence, recurrence.rrule != nil || !recurrence.rdates.isEmpty else {
             throw ControlError.invalidParameter("event", reason: "event \(old.id) does not repeat: remove it instead")
         }
@@ -192,7 +194,7 @@ extension ControlService {
         let summary = "skipped \(Planner.describeMoment(instant, old.zone)); cancelled \(Corrections.count(cancelled, "pending reminder"))"
         logger.info("event \(event.id): \(summary)", metadata: ["event_id": "\(event.id)"])
         return SkipOccurrence.Reply(event: try events.info(event, now: now), cancelledReminders: cancelled,
-                                    reminders: try reminders(changes), summary: summary)
+                                    reminders: try reminders(changes), summary: summary, timeZone: zoneName)
     }
 
     private func reminders(_ changes: ScheduleChanges) throws -> [ReminderInfo] {

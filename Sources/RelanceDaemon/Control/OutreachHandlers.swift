@@ -47,19 +47,19 @@ extension ControlService {
         let policy = try policy(p)
         let contact = try store.resolveContact(p.contact)
         let (outreach, reminder, _) = try store.logOutreach(
-            contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: p.sentAt ?? clock.now(),
+            contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: try instant(p.sentAt, "sentAt") ?? clock.now(),
             policy: policy, rules: rules, messageID: p.messageId)
         logger.info("logged outreach to \(contact.name); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
                     metadata: ["contact_id": "\(contact.id)", "outreach_id": "\(outreach.id)"])
-        return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder?.info)
+        return LogOutreach.Reply(outreach: outreach.info(contactName: contact.name), followUp: reminder?.info, timeZone: zoneName)
     }
 
     private func logFollowUp(_ p: LogFollowUp.Parameters) throws -> LogFollowUp.Reply {
-        let (outreach, next, _) = try store.logFollowUp(outreachID: p.outreach, at: p.at ?? clock.now(), note: p.note, rules: rules)
+        let (outreach, next, _) = try store.logFollowUp(outreachID: p.outreach, at: try instant(p.at, "at") ?? clock.now(), note: p.note, rules: rules)
         let contact = try store.contact(id: outreach.contactID)
         logger.info("logged follow-up \(outreach.followUpsSent) for outreach \(outreach.id)",
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
-        return LogFollowUp.Reply(outreach: outreach.info(contactName: contact.name), next: next?.info)
+        return LogFollowUp.Reply(outreach: outreach.info(contactName: contact.name), next: next?.info, timeZone: zoneName)
     }
 
     private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {
@@ -73,7 +73,7 @@ extension ControlService {
         let contactID = try p.contact.map { try store.resolveContact($0).id }
         let names = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0.name) })
         let outreach = try store.outreaches(contactID: contactID, status: status)
-        return ListOutreach.Reply(outreach: outreach.map { $0.info(contactName: names[$0.contactID] ?? "") })
+        return ListOutreach.Reply(outreach: outreach.map { $0.info(contactName: names[$0.contactID] ?? "") }, timeZone: zoneName)
     }
 
     private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
@@ -81,25 +81,25 @@ extension ControlService {
             throw ControlError.invalidParameter("outcome", reason: "'\(p.outcome)' is not one of \(ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var meeting: MeetingDraft?
-        if let meetingAt = p.meetingAt {
+        if let meetingAt = try instant(p.meetingAt, "meetingAt") {
             guard outcome == .meeting else { throw ControlError.invalidParameter("meetingAt", reason: "only with outcome meeting") }
             guard let place = p.place else { throw ControlError.invalidParameter("place", reason: "say where the meeting is") }
             meeting = MeetingDraft(contactID: 0, startsAt: meetingAt,
                                    duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)), place: place)
         }
         let now = clock.now()
-        let (outreach, created, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: p.at ?? now,
+        let (outreach, created, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: try instant(p.at, "at") ?? now,
                                                                  meeting: meeting, rules: rules, now: now)
         let contact = try store.contact(id: outreach.contactID)
         logger.info("recorded \(outcome.rawValue) for outreach \(outreach.id); cancelled \(changes.cancelled.count) reminder(s)",
                     metadata: ["outreach_id": "\(outreach.id)", "contact_id": "\(contact.id)"])
         return RecordReply.Reply(outreach: outreach.info(contactName: contact.name), cancelledReminders: changes.cancelled.count,
-                                 meeting: created?.info(contactName: contact.name))
+                                 meeting: created?.info(contactName: contact.name), timeZone: zoneName)
     }
 
     private func updateOutreach(_ p: UpdateOutreach.Parameters) throws -> UpdateOutreach.Reply {
         let current = try store.outreach(id: p.outreach)
-        var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: p.sentAt)
+        var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: try instant(p.sentAt, "sentAt"))
         if p.followUp != nil || p.policy != nil || p.steps != nil || p.letGo != nil || p.neverLetGo != nil {
             edit.policy = try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
                                      neverLetGo: p.neverLetGo, base: current.policy)
@@ -116,7 +116,7 @@ extension ControlService {
         }
         logger.info("updated outreach \(p.outreach): \(summary)", metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(contact.id)"])
         return UpdateOutreach.Reply(outreach: result.outreach.info(contactName: contact.name), cancelledReminders: result.cancelled,
-                                    next: result.next?.info, summary: summary)
+                                    next: result.next?.info, summary: summary, timeZone: zoneName)
     }
 
     private func cancelOutreach(_ p: CancelOutreach.Parameters) throws -> CancelOutreach.Reply {

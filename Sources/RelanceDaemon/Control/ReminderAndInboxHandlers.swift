@@ -9,10 +9,11 @@ import VarlinkTransport
 // Ad-hoc reminders, what is coming up, and the notification inbox.
 
 extension ControlService {
-    /// Registers Remind, CancelReminder, MoveReminder, Upcoming, Inbox, MarkRead, Done,
+    /// Registers Remind, RemindMany, CancelReminder, MoveReminder, Upcoming, Inbox, MarkRead, Done,
     /// Dismiss and Snooze.
     static func registerReminderAndInboxHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
+        handlers.register(RemindMany.self, readOnly: false) { service, p in try service.remindMany(p) }
         handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
         handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
@@ -25,9 +26,36 @@ extension ControlService {
 
     private func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
         let contactID = try p.contact.map { try store.resolveContact($0).id }
-        let (reminder, _) = try store.addReminder(text: p.text, dueAt: p.at, contactID: contactID)
-        logger.info("reminder set for \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
-        return Remind.Reply(reminder: reminder.info)
+        let dueAt = try instant(p.at, "at")
+        let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contactID: contactID)
+        logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
+        return Remind.Reply(reminder: reminder.info, timeZone: zoneName)
+    }
+
+    /// Many reminders in one transaction, all or none: every item is read (its time in
+    /// the user's zone, its contact) before the store writes, and the first one at fault
+    /// is an InvalidParameter naming it ("reminders[3].at"). The bound is checked first,
+    /// before any item is looked at.
+    private func remindMany(_ p: RemindMany.Parameters) throws -> RemindMany.Reply {
+        try ReminderBatch.checkCount(p.reminders.count)
+        var contacts: [String: Int64] = [:]
+        let drafts = try p.reminders.enumerated().map { index, item in
+            let dueAt = try instant(item.at, ReminderBatch.field(index, "at"))
+            var contactID: Int64?
+            if let query = item.contact {
+                if let known = contacts[query] { contactID = known } else {
+                    do { contactID = try store.resolveContact(query).id } catch let error as StoreError {
+                        throw ControlError.invalidParameter(ReminderBatch.field(index, "contact"),
+                                                            reason: error.description)
+                    }
+                    contacts[query] = contactID
+                }
+            }
+            return (text: item.text, dueAt: dueAt, contactID: contactID)
+        }
+        let (ids, _) = try store.addReminders(drafts)
+        logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
+        return RemindMany.Reply(ids: ids)
     }
 
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
@@ -37,8 +65,9 @@ extension ControlService {
     }
 
     private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
-        let (reminder, _) = try store.moveReminder(id: p.id, to: p.at, rules: rules, now: clock.now())
-        logger.info("reminder moved to \(JSONCoding.formatDate(p.at))", metadata: ["reminder_id": "\(reminder.id)"])
+        let at = try instant(p.at, "at")
+        let (reminder, _) = try store.moveReminder(id: p.id, to: at, rules: rules, now: clock.now())
+        logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
         return MoveReminder.Reply(reminder: reminder.info,
                                   summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, rules.userZone))")
     }
@@ -46,7 +75,8 @@ extension ControlService {
     private func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: p.until).map(\.info))
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: try instant(p.until, "until")).map(\.info),
+                             timeZone: zoneName)
     }
 
     private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
@@ -59,7 +89,8 @@ extension ControlService {
         }
         let limit = p.limit ?? 100
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: p.since)))
+        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: try instant(p.since, "since", looking: .back))),
+                           timeZone: zoneName)
     }
 
     private func markRead(_ p: MarkRead.Parameters) throws -> MarkRead.Reply {
@@ -70,7 +101,7 @@ extension ControlService {
         let (item, _) = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
         withdrawNotifications(of: item.id)
-        return InboxItemReply(item: item.info)
+        return InboxItemReply(item: item.info, timeZone: zoneName)
     }
 
     private func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
@@ -83,7 +114,7 @@ extension ControlService {
             } catch {
                 throw ControlError.invalidParameter("duration", reason: "\(error)")
             }
-        case (nil, let date?, false): until = date
+        case (nil, let date?, false): until = try instant(date, "until")
         case (nil, nil, true): until = rules.window.nextStart(after: now)
         default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
         }
@@ -91,7 +122,7 @@ extension ControlService {
         let (item, _) = try store.snooze(inboxID: p.id, until: until)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         withdrawNotifications(of: item.id)
-        return InboxItemReply(item: item.info)
+        return InboxItemReply(item: item.info, timeZone: zoneName)
     }
 
     /// Inbox items with how each reached the user.

@@ -58,7 +58,8 @@ extension ControlService {
                 + attendee + "END:VEVENT\r\nEND:VCALENDAR\r\n"
         }
         logger.info("accepted the meeting offered by \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
-        return AcceptMeeting.Reply(meeting: meeting.info(contactName: contact.name), draft: draft, calendarReply: reply)
+        return AcceptMeeting.Reply(meeting: meeting.info(contactName: contact.name), draft: draft, calendarReply: reply,
+                                   timeZone: zoneName)
     }
 
     /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
@@ -170,7 +171,7 @@ extension ControlService {
             guard published.sequence == delivered + 1 else {
                 throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
             }
-            try await replies.send(InboxItemReply(item: published.item.info), continues: true)
+            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zoneName), continues: true)
             delivered = published.sequence
         }
     }
@@ -235,7 +236,7 @@ extension ControlService {
 
     private func listSnapshots() -> ListSnapshots.Reply {
         ListSnapshots.Reply(snapshots: (snapshots?.list() ?? []).map(\.info), directory: snapshots?.directory,
-                            keepDays: snapshots?.keepingDays ?? 0)
+                            keepDays: snapshots?.keepingDays ?? 0, timeZone: zoneName)
     }
 
     private func draft(_ p: Draft.Parameters) throws -> Draft.Reply {
