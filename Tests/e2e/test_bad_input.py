@@ -93,7 +93,7 @@ WRONG_CALLS = {
     "followUp is a number": (call(CONTROL + "LogOutreach", {"contact": "ada", "ask": "x", "followUp": 3}),
                              "io.relance.Control.InvalidParameter", {"parameter": "followUp"}),
     # well-typed values that cannot be accepted
-    "at is not an instant": (call(CONTROL + "Remind", {"at": "tomorrow", "text": "x"}),
+    "at is not a time": (call(CONTROL + "Remind", {"at": "someday", "text": "x"}),
                              "io.relance.Control.InvalidParameter", {"parameter": "at"}),
     "followUp is not a duration": (call(CONTROL + "LogOutreach", {"contact": "ada", "ask": "x", "followUp": "3 days"}),
                                    "io.relance.Control.InvalidParameter", {"parameter": "followUp"}),

@@ -17,7 +17,7 @@ INTERFACE = "io.relance.Control"
 #: interface fails test_every_idl_method_is_exercised until it is exercised here.
 EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
-    "Remind", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
+    "Remind", "RemindMany", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
     "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
     # test_contact_removal.py
@@ -105,7 +105,8 @@ def test_contact_methods(control):
     assert [c["name"] for c in control.ListContacts()["contacts"]] == ["Ada Lovelace", "Grace Hopper"]
     assert control.ListContacts(query="LOVELACE")["contacts"] == [added]
     shown = control.GetContact(contact="ada")
-    assert shown == {"contact": added, "outreach": []}
+    # with the daemon's zone (its configuration's), to show the instants in
+    assert shown == {"contact": added, "outreach": [], "timeZone": "Etc/UTC"}
 
 
 def test_outreach_methods(control):
@@ -197,6 +198,24 @@ def test_instants_round_trip_to_the_millisecond(control):
     # Then the daemon reports the very instants it was given
     assert echoed == sent
     assert stored == sent
+
+
+def test_remind_many_sets_all_or_none_and_names_the_bad_item(control):
+    # Given a batch whose last item cannot be read
+    batch = [{"at": "2030-01-01T09:00:00.000Z", "text": "One"}, {"at": "2030-01-02T09:00:00.000Z", "text": "Two"},
+             {"at": "not a time", "text": "Three"}]
+
+    # Then the call is refused naming that item, and nothing was set
+    with pytest.raises(varlink.VarlinkError) as raised:
+        control.RemindMany(reminders=batch)
+    assert raised.value.error() == "io.relance.Control.InvalidParameter"
+    assert raised.value.parameters()["parameter"] == "reminders[2].at"
+    assert control.Upcoming()["reminders"] == []
+
+    # And without it, both are set in one call, their ids in order
+    ids = control.RemindMany(reminders=batch[:2])["ids"]
+    assert [r["id"] for r in control.Upcoming()["reminders"]] == ids
+    assert [r["text"] for r in control.Upcoming()["reminders"]] == ["One", "Two"]
 
 
 # -- the command line ------------------------------------------------------------------------
