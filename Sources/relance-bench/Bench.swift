@@ -8,7 +8,7 @@ import RelanceStore
 import VarlinkProtocol
 import VarlinkTransport
 
-/// relance-bench: the figures issue #2 sets targets for. Build in release mode
+/// relance-bench: the figures issues #2 and #15 set targets for. Build in release mode
 /// (`scripts/bench`); nothing here is a pass/fail test.
 @main
 struct Bench {
@@ -26,6 +26,7 @@ struct Bench {
         if only == nil || only == "startup" { try await startupAndControl(pending: pendingForStartup, directory: directory) }
         if only == nil || only == "import" { try await importSpeed(records: intArgument("--import-records", in: arguments) ?? 10_000, directory: directory) }
         if only == nil || only == "idle" { try await idleWakeUps(seconds: intArgument("--idle-seconds", in: arguments) ?? 120, directory: directory) }
+        if only == nil || only == "create" { try await creationRate(seconds: intArgument("--create-seconds", in: arguments) ?? 3, directory: directory) }
     }
 
     // MARK: Timer lateness
@@ -166,6 +167,77 @@ struct Bench {
             print(String(format: "relancectl import of %d records (%@, %.1f MB): %.2f s, exit %d   (target: < 5 s)",
                          records, name, Double(text.utf8.count) / 1e6, seconds, command.terminationStatus))
         }
+    }
+
+    // MARK: Creation rate (issue #15)
+
+    /// Reminders created per second through the socket of a real relanced (release
+    /// build, WAL file, `synchronous=NORMAL`): one `Remind` call at a time on one
+    /// connection (an ISO instant, then a typed time the daemon reads), then `RemindMany`
+    /// batches; and the wall time of a whole `relancectl remind` process.
+    static func creationRate(seconds: Int, directory: URL) async throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let socket = directory.appendingPathComponent("create.sock").path
+        let config = directory.appendingPathComponent("create.toml").path
+        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
+        let daemon = Process()
+        daemon.executableURL = bin.appendingPathComponent("relanced")
+        daemon.arguments = ["--database", directory.appendingPathComponent("create.sqlite").path, "--socket", socket,
+                            "--config", config, "--log-level", "error"]
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+
+        let window = Duration.seconds(seconds)
+        let iso = JSONValue.string(JSONCoding.formatDate(Date().addingTimeInterval(30 * 86_400)))
+        print("")
+        print("reminders created through the socket (\(seconds) s each, one connection, relanced release build):")
+        try await VarlinkClient.connect(path: socket) { connection in
+            for (label, at) in [("Remind, ISO instant", iso), ("Remind, \"tomorrow 9:30\"", JSONValue.string("tomorrow 9:30"))] {
+                let remind = VarlinkCall(method: Remind.qualifiedName, parameters: ["at": at, "text": .string("benchmark")])
+                for _ in 0..<200 { _ = try await connection.call(remind) }  // warm-up
+                let begin = ContinuousClock.now
+                var created = 0
+                while ContinuousClock.now - begin < window {
+                    _ = try await connection.call(remind)
+                    created += 1
+                }
+                print("  " + label.padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: "%8.0f / s   (sequential, one transaction each)",
+                               Double(created) / milliseconds(ContinuousClock.now - begin) * 1000))
+            }
+            for size in [10, 100, 1_000, ReminderBatch.maximumCount] {
+                let item = JSONValue.object(["at": iso, "text": .string("benchmark")])
+                let many = VarlinkCall(method: RemindMany.qualifiedName,
+                                       parameters: ["reminders": .array(Array(repeating: item, count: size))])
+                _ = try await connection.call(many)  // warm-up
+                let begin = ContinuousClock.now
+                var created = 0
+                while ContinuousClock.now - begin < window {
+                    _ = try await connection.call(many)
+                    created += size
+                }
+                print("  " + "RemindMany, \(size) per call".padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: "%8.0f / s   (one transaction per call)",
+                               Double(created) / milliseconds(ContinuousClock.now - begin) * 1000))
+            }
+        }
+
+        // A whole `relancectl remind` process, as `at` and `systemd-run` are timed.
+        var runs: [Double] = []
+        for index in 0..<60 {
+            let command = Process()
+            command.executableURL = bin.appendingPathComponent("relancectl")
+            command.arguments = ["remind", "tomorrow 9:30", "process \(index)", "--socket", socket]
+            command.standardOutput = FileHandle.nullDevice
+            let started = ContinuousClock.now
+            try command.run()
+            command.waitUntilExit()
+            if index >= 10 { runs.append(milliseconds(ContinuousClock.now - started)) }  // the first ten warm the caches
+        }
+        runs.sort()
+        print(String(format: "  relancectl remind \"tomorrow 9:30\" …, whole process: p50 %.1f ms   p90 %.1f ms   (50 runs)",
+                     percentile(runs, 0.5), percentile(runs, 0.9)))
     }
 
     // MARK: Helpers

@@ -197,6 +197,21 @@ import VarlinkTransport
 
     // MARK: The store on its own
 
+    @Test func aReminderOfABatchIsStoredExactlyAsOneSetAlone() throws {
+        let store = try AppDatabase.inMemory()
+        let (contact, _) = try store.addContact(ContactDraft(name: "Ada Lovelace"), now: instant(Self.now))
+        let due = instant("2026-12-02T09:00:00Z")
+
+        let (alone, _) = try store.addReminder(text: " Call Ada ", dueAt: due, contactID: contact.id)
+        let (ids, changes) = try store.addReminders([(text: " Call Ada ", dueAt: due, contactID: contact.id)])
+
+        var batched = try #require(try store.reminder(id: ids[0]))
+        #expect(batched.id != alone.id)
+        batched.id = alone.id
+        #expect(batched == alone)
+        #expect(changes.scheduled == [ScheduledReminder(id: ids[0], due: due)])
+    }
+
     @Test func theStoreWritesNothingWhenAContactVanishedBeforeTheTransaction() throws {
         let store = try AppDatabase.inMemory()
 

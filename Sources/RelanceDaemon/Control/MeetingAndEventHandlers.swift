@@ -48,7 +48,7 @@ extension ControlService {
             throw ControlError.invalidParameter("at", reason: "nothing to change: give at, place or duration")
         }
         let length = try p.duration.map { try duration($0, "duration", default: ISODuration(hours: 1)) }
-        let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: try instant(p.at, "at"), place: p.place, duration: length,
+        let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: startsAt, place: p.place, duration: length,
                                                                   rules: rules, now: clock.now())
         let contact = try store.contact(id: meeting.contactID)
         var summary = "moved to \(Planner.describeMoment(meeting.startsAt, rules.userZone)) at \(meeting.place)"
@@ -65,7 +65,8 @@ extension ControlService {
             ? Corrections.cancellationDraft(contact: name, place: meeting.place, start: meeting.startsAt, zone: rules.userZone) : nil
         let summary = "removed; cancelled \(Corrections.count(cancelled, "pending reminder"))"
         logger.info("cancelled meeting \(meeting.id): \(summary)", metadata: ["meeting_id": "\(meeting.id)", "contact_id": "\(meeting.contactID)"])
-        return CancelMeeting.Reply(meeting: meeting.info(contactName: name), cancelledReminders: cancelled, draft: draft, summary: summary, timeZone: zoneName)
+        return CancelMeeting.Reply(meeting: meeting.info(contactName: name), cancelledReminders: cancelled, draft: draft,
+                                   summary: summary, timeZone: zoneName)
     }
 
     private func addEvent(_ p: AddEvent.Parameters) throws -> AddEvent.Reply {
@@ -95,8 +96,8 @@ extension ControlService {
             return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
-                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url, rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone),
-                               recurrence: recurrence, reminders: offsets)
+                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url,
+                               rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone), recurrence: recurrence, reminders: offsets)
         try events.validate(draft)
         let event = try store.addEvent(draft, rules: rules, now: clock.now())
         let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())

@@ -9,8 +9,8 @@ import VarlinkTransport
 // Ad-hoc reminders, what is coming up, and the notification inbox.
 
 extension ControlService {
-    /// Registers Remind, RemindMany, CancelReminder, MoveReminder, Upcoming, Inbox, MarkRead, Done,
-    /// Dismiss and Snooze.
+    /// Registers Remind, RemindMany, CancelReminder, MoveReminder, Upcoming, Inbox,
+    /// MarkRead, Done, Dismiss and Snooze.
     static func registerReminderAndInboxHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
         handlers.register(RemindMany.self, readOnly: false) { service, p in try service.remindMany(p) }
@@ -25,22 +25,23 @@ extension ControlService {
     }
 
     private func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
-        let contactID = try p.contact.map { try store.resolveContact($0).id }
         let dueAt = try instant(p.at, "at")
+        let contactID = try p.contact.map { try store.resolveContact($0).id }
         let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contactID: contactID)
         logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info, timeZone: zoneName)
     }
 
     /// Many reminders in one transaction, all or none: every item is read (its time in
-    /// the user's zone, its contact) before the store writes, and the first one at fault
-    /// is an InvalidParameter naming it ("reminders[3].at"). The bound is checked first,
-    /// before any item is looked at.
+    /// the user's zone, its text, its contact) before the store writes, and the first one
+    /// at fault is an InvalidParameter naming it ("reminders[3].at"). The bound is
+    /// checked first, before any item is looked at.
     private func remindMany(_ p: RemindMany.Parameters) throws -> RemindMany.Reply {
         try ReminderBatch.checkCount(p.reminders.count)
         var contacts: [String: Int64] = [:]
         let drafts = try p.reminders.enumerated().map { index, item in
             let dueAt = try instant(item.at, ReminderBatch.field(index, "at"))
+            let text = try ReminderBatch.text(item.text, field: ReminderBatch.field(index, "text"))
             var contactID: Int64?
             if let query = item.contact {
                 if let known = contacts[query] { contactID = known } else {
@@ -51,7 +52,7 @@ extension ControlService {
                     contacts[query] = contactID
                 }
             }
-            return (text: item.text, dueAt: dueAt, contactID: contactID)
+            return (text: text, dueAt: dueAt, contactID: contactID)
         }
         let (ids, _) = try store.addReminders(drafts)
         logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
@@ -89,8 +90,8 @@ extension ControlService {
         }
         let limit = p.limit ?? 100
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: try instant(p.since, "since", looking: .back))),
-                           timeZone: zoneName)
+        let since = try instant(p.since, "since", looking: .back)  // "monday" is the last Monday
+        return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: since)), timeZone: zoneName)
     }
 
     private func markRead(_ p: MarkRead.Parameters) throws -> MarkRead.Reply {
