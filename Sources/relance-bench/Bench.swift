@@ -223,21 +223,32 @@ struct Bench {
             }
         }
 
-        // A whole `relancectl remind` process, as `at` and `systemd-run` are timed.
-        var runs: [Double] = []
-        for index in 0..<60 {
-            let command = Process()
-            command.executableURL = bin.appendingPathComponent("relancectl")
-            command.arguments = ["remind", "tomorrow 9:30", "process \(index)", "--socket", socket]
-            command.standardOutput = FileHandle.nullDevice
-            let started = ContinuousClock.now
-            try command.run()
-            command.waitUntilExit()
-            if index >= 10 { runs.append(milliseconds(ContinuousClock.now - started)) }  // the first ten warm the caches
+        // A whole `relancectl remind` process, as `at` and `systemd-run` are timed;
+        // with --ctl-before PATH, another relancectl (an older build) in turns with this
+        // one against the same daemon, so the machine's load falls on both alike.
+        var clients = [("this relancectl", bin.appendingPathComponent("relancectl"))]
+        if let before = stringArgument("--ctl-before", in: CommandLine.arguments.dropFirst()) {
+            clients.append(("--ctl-before", URL(fileURLWithPath: before)))
         }
-        runs.sort()
-        print(String(format: "  relancectl remind \"tomorrow 9:30\" …, whole process: p50 %.1f ms   p90 %.1f ms   (50 runs)",
-                     percentile(runs, 0.5), percentile(runs, 0.9)))
+        var runs = Array(repeating: [Double](), count: clients.count)
+        for index in 0..<60 {
+            for (client, (_, executable)) in clients.enumerated() {
+                let command = Process()
+                command.executableURL = executable
+                command.arguments = ["remind", "tomorrow 9:30", "process \(index)", "--socket", socket]
+                command.standardOutput = FileHandle.nullDevice
+                let started = ContinuousClock.now
+                try command.run()
+                command.waitUntilExit()
+                // The first ten warm the caches.
+                if index >= 10 && command.terminationStatus == 0 { runs[client].append(milliseconds(ContinuousClock.now - started)) }
+            }
+        }
+        for (client, (label, _)) in clients.enumerated() {
+            let sorted = runs[client].sorted()
+            print("  relancectl remind \"tomorrow 9:30\" …, whole process (\(label)): "
+                  + String(format: "p50 %.1f ms   p90 %.1f ms   (%d runs)", percentile(sorted, 0.5), percentile(sorted, 0.9), sorted.count))
+        }
     }
 
     // MARK: Helpers
@@ -311,6 +322,11 @@ struct Bench {
             return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) / 1024
         }
         return (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    static func stringArgument(_ name: String, in arguments: ArraySlice<String>) -> String? {
+        guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return nil }
+        return arguments[arguments.index(after: index)]
     }
 
     static func intArgument(_ name: String, in arguments: ArraySlice<String>) -> Int? {
