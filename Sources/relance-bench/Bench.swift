@@ -272,7 +272,7 @@ struct Bench {
         try process.run()
         defer { process.terminate(); process.waitUntilExit() }
         while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        _ = try await call(socket, Remind.self, Remind.Parameters(at: Date().addingTimeInterval(1), text: "idle benchmark"))
+        _ = try await call(socket, Remind.self, Remind.Parameters(at: JSONCoding.formatDate(Date().addingTimeInterval(1)), text: "idle benchmark"))
         // The reminder fires, then Dispatch's worker threads wind down (5 s idle).
         try await Task.sleep(for: .seconds(8))
         let pid = process.processIdentifier
