@@ -102,8 +102,12 @@ final class ManualTimer: WallTimer, @unchecked Sendable {  // guarded by `lock`
         guard deadline <= now() else { return }
         queue.async { [self] in
             // Still armed for a passed instant (not re-armed or disarmed meanwhile)?
+            // The clock is read before taking this timer's lock, never under it: the
+            // clock's `fireDueTimers` reads `deadline` (this lock) while holding its own,
+            // and the opposite order deadlocked a Scheduler test.
+            let current = now()
             let handler: (@Sendable () -> Void)? = lock.withLock {
-                guard let armed = _deadline, armed <= now() else { return nil }
+                guard let armed = _deadline, armed <= current else { return nil }
                 _deadline = nil
                 return self.handler
             }
