@@ -64,7 +64,7 @@ public enum ConfigurationLoader {
             guard !inMultilineString else { continue }
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.first == "[" else { continue }
-            let name = trimmed.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
+            let name = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1).drop { $0 == " " || $0 == "\t" }
             // A line starting with "[" is a table header here (the schema has no arrays of
             // arrays): its name starts with a bare-key character or a quote.
             if let first = name.first, (first.isASCII && (first.isLetter || first.isNumber)) || "_-\"']".contains(first) { continue }

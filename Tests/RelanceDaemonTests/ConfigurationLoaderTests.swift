@@ -45,6 +45,7 @@ import Testing
         ("[desktop]\nenabled = true\n[<\n", "c.toml:3: a table name cannot start with '<'"),
         ("[\n", "c.toml:1: a table name cannot start with the end of the line"),
         ("  [[#]]\n", "c.toml:1: a table name cannot start with '#'"),
+        ("[[[o\n", "c.toml:1: a table name cannot start with '['"),
     ])
     func errorsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
