@@ -56,7 +56,8 @@ public enum ConfigurationLoader {
     /// fuzzing). Lines inside multi-line strings are skipped.
     static func checkTableHeaders(_ text: String, path: String) throws(ConfigurationError) {
         var inMultilineString = false
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // isNewline, not "\n": Swift keeps "\r\n" as one Character (a CRLF file hid `[\u{18}`).
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             if line.components(separatedBy: "\"\"\"").count % 2 == 0 || line.components(separatedBy: "'''").count % 2 == 0 {
                 inMultilineString.toggle()
                 continue

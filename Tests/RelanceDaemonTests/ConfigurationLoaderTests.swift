@@ -46,6 +46,7 @@ import Testing
         ("[\n", "c.toml:1: a table name cannot start with the end of the line"),
         ("  [[#]]\n", "c.toml:1: a table name cannot start with '#'"),
         ("[[[o\n", "c.toml:1: a table name cannot start with '['"),
+        ("\r\n[\u{18}", "c.toml:2: a table name cannot start with '\u{18}'"),
     ])
     func errorsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
