@@ -53,17 +53,14 @@ public enum ConfigurationLoader {
     /// Refuses a table header whose name starts with a character no TOML name can start
     /// with (`[<`), before TOMLKit sees it: its toml++ asserts on that instead of
     /// reporting an error, which aborted the daemon at start or on reload (found by
-    /// fuzzing). Lines inside multi-line strings are skipped.
+    /// fuzzing). Every line is checked, even inside a multi-line string: a pitch line
+    /// starting with "[<" is refused rather than risk the abort.
     static func checkTableHeaders(_ text: String, path: String) throws(ConfigurationError) {
-        var inMultilineString = false
         // isNewline, not "\n": Swift keeps "\r\n" as one Character (a CRLF file hid `[\u{18}`).
-        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            if line.components(separatedBy: "\"\"\"").count % 2 == 0 || line.components(separatedBy: "'''").count % 2 == 0 {
-                inMultilineString.toggle()
-                continue
-            }
-            guard !inMultilineString else { continue }
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (index, line) in lines.enumerated() {
+            // toml++ skips a byte-order mark before the first line (it hid `[\u{1}`).
+            let trimmed = line.drop { $0 == " " || $0 == "\t" || (index == 0 && $0 == "\u{FEFF}") }
             guard trimmed.first == "[" else { continue }
             let name = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1).drop { $0 == " " || $0 == "\t" }
             // A line starting with "[" is a table header here (the schema has no arrays of

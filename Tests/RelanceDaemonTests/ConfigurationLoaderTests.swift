@@ -47,6 +47,8 @@ import Testing
         ("  [[#]]\n", "c.toml:1: a table name cannot start with '#'"),
         ("[[[o\n", "c.toml:1: a table name cannot start with '['"),
         ("\r\n[\u{18}", "c.toml:2: a table name cannot start with '\u{18}'"),
+        ("\u{FEFF}[\u{1}", "c.toml:1: a table name cannot start with '\u{1}'"),
+        ("pitch = \"\"\"\n[<\n\"\"\"\n", "c.toml:2: a table name cannot start with '<'"),
     ])
     func errorsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
