@@ -451,7 +451,8 @@ def idl_text():
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Attaches the daemon's stderr (every start) to a failed test's report."""
+    """Attaches the daemon's stderr (every start), and Dovecot's log when the test ran one,
+    to a failed test's report."""
     report = (yield).get_result()
     if not report.failed:
         return
@@ -459,3 +460,6 @@ def pytest_runtest_makereport(item, call):
     running = funcargs.get("daemon") or funcargs.get("stopped_daemon")
     if isinstance(running, Daemon) and running.logs:
         report.sections.append(("relanced stderr", running.stderr()))
+    dovecot = funcargs.get("dovecot")  # Tests/harness/mail_servers.py
+    if dovecot is not None and hasattr(dovecot, "diagnostics"):
+        report.sections.append(("dovecot log", dovecot.diagnostics()))

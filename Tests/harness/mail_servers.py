@@ -118,6 +118,14 @@ default_internal_user = {accounts["internal"]}
 default_internal_group = {accounts["internal_group"]}
 mail_location = maildir:{self.root}/mail/%u
 auth_mechanisms = plain
+# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
+namespace inbox {{
+  inbox = yes
+  mailbox Sent {{
+    auto = subscribe
+    special_use = \\Sent
+  }}
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.root}/passwd
