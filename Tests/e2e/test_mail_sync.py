@@ -119,7 +119,7 @@ def out_of_office_from(sender, back):
 # -- tests -----------------------------------------------------------------------------
 
 
-def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_item(relanced, dovecot, mbsync):
+def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_item(dovecot, mbsync, relanced):
     # Given an outreach to Ada, with its nudges pending
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     assert nudges_for(relanced, ada) != []
@@ -137,7 +137,7 @@ def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_it
     assert "body never stored" not in str(relanced.call("Backup"))
 
 
-def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return_date(relanced, dovecot, mbsync):
+def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return_date(dovecot, mbsync, relanced):
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     [nudge] = nudges_for(relanced, ada)
     back = datetime.date.today() + datetime.timedelta(days=42)
@@ -156,7 +156,7 @@ def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return
     assert not any("replied" in text for text in inbox_texts(relanced))
 
 
-def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(relanced, dovecot, mbsync):
+def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(dovecot, mbsync, relanced):
     # A Postfix bounce from the Sisimai corpus: mail to kijitora@example.net, "550 Unknown user"
     kijitora = contact_with_outreach(relanced, "Kijitora", "kijitora@example.net")
 
@@ -170,7 +170,7 @@ def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(relanced,
     assert nudges_for(relanced, kijitora) != []
 
 
-def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(relanced, dovecot, mbsync):
+def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(dovecot, mbsync, relanced):
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     [before] = nudges_for(relanced, ada)
 
@@ -187,7 +187,7 @@ def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(relanced
     assert outreach_named(relanced, ada)["status"] == "awaiting_reply"
 
 
-def test_syncing_again_and_restarting_relanced_records_nothing_twice(relanced, dovecot, mbsync):
+def test_syncing_again_and_restarting_relanced_records_nothing_twice(dovecot, mbsync, relanced):
     # Given one of each kind of message, synced and read
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     grace = contact_with_outreach(relanced, "Grace Hopper", "grace@example.com")
