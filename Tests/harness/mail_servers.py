@@ -159,7 +159,7 @@ service imap-login {{
         for parent in self.root.parents:
             if not parent.stat().st_mode & 0o001:
                 raise RuntimeError(f"{parent} is not searchable by other users: Dovecot's unprivileged "
-                                   f"processes could not reach {self.root} (use a directory like tempfile.mkdtemp())")
+                                   f"processes could not reach {self.root}: chmod o+x it, or give a directory elsewhere")
         self.cert, self.key = throwaway_certificate(self.root)
         (self.root / "passwd").write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}\n")
         (self.root / "passwd").chmod(0o644)
@@ -232,13 +232,12 @@ service imap-login {{
         return imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=context, timeout=30)
 
     def append(self, folder: str, message: str, flags: str | None = None):
-        """APPENDs one RFC 5322 message to `folder` (created if missing) as the user.
-        imaplib turns bare line feeds into CRLF, as IMAP wants."""
+        """APPENDs one RFC 5322 message to `folder` (INBOX or Sent: both exist from the
+        start) as the user; `flags` like "(\\Seen)". imaplib turns bare line feeds into
+        CRLF, as IMAP wants."""
         imap = self.connect()
         try:
             imap.login(self.USER, self.PASSWORD)
-            if folder != "INBOX":
-                imap.create(folder)  # "NO [ALREADYEXISTS]" the second time; harmless
             status, answer = imap.append(folder, flags, None, message.encode())
             if status != "OK":
                 raise RuntimeError(f"APPEND to {folder} refused: {answer}")
