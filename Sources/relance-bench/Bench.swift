@@ -27,6 +27,7 @@ struct Bench {
         if only == nil || only == "import" { try await importSpeed(records: intArgument("--import-records", in: arguments) ?? 10_000, directory: directory) }
         if only == nil || only == "idle" { try await idleWakeUps(seconds: intArgument("--idle-seconds", in: arguments) ?? 120, directory: directory) }
         if only == nil || only == "create" { try await creationRate(seconds: intArgument("--create-seconds", in: arguments) ?? 3, directory: directory) }
+        if only == nil || only == "maildir" { try await maildirScan(messages: intArgument("--maildir-messages", in: arguments) ?? 100_000, directory: directory) }
     }
 
     // MARK: Timer lateness
@@ -249,6 +250,114 @@ struct Bench {
             print("  relancectl remind \"tomorrow 9:30\" …, whole process (\(label)): "
                   + String(format: "p50 %.1f ms   p90 %.1f ms   (%d runs)", percentile(sorted, 0.5), percentile(sorted, 0.9), sorted.count))
         }
+    }
+
+    // MARK: Maildir at start (issue #13)
+
+    /// The real relanced following a Maildir INBOX of `messages` messages: (1) all of them
+    /// came while it was down (a first mbsync of a whole mailbox), so the start reads each
+    /// once — start → serving, and start → the newest one (a reply) recorded, which comes
+    /// last; (2) a restart with all of them already read (only a directory scan) — start →
+    /// serving, then one new reply delivered (tmp/ → new/, as mbsync does) → recorded.
+    static func maildirScan(messages: Int, directory: URL) async throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let inbox = directory.appendingPathComponent("Maildir/INBOX")
+        for sub in ["new", "cur", "tmp"] {
+            try FileManager.default.createDirectory(at: inbox.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let socket = directory.appendingPathComponent("maildir.sock").path
+        let config = directory.appendingPathComponent("maildir.toml").path
+        FileManager.default.createFile(atPath: config, contents: Data("[mail_watch]\ninbox = \"\(inbox.path)\"\n[desktop]\nenabled = false\n".utf8))
+        let database = directory.appendingPathComponent("maildir.sqlite").path
+        func startDaemon() throws -> (Process, ContinuousClock.Instant) {
+            let daemon = Process()
+            daemon.executableURL = bin.appendingPathComponent("relanced")
+            daemon.arguments = ["--database", database, "--socket", socket, "--config", config, "--log-level", "error"]
+            let started = ContinuousClock.now
+            try daemon.run()
+            return (daemon, started)
+        }
+        func serving() async throws {
+            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        func raw(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
+            try await VarlinkClient.connect(path: socket) { try await $0.call(VarlinkCall(method: method, parameters: parameters)) }
+        }
+        /// Polls until outreach `id` is replied (a fresh connection each time, as a client would).
+        func replied(_ id: Double) async throws {
+            while true {
+                if case .array(let list)? = try await raw(ListOutreach.qualifiedName, [:])["outreach"],
+                   list.contains(where: { if case .object(let o) = $0, o["id"] == .number(id), o["status"] == .string("replied") { true } else { false } }) {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        func reply(from sender: String, id: String) -> Data {
+            Data("From: \(sender)\r\nTo: sam@example.com\r\nSubject: Re: coffee?\r\nMessage-ID: <\(id)>\r\n\r\nYes!\r\n".utf8)
+        }
+        func seconds(_ duration: Duration) -> Double { milliseconds(duration) / 1000 }
+
+        // The first start: the folder is followed from then on; two contacts are waited on.
+        var (daemon, _) = try startDaemon()
+        try await serving()
+        var outreach: [Double] = []
+        for (name, email) in [("Ada Lovelace", "ada@example.com"), ("Grace Hopper", "grace@example.com")] {
+            guard case .object(let contact)? = try await raw(AddContact.qualifiedName, ["name": .string(name), "emails": .array([.string(email)])])["contact"],
+                  case .number(let contactID)? = contact["id"],
+                  case .object(let logged)? = try await raw(LogOutreach.qualifiedName, ["contact": .string(String(Int(contactID))), "ask": .string("coffee")])["outreach"],
+                  case .number(let outreachID)? = logged["id"] else { print("could not set up the contacts"); return }
+            outreach.append(outreachID)
+        }
+        daemon.terminate()
+        daemon.waitUntilExit()
+
+        // While it is down: `messages` messages from strangers (mailing lists, a few KB of
+        // headers and text each, read and seen: cur/), then Ada's reply, the newest.
+        let padding = String(repeating: "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", count: 20)
+        let writing = ContinuousClock.now
+        for index in 0..<messages {
+            let text = "Return-Path: <list-\(index % 500)@lists.example.org>\r\nFrom: List \(index % 500) <list-\(index % 500)@lists.example.org>\r\n"
+                + "To: sam@example.com\r\nSubject: Digest \(index)\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+                + "Message-ID: <digest-\(index)@lists.example.org>\r\nList-Id: <list-\(index % 500).lists.example.org>\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n\r\n\(padding)\r\n"
+            FileManager.default.createFile(atPath: inbox.appendingPathComponent("cur/1796000000.\(index)_1.bench,U=\(index + 1):2,S").path,
+                                           contents: Data(text.utf8))
+        }
+        let written = ContinuousClock.now - writing
+        FileManager.default.createFile(atPath: inbox.appendingPathComponent("new/1796000001.1_1.bench").path,
+                                       contents: reply(from: "ada@example.com", id: "reply-ada@example.com"))
+
+        // (1) Start: every message is new to it.
+        var started: ContinuousClock.Instant
+        (daemon, started) = try startDaemon()
+        try await serving()
+        let firstServing = ContinuousClock.now - started
+        try await replied(outreach[0])
+        let firstAllRead = ContinuousClock.now - started
+        let firstMemory = residentMemory(pid: daemon.processIdentifier)
+        daemon.terminate()
+        daemon.waitUntilExit()
+
+        // (2) Restart: all read before; then Grace's reply arrives.
+        (daemon, started) = try startDaemon()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        try await serving()
+        let secondServing = ContinuousClock.now - started
+        let temporary = inbox.appendingPathComponent("tmp/1796000002.1_1.bench")
+        FileManager.default.createFile(atPath: temporary.path, contents: reply(from: "grace@example.com", id: "reply-grace@example.com"))
+        let delivered = ContinuousClock.now
+        rename(temporary.path, inbox.appendingPathComponent("new/1796000002.1_1.bench").path)
+        try await replied(outreach[1])
+        let reaction = ContinuousClock.now - delivered
+        let secondMemory = residentMemory(pid: daemon.processIdentifier)
+
+        print("")
+        print(String(format: "relanced following a Maildir INBOX of %d messages (written in %.1f s):", messages, seconds(written)))
+        print(String(format: "  all came while down: start → serving %.2f s; start → all read once (the newest, a reply, recorded) %.2f s; memory %.0f MB (peak %.0f MB)",
+                     seconds(firstServing), seconds(firstAllRead), firstMemory.current, firstMemory.peak))
+        print(String(format: "  all read before: start → serving %.2f s; one new reply delivered → recorded %.1f ms; memory %.0f MB (peak %.0f MB)",
+                     seconds(secondServing), milliseconds(reaction), secondMemory.current, secondMemory.peak))
     }
 
     // MARK: Helpers
