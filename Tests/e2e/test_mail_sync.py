@@ -80,6 +80,7 @@ def contact_with_outreach(daemon, name, email):
 
 
 def message(sender, to, subject, message_id, *extra_headers, body="Happy to meet! (body never stored)"):
+    """An RFC 5322 message dated now (line feeds; imaplib sends CRLF)."""
     headers = [f"From: {sender}", f"To: {to}", f"Subject: {subject}",
                f"Date: {datetime.datetime.now(datetime.timezone.utc):%a, %d %b %Y %H:%M:%S +0000}",
                f"Message-ID: <{message_id}>", *extra_headers]
@@ -100,7 +101,8 @@ def inbox_texts(daemon):
     return [item["text"] for item in daemon.ctl("inbox", "--all", "--json").json()["items"]]
 
 
-def outreach_named(daemon, outreach):
+def outreach_now(daemon, outreach):
+    """The outreach as the daemon has it now."""
     return next(o for o in daemon.call("ListOutreach")["outreach"] if o["id"] == outreach["id"])
 
 
@@ -129,7 +131,7 @@ def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_it
     mbsync.sync()
 
     # Then the outreach is replied, its nudges are gone, and the inbox says so once
-    relanced.wait_until(lambda: outreach_named(relanced, ada)["status"] == "replied", timeout=NOTICE_TIMEOUT,
+    relanced.wait_until(lambda: outreach_now(relanced, ada)["status"] == "replied", timeout=NOTICE_TIMEOUT,
                         what="the reply read from the Maildir")
     assert nudges_for(relanced, ada) == []
     texts = wait_for_inbox_text(relanced, "Ada Lovelace replied")
@@ -152,7 +154,7 @@ def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return
     assert datetime.datetime.fromisoformat(moved["dueAt"].replace("Z", "+00:00")).date() > back
     assert "after they are back" in relanced.ctl("upcoming", "--why").stdout
     # An out-of-office is no reply
-    assert outreach_named(relanced, ada)["status"] == "awaiting_reply"
+    assert outreach_now(relanced, ada)["status"] == "awaiting_reply"
     assert not any("replied" in text for text in inbox_texts(relanced))
 
 
@@ -166,7 +168,7 @@ def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(dovecot, 
     texts = wait_for_inbox_text(relanced, "Your mail to Kijitora bounced")
     assert texts == ["Your mail to Kijitora bounced — kijitora@example.net: 550 Unknown user kijitora@example.net"]
     # A bounce is no reply: the nudges stay
-    assert outreach_named(relanced, kijitora)["status"] == "awaiting_reply"
+    assert outreach_now(relanced, kijitora)["status"] == "awaiting_reply"
     assert nudges_for(relanced, kijitora) != []
 
 
@@ -179,12 +181,12 @@ def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(dovecot,
                                    body="Just following up."), flags="(\\Seen)")
     mbsync.sync()
 
-    relanced.wait_until(lambda: outreach_named(relanced, ada)["followUpsSent"] == 1, timeout=NOTICE_TIMEOUT,
+    relanced.wait_until(lambda: outreach_now(relanced, ada)["followUpsSent"] == 1, timeout=NOTICE_TIMEOUT,
                         what="the sent mail logged as a follow-up")
     # The sequence counts from it: the nudge pending now is the next one
     [after] = nudges_for(relanced, ada)
     assert after["id"] != before["id"]
-    assert outreach_named(relanced, ada)["status"] == "awaiting_reply"
+    assert outreach_now(relanced, ada)["status"] == "awaiting_reply"
 
 
 def test_syncing_again_and_restarting_relanced_records_nothing_twice(dovecot, mbsync, relanced):
@@ -199,8 +201,8 @@ def test_syncing_again_and_restarting_relanced_records_nothing_twice(dovecot, mb
     dovecot.append("INBOX", BOUNCE.read_text())
     dovecot.append("Sent", message("sam@example.com", "linus@example.com", "Re: coffee?", "nudge-1@sam.example"), flags="(\\Seen)")
     mbsync.sync()
-    relanced.wait_until(lambda: outreach_named(relanced, ada)["status"] == "replied"
-                        and outreach_named(relanced, linus)["followUpsSent"] == 1
+    relanced.wait_until(lambda: outreach_now(relanced, ada)["status"] == "replied"
+                        and outreach_now(relanced, linus)["followUpsSent"] == 1
                         and len(inbox_texts(relanced)) == 2
                         and nudges_for(relanced, grace)[0]["fireAt"] != grace_nudge["fireAt"], timeout=NOTICE_TIMEOUT,
                         what="all four messages read")
