@@ -268,7 +268,7 @@ struct Bench {
         }
         let socket = directory.appendingPathComponent("maildir.sock").path
         let config = directory.appendingPathComponent("maildir.toml").path
-        FileManager.default.createFile(atPath: config, contents: Data("[mail_watch]\ninbox = \"\(inbox.path)\"\n[desktop]\nenabled = false\n".utf8))
+        try Data("[mail_watch]\ninbox = \"\(inbox.path)\"\n[desktop]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: config))
         let database = directory.appendingPathComponent("maildir.sqlite").path
         func startDaemon() throws -> (Process, ContinuousClock.Instant) {
             let daemon = Process()
@@ -322,12 +322,10 @@ struct Bench {
                 + "To: sam@example.com\r\nSubject: Digest \(index)\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
                 + "Message-ID: <digest-\(index)@lists.example.org>\r\nList-Id: <list-\(index % 500).lists.example.org>\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\n\r\n\(padding)\r\n"
-            FileManager.default.createFile(atPath: inbox.appendingPathComponent("cur/1796000000.\(index)_1.bench,U=\(index + 1):2,S").path,
-                                           contents: Data(text.utf8))
+            try Data(text.utf8).write(to: inbox.appendingPathComponent("cur/1796000000.\(index)_1.bench,U=\(index + 1):2,S"))
         }
         let written = ContinuousClock.now - writing
-        FileManager.default.createFile(atPath: inbox.appendingPathComponent("new/1796000001.1_1.bench").path,
-                                       contents: reply(from: "ada@example.com", id: "reply-ada@example.com"))
+        try reply(from: "ada@example.com", id: "reply-ada@example.com").write(to: inbox.appendingPathComponent("new/1796000001.1_1.bench"))
 
         // (1) Start: every message is new to it.
         var started: ContinuousClock.Instant
@@ -348,7 +346,7 @@ struct Bench {
         /// Delivers a reply as mbsync does (tmp/ → new/) and waits until it is recorded.
         func deliver(from sender: String, name: String, outreach id: Double) async throws -> Duration {
             let temporary = inbox.appendingPathComponent("tmp/" + name)
-            FileManager.default.createFile(atPath: temporary.path, contents: reply(from: sender, id: "reply-\(name)"))
+            try reply(from: sender, id: "reply-\(name)").write(to: temporary)
             let delivered = ContinuousClock.now
             rename(temporary.path, inbox.appendingPathComponent("new/" + name).path)
             try await replied(id)

@@ -285,3 +285,31 @@ def test_a_meeting_offered_by_mail_is_accepted_in_one_step(daemon, tmp_path):
                           json.dumps({"item": item["id"]})], capture_output=True, text=True, timeout=30, env=daemon.env)
     assert "io.relance.Control.InvalidParameter" in out.stderr and "accepted already" in out.stderr, out
     assert len(daemon.call("ListMeetings")["meetings"]) == 1
+
+
+def test_a_stop_during_a_long_catch_up_loses_nothing_the_next_start_reads_the_rest(stopped_daemon, tmp_path):
+    # Given a daemon that followed the Maildir before, and thousands of messages that came
+    # while it was down (a first mbsync of a whole mailbox), her reply the newest
+    daemon = stopped_daemon
+    inbox = make_maildir(tmp_path / "Maildir")
+    daemon.config.write_text(f'[mail_watch]\ninbox = "{inbox}"\n[desktop]\nenabled = false\n')
+    daemon.start()
+    ada_with_outreach(daemon)
+    daemon.stop()
+    for index in range(5000):
+        (inbox / "cur" / f"1700000000.{index}.host:2,S").write_text(
+            f"From: list@lists.example\r\nTo: sam@example.com\r\nSubject: Digest {index}\r\n"
+            f"Message-ID: <digest-{index}@lists.example>\r\n\r\nNews.\r\n")
+    deliver(inbox, "1700000001.1.host", reply_from("ada@example.com", "Re: coffee"))
+
+    # When it starts (it answers while it reads them) and is stopped at once, likely mid-way
+    daemon.start()
+    assert daemon.call("ListOutreach")["outreach"][0]["status"] in ("awaiting_reply", "replied")
+    daemon.stop()  # exits 0, without reading the rest first
+
+    # Then the next start reads what was left, her reply included, once
+    daemon.start()
+    daemon.wait_until(lambda: daemon.call("ListOutreach")["outreach"][0]["status"] == "replied", timeout=120,
+                      what="the reply read at the next start")
+    items = daemon.wait_until(lambda: daemon.call("Inbox", filter="all")["items"], timeout=10, what="the reply item")
+    assert [item["text"] for item in items] == ["Ada Lovelace replied — Re: coffee"]

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import RelanceStore
 
 /// Follows Maildir folders (what mbsync, offlineimap, getmail and notmuch users have):
@@ -26,6 +27,9 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private var watches: [CInt: (folder: Folder, directory: String)] = [:]
     /// Files already handed over (a message moves from new/ to cur/ when read: once is enough).
     private var seen: Set<String> = []
+    /// Set by a shutdown during the start-up catch-up: it ends after the message at hand;
+    /// the watermark says where the next start resumes.
+    private let catchUpInterrupted = NIOLockedValueBox(false)
 
     /// The most of a message read: the headers and the first lines are all that matter.
     static let readLimit = 1 << 20
@@ -66,11 +70,15 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
 
     func stop() { queue.sync { source?.cancel(); source = nil } }
 
+    /// Ends a catch-up under way (from any thread) after the message it is reading.
+    func interruptCatchUp() { catchUpInterrupted.withLockedValue { $0 = true } }
+
     // MARK: On the queue
 
     private func watermarkKey(_ folder: Folder) -> String { "maildir:" + folder.path }
 
-    /// Messages newer than the folder's watermark; the first time, none (from now on).
+    /// Messages at or after the folder's watermark, oldest first; the first time, none (from
+    /// now on). A shutdown ends it early (`interruptCatchUp`).
     private func catchUp(_ folder: Folder) {
         let key = watermarkKey(folder)
         guard let text = try? store.bookkeeping(key), let since = Double(text) else {
@@ -85,10 +93,22 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
                 var info = stat()
                 guard stat(path, &info) == 0 else { continue }
                 let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-                if modified > since { files.append((path, modified)) }
+                // At or after: a file written in the same clock tick as the last one read
+                // may not have been read yet (a message read again changes nothing).
+                if modified >= since { files.append((path, modified)) }
             }
         }
-        for file in files.sorted(by: { $0.modified < $1.modified }) { handle(file.path, folder: folder) }
+        var read = 0
+        for file in files.sorted(by: { $0.modified < $1.modified }) {
+            if catchUpInterrupted.withLockedValue({ $0 }) {
+                logger.info("stopping: read \(read) of \(files.count) message(s) that came to \(folder.path) while relanced was down; the rest at the next start")
+                return
+            }
+            // The watermark follows the files read, not the clock: stopped half-way, the
+            // next start resumes at the first file not read.
+            handle(file.path, folder: folder, watermark: file.modified)
+            read += 1
+        }
         if !files.isEmpty { logger.info("read \(files.count) message(s) that came to \(folder.path) while relanced was down") }
     }
 
@@ -113,7 +133,9 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     }
 
     /// Hands one message over, once (by its unique Maildir name, flags stripped).
-    private func handle(_ path: String, folder: Folder) {
+    /// - Parameter watermark: seconds since the epoch up to which the folder is read
+    ///   once this message is (its modification time at catch-up; now otherwise).
+    private func handle(_ path: String, folder: Folder, watermark: Double = Date().timeIntervalSince1970) {
         let name = (path as NSString).lastPathComponent
         let unique = String(name.split(separator: ":", maxSplits: 1).first ?? Substring(name))
         if seen.count > 100_000 { seen.removeAll() }  // the store's Message-ID check still holds
@@ -126,6 +148,6 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
         } catch {
             logger.warning("could not read the message \(name) in \(folder.path): \(error)")
         }
-        try? store.setBookkeeping(watermarkKey(folder), String(Date().timeIntervalSince1970))
+        try? store.setBookkeeping(watermarkKey(folder), String(watermark))
     }
 }
