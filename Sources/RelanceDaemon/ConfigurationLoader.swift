@@ -23,6 +23,12 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 
 /// Reads `config.toml` (TOML, see etc/relance/config.toml for every key).
 public enum ConfigurationLoader {
+    /// Reads a file somewhere the process can survive it before it is read here (relanced
+    /// sets it, once, before anything runs): TOMLKit's toml++ aborts the process on some
+    /// malformed files instead of reporting them, so a typo must not take the daemon down
+    /// on a reload. Returns the error to report, or nil when the file can be read here.
+    nonisolated(unsafe) public static var preflight: (@Sendable (String) -> ConfigurationError?)?
+
     /// Loads `path`; a missing file gives the defaults when `required` is false.
     public static func load(path: String, required: Bool) throws(ConfigurationError) -> Configuration {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -32,6 +38,7 @@ public enum ConfigurationLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(path: path, line: nil, message: "not UTF-8 text")
         }
+        if let error = preflight?(path) { throw error }
         return try parse(text, path: path)
     }
 

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
+import RelanceDaemon
 
 /// The process entry. NIO's event loops become Swift concurrency's global executor
 /// before the first task runs, so no work lands on libdispatch's global queues: the
@@ -11,6 +12,7 @@ import NIOPosix
 enum Entry {
     static func main() {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        ConfigurationLoader.preflight = { ConfigurationPreflight.check(path: $0) }
         Task {
             await Relanced.main()
             exit(0)

@@ -33,6 +33,18 @@ def assert_one_line_at(result, path, line):
     return lines[0]
 
 
+def test_check_config_refuses_a_file_the_toml_library_would_abort_on(stopped_daemon):
+    # Given files TOMLKit's toml++ asserts on instead of reporting (found by fuzzing)
+    for text, line in [("s = [}\n", None), ("[desktop]\n[<\n", 2)]:
+        # When relanced checks it
+        result = check_config(stopped_daemon, text)
+        # Then it answers with one line and an exit code, never a crash
+        assert result.returncode == 1, result
+        assert result.stdout == "" and len(result.stderr.splitlines()) == 1, result
+        where = f"{stopped_daemon.config}:{line}: " if line else f"{stopped_daemon.config}: "
+        assert result.stderr.startswith(where), result.stderr
+
+
 # -- relancectl without a daemon -------------------------------------------------------------
 
 

@@ -66,3 +66,20 @@ def test_sighup_reloads_the_configuration(stopped_daemon):
     daemon.wait_until(lambda: default_delay_now(daemon) == "P1D", timeout=5, interval=0.1,
                       what="SIGHUP to apply the new follow-up delay")
     assert daemon.running()
+
+
+def test_reload_of_a_file_the_toml_library_would_abort_on_keeps_the_daemon_and_the_old_file(stopped_daemon):
+    # Given a daemon started with a three-day follow-up delay
+    daemon = stopped_daemon
+    started_with_delay(daemon, "P3D")
+
+    # When the file becomes one TOMLKit's toml++ aborts on (found by fuzzing) and reload runs
+    daemon.config.write_text('[follow_up]\ndelay = "P1D"\ns = [}\n')
+    result = daemon.ctl("reload", check=False)
+
+    # Then the reload is refused, the daemon still runs, and the old delay stays
+    assert result.code != 0, result
+    assert "configuration rejected, the previous one stays in force" in result.stderr
+    assert "TOML reader gave up on this file" in result.stderr
+    assert daemon.running()
+    assert default_delay_now(daemon) == "P3D"
