@@ -134,16 +134,9 @@ struct Bench {
     /// transaction).
     static func importSpeed(records: Int, directory: URL) async throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let socket = directory.appendingPathComponent("import.sock").path
-        let config = directory.appendingPathComponent("import.toml").path
-        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
-        let daemon = Process()
-        daemon.executableURL = bin.appendingPathComponent("relanced")
-        daemon.arguments = ["--database", directory.appendingPathComponent("import.sqlite").path, "--socket", socket,
-                            "--config", config, "--log-level", "error"]
-        try daemon.run()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
-        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let daemon = try await BenchDaemon.start("import", in: directory)
+        defer { daemon.stop() }
+        let socket = daemon.socket
 
         var vcards = ""
         var csv = "Notes:\n\"When exporting your connection data…\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
@@ -178,16 +171,9 @@ struct Bench {
     /// batches; and the wall time of a whole `relancectl remind` process.
     static func creationRate(seconds: Int, directory: URL) async throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let socket = directory.appendingPathComponent("create.sock").path
-        let config = directory.appendingPathComponent("create.toml").path
-        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
-        let daemon = Process()
-        daemon.executableURL = bin.appendingPathComponent("relanced")
-        daemon.arguments = ["--database", directory.appendingPathComponent("create.sqlite").path, "--socket", socket,
-                            "--config", config, "--log-level", "error"]
-        try daemon.run()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
-        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let daemon = try await BenchDaemon.start("create", in: directory)
+        defer { daemon.stop() }
+        let socket = daemon.socket
 
         let window = Duration.seconds(seconds)
         let iso = JSONValue.string(JSONCoding.formatDate(Date().addingTimeInterval(30 * 86_400)))
@@ -372,23 +358,15 @@ struct Bench {
     /// served calls and fired a reminder: each is a wake-up (a poll, a heartbeat, a
     /// runtime's periodic timer). Zero is the target; a 1 Hz timer shows as 60.
     static func idleWakeUps(seconds: Int, directory: URL) async throws {
-        let socket = directory.appendingPathComponent("idle.sock").path
-        let config = directory.appendingPathComponent("idle.toml").path
-        // No desktop channel: without a session bus it would retry with back-off, which
-        // is work, not idleness.
-        FileManager.default.createFile(atPath: config, contents: Data("[desktop]\nenabled = false\n".utf8))
-        let relanced = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: relanced)
-        process.arguments = ["--database", directory.appendingPathComponent("idle.sqlite").path, "--socket", socket,
-                             "--config", config, "--log-level", "error"]
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        // No desktop channel (BenchDaemon's default): without a session bus it would
+        // retry with back-off, which is work, not idleness.
+        let daemon = try await BenchDaemon.start("idle", in: directory)
+        defer { daemon.stop() }
+        let socket = daemon.socket
         _ = try await call(socket, Remind.self, Remind.Parameters(at: JSONCoding.formatDate(Date().addingTimeInterval(1)), text: "idle benchmark"))
         // The reminder fires, then Dispatch's worker threads wind down (5 s idle).
         try await Task.sleep(for: .seconds(8))
-        let pid = process.processIdentifier
+        let pid = daemon.process.processIdentifier
         let before = threadSwitches(pid: pid)
         try await Task.sleep(for: .seconds(seconds))
         let after = threadSwitches(pid: pid)
@@ -412,6 +390,31 @@ struct Bench {
                 .reduce(0, +)
         }
         return switches
+    }
+
+    /// A relanced from beside this benchmark, on `name`.sqlite, .sock and .toml in
+    /// `directory`, serving once `start` returns; `stop` ends it.
+    struct BenchDaemon {
+        let process: Process
+        let socket: String
+
+        static func start(_ name: String, in directory: URL, config: String = "[desktop]\nenabled = false\n") async throws -> BenchDaemon {
+            let socket = directory.appendingPathComponent("\(name).sock").path
+            let configPath = directory.appendingPathComponent("\(name).toml").path
+            _ = FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced")
+            process.arguments = ["--database", directory.appendingPathComponent("\(name).sqlite").path, "--socket", socket,
+                                 "--config", configPath, "--log-level", "error"]
+            try process.run()
+            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            return BenchDaemon(process: process, socket: socket)
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 
     static func call<M: ControlMethod>(_ socket: String, _ method: M.Type, _ parameters: M.Parameters) async throws -> [String: JSONValue] {
