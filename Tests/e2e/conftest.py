@@ -438,6 +438,32 @@ def stopped_daemon(bin_dir, workdir):
     daemon.cleanup()
 
 
+# Monday 30 November 2026, 12:00 in Paris (11:00 UTC); the clock runs on from there.
+PARIS_NOW = "2026-11-30T11:00:00Z"
+
+IN_PARIS = """
+[user]
+time_zone = "Europe/Paris"
+[desktop]
+enabled = false
+"""
+
+
+def start_in_paris(daemon):
+    """Starts `daemon` for a user in Paris on a UTC host, no desktop channel, no colour,
+    its clock set to PARIS_NOW."""
+    daemon.env["RELANCE_TEST_NOW"] = PARIS_NOW
+    daemon.env["NO_COLOR"] = "1"
+    assert daemon.env["TZ"] == "UTC"
+    daemon.config.write_text(IN_PARIS)
+    return daemon.start()
+
+
+@pytest.fixture
+def paris(stopped_daemon):
+    return start_in_paris(stopped_daemon)
+
+
 @pytest.fixture
 def daemon(stopped_daemon):
     """A running daemon on an empty database."""

@@ -9,16 +9,7 @@ import socket
 import threading
 
 import pytest
-
-# Monday 30 November 2026, 12:00 in Paris (11:00 UTC); the clock runs on from there.
-NOW = "2026-11-30T11:00:00Z"
-
-PARIS = """
-[user]
-time_zone = "Europe/Paris"
-[desktop]
-enabled = false
-"""
+from conftest import start_in_paris
 
 
 class CountingProxy:
@@ -82,10 +73,7 @@ class CountingProxy:
 
 @pytest.fixture
 def paris(stopped_daemon):
-    stopped_daemon.env["RELANCE_TEST_NOW"] = NOW
-    stopped_daemon.env["NO_COLOR"] = "1"
-    stopped_daemon.config.write_text(PARIS)
-    stopped_daemon.start()
+    start_in_paris(stopped_daemon)
     proxy = CountingProxy(stopped_daemon.root / "proxy.sock", stopped_daemon.socket)
     yield stopped_daemon, proxy
     proxy.close()

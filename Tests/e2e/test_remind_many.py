@@ -7,26 +7,7 @@ import subprocess
 
 import pytest
 
-# Monday 30 November 2026, 12:00 in Paris (11:00 UTC); the clock runs on from there.
-NOW = "2026-11-30T11:00:00Z"
-
-PARIS = """
-[user]
-time_zone = "Europe/Paris"
-[desktop]
-enabled = false
-"""
-
 LIMIT = 5000
-
-
-@pytest.fixture
-def paris(stopped_daemon):
-    stopped_daemon.env["RELANCE_TEST_NOW"] = NOW
-    stopped_daemon.env["NO_COLOR"] = "1"
-    stopped_daemon.config.write_text(PARIS)
-    stopped_daemon.start()
-    return stopped_daemon
 
 
 def lines(*items):

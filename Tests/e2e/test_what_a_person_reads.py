@@ -6,26 +6,6 @@ import re
 import pytest
 from conftest import wait_until
 
-# Monday 30 November 2026, 12:00 in Paris (11:00 UTC); the clock runs on from there.
-NOW = "2026-11-30T11:00:00Z"
-
-PARIS = """
-[user]
-time_zone = "Europe/Paris"
-[desktop]
-enabled = false
-"""
-
-
-@pytest.fixture
-def paris(stopped_daemon):
-    stopped_daemon.env["RELANCE_TEST_NOW"] = NOW
-    stopped_daemon.env["NO_COLOR"] = "1"
-    assert stopped_daemon.env["TZ"] == "UTC"
-    stopped_daemon.config.write_text(PARIS)
-    stopped_daemon.start()
-    return stopped_daemon
-
 
 def test_a_reminder_reads_the_same_paris_time_everywhere(paris):
     assert paris.ctl("remind", "tomorrow 9:30", "Call the bakery").stdout == "Reminder #1 set for Tue 1 Dec 09:30.\n"
