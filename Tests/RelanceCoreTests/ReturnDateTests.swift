@@ -39,4 +39,14 @@ import Testing
         let farther = PlannedTime(dueAt: instant("2027-01-04T08:30:00Z"), fireAt: instant("2027-01-04T08:30:00Z"), reason: "")
         #expect(Planner.afterReturn(LocalDate(year: 2026, month: 12, day: 11), current: farther, contactZone: nil, rules: rules) == nil)
     }
+
+    @Test func aReturnDateAfterALongRunOfLettersIsStillReadAndAMebibyteLineEndsQuickly() {
+        let today = LocalDate(year: 2026, month: 11, day: 30)
+        // Found by fuzzing: a 1 MiB line without a date kept the pattern busy for minutes.
+        #expect(ReturnDate.find(in: String(repeating: "x", count: 1 << 20), today: today) == nil)
+        #expect(ReturnDate.find(in: String(repeating: " ", count: 1 << 20) + "1", today: today) == nil)
+        // A long word before the date does not hide it.
+        #expect(ReturnDate.find(in: String(repeating: "y", count: 500) + " back on December 14", today: today)
+                == LocalDate(year: 2026, month: 12, day: 14))
+    }
 }

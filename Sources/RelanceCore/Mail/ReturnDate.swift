@@ -13,9 +13,14 @@ public enum ReturnDate {
         "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
     ]
 
-    /// The first day they are back, read from `text`, after `today`.
+    /// How much of `text` is read: an out-of-office says when its writer is back in its
+    /// first lines, and the patterns below cost more than linear time on long runs of
+    /// letters or spaces (a 1 MiB line took minutes, found by fuzzing).
+    static let readLimit = 4_000
+
+    /// The first day they are back, read from the start of `text`, after `today`.
     public static func find(in text: String, today: LocalDate) -> LocalDate? {
-        let lower = text.lowercased()
+        let lower = String(text.prefix(readLimit)).lowercased()
         // "until"/"jusqu'au" name the last day away: back the day after.
         let untilWords = ["until ", "till ", "jusqu'au ", "jusqu’au "]
         for candidate in candidates(in: lower, today: today) {
@@ -37,7 +42,9 @@ public enum ReturnDate {
                 found.append((match.range, date))
             }
         }
-        for match in text.matches(of: /([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?/) {
+        // A month name is 3 to 9 letters: bounded, the pattern does not retry a whole
+        // run of letters from each of its positions.
+        for match in text.matches(of: /([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?/) {
             if let month = months[String(match.output.1)], let day = Int(match.output.2),
                let date = resolve(day: day, month: month, year: match.output.3.flatMap { Int($0) }, today: today) {
                 found.append((match.range, date))
