@@ -40,4 +40,10 @@ import Testing
         #expect(MailHeaders.addresses(in: line).isEmpty)
         #expect(MailHeaders.addresses(in: line + "@example.org") == [line + "@example.org"])
     }
+
+    @Test func aDateHeaderThatIsNotASCIIIsNoDateRatherThanATrap() {
+        // Found by fuzzing: DateFormatter trapped on "T" followed by a combining mark.
+        #expect(MailHeaders.date(from: "T\u{33C}") == nil)
+        #expect(MailHeaders.date(from: "Mon, 30 Nov 2026 09:30:00 +0100") != nil)
+    }
 }

@@ -61,6 +61,9 @@ public struct MailHeaders: Sendable, Equatable {
 
     /// A `Date:` header (RFC 5322 §3.3: "Mon, 30 Nov 2026 09:30:00 +0100"), if readable.
     public static func date(from text: String) -> Date? {
+        // RFC 5322 dates are ASCII; Foundation's DateFormatter traps on some other text
+        // ("T" and a combining mark, found by fuzzing), which would end the daemon.
+        guard text.allSatisfy(\.isASCII) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         for pattern in ["EEE, d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm:ss Z", "EEE, d MMM yyyy HH:mm Z"] {
