@@ -5,17 +5,6 @@ import VarlinkTransport
 
 /// The in-memory connection answers exactly as the socket server does.
 @Suite struct VarlinkMemoryConnectionTests {
-    /// `com.example.Echo.Echo(text)` answers `{text}`.
-    struct EchoService: VarlinkService {
-        let info = VarlinkServiceInfo(vendor: "Example", product: "echo", version: "1", url: "https://example.com")
-        let interfaces = [VarlinkInterfaceDescription(parsing: """
-            interface com.example.Echo
-            method Echo(text: string) -> (text: string)
-            """)]
-        func handle(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
-            try await replies.send(VarlinkReply(parameters: ["text": call.parameters?["text"] ?? .null]))
-        }
-    }
 
     static let errors = VarlinkServer.Errors(
         invalidMessage: { VarlinkError(name: "com.example.Echo.InvalidMessage", parameters: ["reason": .string($0)]) },

@@ -10,16 +10,6 @@ import VarlinkTransport
 /// The socket server under load (issue "Hardened against load, faults and hostile
 /// peers"), live on a Unix socket in a temporary directory, with raw client sockets.
 @Suite struct VarlinkServerLimitsTests {
-    struct EchoService: VarlinkService {
-        let info = VarlinkServiceInfo(vendor: "Example", product: "echo", version: "1", url: "https://example.com")
-        let interfaces = [VarlinkInterfaceDescription(parsing: """
-            interface com.example.Echo
-            method Echo(text: string) -> (text: string)
-            """)]
-        func handle(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
-            try await replies.send(VarlinkReply(parameters: ["text": call.parameters?["text"] ?? .null]))
-        }
-    }
 
     /// Runs a server with `limits` on a fresh socket for the duration of `body`.
     func withServer(_ limits: VarlinkServer.Limits, _ body: (String) async throws -> Void) async throws {
