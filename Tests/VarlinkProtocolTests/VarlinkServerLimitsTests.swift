@@ -27,10 +27,20 @@ import VarlinkTransport
     }
 
     /// A blocking client socket with a receive timeout.
-    final class Client {
+    ///
+    /// Its blocking `recv` runs on the client's own queue, never on a thread of Swift's
+    /// cooperative pool: that pool has one thread per core, and the server under test
+    /// needs those threads to answer. Blocking them (two tests at once on two cores) left
+    /// the server unable to reply until the client's timeout, so this suite failed
+    /// whenever it ran in parallel with another. The timeout is only a guard against a
+    /// hang: 60 s, because CPU-bound tests running beside this one can hold both pool
+    /// threads (and so the server) for several seconds on a loaded two-core machine.
+    final class Client: @unchecked Sendable {
         let descriptor: CInt
+        /// Every receive runs here, one at a time; `received` is touched only here.
+        private let reading = DispatchQueue(label: "VarlinkServerLimitsTests.Client")
         var received: [UInt8] = []
-        /// Whether a `receive` gave up after the 10 s timeout (rather than seeing EOF).
+        /// Whether a `receive` gave up after the 60 s timeout (rather than seeing EOF).
         private(set) var timedOut = false
 
         init(_ path: String) throws {
@@ -44,7 +54,7 @@ import VarlinkTransport
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
             guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
-            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            var timeout = timeval(tv_sec: 60, tv_usec: 0)
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
 
@@ -60,8 +70,14 @@ import VarlinkTransport
             _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         }
 
-        /// The next frame as text; nil at EOF (or after the 10 s timeout).
-        func receive() -> String? {
+        /// The next frame as text; nil at EOF (or after the 60 s timeout).
+        func receive() async -> String? {
+            await withCheckedContinuation { continuation in
+                reading.async { continuation.resume(returning: self.receiveBlocking()) }
+            }
+        }
+
+        private func receiveBlocking() -> String? {
             while true {
                 if let end = received.firstIndex(of: 0) {
                     let frame = String(decoding: received[..<end], as: UTF8.self)
@@ -85,16 +101,16 @@ import VarlinkTransport
             // Given one connection served
             let first = try Client(path)
             first.sendAll(Self.echo)
-            #expect(first.receive() == Self.echoed)
+            #expect(await first.receive() == Self.echoed)
 
             // When a second connects, Then it gets one error naming the limit, then EOF
             let second = try Client(path)
-            #expect(second.receive() == #"{"error":"com.example.Echo.TooManyConnections","parameters":{"limit":1}}"#)
-            #expect(second.receive() == nil)
+            #expect(await second.receive() == #"{"error":"com.example.Echo.TooManyConnections","parameters":{"limit":1}}"#)
+            #expect(await second.receive() == nil)
 
             // And the first is still served
             first.sendAll(Self.echo)
-            #expect(first.receive() == Self.echoed)
+            #expect(await first.receive() == Self.echoed)
         }
     }
 
@@ -103,10 +119,10 @@ import VarlinkTransport
             // Given a connection that was answered once
             let client = try Client(path)
             client.sendAll(Self.echo)
-            #expect(client.receive() == Self.echoed)
+            #expect(await client.receive() == Self.echoed)
             // When it then says nothing, Then the server closes it: EOF, not the client's
-            // own 10 s receive timeout giving up
-            #expect(client.receive() == nil)
+            // own 60 s receive timeout giving up
+            #expect(await client.receive() == nil)
             #expect(!client.timedOut)
         }
     }
@@ -140,7 +156,7 @@ import VarlinkTransport
                     let sent = client.sendWithoutBlocking(bytes, from: offset)
                     if sent > 0 { offset += sent }
                 }
-                guard let text = client.receive() else { break }
+                guard let text = await client.receive() else { break }
                 #expect(text == reply)
                 answered += 1
             }
