@@ -21,6 +21,10 @@ struct InterchangeService: Sendable {
             guard let path = file.path else {
                 throw ControlError.invalidParameter("files[\(index)]", reason: "give content or path")
             }
+            // The size first: a file over the bound is refused before it is read.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+                try ImportLimits.checkFileSize(size, name: file.name, field: "files[\(index)].path")
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ControlError.invalidParameter("files[\(index)].path",
                     reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
@@ -57,6 +61,7 @@ struct InterchangeService: Sendable {
                     "no contact found in it as \(format.rawValue) (is it a .vcf or a .csv? give --format to say which)"))
             }
         }
+        try ImportLimits.checkCount(imported.count + rejections.count, limit: ImportLimits.maximumContacts, kind: "contacts")
         let blocked = !rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {
             let plan = MergePlanner.plan(existing: try store.contacts(), imported: imported, rejections: rejections)
@@ -99,6 +104,7 @@ struct InterchangeService: Sendable {
                 parseRejections.append("\(name): \(error)")
             }
         }
+        try ImportLimits.checkCount(parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
         let now = clock.now()
         let decide = { (stored: [NetworkingEvent]) -> ImportReportInfo in
             let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,

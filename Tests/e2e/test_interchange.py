@@ -59,6 +59,44 @@ def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path)
     assert len(set(events[0]["reminders"])) == 10
 
 
+def test_a_file_over_the_import_bound_is_refused_before_it_is_read(daemon, tmp_path):
+    # Given a 65 MiB file (sparse: nothing is written) named like a contacts export
+    huge = tmp_path / "everyone.csv"
+    with open(huge, "wb") as f:
+        f.truncate(65 << 20)
+    # When it is imported, Then the call names the file, its size and the bound, and
+    # nothing is added
+    result = daemon.ctl("import", str(huge), check=False)
+    assert result.code != 0
+    assert "everyone.csv is 65 MiB; at most 64 MiB per file" in result.stderr, result.stderr
+    assert names(daemon) == []
+
+
+def test_more_contacts_than_one_import_takes_are_refused_whole(daemon, tmp_path):
+    # Given a LinkedIn-style export one row over the bound of 50 000
+    rows = "".join(f"P{i},Q,https://www.linkedin.com/in/p{i},p{i}@example.org,C,E,07 Dec 2025\n" for i in range(50_001))
+    export = tmp_path / "Connections.csv"
+    export.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows)
+    # When it is imported, Then it is refused with the count and what to do, and nobody
+    # is added (the store is untouched)
+    result = daemon.ctl("import", str(export), check=False, timeout=120)
+    assert result.code != 0
+    assert "50001 contacts in one import; at most 50000" in result.stderr, result.stderr
+    assert "split the file" in result.stderr
+    assert names(daemon) == []
+
+
+def test_more_events_than_one_import_takes_are_refused_whole(daemon, tmp_path):
+    events = "".join(f"BEGIN:VEVENT\r\nUID:e{i}@bound\r\nDTSTART:20301210T190000Z\r\nSUMMARY:E{i}\r\nEND:VEVENT\r\n"
+                     for i in range(20_001))
+    ics = tmp_path / "decade.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + events + "END:VCALENDAR\r\n", newline="")
+    result = daemon.ctl("import", str(ics), check=False, timeout=300)
+    assert result.code != 0
+    assert "20001 events in one import; at most 20000" in result.stderr, result.stderr
+    assert daemon.ctl("event", "list", "--json").json()["events"] == []
+
+
 def test_contacts_and_a_broken_calendar_together_import_nothing(daemon, tmp_path):
     # Given a good vCard and a calendar with a broken event, imported together
     cards = tmp_path / "ada.vcf"
