@@ -60,6 +60,11 @@ extension AppDatabase {
     }
 
     static func insertEvent(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
+        try insertEventRecord(db, draft, rules: rules, now: now).model
+    }
+
+    /// Inserts the event; returns its record as stored (with its id).
+    static func insertEventRecord(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> EventRecord {
         let key = draft.occurrenceID?.key
         if try EventRecord.filter(Column("uid") == draft.uid && Column("occurrenceId") == key).fetchCount(db) > 0 {
             throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
@@ -72,7 +77,7 @@ extension AppDatabase {
                                  createdAt: now, occurrenceId: key, sequence: draft.version.sequence,
                                  revisedAt: draft.version.stamp)
         try record.insert(db)
-        return record.model
+        return record
     }
 
     /// Every event, by first start.

@@ -96,9 +96,8 @@ extension AppDatabase {
                 switch mutation {
                 case .add(let draft, let occurrences):
                     try Self.validate(draft)
-                    let event = try Self.insertEvent(db, draft, rules: rules, now: now)
-                    added.append(event.id)
-                    guard let record = try EventRecord.fetchOne(db, key: event.id) else { throw StoreError.eventNotFound(id: event.id) }
+                    let record = try Self.insertEventRecord(db, draft, rules: rules, now: now)
+                    added.append(record.model.id)
                     changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { _, _ in true })
                 case .update(let id, let draft, let occurrences):
                     try Self.validate(draft)
