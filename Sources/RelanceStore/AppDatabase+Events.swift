@@ -109,18 +109,9 @@ extension AppDatabase {
             guard let event = try EventRecord.fetchOne(db, key: eventID) else { return ScheduleChanges() }
             let existing = Set(try Double.fetchAll(db, sql: "SELECT DISTINCT anchorAt FROM reminder WHERE eventId = ?",
                                                    arguments: [eventID]))
-            var changes = ScheduleChanges()
-            for occurrence in occurrences where !existing.contains(occurrence.timeIntervalSince1970) {
-                for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence,
-                                                duration: event.durationSeconds, rsvpBy: event.rsvpBy,
-                                                leads: event.reminders, rules: rules, now: now) {
-                    var reminder = ReminderRecord(kind: plan.kind, text: plan.text, planned: plan.planned, anchorAt: occurrence,
-                                                  eventId: eventID, offset: plan.offset)
-                    try reminder.insert(db)
-                    changes.scheduled.append(reminder.scheduled)
-                }
+            return try Self.insertOccurrences(db, event, occurrences, rules: rules, now: now) { occurrence, _ in
+                !existing.contains(occurrence.timeIntervalSince1970)
             }
-            return changes
         }
     }
 
@@ -226,14 +217,23 @@ extension AppDatabase {
     static func insertOccurrences(_ db: Database, _ event: EventRecord, _ occurrences: [Date], rules: TimingRules, now: Date,
                                   keep: (Date, ReminderPlan) -> Bool) throws -> ScheduleChanges {
         var changes = ScheduleChanges()
+        // One cached statement for every row, as `addReminders` does: a calendar import
+        // inserts up to hundreds of thousands of these inside its one transaction, and a
+        // record built and encoded per row was most of the time other writes waited
+        // (BENCHMARKS.md, "Longest write"). The columns are ReminderRecord's for a
+        // pending event reminder; the others keep their defaults (NULL).
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO reminder (kind, text, dueAt, fireAt, reason, state, anchorAt, eventId, offset)
+            VALUES (?, ?, ?, ?, ?, \(ReminderState.pending.sql), ?, ?, ?)
+            """)
         for occurrence in occurrences {
             for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence,
                                             duration: event.durationSeconds, rsvpBy: event.rsvpBy,
                                             leads: event.reminders, rules: rules, now: now) where keep(occurrence, plan) {
-                var reminder = ReminderRecord(kind: plan.kind, text: plan.text, planned: plan.planned, anchorAt: occurrence,
-                                              eventId: event.id, offset: plan.offset)
-                try reminder.insert(db)
-                changes.scheduled.append(reminder.scheduled)
+                try insert.execute(arguments: [plan.kind.rawValue, plan.text, plan.planned.dueAt.timeIntervalSince1970,
+                                               plan.planned.fireAt.timeIntervalSince1970, plan.planned.reason,
+                                               occurrence.timeIntervalSince1970, event.id, plan.offset])
+                changes.scheduled.append(ScheduledReminder(id: db.lastInsertedRowID, due: plan.planned.fireAt))
             }
         }
         return changes
