@@ -37,6 +37,10 @@ struct Reloader: Sendable {
             if fresh.channels != current.channels {
                 logger.warning("delivery channel settings take effect at restart (systemctl --user restart relanced)")
             }
+            if fresh.sync != current.sync || fresh.watchedInbox != current.watchedInbox
+                || fresh.watchedSentFolder != current.watchedSentFolder {
+                logger.warning("followed folders ([sync], [mail_watch]) change at restart (systemctl --user restart relanced)")
+            }
             reporter.setProblem(nil)
             logger.notice("configuration reloaded from \(configPath)")
         } catch {
