@@ -121,7 +121,7 @@ extension Bench {
         print(String(format: "relanced following a calendar vdir of %d files (written in %.1f s):", events, seconds(written)))
         print(String(format: "  all came while down: start → serving %.2f s; start → every file applied %.1f s (%.0f files/s); memory %.0f MB (peak %.0f MB)",
                      seconds(firstServing), seconds(firstAllApplied), Double(events) / seconds(firstAllApplied), firstMemory.current, firstMemory.peak))
-        print(String(format: "  all applied before: start → serving %.2f s; one file renamed into place → applied %.1f ms; a meeting added → its file published %.0f ms (0.2 s gathering included); memory %.0f MB (peak %.0f MB)",
+        print(String(format: "  all applied before: start → serving %.2f s; one file renamed into place → applied %.1f ms; a meeting added → its file published %.0f ms (up to 1 s of gathering included); memory %.0f MB (peak %.0f MB)",
                      seconds(secondServing), milliseconds(reaction), milliseconds(publishing), secondMemory.current, secondMemory.peak))
     }
 }

@@ -19,10 +19,12 @@ final class VdirPublisher: Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.vdir-publish")
     private let scheduled = NIOLockedValueBox(false)
-    /// Seconds a burst of changes is gathered before the folder is written.
+    /// Seconds a burst of changes is gathered before the folder is written: at most one
+    /// publication a second, as for `[export] calendar_file` (a catch-up of thousands of
+    /// followed files signals a change per file).
     private let delay: Double
 
-    init(folder: String, delay: Double = 0.2, logger: Logger, render: @escaping @Sendable () throws -> [String: String]) {
+    init(folder: String, delay: Double = 1, logger: Logger, render: @escaping @Sendable () throws -> [String: String]) {
         self.folder = folder
         self.delay = delay
         self.render = render
@@ -38,7 +40,7 @@ final class VdirPublisher: Sendable {
         guard !already else { return }
         queue.asyncAfter(deadline: .now() + delay) { [self] in
             scheduled.withLockedValue { $0 = false }
-            publish()
+            _ = publishOnQueue()
         }
     }
 
@@ -48,9 +50,11 @@ final class VdirPublisher: Sendable {
         var removed: [String] = []
     }
 
-    /// Brings the folder up to date now.
+    /// Brings the folder up to date now, on the publisher's queue (one publication at a time).
     @discardableResult
-    func publish() -> Result {
+    func publish() -> Result { queue.sync { publishOnQueue() } }
+
+    private func publishOnQueue() -> Result {
         var result = Result()
         do {
             let wanted = try render()
@@ -85,7 +89,7 @@ final class VdirPublisher: Sendable {
     /// Writes a temporary file beside `path` (".tmp", which vdirsyncer skips) and renames it over `path`.
     static func writeAtomically(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".\(getpid()).tmp"
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".\(UUID().uuidString).tmp"
         try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
