@@ -277,3 +277,27 @@ def test_a_file_that_does_not_parse_is_a_warning_and_is_read_again_when_it_chang
     # When the file is completed, Then it is applied
     path.write_text(series_only(text), newline="")
     wait_for(relanced, lambda: events(relanced), "the completed file applied")
+
+
+# -- relanced --check-config on [sync] (no server needed) --------------------------------
+
+BAD_SYNC = {
+    "relative folder": ('[sync]\ncalendars = ["calendars/work"]\n', 2, "is not an absolute path"),
+    "folder twice": ('[sync]\ncalendars = ["/srv/cal"]\ncontacts = ["/srv/cal/"]\n', 3, "/srv/cal is listed twice"),
+    "publish inside a followed folder": ('[sync]\ncalendars = ["/srv/cal"]\n\npublish = "/srv/cal/relance"\n', 4,
+                                         "inside one another"),
+}
+
+
+@pytest.mark.parametrize("text, line, words", BAD_SYNC.values(), ids=BAD_SYNC.keys())
+def test_check_config_refuses_bad_sync_folders_with_their_line(stopped_daemon, text, line, words):
+    from test_cli_errors import assert_one_line_at, check_config
+    message = assert_one_line_at(check_config(stopped_daemon, text), stopped_daemon.config, line)
+    assert words in message
+
+
+def test_check_config_accepts_the_sync_folders(stopped_daemon, workdir):
+    from test_cli_errors import check_config
+    result = check_config(stopped_daemon, f'[sync]\ncalendars = ["{workdir}/cal"]\ncontacts = ["~/contacts"]\n'
+                                          f'publish = "{workdir}/relance"\n')
+    assert result.returncode == 0, result
