@@ -136,7 +136,8 @@ public final class Daemon: Sendable {
                                       timeZone: { configuration.current.timeZone })
         changed.subscribe { reporter.setNeedsRefresh() }
         let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
-                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger)
+                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger,
+                                followedAtStart: Reloader.followed(configuration.current))
         let service = ControlService(
             store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,

@@ -301,3 +301,18 @@ def test_check_config_accepts_the_sync_folders(stopped_daemon, workdir):
     result = check_config(stopped_daemon, f'[sync]\ncalendars = ["{workdir}/cal"]\ncontacts = ["~/contacts"]\n'
                                           f'publish = "{workdir}/relance"\n')
     assert result.returncode == 0, result
+
+
+def test_a_reload_that_changes_the_folders_says_they_change_at_restart(stopped_daemon, workdir):
+    # Given relanced following one calendar folder
+    stopped_daemon.config.write_text(f'[sync]\ncalendars = ["{workdir}/cal"]\n[desktop]\nenabled = false\n')
+    daemon = stopped_daemon.start()
+
+    # When the configuration names another folder and is reloaded, twice
+    daemon.config.write_text(f'[sync]\ncalendars = ["{workdir}/other"]\n[desktop]\nenabled = false\n')
+    daemon.ctl("reload")
+    daemon.ctl("reload")
+
+    # Then each reload says the folders change at restart (still the first folder followed)
+    warning = "followed folders ([sync], [mail_watch]) change at restart"
+    wait_for(daemon, lambda: daemon.stderr().count(warning) == 2, "the warning at each reload")
