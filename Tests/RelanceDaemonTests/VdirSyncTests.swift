@@ -218,6 +218,21 @@ import Testing
         #expect(try store.contacts().first?.emails == ["BOB@work.example"])
     }
 
+    @Test func aContactRemovedInRelanceStaysRemovedUntilItsCardChanges() throws {
+        let store = try AppDatabase.inMemory()
+        let path = write(card("Ada Lovelace", email: "ada@example.com", organization: "Engines"), "ada.vcf")
+        _ = try sync(store).contactsFile(path)
+        let ada = try #require(try store.contacts().first)
+        _ = try store.removeContact(id: ada.id, force: true)
+        // The file still names the card, no longer its contact (the link went with it).
+        #expect(try store.syncedFiles(.contacts, in: folder).map(\.items) == [[SyncedFile.Item(uid: "ada-1", contactID: nil)]])
+
+        // Edited on the server: the card is the address book's truth again, a new contact.
+        _ = write(card("Ada Lovelace", email: "ada@example.com", organization: "Royal Society"), "ada.vcf")
+        #expect(try sync(store).contactsFile(path).lines == ["add Ada Lovelace"])
+        #expect(try store.contacts().map(\.organization) == ["Royal Society"])
+    }
+
     // MARK: Watcher
 
     /// Collects the watcher's calls; `wait` returns once `count` came (a generous deadline
