@@ -241,7 +241,7 @@ public final class Daemon: Sendable {
 
     /// Applies one file of a followed vdir and says what it did in the journal; a file
     /// that cannot be applied is a warning (read again at its next change), and one only
-    /// just created is left quietly for its close.
+    /// just created that does not look whole yet is left quietly for its close.
     static func applySyncedFile(_ sync: VdirSync, folder: VdirWatcher.Folder, path: String, change: VdirWatcher.Change,
                                 store: AppDatabase, logger: Logger, changed: () -> Void) {
         // Two events for one write (a close, then a rename) read the file once.
@@ -256,7 +256,9 @@ public final class Daemon: Sendable {
             }
             if outcome.changed { changed() }
         } catch {
-            if change == .created { return }
+            // (A file seen at its creation that does not look whole yet returned above
+            // without a word: this one looked whole, e.g. hard-linked into place as
+            // vdirsyncer creates files, and no close will come to warn about it later.)
             logger.warning("cannot apply \(path) (it is read again at its next change): \(error)", metadata: ["sync_file": "\(path)"])
         }
     }

@@ -278,6 +278,48 @@ import Testing
         #expect(after.count == 3 && after[2] == ("renamed.ics", .settled))
     }
 
+    @Test func aFileHardLinkedIntoPlaceIsSeenAtItsCreation() throws {
+        let store = try AppDatabase.inMemory()
+        let calls = Calls()
+        let watcher = VdirWatcher(folders: [.init(path: folder, kind: .calendar)], store: store, logger: Logger(label: "test")) {
+            _, path, change in calls.record(path, change)
+        }
+        watcher.start()
+        defer { watcher.stop() }
+        // As vdirsyncer creates an item (atomicwrites): a temporary file, linked to its name, unlinked.
+        let temporary = folder + "/tmpab12cd"
+        _ = FileManager.default.createFile(atPath: temporary, contents: Data(meetup().utf8))
+        #expect(link(temporary, folder + "/linked.ics") == 0)
+        #expect(unlink(temporary) == 0)
+        #expect(calls.wait(1).map { $0.0 } == ["linked.ics"])
+        #expect(calls.wait(0).first?.1 == .created)
+    }
+
+    @Test func aCreatedFileIsQuietWhileHalfWrittenAndWarnedAboutWhenWholeButBroken() throws {
+        let store = try AppDatabase.inMemory()
+        let log = LogRecorder()
+        let logger = Logger(label: "test") { _ in log.handler }
+        let calendar = VdirWatcher.Folder(path: folder, kind: .calendar)
+        func apply(_ path: String, _ change: VdirWatcher.Change) {
+            Daemon.applySyncedFile(sync(store), folder: calendar, path: path, change: change, store: store, logger: logger) {}
+        }
+
+        let half = write(String(meetup().prefix(150)), "half.ics")
+        apply(half, .created)
+        #expect(log.lines.isEmpty)
+
+        let broken = write(meetup().replacingOccurrences(of: "TZID=Europe/Paris", with: "TZID=Mars/Olympus"), "broken.ics")
+        apply(broken, .created)
+        #expect(log.lines.count == 1)
+        #expect(log.lines.first?.hasPrefix("warning cannot apply \(broken) (it is read again at its next change)") == true)
+
+        let good = write(meetup(), "good.ics")
+        apply(good, .created)
+        apply(good, .settled)  // its close after the creation: already read as it is
+        #expect(log.lines.dropFirst() == ["notice sync good.ics: add Founders meetup"])
+        #expect(try store.events().count == 1)
+    }
+
     // MARK: Published vdir
 
     @Test func thePublishedVdirIsWrittenOnlyWhenSomethingChangedAndOnlyItsOwnFilesAreRemoved() throws {
@@ -350,5 +392,29 @@ final class NIOLockedBox<Value>: @unchecked Sendable {
     var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// A log handler that keeps "level message" lines (swift-log's in-memory twin habit).
+final class LogRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.withLock { stored } }
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+
+    var handler: Handler { Handler(recorder: self) }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            recorder.append("\(level) \(message)")
+        }
     }
 }
