@@ -24,7 +24,8 @@ public enum VdirContactPlanner {
     ///
     /// - Parameters:
     ///   - cards: the cards of the file (usually one).
-    ///   - contacts: every stored contact.
+    ///   - contacts: the stored contacts the cards may concern (every contact, or those
+    ///     linked to the file, with one of the cards' vCard UIDs or one of their addresses).
     ///   - linked: the contacts the file brought before, by vCard UID.
     public static func plan(cards: [ImportedContact], contacts: [Contact], linked: [String: Int64]) -> [(uid: String, decision: Decision)] {
         let byID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0) })

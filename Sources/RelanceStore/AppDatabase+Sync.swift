@@ -119,13 +119,16 @@ extension AppDatabase {
     }
 
     /// Applies one vCard file of a followed address book in ONE transaction: the contacts
-    /// `plan` decides (it runs inside the transaction on every contact, and the contacts
-    /// the file brought before by vCard UID), and what the store remembers of the file.
+    /// `plan` decides, and what the store remembers of the file. `plan` runs inside the
+    /// transaction on the contacts the file may concern — those it brought before (by
+    /// vCard UID, also passed), those with one of `uids`, and those whose addresses
+    /// contain one of `emails` (any case; a superset: the planner compares exactly) — so a
+    /// file costs one scan of the contacts in SQLite, not a read of every contact.
     /// A nil `stamp` (the file was deleted) only forgets the file: the contacts stay, with
     /// their history.
     /// - Returns: the ids of the contacts added and changed.
-    public func syncContactsFile(path: String, stamp: String?, now: Date, rules: TimingRules,
-                                 plan: (_ contacts: [Contact], _ linked: [String: Int64]) throws -> [(uid: String, ContactSyncMutation)])
+    public func syncContactsFile(path: String, stamp: String?, uids: [String], emails: [String], now: Date, rules: TimingRules,
+                                 plan: (_ candidates: [Contact], _ linked: [String: Int64]) throws -> [(uid: String, ContactSyncMutation)])
         throws -> (added: [Int64], updated: [Int64], changes: ScheduleChanges) {
         try writer.write { db in
             var linked: [String: Int64] = [:]
@@ -134,7 +137,19 @@ extension AppDatabase {
                 try Self.recordSyncedFile(db, kind: .contacts, path: path, stamp: nil, items: [])
                 return ([], [], ScheduleChanges())
             }
-            let contacts = try ContactRecord.order(Column("id")).fetchAll(db).map(\.model)
+            let ids = Array(Set(linked.values))
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if !ids.isEmpty { conditions.append("id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"); arguments += ids }
+            let uids = uids.filter { !$0.isEmpty }
+            if !uids.isEmpty { conditions.append("uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))"); arguments += uids }
+            for email in Set(emails.map { $0.lowercased() }) where !email.isEmpty {
+                conditions.append("instr(lower(emails), ?) > 0")
+                arguments.append(email)
+            }
+            let contacts = conditions.isEmpty ? [] : try ContactRecord
+                .filter(sql: conditions.joined(separator: " OR "), arguments: StatementArguments(arguments) ?? StatementArguments())
+                .order(Column("id")).fetchAll(db).map(\.model)
             var added: [Int64] = [], updated: [Int64] = []
             var changes = ScheduleChanges()
             var items: [SyncedFile.Item] = []

@@ -116,7 +116,9 @@ struct VdirSync: Sendable {
             cards = result.contacts
         }
         var outcome = Outcome()
-        let (added, updated, _) = try store.syncContactsFile(path: path, stamp: file?.stamp, now: clock.now(), rules: rules()) {
+        let (added, updated, _) = try store.syncContactsFile(
+            path: path, stamp: file?.stamp, uids: cards.compactMap(\.draft.details.uid),
+            emails: cards.flatMap(\.draft.emails), now: clock.now(), rules: rules()) {
             contacts, linked in
             let byID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0.name) })
             return VdirContactPlanner.plan(cards: cards, contacts: contacts, linked: linked).map { uid, decision in
