@@ -218,6 +218,17 @@ import Testing
         #expect(try store.contacts().first?.emails == ["BOB@work.example"])
     }
 
+    @Test func aCardInAnotherFileJoinsTheContactWithItsVCardUID() throws {
+        let store = try AppDatabase.inMemory()
+        let first = write(card("Ada Lovelace", email: "ada@example.com", organization: "Engines"), "ada.vcf")
+        _ = try sync(store).contactsFile(first)
+        // The same person in another address book, under another address.
+        let second = write(card("Ada Lovelace", email: "ada@royal.example", organization: "Engines"), "ada-copy.vcf")
+        let outcome = try sync(store).contactsFile(second)
+        #expect(outcome.lines.count == 1 && outcome.lines[0].hasPrefix("update Ada Lovelace (#1): emails"))
+        #expect(try store.contacts().map(\.emails) == [["ada@royal.example", "ada@example.com"]])
+    }
+
     @Test func aContactRemovedInRelanceStaysRemovedUntilItsCardChanges() throws {
         let store = try AppDatabase.inMemory()
         let path = write(card("Ada Lovelace", email: "ada@example.com", organization: "Engines"), "ada.vcf")
