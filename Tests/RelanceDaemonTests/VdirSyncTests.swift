@@ -9,7 +9,7 @@ import Testing
 /// Live sync through vdirs (issue #12): one file of a followed folder applied as
 /// `relancectl import` would, on an in-memory store with the clock injected; the watcher
 /// on a real folder; the published vdir; the `[sync]` configuration.
-@Suite struct VdirSyncTests {
+@Suite final class VdirSyncTests {
     let clock = ManualClock("2026-12-01T09:00:00Z")
     let paris = TimeZone(identifier: "Europe/Paris")!
     let folder: String
@@ -18,6 +18,8 @@ import Testing
         folder = NSTemporaryDirectory() + "relance-vdir-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     var rules: TimingRules {
         var rules = TimingRules(userZone: paris, eventReminders: [ISODuration(hours: 2)], eventLogPeople: false)
@@ -423,9 +425,8 @@ final class LogRecorder: @unchecked Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            recorder.append("\(level) \(message)")
+        func log(event: LogEvent) {
+            recorder.append("\(event.level) \(event.message)")
         }
     }
 }
