@@ -38,6 +38,8 @@ public struct Configuration: Sendable, Equatable {
     /// (`[mail_watch] sent_folder`).
     public var watchedInbox: String?
     public var watchedSentFolder: String?
+    /// vdir folders followed live and the one Relance publishes to (`[sync]`).
+    public var sync = SyncSettings()
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {
@@ -57,4 +59,25 @@ public struct Configuration: Sendable, Equatable {
 /// `[mail_watch] sent`: "log", "suggest" or "off".
 public enum SentMailMode: String, Sendable, Equatable, CaseIterable {
     case log, suggest, off
+}
+
+/// `[sync]`: vdir folders (one .ics or .vcf per item, as vdirsyncer keeps them) followed
+/// live, and the one Relance writes its own meetings and events to (issue #12). Absolute
+/// paths, no trailing slash, each folder at most once.
+public struct SyncSettings: Sendable, Equatable {
+    /// Calendar folders whose events Relance follows (`calendars`).
+    public var calendars: [String] = []
+    /// Address-book folders whose contacts Relance follows (`contacts`).
+    public var contacts: [String] = []
+    /// The calendar folder Relance publishes to (`publish`).
+    public var publish: String?
+
+    public init(calendars: [String] = [], contacts: [String] = [], publish: String? = nil) {
+        self.calendars = calendars
+        self.contacts = contacts
+        self.publish = publish
+    }
+
+    /// Nothing to follow and nothing to publish.
+    public var isEmpty: Bool { calendars.isEmpty && contacts.isEmpty && publish == nil }
 }

@@ -100,6 +100,7 @@ public enum ConfigurationLoader {
             "desktop": ["enabled"],
             "export": ["calendar_file"],
             "mail_watch": ["sent", "inbox", "sent_folder"],
+            "sync": ["calendars", "contacts", "publish"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
         ]
@@ -235,6 +236,7 @@ public enum ConfigurationLoader {
                 }
                 configuration.sentMail = mode
             }
+            configuration.sync = try syncSettings()
             configuration.userName = try string("user", "name")
             configuration.pitch = try string("user", "pitch")
             if let email = try string("user", "email") {
@@ -316,6 +318,41 @@ public enum ConfigurationLoader {
                     throw error(section: "mail", key: "digest_time", "'\(time)' is not a time like 08:00")
                 }
                 settings.digestTime = parsed
+            }
+            return settings
+        }
+
+        /// `[sync]`: each folder an absolute path (or under ~), at most once, not a file;
+        /// the published folder none of the followed ones (Relance would read back its own
+        /// items) nor inside one.
+        private func syncSettings() throws(ConfigurationError) -> SyncSettings {
+            var settings = SyncSettings()
+            var seen: [String: String] = [:]
+            func folder(_ text: String, _ key: String) throws(ConfigurationError) -> String {
+                var path = expand(text.trimmingCharacters(in: .whitespaces))
+                while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+                guard path.hasPrefix("/") else {
+                    throw error(section: "sync", key: key, "'\(text)' is not an absolute path: write it from / or ~, e.g. \"~/.local/share/vdirsyncer/calendars/work\"")
+                }
+                guard path != "/" else { throw error(section: "sync", key: key, "'\(text)' is the root directory, not a vdir folder") }
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    throw error(section: "sync", key: key, "\(path) is a file: give the folder vdirsyncer keeps one .ics or .vcf per item in")
+                }
+                if let other = seen[path] {
+                    throw error(section: "sync", key: key, "\(path) is listed twice (also in \(other)): each folder is followed once")
+                }
+                seen[path] = key
+                return path
+            }
+            for text in try strings("sync", "calendars") ?? [] { settings.calendars.append(try folder(text, "calendars")) }
+            for text in try strings("sync", "contacts") ?? [] { settings.contacts.append(try folder(text, "contacts")) }
+            if let text = try string("sync", "publish") {
+                let path = try folder(text, "publish")
+                if let outer = (settings.calendars + settings.contacts).first(where: { path.hasPrefix($0 + "/") || $0.hasPrefix(path + "/") }) {
+                    throw error(section: "sync", key: "publish", "\(path) and the followed folder \(outer) are inside one another: publish to a folder of its own (a calendar of its own on the server)")
+                }
+                settings.publish = path
             }
             return settings
         }

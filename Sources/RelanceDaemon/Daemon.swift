@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
+import RelanceInterchange
 import RelanceStore
 import ServiceLifecycle
 import VarlinkTransport
@@ -135,7 +136,8 @@ public final class Daemon: Sendable {
                                       timeZone: { configuration.current.timeZone })
         changed.subscribe { reporter.setNeedsRefresh() }
         let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
-                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger)
+                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger,
+                                followedAtStart: Reloader.followed(configuration.current))
         let service = ControlService(
             store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,
@@ -188,6 +190,26 @@ public final class Daemon: Sendable {
             mailServices.append(.init(service: MaildirService(watcher: watcher), serviceName: "maildir"))
         }
 
+        // Calendars and address books kept by vdirsyncer: followed live through the same
+        // planners as `relancectl import`; Relance's own meetings and events published.
+        var syncServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let syncSettings = configuration.current.sync
+        if !syncSettings.isEmpty {
+            let publisher = syncSettings.publish.map { folder in
+                VdirPublisher(folder: folder, logger: logger) { try Self.publishedFiles(store: store, now: clock.now()) }
+            }
+            if let publisher { changed.subscribe { publisher.setNeedsWrite() } }
+            let folders = syncSettings.calendars.map { VdirWatcher.Folder(path: $0, kind: .calendar) }
+                + syncSettings.contacts.map { VdirWatcher.Folder(path: $0, kind: .contacts) }
+            let sync = VdirSync(store: store, events: events, clock: clock, rules: { configuration.current.rules })
+            let watcher = VdirWatcher(folders: folders, store: store, logger: logger) { folder, path, change in
+                Self.applySyncedFile(sync, folder: folder, path: path, change: change, store: store, logger: logger) {
+                    changed.send()
+                }
+            }
+            syncServices.append(.init(service: VdirSyncService(watcher: watcher, publisher: publisher), serviceName: "vdir-sync"))
+        }
+
         // Shut down in reverse order: the socket first (no new calls), then the reload
         // listener and the mail watcher, then the outbox drains, and the scheduler last.
         var group = ServiceGroupConfiguration(
@@ -196,7 +218,7 @@ public final class Daemon: Sendable {
                 .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
                       serviceName: "delivery"),
                 .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
-            ] + mailServices + [
+            ] + mailServices + syncServices + [
                 .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
             ],
@@ -215,6 +237,48 @@ public final class Daemon: Sendable {
             unlink(socketPath)
         }
         logger.info("stopped")
+    }
+
+    /// Applies one file of a followed vdir and says what it did in the journal; a file
+    /// that cannot be applied is a warning (read again at its next change), and one only
+    /// just created that does not look whole yet is left quietly for its close.
+    static func applySyncedFile(_ sync: VdirSync, folder: VdirWatcher.Folder, path: String, change: VdirWatcher.Change,
+                                store: AppDatabase, logger: Logger, changed: () -> Void) {
+        // Two events for one write (a close, then a rename) read the file once.
+        if change == .settled, let known = try? store.syncedStamp(path: path), known == VdirStamp.of(path) { return }
+        let name = (path as NSString).lastPathComponent
+        do {
+            let outcome = folder.kind == .calendar
+                ? try sync.calendarFile(path, quiet: change == .created)
+                : try sync.contactsFile(path, quiet: change == .created)
+            for line in outcome.lines {
+                logger.notice("sync \(name): \(line)", metadata: ["sync_file": "\(path)"])
+            }
+            if outcome.changed { changed() }
+        } catch {
+            // (A file seen at its creation that does not look whole yet returned above
+            // without a word: this one looked whole, e.g. hard-linked into place as
+            // vdirsyncer creates files, and no close will come to warn about it later.)
+            logger.warning("cannot apply \(path) (it is read again at its next change): \(error)", metadata: ["sync_file": "\(path)"])
+        }
+    }
+
+    /// What `[sync] publish` holds: one file per meeting and per event Relance owns (not
+    /// those that came from a followed vdir), a series with its changed occurrences.
+    static func publishedFiles(store: AppDatabase, now: Date) throws -> [String: String] {
+        let contacts = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0) })
+        let synced = try store.syncedEventUIDs()
+        var files: [String: String] = [:]
+        for meeting in try store.meetings(from: .distantPast) {
+            files[VdirPublisher.fileName(kind: "meeting", key: String(meeting.id))] =
+                ICalendarWriter.write(reminders: [], meetings: [meeting], events: [], contactsByID: contacts, now: now)
+        }
+        let owned = Dictionary(grouping: try store.events().filter { !synced.contains($0.uid) }, by: \.uid)
+        for (uid, group) in owned {
+            files[VdirPublisher.fileName(kind: "event", key: uid.isEmpty ? String(group[0].id) : uid)] =
+                ICalendarWriter.write(reminders: [], meetings: [], events: group, contactsByID: contacts, now: now)
+        }
+        return files
     }
 
     private func loadConfiguration() throws(ConfigurationError) -> Configuration {

@@ -138,7 +138,7 @@ struct InterchangeService: Sendable {
     /// The planner's effects as store mutations, with the occurrences to plan reminders
     /// for: an added or updated event's next ones; a series losing occurrences gets its
     /// look-ahead without them (all its exclusions at once).
-    private func mutations(_ effects: [EventImportPlanner.Effect], stored: [NetworkingEvent], now: Date) throws -> [EventMutation] {
+    func mutations(_ effects: [EventImportPlanner.Effect], stored: [NetworkingEvent], now: Date) throws -> [EventMutation] {
         let byID = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) })
         var result: [EventMutation] = []
         var exclusions: [(id: Int64, exdates: [LocalDateTime])] = []

@@ -15,6 +15,16 @@ struct Reloader: Sendable {
     let lifecycle: any DaemonLifecycle
     let reporter: StatusReporter
     let logger: Logger
+    /// The folders the daemon started following (`[sync]`, `[mail_watch]`): they change
+    /// only at restart, so a reload compares with these, not with the last reload.
+    var followedAtStart: [String] = []
+
+    /// The followed folders `configuration` names, in one list to compare.
+    static func followed(_ configuration: Configuration) -> [String] {
+        configuration.sync.calendars.map { "calendar " + $0 } + configuration.sync.contacts.map { "contacts " + $0 }
+            + [configuration.sync.publish.map { "publish " + $0 }, configuration.watchedInbox.map { "inbox " + $0 },
+               configuration.watchedSentFolder.map { "sent " + $0 }].compactMap { $0 }
+    }
 
     func reload() throws {
         lifecycle.reloading()
@@ -36,6 +46,9 @@ struct Reloader: Sendable {
             }
             if fresh.channels != current.channels {
                 logger.warning("delivery channel settings take effect at restart (systemctl --user restart relanced)")
+            }
+            if Self.followed(fresh) != followedAtStart {
+                logger.warning("followed folders ([sync], [mail_watch]) change at restart (systemctl --user restart relanced)")
             }
             reporter.setProblem(nil)
             logger.notice("configuration reloaded from \(configPath)")

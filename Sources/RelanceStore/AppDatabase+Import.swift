@@ -93,40 +93,47 @@ extension AppDatabase {
             var added: [Int64] = []
             var changes = ScheduleChanges()
             for mutation in try plan(existing) {
-                switch mutation {
-                case .add(let draft, let occurrences):
-                    try Self.validate(draft)
-                    let record = try Self.insertEventRecord(db, draft, rules: rules, now: now)
-                    added.append(record.model.id)
-                    changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { _, _ in true })
-                case .update(let id, let draft, let occurrences):
-                    try Self.validate(draft)
-                    changes.merge(try Self.replaceEvent(db, id: id, draft, occurrences: occurrences, rules: rules, now: now).2)
-                case .recordVersion(let id, let version):
-                    try db.execute(sql: "UPDATE event SET sequence = ?, revisedAt = ? WHERE id = ?",
-                                   arguments: [version.sequence, version.stamp?.timeIntervalSince1970, id])
-                case .remove(let id):
-                    changes.merge(try Self.deleteEvent(db, id: id).2)
-                case .exclude(let id, let exdates, let occurrences):
-                    guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
-                    var recurrence = record.recurrence ?? EventRecurrence(rrule: nil)
-                    let zone = record.model.zone
-                    let missing = exdates.filter { !recurrence.exdates.contains($0) }
-                    guard !missing.isEmpty else { continue }
-                    recurrence.exdates += missing
-                    record.recurrence = recurrence
-                    try record.update(db)
-                    for exdate in missing {
-                        changes.cancelled += try Self.cancelPending(db, where: "eventId = ? AND anchorAt = ?",
-                                                                    arguments: [id, exdate.instant(in: zone).timeIntervalSince1970])
-                    }
-                    let existing = Set(try Double.fetchAll(db, sql: "SELECT DISTINCT anchorAt FROM reminder WHERE eventId = ?",
-                                                           arguments: [id]))
-                    changes.merge(try Self.insertOccurrences(db, record, occurrences.filter { !existing.contains($0.timeIntervalSince1970) },
-                                                             rules: rules, now: now) { _, _ in true })
-                }
+                try Self.apply(mutation, db, rules: rules, now: now, added: &added, changes: &changes)
             }
             return (added, changes)
+        }
+    }
+
+    /// One calendar mutation's writes, inside the caller's transaction (a file import
+    /// and a vdir sync share them).
+    static func apply(_ mutation: EventMutation, _ db: Database, rules: TimingRules, now: Date,
+                      added: inout [Int64], changes: inout ScheduleChanges) throws {
+        switch mutation {
+        case .add(let draft, let occurrences):
+            try Self.validate(draft)
+            let record = try Self.insertEventRecord(db, draft, rules: rules, now: now)
+            added.append(record.model.id)
+            changes.merge(try Self.insertOccurrences(db, record, occurrences, rules: rules, now: now) { _, _ in true })
+        case .update(let id, let draft, let occurrences):
+            try Self.validate(draft)
+            changes.merge(try Self.replaceEvent(db, id: id, draft, occurrences: occurrences, rules: rules, now: now).2)
+        case .recordVersion(let id, let version):
+            try db.execute(sql: "UPDATE event SET sequence = ?, revisedAt = ? WHERE id = ?",
+                           arguments: [version.sequence, version.stamp?.timeIntervalSince1970, id])
+        case .remove(let id):
+            changes.merge(try Self.deleteEvent(db, id: id).2)
+        case .exclude(let id, let exdates, let occurrences):
+            guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
+            var recurrence = record.recurrence ?? EventRecurrence(rrule: nil)
+            let zone = record.model.zone
+            let missing = exdates.filter { !recurrence.exdates.contains($0) }
+            guard !missing.isEmpty else { return }
+            recurrence.exdates += missing
+            record.recurrence = recurrence
+            try record.update(db)
+            for exdate in missing {
+                changes.cancelled += try Self.cancelPending(db, where: "eventId = ? AND anchorAt = ?",
+                                                            arguments: [id, exdate.instant(in: zone).timeIntervalSince1970])
+            }
+            let existing = Set(try Double.fetchAll(db, sql: "SELECT DISTINCT anchorAt FROM reminder WHERE eventId = ?",
+                                                   arguments: [id]))
+            changes.merge(try Self.insertOccurrences(db, record, occurrences.filter { !existing.contains($0.timeIntervalSince1970) },
+                                                     rules: rules, now: now) { _, _ in true })
         }
     }
 

@@ -227,6 +227,22 @@ extension AppDatabase {
             try db.rename(table: "event_v8", to: "event")
             try db.execute(sql: "CREATE UNIQUE INDEX event_identity ON event (uid, ifnull(occurrenceId, ''))")
         }
+        migrator.registerMigration("v9: files of followed vdirs") { db in
+            // Issue #12, live sync through vdirs: which file of a followed folder brought
+            // which event UID or contact, so a deleted file removes what it brought and a
+            // start reads only the files changed while relanced was down.
+            try db.create(table: "syncFile") { t in
+                t.primaryKey("path", .text)                 // absolute path of the .ics or .vcf
+                t.column("kind", .text).notNull()           // "calendar" or "contacts"
+                t.column("stamp", .text).notNull()          // modification time (ns) and size when last read
+            }
+            try db.create(table: "syncFileItem") { t in
+                t.column("path", .text).notNull().indexed()
+                    .references("syncFile", column: "path", onDelete: .cascade)
+                t.column("uid", .text).notNull().indexed()  // iCalendar UID, or vCard UID ("" without one)
+                t.column("contactId", .integer).indexed().references("contact", onDelete: .setNull)
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RelanceStore
+
+/// Follows vdir folders (one .ics or .vcf per item, as vdirsyncer keeps them; issue #12):
+/// inotify on each folder, read through a DispatchSource — no polling, no periodic
+/// wake-up — and every file created, changed or deleted is handed to `apply`. At start,
+/// the files that changed while the daemon was down (their modification time and size
+/// differ from what the store remembers) and those deleted meanwhile are applied once.
+///
+/// A file is read when its writer is done with it: at IN_CLOSE_WRITE, or IN_MOVED_TO for
+/// one renamed into place (vdirsyncer and most tools write a temporary file, then rename
+/// it). A hard link into place (how vdirsyncer's atomicwrites creates a new file) gives
+/// only IN_CREATE: a created file is read then too, but left quietly alone when it does
+/// not look whole yet. A file that cannot be read is logged as a warning and read again
+/// at its next change; nothing is retried on a timer.
+final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
+    struct Folder: Sendable, Equatable {
+        let path: String
+        let kind: SyncKind
+        /// ".ics" or ".vcf".
+        var fileExtension: String { kind == .calendar ? ".ics" : ".vcf" }
+    }
+
+    /// Why `apply` is called.
+    enum Change: Sendable, Equatable {
+        /// Closed after writing, renamed into place, deleted, or found changed at start.
+        case settled
+        /// Just created (IN_CREATE): may still be being written.
+        case created
+    }
+
+    private let folders: [Folder]
+    private let store: AppDatabase
+    private let apply: @Sendable (_ folder: Folder, _ path: String, _ change: Change) -> Void
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "io.relance.vdir")
+    private var descriptor: CInt = -1
+    private var source: DispatchSourceRead?
+    private var watches: [CInt: Folder] = [:]
+    private let catchUpInterrupted = NIOLockedValueBox(false)
+
+    init(folders: [Folder], store: AppDatabase, logger: Logger,
+         apply: @escaping @Sendable (_ folder: Folder, _ path: String, _ change: Change) -> Void) {
+        self.folders = folders
+        self.store = store
+        self.logger = logger
+        self.apply = apply
+    }
+
+    /// Whether `name` is an item file of `folder`: its extension, not hidden, not a
+    /// temporary file (vdirsyncer skips ".tmp" too).
+    static func isItem(_ name: String, of folder: Folder) -> Bool {
+        !name.hasPrefix(".") && name.hasSuffix(folder.fileExtension) && name.count > folder.fileExtension.count
+    }
+
+    /// Watches the folders (creating a missing one: vdirsyncer fills it at its first
+    /// sync) and applies what changed while the daemon was down.
+    func start() {
+        queue.sync {
+            descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            guard descriptor >= 0 else { return logger.error("cannot follow vdir folders: inotify_init1 failed (errno \(errno))") }
+            for folder in folders {
+                try? FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+                let mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM
+                let watch = inotify_add_watch(descriptor, folder.path, UInt32(mask))
+                if watch < 0 {
+                    logger.warning("cannot follow \(folder.path) (is it a directory I may read?): \(String(cString: strerror(errno)))")
+                    continue
+                }
+                watches[watch] = folder
+            }
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+            source.setEventHandler { [weak self] in self?.readEvents() }
+            let descriptor = self.descriptor
+            source.setCancelHandler { close(descriptor) }
+            source.resume()
+            self.source = source
+            for folder in folders { catchUp(folder) }
+        }
+    }
+
+    func stop() { queue.sync { source?.cancel(); source = nil } }
+
+    /// Ends a catch-up under way (from any thread) after the file at hand.
+    func interruptCatchUp() { catchUpInterrupted.withLockedValue { $0 = true } }
+
+    /// Runs `body` on the watcher's queue once the events read so far are handled (tests).
+    func sync<T>(_ body: () -> T) -> T { queue.sync(execute: body) }
+
+    // MARK: On the queue
+
+    /// The files that differ from what the store remembers, and the files it remembers
+    /// that are gone, applied once.
+    private func catchUp(_ folder: Folder) {
+        let remembered: [String: String]
+        do {
+            remembered = Dictionary(try store.syncedFiles(folder.kind, in: folder.path).map { ($0.path, $0.stamp) },
+                                    uniquingKeysWith: { first, _ in first })
+        } catch {
+            return logger.error("cannot read what relanced knows of \(folder.path): \(error)")
+        }
+        var due: [String] = []
+        var present: Set<String> = []
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        where Self.isItem(name, of: folder) {
+            let path = folder.path + "/" + name
+            present.insert(path)
+            if VdirStamp.of(path) != remembered[path] { due.append(path) }
+        }
+        due += remembered.keys.filter { !present.contains($0) }.sorted()
+        var done = 0
+        for path in due {
+            if catchUpInterrupted.withLockedValue({ $0 }) {
+                logger.info("stopping: applied \(done) of \(due.count) file(s) of \(folder.path) changed while relanced was down; the rest at the next start")
+                return
+            }
+            apply(folder, path, .settled)
+            done += 1
+        }
+        if !due.isEmpty { logger.info("applied \(due.count) file(s) of \(folder.path) changed while relanced was down") }
+    }
+
+    private func readEvents() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { return }
+            var offset = 0
+            while offset + MemoryLayout<inotify_event>.size <= count {
+                let (watch, mask, length) = buffer.withUnsafeBytes { raw in
+                    (raw.load(fromByteOffset: offset, as: Int32.self),
+                     raw.load(fromByteOffset: offset + 4, as: UInt32.self),
+                     Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let nameStart = offset + MemoryLayout<inotify_event>.size
+                let nameBytes = buffer[nameStart..<min(nameStart + length, count)].prefix { $0 != 0 }
+                offset = nameStart + length
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    // Events were lost: compare every folder with the store again.
+                    logger.warning("inotify queue overflowed; reading the followed folders again")
+                    for folder in folders { catchUp(folder) }
+                    continue
+                }
+                guard let folder = watches[watch], !nameBytes.isEmpty else { continue }
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                guard Self.isItem(name, of: folder) else { continue }
+                let change: Change = mask & UInt32(IN_CREATE) != 0 ? .created : .settled
+                apply(folder, folder.path + "/" + name, change)
+            }
+        }
+    }
+}
