@@ -46,7 +46,7 @@ public struct RelancePaths: Sendable, Equatable {
     /// there and read our calls. Sockets elsewhere (the runtime directory, a path given
     /// on purpose) are not checked.
     public func checkSocketDirectory(of socketPath: String) throws(UnsafeSocketDirectory) {
-        let directory = (socketPath as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: socketPath).deletingLastPathComponent().path
         guard directory == fallbackDirectory else { return }
         var info = stat()
         guard lstat(directory, &info) == 0 else { return }  // not there yet: the daemon makes it

@@ -34,7 +34,7 @@ final class CalendarFileExporter: Sendable {
     /// Rewrites the file now.
     func write() {
         do {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Data(try render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -141,7 +141,7 @@ public final class Daemon: Sendable {
         let service = ControlService(
             store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,
-            templatesDirectory: (configPath as NSString).deletingLastPathComponent + "/templates",
+            templatesDirectory: URL(fileURLWithPath: configPath).deletingLastPathComponent().path + "/templates",
             readsClientPaths: !options.systemMode, logger: logger,
             didChange: { changed.send() }, reload: { try reloader.reload() })
         if let path = configuration.current.calendarFile {
@@ -289,7 +289,7 @@ public final class Daemon: Sendable {
 
     /// `snapshots/` in the database's directory.
     static func snapshotsDirectory(beside databasePath: String) -> String {
-        let directory = (databasePath as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
         return (directory.isEmpty ? "." : directory) + "/snapshots"
     }
 
@@ -347,10 +347,10 @@ public final class Daemon: Sendable {
     /// The socket's directory is private (0700): no other user can reach the socket
     /// even in the instant between bind and chmod.
     static func prepareSocketDirectory(for socketPath: String, paths: RelancePaths = RelancePaths()) throws {
-        let directory = (socketPath as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: socketPath).deletingLastPathComponent().path
         var info = stat()
         if lstat(directory, &info) != 0 {
-            try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent,
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: directory).deletingLastPathComponent().path,
                                                     withIntermediateDirectories: true)
             // mkdir, not a create-if-missing that follows a symlink planted meanwhile.
             if mkdir(directory, 0o700) != 0 && errno != EEXIST {

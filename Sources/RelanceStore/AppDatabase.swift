@@ -16,7 +16,7 @@ public final class AppDatabase: Sendable {
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the process being
     /// killed (`kill -9`, OOM, crash); only a power loss can roll back the last commits.
     public static func open(path: String) throws -> AppDatabase {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
+
 REPO = Path(__file__).resolve().parents[2]
 EX_UNAVAILABLE = 69
 EX_CONFIG = 78
@@ -253,3 +255,27 @@ def test_relancectl_refuses_a_fallback_socket_directory_someone_else_could_have_
         assert "XDG_RUNTIME_DIR" in result.stderr
     finally:
         fallback.unlink()
+
+
+def test_relative_socket_and_database_paths_work_from_the_current_directory(stopped_daemon, tmp_path):
+    # Given relanced started in a folder with bare relative names (a one-letter socket
+    # crashed relancectl in Foundation's path code; a socket without a folder stopped
+    # relanced with "The file doesn't exist")
+    (tmp_path / "c.toml").write_text("[desktop]\nenabled = false\n")
+    daemon = subprocess.Popen([str(stopped_daemon.relanced), "--socket", "s", "--database", "d", "--config", "c.toml"],
+                              cwd=tmp_path, env=stopped_daemon.env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def status():
+            result = subprocess.run([str(stopped_daemon.relancectl), "status", "--socket", "s"], cwd=tmp_path,
+                                    env=stopped_daemon.env, capture_output=True, text=True, timeout=15)
+            assert "crashed" not in result.stderr, result.stderr
+            assert daemon.poll() is None, daemon.stderr.read()
+            return result.returncode == 0 and result
+        # When relancectl is pointed at the same relative socket, Then it is answered
+        result = wait_until(status, timeout=30, what="relancectl status through ./s")
+        assert "relanced" in result.stdout.lower() or result.stdout
+        assert (tmp_path / "d").exists()
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)

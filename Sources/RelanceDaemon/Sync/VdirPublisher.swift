@@ -88,7 +88,7 @@ final class VdirPublisher: Sendable {
 
     /// Writes a temporary file beside `path` (".tmp", which vdirsyncer skips) and renames it over `path`.
     static func writeAtomically(_ text: String, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".\(UUID().uuidString).tmp"
         try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, path) == 0 else {
