@@ -22,8 +22,7 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private let ingest: @Sendable (_ message: String, _ sent: Bool) throws -> Void
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.maildir")
-    private var descriptor: CInt = -1
-    private var source: DispatchSourceRead?
+    private var inotify: Inotify?
     private var watches: [CInt: (folder: Folder, directory: String)] = [:]
     /// Files already handed over (a message moves from new/ to cur/ when read: once is enough).
     private var seen: Set<String> = []
@@ -45,30 +44,31 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     /// Watches the folders and reads what came while the daemon was down.
     func start() {
         queue.sync {
-            descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            guard descriptor >= 0 else { return logger.error("cannot watch mail folders: inotify_init1 failed (errno \(errno))") }
+            guard let inotify = Inotify(queue: queue) else {
+                return logger.error("cannot watch mail folders: inotify_init1 failed (errno \(errno))")
+            }
             for folder in folders {
                 for sub in ["new", "cur"] {
                     let directory = folder.path + "/" + sub
-                    let watch = inotify_add_watch(descriptor, directory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))
-                    if watch < 0 {
-                        logger.warning("cannot watch \(directory) (is it a Maildir?): errno \(errno)")
-                        continue
+                    switch inotify.add(directory, mask: IN_MOVED_TO | IN_CLOSE_WRITE) {
+                    case .success(let watch): watches[watch] = (folder, directory)
+                    case .failure(let code): logger.warning("cannot watch \(directory) (is it a Maildir?): \(code)")
                     }
-                    watches[watch] = (folder, directory)
                 }
             }
-            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-            source.setEventHandler { [weak self] in self?.readEvents() }
-            let descriptor = self.descriptor
-            source.setCancelHandler { close(descriptor) }
-            source.resume()
-            self.source = source
+            inotify.start { [weak self] events in
+                guard let self else { return }
+                for event in events {
+                    guard let (folder, directory) = watches[event.watch], !event.name.isEmpty else { continue }
+                    handle(directory + "/" + event.name, folder: folder)
+                }
+            }
+            self.inotify = inotify
             for folder in folders { catchUp(folder) }
         }
     }
 
-    func stop() { queue.sync { source?.cancel(); source = nil } }
+    func stop() { queue.sync { inotify?.cancel(); inotify = nil } }
 
     /// Ends a catch-up under way (from any thread) after the message it is reading.
     func interruptCatchUp() { catchUpInterrupted.withLockedValue { $0 = true } }
@@ -110,26 +110,6 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
             read += 1
         }
         if !files.isEmpty { logger.info("read \(files.count) message(s) that came to \(folder.path) while relanced was down") }
-    }
-
-    private func readEvents() {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            guard count > 0 else { return }
-            var offset = 0
-            while offset + MemoryLayout<inotify_event>.size <= count {
-                let (watch, length) = buffer.withUnsafeBytes { raw in
-                    (raw.load(fromByteOffset: offset, as: Int32.self),
-                     Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
-                }
-                let nameStart = offset + MemoryLayout<inotify_event>.size
-                let nameBytes = buffer[nameStart..<min(nameStart + length, count)].prefix { $0 != 0 }
-                offset = nameStart + length
-                guard let (folder, directory) = watches[watch], !nameBytes.isEmpty else { continue }
-                handle(directory + "/" + String(decoding: nameBytes, as: UTF8.self), folder: folder)
-            }
-        }
     }
 
     /// Hands one message over, once (by its unique Maildir name, flags stripped).

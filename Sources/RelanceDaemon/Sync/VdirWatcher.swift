@@ -37,8 +37,7 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private let apply: @Sendable (_ folder: Folder, _ path: String, _ change: Change) -> Void
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.vdir")
-    private var descriptor: CInt = -1
-    private var source: DispatchSourceRead?
+    private var inotify: Inotify?
     private var watches: [CInt: Folder] = [:]
     private let catchUpInterrupted = NIOLockedValueBox(false)
 
@@ -60,29 +59,24 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     /// sync) and applies what changed while the daemon was down.
     func start() {
         queue.sync {
-            descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            guard descriptor >= 0 else { return logger.error("cannot follow vdir folders: inotify_init1 failed (errno \(errno))") }
+            guard let inotify = Inotify(queue: queue) else {
+                return logger.error("cannot follow vdir folders: inotify_init1 failed (errno \(errno))")
+            }
             for folder in folders {
                 try? FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
-                let mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM
-                let watch = inotify_add_watch(descriptor, folder.path, UInt32(mask))
-                if watch < 0 {
-                    logger.warning("cannot follow \(folder.path) (is it a directory I may read?): \(String(cString: strerror(errno)))")
-                    continue
+                switch inotify.add(folder.path, mask: IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM) {
+                case .success(let watch): watches[watch] = folder
+                case .failure(let code):
+                    logger.warning("cannot follow \(folder.path) (is it a directory I may read?): \(code)")
                 }
-                watches[watch] = folder
             }
-            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-            source.setEventHandler { [weak self] in self?.readEvents() }
-            let descriptor = self.descriptor
-            source.setCancelHandler { close(descriptor) }
-            source.resume()
-            self.source = source
+            inotify.start { [weak self] events in self?.handle(events) }
+            self.inotify = inotify
             for folder in folders { catchUp(folder) }
         }
     }
 
-    func stop() { queue.sync { source?.cancel(); source = nil } }
+    func stop() { queue.sync { inotify?.cancel(); inotify = nil } }
 
     /// Ends a catch-up under way (from any thread) after the file at hand.
     func interruptCatchUp() { catchUpInterrupted.withLockedValue { $0 = true } }
@@ -123,33 +117,16 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
         if !due.isEmpty { logger.info("applied \(due.count) file(s) of \(folder.path) changed while relanced was down") }
     }
 
-    private func readEvents() {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            guard count > 0 else { return }
-            var offset = 0
-            while offset + MemoryLayout<inotify_event>.size <= count {
-                let (watch, mask, length) = buffer.withUnsafeBytes { raw in
-                    (raw.load(fromByteOffset: offset, as: Int32.self),
-                     raw.load(fromByteOffset: offset + 4, as: UInt32.self),
-                     Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
-                }
-                let nameStart = offset + MemoryLayout<inotify_event>.size
-                let nameBytes = buffer[nameStart..<min(nameStart + length, count)].prefix { $0 != 0 }
-                offset = nameStart + length
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                    // Events were lost: compare every folder with the store again.
-                    logger.warning("inotify queue overflowed; reading the followed folders again")
-                    for folder in folders { catchUp(folder) }
-                    continue
-                }
-                guard let folder = watches[watch], !nameBytes.isEmpty else { continue }
-                let name = String(decoding: nameBytes, as: UTF8.self)
-                guard Self.isItem(name, of: folder) else { continue }
-                let change: Change = mask & UInt32(IN_CREATE) != 0 ? .created : .settled
-                apply(folder, folder.path + "/" + name, change)
+    private func handle(_ events: [Inotify.Event]) {
+        for event in events {
+            if event.overflowed {
+                // Events were lost: compare every folder with the store again.
+                logger.warning("inotify queue overflowed; reading the followed folders again")
+                for folder in folders { catchUp(folder) }
+                continue
             }
+            guard let folder = watches[event.watch], !event.name.isEmpty, Self.isItem(event.name, of: folder) else { continue }
+            apply(folder, folder.path + "/" + event.name, event.has(IN_CREATE) ? .created : .settled)
         }
     }
 }
