@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 
 /// Keeps an iCalendar file up to date (`[export] calendar_file`) so a calendar app can
 /// subscribe to it: rewritten atomically, at most once a second, after any change.
@@ -9,8 +8,7 @@ final class CalendarFileExporter: Sendable {
     private let path: String
     private let render: @Sendable () throws -> String
     private let logger: Logger
-    private let queue = DispatchQueue(label: "io.relance.calendar-file")
-    private let scheduled = NIOLockedValueBox(false)
+    private let writes = CoalescedWork(queue: DispatchQueue(label: "io.relance.calendar-file"), delay: 1)
 
     init(path: String, logger: Logger, render: @escaping @Sendable () throws -> String) {
         self.path = path
@@ -18,17 +16,9 @@ final class CalendarFileExporter: Sendable {
         self.logger = logger
     }
 
-    /// Something changed: rewrite the file soon.
+    /// Something changed: rewrite the file soon (once for a burst of changes).
     func setNeedsWrite() {
-        let already = scheduled.withLockedValue { value in
-            defer { value = true }
-            return value
-        }
-        guard !already else { return }
-        queue.asyncAfter(deadline: .now() + .seconds(1)) { [self] in
-            scheduled.withLockedValue { $0 = false }
-            write()
-        }
+        writes.request { [self] in write() }
     }
 
     /// Rewrites the file now.

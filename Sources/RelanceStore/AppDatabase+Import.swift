@@ -64,15 +64,7 @@ extension AppDatabase {
                                                  organization: contact.organization, timeZone: contact.timeZone,
                                                  why: contact.why, tags: contact.tags, notes: contact.notes,
                                                  keepInTouch: contact.keepInTouch, details: contact.details).validated()
-                    record.emails = draft.emails
-                    record.handles = draft.handles
-                    record.organization = draft.organization
-                    record.timeZone = draft.timeZone
-                    record.why = draft.why
-                    record.tags = draft.tags
-                    record.notes = draft.notes
-                    record.details = draft.details
-                    record.updatedAt = now
+                    record.update(from: draft, now: now)
                     try record.update(db)
                     updated.append(record.id!)
                 }

@@ -168,15 +168,7 @@ extension AppDatabase {
                     guard var record = try ContactRecord.fetchOne(db, key: id) else { throw StoreError.contactNotFound(query: String(id)) }
                     let draft = try draft.validated()
                     record.name = draft.name
-                    record.emails = draft.emails
-                    record.handles = draft.handles
-                    record.organization = draft.organization
-                    record.timeZone = draft.timeZone
-                    record.why = draft.why
-                    record.tags = draft.tags
-                    record.notes = draft.notes
-                    record.details = draft.details
-                    record.updatedAt = now
+                    record.update(from: draft, now: now)
                     try record.update(db)
                     updated.append(id)
                     items.append(.init(uid: uid, contactID: id))

@@ -49,6 +49,15 @@ struct ContactRecord: Codable, FetchableRecord, MutablePersistableRecord, Timest
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// Takes what an import or a synced card says of the contact; its name, cadence and
+    /// history stay (the caller renames it when that is meant).
+    mutating func update(from draft: ContactDraft, now: Date) {
+        emails = draft.emails; handles = draft.handles; organization = draft.organization
+        timeZone = draft.timeZone; why = draft.why; tags = draft.tags; notes = draft.notes
+        details = draft.details
+        updatedAt = now
+    }
+
     /// The v6 columns as one value.
     var details: ContactDetails {
         get {

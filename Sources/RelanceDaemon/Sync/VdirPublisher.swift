@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 
 /// Keeps a vdir (`[sync] publish`, issue #12) holding one .ics per meeting and per event
 /// Relance owns, so vdirsyncer pushes them to the CalDAV server: a new or changed item is
@@ -18,30 +17,21 @@ final class VdirPublisher: Sendable {
     private let render: @Sendable () throws -> [String: String]
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.vdir-publish")
-    private let scheduled = NIOLockedValueBox(false)
-    /// Seconds a burst of changes is gathered before the folder is written: at most one
-    /// publication a second, as for `[export] calendar_file` (a catch-up of thousands of
-    /// followed files signals a change per file).
-    private let delay: Double
+    /// A burst of changes is gathered for `delay` seconds before the folder is written: at
+    /// most one publication a second, as for `[export] calendar_file` (a catch-up of
+    /// thousands of followed files signals a change per file).
+    private let publications: CoalescedWork
 
     init(folder: String, delay: Double = 1, logger: Logger, render: @escaping @Sendable () throws -> [String: String]) {
         self.folder = folder
-        self.delay = delay
         self.render = render
         self.logger = logger
+        publications = CoalescedWork(queue: queue, delay: delay)
     }
 
     /// Something changed: bring the folder up to date soon (once for a burst of changes).
     func setNeedsWrite() {
-        let already = scheduled.withLockedValue { value in
-            defer { value = true }
-            return value
-        }
-        guard !already else { return }
-        queue.asyncAfter(deadline: .now() + delay) { [self] in
-            scheduled.withLockedValue { $0 = false }
-            _ = publishOnQueue()
-        }
+        publications.request { [self] in _ = publishOnQueue() }
     }
 
     /// What one publication did.
