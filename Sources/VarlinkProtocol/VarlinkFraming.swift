@@ -35,6 +35,25 @@ public enum VarlinkFraming {
         return call
     }
 
+    /// Reads a call in one pass with `decoder` (which carries `VarlinkParameterTypes`):
+    /// the parameters of a known method land in `typedParameters`. Anything it cannot
+    /// read that way is read again by `decodeCall(_:)`, so a malformed call gets the same
+    /// error as before and an odd but valid one (`"id": 2.0`) the same answer.
+    public static func decodeCall(_ bytes: some Collection<UInt8>, typedWith decoder: JSONDecoder) throws(DecodeError) -> VarlinkCall {
+        let data = Data(bytes)
+        if let call = try? decoder.decode(VarlinkCall.self, from: data), !call.method.isEmpty { return call }
+        return try decodeCall(data)
+    }
+
+    /// A decoder configured as `JSONCoding.decoder`, reading the parameters of the
+    /// methods in `types` straight into their types (one per responder: `userInfo` is
+    /// set once, before first use).
+    public static func callDecoder(_ types: VarlinkParameterTypes) -> JSONDecoder {
+        let decoder = JSONCoding.makeDecoder()
+        decoder.userInfo[VarlinkParameterTypes.userInfoKey] = types
+        return decoder
+    }
+
     /// Reads a reply from one frame's bytes (terminator excluded).
     public static func decodeReply(_ bytes: some Collection<UInt8>) throws(DecodeError) -> VarlinkReply {
         do {
