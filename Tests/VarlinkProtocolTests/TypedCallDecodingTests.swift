@@ -18,6 +18,9 @@ import VarlinkProtocol
     @Test func aKnownMethodsParametersArriveTyped() throws {
         let call = try read(#"{"parameters":{"times":2,"name":"Ada"},"method":"org.example.Greet","more":true}"#)
         #expect(call.typedParameters as? Greet == Greet(name: "Ada", times: 2))
+        // Digits and an "e" inside strings are only text
+        let texts = try read(#"{"method":"org.example.Greet","parameters":{"name":"1234567890123456789 e5"}}"#)
+        #expect(texts.typedParameters as? Greet == Greet(name: "1234567890123456789 e5"))
         #expect(call.parameters == nil)
         #expect(call.method == "org.example.Greet" && call.more == true && call.oneway == nil)
     }
@@ -27,6 +30,8 @@ import VarlinkProtocol
         #"{"method":"org.example.Greet","parameters":{"name":"Ada","times":1.5}}"#,  // not an integer
         #"{"method":"org.example.Greet","parameters":{"times":2}}"#,                // a missing field
         #"{"method":"org.example.Other","parameters":{"name":"Ada"}}"#,             // a method it does not know
+        #"{"method":"org.example.Greet","parameters":{"name":"Ada","times":9223372036854775807}}"#,  // past 2^53
+        #"{"method":"org.example.Greet","parameters":{"name":"Ada","times":2e3}}"#,  // an exponent
     ])
     func anythingElseArrivesAsTheTreeItAlwaysWas(_ text: String) throws {
         let call = try read(text)
