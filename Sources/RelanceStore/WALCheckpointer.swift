@@ -24,13 +24,17 @@ final class WALCheckpointer: @unchecked Sendable {  // `connection` touched on `
     private let lock = NSLock()
     private var requested = false
     private var largestLog: Int32 = 0
+    private var previousLog: Int32 = 0
+    private var nextRequestAt: Int32
     private var connection: OpaquePointer?
     private var completed = 0
+    private var asked = 0
     private var lastResult: (result: Int32, log: Int32, copied: Int32) = (0, 0, 0)
 
     init(path: String, threshold: Int32 = WALCheckpointer.defaultThreshold) {
         self.path = path
         self.threshold = threshold
+        self.nextRequestAt = threshold
     }
 
     deinit {
@@ -49,11 +53,22 @@ final class WALCheckpointer: @unchecked Sendable {  // `connection` touched on `
 
     /// After a commit that left `logPages` pages in the log: asks for one checkpoint
     /// when they reach the threshold, unless one is already waiting to run.
+    ///
+    /// While commits keep coming, a checkpoint running beside them cannot leave the log
+    /// fully copied, so the log does not start over and stays above the threshold; asking
+    /// again after every commit would run checkpoints back to back, each with its two
+    /// `fdatasync`s. So the next one is asked for only once `threshold` more pages have
+    /// been written; past four times the threshold (a long burst the checkpoints could
+    /// not catch up with), after every commit again, so the log is caught up and bounded.
     func committed(logPages: Int32) {
         let ask = lock.withLock {
             largestLog = max(largestLog, logPages)
-            guard logPages >= threshold, !requested else { return false }
+            if logPages < previousLog { nextRequestAt = threshold }  // it started over
+            previousLog = logPages
+            guard logPages >= nextRequestAt || logPages >= 4 * threshold, !requested else { return false }
             requested = true
+            asked += 1
+            nextRequestAt = logPages + threshold
             return true
         }
         if ask { queue.async { self.run() } }
@@ -91,6 +106,9 @@ final class WALCheckpointer: @unchecked Sendable {  // `connection` touched on `
         let result = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied)
         lock.withLock { completed += 1; lastResult = (result, logPages, copied) }
     }
+
+    /// Checkpoints asked for so far (tests count them).
+    var requests: Int { lock.withLock { asked } }
 
     /// Checkpoints run so far (tests count them).
     var count: Int { lock.withLock { completed } }

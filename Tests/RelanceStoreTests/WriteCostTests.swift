@@ -80,6 +80,26 @@ import Testing
         #expect(try db.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM reminder") } == 600)
     }
 
+    @Test func checkpointsAreAskedForOncePerThresholdOfPagesNotAfterEveryCommit() {
+        // Given a checkpointer asking at 100 pages (on no file: the checkpoints themselves do nothing)
+        let checkpointer = WALCheckpointer(path: "/nonexistent/relance.sqlite", threshold: 100)
+        func commit(_ pages: Int32) { checkpointer.committed(logPages: pages); checkpointer.settle() }
+        // When commits leave the log under the threshold, nothing is asked
+        for pages: Int32 in [10, 50, 99] { commit(pages) }
+        #expect(checkpointer.requests == 0)
+        // When the log reaches it, once; then again only 100 pages later
+        for pages: Int32 in [100, 120, 150, 199] { commit(pages) }
+        #expect(checkpointer.requests == 1)
+        commit(200)
+        #expect(checkpointer.requests == 2)
+        // When the log has started over, from the threshold again
+        for pages: Int32 in [5, 60, 100] { commit(pages) }
+        #expect(checkpointer.requests == 3)
+        // When a burst left it four times the threshold, after every commit until caught up
+        for pages: Int32 in [400, 401, 402] { commit(pages) }
+        #expect(checkpointer.requests == 6)
+    }
+
     /// Frames in the WAL file: its size past the 32-byte header over (24 + page size).
     static func walFrames(_ path: String) -> Int {
         let size = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
