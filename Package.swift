@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "RelanceStore", dependencies: [
             "RelanceCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // sqlite3_wal_hook and sqlite3_wal_checkpoint_v2 (WALCheckpointer).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Varlink messages, NUL framing, errors. No I/O.
         .target(name: "VarlinkProtocol"),
@@ -99,6 +101,7 @@ let package = Package(
         // Benchmarks: `make bench` (release build).
         .executableTarget(name: "relance-bench", dependencies: [
             "RelanceCore", "RelanceStore", "RelanceDaemon", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),

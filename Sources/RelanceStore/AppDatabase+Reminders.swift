@@ -10,9 +10,23 @@ extension AppDatabase {
             if let contactID { _ = try Self.contact(db, id: contactID) }
             var reminder = ReminderRecord(kind: .custom, text: text, contactId: contactID,
                                           planned: Self.explicit(dueAt))
-            try reminder.insert(db)
+            // The cached statement RemindMany uses, rather than encoding the record (a
+            // seventh of the daemon's time per `Remind` in a profile, issue #15).
+            try Self.insertExplicitStatement(db).execute(arguments: [
+                text, contactID, reminder.dueAt.timeIntervalSince1970, reminder.fireAt.timeIntervalSince1970, reminder.reason])
+            reminder.id = db.lastInsertedRowID
             return (reminder.model, ScheduleChanges(scheduled: [reminder.scheduled]))
         }
+    }
+
+    /// The INSERT of a pending custom reminder set by the user (`explicit`), cached per
+    /// connection; arguments: text, contactId, dueAt, fireAt (seconds since 1970, UTC),
+    /// reason. The columns are ReminderRecord's; the others keep their defaults (NULL).
+    static func insertExplicitStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(sql: """
+            INSERT INTO reminder (kind, text, contactId, dueAt, fireAt, reason, state)
+            VALUES (\(ReminderKind.custom.sql), ?, ?, ?, ?, ?, \(ReminderState.pending.sql))
+            """)
     }
 
     /// Adds many explicit-time reminders in one transaction (imports, benchmarks).
@@ -35,13 +49,8 @@ extension AppDatabase {
             scheduled.reserveCapacity(reminders.count)
             var known: Set<Int64> = []
             // One cached statement for every row: building and encoding a record per row
-            // was a fifth of the daemon's time in a RemindMany profile (issue #15). The
-            // columns are ReminderRecord's for a pending custom reminder set by the user
-            // (`explicit`); the others keep their defaults (NULL).
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO reminder (kind, text, contactId, dueAt, fireAt, reason, state)
-                VALUES (\(ReminderKind.custom.sql), ?, ?, ?, ?, ?, \(ReminderState.pending.sql))
-                """)
+            // was a fifth of the daemon's time in a RemindMany profile (issue #15).
+            let insert = try Self.insertExplicitStatement(db)
             for (index, (text, reminder)) in zip(texts, reminders).enumerated() {
                 if let contactID = reminder.contactID, !known.contains(contactID) {
                     guard try ContactRecord.exists(db, key: contactID) else {

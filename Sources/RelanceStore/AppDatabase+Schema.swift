@@ -243,6 +243,21 @@ extension AppDatabase {
                 t.column("contactId", .integer).indexed().references("contact", onDelete: .setNull)
             }
         }
+        migrator.registerMigration("v10: reminder indexes only where they point somewhere") { db in
+            // Each reminder row went into five indexes: seven WAL pages per `Remind`
+            // (issue #15). A reminder the user sets has no contact, outreach, snoozed item
+            // or event, yet the four indexes on those columns each held an entry for its
+            // NULL. Partial indexes `WHERE column IS NOT NULL` serve the same look-ups
+            // (`column = ?`, `column IN (…)`, the foreign-key actions on delete all imply
+            // NOT NULL, so SQLite's planner still uses them; a test checks the plans) and
+            // cost such a row nothing.
+            for column in ["contactId", "outreachId", "resurfacesInboxId"] {
+                try db.execute(sql: "DROP INDEX reminder_on_\(column)")
+                try db.execute(sql: "CREATE INDEX reminder_on_\(column) ON reminder(\(column)) WHERE \(column) IS NOT NULL")
+            }
+            try db.execute(sql: "DROP INDEX reminder_event")
+            try db.execute(sql: "CREATE INDEX reminder_event ON reminder(eventId, anchorAt) WHERE eventId IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -10,24 +10,39 @@ import RelanceCore
 /// daemon (DESIGN.md, "Later, teams…").
 public final class AppDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Checkpoints the WAL off the writer (nil in memory).
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the database file in WAL mode and migrates it.
     ///
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the process being
     /// killed (`kill -9`, OOM, crash); only a power loss can roll back the last commits.
+    ///
+    /// The WAL is checkpointed in the background, never inside a commit (see
+    /// `WALCheckpointer`); `checkpointPages` is the log size, in pages, that asks for one.
     public static func open(path: String) throws -> AppDatabase {
+        try open(path: path, checkpointPages: WALCheckpointer.defaultThreshold)
+    }
+
+    static func open(path: String, checkpointPages: Int32) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
         var configuration = Configuration()
+        let checkpointer = WALCheckpointer(path: path, threshold: checkpointPages)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A log that a burst grew is cut back to 16 MiB when it starts over.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(16 << 20)")
+            // Replaces SQLite's automatic checkpoint on this connection (the hook is the
+            // automatic checkpoint's own mechanism): no commit ever checkpoints.
+            checkpointer.install(on: db)
         }
         configuration.busyMode = .timeout(5)
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(pool)
+        return try AppDatabase(pool, checkpointer: checkpointer)
     }
 
     /// A private in-memory database, for tests.
@@ -35,8 +50,9 @@ public final class AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue())
     }
 
-    init(_ writer: any DatabaseWriter) throws {
+    init(_ writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         try Self.migrator.migrate(writer)
     }
 

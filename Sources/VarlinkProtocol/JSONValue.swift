@@ -123,7 +123,10 @@ public enum JSONCoding {
         return encoder
     }()
 
-    public static let decoder: JSONDecoder = {
+    public static let decoder: JSONDecoder = makeDecoder()
+
+    /// A new decoder configured as `decoder` (instants as ISO 8601).
+    public static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -135,7 +138,7 @@ public enum JSONCoding {
             return date
         }
         return decoder
-    }()
+    }
 
     /// `2026-12-01T09:00:00.000Z`, rounded to the nearest millisecond. The formatter
     /// truncates, and .002 is a hair below itself in binary, so it is handed the middle

@@ -35,6 +35,53 @@ public enum VarlinkFraming {
         return call
     }
 
+    /// Reads a call in one pass with `decoder` (which carries `VarlinkParameterTypes`):
+    /// the parameters of a known method land in `typedParameters`. Anything it cannot
+    /// read that way is read again by `decodeCall(_:)`, so a malformed call gets the same
+    /// error as before and an odd but valid one (`"id": 2.0`) the same answer.
+    public static func decodeCall(_ bytes: some Collection<UInt8>, typedWith decoder: JSONDecoder) throws(DecodeError) -> VarlinkCall {
+        let data = Data(bytes)
+        if !mayHoldInexactNumber(data), let call = try? decoder.decode(VarlinkCall.self, from: data), !call.method.isEmpty {
+            return call
+        }
+        return try decodeCall(data)
+    }
+
+    /// True when a number outside strings has 16 digits or more in a row, or an exponent:
+    /// it may lie past 2^53, where the tree (numbers as doubles) refuses it with "is too
+    /// large" and the typed decoder would take it; such a frame is read the tree's way.
+    static func mayHoldInexactNumber(_ data: Data) -> Bool {
+        var inString = false, escaped = false, digits = 0
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if digits >= 16 { return true }
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                if digits > 0 { return true }
+            case UInt8(ascii: "\""):
+                inString = true
+                digits = 0
+            default:
+                digits = 0
+            }
+        }
+        return false
+    }
+
+    /// A decoder configured as `JSONCoding.decoder`, reading the parameters of the
+    /// methods in `types` straight into their types (one per responder: `userInfo` is
+    /// set once, before first use).
+    public static func callDecoder(_ types: VarlinkParameterTypes) -> JSONDecoder {
+        let decoder = JSONCoding.makeDecoder()
+        decoder.userInfo[VarlinkParameterTypes.userInfoKey] = types
+        return decoder
+    }
+
     /// Reads a reply from one frame's bytes (terminator excluded).
     public static func decodeReply(_ bytes: some Collection<UInt8>) throws(DecodeError) -> VarlinkReply {
         do {

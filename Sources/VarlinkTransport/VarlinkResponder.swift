@@ -12,6 +12,15 @@ import VarlinkProtocol
 struct VarlinkResponder: Sendable {
     let service: any VarlinkService
     let errors: VarlinkServer.Errors
+    /// Reads calls with the service's parameter types (made once: a decoder per message
+    /// cost more than the JSON).
+    private let decoder: JSONDecoder
+
+    init(service: any VarlinkService, errors: VarlinkServer.Errors) {
+        self.service = service
+        self.errors = errors
+        self.decoder = VarlinkFraming.callDecoder(service.parameterTypes)
+    }
 
     /// Answers one frame, writing each encoded reply (terminator included) with `write`;
     /// false when the connection must close. `current` holds the writer of the call
@@ -28,7 +37,7 @@ struct VarlinkResponder: Sendable {
         }
         let call: VarlinkCall
         do {
-            call = try VarlinkFraming.decodeCall(bytes.readableBytesView)
+            call = try VarlinkFraming.decodeCall(bytes.readableBytesView, typedWith: decoder)
         } catch .malformed(let reason) {
             try await write(VarlinkFraming.encode(VarlinkReply(errors.invalidMessage(reason))))
             return true

@@ -12,6 +12,14 @@ public protocol VarlinkService: Sendable {
     /// Answers one call to a method declared in `interfaces`: send each reply through
     /// `replies`; throw a `VarlinkError` to answer with that error.
     func handle(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws
+    /// The methods whose parameters are decoded straight into their Codable type with
+    /// the frame (`VarlinkCall.typedParameters`); the others arrive as a JSON tree.
+    var parameterTypes: VarlinkParameterTypes { get }
+}
+
+extension VarlinkService {
+    /// None: every call's parameters arrive as a JSON tree.
+    public var parameterTypes: VarlinkParameterTypes { VarlinkParameterTypes(entries: [:]) }
 }
 
 /// The answer to `org.varlink.service.GetInfo`.

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import NIOConcurrencyHelpers
 import RelanceAPI
@@ -28,6 +29,7 @@ struct Bench {
         if only == nil || only == "idle" { try await idleWakeUps(seconds: intArgument("--idle-seconds", in: arguments) ?? 120, directory: directory) }
         if only == nil || only == "create" { try await creationRate(seconds: intArgument("--create-seconds", in: arguments) ?? 3, directory: directory) }
         if only == nil || only == "longest-write" { try await longestWrite(directory: directory) }
+        if only == nil || only == "fire" { try await firingCost(count: intArgument("--fire-count", in: arguments) ?? 10_000, directory: directory) }
         if only == nil || only == "maildir" { try await maildirScan(messages: intArgument("--maildir-messages", in: arguments) ?? 100_000, directory: directory) }
         if only == nil || only == "vdir" { try await vdirSync(events: intArgument("--vdir-events", in: arguments) ?? 10_000, directory: directory) }
     }
@@ -186,14 +188,18 @@ struct Bench {
                 let remind = VarlinkCall(method: Remind.qualifiedName, parameters: ["at": at, "text": .string("benchmark")])
                 for _ in 0..<200 { _ = try await connection.call(remind) }  // warm-up
                 let begin = ContinuousClock.now
+                let cpuBefore = cpuSeconds(pid: daemon.process.processIdentifier)
                 var created = 0
                 while ContinuousClock.now - begin < window {
                     _ = try await connection.call(remind)
                     created += 1
                 }
+                // The daemon's own CPU per call: on a shared machine the rate is mostly
+                // how long the client and the daemon wait for a core.
+                let cpu = cpuSeconds(pid: daemon.process.processIdentifier) - cpuBefore
                 print("  " + label.padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + String(format: "%8.0f / s   (sequential, one transaction each)",
-                               Double(created) / milliseconds(ContinuousClock.now - begin) * 1000))
+                      + String(format: "%8.0f / s   (sequential, one transaction each; daemon CPU %.0f µs per call)",
+                               Double(created) / milliseconds(ContinuousClock.now - begin) * 1000, cpu / Double(created) * 1e6))
             }
             for size in [10, 100, 1_000, ReminderBatch.maximumCount] {
                 let item = JSONValue.object(["at": iso, "text": .string("benchmark")])
@@ -211,6 +217,12 @@ struct Bench {
                                Double(created) / milliseconds(ContinuousClock.now - begin) * 1000))
             }
         }
+
+        let floor = try sqliteFloor(seconds: seconds, directory: directory)
+        print("  " + "SQLite floor, 1 per txn".padding(toLength: 30, withPad: " ", startingAt: 0)
+              + String(format: "%8.0f / s   (bare GRDB, the same INSERT, WAL, synchronous=NORMAL)", floor.single))
+        print("  " + "SQLite floor, 1000 per txn".padding(toLength: 30, withPad: " ", startingAt: 0)
+              + String(format: "%8.0f / s", floor.batched))
 
         // A whole `relancectl remind` process, as `at` and `systemd-run` are timed;
         // with --ctl-before PATH, another relancectl (an older build) in turns with this
@@ -238,6 +250,92 @@ struct Bench {
             print("  relancectl remind \"tomorrow 9:30\" …, whole process (\(label)): "
                   + String(format: "p50 %.1f ms   p90 %.1f ms   (%d runs)", percentile(sorted, 0.5), percentile(sorted, 0.9), sorted.count))
         }
+    }
+
+    // MARK: CPU per fired reminder (issue #15)
+
+    /// `count` reminders due within one second, created beforehand with `RemindMany`;
+    /// the daemon's CPU time (user + system, all threads, `/proc/PID/stat`) from just
+    /// before the first is due until all have fired, divided by `count`. No channel is
+    /// configured: this is the firing itself (rows marked, inbox items inserted, the
+    /// heap, the Watch broadcast), not delivery.
+    static func firingCost(count: Int, directory: URL) async throws {
+        let daemon = try await BenchDaemon.start("fire", in: directory)
+        defer { daemon.stop() }
+        let pid = daemon.process.processIdentifier
+        let first = Date().addingTimeInterval(Double(count) / 2_000 + 3)
+        try await VarlinkClient.connect(path: daemon.socket) { connection in
+            for offset in stride(from: 0, to: count, by: ReminderBatch.maximumCount) {
+                let items = (offset..<min(offset + ReminderBatch.maximumCount, count)).map { index in
+                    JSONValue.object(["at": .string(JSONCoding.formatDate(first.addingTimeInterval(Double(index) / Double(count)))),
+                                      "text": .string("firing benchmark \(index)")])
+                }
+                _ = try await connection.call(VarlinkCall(method: RemindMany.qualifiedName, parameters: ["reminders": .array(items)]))
+            }
+        }
+        let margin = first.timeIntervalSinceNow - 0.5
+        guard margin > 0 else { print("creating \(count) reminders took too long; raise the lead time"); return }
+        try await Task.sleep(for: .milliseconds(Int(margin * 1000)))
+        let before = cpuSeconds(pid: pid)
+        try await Task.sleep(for: .milliseconds(1_600))
+        var status: [String: JSONValue] = [:]
+        for _ in 0..<200 {
+            status = try await call(daemon.socket, Status.self, Empty())
+            if status["pendingReminders"] == .number(0) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let after = cpuSeconds(pid: pid)
+        let fired = status["pendingReminders"] == .number(0) ? count : -1
+        print("")
+        print("CPU per fired reminder (\(count) due within 1 s, no channel, relanced release build):")
+        print(String(format: "  daemon CPU %.3f s (user + system, all threads) for %d firings: %.1f µs each   (target: ≤ 50 µs)",
+                     after - before, fired, (after - before) / Double(count) * 1e6))
+    }
+
+    /// User plus system CPU time of process `pid` so far, all threads, in seconds
+    /// (`/proc/PID/stat` fields 14 and 15, in clock ticks: 10 ms resolution).
+    static func cpuSeconds(pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        // Fields after "(comm)": state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    // MARK: The SQLite floor (issue #15)
+
+    /// The same rows `Remind` writes, with bare GRDB on a WAL file (`synchronous=NORMAL`)
+    /// and one cached INSERT: one transaction per row, and 1 000 rows per transaction.
+    /// What relanced can approach at best, with no protocol, no scheduler, no checks.
+    static func sqliteFloor(seconds: Int, directory: URL) throws -> (single: Double, batched: Double) {
+        let path = directory.appendingPathComponent("floor.sqlite").path
+        var configuration = GRDB.Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE reminder (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, text TEXT NOT NULL,
+                                       contactId INTEGER, dueAt DOUBLE NOT NULL, fireAt DOUBLE, reason TEXT NOT NULL,
+                                       state TEXT NOT NULL);
+                CREATE INDEX reminder_pending ON reminder(fireAt) WHERE state = 'pending';
+                """)
+        }
+        let due = Date().addingTimeInterval(30 * 86_400).timeIntervalSince1970
+        let sql = "INSERT INTO reminder (kind, text, contactId, dueAt, fireAt, reason, state) VALUES ('custom', ?, NULL, ?, ?, 'set by you', 'pending')"
+        func rate(rowsPerTransaction: Int) throws -> Double {
+            let begin = ContinuousClock.now
+            var written = 0
+            while ContinuousClock.now - begin < .seconds(seconds) {
+                try pool.write { db in
+                    let insert = try db.cachedStatement(sql: sql)
+                    for _ in 0..<rowsPerTransaction { try insert.execute(arguments: ["benchmark", due, due]) }
+                }
+                written += rowsPerTransaction
+            }
+            return Double(written) / milliseconds(ContinuousClock.now - begin) * 1000
+        }
+        return (try rate(rowsPerTransaction: 1), try rate(rowsPerTransaction: 1_000))
     }
 
     // MARK: Maildir at start (issue #13)
@@ -409,7 +507,10 @@ struct Bench {
             process.arguments = ["--database", directory.appendingPathComponent("\(name).sqlite").path, "--socket", socket,
                                  "--config", configPath, "--log-level", "error"]
             try process.run()
-            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            while (try? await call(socket, Status.self, Empty())) == nil {
+                guard process.isRunning else { throw BenchError.daemonEnded(process.terminationStatus) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             return BenchDaemon(process: process, socket: socket)
         }
 
@@ -418,6 +519,8 @@ struct Bench {
             process.waitUntilExit()
         }
     }
+
+    enum BenchError: Error { case daemonEnded(Int32) }
 
     static func call<M: ControlMethod>(_ socket: String, _ method: M.Type, _ parameters: M.Parameters) async throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: parameters) else { return [:] }

@@ -17,6 +17,8 @@ struct ControlHandlers<Context: Sendable>: Sendable {
         let readOnly: Bool
         /// Decodes the call, runs the handler, and sends its replies.
         let run: @Sendable (Context, VarlinkCall, VarlinkReplyWriter) async throws -> Void
+        /// The parameters' type, read with the frame (nil: they arrive as a tree).
+        var parametersType: (any (Decodable & Sendable).Type)? = nil
     }
 
     /// The interface the methods belong to: its declared inputs are the known parameters.
@@ -33,6 +35,18 @@ struct ControlHandlers<Context: Sendable>: Sendable {
     /// The handler for a member name ("AddContact").
     subscript(memberName: String) -> Handler? { handlers[memberName] }
 
+    /// The methods whose parameters the transport decodes with the frame, straight into
+    /// their type, when every name given is declared in the IDL (the rest, and any call
+    /// that fails to decode that way, go through `decode`, which says what is wrong).
+    var parameterTypes: VarlinkParameterTypes {
+        var entries: [String: VarlinkParameterTypes.Entry] = [:]
+        for (name, handler) in handlers {
+            guard let type = handler.parametersType else { continue }
+            entries[interface.name + "." + name] = .init(type: type, declared: Set(interface.inputs[name] ?? []))
+        }
+        return VarlinkParameterTypes(entries: entries)
+    }
+
     /// Registers a method answered by one reply, computed synchronously (a store
     /// transaction): it runs off the cooperative pool. Registering a method twice traps.
     mutating func register<M: ControlMethod>(
@@ -40,10 +54,10 @@ struct ControlHandlers<Context: Sendable>: Sendable {
         _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply
     ) {
         let interface = interface
-        add(M.name, Handler(readOnly: readOnly) { context, call, replies in
+        add(M.name, Handler(readOnly: readOnly, run: { context, call, replies in
             let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
             try await replies.send(try await OffPool.run { try handler(context, parameters) })
-        })
+        }, parametersType: M.Parameters.self))
     }
 
     /// Registers a method whose handler awaits (a channel test). Registering a method
@@ -53,10 +67,10 @@ struct ControlHandlers<Context: Sendable>: Sendable {
         _ handler: @escaping @Sendable (Context, M.Parameters) async throws -> M.Reply
     ) {
         let interface = interface
-        add(M.name, Handler(readOnly: readOnly) { context, call, replies in
+        add(M.name, Handler(readOnly: readOnly, run: { context, call, replies in
             let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
             try await replies.send(try await handler(context, parameters))
-        })
+        }, parametersType: M.Parameters.self))
     }
 
     /// Registers a method that answers through the writer itself (`Watch` streams with
@@ -82,6 +96,7 @@ struct ControlHandlers<Context: Sendable>: Sendable {
     /// turns into `InvalidParameter` naming it.
     static func decode<M: ControlMethod>(_ call: VarlinkCall, as method: M.Type,
                                          interface: VarlinkInterfaceDescription) throws -> M.Parameters {
+        if let typed = call.typedParameters as? M.Parameters { return typed }
         let parameters = call.parameters ?? [:]
         let known = interface.inputs[M.name] ?? []
         if let unknown = parameters.keys.sorted().first(where: { !known.contains($0) }) {

@@ -76,6 +76,10 @@ public final class ControlService: VarlinkService {
         return handlers
     }()
 
+    /// Every non-streaming method's parameters are read with the frame, in one pass.
+    public var parameterTypes: VarlinkParameterTypes { Self.parameterTypes }
+    private static let parameterTypes = handlers.parameterTypes
+
     /// The configuration in force.
     public var currentConfiguration: Configuration { configuration.current }
 
