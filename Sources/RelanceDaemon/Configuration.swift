@@ -38,6 +38,9 @@ public struct Configuration: Sendable, Equatable {
     /// (`[mail_watch] sent_folder`).
     public var watchedInbox: String?
     public var watchedSentFolder: String?
+    /// An IMAP account read directly (`[mail_watch] imap_url`, …), for people without a
+    /// local Maildir.
+    public var imap: IMAPSettings?
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {
@@ -57,4 +60,25 @@ public struct Configuration: Sendable, Equatable {
 /// `[mail_watch] sent`: "log", "suggest" or "off".
 public enum SentMailMode: String, Sendable, Equatable, CaseIterable {
     case log, suggest, off
+}
+
+/// `[mail_watch] imap_*`: one IMAP account whose Inbox (and Sent folder) relanced reads
+/// itself, over TLS with the certificate verified.
+public struct IMAPSettings: Sendable, Equatable {
+    public var endpoint: IMAPEndpoint
+    /// The file holding the password (its first line): `imap_password_file`, or
+    /// `$CREDENTIALS_DIRECTORY/imap-password` (systemd `LoadCredential=`). Read at every
+    /// connection, so a corrected file is picked up at the next attempt.
+    public var passwordFile: String
+    /// The folder replies arrive in (`imap_inbox`, "INBOX").
+    public var inbox = "INBOX"
+    /// The folder your sent mail is kept in (`imap_sent`), if it is to be read.
+    public var sent: String?
+    /// Without IDLE on the server: how often the folders are checked (`imap_recheck_seconds`).
+    public var recheck: Duration = IMAPTiming.defaultRecheck
+
+    public init(endpoint: IMAPEndpoint, passwordFile: String) {
+        self.endpoint = endpoint
+        self.passwordFile = passwordFile
+    }
 }
