@@ -177,8 +177,10 @@ service imap-login {{
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> "Dovecot":
-        """Starts Dovecot in the foreground and returns once it greets over TLS."""
-        self.prepare()
+        """Starts Dovecot in the foreground and returns once it greets over TLS. Started
+        again after `stop`, it keeps its port, certificate and mail (a server restart)."""
+        if self.port is None:
+            self.prepare()
         with open(self.root / "dovecot.stderr", "wb") as output:
             self.process = subprocess.Popen([program("dovecot"), "-c", str(self.config), "-F"],
                                             stdin=subprocess.DEVNULL, stdout=output, stderr=output)
@@ -209,6 +211,37 @@ service imap-login {{
             self.process.kill()
             self.process.wait()
             raise RuntimeError(f"dovecot did not exit within {STOP_TIMEOUT}s of SIGTERM\n{self.diagnostics()}")
+
+    def imap_sessions(self) -> list[int]:
+        """The PIDs of the `imap` processes serving logged-in clients (children of this
+        Dovecot's master only)."""
+        if self.process is None:
+            return []
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/comm") as comm:
+                    name = comm.read().strip()
+            except OSError:
+                continue  # ended while we looked
+            if int(fields[1]) == self.process.pid and name == "imap":
+                found.append(int(entry))
+        return found
+
+    def drop_sessions(self) -> int:
+        """SIGKILLs every `imap` session process (a server that drops its clients
+        mid-IDLE); returns how many there were."""
+        pids = self.imap_sessions()
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        return len(pids)
 
     def __enter__(self) -> "Dovecot":
         return self.start()
