@@ -189,6 +189,29 @@ def test_the_first_start_reads_from_now_on_not_the_folders_history(dovecot, stop
     assert inbox_texts(stopped_daemon) == ["Ada Lovelace replied — Re: coffee?"]
 
 
+def test_a_renumbered_folder_is_read_again_and_changes_nothing_twice(dovecot, relanced):
+    # Given a reply read under the folder's first numbering
+    ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
+    grace = contact_with_outreach(relanced, "Grace Hopper", "grace@example.com")
+    dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Re: coffee?", "imap-renumber-1@example.com"))
+    wait_replied(relanced, ada)
+
+    # When the server renumbers INBOX (a new UIDVALIDITY) while relanced is down
+    relanced.stop()
+    dovecot.renumber("INBOX", 4242)
+    relanced.start()
+
+    # Then relanced reads the folder again, and the reply it had read changes nothing
+    relanced.wait_until(lambda: read_again_count(relanced) >= 1, timeout=NOTICE_TIMEOUT,
+                        what="the reply read again under the new numbering")
+    assert "was renumbered (UIDVALIDITY" in relanced.stderr()
+    wait_watching(relanced)
+    assert inbox_texts(relanced) == ["Ada Lovelace replied — Re: coffee?"]
+    # and a new message under the new numbering is read
+    dovecot.append("INBOX", message("grace@example.com", "sam@example.com", "Re: tea?", "imap-renumber-2@example.com"))
+    wait_replied(relanced, grace)
+
+
 def test_relanced_survives_a_dovecot_restart_and_catches_up(dovecot, relanced):
     # Given relanced idling
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")

@@ -232,6 +232,14 @@ service imap-login {{
                 found.append(int(entry))
         return found
 
+    def renumber(self, folder: str, uid_validity: int):
+        """Gives `folder` a new UIDVALIDITY (`doveadm mailbox update`), as a server whose
+        mailbox was rebuilt or restored would: every UID a client kept means nothing now."""
+        result = subprocess.run([program("doveadm"), "-c", str(self.config), "mailbox", "update", "-u", self.USER,
+                                 "--uid-validity", str(uid_validity), folder], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"doveadm mailbox update exited with {result.returncode}\n{result.stderr}")
+
     def drop_sessions(self) -> int:
         """SIGKILLs every `imap` session process (a server that drops its clients
         mid-IDLE); returns how many there were."""
