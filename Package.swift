@@ -77,7 +77,9 @@ let package = Package(
         .target(name: "CMemFD"),
         // libcurl (SMTP submission) and the delivery channels: mail (SMTP, or a sendmail command
         // run through swift-subprocess), desktop (sd-bus).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The GnuTLS flavour of the headers: libetpan-dev (below) depends on it and conflicts with
+        // the OpenSSL one; the API is the same.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
         .target(name: "RelanceChannels", dependencies: [
             "CCurl", "CMemFD", "CSystemd", "RelanceCore", "RelanceDelivery",
             .product(name: "Logging", package: "swift-log"),

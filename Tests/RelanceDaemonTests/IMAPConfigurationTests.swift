@@ -63,3 +63,23 @@ import Testing
         }
     }
 }
+
+@Suite struct IMAPExampleConfigurationTests {
+    @Test func theExampleIMAPKeysParseOnceUncommented() throws {
+        // Given the shipped example with its imap_* lines uncommented (a readable CA file)
+        let text = try String(contentsOfFile: ConfigurationLoaderTests.example, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                guard line.hasPrefix("# imap_") else { return String(line) }
+                let uncommented = String(line.dropFirst(2))
+                return uncommented.hasPrefix("imap_ca_file") ? "imap_ca_file = \"\(IMAPConfigurationTests.caFile)\"" : uncommented
+            }.joined(separator: "\n")
+        // When it is parsed
+        let imap = try #require(try ConfigurationLoader.parse(text, path: "config.toml").imap)
+        // Then every documented key is read
+        #expect(imap.endpoint.host == "imap.example.com")
+        #expect(imap.endpoint.username == "you@example.com")
+        #expect(imap.endpoint.security == .implicitTLS)
+        #expect(imap.sent == "Sent")
+        #expect(imap.recheck == .seconds(300))
+    }
+}
