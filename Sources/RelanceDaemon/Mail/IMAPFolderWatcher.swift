@@ -51,12 +51,17 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     /// Starts the session thread.
     func start() {
         health.update(name) { $0.state = .connecting }
+        let threadName = String("imap \(folder)".utf8.prefix(15)) ?? "imap"
         let thread = Thread { [self] in
+            // Named from inside: a new thread otherwise keeps its creator's name (a NIO
+            // event loop's, here), which hides it in /proc and in debuggers.
+            // (pthread_setname_np is not in Glibc's Swift module: the kernel's own file.)
+            let comm = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if comm >= 0 { _ = threadName.withCString { write(comm, $0, strlen($0)) }; close(comm) }
             Self.blockSIGPIPE()
             run()
             ended.lock(); hasEnded = true; ended.broadcast(); ended.unlock()
         }
-        thread.name = "imap \(folder)"
         thread.start()
     }
 
