@@ -34,29 +34,36 @@ NOTICE_TIMEOUT = 60
 # -- fixtures --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def dovecot():
-    missing = [name for name in ("dovecot", "openssl") if program(name) is None]
+def running_dovecot(**options):
+    """A Dovecot in its own temporary directory (not the daemon's: its unprivileged
+    processes must reach it), or a skip (a failure under CI) when it is not installed."""
+    missing = [name for name in ("dovecot", "doveadm", "openssl") if program(name) is None]
     if missing:
         reason = f"{', '.join(missing)} not installed (scripts/install-deps test installs dovecot-imapd, openssl)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; under CI that is a failure", pytrace=False)
         pytest.skip(reason)
     root = Path(tempfile.mkdtemp(prefix="relance-imap-"))
-    with Dovecot(root) as server:
+    with Dovecot(root, **options) as server:
         yield server
     if os.environ.get("RELANCE_E2E_KEEP") != "1":
         shutil.rmtree(root, ignore_errors=True)
 
 
-def configure(daemon, dovecot, password=Dovecot.PASSWORD, ca_file=True):
+@pytest.fixture
+def dovecot():
+    yield from running_dovecot()
+
+
+def configure(daemon, dovecot, password=Dovecot.PASSWORD, ca_file=True, url=None, extra=""):
     """[mail_watch] for the Dovecot account: INBOX and Sent, the password in a file."""
     secret = daemon.root / "imap-password"
     secret.write_text(password + "\n")
     secret.chmod(0o600)
     ca = f'imap_ca_file = "{dovecot.cert}"\n' if ca_file else ""
-    daemon.config.write_text(f'[mail_watch]\nimap_url = "imaps://{Dovecot.USER}@127.0.0.1:{dovecot.port}"\n'
-                             f'imap_password_file = "{secret}"\nimap_sent = "Sent"\n{ca}'
+    url = url or f"imaps://{Dovecot.USER}@127.0.0.1:{dovecot.port}"
+    daemon.config.write_text(f'[mail_watch]\nimap_url = "{url}"\n'
+                             f'imap_password_file = "{secret}"\nimap_sent = "Sent"\n{ca}{extra}'
                              '[desktop]\nenabled = false\n')
     return secret
 
@@ -307,3 +314,36 @@ def named(pid, switches):
         except OSError:
             return "?"
     return {f"{tid} ({name(tid)})": count for tid, count in switches.items()}
+
+
+def test_starttls_on_the_plain_port_is_required_and_works(stopped_daemon):
+    # Given a Dovecot that takes plain IMAP connections only to upgrade them (STARTTLS)
+    for dovecot in running_dovecot(starttls=True):
+        configure(stopped_daemon, dovecot, url=f"imap://{Dovecot.USER}@127.0.0.1:{dovecot.starttls_port}")
+        stopped_daemon.start()
+        ada = contact_with_outreach(stopped_daemon, "Ada Lovelace", "ada@example.com")
+        wait_watching(stopped_daemon)
+
+        # When a reply arrives
+        dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Re: coffee?", "imap-starttls-1@example.com"))
+
+        # Then it is read over the upgraded connection
+        wait_replied(stopped_daemon, ada)
+        assert "TLS" in Path(dovecot.log_path).read_text(errors="replace").split("Login: user=<sam>")[1].split("\n")[0]
+
+
+def test_a_server_without_idle_is_checked_at_the_configured_interval(stopped_daemon):
+    # Given a Dovecot that does not announce IDLE, and a re-check every 60 s (the least)
+    for dovecot in running_dovecot(idle=False):
+        configure(stopped_daemon, dovecot, extra="imap_recheck_seconds = 60\n")
+        stopped_daemon.start()
+        ada = contact_with_outreach(stopped_daemon, "Ada Lovelace", "ada@example.com")
+        found = wait_watching(stopped_daemon)
+        assert all(s["detail"] == "checked every 60 s (the server has no IDLE)" for s in found), found
+
+        # When a reply arrives
+        dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Re: coffee?", "imap-noidle-1@example.com"))
+
+        # Then the next check reads it (within the interval, plus slack for a loaded machine)
+        stopped_daemon.wait_until(lambda: outreach_now(stopped_daemon, ada)["status"] == "replied", timeout=60 + NOTICE_TIMEOUT,
+                                  what="the reply found by a re-check")

@@ -75,7 +75,13 @@ class Dovecot:
     USER = "sam"
     PASSWORD = "throwaway-password"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, starttls: bool = False, idle: bool = True):
+        """`starttls`: also listen for plain IMAP on `starttls_port`, where clients must
+        STARTTLS before logging in (ssl = required). `idle`: announce IDLE (without it the
+        capability list leaves IDLE out, as on a server that lacks it)."""
+        self.starttls = starttls
+        self.idle = idle
+        self.starttls_port = None
         self.root = Path(root)
         self.config = self.root / "dovecot.conf"
         self.log_path = self.root / "dovecot.log"
@@ -103,6 +109,11 @@ class Dovecot:
         mail_user = pwd.getpwnam(accounts["mail"])
         # Only root may chroot: as anyone else, the login and anvil processes must not.
         chroot = "" if os.geteuid() == 0 else "  chroot =\n"
+        plain_listener = (f"    address = 127.0.0.1\n    port = {self.starttls_port}\n" if self.starttls
+                          else "    port = 0\n")
+        # Dovecot announces what imap_capability says, instead of its full list with IDLE.
+        capability = "" if self.idle else (
+            "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT UIDPLUS UNSELECT NAMESPACE\n")
         return f"""\
 # Written by Tests/harness/mail_servers.py: a throwaway Dovecot for one test.
 base_dir = {self.root}/run
@@ -118,7 +129,7 @@ default_internal_user = {accounts["internal"]}
 default_internal_group = {accounts["internal_group"]}
 mail_location = maildir:{self.root}/mail/%u
 auth_mechanisms = plain
-# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
+{capability}# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
 namespace inbox {{
   inbox = yes
   mailbox Sent {{
@@ -138,8 +149,7 @@ service anvil {{
 {chroot}}}
 service imap-login {{
 {chroot}  inet_listener imap {{
-    port = 0
-  }}
+{plain_listener}  }}
   inet_listener imaps {{
     address = 127.0.0.1
     port = {self.port}
@@ -168,6 +178,8 @@ service imap-login {{
         mail_user = pwd.getpwnam(self.accounts()["mail"])
         os.chown(mail, mail_user.pw_uid, mail_user.pw_gid)
         self.port = free_loopback_port()
+        if self.starttls:
+            self.starttls_port = free_loopback_port()
         self.config.write_text(self.config_text())
         check = subprocess.run([program("dovecot"), "-c", str(self.config), "-n"],
                                capture_output=True, text=True, timeout=60)

@@ -15,6 +15,12 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     /// A message that cannot be read as mail (no header): skipped, never retried.
     struct Unreadable: Error { var reason: String }
 
+    /// The password file cannot be read, or is empty: nothing is sent to the server.
+    struct PasswordUnavailable: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "password: \(reason)" }
+    }
+
     let name: String
     private let settings: IMAPSettings
     private let folder: String
@@ -131,10 +137,10 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
 
     private func readPassword() throws -> String {
         guard let data = FileManager.default.contents(atPath: settings.passwordFile) else {
-            throw IMAPClientError.authentication("cannot read the password file \(settings.passwordFile)")
+            throw PasswordUnavailable(reason: "cannot read the password file \(settings.passwordFile) (imap_password_file)")
         }
         let password = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        guard !password.isEmpty else { throw IMAPClientError.authentication("the password file \(settings.passwordFile) is empty") }
+        guard !password.isEmpty else { throw PasswordUnavailable(reason: "the password file \(settings.passwordFile) is empty") }
         return password
     }
 
