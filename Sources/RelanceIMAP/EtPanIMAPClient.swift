@@ -12,8 +12,10 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     public static let networkTimeout = 60
 
     private var session: UnsafeMutablePointer<relance_imap>?
-    /// An interrupt that came before the session existed, or while none is open.
+    /// Set by `interrupt` (shutdown) for good: a session opened later starts woken.
     private let interrupted = NIOLockedValueBox(false)
+    /// In IDLE, left by an interrupt: `close` sends DONE before LOGOUT.
+    private var idling = false
     private let lock = NIOLock()
 
     public init() {}
@@ -35,14 +37,14 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     }
 
     public func examine(_ folder: String) throws(IMAPClientError) -> IMAPMailbox {
-        let session = try open()
+        let session = try connected()
         var validity: UInt32 = 0, next: UInt32 = 0, exists: UInt32 = 0
         try check(relance_imap_select(session, folder, &validity, &next, &exists))
         return IMAPMailbox(uidValidity: validity, uidNext: next, messageCount: exists)
     }
 
     public func messages(after uid: UInt32) throws(IMAPClientError) -> [IMAPListedMessage] {
-        let session = try open()
+        let session = try connected()
         var uids: UnsafeMutablePointer<UInt32>?
         var dates: UnsafeMutablePointer<Int64>?
         var count = 0
@@ -53,7 +55,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     }
 
     public func fetch(uid: UInt32, body: Bool, limit: Int) throws(IMAPClientError) -> Data? {
-        let session = try open()
+        let session = try connected()
         var bytes: UnsafeMutablePointer<CChar>?
         var length = 0
         try check(relance_imap_fetch_part(session, uid, body ? 1 : 0, UInt32(clamping: limit), &bytes, &length))
@@ -63,7 +65,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     }
 
     public func waitForNews(idle: Bool, timeout: Duration) throws(IMAPClientError) -> IMAPWaitOutcome {
-        let session = try open()
+        let session = try connected()
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard idle else {
             return relance_imap_sleep(session, milliseconds) == Int32(RELANCE_IMAP_WAIT_WOKEN.rawValue) ? .interrupted : .timedOut
@@ -71,7 +73,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
         try check(relance_imap_idle_start(session))
         let outcome = relance_imap_idle_wait(session, milliseconds)
         if outcome == Int32(RELANCE_IMAP_WAIT_WOKEN.rawValue) {
-            // Shutting down: no DONE needed, LOGOUT follows or the socket closes.
+            idling = true  // shutting down: `close` ends IDLE, then logs out
             return .interrupted
         }
         if outcome == Int32(RELANCE_IMAP_WAIT_ERROR.rawValue) {
@@ -83,7 +85,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     }
 
     public func noop() throws(IMAPClientError) {
-        try check(relance_imap_noop(try open()))
+        try check(relance_imap_noop(try connected()))
     }
 
     public func close() {
@@ -92,6 +94,8 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
             return session
         }
         guard let old else { return }
+        if idling { _ = relance_imap_idle_done(old) }
+        idling = false
         relance_imap_logout(old)
         relance_imap_free(old)
     }
@@ -103,7 +107,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
 
     // MARK: -
 
-    private func open() throws(IMAPClientError) -> UnsafeMutablePointer<relance_imap> {
+    private func connected() throws(IMAPClientError) -> UnsafeMutablePointer<relance_imap> {
         guard let session else { throw .connection("not connected") }
         return session
     }
