@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,21 +362,45 @@ static inline int relance_imap_idle_start(relance_imap *s) {
     return RELANCE_IMAP_OK;
 }
 
-/// Waits in IDLE until the server sends something, relance_imap_wake is called, or
-/// `timeout_ms` pass (-1: no limit). One poll(2): no wake-up before one of the three.
+/// Waits in IDLE until the server sends news, relance_imap_wake is called, or
+/// `timeout_ms` pass (-1: no limit): poll(2) and nothing else, so no wake-up but these.
+/// An untagged "* OK …" is a keep-alive (Dovecot says "Still here" every 2 minutes):
+/// read and passed over without leaving IDLE. Anything else (EXISTS, EXPUNGE, FETCH,
+/// BYE) is news; its line is consumed here, and DONE reads the rest.
 static inline int relance_imap_idle_wait(relance_imap *s, int timeout_ms) {
-    // Bytes libetpan already read past the continuation are an answer already there.
-    if (s->imap->imap_stream != NULL && s->imap->imap_stream->read_buffer_len > 0) return RELANCE_IMAP_WAIT_DATA;
-    struct pollfd fds[2];
-    fds[0].fd = mailimap_idle_get_fd(s->imap); fds[0].events = POLLIN; fds[0].revents = 0;
-    fds[1].fd = s->wake_fd; fds[1].events = POLLIN; fds[1].revents = 0;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        int r = poll(fds, 2, timeout_ms);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { snprintf(s->error, sizeof s->error, "poll: %s", strerror(errno)); return RELANCE_IMAP_WAIT_ERROR; }
-        if (r == 0) return RELANCE_IMAP_WAIT_TIMEOUT;
-        if (fds[1].revents & POLLIN) { uint64_t value; ssize_t n = read(s->wake_fd, &value, sizeof value); (void)n; return RELANCE_IMAP_WAIT_WOKEN; }
-        return RELANCE_IMAP_WAIT_DATA;
+        // Bytes libetpan already holds are read before waiting for more.
+        if (s->imap->imap_stream == NULL || s->imap->imap_stream->read_buffer_len == 0) {
+            int remaining = timeout_ms;
+            if (timeout_ms >= 0) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long long elapsed = (long long)(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+                if (elapsed >= timeout_ms) return RELANCE_IMAP_WAIT_TIMEOUT;
+                remaining = (int)(timeout_ms - elapsed);
+            }
+            struct pollfd fds[2];
+            fds[0].fd = mailimap_idle_get_fd(s->imap); fds[0].events = POLLIN; fds[0].revents = 0;
+            fds[1].fd = s->wake_fd; fds[1].events = POLLIN; fds[1].revents = 0;
+            int r = poll(fds, 2, remaining);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) { snprintf(s->error, sizeof s->error, "poll: %s", strerror(errno)); return RELANCE_IMAP_WAIT_ERROR; }
+            if (r == 0) return RELANCE_IMAP_WAIT_TIMEOUT;
+            if (fds[1].revents & POLLIN) {
+                uint64_t value;
+                ssize_t n = read(s->wake_fd, &value, sizeof value);
+                (void)n;
+                return RELANCE_IMAP_WAIT_WOKEN;
+            }
+        }
+        char *line = mailimap_read_line(s->imap);
+        if (line == NULL) {
+            snprintf(s->error, sizeof s->error, "the server closed the connection during IDLE");
+            return RELANCE_IMAP_WAIT_ERROR;
+        }
+        if (strncasecmp(line, "* OK", 4) != 0) return RELANCE_IMAP_WAIT_DATA;
     }
 }
 

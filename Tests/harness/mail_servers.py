@@ -75,12 +75,15 @@ class Dovecot:
     USER = "sam"
     PASSWORD = "throwaway-password"
 
-    def __init__(self, root: Path, starttls: bool = False, idle: bool = True):
+    def __init__(self, root: Path, starttls: bool = False, idle: bool = True, still_here: str | None = None):
         """`starttls`: also listen for plain IMAP on `starttls_port`, where clients must
         STARTTLS before logging in (ssl = required). `idle`: announce IDLE (without it the
-        capability list leaves IDLE out, as on a server that lacks it)."""
+        capability list leaves IDLE out, as on a server that lacks it). `still_here`: how
+        often Dovecot tells idling clients "* OK Still here" (imap_idle_notify_interval,
+        "2 mins" by default, at a moment of the minute aligned per user and address)."""
         self.starttls = starttls
         self.idle = idle
+        self.still_here = still_here
         self.starttls_port = None
         self.root = Path(root)
         self.config = self.root / "dovecot.conf"
@@ -114,6 +117,7 @@ class Dovecot:
         # Dovecot announces what imap_capability says, instead of its full list with IDLE.
         capability = "" if self.idle else (
             "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT UIDPLUS UNSELECT NAMESPACE\n")
+        still_here = f"imap_idle_notify_interval = {self.still_here}\n" if self.still_here else ""
         return f"""\
 # Written by Tests/harness/mail_servers.py: a throwaway Dovecot for one test.
 base_dir = {self.root}/run
@@ -129,7 +133,7 @@ default_internal_user = {accounts["internal"]}
 default_internal_group = {accounts["internal_group"]}
 mail_location = maildir:{self.root}/mail/%u
 auth_mechanisms = plain
-{capability}# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
+{capability}{still_here}# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
 namespace inbox {{
   inbox = yes
   mailbox Sent {{
