@@ -6,6 +6,9 @@
 // each on its own), except relance_imap_wake, which any thread may call. Fetch results are
 // walked here, in C, and handed to Swift as plain arrays and bytes.
 //
+// Build note: SwiftPM does not track this header as a dependency of the Swift module
+// that inlines it; after editing it, touch Sources/RelanceIMAP/EtPanIMAPClient.swift.
+//
 // Certificates: Debian's libetpan uses GnuTLS, whose mailstream_ssl_set_server_certicate
 // is "not implemented" (mailstream_ssl.c, 1.9.4): libetpan does NOT verify the server.
 // relance_imap_open therefore verifies the peer's chain itself, right after the
@@ -215,11 +218,13 @@ static inline int relance_imap_open(relance_imap *s, const char *host, uint16_t 
 }
 
 static inline int relance_imap_failure(relance_imap *s, const char *what, int r) {
-    relance_imap_set_error(s, what, r);
     switch (r) {
     case MAILIMAP_ERROR_STREAM: case MAILIMAP_ERROR_CONNECTION_REFUSED: case MAILIMAP_ERROR_BAD_STATE:
+        // No answer came: the last one the server gave belongs to an earlier command.
+        snprintf(s->error, sizeof s->error, "%s: the connection broke (libetpan error %d)", what, r);
         return RELANCE_IMAP_CONNECTION;
     default:
+        relance_imap_set_error(s, what, r);
         return RELANCE_IMAP_PROTOCOL;
     }
 }
@@ -407,7 +412,7 @@ static inline int relance_imap_idle_wait(relance_imap *s, int timeout_ms) {
 /// Leaves IDLE (DONE) and reads the server's answer.
 static inline int relance_imap_idle_done(relance_imap *s) {
     int r = mailimap_idle_done(s->imap);
-    if (r != MAILIMAP_NO_ERROR) return relance_imap_failure(s, "leaving IDLE failed (the connection dropped?)", r);
+    if (r != MAILIMAP_NO_ERROR) return relance_imap_failure(s, "leaving IDLE failed", r);
     return RELANCE_IMAP_OK;
 }
 
@@ -430,9 +435,20 @@ static inline int relance_imap_noop(relance_imap *s) {
     return RELANCE_IMAP_OK;
 }
 
-/// LOGOUT, best effort.
+/// LOGOUT, best effort, on a connection that works (mailimap_logout writes to the
+/// stream without checking it exists, and waits for an answer a broken one never gives).
 static inline void relance_imap_logout(relance_imap *s) {
-    (void)mailimap_logout(s->imap);
+    if (s->imap->imap_stream != NULL) (void)mailimap_logout(s->imap);
+}
+
+/// Closes the connection without a word (after a failure): mailimap_free would try
+/// LOGOUT on it otherwise.
+static inline void relance_imap_drop(relance_imap *s) {
+    if (s->imap->imap_stream != NULL) {
+        mailstream_close(s->imap->imap_stream);
+        s->imap->imap_stream = NULL;
+        s->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
+    }
 }
 
 #endif

@@ -16,11 +16,13 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     private let interrupted = NIOLockedValueBox(false)
     /// In IDLE, left by an interrupt: `close` sends DONE before LOGOUT.
     private var idling = false
+    /// A call failed: the connection is not trusted for a LOGOUT, `close` just drops it.
+    private var broken = false
     private let lock = NIOLock()
 
     public init() {}
 
-    deinit { if let session { relance_imap_free(session) } }
+    deinit { close() }
 
     public func open(_ endpoint: IMAPEndpoint, password: String) throws(IMAPClientError) {
         close()
@@ -77,6 +79,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
             return .interrupted
         }
         if outcome == Int32(RELANCE_IMAP_WAIT_ERROR.rawValue) {
+            broken = true
             throw .connection(String(cString: errorText(session)))
         }
         // News or the renewal time: leave IDLE either way (the caller reads, then idles again).
@@ -94,9 +97,14 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
             return session
         }
         guard let old else { return }
-        if idling { _ = relance_imap_idle_done(old) }
+        if broken {
+            relance_imap_drop(old)
+        } else {
+            if idling { _ = relance_imap_idle_done(old) }
+            relance_imap_logout(old)
+        }
         idling = false
-        relance_imap_logout(old)
+        broken = false
         relance_imap_free(old)
     }
 
@@ -119,6 +127,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
 
     private func check(_ result: Int32) throws(IMAPClientError) {
         guard result != Int32(RELANCE_IMAP_OK.rawValue), let session else { return }
+        broken = true
         let message = String(cString: errorText(session))
         switch UInt32(result) {
         case RELANCE_IMAP_CONNECTION.rawValue: throw .connection(message)

@@ -227,6 +227,10 @@ def test_relanced_survives_a_dovecot_restart_and_catches_up(dovecot, relanced):
     dovecot.stop()
     relanced.wait_until(lambda: any(s["state"] == "failing" for s in sources(relanced)), timeout=NOTICE_TIMEOUT,
                         what="a source failing while Dovecot is down")
+    # and retries in vain at least once (a connection that never opened is closed too:
+    # libetpan's LOGOUT on it dereferenced a null stream and ended the process)
+    relanced.wait_until(lambda: "next attempt in 2 s" in relanced.stderr(), timeout=NOTICE_TIMEOUT,
+                        what="a second attempt failing while Dovecot is down")
     assert relanced.running()
     dovecot.start()
     dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Re: coffee?", "imap-restart-1@example.com"))
