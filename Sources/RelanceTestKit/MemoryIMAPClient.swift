@@ -20,6 +20,7 @@ public final class MemoryIMAPClient: IMAPClient, Sendable {
         var interrupted = false
         var logins = 0
         var bodyFetches = 0
+        var waits: [(idle: Bool, timeout: Duration)] = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -49,6 +50,8 @@ public final class MemoryIMAPClient: IMAPClient, Sendable {
     /// How often a session logged in, and how many message texts were fetched.
     public var logins: Int { state.withLockedValue { $0.logins } }
     public var bodyFetches: Int { state.withLockedValue { $0.bodyFetches } }
+    /// Every `waitForNews` asked for: in IDLE or not, and for how long at most.
+    public var waits: [(idle: Bool, timeout: Duration)] { state.withLockedValue { $0.waits } }
 
     public func open(_ endpoint: IMAPEndpoint, password: String) throws(IMAPClientError) {
         state.withLockedValue { $0.logins += 1 }
@@ -78,6 +81,7 @@ public final class MemoryIMAPClient: IMAPClient, Sendable {
     }
 
     public func waitForNews(idle: Bool, timeout: Duration) throws(IMAPClientError) -> IMAPWaitOutcome {
+        state.withLockedValue { $0.waits.append((idle, timeout)) }
         condition.lock()
         defer { condition.unlock() }
         while true {

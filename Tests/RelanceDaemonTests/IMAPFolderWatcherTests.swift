@@ -54,6 +54,9 @@ import Testing
         try eventually("the mark at UID 3") { try store.imapFolderMark(account: settings.endpoint.display, folder: "INBOX")?.lastUID == 3 }
         // and a plain reply was read from its headers alone
         #expect(client.bodyFetches == 0)
+        // and every wait was in IDLE, renewed before the 29 minutes of RFC 2177
+        #expect(!client.waits.isEmpty)
+        #expect(client.waits.allSatisfy { $0.idle && $0.timeout == IMAPTiming.idleRenewal && $0.timeout < .seconds(29 * 60) })
     }
 
     @Test func aRestartResumesAfterTheMarkAndARenumberedFolderIsReadSinceTheWatchBegan() throws {
