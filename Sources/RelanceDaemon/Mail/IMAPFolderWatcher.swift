@@ -74,9 +74,11 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     /// Ends the session: interrupts a wait, and waits up to `limit` for the thread (a
     /// command under way ends within libetpan's network timeout at worst).
     func stop(waitingUpTo limit: TimeInterval = 5) {
+        pause.lock()
         stopping.withLockedValue { $0 = true }
+        pause.broadcast()
+        pause.unlock()
         client.interrupt()
-        pause.lock(); pause.broadcast(); pause.unlock()
         ended.lock()
         let deadline = Date().addingTimeInterval(limit)
         while !hasEnded && ended.wait(until: deadline) {}
@@ -105,8 +107,11 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
                 var metadata = MessageID.mailSourceFailed.metadata
                 metadata["channel"] = "imap"
                 logger.error("mail source \(name): \(reason); next attempt in \(delay.components.seconds) s", metadata: metadata)
+                // `stopping` is set under `pause` too: a stop between the check above and
+                // this wait is not missed.
+                let until = Date().addingTimeInterval(TimeInterval(delay.components.seconds))
                 pause.lock()
-                _ = pause.wait(until: Date().addingTimeInterval(TimeInterval(delay.components.seconds)))
+                while !isStopping && pause.wait(until: until) {}
                 pause.unlock()
             }
         }
