@@ -227,8 +227,9 @@ extension AppDatabase {
             try db.rename(table: "event_v8", to: "event")
             try db.execute(sql: "CREATE UNIQUE INDEX event_identity ON event (uid, ifnull(occurrenceId, ''))")
         }
-        migrator.registerMigration("v9: IMAP folder marks") { db in
+        migrator.registerMigration("v10: IMAP folder marks") { db in
             // Issue #13, the IMAP source: how far each folder of each account was read.
+            // Named v10: main's v9 is the vdir sync's (branch sync), registered before this.
             // UIDs only mean something with their folder's UIDVALIDITY (RFC 3501 §2.3.1.1).
             try db.create(table: "imapFolder") { t in
                 t.column("account", .text).notNull()        // imaps://user@host:port

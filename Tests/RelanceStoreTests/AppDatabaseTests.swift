@@ -32,7 +32,7 @@ import GRDB
                                                "v3: delivery outbox", "v4: daemon bookkeeping",
                                                "v5: reminders moved by hand", "v6: contact details, mail namespace",
                                                "v7: meetings offered by mail", "v8: calendar identity and versions of events",
-                                               "v9: IMAP folder marks"])
+                                               "v10: IMAP folder marks"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
