@@ -79,7 +79,9 @@ let package = Package(
         .target(name: "CMemFD"),
         // libcurl (SMTP submission) and the delivery channels: mail (SMTP, or a sendmail command
         // run through swift-subprocess), desktop (sd-bus).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The GnuTLS flavour of the headers: libetpan-dev (below) depends on it and conflicts with
+        // the OpenSSL one; the API is the same.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
         .target(name: "RelanceChannels", dependencies: [
             "CCurl", "CMemFD", "CSystemd", "RelanceCore", "RelanceDelivery",
             .product(name: "Logging", package: "swift-log"),
@@ -87,8 +89,16 @@ let package = Package(
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // libetpan (mailimap: a maintained C IMAP library, Claws Mail's and Sylpheed's
+        // heritage, in Debian as libetpan-dev) and GnuTLS, which verifies the server's
+        // certificate (Debian's libetpan does not); the IMAP source on top of it.
+        .systemLibrary(name: "CEtPan", providers: [.apt(["libetpan-dev"])]),
+        .target(name: "RelanceIMAP", dependencies: [
+            "CEtPan", "RelanceCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .executableTarget(name: "relanced", dependencies: [
-            "RelanceDaemon", "RelanceChannels", "SystemdSupport",
+            "RelanceDaemon", "RelanceChannels", "RelanceIMAP", "SystemdSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +140,7 @@ let package = Package(
         .testTarget(name: "RelanceChannelsTests", dependencies: ["RelanceChannels", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceDaemonTests", dependencies: [
             "RelanceDaemon", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceTestKit",
-            "RelanceChannels",
+            "RelanceChannels", "RelanceIMAP",
         ]),
     ],
     swiftLanguageModes: [.v6]

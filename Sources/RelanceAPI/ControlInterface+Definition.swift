@@ -235,6 +235,20 @@ type Channel (
   reason: ?string
 )
 
+# A mail source relanced reads itself (one IMAP folder) and how it is doing.
+type MailSource (
+  # The account and folder, e.g. "imaps://sam@imap.example.com:993 INBOX".
+  name: string,
+  # connecting, watching or failing.
+  state: string,
+  # How it waits for news ("IDLE"), or why it fails (a refused login, an untrusted certificate).
+  detail: ?string,
+  # When it is tried again, while failing.
+  nextAttemptAt: ?string,
+  # When the folder was last read up to date.
+  lastReadAt: ?string
+)
+
 # Adds a contact.
 method AddContact(
   # Full name; required, one line.
@@ -1130,7 +1144,9 @@ method Status() -> (
   # Your IANA time zone, from the configuration: clients read wall-clock times in it.
   timeZone: string,
   # The delivery channels and their health (last known).
-  channels: []Channel
+  channels: []Channel,
+  # The IMAP folders read directly ([mail_watch] imap_url), if any.
+  mailSources: ?[]MailSource
 )
 
 # Sends a test notification through the real path of each configured channel (or one)

@@ -1725,11 +1725,13 @@ public enum Status: ControlMethod {
         public var timeZone: String
         /// The delivery channels and their health (last known).
         public var channels: [ChannelInfo]
+        /// The IMAP folders read directly ([mail_watch] imap_url), if any.
+        public var mailSources: [MailSourceInfo]?
 
         /// Creates a value field by field.
         public init(version: String, startedAt: Date, contacts: Int, awaitingReply: Int, pendingReminders: Int,
                     unread: Int, nextDueAt: Date?, nextDueText: String?, database: String, timeZone: String,
-                    channels: [ChannelInfo]) {
+                    channels: [ChannelInfo], mailSources: [MailSourceInfo]?) {
             self.version = version
             self.startedAt = startedAt
             self.contacts = contacts
@@ -1741,6 +1743,7 @@ public enum Status: ControlMethod {
             self.database = database
             self.timeZone = timeZone
             self.channels = channels
+            self.mailSources = mailSources
         }
     }
 }
@@ -1868,8 +1871,8 @@ extension ControlInterface {
     public static var recordTypes: [String: any (Codable & Sendable).Type] {
         ["Contact": ContactInfo.self, "Wait": WaitInfo.self, "Outreach": OutreachInfo.self, "Meeting": MeetingInfo.self,
          "Event": EventInfo.self, "Reminder": ReminderInfo.self, "InboxItem": InboxItemInfo.self,
-         "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "ContactFootprint": ContactFootprintInfo.self,
-         "ImportFile": ImportFileInfo.self, "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self,
-         "RemindRequest": RemindRequestInfo.self]
+         "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "MailSource": MailSourceInfo.self,
+         "ContactFootprint": ContactFootprintInfo.self, "ImportFile": ImportFileInfo.self,
+         "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self, "RemindRequest": RemindRequestInfo.self]
     }
 }

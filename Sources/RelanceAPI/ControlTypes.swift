@@ -358,6 +358,29 @@ public struct ChannelInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A mail source relanced reads itself (one IMAP folder) and how it is doing.
+public struct MailSourceInfo: Codable, Sendable, Equatable {
+    /// The account and folder, e.g. "imaps://sam@imap.example.com:993 INBOX".
+    public var name: String
+    /// connecting, watching or failing.
+    public var state: String
+    /// How it waits for news ("IDLE"), or why it fails (a refused login, an untrusted certificate).
+    public var detail: String?
+    /// When it is tried again, while failing.
+    public var nextAttemptAt: String?
+    /// When the folder was last read up to date.
+    public var lastReadAt: String?
+
+    /// Creates a value field by field.
+    public init(name: String, state: String, detail: String?, nextAttemptAt: String?, lastReadAt: String?) {
+        self.name = name
+        self.state = state
+        self.detail = detail
+        self.nextAttemptAt = nextAttemptAt
+        self.lastReadAt = lastReadAt
+    }
+}
+
 /// What a contact takes with it when removed, or brings along when merged: row counts.
 public struct ContactFootprintInfo: Codable, Sendable, Equatable {
     /// Outreach attempts.

@@ -40,6 +40,9 @@ public struct Configuration: Sendable, Equatable {
     public var watchedSentFolder: String?
     /// vdir folders followed live and the one Relance publishes to (`[sync]`).
     public var sync = SyncSettings()
+    /// An IMAP account read directly (`[mail_watch] imap_url`, …), for people without a
+    /// local Maildir.
+    public var imap: IMAPSettings?
 
     public init(databasePath: String? = nil, socketPath: String? = nil, rules: TimingRules? = nil,
                 channels: ChannelSettings = ChannelSettings()) {
@@ -80,4 +83,25 @@ public struct SyncSettings: Sendable, Equatable {
 
     /// Nothing to follow and nothing to publish.
     public var isEmpty: Bool { calendars.isEmpty && contacts.isEmpty && publish == nil }
+}
+
+/// `[mail_watch] imap_*`: one IMAP account whose Inbox (and Sent folder) relanced reads
+/// itself, over TLS with the certificate verified.
+public struct IMAPSettings: Sendable, Equatable {
+    public var endpoint: IMAPEndpoint
+    /// The file holding the password (its first line): `imap_password_file`, or
+    /// `$CREDENTIALS_DIRECTORY/imap-password` (systemd `LoadCredential=`). Read at every
+    /// connection, so a corrected file is picked up at the next attempt.
+    public var passwordFile: String
+    /// The folder replies arrive in (`imap_inbox`, "INBOX").
+    public var inbox = "INBOX"
+    /// The folder your sent mail is kept in (`imap_sent`), if it is to be read.
+    public var sent: String?
+    /// Without IDLE on the server: how often the folders are checked (`imap_recheck_seconds`).
+    public var recheck: Duration = IMAPTiming.defaultRecheck
+
+    public init(endpoint: IMAPEndpoint, passwordFile: String) {
+        self.endpoint = endpoint
+        self.passwordFile = passwordFile
+    }
 }

@@ -99,7 +99,8 @@ public enum ConfigurationLoader {
             "events": ["reminders", "log_people"],
             "desktop": ["enabled"],
             "export": ["calendar_file"],
-            "mail_watch": ["sent", "inbox", "sent_folder"],
+            "mail_watch": ["sent", "inbox", "sent_folder", "imap_url", "imap_password_file", "imap_inbox", "imap_sent",
+                           "imap_ca_file", "imap_recheck_seconds"],
             "sync": ["calendars", "contacts", "publish"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
@@ -252,6 +253,7 @@ public enum ConfigurationLoader {
                 configuration.language = value
             }
             configuration.channels.mail = try mailSettings()
+            configuration.imap = try imapSettings()
             return configuration
         }
 
@@ -353,6 +355,55 @@ public enum ConfigurationLoader {
                     throw error(section: "sync", key: "publish", "\(path) and the followed folder \(outer) are inside one another: publish to a folder of its own (a calendar of its own on the server)")
                 }
                 settings.publish = path
+            }
+            return settings
+        }
+
+        /// `[mail_watch] imap_*`: a URL naming the user, host and port (never a password),
+        /// TLS always (`imaps://` at once, `imap://` through STARTTLS), the password from a
+        /// file, an optional CA file that must be readable.
+        private func imapSettings() throws(ConfigurationError) -> IMAPSettings? {
+            let others = ["imap_password_file", "imap_inbox", "imap_sent", "imap_ca_file", "imap_recheck_seconds"]
+            guard let text = try string("mail_watch", "imap_url") else {
+                if let stray = others.first(where: { table["mail_watch"]?.table?[$0] != nil }) {
+                    throw error(section: "mail_watch", key: stray, "'\(stray)' needs imap_url = \"imaps://you@imap.example.com\"")
+                }
+                return nil
+            }
+            let endpoint: IMAPEndpoint
+            do { endpoint = try IMAPURL.parse(text) } catch {
+                throw self.error(section: "mail_watch", key: "imap_url", "'\(text)': \(error.reason)")
+            }
+            var passwordFile = try string("mail_watch", "imap_password_file").map(expand)
+            if passwordFile == nil, let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
+                passwordFile = credentials + "/imap-password"  // systemd LoadCredential=imap-password:…
+            }
+            guard let passwordFile else {
+                throw error(section: "mail_watch", key: "imap_url",
+                            "imap_url needs imap_password_file = \"~/.config/relance/imap-password\" (the password is never written in this file)")
+            }
+            var settings = IMAPSettings(endpoint: endpoint, passwordFile: passwordFile)
+            if let file = try string("mail_watch", "imap_ca_file") {
+                let path = expand(file)
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw error(section: "mail_watch", key: "imap_ca_file", "cannot read \(path) (a PEM certificate of the authority to trust)")
+                }
+                settings.endpoint.caFile = path
+            }
+            for key in ["imap_inbox", "imap_sent"] {
+                guard let name = try string("mail_watch", key) else { continue }
+                guard !name.isEmpty, name.count <= 200,
+                      !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw error(section: "mail_watch", key: key, "'\(key)' must be a folder name on one line, e.g. \(key == "imap_inbox" ? "INBOX" : "Sent")")
+                }
+                if key == "imap_inbox" { settings.inbox = name } else { settings.sent = name }
+            }
+            if settings.sent == settings.inbox {
+                throw error(section: "mail_watch", key: "imap_sent", "imap_sent names the same folder as imap_inbox ('\(settings.inbox)')")
+            }
+            let range = IMAPTiming.recheckRange
+            if let seconds = try wholeNumber("mail_watch", "imap_recheck_seconds", in: range, "a whole number of seconds", example: 300) {
+                settings.recheck = .seconds(seconds)
             }
             return settings
         }

@@ -7,6 +7,7 @@ import RelanceCore
 import RelanceInterchange
 import RelanceStore
 import ServiceLifecycle
+import VarlinkProtocol
 import VarlinkTransport
 
 /// relanced as a service: `run()` reads like a checklist (read the configuration, open
@@ -44,13 +45,18 @@ public final class Daemon: Sendable {
     private let lifecycle: any DaemonLifecycle
     private let logger: Logger
     private let makeChannels: ChannelMaker
+    private let makeIMAPClient: (@Sendable () -> any IMAPClient)?
 
     /// - Parameter makeChannels: builds the delivery channels the configuration asks for
     ///   (`main` wires the real desktop and mail channels; none by default).
+    /// - Parameter makeIMAPClient: a new IMAP session for each watched folder (`main` wires
+    ///   libetpan's); without it, `[mail_watch] imap_url` is refused at start.
     public init(options: Options, paths: RelancePaths = RelancePaths(), clock: any TimeSource = SystemTimeSource(),
                 lifecycle: any DaemonLifecycle = SilentLifecycle(), logger: Logger,
+                makeIMAPClient: (@Sendable () -> any IMAPClient)? = nil,
                 makeChannels: @escaping ChannelMaker = { _, _, _ in DeliveryChannels() }) {
         self.makeChannels = makeChannels
+        self.makeIMAPClient = makeIMAPClient
         self.options = options
         self.paths = paths
         self.clock = clock
@@ -138,8 +144,10 @@ public final class Daemon: Sendable {
         let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
                                 store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger,
                                 followedAtStart: Reloader.followed(configuration.current))
+        let mailSources = MailSourceHealth()
         let service = ControlService(
-            store: store, scheduler: scheduler, events: events, delivery: delivery, snapshots: snapshots, broadcaster: broadcaster,
+            store: store, scheduler: scheduler, events: events, delivery: delivery, mailSources: mailSources,
+            snapshots: snapshots, broadcaster: broadcaster,
             configuration: configuration, clock: clock, databasePath: databasePath,
             templatesDirectory: URL(fileURLWithPath: configPath).deletingLastPathComponent().path + "/templates",
             readsClientPaths: !options.systemMode, logger: logger,
@@ -208,6 +216,29 @@ public final class Daemon: Sendable {
                 }
             }
             syncServices.append(.init(service: VdirSyncService(watcher: watcher, publisher: publisher), serviceName: "vdir-sync"))
+        }
+
+        // Or the IMAP account itself (issue #13): one session per folder, each on a thread
+        // of its own, through the same write path.
+        if let imap = configuration.current.imap {
+            guard let makeIMAPClient else {
+                throw ConfigurationError(path: configPath, line: nil, message: "[mail_watch] imap_url: this relanced was built without IMAP")
+            }
+            let folders = [(imap.inbox, false)] + (imap.sent.map { [($0, true)] } ?? [])
+            let watchers = folders.map { folder, sent in
+                IMAPFolderWatcher(settings: imap, folder: folder, sent: sent, client: makeIMAPClient(), store: store,
+                                  health: mailSources, logger: logger, now: { clock.now() }) { message, sent in
+                    let reply: Ingest.Reply
+                    do {
+                        reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil))
+                    } catch let error as VarlinkError {
+                        throw IMAPFolderWatcher.Unreadable(reason: error.description)
+                    }
+                    if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
+                    changed.send()
+                }
+            }
+            mailServices.append(.init(service: IMAPService(watchers: watchers), serviceName: "imap"))
         }
 
         // Shut down in reverse order: the socket first (no new calls), then the reload

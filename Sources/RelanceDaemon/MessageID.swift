@@ -16,6 +16,9 @@ public enum MessageID: String, CaseIterable, Sendable {
     case configurationRejected = "a507f3e8bc4740c4abefd1648cca188e"
     /// The daemon is ready and serving.
     case ready = "e9d8a0a4ad1a4b478ec67879fc237f4a"
+    /// A mail source (an IMAP folder) failed: a refused login, an untrusted certificate,
+    /// a dropped connection. It is retried with back-off; `relancectl status` says why.
+    case mailSourceFailed = "c68085fdcc114c78b979baf57ab0284e"
 
     /// Metadata carrying this id.
     public var metadata: Logger.Metadata { ["message_id": "\(rawValue)"] }

@@ -44,6 +44,10 @@ struct Reloader: Sendable {
                     logger.error("re-planning failed: \(error)")
                 }
             }
+            if fresh.imap != current.imap || fresh.watchedInbox != current.watchedInbox
+                || fresh.watchedSentFolder != current.watchedSentFolder {
+                logger.warning("[mail_watch] folders and IMAP settings take effect at restart (systemctl --user restart relanced)")
+            }
             if fresh.channels != current.channels {
                 logger.warning("delivery channel settings take effect at restart (systemctl --user restart relanced)")
             }

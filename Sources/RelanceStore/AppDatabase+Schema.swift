@@ -258,6 +258,18 @@ extension AppDatabase {
             try db.execute(sql: "DROP INDEX reminder_event")
             try db.execute(sql: "CREATE INDEX reminder_event ON reminder(eventId, anchorAt) WHERE eventId IS NOT NULL")
         }
+        migrator.registerMigration("v11: IMAP folder marks") { db in
+            // Issue #13, the IMAP source: how far each folder of each account was read.
+            // UIDs only mean something with their folder's UIDVALIDITY (RFC 3501 §2.3.1.1).
+            try db.create(table: "imapFolder") { t in
+                t.column("account", .text).notNull()        // imaps://user@host:port
+                t.column("folder", .text).notNull()         // INBOX, Sent, …
+                t.column("uidValidity", .integer).notNull()
+                t.column("lastUID", .integer).notNull()     // every UID up to this one was read
+                t.column("watchedSince", .double).notNull() // seconds since the epoch, UTC
+                t.primaryKey(["account", "folder"])
+            }
+        }
         return migrator
     }
 }

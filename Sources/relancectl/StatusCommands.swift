@@ -28,6 +28,14 @@ struct StatusCommand: AsyncParsableCommand {
                 print("  \(channel.name):".padding(toLength: 20, withPad: " ", startingAt: 0)
                       + (channel.available ? "available" : "unavailable — \(channel.reason ?? "")"))
             }
+            for source in reply.mailSources ?? [] {
+                var line = "  mail source:      \(source.name): \(source.state)"
+                if let detail = source.detail { line += " — \(detail)" }
+                if let next = source.nextAttemptAt, let date = ISO8601DateFormatter().date(from: next) {
+                    line += "; next attempt \(Output.time(date, in: zone))"
+                }
+                print(line)
+            }
         }
     }
 }

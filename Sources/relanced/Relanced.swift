@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RelanceAPI
 import RelanceDaemon
+import RelanceIMAP
 import SystemdSupport
 
 /// relanced: keeps your networking outreach from falling through the cracks.
@@ -87,7 +88,8 @@ struct Relanced: AsyncParsableCommand {
         options.inheritedSocket = SocketActivation.listeningSocket(named: "varlink")
         let lifecycle: any DaemonLifecycle = SystemdNotifier.isSupervised ? SystemdLifecycle() : SilentLifecycle()
         do {
-            try await Daemon(options: options, paths: paths, lifecycle: lifecycle, logger: logger) { settings, onAction, onClosed in
+            try await Daemon(options: options, paths: paths, lifecycle: lifecycle, logger: logger,
+                             makeIMAPClient: { EtPanIMAPClient() }) { settings, onAction, onClosed in
                 try ChannelFactory.make(settings, logger: logger, onAction: onAction, onClosed: onClosed)
             }.run()
         } catch let error as ConfigurationError {

@@ -198,7 +198,7 @@ import VarlinkTransport
         handlers.register(Status.self, readOnly: true) { _, _ in
             ranOffPool.withLockedValue { $0["Status"] = OffPool.isCurrent }
             return Status.Reply(version: "", startedAt: Date(), contacts: 0, awaitingReply: 0, pendingReminders: 0,
-                                unread: 0, nextDueAt: nil, nextDueText: nil, database: "", timeZone: "UTC", channels: [])
+                                unread: 0, nextDueAt: nil, nextDueText: nil, database: "", timeZone: "UTC", channels: [], mailSources: nil)
         }
         handlers.register(TestNotify.self, readOnly: true) { _, _ in
             try await Task.sleep(for: .zero)

@@ -33,11 +33,12 @@ import GRDB
                                                "v5: reminders moved by hand", "v6: contact details, mail namespace",
                                                "v7: meetings offered by mail", "v8: calendar identity and versions of events",
                                                "v9: files of followed vdirs",
-                                               "v10: reminder indexes only where they point somewhere"])
+                                               "v10: reminder indexes only where they point somewhere",
+                                               "v11: IMAP folder marks"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 10)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 11)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

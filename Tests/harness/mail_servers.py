@@ -75,7 +75,16 @@ class Dovecot:
     USER = "sam"
     PASSWORD = "throwaway-password"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, starttls: bool = False, idle: bool = True, still_here: str | None = None):
+        """`starttls`: also listen for plain IMAP on `starttls_port`, where clients must
+        STARTTLS before logging in (ssl = required). `idle`: announce IDLE (without it the
+        capability list leaves IDLE out, as on a server that lacks it). `still_here`: how
+        often Dovecot tells idling clients "* OK Still here" (imap_idle_notify_interval,
+        "2 mins" by default, at a moment of the minute aligned per user and address)."""
+        self.starttls = starttls
+        self.idle = idle
+        self.still_here = still_here
+        self.starttls_port = None
         self.root = Path(root)
         self.config = self.root / "dovecot.conf"
         self.log_path = self.root / "dovecot.log"
@@ -103,6 +112,12 @@ class Dovecot:
         mail_user = pwd.getpwnam(accounts["mail"])
         # Only root may chroot: as anyone else, the login and anvil processes must not.
         chroot = "" if os.geteuid() == 0 else "  chroot =\n"
+        plain_listener = (f"    address = 127.0.0.1\n    port = {self.starttls_port}\n" if self.starttls
+                          else "    port = 0\n")
+        # Dovecot announces what imap_capability says, instead of its full list with IDLE.
+        capability = "" if self.idle else (
+            "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT UIDPLUS UNSELECT NAMESPACE\n")
+        still_here = f"imap_idle_notify_interval = {self.still_here}\n" if self.still_here else ""
         return f"""\
 # Written by Tests/harness/mail_servers.py: a throwaway Dovecot for one test.
 base_dir = {self.root}/run
@@ -118,7 +133,7 @@ default_internal_user = {accounts["internal"]}
 default_internal_group = {accounts["internal_group"]}
 mail_location = maildir:{self.root}/mail/%u
 auth_mechanisms = plain
-# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
+{capability}{still_here}# A Sent folder from the start, as on any real account (mbsync's Patterns name it).
 namespace inbox {{
   inbox = yes
   mailbox Sent {{
@@ -138,8 +153,7 @@ service anvil {{
 {chroot}}}
 service imap-login {{
 {chroot}  inet_listener imap {{
-    port = 0
-  }}
+{plain_listener}  }}
   inet_listener imaps {{
     address = 127.0.0.1
     port = {self.port}
@@ -168,6 +182,8 @@ service imap-login {{
         mail_user = pwd.getpwnam(self.accounts()["mail"])
         os.chown(mail, mail_user.pw_uid, mail_user.pw_gid)
         self.port = free_loopback_port()
+        if self.starttls:
+            self.starttls_port = free_loopback_port()
         self.config.write_text(self.config_text())
         check = subprocess.run([program("dovecot"), "-c", str(self.config), "-n"],
                                capture_output=True, text=True, timeout=60)
@@ -177,8 +193,10 @@ service imap-login {{
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> "Dovecot":
-        """Starts Dovecot in the foreground and returns once it greets over TLS."""
-        self.prepare()
+        """Starts Dovecot in the foreground and returns once it greets over TLS. Started
+        again after `stop`, it keeps its port, certificate and mail (a server restart)."""
+        if self.port is None:
+            self.prepare()
         with open(self.root / "dovecot.stderr", "wb") as output:
             self.process = subprocess.Popen([program("dovecot"), "-c", str(self.config), "-F"],
                                             stdin=subprocess.DEVNULL, stdout=output, stderr=output)
@@ -209,6 +227,45 @@ service imap-login {{
             self.process.kill()
             self.process.wait()
             raise RuntimeError(f"dovecot did not exit within {STOP_TIMEOUT}s of SIGTERM\n{self.diagnostics()}")
+
+    def imap_sessions(self) -> list[int]:
+        """The PIDs of the `imap` processes serving logged-in clients (children of this
+        Dovecot's master only)."""
+        if self.process is None:
+            return []
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/comm") as comm:
+                    name = comm.read().strip()
+            except OSError:
+                continue  # ended while we looked
+            if int(fields[1]) == self.process.pid and name == "imap":
+                found.append(int(entry))
+        return found
+
+    def renumber(self, folder: str, uid_validity: int):
+        """Gives `folder` a new UIDVALIDITY (`doveadm mailbox update`), as a server whose
+        mailbox was rebuilt or restored would: every UID a client kept means nothing now."""
+        result = subprocess.run([program("doveadm"), "-c", str(self.config), "mailbox", "update", "-u", self.USER,
+                                 "--uid-validity", str(uid_validity), folder], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"doveadm mailbox update exited with {result.returncode}\n{result.stderr}")
+
+    def drop_sessions(self) -> int:
+        """SIGKILLs every `imap` session process (a server that drops its clients
+        mid-IDLE); returns how many there were."""
+        pids = self.imap_sessions()
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        return len(pids)
 
     def __enter__(self) -> "Dovecot":
         return self.start()

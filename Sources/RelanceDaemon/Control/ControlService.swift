@@ -22,6 +22,8 @@ public final class ControlService: VarlinkService {
     let events: EventPlanner
     /// The outbox (nil when no channel is configured, and in tests).
     let delivery: DeliveryService?
+    /// The IMAP folders followed and their state, for `Status`.
+    let mailSources: MailSourceHealth?
     /// False for the system service: a file named in a call would be read with the
     /// daemon's rights for a client who may not read it; clients send content instead.
     let readsClientPaths: Bool
@@ -42,6 +44,7 @@ public final class ControlService: VarlinkService {
     ///   - didChange: called after every successful call that changed the store.
     ///   - reload: re-reads the configuration (`Reload`); throws `ConfigurationError`.
     public init(store: AppDatabase, scheduler: Scheduler, events: EventPlanner? = nil, delivery: DeliveryService? = nil,
+                mailSources: MailSourceHealth? = nil,
                 snapshots: SnapshotShelf? = nil, broadcaster: InboxBroadcaster, configuration: LiveConfiguration,
                 clock: any WallClock, databasePath: String, templatesDirectory: String? = nil,
                 readsClientPaths: Bool = true, logger: Logger,
@@ -51,6 +54,7 @@ public final class ControlService: VarlinkService {
         self.scheduler = scheduler
         self.events = events ?? EventPlanner(store: store)
         self.delivery = delivery
+        self.mailSources = mailSources
         self.readsClientPaths = readsClientPaths
         self.snapshots = snapshots
         self.broadcaster = broadcaster

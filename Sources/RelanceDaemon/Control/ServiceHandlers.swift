@@ -148,7 +148,15 @@ extension ControlService {
                             awaitingReply: counts.outreachAwaitingReply, pendingReminders: pending,
                             unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
                             database: databasePath, timeZone: rules.userZone.identifier,
-                            channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) })
+                            channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
+                            mailSources: mailSources.map { sources in
+                                let instant = ISO8601DateFormatter()
+                                return sources.all.map { entry in
+                                    MailSourceInfo(name: entry.name, state: entry.state.rawValue, detail: entry.detail,
+                                                   nextAttemptAt: entry.nextAttemptAt.map(instant.string(from:)),
+                                                   lastReadAt: entry.lastReadAt.map(instant.string(from:)))
+                                }
+                            })
     }
 
     private func reload() throws -> Empty {
