@@ -152,7 +152,10 @@ type Event (
   # Reminders before each occurrence (ISO 8601 durations).
   reminders: []string,
   # The next occurrences' start instants.
-  nextOccurrences: []string
+  nextOccurrences: []string,
+  # A whole-day event (an iCalendar DATE-valued DTSTART): start is midnight of its
+  # first day and it is shown as "all day"; absent for a timed event.
+  allDay: ?bool
 )
 
 # Something to tell you at a given instant.
@@ -803,11 +806,15 @@ method ImportContacts(
 
 # Imports networking events from iCalendar files (VEVENT with TZID, RRULE, EXDATE,
 # RDATE; VALARM triggers become its reminders), in ONE transaction, idempotent by UID.
+# Every unreadable VEVENT is listed with file:line; with any, nothing is written unless
+# skipInvalid. A file with no VEVENT is rejected by name.
 method ImportEvents(
   # The .ics files.
   files: []ImportFile,
   # Only report what would happen.
-  dryRun: ?bool
+  dryRun: ?bool,
+  # Import the valid events even if some are rejected.
+  skipInvalid: ?bool
 ) -> (
   # What happened.
   report: ImportReport

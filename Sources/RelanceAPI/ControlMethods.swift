@@ -1063,6 +1063,8 @@ public enum ImportContacts: ControlMethod {
 
 /// Imports networking events from iCalendar files (VEVENT with TZID, RRULE, EXDATE,
 /// RDATE; VALARM triggers become its reminders), in ONE transaction, idempotent by UID.
+/// Every unreadable VEVENT is listed with file:line; with any, nothing is written unless
+/// skipInvalid. A file with no VEVENT is rejected by name.
 public enum ImportEvents: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "ImportEvents"
@@ -1073,11 +1075,14 @@ public enum ImportEvents: ControlMethod {
         public var files: [ImportFileInfo]
         /// Only report what would happen.
         public var dryRun: Bool?
+        /// Import the valid events even if some are rejected.
+        public var skipInvalid: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(files: [ImportFileInfo], dryRun: Bool? = nil) {
+        public init(files: [ImportFileInfo], dryRun: Bool? = nil, skipInvalid: Bool? = nil) {
             self.files = files
             self.dryRun = dryRun
+            self.skipInvalid = skipInvalid
         }
     }
 

@@ -200,11 +200,14 @@ public struct EventInfo: Codable, Sendable, Equatable {
     public var reminders: [String]
     /// The next occurrences' start instants.
     public var nextOccurrences: [Date]
+    /// A whole-day event (an iCalendar DATE-valued DTSTART): start is midnight of its
+    /// first day and it is shown as "all day"; absent for a timed event.
+    public var allDay: Bool?
 
     /// Creates a value field by field.
     public init(id: Int64, uid: String, title: String, start: String, timeZone: String, duration: String,
                 place: String?, url: String?, rsvpBy: Date?, rrule: String?, exdates: [String], rdates: [String],
-                reminders: [String], nextOccurrences: [Date]) {
+                reminders: [String], nextOccurrences: [Date], allDay: Bool?) {
         self.id = id
         self.uid = uid
         self.title = title
@@ -219,6 +222,7 @@ public struct EventInfo: Codable, Sendable, Equatable {
         self.rdates = rdates
         self.reminders = reminders
         self.nextOccurrences = nextOccurrences
+        self.allDay = allDay
     }
 }
 

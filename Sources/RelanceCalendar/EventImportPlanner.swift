@@ -100,6 +100,11 @@ public enum EventImportPlanner {
                 entries[index] = Entry(outcome: .skip, effects: [], note: "UID \(event.uid) \(note)")
                 continue
             }
+            if let kind = event.relanceKind {
+                // Relance wrote it for its own reminder or meeting (an export): already here.
+                entries[index] = Entry(outcome: .skip, effects: [], note: "Relance's own \(kind) (X-RELANCE-KIND, from an export): not an event")
+                continue
+            }
             let key = Key(uid: event.uid, occurrence: nil)
             titles[event.uid] = event.summary ?? "(untitled)"
             let old = storedByKey[key]
@@ -243,7 +248,7 @@ public enum EventImportPlanner {
             r.map { EventRecurrence(rrule: $0.rrule, exdates: Set($0.exdates).sorted(), rdates: Set($0.rdates).sorted()) }
         }
         return a.title == b.title && a.start == b.start && a.timeZone == b.timeZone && a.duration == b.duration
-            && a.place == b.place && a.url == b.url && a.details == b.details && a.reminders == b.reminders
+            && a.isAllDay == b.isAllDay && a.place == b.place && a.url == b.url && a.details == b.details && a.reminders == b.reminders
             && normalized(a.recurrence) == normalized(b.recurrence)
     }
 
@@ -254,6 +259,7 @@ public enum EventImportPlanner {
             parts.append("time \(short(old.start)) → \(short(new.start))" + (old.timeZone == new.timeZone ? "" : " \(new.timeZone)"))
         }
         if old.duration != new.duration { parts.append("duration") }
+        if old.isAllDay != new.isAllDay { parts.append(new.isAllDay ? "now all day" : "no longer all day") }
         if old.title != new.title { parts.append("title '\(old.title)' → '\(new.title)'") }
         if old.place != new.place { parts.append("place \(new.place ?? "none")") }
         if old.recurrence?.rrule != new.recurrence?.rrule { parts.append("recurrence \(new.recurrence?.rrule ?? "none")") }

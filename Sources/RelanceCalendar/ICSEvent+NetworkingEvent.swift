@@ -27,7 +27,8 @@ extension ICSEvent {
         return NetworkingEvent(id: 0, uid: uid, title: summary ?? "(untitled)", start: start, timeZone: zone.identifier,
                                duration: length, place: location.map(Self.oneLine), url: url.map(Self.oneLine),
                                details: description, recurrence: eventRecurrence, reminders: reminders,
-                               occurrenceID: recurrenceID == nil ? nil : occurrenceID, version: version)
+                               occurrenceID: recurrenceID == nil ? nil : occurrenceID, version: version,
+                               isAllDay: isAllDay)
     }
 
     /// A multi-line LOCATION or URL on one line.

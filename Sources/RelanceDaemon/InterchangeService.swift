@@ -99,19 +99,33 @@ struct InterchangeService: Sendable {
         var parseRejections: [String] = []
         for (name, text) in try Self.texts(p.files) {
             do {
-                parsed += try ICSParser.events(fromICS: text).map { ("\(name):\($0.line ?? 0)", $0) }
+                let result = try ICSParser.parse(text)
+                parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
+                // Each unreadable VEVENT on its own line, "team.ics:12: DTSTART …".
+                parseRejections += result.rejections.map { error in
+                    "\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)" + (error.uid.map { " (UID \($0))" } ?? "")
+                }
+                if result.vevents == 0 {
+                    // An empty file, or a calendar of tasks or free/busy: say so rather
+                    // than report "Added 0" as a success.
+                    parseRejections.append("\(name): no VEVENT in it, so no event to import (is it the calendar you meant? "
+                                           + "an export of events has BEGIN:VEVENT … END:VEVENT blocks)")
+                }
+            } catch let error as CalendarError {
+                parseRejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
             } catch {
                 parseRejections.append("\(name): \(error)")
             }
         }
         try ImportLimits.checkCount(parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
         let now = clock.now()
+        let skipInvalid = p.skipInvalid == true
         let decide = { (stored: [NetworkingEvent]) -> ImportReportInfo in
             let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
                                                   defaultReminders: rules.eventReminders)
             return Self.report(entries, parsed, parseRejections, applied: false)
         }
-        if p.dryRun == true || !parseRejections.isEmpty {
+        if p.dryRun == true || (!parseRejections.isEmpty && !skipInvalid) {
             let report = decide(try store.events())
             if p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, [])
@@ -121,8 +135,9 @@ struct InterchangeService: Sendable {
             let (added, _) = try store.importEvents(now: now, rules: rules) { stored in
                 let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
                                                       defaultReminders: rules.eventReminders)
-                report = Self.report(entries, parsed, parseRejections, applied: true)
-                guard report!.rejected == 0 else { throw ImportAborted() }
+                report = Self.report(entries, parsed, parseRejections, applied: true, skipInvalid: skipInvalid)
+                // A rejected event has no effects: with skipInvalid the others are written.
+                guard report!.rejected == 0 || skipInvalid else { throw ImportAborted() }
                 return try mutations(entries.flatMap(\.effects), stored: stored, now: now)
             }
             return (report!, added)
@@ -173,7 +188,7 @@ struct InterchangeService: Sendable {
     /// One line per VEVENT ("update Founders meetup (team.ics:12): updated to SEQUENCE 2: time …"),
     /// rejections with their file and line. `merged` counts the events updated or cancelled.
     static func report(_ entries: [EventImportPlanner.Entry], _ parsed: [(location: String, event: ICSEvent)],
-                       _ parseRejections: [String], applied: Bool) -> ImportReportInfo {
+                       _ parseRejections: [String], applied: Bool, skipInvalid: Bool = false) -> ImportReportInfo {
         var lines: [String] = []
         var rejections = parseRejections
         var counts: [EventImportPlanner.Outcome: Int] = [:]
@@ -188,7 +203,7 @@ struct InterchangeService: Sendable {
         }
         return ImportReportInfo(added: counts[.add] ?? 0, merged: (counts[.update] ?? 0) + (counts[.cancel] ?? 0),
                                 skipped: counts[.skip] ?? 0, rejected: rejections.count, lines: lines,
-                                rejections: rejections, applied: applied && rejections.isEmpty)
+                                rejections: rejections, applied: applied && (rejections.isEmpty || skipInvalid))
     }
 
     func export(_ format: String, rules: TimingRules) throws -> String {

@@ -227,6 +227,13 @@ extension AppDatabase {
             try db.rename(table: "event_v8", to: "event")
             try db.execute(sql: "CREATE UNIQUE INDEX event_identity ON event (uid, ifnull(occurrenceId, ''))")
         }
+        migrator.registerMigration("v9: all-day events") { db in
+            // Issue #12: a DATE-valued DTSTART stays a whole day (shown "all day", its
+            // reminders at the start of the user's day, exported as VALUE=DATE).
+            try db.alter(table: "event") { t in
+                t.add(column: "allDay", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

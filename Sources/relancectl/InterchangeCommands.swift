@@ -61,7 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
                             try await session.call(ImportContacts.self, .init(
                                 files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
                                 dryRun: true, skipInvalid: skipInvalid)).report,
-                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true)).report,
+                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true, skipInvalid: skipInvalid)).report,
                         ]
                         if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
                             progress.done()
@@ -77,7 +77,8 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                     if !calendars.isEmpty {
                         progress.say("importing \(calendars.count) calendar file\(calendars.count == 1 ? "" : "s")…")
-                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun)).report)
+                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun,
+                                                                                       skipInvalid: skipInvalid)).report)
                     }
                     return reports
                 }

@@ -66,7 +66,7 @@ struct ICalendarWriterTests {
         let events = try #require(summary["events"] as? [[String: Any]])
         #expect(events.map { $0["uid"] as? String } == [
             "meeting-10@relance", "meeting-11@relance",
-            "event-meetup-paris@example.org", "event-office-hours@example.org", "event-nyc-founders@example.org",
+            "meetup-paris@example.org", "office-hours@example.org", "nyc-founders@example.org",
             "reminder-1@relance", "reminder-7@relance", "reminder-4@relance",
         ])
         #expect(events.map { $0["summary"] as? String } == [
@@ -88,16 +88,16 @@ struct ICalendarWriterTests {
     @Test func recurringEventKeepsItsWallClockTimeAcrossDaylightSaving() async throws {
         let outcome = try await PythonValidator.validate(Self.calendar(), fileExtension: "ics")
         let events = try #require(outcome.summary["events"] as? [[String: Any]])
-        let meetup = try #require(events.first { $0["uid"] as? String == "event-meetup-paris@example.org" })
+        let meetup = try #require(events.first { $0["uid"] as? String == "meetup-paris@example.org" })
         #expect(meetup["tzid"] as? String == "Europe/Paris")
         #expect(meetup["start"] as? String == "2026-12-08T18:00:00Z")
         // 12 January excluded, 14 January added; from April the zone is on summer time.
         #expect(meetup["occurrences"] as? [String] == [
             "2026-12-08T19:00", "2027-01-14T19:00", "2027-02-09T19:00", "2027-03-09T19:00", "2027-04-13T19:00", "2027-05-11T19:00",
         ].map { Self.utc($0, "Europe/Paris") })
-        let breakfast = try #require(events.first { $0["uid"] as? String == "event-nyc-founders@example.org" })
+        let breakfast = try #require(events.first { $0["uid"] as? String == "nyc-founders@example.org" })
         #expect(breakfast["start"] as? String == "2027-03-20T22:30:00Z")
-        let hours = try #require(events.first { $0["uid"] as? String == "event-office-hours@example.org" })
+        let hours = try #require(events.first { $0["uid"] as? String == "office-hours@example.org" })
         #expect(hours["start"] as? String == "2026-12-15T16:00:00Z")
         #expect(hours["tzid"] is NSNull)
     }

@@ -202,3 +202,128 @@ def test_a_third_party_file_with_a_lone_changed_occurrence_imports_it_once(daemo
     assert (again["added"], again["skipped"]) == (0, 1), again
     [event] = daemon.ctl("event", "list", "--json").json()["events"]
     assert (event["uid"], event["start"]) == ("test-uid", "2025-04-28T16:05:00")
+
+
+ALL_DAY = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+BEGIN:VEVENT\r
+DTSTART;VALUE=DATE:20261216\r
+DTEND;VALUE=DATE:20261217\r
+DTSTAMP:20261101T000000Z\r
+UID:founders-day@example.org\r
+SUMMARY:Founders Day\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_an_all_day_event_stays_all_day_in_lists_reminders_and_export(paris, tmp_path):
+    # Given a Google-style all-day event (DTSTART;VALUE=DATE) on Wednesday 16 December,
+    # for a user in Paris whose day starts at 09:00 (the clock: Monday 30 November)
+    path = tmp_path / "founders-day.ics"
+    path.write_text(ALL_DAY, newline="")
+
+    # When it is imported
+    report = paris.ctl("import", str(path), "--json").json()[0]
+    assert (report["added"], report["rejected"]) == (1, 0), report
+
+    # Then it is listed as all day, never at 00:00
+    [event] = paris.ctl("event", "list", "--json").json()["events"]
+    assert event["allDay"] is True and event["start"] == "2026-12-16T00:00:00", event
+    listed = paris.ctl("event", "list").stdout
+    assert "Wed 16 Dec, all day" in listed and "00:00" not in listed, listed
+    agenda = paris.ctl("agenda", "--days", "30").stdout
+    assert "all day" in agenda and "00:00" not in agenda, agenda
+    # ... its reminders come at the start of the day (09:00 in Paris, 08:00 UTC): a week
+    # before, the day before and the morning of the day, never at 22:00 the evening before
+    reminders = [r for r in paris.ctl("upcoming", "--json").json()["reminders"] if "Founders Day" in r["text"]]
+    fire = sorted((r["kind"], r["fireAt"][:16]) for r in reminders if r["kind"] != "event_log_people")
+    assert fire == [("event_rsvp", "2026-12-09T08:00"), ("event_soon", "2026-12-15T08:00"),
+                    ("event_soon", "2026-12-16T08:00")], reminders
+    assert all("Wed 16 Dec, all day" in r["text"] for r in reminders if r["kind"] != "event_log_people"), reminders
+    upcoming = paris.ctl("upcoming").stdout
+    assert "22:00" not in upcoming and "00:00" not in upcoming, upcoming
+
+    # When it is exported, Then it is written back as a DATE with its own UID
+    paris.ctl("export", "--ics", str(tmp_path / "out.ics"))
+    exported = (tmp_path / "out.ics").read_bytes().decode()
+    assert "DTSTART;VALUE=DATE:20261216\r\n" in exported and "UID:founders-day@example.org\r\n" in exported, exported
+
+    # ... and importing the export adds nothing and keeps it all day
+    again = paris.ctl("import", str(tmp_path / "out.ics"), "--json").json()[0]
+    assert (again["added"], again["merged"], again["rejected"]) == (0, 0, 0), again
+    assert paris.ctl("event", "list", "--json").json()["events"][0]["allDay"] is True
+
+
+def broken_calendar(valid=3):
+    """`valid` readable events and two that are not: one with no DTSTART, one ending
+    before it starts."""
+    good = "".join(f"BEGIN:VEVENT\r\nUID:ok-{n}@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Meetup {n}\r\n"
+                   f"DTSTART:2026121{n}T180000Z\r\nDTEND:2026121{n}T200000Z\r\nEND:VEVENT\r\n" for n in range(valid))
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\n" + good
+            + "BEGIN:VEVENT\r\nUID:no-start@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:No start\r\nEND:VEVENT\r\n"
+            + "BEGIN:VEVENT\r\nUID:backwards@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Backwards\r\n"
+              "DTSTART:20261220T180000Z\r\nDTEND:20261220T170000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_every_rejected_event_is_listed_and_skip_invalid_imports_the_others(paris, tmp_path):
+    # Given a calendar with three readable events and two broken ones (lines 25 and 30)
+    path = tmp_path / "team.ics"
+    path.write_text(broken_calendar(), newline="")
+
+    # When it is imported, Then nothing is, and each rejected event is named by file:line
+    # with its reason, and the valid ones are counted
+    result = paris.ctl("import", str(path), check=False)
+    assert result.code != 0 and paris.ctl("event", "list", "--json").json()["events"] == []
+    assert "2 rejected, 3 valid not imported" in result.stderr, result
+    assert "team.ics:25: the VEVENT has no DTSTART" in result.stderr, result
+    assert "team.ics:30" in result.stderr and "ends before it starts" in result.stderr, result
+    assert "--skip-invalid" in result.stderr, result
+
+    # When it is imported with --skip-invalid, Then the three are added and the two listed
+    report = paris.ctl("import", str(path), "--skip-invalid", "--json").json()[0]
+    assert (report["added"], report["rejected"], report["applied"]) == (3, 2, True), report
+    assert sorted(e["title"] for e in paris.ctl("event", "list", "--json").json()["events"]) == [
+        "Meetup 0", "Meetup 1", "Meetup 2"]
+    # ... and again, nothing more
+    again = paris.ctl("import", str(path), "--skip-invalid", "--json").json()[0]
+    assert (again["added"], again["skipped"]) == (0, 3), again
+
+
+def test_a_calendar_with_no_event_is_an_error_naming_the_file_not_added_0(paris, tmp_path):
+    # Given an empty file and a calendar of tasks only
+    empty = tmp_path / "empty.ics"
+    empty.write_text("")
+    tasks = tmp_path / "tasks.ics"
+    tasks.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VTODO\r\nUID:t@x\r\n"
+                     "DTSTAMP:20261101T000000Z\r\nSUMMARY:Call Ada\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", newline="")
+    for path, why in [(empty, "not an iCalendar file"), (tasks, "no VEVENT in it")]:
+        # When it is imported, Then the import fails naming the file and why
+        result = paris.ctl("import", str(path), "--format", "ics", check=False)
+        assert result.code != 0 and "Added 0" not in result.stdout, result
+        assert f"{path.name}" in result.stderr and why in result.stderr, result
+    assert paris.ctl("event", "list", "--json").json()["events"] == []
+
+
+def test_importing_an_export_adds_nothing_over_the_whole_fixture_corpus(paris, tmp_path):
+    # Given every .ics fixture of the repository (the broken ones with --skip-invalid),
+    # and a meeting and a reminder of Relance's own (exported as VEVENTs too)
+    fixtures = sorted(Path(__file__).resolve().parents[1].rglob("Fixtures/*.ics"))
+    assert len(fixtures) >= 4, fixtures
+    paris.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    paris.ctl("meeting", "add", "ada", "--at", "2026-12-10 15:00", "--place", "Café Olimpico")
+    paris.ctl("remind", "2026-12-04 10:00", "Call the venue")
+    for fixture in fixtures:
+        paris.ctl("import", str(fixture), "--skip-invalid", "--json", check=False)
+        before = paris.ctl("event", "list", "--json").json()["events"]
+        out = tmp_path / f"export-{fixture.name}"
+        # When what Relance holds is exported and the export imported again
+        paris.ctl("export", "--ics", str(out))
+        report = paris.ctl("import", str(out), "--json").json()[0]
+        # Then nothing is added or changed, and the events are the same
+        assert (report["added"], report["merged"], report["rejected"]) == (0, 0, 0), (fixture.name, report)
+        assert paris.ctl("event", "list", "--json").json()["events"] == before, fixture.name
+        # ... Relance's own meeting and reminder are recognised, not made events
+        assert any("Relance's own meeting" in line for line in report["lines"]), report
+        assert any("Relance's own reminder" in line for line in report["lines"]), report
