@@ -250,3 +250,21 @@ extension EventImportPlannerTests {
         #expect(stored[0].recurrence!.exdates == [local("2026-01-13T19:00")])
     }
 }
+
+/// Issue #12: importing an export adds nothing.
+@Suite struct EventImportPlannerExportTests {
+    @Test func relancesOwnRemindersAndMeetingsAreSkippedNotAdded() throws {
+        let event = ICSEvent(uid: "reminder-4@relance", summary: "Call Ada", start: LocalDateTime("2026-12-10T18:00")!,
+                             timeZoneIdentifier: "UTC", relanceKind: "reminder")
+        let entries = EventImportPlanner.plan([event], stored: [], userZone: TimeZone(identifier: "UTC")!, defaultReminders: [])
+        #expect(entries.map(\.outcome) == [.skip])
+        #expect(entries[0].note?.contains("Relance's own reminder") == true)
+    }
+
+    @Test func anAllDayEventBecomesAnAllDayNetworkingEvent() throws {
+        let event = ICSEvent(uid: "day@x", summary: "Founders Day", start: LocalDateTime("2026-12-16T00:00")!, isAllDay: true)
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let content = try event.networkingEvent(userZone: paris, defaultReminders: [])
+        #expect(content.isAllDay && content.duration == 86_400 && content.timeZone == "Europe/Paris")
+    }
+}
