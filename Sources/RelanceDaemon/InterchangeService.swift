@@ -49,9 +49,11 @@ struct InterchangeService: Sendable {
         }
         var imported: [ImportedContact] = []
         var rejections: [ImportRejection] = []
+        var emptyRows: [SourceLocation] = []
         for (name, text) in try Self.texts(p.files) {
             let format = forced ?? ContactFormat.detect(text: text, fileName: name)
-            let result = format.parse(text, file: name, map: p.map ?? [:])
+            let (result, empty) = format.read(text, file: name, map: p.map ?? [:])
+            emptyRows += empty
             imported += result.contacts
             rejections += result.rejections
             if result.contacts.isEmpty && result.rejections.isEmpty {
@@ -65,7 +67,7 @@ struct InterchangeService: Sendable {
         let blocked = !rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {
             let plan = MergePlanner.plan(existing: try store.contacts(), imported: imported, rejections: rejections)
-            let report = Self.report(plan, applied: false)
+            let report = Self.report(plan, applied: false, emptyRows: emptyRows)
             if blocked && p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, ScheduleChanges())
         }
@@ -80,13 +82,17 @@ struct InterchangeService: Sendable {
             mutations += plan.updatedContacts(from: existing).map { .update($0) }
             return mutations
         }
-        return (Self.report(planned!, applied: true), changes)
+        return (Self.report(planned!, applied: true, emptyRows: emptyRows), changes)
     }
 
-    static func report(_ plan: ImportPlan, applied: Bool) -> ImportReportInfo {
-        ImportReportInfo(added: plan.counts.add, merged: plan.counts.merge, skipped: plan.counts.skip,
-                         rejected: plan.counts.rejected, lines: plan.entries.map(\.summary),
-                         rejections: plan.rejections.map(\.description), applied: applied)
+    /// One line per record, its notes (a card named after its address, a value ignored)
+    /// indented under it, then one "skip empty row (file:line)" per row of separators.
+    static func report(_ plan: ImportPlan, applied: Bool, emptyRows: [SourceLocation] = []) -> ImportReportInfo {
+        let lines = plan.entries.flatMap { [$0.summary] + $0.notes.map { "  note: " + $0 } }
+            + emptyRows.map { "skip empty row (\($0)): only separators, no contact" }
+        return ImportReportInfo(added: plan.counts.add, merged: plan.counts.merge, skipped: plan.counts.skip + emptyRows.count,
+                                rejected: plan.counts.rejected, lines: lines,
+                                rejections: plan.rejections.map(\.description), applied: applied)
     }
 
     /// Imports calendars as a calendar client would (issue #12): `EventImportPlanner`
