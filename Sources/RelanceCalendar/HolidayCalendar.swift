@@ -26,6 +26,21 @@ public enum HolidayCalendar {
         try Libical.serialized { try read(text, through: lastDay) }
     }
 
+    /// Whether `events` read like a calendar of public holidays rather than events to go
+    /// to (issue #12): at least three, every one all day and without attendees, and most
+    /// of them yearly (RRULE FREQ=YEARLY, or a title that comes back in another year, as
+    /// Google's holiday calendars list each year's date). Imported as networking events
+    /// they would each bring RSVP prompts; they belong in the business calendar.
+    public static func looksLikeHolidays(_ events: [ICSEvent]) -> Bool {
+        guard events.count >= 3, events.allSatisfy({ $0.isAllDay && !$0.hasAttendees && $0.relanceKind == nil }) else { return false }
+        var years: [String: Set<Int>] = [:]
+        for event in events { years[event.summary ?? "", default: []].insert(event.start.date.year) }
+        let yearly = events.filter { event in
+            (event.recurrence?.rrule?.uppercased().contains("FREQ=YEARLY") ?? false) || (years[event.summary ?? ""]?.count ?? 0) >= 2
+        }
+        return yearly.count * 2 >= events.count
+    }
+
     private static func read(_ text: String, through lastDay: LocalDate?) throws -> [LocalDate] {
         let document = try ICSDocument(text: text)
         var days = Set<LocalDate>()

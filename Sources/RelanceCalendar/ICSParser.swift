@@ -182,7 +182,7 @@ public enum ICSParser {
                         end: end, duration: duration, recurrence: recurrence, recurrenceID: recurrenceID,
                         alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line,
                         occurrenceID: occurrenceID, version: version, isCancelled: isCancelled,
-                        relanceKind: relanceKind)
+                        relanceKind: relanceKind, hasAttendees: reader.first(ICAL_ATTENDEE_PROPERTY) != nil)
     }
 
     /// "synthetic-<16 hex>@relance": FNV-1a of the start and the title, the same on

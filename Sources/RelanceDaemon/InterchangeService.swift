@@ -106,6 +106,14 @@ struct InterchangeService: Sendable {
         for (name, text) in try Self.texts(p.files) {
             do {
                 let result = try ICSParser.parse(text)
+                if HolidayCalendar.looksLikeHolidays(result.events) {
+                    // 81 public holidays as networking events would each bring an RSVP
+                    // prompt; they are days off for the business calendar.
+                    parseRejections.append("\(name): looks like a calendar of public holidays (\(result.events.count) all-day, yearly "
+                        + "events without attendees), not events to go to; nothing imported from it. To keep follow-ups off "
+                        + "those days, set [calendar] holidays_file = \"/path/to/\(name)\" in config.toml and run `relancectl reload`")
+                    continue
+                }
                 parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
                 // Each unreadable VEVENT on its own line, "team.ics:12: DTSTART …".
                 parseRejections += result.rejections.map { error in

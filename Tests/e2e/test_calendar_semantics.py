@@ -327,3 +327,15 @@ def test_importing_an_export_adds_nothing_over_the_whole_fixture_corpus(paris, t
         # ... Relance's own meeting and reminder are recognised, not made events
         assert any("Relance's own meeting" in line for line in report["lines"]), report
         assert any("Relance's own reminder" in line for line in report["lines"]), report
+
+
+def test_a_holiday_calendar_imported_as_events_is_refused_with_a_hint(paris):
+    # Given a calendar of public holidays (all day, yearly, no attendees)
+    path = Path(__file__).resolve().parents[1] / "RelanceCalendarTests/Fixtures/holidays.ics"
+    # When it is imported as events, Then nothing is, and the answer says where it belongs
+    result = paris.ctl("import", str(path), check=False)
+    assert result.code != 0, result
+    assert "holidays.ics: looks like a calendar of public holidays (6 all-day, yearly events" in result.stderr, result
+    assert "holidays_file" in result.stderr, result
+    assert paris.ctl("event", "list", "--json").json()["events"] == []
+    assert paris.ctl("upcoming", "--json").json()["reminders"] == []
