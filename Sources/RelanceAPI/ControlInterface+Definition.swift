@@ -814,10 +814,31 @@ method ImportEvents(
   # Only report what would happen.
   dryRun: ?bool,
   # Import the valid events even if some are rejected.
-  skipInvalid: ?bool
+  skipInvalid: ?bool,
+  # The files are holiday calendars: their dates become days off of the business
+  # calendar (no follow-up lands on them; pending reminders are re-planned), stored,
+  # not events.
+  holidays: ?bool
 ) -> (
   # What happened.
   report: ImportReport
+)
+
+# A day off of the business calendar.
+type Holiday (
+  # The day ("2026-12-25").
+  date: string,
+  # What it is ("Noël"); absent for a configured date.
+  name: ?string,
+  # Where it comes from: the imported file's name, or "config" ([calendar] holidays,
+  # holidays_file).
+  source: string
+)
+
+# Every holiday the business calendar skips, imported or configured, by date.
+method ListHolidays() -> (
+  # The holidays.
+  holidays: []Holiday
 )
 
 # Upcoming reminders, meetings and events as an iCalendar file, or the contacts as

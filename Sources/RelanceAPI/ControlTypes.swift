@@ -436,6 +436,24 @@ public struct ImportReportInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A day off of the business calendar.
+public struct HolidayInfo: Codable, Sendable, Equatable {
+    /// The day ("2026-12-25").
+    public var date: String
+    /// What it is ("Noël"); absent for a configured date.
+    public var name: String?
+    /// Where it comes from: the imported file's name, or "config" ([calendar] holidays,
+    /// holidays_file).
+    public var source: String
+
+    /// Creates a value field by field.
+    public init(date: String, name: String?, source: String) {
+        self.date = date
+        self.name = name
+        self.source = source
+    }
+}
+
 /// An automatic copy of the database, taken before every destructive or bulk command and
 /// once a day.
 public struct SnapshotInfo: Codable, Sendable, Equatable {

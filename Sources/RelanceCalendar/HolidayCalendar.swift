@@ -23,7 +23,13 @@ public enum HolidayCalendar {
     ///     started long ago, or their ten years will have run out.
     /// - Throws: `CalendarError` naming the line and UID of an unusable event.
     public static func holidays(fromICS text: String, through lastDay: LocalDate? = nil) throws -> [LocalDate] {
-        try Libical.serialized { try read(text, through: lastDay) }
+        try Libical.serialized { try read(text, through: lastDay).keys.sorted() }
+    }
+
+    /// The same days with their names (SUMMARY; the first one on a day shared by two),
+    /// by date, for `relancectl import --holidays` to store and list.
+    public static func namedHolidays(fromICS text: String, through lastDay: LocalDate? = nil) throws -> [(date: LocalDate, name: String)] {
+        try Libical.serialized { try read(text, through: lastDay).sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
     /// Whether `events` read like a calendar of public holidays rather than events to go
@@ -41,9 +47,9 @@ public enum HolidayCalendar {
         return yearly.count * 2 >= events.count
     }
 
-    private static func read(_ text: String, through lastDay: LocalDate?) throws -> [LocalDate] {
+    private static func read(_ text: String, through lastDay: LocalDate?) throws -> [LocalDate: String] {
         let document = try ICSDocument(text: text)
-        var days = Set<LocalDate>()
+        var days: [LocalDate: String] = [:]
         for node in document.events {
             let reader = VEventReader(document: document, node: node)
             try reader.checkValues(of: ["DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE"])
@@ -63,13 +69,16 @@ public enum HolidayCalendar {
                 let walker = try OccurrenceWalker(start: LocalDateTime(date: start.local.date, time: midnight),
                                                   recurrence: recurrence, zone: TimeZone(identifier: "UTC")!)
                 while let occurrence = try walker.next(), occurrence.date <= end {
-                    for offset in 0..<span { days.insert(occurrence.date.adding(days: offset)) }
+                    let name = reader.text(ICAL_SUMMARY_PROPERTY) ?? "holiday"
+                    for offset in 0..<span where days[occurrence.date.adding(days: offset)] == nil {
+                        days[occurrence.date.adding(days: offset)] = name
+                    }
                 }
             } catch let error as CalendarError {
                 throw reader.locate(error, property: "RRULE")
             }
         }
-        return days.sorted()
+        return days
     }
 
     /// How many days the holiday covers: an all-day DTEND is exclusive (RFC 5545 §3.6.1);

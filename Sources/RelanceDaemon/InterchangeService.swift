@@ -111,7 +111,7 @@ struct InterchangeService: Sendable {
                     // prompt; they are days off for the business calendar.
                     parseRejections.append("\(name): looks like a calendar of public holidays (\(result.events.count) all-day, yearly "
                         + "events without attendees), not events to go to; nothing imported from it. To keep follow-ups off "
-                        + "those days, set [calendar] holidays_file = \"/path/to/\(name)\" in config.toml and run `relancectl reload`")
+                        + "those days, import it with `relancectl import --holidays \(name)`")
                     continue
                 }
                 parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
@@ -159,6 +159,50 @@ struct InterchangeService: Sendable {
             report!.applied = false
             throw ControlError.importRejected(report!)
         }
+    }
+
+    /// `import --holidays` (issue #12): the files' dates become days off of the business
+    /// calendar, stored, and the pending reminders are re-planned under the new rules, in
+    /// ONE transaction; then `configuration` has them, so every later rule skips them.
+    /// A day already known is skipped; an unreadable file imports nothing.
+    func importHolidays(_ p: ImportEvents.Parameters, configuration: LiveConfiguration) throws -> ImportReportInfo {
+        var found: [ImportedHoliday] = []
+        var rejections: [String] = []
+        for (name, text) in try Self.texts(p.files) {
+            do {
+                let days = try HolidayCalendar.namedHolidays(fromICS: text)
+                if days.isEmpty {
+                    rejections.append("\(name): no holiday in it (no VEVENT); a holiday calendar lists each day off as an all-day VEVENT")
+                }
+                found += days.map { ImportedHoliday(date: $0.date, name: $0.name, source: name) }
+            } catch let error as CalendarError {
+                rejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
+            }
+        }
+        try ImportLimits.checkCount(found.count, limit: ImportLimits.maximumEvents, kind: "holidays")
+        var seen = Set<LocalDate>()
+        found = found.filter { seen.insert($0.date).inserted }  // the first file's name for a shared day
+        func report(added: Set<LocalDate>, applied: Bool) -> ImportReportInfo {
+            let lines = found.map { holiday in
+                added.contains(holiday.date) ? "holiday \(holiday.date) \(holiday.name) (\(holiday.source))"
+                    : "skip \(holiday.date) \(holiday.name) (\(holiday.source)): already a holiday"
+            }
+            return ImportReportInfo(added: added.count, merged: 0, skipped: found.count - added.count, rejected: rejections.count,
+                                    lines: lines, rejections: rejections, applied: applied)
+        }
+        if p.dryRun == true || !rejections.isEmpty {
+            let known = Set(try store.holidays().map(\.date)).union(configuration.configuredHolidays)
+            let result = report(added: Set(found.map(\.date)).subtracting(known), applied: false)
+            if p.dryRun != true { throw ControlError.importRejected(result) }
+            return result
+        }
+        let configured = configuration.configuredHolidays
+        let fresh = found.filter { !configured.contains($0.date) }
+        let (added, _) = try store.importHolidays(fresh, rules: { days in
+            LiveConfiguration.rules(configuration.current.rules, with: days)
+        }, now: clock.now())
+        configuration.importedHolidays = Set(try store.holidays().map(\.date))
+        return report(added: Set(added.map(\.date)), applied: true)
     }
 
     /// Thrown from inside the import transaction to roll it back when an event is rejected.

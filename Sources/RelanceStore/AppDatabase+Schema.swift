@@ -234,6 +234,17 @@ extension AppDatabase {
                 t.add(column: "allDay", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("v10: imported holidays") { db in
+            // Issue #12: `relancectl import --holidays` sends a calendar's dates to the
+            // business calendar; they outlive restarts and reloads (the config's
+            // [calendar] holidays stay in the config).
+            try db.create(table: "holiday") { t in
+                t.column("date", .text).primaryKey()        // 2026-12-25
+                t.column("name", .text).notNull()           // SUMMARY of the holiday
+                t.column("source", .text).notNull()         // the file it came from
+                t.column("importedAt", .double).notNull()   // seconds since the epoch, UTC
+            }
+        }
         return migrator
     }
 }

@@ -336,6 +336,88 @@ def test_a_holiday_calendar_imported_as_events_is_refused_with_a_hint(paris):
     result = paris.ctl("import", str(path), check=False)
     assert result.code != 0, result
     assert "holidays.ics: looks like a calendar of public holidays (6 all-day, yearly events" in result.stderr, result
-    assert "holidays_file" in result.stderr, result
+    assert "relancectl import --holidays holidays.ics" in result.stderr, result
     assert paris.ctl("event", "list", "--json").json()["events"] == []
     assert paris.ctl("upcoming", "--json").json()["reminders"] == []
+
+
+HOLIDAYS = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r
+BEGIN:VEVENT\r
+UID:company-day@example.org\r
+DTSTAMP:20260101T000000Z\r
+SUMMARY:Company day\r
+DTSTART;VALUE=DATE:20261209\r
+DTEND;VALUE=DATE:20261210\r
+RRULE:FREQ=YEARLY\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:christmas@example.org\r
+DTSTAMP:20260101T000000Z\r
+SUMMARY:Christmas\r
+DTSTART;VALUE=DATE:20261225\r
+RRULE:FREQ=YEARLY\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:new-year@example.org\r
+DTSTAMP:20260101T000000Z\r
+SUMMARY:New Year\r
+DTSTART;VALUE=DATE:20270101\r
+RRULE:FREQ=YEARLY\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def follow_up(daemon):
+    return [r for r in daemon.ctl("upcoming", "--json").json()["reminders"] if r["kind"] == "follow_up"]
+
+
+def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(paris, tmp_path):
+    # Given an outreach logged on Monday 30 November whose follow-up, 7 business days
+    # later, is due on Wednesday 9 December, and a holiday calendar that has that day
+    paris.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    paris.ctl("outreach", "log", "ada", "--ask", "a coffee chat")
+    [before] = follow_up(paris)
+    assert before["fireAt"].startswith("2026-12-09"), before
+    path = tmp_path / "holidays.ics"
+    path.write_text(HOLIDAYS, newline="")
+
+    # When it is imported as holidays
+    report = paris.ctl("import", "--holidays", str(path), "--json").json()[0]
+
+    # Then its days are days off, not events, and the follow-up moved off the holiday
+    assert report["applied"] and report["rejected"] == 0 and report["added"] >= 3, report
+    assert "holiday 2026-12-09 Company day (holidays.ics)" in report["lines"], report
+    assert paris.ctl("event", "list", "--json").json()["events"] == []
+    [after] = follow_up(paris)
+    assert after["fireAt"].startswith("2026-12-10"), after
+    # ... they are listed with their names
+    listed = paris.ctl("holidays").stdout
+    assert "2026-12-25" in listed and "Christmas" in listed and "holidays.ics" in listed, listed
+    # ... importing the file again adds nothing
+    again = paris.ctl("import", "--holidays", str(path), "--json").json()[0]
+    assert (again["added"], again["skipped"]) == (0, report["added"]), again
+
+    # When the daemon restarts and its configuration adds a holiday of its own
+    paris.config.write_text(paris.config.read_text() + '[calendar]\nholidays = ["2026-12-24"]\n')
+    paris.restart()
+
+    # Then the imported days are still off, beside the configured one
+    holidays = {h["date"]: h for h in paris.ctl("holidays", "--json").json()["holidays"]}
+    assert holidays["2026-12-09"]["name"] == "Company day" and holidays["2026-12-24"]["source"] == "config", holidays
+    [kept] = follow_up(paris)
+    assert kept["fireAt"].startswith("2026-12-10"), kept
+    # ... and a new outreach's follow-up skips them too
+    paris.ctl("outreach", "log", "ada", "--ask", "an introduction")
+    assert not any(r["fireAt"].startswith("2026-12-09") for r in follow_up(paris)), follow_up(paris)
+
+
+def test_a_holiday_file_that_cannot_be_read_imports_no_day(paris, tmp_path):
+    path = tmp_path / "broken.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@x\r\nSUMMARY:No date\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                    newline="")
+    result = paris.ctl("import", "--holidays", str(path), check=False)
+    assert result.code != 0 and "broken.ics:3: the holiday has no DTSTART" in result.stderr, result
+    assert paris.ctl("holidays", "--json").json()["holidays"] == []
