@@ -32,11 +32,11 @@ import GRDB
                                                "v3: delivery outbox", "v4: daemon bookkeeping",
                                                "v5: reminders moved by hand", "v6: contact details, mail namespace",
                                                "v7: meetings offered by mail", "v8: calendar identity and versions of events",
-                                               "v9: all-day events"])
+                                               "v9: all-day events", "v10: imported holidays"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 9)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 10)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {
