@@ -255,6 +255,12 @@ def test_an_all_day_event_stays_all_day_in_lists_reminders_and_export(paris, tmp
     assert (again["added"], again["merged"], again["rejected"]) == (0, 0, 0), again
     assert paris.ctl("event", "list", "--json").json()["events"][0]["allDay"] is True
 
+    # When its place is corrected, Then it stays all day, and so do its reminders
+    paris.ctl("event", "edit", str(event["id"]), "--where", "Station F")
+    assert paris.ctl("event", "list", "--json").json()["events"][0]["allDay"] is True
+    upcoming = paris.ctl("upcoming").stdout
+    assert "Wed 16 Dec, all day at Station F" in upcoming and "22:00" not in upcoming, upcoming
+
 
 def broken_calendar(valid=3):
     """`valid` readable events and two that are not: one with no DTSTART, one ending
