@@ -239,7 +239,8 @@ extension AppDatabase {
             // business calendar; they outlive restarts and reloads (the config's
             // [calendar] holidays stay in the config).
             try db.create(table: "holiday") { t in
-                t.column("date", .text).primaryKey()        // 2026-12-25
+                t.autoIncrementedPrimaryKey("id")           // snapshots order rows by id
+                t.column("date", .text).notNull().unique()  // 2026-12-25
                 t.column("name", .text).notNull()           // SUMMARY of the holiday
                 t.column("source", .text).notNull()         // the file it came from
                 t.column("importedAt", .double).notNull()   // seconds since the epoch, UTC

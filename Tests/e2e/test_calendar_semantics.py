@@ -419,6 +419,11 @@ def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(pa
     paris.ctl("outreach", "log", "ada", "--ask", "an introduction")
     assert not any(r["fireAt"].startswith("2026-12-09") for r in follow_up(paris)), follow_up(paris)
 
+    # ... and a backup carries them: restored over the state, they are days off again
+    paris.ctl("backup", str(tmp_path / "backup.json"))
+    paris.ctl("restore", str(tmp_path / "backup.json"), "--force")
+    assert "Company day" in paris.ctl("holidays").stdout
+
 
 def test_a_holiday_file_that_cannot_be_read_imports_no_day(paris, tmp_path):
     path = tmp_path / "broken.ics"
