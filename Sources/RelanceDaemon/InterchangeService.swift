@@ -134,25 +134,27 @@ struct InterchangeService: Sendable {
         try ImportLimits.checkCount(parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
         let now = clock.now()
         let skipInvalid = p.skipInvalid == true
-        let decide = { (stored: [NetworkingEvent]) -> ImportReportInfo in
+        let decide = { (stored: [NetworkingEvent], tombstones: [String: EventVersion]) -> ImportReportInfo in
             let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
-                                                  defaultReminders: rules.eventReminders)
+                                                  defaultReminders: rules.eventReminders, tombstones: tombstones)
             return Self.report(entries, parsed, parseRejections, applied: false)
         }
         if p.dryRun == true || (!parseRejections.isEmpty && !skipInvalid) {
-            let report = decide(try store.events())
+            let report = decide(try store.events(), try store.cancelledSeries())
             if p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, [])
         }
         var report: ImportReportInfo?
         do {
-            let (added, _) = try store.importEvents(now: now, rules: rules) { stored in
-                let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
-                                                      defaultReminders: rules.eventReminders)
+            let (added, _) = try store.importEvents(now: now, rules: rules) { stored, tombstones in
+                let events = parsed.map(\.event)
+                let entries = EventImportPlanner.plan(events, stored: stored, userZone: rules.userZone,
+                                                      defaultReminders: rules.eventReminders, tombstones: tombstones)
                 report = Self.report(entries, parsed, parseRejections, applied: true, skipInvalid: skipInvalid)
                 // A rejected event has no effects: with skipInvalid the others are written.
                 guard report!.rejected == 0 || skipInvalid else { throw ImportAborted() }
-                return try mutations(entries.flatMap(\.effects), stored: stored, now: now)
+                return (try mutations(entries.flatMap(\.effects), stored: stored, now: now),
+                        Self.tombstones(events, entries, remembered: tombstones))
             }
             return (report!, added)
         } catch is ImportAborted {
@@ -203,6 +205,23 @@ struct InterchangeService: Sendable {
         }, now: clock.now())
         configuration.importedHolidays = Set(try store.holidays().map(\.date))
         return report(added: Set(added.map(\.date)), applied: true)
+    }
+
+    /// The cancelled series to remember (issue #12): each cancelled series of the import,
+    /// with its version unless an even newer cancellation is remembered; and to forget
+    /// (nil): a series a newer copy brought back.
+    static func tombstones(_ events: [ICSEvent], _ entries: [EventImportPlanner.Entry],
+                           remembered: [String: EventVersion]) -> [String: EventVersion?] {
+        var result: [String: EventVersion?] = [:]
+        for (event, entry) in zip(events, entries) where event.recurrenceID == nil && event.relanceKind == nil {
+            if event.isCancelled {
+                let known = (result[event.uid] ?? nil) ?? remembered[event.uid]
+                if known.map({ !$0.supersedes(event.version) }) ?? true { result[event.uid] = .some(event.version) }
+            } else if remembered[event.uid] != nil, entry.outcome == .add {
+                result[event.uid] = .some(nil)
+            }
+        }
+        return result
     }
 
     /// Thrown from inside the import transaction to roll it back when an event is rejected.

@@ -246,6 +246,18 @@ extension AppDatabase {
                 t.column("importedAt", .double).notNull()   // seconds since the epoch, UTC
             }
         }
+        migrator.registerMigration("v11: cancelled calendar series") { db in
+            // Issue #12: a series the calendar cancelled is remembered by UID with the
+            // cancelling version, so an older uncancelled copy imported later (another
+            // export, a backup of the calendar) does not bring it back.
+            try db.create(table: "cancelledEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("uid", .text).notNull().unique()   // iCalendar UID of the series
+                t.column("sequence", .integer).notNull()    // SEQUENCE of the cancellation
+                t.column("revisedAt", .double)              // its LAST-MODIFIED, else DTSTAMP (seconds since the epoch)
+                t.column("cancelledAt", .double).notNull()  // when Relance read it
+            }
+        }
         return migrator
     }
 }

@@ -268,3 +268,23 @@ extension EventImportPlannerTests {
         #expect(content.isAllDay && content.duration == 86_400 && content.timeZone == "Europe/Paris")
     }
 }
+
+/// Issue #12: a cancelled series is remembered.
+@Suite struct EventImportPlannerTombstoneTests {
+    let utc = TimeZone(identifier: "UTC")!
+    func series(sequence: Int) -> ICSEvent {
+        ICSEvent(uid: "s@x", summary: "Founders", start: LocalDateTime("2026-12-10T18:00")!, timeZoneIdentifier: "UTC",
+                 recurrence: Recurrence(rrule: "FREQ=WEEKLY;COUNT=3"), version: EventVersion(sequence: sequence))
+    }
+
+    @Test func anOlderCopyOfACancelledSeriesIsSkippedAndANewerOneAdded() {
+        let tombstones = ["s@x": EventVersion(sequence: 2)]
+        let older = EventImportPlanner.plan([series(sequence: 1)], stored: [], userZone: utc, defaultReminders: [], tombstones: tombstones)
+        #expect(older.map(\.outcome) == [.skip])
+        #expect(older[0].note?.contains("cancelled by the calendar in an earlier import") == true)
+        let newer = EventImportPlanner.plan([series(sequence: 3)], stored: [], userZone: utc, defaultReminders: [], tombstones: tombstones)
+        #expect(newer.map(\.outcome) == [.add])
+        // Without the tombstone, the same older copy is added (what happened before).
+        #expect(EventImportPlanner.plan([series(sequence: 1)], stored: [], userZone: utc, defaultReminders: []).map(\.outcome) == [.add])
+    }
+}

@@ -32,11 +32,12 @@ import GRDB
                                                "v3: delivery outbox", "v4: daemon bookkeeping",
                                                "v5: reminders moved by hand", "v6: contact details, mail namespace",
                                                "v7: meetings offered by mail", "v8: calendar identity and versions of events",
-                                               "v9: all-day events", "v10: imported holidays"])
+                                               "v9: all-day events", "v10: imported holidays",
+                                               "v11: cancelled calendar series"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 10)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 11)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

@@ -432,3 +432,32 @@ def test_a_holiday_file_that_cannot_be_read_imports_no_day(paris, tmp_path):
     result = paris.ctl("import", "--holidays", str(path), check=False)
     assert result.code != 0 and "broken.ics:3: the holiday has no DTSTART" in result.stderr, result
     assert paris.ctl("holidays", "--json").json()["holidays"] == []
+
+
+def test_a_cancelled_series_does_not_come_back_from_an_older_copy(paris, tmp_path):
+    # Given a series imported, then cancelled by the organiser (SEQUENCE 2)
+    first = (datetime.now(PARIS) + timedelta(days=10)).date()
+    old, *_ = calendar(first)
+    cancelled, *_ = calendar(first, sequence=2, status="CANCELLED", exported="20260103T000000Z")
+    path = tmp_path / "founders.ics"
+    path.write_text(old, newline="")
+    assert paris.ctl("import", str(path), "--json").json()[0]["added"] == 3
+    path.write_text(cancelled, newline="")
+    paris.ctl("import", str(path))
+    assert paris.ctl("event", "list", "--json").json()["events"] == []
+
+    # When the older, uncancelled copy is imported again (another export, a backup)
+    path.write_text(old, newline="")
+    report = paris.ctl("import", str(path), "--json").json()[0]
+
+    # Then nothing comes back, and the report says why
+    assert (report["added"], report["skipped"]) == (0, 3), report
+    assert "cancelled by the calendar in an earlier import (SEQUENCE 2" in report["lines"][0], report
+    assert paris.ctl("event", "list", "--json").json()["events"] == [] and founders(paris) == []
+
+    # When the organiser re-instates it (SEQUENCE 3), Then it is back
+    newer, *_ = calendar(first, sequence=3, exported="20260104T000000Z")
+    path.write_text(newer, newline="")
+    back = paris.ctl("import", str(path), "--json").json()[0]
+    assert back["added"] == 3, back
+    assert len(paris.ctl("event", "list", "--json").json()["events"]) == 3
