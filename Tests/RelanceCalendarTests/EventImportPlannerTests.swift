@@ -288,3 +288,13 @@ extension EventImportPlannerTests {
         #expect(EventImportPlanner.plan([series(sequence: 1)], stored: [], userZone: utc, defaultReminders: []).map(\.outcome) == [.add])
     }
 }
+
+@Suite struct AllDayLengthTests {
+    @Test func anAllDayEventWhoseEndEqualsItsStartLastsThatDay() throws {
+        // Python icalendar's example.ics (and many holiday exporters): DTEND = DTSTART.
+        let event = ICSEvent(uid: "ny@x", summary: "New Year's Day", start: LocalDateTime("2022-01-01T00:00")!, isAllDay: true,
+                             end: LocalDateTime("2022-01-01T00:00")!)
+        let content = try event.networkingEvent(userZone: TimeZone(identifier: "UTC")!, defaultReminders: [])
+        #expect(content.isAllDay && content.duration == 86_400)
+    }
+}

@@ -313,7 +313,8 @@ def test_a_calendar_with_no_event_is_an_error_naming_the_file_not_added_0(paris,
 
 
 def test_importing_an_export_adds_nothing_over_the_whole_fixture_corpus(paris, tmp_path):
-    # Given every .ics fixture of the repository (the broken ones with --skip-invalid),
+    # Given every .ics fixture of the repository (the broken ones with --skip-invalid;
+    # several are Python icalendar's own test calendars, see Fixtures/SOURCES.md),
     # and a meeting and a reminder of Relance's own (exported as VEVENTs too)
     fixtures = sorted(Path(__file__).resolve().parents[1].rglob("Fixtures/*.ics"))
     assert len(fixtures) >= 4, fixtures
@@ -333,6 +334,9 @@ def test_importing_an_export_adds_nothing_over_the_whole_fixture_corpus(paris, t
         # ... Relance's own meeting and reminder are recognised, not made events
         assert any("Relance's own meeting" in line for line in report["lines"]), report
         assert any("Relance's own reminder" in line for line in report["lines"]), report
+    # ... and the corpus did give events to export (all day ones among them)
+    events = paris.ctl("event", "list", "--json").json()["events"]
+    assert len(events) >= 12 and sum(1 for e in events if e.get("allDay")) >= 4, events
 
 
 def test_a_holiday_calendar_imported_as_events_is_refused_with_a_hint(paris):
