@@ -170,13 +170,18 @@ struct InterchangeService: Sendable {
     func importHolidays(_ p: ImportEvents.Parameters, configuration: LiveConfiguration) throws -> ImportReportInfo {
         var found: [ImportedHoliday] = []
         var rejections: [String] = []
+        // Yearly rules through ten years from now, even one whose DTSTART is long past
+        // (HolidayCalendar's default counts ten years from DTSTART).
+        let thisYear = LocalDate(clock.now(), in: TimeZone(identifier: "UTC")!).year
+        let through = LocalDate(year: thisYear + 10, month: 12, day: 31)
         for (name, text) in try Self.texts(p.files) {
             do {
-                let days = try HolidayCalendar.namedHolidays(fromICS: text)
+                let days = try HolidayCalendar.namedHolidays(fromICS: text, through: through)
                 if days.isEmpty {
                     rejections.append("\(name): no holiday in it (no VEVENT); a holiday calendar lists each day off as an all-day VEVENT")
                 }
-                found += days.map { ImportedHoliday(date: $0.date, name: $0.name, source: name) }
+                // Past years matter to no reminder: from 1 January of this year on.
+                found += days.filter { $0.date.year >= thisYear }.map { ImportedHoliday(date: $0.date, name: $0.name, source: name) }
             } catch let error as CalendarError {
                 rejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
             }
