@@ -421,6 +421,10 @@ def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(pa
     assert holidays["2026-12-09"]["name"] == "Company day" and holidays["2026-12-24"]["source"] == "config", holidays
     [kept] = follow_up(paris)
     assert kept["fireAt"].startswith("2026-12-10"), kept
+    # ... and a reload of the configuration (which knows only its own) keeps them too
+    paris.ctl("reload")
+    [kept] = follow_up(paris)
+    assert kept["fireAt"].startswith("2026-12-10"), kept
     # ... and a new outreach's follow-up skips them too
     paris.ctl("outreach", "log", "ada", "--ask", "an introduction")
     assert not any(r["fireAt"].startswith("2026-12-09") for r in follow_up(paris)), follow_up(paris)
