@@ -152,7 +152,10 @@ type Event (
   # Reminders before each occurrence (ISO 8601 durations).
   reminders: []string,
   # The next occurrences' start instants.
-  nextOccurrences: []string
+  nextOccurrences: []string,
+  # A whole-day event (an iCalendar DATE-valued DTSTART): start is midnight of its
+  # first day and it is shown as "all day"; absent for a timed event.
+  allDay: ?bool
 )
 
 # Something to tell you at a given instant.
@@ -817,14 +820,39 @@ method ImportContacts(
 
 # Imports networking events from iCalendar files (VEVENT with TZID, RRULE, EXDATE,
 # RDATE; VALARM triggers become its reminders), in ONE transaction, idempotent by UID.
+# Every unreadable VEVENT is listed with file:line; with any, nothing is written unless
+# skipInvalid. A file with no VEVENT is rejected by name.
 method ImportEvents(
   # The .ics files.
   files: []ImportFile,
   # Only report what would happen.
-  dryRun: ?bool
+  dryRun: ?bool,
+  # Import the valid events even if some are rejected.
+  skipInvalid: ?bool,
+  # The files are holiday calendars: their dates become days off of the business
+  # calendar (no follow-up lands on them; pending reminders are re-planned), stored,
+  # not events.
+  holidays: ?bool
 ) -> (
   # What happened.
   report: ImportReport
+)
+
+# A day off of the business calendar.
+type Holiday (
+  # The day ("2026-12-25").
+  date: string,
+  # What it is ("Noël"); absent for a configured date.
+  name: ?string,
+  # Where it comes from: the imported file's name, or "config" ([calendar] holidays,
+  # holidays_file).
+  source: string
+)
+
+# Every holiday the business calendar skips, imported or configured, by date.
+method ListHolidays() -> (
+  # The holidays.
+  holidays: []Holiday
 )
 
 # Upcoming reminders, meetings and events as an iCalendar file, or the contacts as

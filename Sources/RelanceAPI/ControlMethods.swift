@@ -1063,6 +1063,8 @@ public enum ImportContacts: ControlMethod {
 
 /// Imports networking events from iCalendar files (VEVENT with TZID, RRULE, EXDATE,
 /// RDATE; VALARM triggers become its reminders), in ONE transaction, idempotent by UID.
+/// Every unreadable VEVENT is listed with file:line; with any, nothing is written unless
+/// skipInvalid. A file with no VEVENT is rejected by name.
 public enum ImportEvents: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "ImportEvents"
@@ -1073,16 +1075,44 @@ public enum ImportEvents: ControlMethod {
         public var files: [ImportFileInfo]
         /// Only report what would happen.
         public var dryRun: Bool?
+        /// Import the valid events even if some are rejected.
+        public var skipInvalid: Bool?
+        /// The files are holiday calendars: their dates become days off of the business
+        /// calendar (no follow-up lands on them; pending reminders are re-planned), stored,
+        /// not events.
+        public var holidays: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
-        public init(files: [ImportFileInfo], dryRun: Bool? = nil) {
+        public init(files: [ImportFileInfo], dryRun: Bool? = nil, skipInvalid: Bool? = nil, holidays: Bool? = nil) {
             self.files = files
             self.dryRun = dryRun
+            self.skipInvalid = skipInvalid
+            self.holidays = holidays
         }
     }
 
     /// The reply, shared with ImportContacts.
     public typealias Reply = ImportReply
+}
+
+/// Every holiday the business calendar skips, imported or configured, by date.
+public enum ListHolidays: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "ListHolidays"
+
+    /// No parameters fields.
+    public typealias Parameters = Empty
+
+    /// The reply of ListHolidays.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// The holidays.
+        public var holidays: [HolidayInfo]
+
+        /// Creates a value field by field.
+        public init(holidays: [HolidayInfo]) {
+            self.holidays = holidays
+        }
+    }
 }
 
 /// Upcoming reminders, meetings and events as an iCalendar file, or the contacts as
@@ -1861,10 +1891,10 @@ extension ControlInterface {
          ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
          MoveMeeting.self, AcceptMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self,
-         ImportContacts.self, ImportEvents.self, Export.self, Backup.self, Restore.self, ListSnapshots.self,
-         ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self, RemindMany.self,
-         CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self, Dismiss.self,
-         Snooze.self, Watch.self, Status.self, TestNotify.self, Reload.self]
+         ImportContacts.self, ImportEvents.self, ListHolidays.self, Export.self, Backup.self, Restore.self,
+         ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self,
+         RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self,
+         Dismiss.self, Snooze.self, Watch.self, Status.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.
@@ -1873,6 +1903,7 @@ extension ControlInterface {
          "Event": EventInfo.self, "Reminder": ReminderInfo.self, "InboxItem": InboxItemInfo.self,
          "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "MailSource": MailSourceInfo.self,
          "ContactFootprint": ContactFootprintInfo.self, "ImportFile": ImportFileInfo.self,
-         "ImportReport": ImportReportInfo.self, "Snapshot": SnapshotInfo.self, "RemindRequest": RemindRequestInfo.self]
+         "ImportReport": ImportReportInfo.self, "Holiday": HolidayInfo.self, "Snapshot": SnapshotInfo.self,
+         "RemindRequest": RemindRequestInfo.self]
     }
 }

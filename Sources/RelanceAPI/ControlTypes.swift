@@ -200,11 +200,14 @@ public struct EventInfo: Codable, Sendable, Equatable {
     public var reminders: [String]
     /// The next occurrences' start instants.
     public var nextOccurrences: [Date]
+    /// A whole-day event (an iCalendar DATE-valued DTSTART): start is midnight of its
+    /// first day and it is shown as "all day"; absent for a timed event.
+    public var allDay: Bool?
 
     /// Creates a value field by field.
     public init(id: Int64, uid: String, title: String, start: String, timeZone: String, duration: String,
                 place: String?, url: String?, rsvpBy: Date?, rrule: String?, exdates: [String], rdates: [String],
-                reminders: [String], nextOccurrences: [Date]) {
+                reminders: [String], nextOccurrences: [Date], allDay: Bool?) {
         self.id = id
         self.uid = uid
         self.title = title
@@ -219,6 +222,7 @@ public struct EventInfo: Codable, Sendable, Equatable {
         self.rdates = rdates
         self.reminders = reminders
         self.nextOccurrences = nextOccurrences
+        self.allDay = allDay
     }
 }
 
@@ -452,6 +456,24 @@ public struct ImportReportInfo: Codable, Sendable, Equatable {
         self.lines = lines
         self.rejections = rejections
         self.applied = applied
+    }
+}
+
+/// A day off of the business calendar.
+public struct HolidayInfo: Codable, Sendable, Equatable {
+    /// The day ("2026-12-25").
+    public var date: String
+    /// What it is ("Noël"); absent for a configured date.
+    public var name: String?
+    /// Where it comes from: the imported file's name, or "config" ([calendar] holidays,
+    /// holidays_file).
+    public var source: String
+
+    /// Creates a value field by field.
+    public init(date: String, name: String?, source: String) {
+        self.date = date
+        self.name = name
+        self.source = source
     }
 }
 

@@ -58,8 +58,11 @@ public enum EventImportPlanner {
     ///   - stored: the events in the store.
     ///   - userZone: where floating and all-day times are read.
     ///   - defaultReminders: the leads of an event without VALARM.
+    ///   - tombstones: the series cancelled in earlier imports (UID → the cancelling
+    ///     version): a copy no newer than that is skipped, so an old export does not
+    ///     bring a cancelled series back; a newer one (the organiser re-instated it) is added.
     public static func plan(_ events: [ICSEvent], stored: [NetworkingEvent], userZone: TimeZone,
-                            defaultReminders: [ISODuration]) -> [Entry] {
+                            defaultReminders: [ISODuration], tombstones: [String: EventVersion] = [:]) -> [Entry] {
         let storedByKey = Dictionary(stored.map { (Key(uid: $0.uid, occurrence: $0.occurrenceID), $0) }, uniquingKeysWith: { first, _ in first })
         let storedChanges = Dictionary(grouping: stored.filter { $0.occurrenceID != nil }, by: \.uid)
         var listedChanges: [String: Set<OccurrenceID>] = [:]
@@ -91,6 +94,9 @@ public enum EventImportPlanner {
         // Series this import adds, updates or removes: their EXDATEs come from the import.
         var rewritten: Set<String> = []
         var cancelled: Set<String> = []
+        // A remembered cancellation stands for its changed occurrences too, unless a
+        // newer copy of the series comes back below.
+        for uid in tombstones.keys where storedByKey[Key(uid: uid, occurrence: nil)] == nil { cancelled.insert(uid) }
         var titles: [String: String] = [:]
         for series in stored where series.occurrenceID == nil { titles[series.uid] = series.title }
 
@@ -100,9 +106,22 @@ public enum EventImportPlanner {
                 entries[index] = Entry(outcome: .skip, effects: [], note: "UID \(event.uid) \(note)")
                 continue
             }
+            if let kind = event.relanceKind {
+                // Relance wrote it for its own reminder or meeting (an export): already here.
+                entries[index] = Entry(outcome: .skip, effects: [], note: "Relance's own \(kind) (X-RELANCE-KIND, from an export): not an event")
+                continue
+            }
             let key = Key(uid: event.uid, occurrence: nil)
             titles[event.uid] = event.summary ?? "(untitled)"
             let old = storedByKey[key]
+            if !event.isCancelled, old == nil, let tombstone = tombstones[event.uid] {
+                guard event.version.supersedes(tombstone) else {
+                    entries[index] = Entry(outcome: .skip, effects: [], note: "cancelled by the calendar in an earlier import "
+                                           + "(\(tombstone)); this copy (\(event.version)) is not newer, so it does not come back")
+                    continue
+                }
+                cancelled.remove(event.uid)  // re-instated by the organiser
+            }
             if event.isCancelled {
                 cancelled.insert(event.uid)  // its changed occurrences go with it
                 guard let old else {
@@ -243,7 +262,7 @@ public enum EventImportPlanner {
             r.map { EventRecurrence(rrule: $0.rrule, exdates: Set($0.exdates).sorted(), rdates: Set($0.rdates).sorted()) }
         }
         return a.title == b.title && a.start == b.start && a.timeZone == b.timeZone && a.duration == b.duration
-            && a.place == b.place && a.url == b.url && a.details == b.details && a.reminders == b.reminders
+            && a.isAllDay == b.isAllDay && a.place == b.place && a.url == b.url && a.details == b.details && a.reminders == b.reminders
             && normalized(a.recurrence) == normalized(b.recurrence)
     }
 
@@ -254,6 +273,7 @@ public enum EventImportPlanner {
             parts.append("time \(short(old.start)) → \(short(new.start))" + (old.timeZone == new.timeZone ? "" : " \(new.timeZone)"))
         }
         if old.duration != new.duration { parts.append("duration") }
+        if old.isAllDay != new.isAllDay { parts.append(new.isAllDay ? "now all day" : "no longer all day") }
         if old.title != new.title { parts.append("title '\(old.title)' → '\(new.title)'") }
         if old.place != new.place { parts.append("place \(new.place ?? "none")") }
         if old.recurrence?.rrule != new.recurrence?.rrule { parts.append("recurrence \(new.recurrence?.rrule ?? "none")") }

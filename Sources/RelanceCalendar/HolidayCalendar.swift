@@ -23,12 +23,33 @@ public enum HolidayCalendar {
     ///     started long ago, or their ten years will have run out.
     /// - Throws: `CalendarError` naming the line and UID of an unusable event.
     public static func holidays(fromICS text: String, through lastDay: LocalDate? = nil) throws -> [LocalDate] {
-        try Libical.serialized { try read(text, through: lastDay) }
+        try Libical.serialized { try read(text, through: lastDay).keys.sorted() }
     }
 
-    private static func read(_ text: String, through lastDay: LocalDate?) throws -> [LocalDate] {
+    /// The same days with their names (SUMMARY; the first one on a day shared by two),
+    /// by date, for `relancectl import --holidays` to store and list.
+    public static func namedHolidays(fromICS text: String, through lastDay: LocalDate? = nil) throws -> [(date: LocalDate, name: String)] {
+        try Libical.serialized { try read(text, through: lastDay).sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    /// Whether `events` read like a calendar of public holidays rather than events to go
+    /// to (issue #12): at least three, every one all day and without attendees, and most
+    /// of them yearly (RRULE FREQ=YEARLY, or a title that comes back in another year, as
+    /// Google's holiday calendars list each year's date). Imported as networking events
+    /// they would each bring RSVP prompts; they belong in the business calendar.
+    public static func looksLikeHolidays(_ events: [ICSEvent]) -> Bool {
+        guard events.count >= 3, events.allSatisfy({ $0.isAllDay && !$0.hasAttendees && $0.relanceKind == nil }) else { return false }
+        var years: [String: Set<Int>] = [:]
+        for event in events { years[event.summary ?? "", default: []].insert(event.start.date.year) }
+        let yearly = events.filter { event in
+            (event.recurrence?.rrule?.uppercased().contains("FREQ=YEARLY") ?? false) || (years[event.summary ?? ""]?.count ?? 0) >= 2
+        }
+        return yearly.count * 2 >= events.count
+    }
+
+    private static func read(_ text: String, through lastDay: LocalDate?) throws -> [LocalDate: String] {
         let document = try ICSDocument(text: text)
-        var days = Set<LocalDate>()
+        var days: [LocalDate: String] = [:]
         for node in document.events {
             let reader = VEventReader(document: document, node: node)
             try reader.checkValues(of: ["DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE"])
@@ -48,13 +69,16 @@ public enum HolidayCalendar {
                 let walker = try OccurrenceWalker(start: LocalDateTime(date: start.local.date, time: midnight),
                                                   recurrence: recurrence, zone: TimeZone(identifier: "UTC")!)
                 while let occurrence = try walker.next(), occurrence.date <= end {
-                    for offset in 0..<span { days.insert(occurrence.date.adding(days: offset)) }
+                    let name = reader.text(ICAL_SUMMARY_PROPERTY) ?? "holiday"
+                    for offset in 0..<span where days[occurrence.date.adding(days: offset)] == nil {
+                        days[occurrence.date.adding(days: offset)] = name
+                    }
                 }
             } catch let error as CalendarError {
                 throw reader.locate(error, property: "RRULE")
             }
         }
-        return days.sorted()
+        return days
     }
 
     /// How many days the holiday covers: an all-day DTEND is exclusive (RFC 5545 §3.6.1);

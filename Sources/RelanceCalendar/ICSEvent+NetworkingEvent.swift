@@ -16,6 +16,9 @@ extension ICSEvent {
         } else if let duration {
             length = try ISODuration(parsing: duration).added(to: instant, in: zone).timeIntervalSince(instant)
         }
+        // DTEND equal to a DATE DTSTART (exclusive by RFC 5545 §3.6.1, so no day at all)
+        // is how many holiday exporters write a one-day event: read it as that day.
+        if isAllDay && length == 0 { length = 86_400 }
         guard length > 0 else { throw ValidationError(field: "DTEND", reason: "ends before it starts") }
         // Calendar leads (-P1D stays one day before, across DST), exact ones otherwise.
         let reminders = alarmOffsets.isEmpty ? defaultReminders : EventReminders.boundedLeads(alarmLeads)
@@ -27,7 +30,8 @@ extension ICSEvent {
         return NetworkingEvent(id: 0, uid: uid, title: summary ?? "(untitled)", start: start, timeZone: zone.identifier,
                                duration: length, place: location.map(Self.oneLine), url: url.map(Self.oneLine),
                                details: description, recurrence: eventRecurrence, reminders: reminders,
-                               occurrenceID: recurrenceID == nil ? nil : occurrenceID, version: version)
+                               occurrenceID: recurrenceID == nil ? nil : occurrenceID, version: version,
+                               isAllDay: isAllDay)
     }
 
     /// A multi-line LOCATION or URL on one line.

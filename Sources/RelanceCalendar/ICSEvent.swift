@@ -53,6 +53,12 @@ public struct ICSEvent: Sendable, Hashable, Codable {
     /// STATUS:CANCELLED: the series (or, for a modified occurrence, that occurrence) is
     /// called off.
     public var isCancelled: Bool = false
+    /// `X-RELANCE-KIND` ("reminder", "meeting"): a VEVENT a Relance export wrote for one
+    /// of its own reminders or meetings, not a networking event; nil for any other.
+    public var relanceKind: String?
+    /// Whether the VEVENT names an ATTENDEE: a meeting people are invited to, never a
+    /// public holiday.
+    public var hasAttendees: Bool = false
 
     /// An event from its parts; `ICSParser` is the usual source.
     public init(uid: String, summary: String? = nil, description: String? = nil, location: String? = nil,
@@ -60,7 +66,9 @@ public struct ICSEvent: Sendable, Hashable, Codable {
                 end: LocalDateTime? = nil, duration: String? = nil, recurrence: Recurrence? = nil,
                 recurrenceID: LocalDateTime? = nil, alarmOffsets: [Int] = [], alarmLeads: [ISODuration]? = nil,
                 line: Int? = nil, occurrenceID: OccurrenceID? = nil, version: EventVersion = EventVersion(),
-                isCancelled: Bool = false) {
+                isCancelled: Bool = false, relanceKind: String? = nil, hasAttendees: Bool = false) {
+        self.relanceKind = relanceKind
+        self.hasAttendees = hasAttendees
         self.uid = uid
         self.summary = summary
         self.description = description

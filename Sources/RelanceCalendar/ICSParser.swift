@@ -19,15 +19,46 @@ public enum ICSParser {
     ///   event without UID or DTSTART, an unreadable date or rule, a TZID with no IANA
     ///   name, both DTEND and DURATION.
     public static func events(fromICS text: String) throws -> [ICSEvent] {
+        let result = try parse(text)
+        if let first = result.rejections.first { throw first }
+        return result.events
+    }
+
+    /// What one file holds: its readable VEVENTs and, apart, one error per VEVENT that
+    /// cannot be read (with its line and UID), so an import can list every rejected
+    /// event and still count, or import, the others (issue #12).
+    public struct Result: Sendable {
+        /// The readable events, in file order (overrides attached, as `events(fromICS:)`).
+        public var events: [ICSEvent]
+        /// One error per unreadable VEVENT, in file order.
+        public var rejections: [CalendarError]
+        /// How many VEVENTs the file has, readable or not.
+        public var vevents: Int { events.count + rejections.count }
+    }
+
+    /// Every VEVENT of `text`, the unreadable ones apart.
+    ///
+    /// - Throws: `CalendarError` when the text as a whole is not iCalendar.
+    public static func parse(_ text: String) throws -> Result {
         try Libical.serialized {
             let document = try ICSDocument(text: text)
             var events: [ICSEvent] = []
+            var rejections: [CalendarError] = []
             for node in document.events {
-                events.append(try event(VEventReader(document: document, node: node)))
+                let reader = VEventReader(document: document, node: node)
+                do {
+                    events.append(try event(reader))
+                } catch let error as CalendarError {
+                    rejections.append(error.located(line: reader.line, uid: reader.uid))
+                }
             }
-            return attachingOverrides(events)
+            return Result(events: attachingOverrides(events), rejections: rejections)
         }
     }
+
+    /// The `X-RELANCE-KIND` a Relance export writes on what is not a networking event of
+    /// the user's ("reminder", "meeting"), so importing an export adds nothing.
+    public static let originProperty = "X-RELANCE-KIND"
 
     private static func event(_ reader: VEventReader) throws -> ICSEvent {
         try reader.checkValues(of: readProperties)
@@ -93,6 +124,11 @@ public enum ICSParser {
             }
         }
         let version = try reader.version()
+        let relanceKind = Libical.properties(of: reader.component, kind: ICAL_X_PROPERTY).lazy.compactMap { property -> String? in
+            guard let name = icalproperty_get_x_name(property).map({ String(cString: $0) }),
+                  name.uppercased() == originProperty else { return nil }
+            return Libical.text(property)
+        }.first
         let isCancelled = reader.first(ICAL_STATUS_PROPERTY).map { icalproperty_get_status($0) == ICAL_STATUS_CANCELLED } ?? false
 
         // RFC 5545 §3.8.6.3: RELATED=END triggers count from the end; an all-day event
@@ -145,7 +181,8 @@ public enum ICSParser {
                         start: start.local, timeZoneIdentifier: zoneIdentifier, isAllDay: start.isDate,
                         end: end, duration: duration, recurrence: recurrence, recurrenceID: recurrenceID,
                         alarmOffsets: alarmOffsets, alarmLeads: alarmLeads, line: reader.line,
-                        occurrenceID: occurrenceID, version: version, isCancelled: isCancelled)
+                        occurrenceID: occurrenceID, version: version, isCancelled: isCancelled,
+                        relanceKind: relanceKind, hasAttendees: reader.first(ICAL_ATTENDEE_PROPERTY) != nil)
     }
 
     /// "synthetic-<16 hex>@relance": FNV-1a of the start and the title, the same on

@@ -38,11 +38,16 @@ public struct NetworkingEvent: Sendable, Hashable, Codable, Identifiable {
     /// The calendar version last imported (SEQUENCE, LAST-MODIFIED/DTSTAMP), so an older
     /// or equal one is skipped and a newer one updates the event.
     public var version: EventVersion
+    /// A whole-day event (an iCalendar DATE-valued DTSTART): `start` is midnight of its
+    /// first day, it is shown as "all day", and its reminders come at the start of the
+    /// user's day, never at a clock time counted back from midnight (issue #12).
+    public var isAllDay: Bool = false
 
     public init(id: Int64, uid: String, title: String, start: LocalDateTime, timeZone: String, duration: TimeInterval,
                 place: String? = nil, url: String? = nil, details: String? = nil, rsvpBy: Date? = nil,
                 recurrence: EventRecurrence? = nil, reminders: [ISODuration], occurrenceID: OccurrenceID? = nil,
-                version: EventVersion = EventVersion()) {
+                version: EventVersion = EventVersion(), isAllDay: Bool = false) {
+        self.isAllDay = isAllDay
         self.id = id; self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone
         self.duration = duration; self.place = place; self.url = url; self.details = details
         self.rsvpBy = rsvpBy; self.recurrence = recurrence; self.reminders = reminders

@@ -92,6 +92,29 @@ public enum Planner {
         return planned.fireAt < start ? planned : PlannedTime(dueAt: due, fireAt: due, reason: reason)
     }
 
+    /// A lead before an all-day event (issue #12): whole days back from its day, at the
+    /// start of the user's day then (the window's first opening on or before it); a lead
+    /// shorter than a day means the morning of the day itself. Counting hours back from
+    /// midnight would ring at 22:00 the evening before. `day` is the event's date.
+    public static func beforeAllDay(day: LocalDate, offset: ISODuration, rules: TimingRules, now: Date) -> PlannedTime {
+        let zone = rules.userZone
+        let leadDays = Int((offset.approximateSeconds / 86_400).rounded(.down))  // PT2H: 0, the day itself
+        let target = day.adding(days: -leadDays)
+        let dayEnd = day.adding(days: 1).at(LocalTimeOfDay(hour: 0), in: zone)
+        var due: Date
+        var reason: String
+        if leadDays == 0 {
+            // The day itself: its first opening, else (a closed day, or no window) 09:00.
+            due = rules.window.intervals(on: day).first?.start ?? day.at(LocalTimeOfDay(hour: 9), in: zone)
+            reason = "the morning of the all-day event on \(HumanTime.day(dayEnd.addingTimeInterval(-1), in: zone))"
+        } else {
+            due = rules.window.firstStart(onOrBefore: target) ?? target.at(LocalTimeOfDay(hour: 9), in: zone)
+            reason = "\(HumanDuration.before(offset)) the all-day event on \(HumanTime.day(dayEnd.addingTimeInterval(-1), in: zone)), at the start of your day"
+        }
+        due = max(due, min(now, dayEnd))
+        return PlannedTime(dueAt: due, fireAt: due, reason: reason)
+    }
+
     /// The next window start after `end` (thank-you notes, "log the people you met").
     public static func after(end: Date, rules: TimingRules, now: Date) -> PlannedTime {
         let due = rules.window.nextStart(after: max(end, now))

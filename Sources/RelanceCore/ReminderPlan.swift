@@ -63,8 +63,11 @@ public enum EventReminders {
         return Array(distinct.sorted { $0.approximateSeconds > $1.approximateSeconds }.prefix(maximumLeads))
     }
 
+    /// - Parameter allDay: a whole-day event (its `occurrence` is midnight of its day in
+    ///   the user's zone): leads count whole days back to the start of the user's day, and
+    ///   the texts say "all day" rather than 00:00.
     public static func plan(title: String, place: String?, occurrence: Date, duration: TimeInterval, rsvpBy: Date?,
-                            leads: [ISODuration], rules: TimingRules, now: Date) -> [ReminderPlan] {
+                            leads: [ISODuration], rules: TimingRules, now: Date, allDay: Bool = false) -> [ReminderPlan] {
         var offsets: [(ReminderKind, String)] = leads.enumerated().map { index, lead in
             (index == 0 && lead.days + lead.weeks * 7 >= 2 ? .eventRSVP : .eventSoon, lead.description)
         }
@@ -72,12 +75,12 @@ public enum EventReminders {
         let zone = rules.userZone
         return offsets.compactMap { kind, offset in
             guard let planned = time(kind, offset: offset, occurrence: occurrence, duration: duration, rsvpBy: rsvpBy,
-                                     rules: rules, now: now),
+                                     rules: rules, now: now, allDay: allDay),
                   planned.fireAt >= now || kind == .eventLogPeople else { return nil }
             let text = switch kind {
-            case .eventRSVP: ReminderText.eventRSVP(title: title, start: occurrence, place: place, zone: zone)
+            case .eventRSVP: ReminderText.eventRSVP(title: title, start: occurrence, place: place, zone: zone, allDay: allDay)
             case .eventLogPeople: ReminderText.eventLogPeople(title: title)
-            default: ReminderText.eventSoon(title: title, start: occurrence, place: place, zone: zone)
+            default: ReminderText.eventSoon(title: title, start: occurrence, place: place, zone: zone, allDay: allDay)
             }
             return ReminderPlan(kind: kind, text: text, planned: planned, offset: offset)
         }
@@ -85,13 +88,16 @@ public enum EventReminders {
 
     /// When an event reminder fires (also used to re-plan under new rules).
     public static func time(_ kind: ReminderKind, offset: String?, occurrence: Date, duration: TimeInterval, rsvpBy: Date?,
-                            rules: TimingRules, now: Date) -> PlannedTime? {
+                            rules: TimingRules, now: Date, allDay: Bool = false) -> PlannedTime? {
         if kind == .eventLogPeople {
             return Planner.after(end: occurrence.addingTimeInterval(duration), rules: rules, now: now)
         }
         guard let offset, let lead = try? ISODuration(parsing: offset) else { return nil }
         if kind == .eventRSVP, let rsvpBy, rsvpBy < occurrence {
             return Planner.deadline(rsvpBy, rules: rules, now: now)
+        }
+        if allDay {
+            return Planner.beforeAllDay(day: LocalDate(occurrence, in: rules.userZone), offset: lead, rules: rules, now: now)
         }
         return Planner.before(start: occurrence, offset: lead, rules: rules, now: now)
     }

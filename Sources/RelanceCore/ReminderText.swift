@@ -23,12 +23,17 @@ public enum ReminderText {
         "Send \(contact) a thank-you note for your meeting on \(day(start, zone))"
     }
 
-    public static func eventRSVP(title: String, start: Date, place: String?, zone: TimeZone) -> String {
-        "Register / RSVP: \(title), \(Planner.describeMoment(start, zone))\(place.map { " at \($0)" } ?? "")"
+    public static func eventRSVP(title: String, start: Date, place: String?, zone: TimeZone, allDay: Bool = false) -> String {
+        "Register / RSVP: \(title), \(eventMoment(start, zone, allDay: allDay))\(place.map { " at \($0)" } ?? "")"
     }
 
-    public static func eventSoon(title: String, start: Date, place: String?, zone: TimeZone) -> String {
-        "\(title): \(Planner.describeMoment(start, zone))\(place.map { " at \($0)" } ?? "")"
+    public static func eventSoon(title: String, start: Date, place: String?, zone: TimeZone, allDay: Bool = false) -> String {
+        "\(title): \(eventMoment(start, zone, allDay: allDay))\(place.map { " at \($0)" } ?? "")"
+    }
+
+    /// "Thu 10 Dec 19:00", or "Thu 10 Dec, all day" for a whole-day event (never 00:00).
+    static func eventMoment(_ start: Date, _ zone: TimeZone, allDay: Bool) -> String {
+        allDay ? "\(HumanTime.day(start, in: zone)), all day" : Planner.describeMoment(start, zone)
     }
 
     public static func eventLogPeople(title: String) -> String {

@@ -78,6 +78,7 @@ public final class Daemon: Sendable {
         }
         let store = try AppDatabase.open(path: databasePath)
         logger.info("store open at \(databasePath)")
+        configuration.importedHolidays = Set(try store.holidays().map(\.date))
         Self.raiseDescriptorLimit(logger: logger)
 
         let logger = self.logger

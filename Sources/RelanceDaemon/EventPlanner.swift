@@ -64,7 +64,8 @@ public struct EventPlanner: Sendable {
                          exdates: event.recurrence?.exdates.map(\.description) ?? [],
                          rdates: event.recurrence?.rdates.map(\.description) ?? [],
                          reminders: event.reminders.map(\.description),
-                         nextOccurrences: try occurrences(event, after: now, limit: 3))
+                         nextOccurrences: try occurrences(event, after: now, limit: 3),
+                         allDay: event.isAllDay ? true : nil)
     }
 
     /// PT7200S → PT2H.

@@ -49,9 +49,11 @@ struct InterchangeService: Sendable {
         }
         var imported: [ImportedContact] = []
         var rejections: [ImportRejection] = []
+        var emptyRows: [SourceLocation] = []
         for (name, text) in try Self.texts(p.files) {
             let format = forced ?? ContactFormat.detect(text: text, fileName: name)
-            let result = format.parse(text, file: name, map: p.map ?? [:])
+            let (result, empty) = format.read(text, file: name, map: p.map ?? [:])
+            emptyRows += empty
             imported += result.contacts
             rejections += result.rejections
             if result.contacts.isEmpty && result.rejections.isEmpty {
@@ -65,7 +67,7 @@ struct InterchangeService: Sendable {
         let blocked = !rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {
             let plan = MergePlanner.plan(existing: try store.contacts(), imported: imported, rejections: rejections)
-            let report = Self.report(plan, applied: false)
+            let report = Self.report(plan, applied: false, emptyRows: emptyRows)
             if blocked && p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, ScheduleChanges())
         }
@@ -80,13 +82,17 @@ struct InterchangeService: Sendable {
             mutations += plan.updatedContacts(from: existing).map { .update($0) }
             return mutations
         }
-        return (Self.report(planned!, applied: true), changes)
+        return (Self.report(planned!, applied: true, emptyRows: emptyRows), changes)
     }
 
-    static func report(_ plan: ImportPlan, applied: Bool) -> ImportReportInfo {
-        ImportReportInfo(added: plan.counts.add, merged: plan.counts.merge, skipped: plan.counts.skip,
-                         rejected: plan.counts.rejected, lines: plan.entries.map(\.summary),
-                         rejections: plan.rejections.map(\.description), applied: applied)
+    /// One line per record, its notes (a card named after its address, a value ignored)
+    /// indented under it, then one "skip empty row (file:line)" per row of separators.
+    static func report(_ plan: ImportPlan, applied: Bool, emptyRows: [SourceLocation] = []) -> ImportReportInfo {
+        let lines = plan.entries.flatMap { [$0.summary] + $0.notes.map { "  note: " + $0 } }
+            + emptyRows.map { "skip empty row (\($0)): only separators, no contact" }
+        return ImportReportInfo(added: plan.counts.add, merged: plan.counts.merge, skipped: plan.counts.skip + emptyRows.count,
+                                rejected: plan.counts.rejected, lines: lines,
+                                rejections: plan.rejections.map(\.description), applied: applied)
     }
 
     /// Imports calendars as a calendar client would (issue #12): `EventImportPlanner`
@@ -99,37 +105,128 @@ struct InterchangeService: Sendable {
         var parseRejections: [String] = []
         for (name, text) in try Self.texts(p.files) {
             do {
-                parsed += try ICSParser.events(fromICS: text).map { ("\(name):\($0.line ?? 0)", $0) }
+                let result = try ICSParser.parse(text)
+                if HolidayCalendar.looksLikeHolidays(result.events) {
+                    // 81 public holidays as networking events would each bring an RSVP
+                    // prompt; they are days off for the business calendar.
+                    parseRejections.append("\(name): looks like a calendar of public holidays (\(result.events.count) all-day, yearly "
+                        + "events without attendees), not events to go to; nothing imported from it. To keep follow-ups off "
+                        + "those days, import it with `relancectl import --holidays \(name)`")
+                    continue
+                }
+                parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
+                // Each unreadable VEVENT on its own line, "team.ics:12: DTSTART …".
+                parseRejections += result.rejections.map { error in
+                    "\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)" + (error.uid.map { " (UID \($0))" } ?? "")
+                }
+                if result.vevents == 0 {
+                    // An empty file, or a calendar of tasks or free/busy: say so rather
+                    // than report "Added 0" as a success.
+                    parseRejections.append("\(name): no VEVENT in it, so no event to import (is it the calendar you meant? "
+                                           + "an export of events has BEGIN:VEVENT … END:VEVENT blocks)")
+                }
+            } catch let error as CalendarError {
+                parseRejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
             } catch {
                 parseRejections.append("\(name): \(error)")
             }
         }
         try ImportLimits.checkCount(parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
         let now = clock.now()
-        let decide = { (stored: [NetworkingEvent]) -> ImportReportInfo in
+        let skipInvalid = p.skipInvalid == true
+        let decide = { (stored: [NetworkingEvent], tombstones: [String: EventVersion]) -> ImportReportInfo in
             let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
-                                                  defaultReminders: rules.eventReminders)
+                                                  defaultReminders: rules.eventReminders, tombstones: tombstones)
             return Self.report(entries, parsed, parseRejections, applied: false)
         }
-        if p.dryRun == true || !parseRejections.isEmpty {
-            let report = decide(try store.events())
+        if p.dryRun == true || (!parseRejections.isEmpty && !skipInvalid) {
+            let report = decide(try store.events(), try store.cancelledSeries())
             if p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, [])
         }
         var report: ImportReportInfo?
         do {
-            let (added, _) = try store.importEvents(now: now, rules: rules) { stored in
-                let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
-                                                      defaultReminders: rules.eventReminders)
-                report = Self.report(entries, parsed, parseRejections, applied: true)
-                guard report!.rejected == 0 else { throw ImportAborted() }
-                return try mutations(entries.flatMap(\.effects), stored: stored, now: now)
+            let (added, _) = try store.importEvents(now: now, rules: rules) { stored, tombstones in
+                let events = parsed.map(\.event)
+                let entries = EventImportPlanner.plan(events, stored: stored, userZone: rules.userZone,
+                                                      defaultReminders: rules.eventReminders, tombstones: tombstones)
+                report = Self.report(entries, parsed, parseRejections, applied: true, skipInvalid: skipInvalid)
+                // A rejected event has no effects: with skipInvalid the others are written.
+                guard report!.rejected == 0 || skipInvalid else { throw ImportAborted() }
+                return (try mutations(entries.flatMap(\.effects), stored: stored, now: now),
+                        Self.tombstones(events, entries, remembered: tombstones))
             }
             return (report!, added)
         } catch is ImportAborted {
             report!.applied = false
             throw ControlError.importRejected(report!)
         }
+    }
+
+    /// `import --holidays` (issue #12): the files' dates become days off of the business
+    /// calendar, stored, and the pending reminders are re-planned under the new rules, in
+    /// ONE transaction; then `configuration` has them, so every later rule skips them.
+    /// A day already known is skipped; an unreadable file imports nothing.
+    func importHolidays(_ p: ImportEvents.Parameters, configuration: LiveConfiguration) throws -> ImportReportInfo {
+        var found: [ImportedHoliday] = []
+        var rejections: [String] = []
+        // Yearly rules through ten years from now, even one whose DTSTART is long past
+        // (HolidayCalendar's default counts ten years from DTSTART).
+        let thisYear = LocalDate(clock.now(), in: TimeZone(identifier: "UTC")!).year
+        let through = LocalDate(year: thisYear + 10, month: 12, day: 31)
+        for (name, text) in try Self.texts(p.files) {
+            do {
+                let days = try HolidayCalendar.namedHolidays(fromICS: text, through: through)
+                if days.isEmpty {
+                    rejections.append("\(name): no holiday in it (no VEVENT); a holiday calendar lists each day off as an all-day VEVENT")
+                }
+                // Past years matter to no reminder: from 1 January of this year on.
+                found += days.filter { $0.date.year >= thisYear }.map { ImportedHoliday(date: $0.date, name: $0.name, source: name) }
+            } catch let error as CalendarError {
+                rejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
+            }
+        }
+        try ImportLimits.checkCount(found.count, limit: ImportLimits.maximumEvents, kind: "holidays")
+        var seen = Set<LocalDate>()
+        found = found.filter { seen.insert($0.date).inserted }  // the first file's name for a shared day
+        func report(added: Set<LocalDate>, applied: Bool) -> ImportReportInfo {
+            let lines = found.map { holiday in
+                added.contains(holiday.date) ? "holiday \(holiday.date) \(holiday.name) (\(holiday.source))"
+                    : "skip \(holiday.date) \(holiday.name) (\(holiday.source)): already a holiday"
+            }
+            return ImportReportInfo(added: added.count, merged: 0, skipped: found.count - added.count, rejected: rejections.count,
+                                    lines: lines, rejections: rejections, applied: applied)
+        }
+        if p.dryRun == true || !rejections.isEmpty {
+            let known = Set(try store.holidays().map(\.date)).union(configuration.configuredHolidays)
+            let result = report(added: Set(found.map(\.date)).subtracting(known), applied: false)
+            if p.dryRun != true { throw ControlError.importRejected(result) }
+            return result
+        }
+        let configured = configuration.configuredHolidays
+        let fresh = found.filter { !configured.contains($0.date) }
+        let (added, _) = try store.importHolidays(fresh, rules: { days in
+            LiveConfiguration.rules(configuration.current.rules, with: days)
+        }, now: clock.now())
+        configuration.importedHolidays = Set(try store.holidays().map(\.date))
+        return report(added: Set(added.map(\.date)), applied: true)
+    }
+
+    /// The cancelled series to remember (issue #12): each cancelled series of the import,
+    /// with its version unless an even newer cancellation is remembered; and to forget
+    /// (nil): a series a newer copy brought back.
+    static func tombstones(_ events: [ICSEvent], _ entries: [EventImportPlanner.Entry],
+                           remembered: [String: EventVersion]) -> [String: EventVersion?] {
+        var result: [String: EventVersion?] = [:]
+        for (event, entry) in zip(events, entries) where event.recurrenceID == nil && event.relanceKind == nil {
+            if event.isCancelled {
+                let known = (result[event.uid] ?? nil) ?? remembered[event.uid]
+                if known.map({ !$0.supersedes(event.version) }) ?? true { result[event.uid] = .some(event.version) }
+            } else if remembered[event.uid] != nil, entry.outcome == .add {
+                result[event.uid] = .some(nil)
+            }
+        }
+        return result
     }
 
     /// Thrown from inside the import transaction to roll it back when an event is rejected.
@@ -173,7 +270,7 @@ struct InterchangeService: Sendable {
     /// One line per VEVENT ("update Founders meetup (team.ics:12): updated to SEQUENCE 2: time …"),
     /// rejections with their file and line. `merged` counts the events updated or cancelled.
     static func report(_ entries: [EventImportPlanner.Entry], _ parsed: [(location: String, event: ICSEvent)],
-                       _ parseRejections: [String], applied: Bool) -> ImportReportInfo {
+                       _ parseRejections: [String], applied: Bool, skipInvalid: Bool = false) -> ImportReportInfo {
         var lines: [String] = []
         var rejections = parseRejections
         var counts: [EventImportPlanner.Outcome: Int] = [:]
@@ -188,7 +285,7 @@ struct InterchangeService: Sendable {
         }
         return ImportReportInfo(added: counts[.add] ?? 0, merged: (counts[.update] ?? 0) + (counts[.cancel] ?? 0),
                                 skipped: counts[.skip] ?? 0, rejected: rejections.count, lines: lines,
-                                rejections: rejections, applied: applied && rejections.isEmpty)
+                                rejections: rejections, applied: applied && (rejections.isEmpty || skipInvalid))
     }
 
     func export(_ format: String, rules: TimingRules) throws -> String {

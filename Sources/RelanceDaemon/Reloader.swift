@@ -36,9 +36,11 @@ struct Reloader: Sendable {
                 logger.warning("the database and socket paths change only at restart")
             }
             configuration.current = fresh
-            if fresh.rules != current.rules {
+            // With the imported holidays (the file knows only its own).
+            let rules = configuration.current.rules
+            if rules != current.rules {
                 do {
-                    let changes = try store.replan(rules: fresh.rules, now: clock.now())
+                    let changes = try store.replan(rules: rules, now: clock.now())
                     logger.notice("re-planned \(changes.scheduled.count) pending reminder(s) under the new rules")
                 } catch {
                     logger.error("re-planning failed: \(error)")

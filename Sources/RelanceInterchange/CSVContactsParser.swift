@@ -19,28 +19,39 @@ public enum CSVContactsParser {
     /// Every row of `text` as a contact, and the rows that could not be read, each with
     /// the line it starts on.
     public static func parse(_ text: String, file: String, format: Format) -> ContactImport {
+        read(text, file: file, format: format).contacts
+    }
+
+    /// `parse`, with the rows that hold only separators (",,,,,,": LinkedIn exports have
+    /// them), skipped rather than rejected, so the import can say where they were.
+    public static func read(_ text: String, file: String, format: Format) -> (contacts: ContactImport, emptyRows: [SourceLocation]) {
+        var emptyRows: [SourceLocation] = []
         var reader = CSVReader(text)
         var rejections: [ImportRejection] = []
         let layout: ColumnLayout
         switch format {
         case .linkedin:
             guard let found = findLinkedInHeader(&reader) else {
-                return ([], [ImportRejection(file: file, line: 1, reason: "no LinkedIn header row "
-                    + "(First Name,Last Name,URL,Email Address,Company,Position,Connected On) in the file")])
+                return (([], [ImportRejection(file: file, line: 1, reason: "no LinkedIn header row "
+                    + "(First Name,Last Name,URL,Email Address,Company,Position,Connected On) in the file")]), [])
             }
             layout = found
         case .generic(let map):
-            guard let header = nextNonBlank(&reader) else { return ([], []) }
+            guard let header = nextNonBlank(&reader) else { return (([], []), []) }
             switch ColumnLayout.generic(header: header, map: map) {
             case .success(let found): layout = found
             case .failure(let error):
-                return ([], [ImportRejection(file: file, line: header.line, reason: error.reason)])
+                return (([], [ImportRejection(file: file, line: header.line, reason: error.reason)]), [])
             }
         }
 
         var contacts: [ImportedContact] = []
         while let record = reader.next() {
-            if record.isBlank && !record.isUnterminated { continue }
+            if record.isBlank && !record.isUnterminated {
+                // A row of commas is a row (counted in the report); an empty line is not.
+                if record.fields.count > 1 { emptyRows.append(SourceLocation(file: file, line: record.line)) }
+                continue
+            }
             let source = SourceLocation(file: file, line: record.line)
             if record.isUnterminated {
                 rejections.append(ImportRejection(source: source, reason: "a quoted field opened on this row is never closed "
@@ -62,7 +73,7 @@ public enum CSVContactsParser {
             case .failure(let rejection): rejections.append(rejection)
             }
         }
-        return (contacts, rejections)
+        return ((contacts, rejections), emptyRows)
     }
 
     /// Skips LinkedIn's preamble ("Notes:", an explanation, a blank line) up to the

@@ -37,10 +37,16 @@ public enum ContactFormat: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Parses `text` in this format; `map` (field → column header) applies to `.csv`.
     public func parse(_ text: String, file: String, map: [String: String] = [:]) -> ContactImport {
+        read(text, file: file, map: map).contacts
+    }
+
+    /// `parse`, with the CSV rows that hold only separators, skipped (see `CSVContactsParser.read`).
+    public func read(_ text: String, file: String, map: [String: String] = [:]) -> (contacts: ContactImport, emptyRows: [SourceLocation]) {
         switch self {
-        case .vcard: VCardParser.parse(text, file: file)
-        case .linkedinCSV: CSVContactsParser.parse(text, file: file, format: .linkedin)
-        case .csv: CSVContactsParser.parse(text, file: file, format: .generic(map: map))
+        case .vcard: (VCardParser.parse(text, file: file), [])
+        case .linkedinCSV: CSVContactsParser.read(text, file: file, format: .linkedin)
+        case .csv: CSVContactsParser.read(text, file: file, format: .generic(map: map))
         }
     }
+
 }

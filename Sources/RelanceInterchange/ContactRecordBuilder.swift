@@ -56,10 +56,20 @@ struct ContactRecordBuilder {
     }
 
     /// The contact, or why there is none: `noName` when the record has no name.
-    func build(noName: String) -> Result<ImportedContact, ImportRejection> {
-        let cleanName = TextCleaning.singleLine(name)
-        guard !cleanName.isEmpty else { return .failure(ImportRejection(source: source, reason: noName)) }
+    /// - Parameter nameFromEmail: a record with no name but an e-mail address is named
+    ///   after the address (Android and Radicale address books keep such cards), with a
+    ///   warning, instead of being rejected.
+    func build(noName: String, nameFromEmail: Bool = false) -> Result<ImportedContact, ImportRejection> {
+        var cleanName = TextCleaning.singleLine(name)
         var warnings = warnings
+        if cleanName.isEmpty, nameFromEmail,
+           let address = emails.lazy.map({ TextCleaning.singleLine($0) })
+               .map({ $0.lowercased().hasPrefix("mailto:") ? String($0.dropFirst(7)) : $0 })
+               .first(where: Self.isEmailAddress) {
+            cleanName = address
+            warnings.append("\(noName): named after its e-mail address; rename it with `relancectl contact update`")
+        }
+        guard !cleanName.isEmpty else { return .failure(ImportRejection(source: source, reason: noName)) }
 
         var seenEmails = Set<String>()
         var cleanEmails: [String] = []

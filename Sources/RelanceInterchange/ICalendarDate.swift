@@ -18,6 +18,11 @@ enum ICalendarDate {
         stamp(time.date.year, time.date.month, time.date.day, time.time.hour, time.time.minute, time.time.second)
     }
 
+    /// `20261210`: a DATE value (RFC 5545 §3.3.4), for an all-day event.
+    static func date(_ date: LocalDate) -> String {
+        String(local(LocalDateTime(date: date, time: LocalTimeOfDay(hour: 0))).prefix(8))
+    }
+
     private static func stamp(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> String {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let y = String(year)

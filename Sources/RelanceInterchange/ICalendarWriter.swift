@@ -14,7 +14,7 @@ import RelanceCore
 /// - Every other pending reminder is a 15-minute VEVENT at its fire time with an alarm
 ///   at the start, CATEGORIES its kind, and TRANSP:TRANSPARENT so it never shows as busy.
 ///
-/// UIDs are stable (`meeting-<id>@relance`, `event-<uid>`, `reminder-<id>@relance`), so
+/// UIDs are stable (`meeting-<id>@relance`, an event's own UID, `reminder-<id>@relance`), so
 /// importing a newer export updates entries instead of duplicating them.
 public enum ICalendarWriter {
     /// The calendar's PRODID (RFC 5545 §3.7.3).
@@ -116,6 +116,7 @@ public enum ICalendarWriter {
                               into writer: inout ContentLineWriter) {
         writer.line("BEGIN", "VEVENT")
         writer.text("UID", "meeting-\(meeting.id)@relance")
+        writer.line(ICSParser.originProperty, "meeting")
         writer.line("DTSTAMP", stamp)
         writer.line("DTSTART", ICalendarDate.utc(meeting.startsAt))
         writer.line("DTEND", ICalendarDate.utc(max(meeting.endsAt, meeting.startsAt)))
@@ -137,14 +138,20 @@ public enum ICalendarWriter {
         let zone = namedZone(of: event)
         // With a named zone, wall-clock values follow TZID; otherwise instants in UTC.
         func time(_ name: String, _ local: LocalDateTime) {
-            if let zone {
+            if event.isAllDay {
+                // A whole day stays a DATE (RFC 5545 §3.3.4), in no zone: a calendar
+                // shows it across the day, and a re-import keeps it all-day (issue #12).
+                writer.line("\(name);VALUE=DATE", ICalendarDate.date(local.date))
+            } else if let zone {
                 writer.line("\(name);TZID=\(ContentLineWriter.parameter(zone.identifier))", ICalendarDate.local(local))
             } else {
                 writer.line(name, ICalendarDate.utc(local.instant(in: event.zone)))
             }
         }
         writer.line("BEGIN", "VEVENT")
-        writer.text("UID", event.uid.isEmpty ? "event-\(event.id)@relance" : "event-\(TextCleaning.singleLine(event.uid))")
+        // The source's UID as it is, so importing this export (or the calendar it came
+        // from) updates the event instead of adding a copy (issue #12).
+        writer.text("UID", event.uid.isEmpty ? "event-\(event.id)@relance" : TextCleaning.singleLine(event.uid))
         writer.line("DTSTAMP", stamp)
         // A changed occurrence of a series keeps its RECURRENCE-ID, so the series and its
         // changes stay one calendar object (RFC 5545 §3.8.4.4), and the imported SEQUENCE.
@@ -154,8 +161,16 @@ public enum ICalendarWriter {
         case nil: break
         }
         if event.version.sequence > 0 { writer.line("SEQUENCE", String(event.version.sequence)) }
+        // The imported version, so importing this export again is "up to date", not a
+        // newer revision (DTSTAMP is the export's time; LAST-MODIFIED wins over it).
+        if let revised = event.version.stamp { writer.line("LAST-MODIFIED", ICalendarDate.utc(revised)) }
         time("DTSTART", event.start)
-        writer.line("DURATION", ICalendarDate.duration(seconds: event.duration))
+        if event.isAllDay {
+            let days = max(1, Int((event.duration / 86_400).rounded()))
+            writer.line("DURATION", "P\(days)D")
+        } else {
+            writer.line("DURATION", ICalendarDate.duration(seconds: event.duration))
+        }
         writer.text("SUMMARY", TextCleaning.singleLine(event.title))
         if let place = event.place.map(TextCleaning.singleLine), !place.isEmpty { writer.text("LOCATION", place) }
         if let url = event.url.map(ContentLineWriter.uri), !url.isEmpty { writer.line("URL", url) }
@@ -179,6 +194,7 @@ public enum ICalendarWriter {
     private static func write(_ reminder: Reminder, stamp: String, into writer: inout ContentLineWriter) {
         writer.line("BEGIN", "VEVENT")
         writer.text("UID", "reminder-\(reminder.id)@relance")
+        writer.line(ICSParser.originProperty, "reminder")
         writer.line("DTSTAMP", stamp)
         writer.line("DTSTART", ICalendarDate.utc(reminder.fireAt))
         writer.line("DURATION", "PT15M")

@@ -101,7 +101,7 @@ private struct PlannerState {
         var targets: [Target] = []
         for key in keys { if let owner = keyOwner[key], !targets.contains(owner) { targets.append(owner) } }
         let target = targets.first { if case .existing = $0 { true } else { false } } ?? targets.first
-        var notes = targets.filter { $0 != target }.map { "also shares an e-mail or profile with \(label(of: $0)); not merged with it" }
+        var notes = record.warnings + targets.filter { $0 != target }.map { "also shares an e-mail or profile with \(label(of: $0)); not merged with it" }
 
         guard let target else {
             let nameKey = MergePlanner.nameKey(draft.name)

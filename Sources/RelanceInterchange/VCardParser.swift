@@ -224,6 +224,6 @@ private struct CardState {
         // Stable sorts: preferred first, file order otherwise.
         builder.emails = emails.enumerated().sorted { ($0.element.preference, $0.offset) < ($1.element.preference, $1.offset) }.map(\.element.value)
         builder.phones = phones.enumerated().sorted { ($0.element.preference, $0.offset) < ($1.element.preference, $1.offset) }.map(\.element.value)
-        return builder.build(noName: "no name (the card has neither FN nor N)")
+        return builder.build(noName: "no name (the card has neither FN nor N)", nameFromEmail: true)
     }
 }

@@ -20,11 +20,14 @@ public struct EventDraft: Sendable, Equatable {
     public var occurrenceID: OccurrenceID?
     /// The calendar version it comes from (imports).
     public var version: EventVersion
+    /// A whole-day event (see `NetworkingEvent.isAllDay`).
+    public var isAllDay: Bool
 
     public init(uid: String, title: String, start: LocalDateTime, timeZone: String, duration: TimeInterval,
                 place: String? = nil, url: String? = nil, details: String? = nil, rsvpBy: Date? = nil,
                 recurrence: EventRecurrence? = nil, reminders: [ISODuration]? = nil, occurrenceID: OccurrenceID? = nil,
-                version: EventVersion = EventVersion()) {
+                version: EventVersion = EventVersion(), isAllDay: Bool = false) {
+        self.isAllDay = isAllDay
         self.uid = uid; self.title = title; self.start = start; self.timeZone = timeZone; self.duration = duration
         self.place = place; self.url = url; self.details = details; self.rsvpBy = rsvpBy
         self.recurrence = recurrence; self.reminders = reminders; self.occurrenceID = occurrenceID; self.version = version
@@ -35,7 +38,7 @@ public struct EventDraft: Sendable, Equatable {
         self.init(uid: event.uid, title: event.title, start: event.start, timeZone: event.timeZone, duration: event.duration,
                   place: event.place, url: event.url, details: event.details, rsvpBy: event.rsvpBy,
                   recurrence: event.recurrence, reminders: event.reminders, occurrenceID: event.occurrenceID,
-                  version: event.version)
+                  version: event.version, isAllDay: event.isAllDay)
     }
 }
 
@@ -75,7 +78,7 @@ extension AppDatabase {
                                  place: draft.place, url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
                                  recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
                                  createdAt: now, occurrenceId: key, sequence: draft.version.sequence,
-                                 revisedAt: draft.version.stamp)
+                                 revisedAt: draft.version.stamp, allDay: draft.isAllDay)
         try record.insert(db)
         return record
     }
@@ -118,7 +121,7 @@ extension AppDatabase {
     static func eventPlan(_ kind: ReminderKind, offset: String?, occurrence: Date, event: EventRecord,
                           rules: TimingRules, now: Date) -> PlannedTime? {
         EventReminders.time(kind, offset: offset, occurrence: occurrence, duration: event.durationSeconds,
-                            rsvpBy: event.rsvpBy, rules: rules, now: now)
+                            rsvpBy: event.rsvpBy, rules: rules, now: now, allDay: event.allDay)
     }
 }
 
@@ -127,7 +130,7 @@ extension EventRecord {
         NetworkingEvent(id: id!, uid: uid, title: title, start: LocalDateTime(start)!, timeZone: timeZone,
                         duration: durationSeconds, place: place, url: url, details: details, rsvpBy: rsvpBy,
                         recurrence: recurrence, reminders: reminders, occurrenceID: occurrenceId.flatMap(OccurrenceID.init(key:)),
-                        version: EventVersion(sequence: sequence, stamp: revisedAt))
+                        version: EventVersion(sequence: sequence, stamp: revisedAt), isAllDay: allDay)
     }
 }
 
@@ -159,6 +162,7 @@ extension AppDatabase {
         record.reminders = draft.reminders ?? record.reminders
         record.sequence = draft.version.sequence
         record.revisedAt = draft.version.stamp
+        record.allDay = draft.isAllDay
         try record.update(db)
         let cancelled = try Self.cancelPending(db, where: "eventId = ? AND anchorAt > ?",
                                                arguments: [id, now.timeIntervalSince1970])
@@ -229,7 +233,7 @@ extension AppDatabase {
         for occurrence in occurrences {
             for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence,
                                             duration: event.durationSeconds, rsvpBy: event.rsvpBy,
-                                            leads: event.reminders, rules: rules, now: now) where keep(occurrence, plan) {
+                                            leads: event.reminders, rules: rules, now: now, allDay: event.allDay) where keep(occurrence, plan) {
                 try insert.execute(arguments: [plan.kind.rawValue, plan.text, plan.planned.dueAt.timeIntervalSince1970,
                                                plan.planned.fireAt.timeIntervalSince1970, plan.planned.reason,
                                                occurrence.timeIntervalSince1970, event.id, plan.offset])

@@ -80,15 +80,56 @@ extension AppDatabase {
     ///   on the reminder feed).
     public func importEvents(now: Date, rules: TimingRules,
                              plan: ([NetworkingEvent]) throws -> [EventMutation]) throws -> (added: [Int64], changes: ScheduleChanges) {
+        try importEvents(now: now, rules: rules) { stored, _ in (try plan(stored), [:]) }
+    }
+
+    /// `importEvents`, with the cancelled series Relance remembers (UID → the version that
+    /// cancelled it, issue #12) given to `plan`, which returns, with its mutations, the
+    /// series to remember as cancelled (a version) or to forget (nil: brought back by a
+    /// newer version), written in the same transaction.
+    public func importEvents(now: Date, rules: TimingRules,
+                             plan: ([NetworkingEvent], [String: EventVersion]) throws
+                                 -> (mutations: [EventMutation], cancelled: [String: EventVersion?])) throws
+        -> (added: [Int64], changes: ScheduleChanges) {
         try writer.write { db in
-            let existing = try EventRecord.order(Column("id")).fetchAll(db).map(\.model)
-            var added: [Int64] = []
-            var changes = ScheduleChanges()
-            for mutation in try plan(existing) {
-                try Self.apply(mutation, db, rules: rules, now: now, added: &added, changes: &changes)
+            let (mutations, cancelled) = try plan(try EventRecord.order(Column("id")).fetchAll(db).map(\.model),
+                                                  try Self.cancelledSeries(db))
+            for (uid, version) in cancelled.sorted(by: { $0.key < $1.key }) {
+                if let version {
+                    try db.execute(sql: """
+                        INSERT INTO cancelledEvent (uid, sequence, revisedAt, cancelledAt) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(uid) DO UPDATE SET sequence = excluded.sequence, revisedAt = excluded.revisedAt
+                        """, arguments: [uid, version.sequence, version.stamp?.timeIntervalSince1970, now.timeIntervalSince1970])
+                } else {
+                    try db.execute(sql: "DELETE FROM cancelledEvent WHERE uid = ?", arguments: [uid])
+                }
             }
-            return (added, changes)
+            return try Self.apply(db, mutations, rules: rules, now: now)
         }
+    }
+
+    /// The series cancelled in earlier imports: UID → the version that cancelled it.
+    public func cancelledSeries() throws -> [String: EventVersion] {
+        try writer.read { db in try Self.cancelledSeries(db) }
+    }
+
+    static func cancelledSeries(_ db: Database) throws -> [String: EventVersion] {
+        var remembered: [String: EventVersion] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT uid, sequence, revisedAt FROM cancelledEvent") {
+            let stamp: Double? = row[2]
+            remembered[row[0]] = EventVersion(sequence: row[1], stamp: stamp.map(Date.init(timeIntervalSince1970:)))
+        }
+        return remembered
+    }
+
+    /// The writes of an import's mutations, inside its transaction.
+    static func apply(_ db: Database, _ mutations: [EventMutation], rules: TimingRules, now: Date) throws -> (added: [Int64], changes: ScheduleChanges) {
+        var added: [Int64] = []
+        var changes = ScheduleChanges()
+        for mutation in mutations {
+            try Self.apply(mutation, db, rules: rules, now: now, added: &added, changes: &changes)
+        }
+        return (added, changes)
     }
 
     /// One calendar mutation's writes, inside the caller's transaction (a file import

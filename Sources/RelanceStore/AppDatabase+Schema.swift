@@ -270,6 +270,37 @@ extension AppDatabase {
                 t.primaryKey(["account", "folder"])
             }
         }
+        migrator.registerMigration("v12: all-day events") { db in
+            // Issue #12: a DATE-valued DTSTART stays a whole day (shown "all day", its
+            // reminders at the start of the user's day, exported as VALUE=DATE).
+            try db.alter(table: "event") { t in
+                t.add(column: "allDay", .boolean).notNull().defaults(to: false)
+            }
+        }
+        migrator.registerMigration("v13: imported holidays") { db in
+            // Issue #12: `relancectl import --holidays` sends a calendar's dates to the
+            // business calendar; they outlive restarts and reloads (the config's
+            // [calendar] holidays stay in the config).
+            try db.create(table: "holiday") { t in
+                t.autoIncrementedPrimaryKey("id")           // snapshots order rows by id
+                t.column("date", .text).notNull().unique()  // 2026-12-25
+                t.column("name", .text).notNull()           // SUMMARY of the holiday
+                t.column("source", .text).notNull()         // the file it came from
+                t.column("importedAt", .double).notNull()   // seconds since the epoch, UTC
+            }
+        }
+        migrator.registerMigration("v14: cancelled calendar series") { db in
+            // Issue #12: a series the calendar cancelled is remembered by UID with the
+            // cancelling version, so an older uncancelled copy imported later (another
+            // export, a backup of the calendar) does not bring it back.
+            try db.create(table: "cancelledEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("uid", .text).notNull().unique()   // iCalendar UID of the series
+                t.column("sequence", .integer).notNull()    // SEQUENCE of the cancellation
+                t.column("revisedAt", .double)              // its LAST-MODIFIED, else DTSTAMP (seconds since the epoch)
+                t.column("cancelledAt", .double).notNull()  // when Relance read it
+            }
+        }
         return migrator
     }
 }

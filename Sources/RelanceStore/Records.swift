@@ -219,6 +219,8 @@ struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, Timestam
     var occurrenceId: String?
     var sequence: Int = 0
     var revisedAt: Date?
+    /// A whole-day event (iCalendar VALUE=DATE).
+    var allDay: Bool = false
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

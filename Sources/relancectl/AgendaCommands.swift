@@ -17,6 +17,8 @@ struct AgendaCommand: AsyncParsableCommand {
         var at: Date
         var kind: String
         var text: String
+        /// An all-day event: the day is its time ("all day", never 00:00).
+        var allDay: Bool? = nil
     }
 
     /// One day of the agenda (`--json`).
@@ -49,7 +51,8 @@ struct AgendaCommand: AsyncParsableCommand {
             }
             for event in events {
                 for start in event.nextOccurrences where start < end {
-                    entries.append(Entry(at: start, kind: "event", text: event.title + (event.place.map { " at \($0)" } ?? "")))
+                    entries.append(Entry(at: start, kind: "event", text: event.title + (event.place.map { " at \($0)" } ?? ""),
+                                         allDay: event.allDay))
                 }
             }
             entries.sort { $0.at != $1.at ? $0.at < $1.at : $0.kind < $1.kind }
@@ -63,7 +66,8 @@ struct AgendaCommand: AsyncParsableCommand {
                 print(Output.bold(Planner.format(date, zone, "EEEE d MMMM")))
                 for entry in day.entries {
                     let kind = ReminderKind.words(for: entry.kind)
-                    print("  \(Planner.format(entry.at, zone, "HH:mm"))  \(kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(entry.text)")
+                    let time = entry.allDay == true ? "all day" : Planner.format(entry.at, zone, "HH:mm")
+                    print("  \(time)  \(kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(entry.text)")
                 }
             }
         }

@@ -144,8 +144,12 @@ struct ControlClient {
         case "io.relance.Control.ImportRejected":
             var lines = ["nothing imported: some records cannot be read"]
             if let report = try? error.parameters["report"]?.decode(as: ImportReportInfo.self) {
+                let valid = report.added + report.merged
+                // "3 rejected, 50 valid not imported": what was lost, not only what failed.
+                lines = ["nothing imported: \(report.rejected) rejected, \(valid) valid not imported"]
                 lines += report.rejections.map { "  \($0)" }
-                lines.append("Fix them, or run again with --skip-invalid to import the \(report.added + report.merged) other record\(report.added + report.merged == 1 ? "" : "s").")
+                lines.append(valid == 0 ? "Fix them and import again."
+                    : "Fix them, or run again with --skip-invalid to import the \(valid) other record\(valid == 1 ? "" : "s").")
             }
             return lines.joined(separator: "\n")
         case "io.relance.Control.RestoreRefused":

@@ -21,6 +21,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("For CSV: field=Column, e.g. name=\"Full Name\" (repeatable).", valueName: "field=column")) var map: [String] = []
     @Flag(name: .long, help: "Show what would be added, merged or skipped, and change nothing.") var dryRun = false
     @Flag(name: .long, help: "Import the valid records even when some are rejected.") var skipInvalid = false
+    @Flag(name: .long, help: "The files are holiday calendars (.ics): their dates become days off, never events.") var holidays = false
 
     func run() async throws {
         try await Self.reporting {
@@ -44,14 +45,20 @@ struct ImportCommand: AsyncParsableCommand {
                 var info = ImportFileInfo(name: url.lastPathComponent)
                 if data.count < 400 << 10, let text = String(data: data, encoding: .utf8) { info.content = text } else { info.path = url.path }
                 let head = String(decoding: data.prefix(4096), as: UTF8.self).uppercased()
-                let isCalendar = format == "ics" || (format == nil && (head.contains("BEGIN:VCALENDAR") || file.lowercased().hasSuffix(".ics")))
+                let isCalendar = holidays || format == "ics"
+                    || (format == nil && (head.contains("BEGIN:VCALENDAR") || file.lowercased().hasSuffix(".ics")))
                 if isCalendar { calendars.append(info) } else { contacts.append(info) }
             }
             var reports: [ImportReportInfo] = []
             do {
                 // All the calls on one connection (issue #15).
-                reports = try await global.client.session { [contacts, calendars, format, mapping, dryRun, skipInvalid, progress] session in
+                reports = try await global.client.session { [contacts, calendars, format, mapping, dryRun, skipInvalid, holidays, progress] session in
                     var reports: [ImportReportInfo] = []
+                    if holidays {
+                        // Days off for the business calendar, stored; not events.
+                        progress.say("importing \(calendars.count) holiday calendar\(calendars.count == 1 ? "" : "s")…")
+                        return [try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun, holidays: true)).report]
+                    }
                     // Contacts and events go to two calls: with both, each is first checked
                     // by a dry run, so a rejected calendar cannot leave the contacts imported
                     // alone (the import is all or nothing across the files you named).
@@ -61,7 +68,7 @@ struct ImportCommand: AsyncParsableCommand {
                             try await session.call(ImportContacts.self, .init(
                                 files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
                                 dryRun: true, skipInvalid: skipInvalid)).report,
-                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true)).report,
+                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true, skipInvalid: skipInvalid)).report,
                         ]
                         if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
                             progress.done()
@@ -77,7 +84,8 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                     if !calendars.isEmpty {
                         progress.say("importing \(calendars.count) calendar file\(calendars.count == 1 ? "" : "s")…")
-                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun)).report)
+                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun,
+                                                                                       skipInvalid: skipInvalid)).report)
                     }
                     return reports
                 }
@@ -110,6 +118,25 @@ final class Progress: Sendable {
     func done() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
+
+struct HolidaysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "holidays",
+        abstract: "The days off the business calendar skips: imported (import --holidays) and configured.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Self.reporting {
+            let reply = try await global.client.call(ListHolidays.self, Empty())
+            if global.json { return try Output.json(reply) }
+            guard !reply.holidays.isEmpty else {
+                return print("No holidays. Import a holiday calendar with `relancectl import --holidays FILE.ics`.")
+            }
+            Output.table(["DATE", "HOLIDAY", "FROM"], reply.holidays.map { [$0.date, $0.name ?? "—", $0.source] })
+        }
     }
 }
 

@@ -56,6 +56,12 @@ enum Output {
 
     /// "Mon 1 Dec 09:00" in `zone` (the user's, from the reply's `timeZone`, never this
     /// shell's TZ); the year is shown when it is not this year.
+    /// An all-day event's day: "Thu 10 Dec, all day" (its start is midnight, never shown).
+    static func allDay(_ date: Date?, in zone: TimeZone) -> String {
+        guard let date else { return "—" }
+        return HumanTime.day(date, in: zone, now: ProcessClock.now()) + ", all day"
+    }
+
     static func time(_ date: Date?, in zone: TimeZone) -> String {
         guard let date else { return "—" }
         return HumanTime.moment(date, in: zone, now: ProcessClock.now())

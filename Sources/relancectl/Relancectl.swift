@@ -22,7 +22,7 @@ struct Relancectl: AsyncParsableCommand {
             UpcomingCommand.self, InboxCommand.self, ReadCommand.self, DoneCommand.self,
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
             ReloadCommand.self, TestNotifyCommand.self, AgendaCommand.self, DraftCommand.self,
-            BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, ImportCommand.self, ExportCommand.self,
+            BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, ImportCommand.self, HolidaysCommand.self, ExportCommand.self,
             IngestCommand.self,
         ])
 }

@@ -225,7 +225,7 @@ struct EventList: AsyncParsableCommand {
             let zone = Output.zone(reply.timeZone)
             guard !reply.events.isEmpty else { return print("No events.") }
             Output.table(["EVENT #", "NEXT", "EVENT", "WHERE", "REPEATS"], reply.events.map {
-                ["\($0.id)", Output.time($0.nextOccurrences.first, in: zone), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
+                ["\($0.id)", $0.allDay == true ? Output.allDay($0.nextOccurrences.first, in: zone) : Output.time($0.nextOccurrences.first, in: zone), $0.title, $0.place ?? "—", $0.rrule ?? "—"]
             })
         }
     }

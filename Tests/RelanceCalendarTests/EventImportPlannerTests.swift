@@ -250,3 +250,51 @@ extension EventImportPlannerTests {
         #expect(stored[0].recurrence!.exdates == [local("2026-01-13T19:00")])
     }
 }
+
+/// Issue #12: importing an export adds nothing.
+@Suite struct EventImportPlannerExportTests {
+    @Test func relancesOwnRemindersAndMeetingsAreSkippedNotAdded() throws {
+        let event = ICSEvent(uid: "reminder-4@relance", summary: "Call Ada", start: LocalDateTime("2026-12-10T18:00")!,
+                             timeZoneIdentifier: "UTC", relanceKind: "reminder")
+        let entries = EventImportPlanner.plan([event], stored: [], userZone: TimeZone(identifier: "UTC")!, defaultReminders: [])
+        #expect(entries.map(\.outcome) == [.skip])
+        #expect(entries[0].note?.contains("Relance's own reminder") == true)
+    }
+
+    @Test func anAllDayEventBecomesAnAllDayNetworkingEvent() throws {
+        let event = ICSEvent(uid: "day@x", summary: "Founders Day", start: LocalDateTime("2026-12-16T00:00")!, isAllDay: true)
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let content = try event.networkingEvent(userZone: paris, defaultReminders: [])
+        #expect(content.isAllDay && content.duration == 86_400 && content.timeZone == "Europe/Paris")
+    }
+}
+
+/// Issue #12: a cancelled series is remembered.
+@Suite struct EventImportPlannerTombstoneTests {
+    let utc = TimeZone(identifier: "UTC")!
+    func series(sequence: Int) -> ICSEvent {
+        ICSEvent(uid: "s@x", summary: "Founders", start: LocalDateTime("2026-12-10T18:00")!, timeZoneIdentifier: "UTC",
+                 recurrence: Recurrence(rrule: "FREQ=WEEKLY;COUNT=3"), version: EventVersion(sequence: sequence))
+    }
+
+    @Test func anOlderCopyOfACancelledSeriesIsSkippedAndANewerOneAdded() {
+        let tombstones = ["s@x": EventVersion(sequence: 2)]
+        let older = EventImportPlanner.plan([series(sequence: 1)], stored: [], userZone: utc, defaultReminders: [], tombstones: tombstones)
+        #expect(older.map(\.outcome) == [.skip])
+        #expect(older[0].note?.contains("cancelled by the calendar in an earlier import") == true)
+        let newer = EventImportPlanner.plan([series(sequence: 3)], stored: [], userZone: utc, defaultReminders: [], tombstones: tombstones)
+        #expect(newer.map(\.outcome) == [.add])
+        // Without the tombstone, the same older copy is added (what happened before).
+        #expect(EventImportPlanner.plan([series(sequence: 1)], stored: [], userZone: utc, defaultReminders: []).map(\.outcome) == [.add])
+    }
+}
+
+@Suite struct AllDayLengthTests {
+    @Test func anAllDayEventWhoseEndEqualsItsStartLastsThatDay() throws {
+        // Python icalendar's example.ics (and many holiday exporters): DTEND = DTSTART.
+        let event = ICSEvent(uid: "ny@x", summary: "New Year's Day", start: LocalDateTime("2022-01-01T00:00")!, isAllDay: true,
+                             end: LocalDateTime("2022-01-01T00:00")!)
+        let content = try event.networkingEvent(userZone: TimeZone(identifier: "UTC")!, defaultReminders: [])
+        #expect(content.isAllDay && content.duration == 86_400)
+    }
+}

@@ -59,3 +59,27 @@ import Testing
         #expect(error.description.contains("BEGIN:VCALENDAR"))
     }
 }
+
+/// Issue #12: a holiday calendar imported as events would bring an RSVP prompt per day.
+@Suite struct HolidayCalendarDetectionTests {
+    @Test func aCalendarOfAllDayYearlyEventsWithoutAttendeesLooksLikeHolidays() throws {
+        #expect(HolidayCalendar.looksLikeHolidays(try ICSParser.events(fromICS: Fixture.text("holidays.ics"))))
+    }
+
+    @Test func meetupsAndAFewAllDayEventsDoNot() throws {
+        #expect(!HolidayCalendar.looksLikeHolidays(try ICSParser.events(fromICS: Fixture.text("meetups.ics"))))
+        let day = { (uid: String, date: String, attendees: Bool) in
+            ICSEvent(uid: uid, summary: uid, start: LocalDateTime(date + "T00:00")!, isAllDay: true,
+                     recurrence: Recurrence(rrule: "FREQ=YEARLY"), hasAttendees: attendees)
+        }
+        // Two all-day events are not a calendar of holidays; an invited one is a meeting.
+        #expect(!HolidayCalendar.looksLikeHolidays([day("a", "2026-12-16", false), day("b", "2026-12-17", false)]))
+        #expect(!HolidayCalendar.looksLikeHolidays([day("a", "2026-12-16", false), day("b", "2026-12-17", false),
+                                                    day("c", "2026-12-18", true)]))
+        // Google lists each year's date: a title that comes back in another year is yearly.
+        let google = ["2026-01-01", "2027-01-01", "2026-05-01", "2027-05-01"].enumerated().map { index, date in
+            ICSEvent(uid: "g\(index)", summary: index < 2 ? "New Year" : "Labour Day", start: LocalDateTime(date + "T00:00")!, isAllDay: true)
+        }
+        #expect(HolidayCalendar.looksLikeHolidays(google))
+    }
+}

@@ -225,3 +225,41 @@ import Testing
         #expect(try JSONDecoder().decode(ICSEvent.self, from: data) == event)
     }
 }
+
+/// Issue #12: every unreadable VEVENT is its own rejection; the others are read.
+@Suite struct ICSParserRejectionTests {
+    @Test func eachUnreadableEventIsRejectedWithItsLineAndTheOthersAreRead() throws {
+        let text = """
+            BEGIN:VCALENDAR\r
+            VERSION:2.0\r
+            BEGIN:VEVENT\r
+            UID:ok@x\r
+            DTSTART:20261210T180000Z\r
+            END:VEVENT\r
+            BEGIN:VEVENT\r
+            UID:no-start@x\r
+            SUMMARY:No start\r
+            END:VEVENT\r
+            BEGIN:VEVENT\r
+            UID:bad-rule@x\r
+            DTSTART:20261210T180000Z\r
+            RRULE:FREQ=WEEKLYY\r
+            END:VEVENT\r
+            END:VCALENDAR\r
+
+            """
+        let result = try ICSParser.parse(text)
+        #expect(result.events.map(\.uid) == ["ok@x"])
+        #expect(result.rejections.map(\.line) == [7, 14])
+        #expect(result.rejections.map(\.uid) == ["no-start@x", "bad-rule@x"])
+        #expect(result.vevents == 3)
+        // The throwing form still stops at the first.
+        #expect(throws: CalendarError.self) { try ICSParser.events(fromICS: text) }
+    }
+
+    @Test func relancesOwnExportMarkIsRead() throws {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:reminder-4@relance\r\nX-RELANCE-KIND:reminder\r\n"
+            + "DTSTART:20261210T180000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        #expect(try ICSParser.events(fromICS: text).map(\.relanceKind) == ["reminder"])
+    }
+}

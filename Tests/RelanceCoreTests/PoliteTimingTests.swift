@@ -211,3 +211,43 @@ import Testing
         }
     }
 }
+
+/// Issue #12: an all-day event's reminders come at the start of the user's day, never at
+/// a clock time counted back from its midnight.
+@Suite struct AllDayEventReminderTests {
+    let paris = TimeZone(identifier: "Europe/Paris")!
+
+    @Test func leadsBeforeAnAllDayEventComeAtTheStartOfTheDayNeverTheEveningBefore() {
+        let rules = TimingRules(userZone: paris)
+        // Wednesday 16 Dec 2026, all day in Paris (midnight = 23:00 UTC the day before).
+        let day = LocalDate("2026-12-16")!
+        let occurrence = day.at(LocalTimeOfDay(hour: 0), in: paris)
+        let now = instant("2026-11-30T11:00:00Z")
+        let plans = EventReminders.plan(title: "Founders Day", place: nil, occurrence: occurrence, duration: 86_400,
+                                        rsvpBy: nil, leads: [ISODuration(days: 7), ISODuration(days: 1), ISODuration(hours: 2)],
+                                        rules: rules, now: now, allDay: true)
+        let fire = plans.filter { $0.kind != .eventLogPeople }.map(\.planned.fireAt)
+        // A week before, the day before and the day itself, each at 09:00 Paris (08:00 UTC).
+        #expect(fire == [instant("2026-12-09T08:00:00Z"), instant("2026-12-15T08:00:00Z"), instant("2026-12-16T08:00:00Z")])
+        #expect(plans.filter { $0.kind != .eventLogPeople }.allSatisfy { $0.text.contains("Wed 16 Dec, all day") })
+        #expect(!plans.contains { $0.text.contains("00:00") })
+    }
+
+    @Test func theSameLeadsBeforeATimedMidnightEventCountHours() {
+        // Given the same leads on a timed event at 00:00: 2 hours before is 22:00 the
+        // evening before (what an all-day event must not get).
+        let rules = TimingRules(userZone: paris)
+        let occurrence = LocalDate("2026-12-16")!.at(LocalTimeOfDay(hour: 0), in: paris)
+        let plans = EventReminders.plan(title: "Night", place: nil, occurrence: occurrence, duration: 3600, rsvpBy: nil,
+                                        leads: [ISODuration(hours: 2)], rules: rules, now: instant("2026-11-30T11:00:00Z"))
+        #expect(plans.first?.planned.dueAt == instant("2026-12-15T21:00:00Z"))
+    }
+
+    @Test func theDayBeforeAWeekendAllDayEventIsTheLastOpeningBeforeIt() {
+        // Sunday 20 Dec: the day before (Saturday) has no window, so Friday 09:00.
+        let rules = TimingRules(userZone: paris)
+        let planned = Planner.beforeAllDay(day: LocalDate("2026-12-20")!, offset: ISODuration(days: 1), rules: rules,
+                                           now: instant("2026-11-30T11:00:00Z"))
+        #expect(planned.fireAt == instant("2026-12-18T08:00:00Z"))
+    }
+}

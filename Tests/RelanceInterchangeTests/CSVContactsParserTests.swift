@@ -143,3 +143,16 @@ struct CSVContactsParserTests {
         #expect(result.rejections.map(\.description) == ["f.csv:2: 2 fields, but the header has 3 (a comma or a quote out of place?)"])
     }
 }
+
+/// Issue #12: LinkedIn exports have rows of commas; they are skipped and located, never
+/// a rejection that blocks the file.
+@Suite struct CSVEmptyRowTests {
+    @Test func rowsOfOnlySeparatorsAreSkippedWithTheirLine() {
+        let text = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            + "Ada,Lovelace,,ada@example.com,,,07 Dec 2025\n,,,,,,\n\nGrace,Hopper,,,,,\n"
+        let (result, empty) = CSVContactsParser.read(text, file: "Connections.csv", format: .linkedin)
+        #expect(result.contacts.map(\.draft.name) == ["Ada Lovelace", "Grace Hopper"])
+        #expect(result.rejections.isEmpty)
+        #expect(empty.map(\.description) == ["Connections.csv:3"])
+    }
+}

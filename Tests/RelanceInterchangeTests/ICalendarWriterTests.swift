@@ -66,7 +66,7 @@ struct ICalendarWriterTests {
         let events = try #require(summary["events"] as? [[String: Any]])
         #expect(events.map { $0["uid"] as? String } == [
             "meeting-10@relance", "meeting-11@relance",
-            "event-meetup-paris@example.org", "event-office-hours@example.org", "event-nyc-founders@example.org",
+            "meetup-paris@example.org", "office-hours@example.org", "nyc-founders@example.org",
             "reminder-1@relance", "reminder-7@relance", "reminder-4@relance",
         ])
         #expect(events.map { $0["summary"] as? String } == [
@@ -88,16 +88,16 @@ struct ICalendarWriterTests {
     @Test func recurringEventKeepsItsWallClockTimeAcrossDaylightSaving() async throws {
         let outcome = try await PythonValidator.validate(Self.calendar(), fileExtension: "ics")
         let events = try #require(outcome.summary["events"] as? [[String: Any]])
-        let meetup = try #require(events.first { $0["uid"] as? String == "event-meetup-paris@example.org" })
+        let meetup = try #require(events.first { $0["uid"] as? String == "meetup-paris@example.org" })
         #expect(meetup["tzid"] as? String == "Europe/Paris")
         #expect(meetup["start"] as? String == "2026-12-08T18:00:00Z")
         // 12 January excluded, 14 January added; from April the zone is on summer time.
         #expect(meetup["occurrences"] as? [String] == [
             "2026-12-08T19:00", "2027-01-14T19:00", "2027-02-09T19:00", "2027-03-09T19:00", "2027-04-13T19:00", "2027-05-11T19:00",
         ].map { Self.utc($0, "Europe/Paris") })
-        let breakfast = try #require(events.first { $0["uid"] as? String == "event-nyc-founders@example.org" })
+        let breakfast = try #require(events.first { $0["uid"] as? String == "nyc-founders@example.org" })
         #expect(breakfast["start"] as? String == "2027-03-20T22:30:00Z")
-        let hours = try #require(events.first { $0["uid"] as? String == "event-office-hours@example.org" })
+        let hours = try #require(events.first { $0["uid"] as? String == "office-hours@example.org" })
         #expect(hours["start"] as? String == "2026-12-15T16:00:00Z")
         #expect(hours["tzid"] is NSNull)
     }
@@ -110,7 +110,7 @@ struct ICalendarWriterTests {
         #expect(followUp["start"] as? String == "2026-12-01T08:00:00Z")
         #expect(followUp["categories"] as? [String] == ["follow_up"])
         #expect(followUp["alarms"] as? [String] == ["0:00:00"])
-        #expect(text.contains("BEGIN:VEVENT\r\nUID:reminder-1@relance\r\nDTSTAMP:20261127T090000Z\r\nDTSTART:20261201T080000Z\r\nDURATION:PT15M\r\n"))
+        #expect(text.contains("BEGIN:VEVENT\r\nUID:reminder-1@relance\r\nX-RELANCE-KIND:reminder\r\nDTSTAMP:20261127T090000Z\r\nDTSTART:20261201T080000Z\r\nDURATION:PT15M\r\n"))
         #expect(!text.contains("reminder-5@") && !text.contains("reminder-6@") && !text.contains("reminder-8@"))
     }
 
@@ -170,5 +170,28 @@ struct ICalendarWriterTests {
         let text = ICalendarWriter.write(reminders: [], meetings: [], events: [], contactsByID: [:], now: Self.now)
         let outcome = try await PythonValidator.validate(text, fileExtension: "ics")
         #expect(outcome.status == 0, "validate.py: \(outcome.errors)")
+    }
+}
+
+/// Issue #12: an export can be imported again without adding anything.
+@Suite struct ICalendarWriterRoundTripTests {
+    @Test func anAllDayEventIsWrittenAsADateWithItsOwnUID() {
+        let event = NetworkingEvent(id: 7, uid: "founders-day@example.org", title: "Founders Day",
+                                    start: LocalDateTime("2026-12-16T00:00")!, timeZone: "Europe/Paris", duration: 86_400,
+                                    reminders: [], version: EventVersion(sequence: 2, stamp: instant("2026-11-01T00:00:00Z")),
+                                    isAllDay: true)
+        let text = ICalendarWriter.write(reminders: [], meetings: [], events: [event], contactsByID: [:],
+                                         now: instant("2026-11-30T11:00:00Z"))
+        #expect(text.contains("UID:founders-day@example.org\r\n"))
+        #expect(text.contains("DTSTART;VALUE=DATE:20261216\r\nDURATION:P1D\r\n"))
+        #expect(text.contains("SEQUENCE:2\r\nLAST-MODIFIED:20261101T000000Z\r\n"))
+        #expect(!text.contains("TZID=Europe/Paris:20261216"))
+    }
+
+    @Test func relancesOwnRemindersAndMeetingsAreMarked() {
+        let text = ICalendarWriter.write(reminders: ICalendarWriterTests.reminders, meetings: ICalendarWriterTests.meetings,
+                                         events: [], contactsByID: ICalendarWriterTests.contacts, now: ICalendarWriterTests.now)
+        #expect(text.contains("UID:meeting-10@relance\r\nX-RELANCE-KIND:meeting\r\n"))
+        #expect(text.contains("UID:reminder-1@relance\r\nX-RELANCE-KIND:reminder\r\n"))
     }
 }

@@ -7,14 +7,25 @@ import Testing
 struct VCardParserTests {
     // MARK: Google Contacts export (vCard 3.0, CRLF, folded lines)
 
-    @Test func googleExportReadsEveryNamedCardAndRejectsTheNamelessOneWithItsLine() throws {
+    @Test func googleExportReadsEveryCardAndNamesTheNamelessOneAfterItsAddress() throws {
         let result = try Fixtures.parse("google-contacts.vcf")
 
+        // The card at line 51 has an e-mail address and no FN or N (issue #12: Android and
+        // Radicale address books keep such cards): named after the address, and said so.
         #expect(result.contacts.map(\.draft.name) == [
-            "Émilie du Châtelet", "Łukasz Wiśniewski", "Jean Martin", "Jean Martin", "Ada Lovelace", "Sofia Kovalevskaya",
+            "Émilie du Châtelet", "Łukasz Wiśniewski", "Jean Martin", "Jean Martin", "Ada Lovelace", "nobody@example.com",
+            "Sofia Kovalevskaya",
         ])
-        #expect(result.contacts.map(\.source.line) == [1, 17, 29, 36, 43, 56])
-        #expect(result.rejections.map(\.description) == ["google-contacts.vcf:51: no name (the card has neither FN nor N)"])
+        #expect(result.contacts.map(\.source.line) == [1, 17, 29, 36, 43, 51, 56])
+        #expect(result.rejections.isEmpty)
+        #expect(result.contacts[5].warnings == [
+            "no name (the card has neither FN nor N): named after its e-mail address; rename it with `relancectl contact update`"])
+    }
+
+    @Test func aCardWithNeitherNameNorAddressIsStillRejected() {
+        let result = VCardParser.parse("BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Mystery Inc\r\nEND:VCARD\r\n", file: "x.vcf")
+        #expect(result.contacts.isEmpty)
+        #expect(result.rejections.map(\.description) == ["x.vcf:1: no name (the card has neither FN nor N)"])
     }
 
     @Test func groupedEmailsFoldedNotesAndEscapesAreRead() throws {

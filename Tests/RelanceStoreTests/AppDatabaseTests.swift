@@ -34,11 +34,12 @@ import GRDB
                                                "v7: meetings offered by mail", "v8: calendar identity and versions of events",
                                                "v9: files of followed vdirs",
                                                "v10: reminder indexes only where they point somewhere",
-                                               "v11: IMAP folder marks"])
+                                               "v11: IMAP folder marks", "v12: all-day events", "v13: imported holidays",
+                                               "v14: cancelled calendar series"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 11)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 14)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

@@ -26,12 +26,39 @@ def names(daemon):
     return sorted(c["name"] for c in daemon.ctl("contact", "list", "--json").json()["contacts"])
 
 
-def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon):
-    result = daemon.ctl("import", str(FIXTURES / "google-contacts.vcf"), check=False)
+def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon, tmp_path):
+    # Given the Google export with, after it, a card with neither name nor address
+    path = tmp_path / "contacts.vcf"
+    path.write_bytes((FIXTURES / "google-contacts.vcf").read_bytes()
+                     + b"BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Mystery Inc\r\nEND:VCARD\r\n")
+    lines = path.read_bytes().count(b"\n")
+    result = daemon.ctl("import", str(path), check=False)
     assert result.code != 0
-    assert "google-contacts.vcf:51: no name" in result.stderr
+    assert f"contacts.vcf:{lines - 3}: no name" in result.stderr, result
     assert "--skip-invalid" in result.stderr
     assert names(daemon) == []
+
+
+def test_an_email_only_card_is_named_after_its_address_and_said_so(daemon):
+    # Given Google's export, whose card at line 51 has an address and no FN or N
+    # When it is imported, Then that card is a contact named after the address, flagged
+    report = daemon.ctl("import", str(FIXTURES / "google-contacts.vcf"), "--json").json()[0]
+    assert report["rejected"] == 0 and "nobody@example.com" in names(daemon), report
+    at = report["lines"].index("add nobody@example.com (google-contacts.vcf:51)")
+    assert "named after its e-mail address" in report["lines"][at + 1], report
+
+
+def test_empty_rows_of_a_linkedin_export_are_skipped_and_located(daemon, tmp_path):
+    # Given a LinkedIn export with a row of only commas (line 5)
+    path = tmp_path / "Connections.csv"
+    path.write_text("Notes:\n\"When exporting your connection data...\"\n\n"
+                    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n,,,,,,\n"
+                    "Ada,Lovelace,https://www.linkedin.com/in/ada,ada@example.com,Analytical,Author,07 Dec 2025\n")
+    # When it is imported, Then Ada is added and the empty row is counted and located
+    result = daemon.ctl("import", str(path))
+    assert "skip empty row (Connections.csv:5)" in result.stdout, result
+    assert "Added 1, merged 0, skipped 1, rejected 0." in result.stdout, result
+    assert names(daemon) == ["Ada Lovelace"]
 
 
 def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):

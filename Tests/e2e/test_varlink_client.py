@@ -19,7 +19,7 @@ EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
     "Remind", "RemindMany", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
-    "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export",
+    "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export", "ListHolidays",
     # test_contact_removal.py
     "RemoveContact", "ForgetContact", "MergeContacts", "ListSnapshots",
     # test_ingest.py
@@ -329,6 +329,13 @@ def test_interchange_methods(control):
     assert control.ImportEvents(files=[{"name": "d.ics", "content": ics}])["report"]["added"] == 1
     assert "BEGIN:VCALENDAR" in control.Export(format="ics")["text"]
     assert "Grace Hopper" in control.Export(format="vcf")["text"]
+
+    # A holiday calendar's dates become days off (issue #12), listed with their names
+    holidays = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:h@t\r\n"
+                "DTSTAMP:20300101T000000Z\r\nDTSTART;VALUE=DATE:20301225\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    report = control.ImportEvents(files=[{"name": "h.ics", "content": holidays}], holidays=True)["report"]
+    assert (report["added"], report["applied"]) == (1, True), report
+    assert control.ListHolidays()["holidays"] == [{"date": "2030-12-25", "name": "Christmas", "source": "h.ics"}]
 
     snapshot = control.Backup()["snapshot"]
     assert json.loads(snapshot)["format"] == "relance-backup"

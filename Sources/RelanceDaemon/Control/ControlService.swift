@@ -34,7 +34,7 @@ public final class ControlService: VarlinkService {
     let logger: Logger
     let startedAt: Date
     let databasePath: String
-    private let configuration: LiveConfiguration
+    let configuration: LiveConfiguration
     /// Where drafted-message templates live: `templates/` beside the configuration file.
     let templatesDirectory: String?
     let reloadHandler: @Sendable () throws -> Void

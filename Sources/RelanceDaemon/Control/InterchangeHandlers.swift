@@ -12,7 +12,10 @@ extension ControlService {
     /// Registers ImportContacts, ImportEvents and Export.
     static func registerInterchangeHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(ImportContacts.self, readOnly: false) { service, p in try service.importContacts(p) }
-        handlers.register(ImportEvents.self, readOnly: false) { service, p in try service.importEvents(p) }
+        handlers.register(ImportEvents.self, readOnly: false) { service, p in
+            p.holidays == true ? try service.importHolidays(p) : try service.importEvents(p)
+        }
+        handlers.register(ListHolidays.self, readOnly: true) { service, _ in try service.listHolidays() }
         handlers.register(Export.self, readOnly: true) { service, p in
             Export.Reply(text: try service.interchange.export(p.format, rules: service.rules))
         }
@@ -28,6 +31,24 @@ extension ControlService {
             logger.notice("imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
         }
         return ImportReply(report: report)
+    }
+
+    private func importHolidays(_ p: ImportEvents.Parameters) throws -> ImportReply {
+        for (index, file) in p.files.enumerated() { try checkClientPath(file.path, parameter: "files[\(index)].path") }
+        if p.dryRun != true { _ = try safetySnapshot("import-holidays") }
+        let report = try interchange.importHolidays(p, configuration: configuration)
+        if report.applied { logger.notice("imported \(report.added) holiday(s), skipped \(report.skipped)") }
+        return ImportReply(report: report)
+    }
+
+    /// Imported holidays with their names, and the configured ones, by date.
+    private func listHolidays() throws -> ListHolidays.Reply {
+        let imported = try store.holidays()
+        let importedDates = Set(imported.map(\.date))
+        let configured = configuration.configuredHolidays.subtracting(importedDates)
+            .map { HolidayInfo(date: $0.description, name: nil, source: "config") }
+        let all = imported.map { HolidayInfo(date: $0.date.description, name: $0.name, source: $0.source) } + configured
+        return ListHolidays.Reply(holidays: all.sorted { $0.date < $1.date })
     }
 
     private func importEvents(_ p: ImportEvents.Parameters) throws -> ImportReply {

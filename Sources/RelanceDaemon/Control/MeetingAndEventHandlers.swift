@@ -151,12 +151,14 @@ extension ControlService {
         let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
                                place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),
                                details: old.details, rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone) ?? old.rsvpBy, recurrence: recurrence,
-                               reminders: offsets ?? old.reminders)
+                               reminders: offsets ?? old.reminders,
+                               // An all-day event stays one while it starts at midnight (a new day).
+                               isAllDay: old.isAllDay && start.time == LocalTimeOfDay(hour: 0))
         try events.validate(draft)
         let now = clock.now()
         var preview = old
         preview.title = draft.title; preview.start = draft.start; preview.timeZone = draft.timeZone
-        preview.duration = draft.duration; preview.recurrence = draft.recurrence
+        preview.duration = draft.duration; preview.recurrence = draft.recurrence; preview.isAllDay = draft.isAllDay
         let upcoming = try events.occurrences(preview, after: now, limit: EventPlanner.lookahead)
         let (event, cancelled, changes) = try store.updateEvent(id: p.event, draft, occurrences: upcoming, rules: rules, now: now)
         let summary = "changed \(changed.joined(separator: ", ")); cancelled \(Corrections.count(cancelled, "pending reminder")), "

@@ -235,6 +235,7 @@ extension ControlService {
             throw ControlError.snapshotNotFound(id: id)
         }
         // The store's reminder feed tells the scheduler what the restore replaced.
+        configuration.importedHolidays = Set(try store.holidays().map(\.date))
         materializeEvents(Set(try store.eventIDs()))
         delivery?.wake()
         let counts = try store.counts()
