@@ -362,6 +362,17 @@ method ListContacts(
   contacts: []Contact
 )
 
+# An address of a contact that a mail bounced from (a delivery-status report read by
+# `Ingest` or a watched mail folder).
+type BouncingAddress (
+  # The address, as the report named it.
+  address: string,
+  # What the report said ("550 5.1.1 Unknown user"), when it said something.
+  reason: ?string,
+  # When the bounce was read.
+  since: string
+)
+
 # One contact and its outreach history.
 method GetContact(
   # Id or unambiguous part of the name.
@@ -371,6 +382,8 @@ method GetContact(
   contact: Contact,
   # Its outreach attempts, newest first.
   outreach: []Outreach,
+  # Its addresses that bounced, until a reply comes from one or it leaves the contact.
+  bouncing: []BouncingAddress,
   # Your IANA time zone (the configuration's): show the instants above in it.
   timeZone: string
 )

@@ -231,13 +231,16 @@ public enum GetContact: ControlMethod {
         public var contact: ContactInfo
         /// Its outreach attempts, newest first.
         public var outreach: [OutreachInfo]
+        /// Its addresses that bounced, until a reply comes from one or it leaves the contact.
+        public var bouncing: [BouncingAddressInfo]
         /// Your IANA time zone (the configuration's): show the instants above in it.
         public var timeZone: String
 
         /// Creates a value field by field.
-        public init(contact: ContactInfo, outreach: [OutreachInfo], timeZone: String) {
+        public init(contact: ContactInfo, outreach: [OutreachInfo], bouncing: [BouncingAddressInfo], timeZone: String) {
             self.contact = contact
             self.outreach = outreach
+            self.bouncing = bouncing
             self.timeZone = timeZone
         }
     }
@@ -1902,8 +1905,8 @@ extension ControlInterface {
         ["Contact": ContactInfo.self, "Wait": WaitInfo.self, "Outreach": OutreachInfo.self, "Meeting": MeetingInfo.self,
          "Event": EventInfo.self, "Reminder": ReminderInfo.self, "InboxItem": InboxItemInfo.self,
          "Delivery": DeliveryInfo.self, "Channel": ChannelInfo.self, "MailSource": MailSourceInfo.self,
-         "ContactFootprint": ContactFootprintInfo.self, "ImportFile": ImportFileInfo.self,
-         "ImportReport": ImportReportInfo.self, "Holiday": HolidayInfo.self, "Snapshot": SnapshotInfo.self,
-         "RemindRequest": RemindRequestInfo.self]
+         "BouncingAddress": BouncingAddressInfo.self, "ContactFootprint": ContactFootprintInfo.self,
+         "ImportFile": ImportFileInfo.self, "ImportReport": ImportReportInfo.self, "Holiday": HolidayInfo.self,
+         "Snapshot": SnapshotInfo.self, "RemindRequest": RemindRequestInfo.self]
     }
 }

@@ -385,6 +385,24 @@ public struct MailSourceInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// An address of a contact that a mail bounced from (a delivery-status report read by
+/// `Ingest` or a watched mail folder).
+public struct BouncingAddressInfo: Codable, Sendable, Equatable {
+    /// The address, as the report named it.
+    public var address: String
+    /// What the report said ("550 5.1.1 Unknown user"), when it said something.
+    public var reason: String?
+    /// When the bounce was read.
+    public var since: Date
+
+    /// Creates a value field by field.
+    public init(address: String, reason: String?, since: Date) {
+        self.address = address
+        self.reason = reason
+        self.since = since
+    }
+}
+
 /// What a contact takes with it when removed, or brings along when merged: row counts.
 public struct ContactFootprintInfo: Codable, Sendable, Equatable {
     /// Outreach attempts.

@@ -10,7 +10,7 @@ public struct RestoreError: Error, Sendable, Equatable, CustomStringConvertible 
 extension AppDatabase {
     /// The tables a snapshot holds, parents first (the order restores insert in).
     static let snapshotTables = ["contact", "outreach", "meeting", "event", "inboxItem", "reminder", "interaction",
-                                 "delivery", "deliveryAttempt", "meetingOffer", "holiday", "cancelledEvent"]
+                                 "delivery", "deliveryAttempt", "meetingOffer", "holiday", "cancelledEvent", "bouncingAddress"]
 
     /// The snapshot format's version; bump it when the meaning of a field changes.
     public static let snapshotVersion = 1

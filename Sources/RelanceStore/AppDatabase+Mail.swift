@@ -33,9 +33,11 @@ extension AppDatabase {
     ///   pending nudge then waits until a little after it (never earlier than planned).
     ///   A meeting it offers (an invitation in it) is announced in the inbox instead, for
     ///   `meeting accept`.
+    ///   For a bounce, `senders` are the report's recipients and `bounceReason` what it
+    ///   said: the contact's address among them is marked bouncing.
     public func ingestMail(from senders: [String], thread: [String], messageID: String?, subject: String,
                            meaning: MailMeaning, returnDay: LocalDate? = nil, offer: OfferedMeeting? = nil,
-                           at now: Date, rules: TimingRules) throws -> IngestResult {
+                           bounceReason: String? = nil, at now: Date, rules: TimingRules) throws -> IngestResult {
         try writer.write { db in
             let mark = messageID.map { "mail " + $0 }
             if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
@@ -57,6 +59,9 @@ extension AppDatabase {
                 record.closedAt = now
                 try record.update(db)
                 let cancelled = try Self.cancelSequence(db, outreachID: outreach.id!)
+                // A reply from an address proves it works again.
+                try db.execute(sql: "DELETE FROM bouncingAddress WHERE contactId = ? AND lower(address) IN (SELECT lower(value) FROM json_each(?))",
+                               arguments: [contact.id, Self.jsonArray(senders)])
                 _ = try Self.recordInteraction(db, contactID: contact.id, outreachID: outreach.id, kind: "reply", at: now,
                                                note: mark, rules: rules)
                 if let offer {
@@ -98,12 +103,34 @@ extension AppDatabase {
                 var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
                                                     kind: ReplyOutcome.bounce.rawValue, at: now, note: mark)
                 try interaction.insert(db)
+                let reported = Set(senders.map { $0.lowercased() })
+                for address in contact.emails where reported.contains(address.lowercased()) {
+                    try db.execute(sql: """
+                        INSERT INTO bouncingAddress (contactId, address, reason, since) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(contactId, address) DO UPDATE SET reason = excluded.reason, since = excluded.since
+                        """, arguments: [contact.id, address, bounceReason, now.timeIntervalSince1970])
+                }
                 try Self.tellInbox(db, "Your mail to \(contact.name) bounced — \(subjectText)", contactID: contact.id,
                                    outreachID: outreach.id, at: now)
                 return IngestResult(outcome: .bounce, outreachID: outreach.id, contactName: contact.name,
                                     summary: "Your mail to \(contact.name) bounced (outreach #\(outreach.id!)): check the address.")
             }
         }
+    }
+
+    /// The contact's addresses that bounced and are still among its e-mails.
+    public func bouncingAddresses(contactID: Int64) throws -> [(address: String, reason: String?, since: Date)] {
+        try writer.read { db in
+            let emails = Set(try Self.contact(db, id: contactID).emails.map { $0.lowercased() })
+            return try Row.fetchAll(db, sql: "SELECT address, reason, since FROM bouncingAddress WHERE contactId = ? ORDER BY address",
+                                    arguments: [contactID])
+                .filter { emails.contains(($0[0] as String).lowercased()) }
+                .map { ($0[0], $0[1], Date(timeIntervalSince1970: $0[2])) }
+        }
+    }
+
+    static func jsonArray(_ strings: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// Whether a message with this Message-ID was ingested before (as a reply, an

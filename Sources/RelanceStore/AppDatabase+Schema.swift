@@ -301,6 +301,18 @@ extension AppDatabase {
                 t.column("cancelledAt", .double).notNull()  // when Relance read it
             }
         }
+        migrator.registerMigration("v15: bouncing addresses") { db in
+            // Issue #13: a bounce marks the contact's address it names, until a reply
+            // comes from that address (or the address leaves the contact).
+            try db.create(table: "bouncingAddress") { t in
+                t.autoIncrementedPrimaryKey("id")           // backups read rows by id
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("address", .text).notNull()        // as the contact has it
+                t.column("reason", .text)                   // the report's status and words
+                t.column("since", .double).notNull()        // seconds since the epoch, UTC
+                t.uniqueKey(["contactId", "address"])
+            }
+        }
         return migrator
     }
 }

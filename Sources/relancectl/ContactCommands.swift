@@ -80,6 +80,10 @@ struct ContactShow: AsyncParsableCommand {
             let c = reply.contact
             print("\(c.name) (#\(c.id))")
             if !c.emails.isEmpty { print("  e-mail:       \(c.emails.joined(separator: ", "))") }
+            for bounce in reply.bouncing {
+                print("  bouncing:     \(bounce.address) since \(Output.time(bounce.since, in: userZone))"
+                      + (bounce.reason.map { " (\($0))" } ?? "") + " — check the address")
+            }
             for (network, value) in c.handles.sorted(by: { $0.key < $1.key }) { print("  \(network):".padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
             if let given = c.givenName { print("  given name:   \(given)") }
             if let family = c.familyName { print("  family name:  \(family)") }

@@ -117,7 +117,7 @@ import VarlinkTransport
 
         let got = try await harness.exchange(#"{"method":"io.relance.Control.GetContact","parameters":{"contact":"ada"}}"#)
         // The reply names the user's zone (the configuration's), to show instants in.
-        #expect(got == #"{"parameters":{"contact":"# + contact + #","outreach":[],"timeZone":"Europe/Paris"}}"# + "\0")
+        #expect(got == #"{"parameters":{"bouncing":[],"contact":"# + contact + #","outreach":[],"timeZone":"Europe/Paris"}}"# + "\0")
     }
 
     @Test func anUnknownMethodIsMethodNotFound() async throws {

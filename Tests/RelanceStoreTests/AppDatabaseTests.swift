@@ -35,11 +35,11 @@ import GRDB
                                                "v9: files of followed vdirs",
                                                "v10: reminder indexes only where they point somewhere",
                                                "v11: IMAP folder marks", "v12: all-day events", "v13: imported holidays",
-                                               "v14: cancelled calendar series"])
+                                               "v14: cancelled calendar series", "v15: bouncing addresses"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // Reopening applies nothing twice.
-        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 14)
+        #expect(try AppDatabase.open(path: path).appliedMigrations().count == 15)
     }
 
     @Test func datesAreStoredAsSecondsSinceTheEpoch() throws {

@@ -94,6 +94,29 @@ def test_a_standard_bounce_names_the_address_and_the_reason(daemon):
     assert answer["outcome"] == "bounce", answer
     item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the bounce in the inbox")[0]
     assert item["text"] == "Your mail to Ada Lovelace bounced — ada@example.com: 550 5.1.1 user unknown"
+    # And the address is marked bouncing on the contact, with the reason
+    shown = daemon.ctl("contact", "show", "ada", "--json").json()
+    assert [(b["address"], b["reason"]) for b in shown["bouncing"]] == [("ada@example.com", "550 5.1.1 user unknown")]
+    assert "bouncing:     ada@example.com since" in daemon.ctl("contact", "show", "ada").stdout
+    # And a backup keeps the mark with the contact
+    backup = daemon.root / "backup.json"
+    daemon.ctl("backup", str(backup))
+    import json
+    rows = json.loads(backup.read_text())["tables"]["bouncingAddress"]
+    assert [(r["address"], r["reason"]) for r in rows] == [("ada@example.com", "550 5.1.1 user unknown")]
+
+
+def test_a_reply_from_a_bouncing_address_clears_its_mark(daemon):
+    # Given Ada's address marked bouncing by a report
+    ada_with_outreach(daemon)
+    ingest(daemon, "From: MAILER-DAEMON@mx.example.com\nSubject: failure\nMessage-ID: <b4@mx.example.com>\n"
+                   "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n\n--x\n"
+                   "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; ADA@example.com\nAction: failed\n"
+                   "Status: 5.2.2\nDiagnostic-Code: smtp; 552 mailbox full\n--x--\n")
+    assert [b["address"] for b in daemon.call("GetContact", contact="ada")["bouncing"]] == ["ada@example.com"]
+    # When a reply comes from that address, Then the mark is gone (the address works)
+    assert ingest(daemon, reply_from("ada@example.com"))["outcome"] == "reply"
+    assert daemon.call("GetContact", contact="ada")["bouncing"] == []
 
 
 def test_a_bounce_that_names_nothing_known_is_not_stored(daemon):

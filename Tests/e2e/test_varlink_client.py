@@ -106,7 +106,7 @@ def test_contact_methods(control):
     assert control.ListContacts(query="LOVELACE")["contacts"] == [added]
     shown = control.GetContact(contact="ada")
     # with the daemon's zone (its configuration's), to show the instants in
-    assert shown == {"contact": added, "outreach": [], "timeZone": "Etc/UTC"}
+    assert shown == {"contact": added, "outreach": [], "bouncing": [], "timeZone": "Etc/UTC"}
 
 
 def test_outreach_methods(control):

@@ -71,8 +71,11 @@ extension ControlService {
     private func getContact(_ p: GetContact.Parameters) throws -> GetContact.Reply {
         let contact = try store.resolveContact(p.contact)
         let outreach = try store.outreaches(contactID: contact.id)
+        let bouncing = try store.bouncingAddresses(contactID: contact.id).map {
+            BouncingAddressInfo(address: $0.address, reason: $0.reason, since: $0.since)
+        }
         return GetContact.Reply(contact: contact.info, outreach: outreach.map { $0.info(contactName: contact.name) },
-                                timeZone: zoneName)
+                                bouncing: bouncing, timeZone: zoneName)
     }
 
     private func removeContact(_ p: RemoveContact.Parameters) throws -> ContactRemovalReply {

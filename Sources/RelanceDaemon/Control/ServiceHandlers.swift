@@ -120,18 +120,21 @@ extension ControlService {
         let returnDay = meaning == .autoReply
             ? ReturnDate.find(in: headers.subject + "\n" + firstLines, today: LocalDate(now, in: rules.userZone)) : nil
         var senders = headers.from, thread = headers.thread, subject = headers.subject
+        var bounceReason: String?
         if meaning == .bounce {
             // Who bounced, and which message: from the report in the body, not kept.
             let report = DeliveryStatusReport(body: String(MailHeaders.body(of: p.message)))
             senders = report.recipients
             thread += report.originalMessageIDs
+            bounceReason = report.reason
             if let recipient = report.recipients.first {
                 subject = "\(recipient)" + (report.reason.map { ": \($0)" } ?? "")
             }
         }
         let offer = meaning == .reply ? Self.offeredMeeting(in: p.message) : nil
         let result = try store.ingestMail(from: senders, thread: thread, messageID: messageID,
-                                          subject: subject, meaning: meaning, returnDay: returnDay, offer: offer, at: now, rules: rules)
+                                          subject: subject, meaning: meaning, returnDay: returnDay, offer: offer,
+                                          bounceReason: bounceReason, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }
