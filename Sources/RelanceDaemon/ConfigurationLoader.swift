@@ -174,6 +174,10 @@ public enum ConfigurationLoader {
             let days = try strings("window", "days").map { list throws(ConfigurationError) in
                 try list.map { day throws(ConfigurationError) in try weekday(day, "window", "days") }
             }
+            // "wed" and "wednesday" are one day: found by fuzzing, it trapped building the window.
+            if let days, let repeated = days.first(where: { day in days.filter { $0 == day }.count > 1 }) {
+                throw error(section: "window", key: "days", "\(repeated.name) is listed twice: list each day once")
+            }
             if let hours = try strings("window", "hours") {
                 let ranges = try hours.map { text throws(ConfigurationError) in try range(text, "window", "hours") }
                 window.hours = [:]

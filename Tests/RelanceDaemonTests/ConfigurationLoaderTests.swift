@@ -36,6 +36,7 @@ import Testing
         ("store = 1\n", "c.toml:1: 'store' must be a section"),
         ("[window]\nhours = [\"18:00-09:00\"]\n", "c.toml:2: '18:00-09:00' is not a range of hours"),
         ("[calendar]\ndays_off = [\"funday\"]\n", "c.toml:2: 'funday' is not a day of the week"),
+        ("[window]\ndays = [\"wed\", \"wednesday\"]\n", "c.toml:2: wednesday is listed twice"),
         ("[calendar]\nholidays = [\"2026-13-01\"]\n", "c.toml:2: '2026-13-01' is not a date"),
         ("[calendar]\nholidays = [\"2026-02-30\"]\n", "c.toml:2: '2026-02-30' is not a date"),
         ("[calendar]\nholidays = [\"2026-04-31\"]\n", "c.toml:2: '2026-04-31' is not a date"),
