@@ -17,7 +17,6 @@ extension Bench {
     /// the control socket, so watching does not slow it.
     static func vdirSync(events: Int, directory: URL) async throws {
         guard events > 0 else { return print("--vdir-events must be at least 1") }
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let calendar = directory.appendingPathComponent("vdirs/calendars/work")
         let published = directory.appendingPathComponent("vdirs/calendars/relance")
         try FileManager.default.createDirectory(at: calendar, withIntermediateDirectories: true)
@@ -34,16 +33,9 @@ extension Bench {
             """.utf8).write(to: URL(fileURLWithPath: config))
         let database = directory.appendingPathComponent("vdir.sqlite").path
         func startDaemon() throws -> (Process, ContinuousClock.Instant) {
-            let daemon = Process()
-            daemon.executableURL = bin.appendingPathComponent("relanced")
-            daemon.arguments = ["--database", database, "--socket", socket, "--config", config, "--log-level", "error"]
-            let started = ContinuousClock.now
-            try daemon.run()
-            return (daemon, started)
+            try BenchDaemon.launch(database: database, socket: socket, config: config)
         }
-        func serving() async throws {
-            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(2)) }
-        }
+        func serving() async throws { try await BenchDaemon.waitUntilServing(socket) }
         func seconds(_ duration: Duration) -> Double { milliseconds(duration) / 1000 }
         /// One event a day from a week on, 19:00 in Paris; every tenth weekly for ten weeks.
         func item(_ index: Int, sequence: Int = 0, title: String? = nil) -> String {

@@ -347,7 +347,6 @@ struct Bench {
     /// serving, then one new reply delivered (tmp/ → new/, as mbsync does) → recorded, at
     /// once (the start-up scan still under way) and once settled.
     static func maildirScan(messages: Int, directory: URL) async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let inbox = directory.appendingPathComponent("Maildir/INBOX")
         for sub in ["new", "cur", "tmp"] {
             try FileManager.default.createDirectory(at: inbox.appendingPathComponent(sub), withIntermediateDirectories: true)
@@ -357,16 +356,9 @@ struct Bench {
         try Data("[mail_watch]\ninbox = \"\(inbox.path)\"\n[desktop]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: config))
         let database = directory.appendingPathComponent("maildir.sqlite").path
         func startDaemon() throws -> (Process, ContinuousClock.Instant) {
-            let daemon = Process()
-            daemon.executableURL = bin.appendingPathComponent("relanced")
-            daemon.arguments = ["--database", database, "--socket", socket, "--config", config, "--log-level", "error"]
-            let started = ContinuousClock.now
-            try daemon.run()
-            return (daemon, started)
+            try BenchDaemon.launch(database: database, socket: socket, config: config)
         }
-        func serving() async throws {
-            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(2)) }
-        }
+        func serving() async throws { try await BenchDaemon.waitUntilServing(socket) }
         func raw(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
             try await VarlinkClient.connect(path: socket) { try await $0.call(VarlinkCall(method: method, parameters: parameters)) }
         }
@@ -517,6 +509,22 @@ struct Bench {
         func stop() {
             process.terminate()
             process.waitUntilExit()
+        }
+
+        /// Starts the release relanced beside this bench on these files, without waiting;
+        /// returns it and the instant it was started (for start-up figures).
+        static func launch(database: String, socket: String, config: String) throws -> (Process, ContinuousClock.Instant) {
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced")
+            daemon.arguments = ["--database", database, "--socket", socket, "--config", config, "--log-level", "error"]
+            let started = ContinuousClock.now
+            try daemon.run()
+            return (daemon, started)
+        }
+
+        /// Returns once `socket` answers Status.
+        static func waitUntilServing(_ socket: String) async throws {
+            while (try? await call(socket, Status.self, Empty())) == nil { try await Task.sleep(for: .milliseconds(2)) }
         }
     }
 

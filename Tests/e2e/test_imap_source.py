@@ -7,7 +7,6 @@ Without dovecot or openssl these tests skip, saying so; under CI (CI=true) that 
 failure instead, since scripts/install-deps installs them.
 """
 
-import datetime
 import os
 import shutil
 import sys
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mail_servers import Dovecot, program  # noqa: E402
 from test_idle import wake_ups  # noqa: E402
+from test_mail_sync import contact_with_outreach, message  # noqa: E402
 
 #: Seconds to wait for relanced to show what an APPENDed message did, or to (re)connect:
 #: generous for a loaded machine (a reconnection may wait out a back-off step); every
@@ -89,18 +89,6 @@ def wait_watching(daemon, count=2):
     return daemon.wait_until(lambda: (found := sources(daemon)) and len(found) == count
                              and all(s["state"] == "watching" for s in found) and found,
                              timeout=NOTICE_TIMEOUT, what="every IMAP folder watching")
-
-
-def contact_with_outreach(daemon, name, email):
-    contact = daemon.ctl("contact", "add", name, "--email", email, "--json").json()["contact"]
-    return daemon.ctl("outreach", "log", str(contact["id"]), "--ask", "a 20-minute coffee chat", "--json").json()["outreach"]
-
-
-def message(sender, to, subject, message_id, *extra_headers, body="Happy to meet! (body never stored)"):
-    headers = [f"From: {sender}", f"To: {to}", f"Subject: {subject}",
-               f"Date: {datetime.datetime.now(datetime.timezone.utc):%a, %d %b %Y %H:%M:%S +0000}",
-               f"Message-ID: <{message_id}>", *extra_headers]
-    return "\n".join(headers) + "\n\n" + body + "\n"
 
 
 def outreach_now(daemon, outreach):
