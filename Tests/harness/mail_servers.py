@@ -183,7 +183,10 @@ service imap-login {{
         os.chown(mail, mail_user.pw_uid, mail_user.pw_gid)
         self.port = free_loopback_port()
         if self.starttls:
+            # Two probes can hand back the same free port ("duplicate listener" in CI).
             self.starttls_port = free_loopback_port()
+            while self.starttls_port == self.port:
+                self.starttls_port = free_loopback_port()
         self.config.write_text(self.config_text())
         check = subprocess.run([program("dovecot"), "-c", str(self.config), "-n"],
                                capture_output=True, text=True, timeout=60)
