@@ -29,7 +29,7 @@ struct InterchangeService: Sendable {
                 throw ControlError.invalidParameter("files[\(index)].path",
                     reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
             }
-            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+            guard let text = FoldedText.utf8(data) ?? String(data: data, encoding: .isoLatin1) else {
                 throw ControlError.invalidParameter("files[\(index)]", reason: "\(file.name) is not text")
             }
             return (file.name, text)
