@@ -717,7 +717,11 @@ method AddEvent(
   # Reminders before each occurrence (ISO 8601 durations); default from the configuration.
   reminders: ?[]string,
   # iCalendar UID; default a new one.
-  uid: ?string
+  uid: ?string,
+  # A whole-day event (issue #12): start, until, exdates and rdates are days
+  # ("2026-12-10"; a time in them is left out), until the last day it lasts;
+  # default one day.
+  allDay: ?bool
 ) -> (
   # The event as stored.
   event: Event,

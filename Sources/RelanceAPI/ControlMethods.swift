@@ -880,12 +880,16 @@ public enum AddEvent: ControlMethod {
         public var reminders: [String]?
         /// iCalendar UID; default a new one.
         public var uid: String?
+        /// A whole-day event (issue #12): start, until, exdates and rdates are days
+        /// ("2026-12-10"; a time in them is left out), until the last day it lasts;
+        /// default one day.
+        public var allDay: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(title: String, start: String, timeZone: String? = nil, until: String? = nil,
                     duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: String? = nil,
                     rrule: String? = nil, exdates: [String]? = nil, rdates: [String]? = nil, reminders: [String]? = nil,
-                    uid: String? = nil) {
+                    uid: String? = nil, allDay: Bool? = nil) {
             self.title = title
             self.start = start
             self.timeZone = timeZone
@@ -899,6 +903,7 @@ public enum AddEvent: ControlMethod {
             self.rdates = rdates
             self.reminders = reminders
             self.uid = uid
+            self.allDay = allDay
         }
     }
 
