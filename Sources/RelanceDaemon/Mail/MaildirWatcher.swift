@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import RelanceCore
 import RelanceStore
 
 /// Follows Maildir folders (what mbsync, offlineimap, getmail and notmuch users have):
@@ -31,7 +32,7 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private let catchUpInterrupted = NIOLockedValueBox(false)
 
     /// The most of a message read: the headers and the first lines are all that matter.
-    static let readLimit = 1 << 20
+    static let readLimit = MailInput.fileLimit
 
     init(folders: [Folder], store: AppDatabase, logger: Logger,
          ingest: @escaping @Sendable (_ message: String, _ sent: Bool) throws -> Void) {
@@ -123,6 +124,9 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: Self.readLimit)) ?? Data()
+        if data.count == Self.readLimit, let size = try? handle.seekToEnd(), size > Self.readLimit {
+            logger.info("the message \(name) in \(folder.path) is \(size) bytes: read its first 1 MiB (the headers and the start of the text are all that count)")
+        }
         do {
             try ingest(String(decoding: data, as: UTF8.self), folder.sent)
         } catch {
