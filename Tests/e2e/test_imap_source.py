@@ -9,6 +9,7 @@ failure instead, since scripts/install-deps installs them.
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -369,3 +370,41 @@ def test_keep_alives_during_idle_are_passed_over_and_replies_still_read(stopped_
         assert "next attempt in" not in stopped_daemon.stderr(), stopped_daemon.stderr()
         assert stopped_daemon.running()
         assert all(s["state"] == "watching" for s in sources(stopped_daemon))
+
+
+def relanced_connections(daemon, port):
+    """`ss -tnop` lines of relanced's established TCP connections to `port`."""
+    out = subprocess.run(["ss", "-tnopH", "state", "established", "dport", "=", f":{port}"],
+                         capture_output=True, text=True, timeout=10).stdout
+    return [line for line in out.splitlines() if f"pid={daemon.pid}," in line]
+
+
+def test_each_imap_connection_has_tcp_keepalive_so_a_vanished_server_is_noticed(dovecot, relanced):
+    # A server gone without a word (no FIN, no RST) is noticed by TCP keepalive (60 s
+    # idle, 3 probes 10 s apart) rather than at the IDLE renewal 28 minutes later. Making
+    # a peer vanish on loopback needs a packet filter this suite does not have (it would
+    # drop every test's loopback traffic): what is checked is the kernel's own view of
+    # relanced's sockets, a keepalive timer of at most 60 s on each (the system's default
+    # is 2 hours).
+    import re
+    lines = relanced.wait_until(lambda: (found := relanced_connections(relanced, dovecot.port)) and len(found) >= 2 and found,
+                                timeout=NOTICE_TIMEOUT, what="relanced's two IMAP connections in ss")
+    for line in lines:
+        timer = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+(?:\.\d+)?)sec", line)
+        assert timer, line
+        assert int(timer.group(1) or 0) * 60 + float(timer.group(2)) <= 60, line
+
+
+def test_stopping_while_the_server_does_not_answer_cuts_the_connection_and_exits(dovecot, relanced):
+    # Given relanced idling, and a server that then stops answering (its session
+    # processes frozen: the connection stays up, the DONE and LOGOUT of a clean stop would
+    # wait out libetpan's 60 s network timeout)
+    assert dovecot.freeze_sessions() >= 2
+    try:
+        # When relanced is asked to stop, it exits (0) within the generous bound, each
+        # folder's thread ended by cutting its connection, none left behind
+        relanced.stop(timeout=20)
+    finally:
+        dovecot.thaw_sessions()
+    assert relanced.stderr().count("the server does not answer; closing the connection") == 2
+    assert "left behind" not in relanced.stderr()

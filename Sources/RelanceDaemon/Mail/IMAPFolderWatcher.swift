@@ -71,18 +71,30 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
         thread.start()
     }
 
-    /// Ends the session: interrupts a wait, and waits up to `limit` for the thread (a
-    /// command under way ends within libetpan's network timeout at worst).
-    func stop(waitingUpTo limit: TimeInterval = 5) {
+    /// Ends the session: interrupts a wait, and waits up to `limit` for the thread. A
+    /// thread still busy after `politeness` (a command, or the LOGOUT, waiting on a server
+    /// that stopped answering) has its connection cut: it does not wait out libetpan's
+    /// network timeout.
+    func stop(waitingUpTo limit: TimeInterval = 5, politeness: TimeInterval = 2) {
         pause.lock()
         stopping.withLockedValue { $0 = true }
         pause.broadcast()
         pause.unlock()
         client.interrupt()
+        if !waitForEnd(until: Date().addingTimeInterval(politeness)) {
+            logger.info("mail source \(name): the server does not answer; closing the connection")
+            client.abort()
+            if !waitForEnd(until: Date().addingTimeInterval(max(0, limit - politeness))) {
+                logger.warning("mail source \(name): its thread did not end within \(Int(limit)) s of the stop; left behind")
+            }
+        }
+    }
+
+    private func waitForEnd(until deadline: Date) -> Bool {
         ended.lock()
-        let deadline = Date().addingTimeInterval(limit)
+        defer { ended.unlock() }
         while !hasEnded && ended.wait(until: deadline) {}
-        ended.unlock()
+        return hasEnded
     }
 
     private var isStopping: Bool { stopping.withLockedValue { $0 } }
