@@ -20,7 +20,9 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
 
     private let folders: [Folder]
     private let store: AppDatabase
-    private let ingest: @Sendable (_ message: String, _ sent: Bool) throws -> Void
+    /// Reads one message, remembering `bookkeeping` (the folder's watermark) with it;
+    /// when it throws, the bookkeeping is not remembered.
+    private let ingest: @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.maildir")
     private var inotify: Inotify?
@@ -35,7 +37,7 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     static let readLimit = MailInput.fileLimit
 
     init(folders: [Folder], store: AppDatabase, logger: Logger,
-         ingest: @escaping @Sendable (_ message: String, _ sent: Bool) throws -> Void) {
+         ingest: @escaping @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void) {
         self.folders = folders
         self.store = store
         self.logger = logger
@@ -127,11 +129,13 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
         if data.count == Self.readLimit, let size = try? handle.seekToEnd(), size > Self.readLimit {
             logger.info("the message \(name) in \(folder.path) is \(size) bytes: read its first 1 MiB (the headers and the start of the text are all that count)")
         }
+        // The watermark moves in the message's own write transaction (one per message).
+        let mark = Bookkeeping(key: watermarkKey(folder), value: String(watermark))
         do {
-            try ingest(String(decoding: data, as: UTF8.self), folder.sent)
+            try ingest(String(decoding: data, as: UTF8.self), folder.sent, mark)
         } catch {
             logger.warning("could not read the message \(name) in \(folder.path): \(error)")
+            try? store.setBookkeeping(mark.key, mark.value)
         }
-        try? store.setBookkeeping(watermarkKey(folder), String(watermark))
     }
 }
