@@ -15,7 +15,17 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     /// silence and 3 unanswered probes 10 s apart, about 90 s, instead of at the next
     /// IDLE renewal (28 minutes). Sent data unacknowledged as long also ends it
     /// (TCP_USER_TIMEOUT).
-    public static let keepalive = (idle: Int32(60), interval: Int32(10), count: Int32(3))
+    public static let keepalive: (idle: Int32, interval: Int32, count: Int32) = {
+        #if DEBUG
+        // Debug builds only, for Tests/e2e (a vanished server noticed in seconds):
+        // RELANCE_TEST_IMAP_KEEPALIVE="idle,interval,count". Release builds have no such switch.
+        if let text = ProcessInfo.processInfo.environment["RELANCE_TEST_IMAP_KEEPALIVE"] {
+            let values = text.split(separator: ",").compactMap { Int32($0) }
+            if values.count == 3, values.allSatisfy({ $0 > 0 }) { return (values[0], values[1], values[2]) }
+        }
+        #endif
+        return (60, 10, 3)
+    }()
 
     private var session: UnsafeMutablePointer<relance_imap>?
     /// Set by `interrupt` (shutdown) for good: a session opened later starts woken.
