@@ -202,19 +202,26 @@ def stored_start(event):
     return local.replace(tzinfo=ZoneInfo(event["timeZone"])).astimezone(timezone.utc)
 
 
+def import_expecting(daemon, path, format, expected):
+    """Imports `path` through relancectl (with --skip-invalid when some records are rightly
+    refused) and checks the rejections are exactly `expected` ((reason, why) pairs, in
+    order); returns the import's report."""
+    args = ["import", str(path), "--format", format, "--json"] + (["--skip-invalid"] if expected else [])
+    result = daemon.ctl(*args, check=False)
+    assert result.code == 0, result
+    [report] = result.json()
+    assert len(report["rejections"]) == len(expected), (report["rejections"], expected)
+    for (why, _), line in zip(expected, report["rejections"]):
+        assert why in line, (why, line)
+    return report
+
+
 @pytest.mark.parametrize("name", ics_files())
 def test_each_real_calendar_imports_as_icalendar_reads_it_and_round_trips(paris, tmp_path, name):
     path = CORPUS / "ics" / name
     expected = ICS_REJECTIONS.get(name, [])
-    # When it is imported (with --skip-invalid when some events are rightly refused)
-    args = ["import", str(path), "--format", "ics", "--json"] + (["--skip-invalid"] if expected else [])
-    result = paris.ctl(*args, check=False)
-    assert result.code == 0, result
-    [report] = result.json()
-    # Then the rejections are exactly the expected ones
-    assert len(report["rejections"]) == len(expected), (report["rejections"], expected)
-    for (why, _), line in zip(expected, report["rejections"]):
-        assert why in line, (why, line)
+    # When it is imported, the rejections are exactly the expected ones
+    report = import_expecting(paris, path, "ics", expected)
     events = paris.ctl("event", "list", "--json").json()["events"]
     reference = {} if name in ICALENDAR_UNREADABLE else reference_events(path)
     rejected_uids = {line.split("(UID ")[-1].rstrip(")") for line in report["rejections"] if "(UID " in line}
@@ -288,13 +295,7 @@ def reference_cards(path):
 def test_each_real_address_book_imports_as_vobject_reads_it_and_round_trips(daemon, tmp_path, name):
     path = CORPUS / "vcf" / name
     expected = VCF_REJECTIONS.get(name, [])
-    args = ["import", str(path), "--format", "vcard", "--json"] + (["--skip-invalid"] if expected else [])
-    result = daemon.ctl(*args, check=False)
-    assert result.code == 0, result
-    [report] = result.json()
-    assert len(report["rejections"]) == len(expected), (report["rejections"], expected)
-    for (why, _), line in zip(expected, report["rejections"]):
-        assert why in line, (why, line)
+    report = import_expecting(daemon, path, "vcard", expected)
     contacts = daemon.ctl("contact", "list", "--json").json()["contacts"]
     # Then every address vobject reads is stored, and each card's name is a contact's
     stored_emails = {e.lower() for c in contacts for e in c["emails"]}
