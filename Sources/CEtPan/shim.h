@@ -19,6 +19,9 @@
 #include <gnutls/x509.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +62,17 @@ typedef struct relance_imap {
     mailimap *imap;
     /// An eventfd: relance_imap_wake makes it readable, ending a wait.
     int wake_fd;
+    /// A duplicate of the connection's socket, owned here (closed by relance_imap_free
+    /// only): relance_imap_abort shuts the socket down through it from another thread,
+    /// with no risk of reaching a descriptor number libetpan closed and the process
+    /// reused. -1 before the connection. Atomic: written by the session's thread.
+    int abort_fd;
+    /// Set by relance_imap_abort: a connection made afterwards is cut at once.
+    int aborted;
+    /// TCP keepalive (seconds, seconds, probes): a peer that vanished without a word
+    /// (no FIN, no RST) is noticed after idle + interval × count, not at the next IDLE
+    /// renewal. 0 leaves the system's.
+    int keepalive_idle, keepalive_interval, keepalive_count;
     char error[512];
 } relance_imap;
 
@@ -82,7 +97,13 @@ static inline relance_imap *relance_imap_new(long timeout_seconds) {
         return NULL;
     }
     mailimap_set_timeout(s->imap, (time_t)timeout_seconds);
+    s->abort_fd = -1;
     return s;
+}
+
+/// The keepalive applied to the next connection (see `relance_imap.keepalive_idle`).
+static inline void relance_imap_set_keepalive(relance_imap *s, int idle, int interval, int count) {
+    s->keepalive_idle = idle; s->keepalive_interval = interval; s->keepalive_count = count;
 }
 
 /// Closes the connection (if any) and frees everything.
@@ -90,7 +111,43 @@ static inline void relance_imap_free(relance_imap *s) {
     if (s == NULL) return;
     mailimap_free(s->imap);
     close(s->wake_fd);
+    int abort_fd = __atomic_load_n(&s->abort_fd, __ATOMIC_SEQ_CST);
+    if (abort_fd >= 0) close(abort_fd);
     free(s);
+}
+
+/// Cuts the connection from any thread: a command blocked on the network (a server that
+/// stopped answering) fails at once instead of after the timeout. For shutdown only; the
+/// session is good for nothing but relance_imap_drop and relance_imap_free afterwards.
+static inline void relance_imap_abort(relance_imap *s) {
+    __atomic_store_n(&s->aborted, 1, __ATOMIC_SEQ_CST);
+    int fd = __atomic_load_n(&s->abort_fd, __ATOMIC_SEQ_CST);
+    if (fd >= 0) shutdown(fd, SHUT_RDWR);
+}
+
+/// After the TCP connection is made: keepalive on its socket, and the duplicate
+/// relance_imap_abort uses. Returns 0, or -1 with the error set.
+static inline int relance_imap_tune_socket(relance_imap *s) {
+    int fd = mailstream_low_get_fd(mailstream_get_low(s->imap->imap_stream));
+    if (fd < 0) { snprintf(s->error, sizeof s->error, "the connection has no socket"); return -1; }
+    if (s->keepalive_idle > 0 && s->keepalive_interval > 0 && s->keepalive_count > 0) {
+        int on = 1;
+        // Unacknowledged data is given up on after as long as a silent peer is.
+        unsigned int user_timeout = (unsigned int)(s->keepalive_idle + s->keepalive_interval * s->keepalive_count) * 1000u;
+        if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0
+            || setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &s->keepalive_idle, sizeof s->keepalive_idle) != 0
+            || setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &s->keepalive_interval, sizeof s->keepalive_interval) != 0
+            || setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &s->keepalive_count, sizeof s->keepalive_count) != 0
+            || setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout) != 0) {
+            snprintf(s->error, sizeof s->error, "cannot set TCP keepalive on the connection: %s", strerror(errno));
+            return -1;
+        }
+    }
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) { snprintf(s->error, sizeof s->error, "cannot duplicate the connection's socket: %s", strerror(errno)); return -1; }
+    __atomic_store_n(&s->abort_fd, copy, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&s->aborted, __ATOMIC_SEQ_CST)) shutdown(copy, SHUT_RDWR);
+    return 0;
 }
 
 /// Ends a relance_imap_idle_wait or relance_imap_sleep under way (or the next one): from any thread.
@@ -198,6 +255,7 @@ static inline int relance_imap_open(relance_imap *s, const char *host, uint16_t 
             relance_imap_set_error(s, "cannot connect", r);
             return RELANCE_IMAP_CONNECTION;
         }
+        if (relance_imap_tune_socket(s) != 0) return RELANCE_IMAP_CONNECTION;
         r = mailimap_socket_starttls_with_callback(s->imap, relance_imap_tls_callback, (void *)host);
         if (r != MAILIMAP_NO_ERROR) {
             relance_imap_set_error(s, "STARTTLS failed (the server must offer it: relanced never logs in without TLS)", r);
@@ -213,6 +271,7 @@ static inline int relance_imap_open(relance_imap *s, const char *host, uint16_t 
             relance_imap_set_error(s, "cannot connect", r);
             return RELANCE_IMAP_CONNECTION;
         }
+        if (relance_imap_tune_socket(s) != 0) return RELANCE_IMAP_CONNECTION;
     }
     return relance_imap_verify_peer(s, host, ca_file);
 }

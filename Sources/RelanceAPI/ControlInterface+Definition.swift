@@ -717,7 +717,11 @@ method AddEvent(
   # Reminders before each occurrence (ISO 8601 durations); default from the configuration.
   reminders: ?[]string,
   # iCalendar UID; default a new one.
-  uid: ?string
+  uid: ?string,
+  # A whole-day event (issue #12): start, until, exdates and rdates are days
+  # ("2026-12-10"; a time in them is left out), until the last day it lasts;
+  # default one day.
+  allDay: ?bool
 ) -> (
   # The event as stored.
   event: Event,
@@ -849,6 +853,30 @@ method ImportEvents(
 ) -> (
   # What happened.
   report: ImportReport
+)
+
+# Imports contacts and calendars named together, in ONE transaction (issue #12): the
+# contacts and the events land together or not at all, so a write that fails for the
+# events leaves no contact behind. Each side reads as ImportContacts and ImportEvents
+# do; with a rejected record on either side nothing is written unless skipInvalid.
+method Import(
+  # The contact files (vCard, LinkedIn's Connections.csv, CSV).
+  contacts: []ImportFile,
+  # The .ics files.
+  calendars: []ImportFile,
+  # For the contact files: vcard, linkedin-csv or csv; default: from each file's content.
+  format: ?string,
+  # For csv: field -> column header ("name" -> "Full Name").
+  map: ?[string]string,
+  # Only report what would happen.
+  dryRun: ?bool,
+  # Import the valid records even if some are rejected.
+  skipInvalid: ?bool
+) -> (
+  # What happened to the contacts.
+  contacts: ImportReport,
+  # What happened to the events.
+  events: ImportReport
 )
 
 # A day off of the business calendar.

@@ -880,12 +880,16 @@ public enum AddEvent: ControlMethod {
         public var reminders: [String]?
         /// iCalendar UID; default a new one.
         public var uid: String?
+        /// A whole-day event (issue #12): start, until, exdates and rdates are days
+        /// ("2026-12-10"; a time in them is left out), until the last day it lasts;
+        /// default one day.
+        public var allDay: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(title: String, start: String, timeZone: String? = nil, until: String? = nil,
                     duration: String? = nil, place: String? = nil, url: String? = nil, rsvpBy: String? = nil,
                     rrule: String? = nil, exdates: [String]? = nil, rdates: [String]? = nil, reminders: [String]? = nil,
-                    uid: String? = nil) {
+                    uid: String? = nil, allDay: Bool? = nil) {
             self.title = title
             self.start = start
             self.timeZone = timeZone
@@ -899,6 +903,7 @@ public enum AddEvent: ControlMethod {
             self.rdates = rdates
             self.reminders = reminders
             self.uid = uid
+            self.allDay = allDay
         }
     }
 
@@ -1096,6 +1101,56 @@ public enum ImportEvents: ControlMethod {
 
     /// The reply, shared with ImportContacts.
     public typealias Reply = ImportReply
+}
+
+/// Imports contacts and calendars named together, in ONE transaction (issue #12): the
+/// contacts and the events land together or not at all, so a write that fails for the
+/// events leaves no contact behind. Each side reads as ImportContacts and ImportEvents
+/// do; with a rejected record on either side nothing is written unless skipInvalid.
+public enum Import: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "Import"
+
+    /// The parameters of Import.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The contact files (vCard, LinkedIn's Connections.csv, CSV).
+        public var contacts: [ImportFileInfo]
+        /// The .ics files.
+        public var calendars: [ImportFileInfo]
+        /// For the contact files: vcard, linkedin-csv or csv; default: from each file's content.
+        public var format: String?
+        /// For csv: field -> column header ("name" -> "Full Name").
+        public var map: [String: String]?
+        /// Only report what would happen.
+        public var dryRun: Bool?
+        /// Import the valid records even if some are rejected.
+        public var skipInvalid: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(contacts: [ImportFileInfo], calendars: [ImportFileInfo], format: String? = nil,
+                    map: [String: String]? = nil, dryRun: Bool? = nil, skipInvalid: Bool? = nil) {
+            self.contacts = contacts
+            self.calendars = calendars
+            self.format = format
+            self.map = map
+            self.dryRun = dryRun
+            self.skipInvalid = skipInvalid
+        }
+    }
+
+    /// The reply of Import.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// What happened to the contacts.
+        public var contacts: ImportReportInfo
+        /// What happened to the events.
+        public var events: ImportReportInfo
+
+        /// Creates a value field by field.
+        public init(contacts: ImportReportInfo, events: ImportReportInfo) {
+            self.contacts = contacts
+            self.events = events
+        }
+    }
 }
 
 /// Every holiday the business calendar skips, imported or configured, by date.
@@ -1894,7 +1949,7 @@ extension ControlInterface {
          ForgetContact.self, MergeContacts.self, LogOutreach.self, LogFollowUp.self, ListOutreach.self,
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
          MoveMeeting.self, AcceptMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self,
-         ImportContacts.self, ImportEvents.self, ListHolidays.self, Export.self, Backup.self, Restore.self,
+         ImportContacts.self, ImportEvents.self, Import.self, ListHolidays.self, Export.self, Backup.self, Restore.self,
          ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self,
          RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self,
          Dismiss.self, Snooze.self, Watch.self, Status.self, TestNotify.self, Reload.self]

@@ -38,7 +38,9 @@ public enum HolidayCalendar {
     /// Google's holiday calendars list each year's date). Imported as networking events
     /// they would each bring RSVP prompts; they belong in the business calendar.
     public static func looksLikeHolidays(_ events: [ICSEvent]) -> Bool {
-        guard events.count >= 3, events.allSatisfy({ $0.isAllDay && !$0.hasAttendees && $0.relanceKind == nil }) else { return false }
+        // Three days off at least, each its own UID: one birthday's changed occurrences
+        // (Google's birthdays calendar, exported again without its ATTENDEE) are one series.
+        guard Set(events.map(\.uid)).count >= 3, events.allSatisfy({ $0.isAllDay && !$0.hasAttendees && $0.relanceKind == nil }) else { return false }
         var years: [String: Set<Int>] = [:]
         for event in events { years[event.summary ?? "", default: []].insert(event.start.date.year) }
         let yearly = events.filter { event in

@@ -20,12 +20,30 @@ final class ICSDocument {
     /// on one 8 MiB line took 33 s), and no calendar program writes such lines.
     static let maximumLineLength = 256 * 1024
 
+    /// RRULE and EXRULE lines with their separators escaped as TEXT values are
+    /// ("RRULE:FREQ=DAILY\\;COUNT=10", written by Ruby's icalendar and read by Python's
+    /// icalendar and vobject): the backslashes dropped, so libical reads the rule.
+    /// The lines stay where they are, so line numbers stay right.
+    static func unescapingRecurrenceRules(_ text: String) -> String {
+        guard text.contains("\\;") || text.contains("\\,") else { return text }
+        // Split by scalar: "\r\n" is one Character, and its "\r" stays on the line.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
+        for index in lines.indices {
+            let upper = lines[index].prefix(7).uppercased()
+            guard upper.hasPrefix("RRULE:") || upper.hasPrefix("EXRULE:") else { continue }
+            lines[index] = lines[index].replacingOccurrences(of: "\\;", with: ";").replacingOccurrences(of: "\\,", with: ",")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Parses `text`; throws `invalidCalendar` when libical finds no component in it, or
     /// when a line is longer than `maximumLineLength`.
     init(text: String) throws {
         // A byte-order mark (Windows exports) would hide the first BEGIN from libical.
-        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        var text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         try Self.checkLineLengths(text)
+        text = Self.unescapingRecurrenceRules(text)
         guard let root = icalparser_parse_string(text) else {
             throw CalendarError(.invalidCalendar,
                                 "this is not an iCalendar file: expected BEGIN:VCALENDAR … END:VCALENDAR with every BEGIN closed by its END")

@@ -16,10 +16,11 @@ enum TimeZoneNames {
         if let zone = iana(name) { return zone }
         // RFC 5545 §3.2.19: a leading "/" marks a globally unique id; in practice a
         // registry prefix before the IANA name ("/freeassociation.sourceforge.net/Tzfile/Europe/Paris",
-        // "/citadel.org/20190914_1/Europe/Paris"). Try ever shorter suffixes.
+        // "/citadel.org/20190914_1/Europe/Paris"), or none ("/Europe/Stockholm", Python
+        // icalendar's issue 466). Try the whole, then ever shorter suffixes.
         if name.hasPrefix("/") {
             let parts = name.split(separator: "/")
-            for drop in 1..<max(parts.count, 1) {
+            for drop in 0..<parts.count {
                 if let zone = iana(parts.dropFirst(drop).joined(separator: "/")) { return zone }
             }
         }

@@ -191,8 +191,8 @@ public final class Daemon: Sendable {
                        configuration.current.watchedSentFolder.map { MaildirWatcher.Folder(path: $0, sent: true) }]
             .compactMap { $0 }
         if !watched.isEmpty {
-            let watcher = MaildirWatcher(folders: watched, store: store, logger: logger) { message, sent in
-                let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil))
+            let watcher = MaildirWatcher(folders: watched, store: store, logger: logger) { message, sent, bookkeeping in
+                let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), bookkeeping: bookkeeping)
                 if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
                 changed.send()
             }

@@ -40,6 +40,9 @@ final class Inotify {
         return watch >= 0 ? .success(watch) : .failure(Failure(errno: errno))
     }
 
+    /// Stops a watch (the kernel then queues IN_IGNORED for it).
+    func remove(_ watch: CInt) { _ = inotify_rm_watch(descriptor, watch) }
+
     /// Why a watch could not be added.
     struct Failure: Error, CustomStringConvertible {
         let errno: Int32

@@ -29,60 +29,77 @@ struct InterchangeService: Sendable {
                 throw ControlError.invalidParameter("files[\(index)].path",
                     reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
             }
-            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+            guard let text = FoldedText.utf8(data) ?? String(data: data, encoding: .isoLatin1) else {
                 throw ControlError.invalidParameter("files[\(index)]", reason: "\(file.name) is not text")
             }
             return (file.name, text)
         }
     }
 
-    func importContacts(_ p: ImportContacts.Parameters, rules: TimingRules) throws -> (ImportReportInfo, ScheduleChanges) {
+    /// Contact files read, before any plan: the records, the rejected ones, and the
+    /// rows of separators only.
+    struct ContactInput {
+        var imported: [ImportedContact] = []
+        var rejections: [ImportRejection] = []
+        var emptyRows: [SourceLocation] = []
+    }
+
+    /// Reads contact files; a file in which nothing is found is a rejection.
+    static func readContacts(_ files: [ImportFileInfo], format name: String?, map: [String: String]) throws -> ContactInput {
         var forced: ContactFormat?
-        if let name = p.format {
+        if let name {
             guard let format = ContactFormat(rawValue: name) else {
                 throw ControlError.invalidParameter("format", reason: "'\(name)' is not one of \(ContactFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             forced = format
         }
-        for key in (p.map ?? [:]).keys where ContactField(name: key) == nil {
+        for key in map.keys where ContactField(name: key) == nil {
             throw ControlError.invalidParameter("map", reason: "'\(key)' is not a contact field (name, first name, last name, email, organization, title, time zone, tags, notes, linkedin, phone, why)")
         }
-        var imported: [ImportedContact] = []
-        var rejections: [ImportRejection] = []
-        var emptyRows: [SourceLocation] = []
-        for (name, text) in try Self.texts(p.files) {
+        var input = ContactInput()
+        for (name, text) in try texts(files) {
             let format = forced ?? ContactFormat.detect(text: text, fileName: name)
-            let (result, empty) = format.read(text, file: name, map: p.map ?? [:])
-            emptyRows += empty
-            imported += result.contacts
-            rejections += result.rejections
+            let (result, empty) = format.read(text, file: name, map: map)
+            input.emptyRows += empty
+            input.imported += result.contacts
+            input.rejections += result.rejections
             if result.contacts.isEmpty && result.rejections.isEmpty {
                 // Garbage, an empty file, or a format that matches nothing in it: say so
                 // rather than report "Added 0" as a success.
-                rejections.append(ImportRejection(file: name, line: 1, reason:
+                input.rejections.append(ImportRejection(file: name, line: 1, reason:
                     "no contact found in it as \(format.rawValue) (is it a .vcf or a .csv? give --format to say which)"))
             }
         }
-        try ImportLimits.checkCount(imported.count + rejections.count, limit: ImportLimits.maximumContacts, kind: "contacts")
-        let blocked = !rejections.isEmpty && p.skipInvalid != true
+        try ImportLimits.checkCount(input.imported.count + input.rejections.count, limit: ImportLimits.maximumContacts, kind: "contacts")
+        return input
+    }
+
+    /// The store writes of a contact import's plan.
+    static func contactMutations(_ plan: ImportPlan, existing: [Contact]) -> [ContactMutation] {
+        var mutations: [ContactMutation] = plan.entries.compactMap { entry in
+            if case .add(let draft, let firstInteraction) = entry.action { return .add(draft, firstInteraction: firstInteraction) }
+            return nil
+        }
+        mutations += plan.updatedContacts(from: existing).map { .update($0) }
+        return mutations
+    }
+
+    func importContacts(_ p: ImportContacts.Parameters, rules: TimingRules) throws -> (ImportReportInfo, ScheduleChanges) {
+        let input = try Self.readContacts(p.files, format: p.format, map: p.map ?? [:])
+        let blocked = !input.rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {
-            let plan = MergePlanner.plan(existing: try store.contacts(), imported: imported, rejections: rejections)
-            let report = Self.report(plan, applied: false, emptyRows: emptyRows)
+            let plan = MergePlanner.plan(existing: try store.contacts(), imported: input.imported, rejections: input.rejections)
+            let report = Self.report(plan, applied: false, emptyRows: input.emptyRows)
             if blocked && p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, ScheduleChanges())
         }
         var planned: ImportPlan?
         let (_, _, changes) = try store.importContacts(now: clock.now(), rules: rules) { existing in
-            let plan = MergePlanner.plan(existing: existing, imported: imported, rejections: rejections)
+            let plan = MergePlanner.plan(existing: existing, imported: input.imported, rejections: input.rejections)
             planned = plan
-            var mutations: [ContactMutation] = plan.entries.compactMap { entry in
-                if case .add(let draft, let firstInteraction) = entry.action { return .add(draft, firstInteraction: firstInteraction) }
-                return nil
-            }
-            mutations += plan.updatedContacts(from: existing).map { .update($0) }
-            return mutations
+            return Self.contactMutations(plan, existing: existing)
         }
-        return (Self.report(planned!, applied: true, emptyRows: emptyRows), changes)
+        return (Self.report(planned!, applied: true, emptyRows: input.emptyRows), changes)
     }
 
     /// One line per record, its notes (a card named after its address, a value ignored)
@@ -95,72 +112,145 @@ struct InterchangeService: Sendable {
                                 rejections: plan.rejections.map(\.description), applied: applied)
     }
 
+    /// Calendar files read, before any plan: each VEVENT with its file:line, and the
+    /// rejections (unreadable VEVENTs, files without any, holiday calendars).
+    struct CalendarInput {
+        var parsed: [(location: String, event: ICSEvent)] = []
+        var rejections: [String] = []
+    }
+
+    static func readCalendars(_ files: [ImportFileInfo]) throws -> CalendarInput {
+        var input = CalendarInput()
+        for (name, text) in try texts(files) {
+            do {
+                let result = try ICSParser.parse(text)
+                if HolidayCalendar.looksLikeHolidays(result.events) {
+                    // 81 public holidays as networking events would each bring an RSVP
+                    // prompt; they are days off for the business calendar.
+                    input.rejections.append("\(name): looks like a calendar of public holidays (\(result.events.count) all-day, yearly "
+                        + "events without attendees), not events to go to; nothing imported from it. To keep follow-ups off "
+                        + "those days, import it with `relancectl import --holidays \(name)`")
+                    continue
+                }
+                input.parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
+                // Each unreadable VEVENT on its own line, "team.ics:12: DTSTART …".
+                input.rejections += result.rejections.map { error in
+                    "\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)" + (error.uid.map { " (UID \($0))" } ?? "")
+                }
+                if result.vevents == 0 {
+                    // An empty file, or a calendar of tasks or free/busy: say so rather
+                    // than report "Added 0" as a success.
+                    input.rejections.append("\(name): no VEVENT in it, so no event to import (is it the calendar you meant? "
+                                            + "an export of events has BEGIN:VEVENT … END:VEVENT blocks)")
+                }
+            } catch let error as CalendarError {
+                input.rejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
+            } catch {
+                input.rejections.append("\(name): \(error)")
+            }
+        }
+        try ImportLimits.checkCount(input.parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
+        return input
+    }
+
+    /// Plans a calendar import on the events as stored: the report, and the writes
+    /// (the mutations, the cancelled series to remember or forget).
+    func planEvents(_ input: CalendarInput, stored: [NetworkingEvent], tombstones: [String: EventVersion], rules: TimingRules,
+                    now: Date, skipInvalid: Bool) throws
+        -> (report: ImportReportInfo, mutations: [EventMutation], cancelled: [String: EventVersion?]) {
+        let events = input.parsed.map(\.event)
+        let entries = EventImportPlanner.plan(events, stored: stored, userZone: rules.userZone,
+                                              defaultReminders: rules.eventReminders, tombstones: tombstones)
+        let report = Self.report(entries, input.parsed, input.rejections, applied: true, skipInvalid: skipInvalid)
+        // A rejected event has no effects: with skipInvalid the others are written.
+        guard report.rejected == 0 || skipInvalid else { return (report, [], [:]) }
+        return (report, try mutations(entries.flatMap(\.effects), stored: stored, now: now),
+                Self.tombstones(events, entries, remembered: tombstones))
+    }
+
+    /// The report of a calendar import that writes nothing (a dry run, or rejections).
+    func dryEvents(_ input: CalendarInput, rules: TimingRules) throws -> ImportReportInfo {
+        let entries = EventImportPlanner.plan(input.parsed.map(\.event), stored: try store.events(), userZone: rules.userZone,
+                                              defaultReminders: rules.eventReminders, tombstones: try store.cancelledSeries())
+        return Self.report(entries, input.parsed, input.rejections, applied: false)
+    }
+
     /// Imports calendars as a calendar client would (issue #12): `EventImportPlanner`
     /// decides per VEVENT (add, update a newer version, cancel, keep a changed occurrence,
     /// skip an older or equal one); the writes, with the reminders of every added or
     /// moved occurrence, are ONE transaction, or nothing when any event is rejected.
     /// - Returns: the report, and the ids of the events added.
     func importEvents(_ p: ImportEvents.Parameters, rules: TimingRules) throws -> (ImportReportInfo, [Int64]) {
-        var parsed: [(location: String, event: ICSEvent)] = []
-        var parseRejections: [String] = []
-        for (name, text) in try Self.texts(p.files) {
-            do {
-                let result = try ICSParser.parse(text)
-                if HolidayCalendar.looksLikeHolidays(result.events) {
-                    // 81 public holidays as networking events would each bring an RSVP
-                    // prompt; they are days off for the business calendar.
-                    parseRejections.append("\(name): looks like a calendar of public holidays (\(result.events.count) all-day, yearly "
-                        + "events without attendees), not events to go to; nothing imported from it. To keep follow-ups off "
-                        + "those days, import it with `relancectl import --holidays \(name)`")
-                    continue
-                }
-                parsed += result.events.map { ("\(name):\($0.line ?? 0)", $0) }
-                // Each unreadable VEVENT on its own line, "team.ics:12: DTSTART …".
-                parseRejections += result.rejections.map { error in
-                    "\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)" + (error.uid.map { " (UID \($0))" } ?? "")
-                }
-                if result.vevents == 0 {
-                    // An empty file, or a calendar of tasks or free/busy: say so rather
-                    // than report "Added 0" as a success.
-                    parseRejections.append("\(name): no VEVENT in it, so no event to import (is it the calendar you meant? "
-                                           + "an export of events has BEGIN:VEVENT … END:VEVENT blocks)")
-                }
-            } catch let error as CalendarError {
-                parseRejections.append("\(name)\(error.line.map { ":\($0)" } ?? ""): \(error.message)")
-            } catch {
-                parseRejections.append("\(name): \(error)")
-            }
-        }
-        try ImportLimits.checkCount(parsed.count, limit: ImportLimits.maximumEvents, kind: "events")
-        let now = clock.now()
+        let input = try Self.readCalendars(p.files)
         let skipInvalid = p.skipInvalid == true
-        let decide = { (stored: [NetworkingEvent], tombstones: [String: EventVersion]) -> ImportReportInfo in
-            let entries = EventImportPlanner.plan(parsed.map(\.event), stored: stored, userZone: rules.userZone,
-                                                  defaultReminders: rules.eventReminders, tombstones: tombstones)
-            return Self.report(entries, parsed, parseRejections, applied: false)
-        }
-        if p.dryRun == true || (!parseRejections.isEmpty && !skipInvalid) {
-            let report = decide(try store.events(), try store.cancelledSeries())
+        if p.dryRun == true || (!input.rejections.isEmpty && !skipInvalid) {
+            let report = try dryEvents(input, rules: rules)
             if p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, [])
         }
+        let now = clock.now()
         var report: ImportReportInfo?
         do {
             let (added, _) = try store.importEvents(now: now, rules: rules) { stored, tombstones in
-                let events = parsed.map(\.event)
-                let entries = EventImportPlanner.plan(events, stored: stored, userZone: rules.userZone,
-                                                      defaultReminders: rules.eventReminders, tombstones: tombstones)
-                report = Self.report(entries, parsed, parseRejections, applied: true, skipInvalid: skipInvalid)
-                // A rejected event has no effects: with skipInvalid the others are written.
-                guard report!.rejected == 0 || skipInvalid else { throw ImportAborted() }
-                return (try mutations(entries.flatMap(\.effects), stored: stored, now: now),
-                        Self.tombstones(events, entries, remembered: tombstones))
+                let planned = try planEvents(input, stored: stored, tombstones: tombstones, rules: rules, now: now, skipInvalid: skipInvalid)
+                report = planned.report
+                guard planned.report.rejected == 0 || skipInvalid else { throw ImportAborted() }
+                return (planned.mutations, planned.cancelled)
             }
             return (report!, added)
         } catch is ImportAborted {
             report!.applied = false
             throw ControlError.importRejected(report!)
         }
+    }
+
+    /// Contacts and calendars named together (issue #12): both planned and written in ONE
+    /// store transaction, so a failure on either side (a rejected record, a write that
+    /// fails) leaves nothing of the other.
+    /// - Returns: the two reports, the ids of the events added, and the schedule changes.
+    func importTogether(_ p: Import.Parameters, rules: TimingRules) throws
+        -> (contacts: ImportReportInfo, events: ImportReportInfo, added: [Int64]) {
+        let contactInput = try Self.readContacts(p.contacts, format: p.format, map: p.map ?? [:])
+        let calendarInput = try Self.readCalendars(p.calendars)
+        let skipInvalid = p.skipInvalid == true
+        let blocked = !skipInvalid && !(contactInput.rejections.isEmpty && calendarInput.rejections.isEmpty)
+        if p.dryRun == true || blocked {
+            let plan = MergePlanner.plan(existing: try store.contacts(), imported: contactInput.imported,
+                                         rejections: contactInput.rejections)
+            let contacts = Self.report(plan, applied: false, emptyRows: contactInput.emptyRows)
+            let events = try dryEvents(calendarInput, rules: rules)
+            if p.dryRun != true { throw ControlError.importRejected(Self.joined(contacts, events)) }
+            return (contacts, events, [])
+        }
+        let now = clock.now()
+        var contactReport: ImportReportInfo?
+        var eventReport: ImportReportInfo?
+        do {
+            let result = try store.importContactsAndEvents(now: now, rules: rules, contacts: { existing in
+                let plan = MergePlanner.plan(existing: existing, imported: contactInput.imported, rejections: contactInput.rejections)
+                contactReport = Self.report(plan, applied: true, emptyRows: contactInput.emptyRows)
+                return Self.contactMutations(plan, existing: existing)
+            }, events: { stored, tombstones in
+                let planned = try planEvents(calendarInput, stored: stored, tombstones: tombstones, rules: rules, now: now,
+                                             skipInvalid: skipInvalid)
+                eventReport = planned.report
+                guard planned.report.rejected == 0 || skipInvalid else { throw ImportAborted() }
+                return (planned.mutations, planned.cancelled)
+            })
+            return (contactReport!, eventReport!, result.events.added)
+        } catch is ImportAborted {
+            contactReport!.applied = false
+            eventReport!.applied = false
+            throw ControlError.importRejected(Self.joined(contactReport!, eventReport!))
+        }
+    }
+
+    /// One report of two (an ImportRejected error carries one): counts summed, lines and
+    /// rejections one after the other.
+    static func joined(_ a: ImportReportInfo, _ b: ImportReportInfo) -> ImportReportInfo {
+        ImportReportInfo(added: a.added + b.added, merged: a.merged + b.merged, skipped: a.skipped + b.skipped,
+                         rejected: a.rejected + b.rejected, lines: a.lines + b.lines, rejections: a.rejections + b.rejections,
+                         applied: a.applied && b.applied)
     }
 
     /// `import --holidays` (issue #12): the files' dates become days off of the business

@@ -10,6 +10,22 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     /// Seconds any one read or write may take outside IDLE before the session is
     /// considered broken.
     public static let networkTimeout = 60
+    /// TCP keepalive on the connection: a server gone without a word (no FIN, no RST: a
+    /// NAT that forgot it, a laptop that changed networks) is noticed after 60 s of
+    /// silence and 3 unanswered probes 10 s apart, about 90 s, instead of at the next
+    /// IDLE renewal (28 minutes). Sent data unacknowledged as long also ends it
+    /// (TCP_USER_TIMEOUT).
+    public static let keepalive: (idle: Int32, interval: Int32, count: Int32) = {
+        #if DEBUG
+        // Debug builds only, for Tests/e2e (a vanished server noticed in seconds):
+        // RELANCE_TEST_IMAP_KEEPALIVE="idle,interval,count". Release builds have no such switch.
+        if let text = ProcessInfo.processInfo.environment["RELANCE_TEST_IMAP_KEEPALIVE"] {
+            let values = text.split(separator: ",").compactMap { Int32($0) }
+            if values.count == 3, values.allSatisfy({ $0 > 0 }) { return (values[0], values[1], values[2]) }
+        }
+        #endif
+        return (60, 10, 3)
+    }()
 
     private var session: UnsafeMutablePointer<relance_imap>?
     /// Set by `interrupt` (shutdown) for good: a session opened later starts woken.
@@ -27,6 +43,7 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     public func open(_ endpoint: IMAPEndpoint, password: String) throws(IMAPClientError) {
         close()
         guard let made = relance_imap_new(Self.networkTimeout) else { throw .connection("out of memory") }
+        relance_imap_set_keepalive(made, Self.keepalive.idle, Self.keepalive.interval, Self.keepalive.count)
         lock.withLock { session = made }
         if interrupted.withLockedValue({ $0 }) { relance_imap_wake(made) }
         try check(relance_imap_open(made, endpoint.host, endpoint.port, endpoint.security == .startTLS ? 1 : 0, endpoint.caFile))
@@ -92,25 +109,29 @@ public final class EtPanIMAPClient: IMAPClient, @unchecked Sendable {  // `sessi
     }
 
     public func close() {
-        let old = lock.withLock { () -> UnsafeMutablePointer<relance_imap>? in
-            defer { session = nil }
-            return session
-        }
-        guard let old else { return }
+        // The session stays reachable (for `abort`) while DONE and LOGOUT are on the wire:
+        // a server that stopped answering would hold them for the network timeout.
+        guard let current = lock.withLock({ session }) else { return }
         if broken {
-            relance_imap_drop(old)
+            relance_imap_drop(current)
         } else {
-            if idling { _ = relance_imap_idle_done(old) }
-            relance_imap_logout(old)
+            if idling { _ = relance_imap_idle_done(current) }
+            relance_imap_logout(current)
         }
         idling = false
         broken = false
-        relance_imap_free(old)
+        lock.withLock { session = nil }
+        relance_imap_free(current)
     }
 
     public func interrupt() {
         interrupted.withLockedValue { $0 = true }
         lock.withLock { if let session { relance_imap_wake(session) } }
+    }
+
+    public func abort() {
+        interrupt()
+        lock.withLock { if let session { relance_imap_abort(session) } }
     }
 
     // MARK: -

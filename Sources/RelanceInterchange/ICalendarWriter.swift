@@ -176,7 +176,7 @@ public enum ICalendarWriter {
         if let url = event.url.map(ContentLineWriter.uri), !url.isEmpty { writer.line("URL", url) }
         if let details = event.details, !details.isEmpty { writer.text("DESCRIPTION", details) }
         if let recurrence = event.recurrence {
-            if let rule = recurrence.rrule.flatMap({ rrule(from: $0, zone: event.zone) }) { writer.line("RRULE", rule) }
+            if let rule = recurrence.rrule.flatMap({ rrule(from: $0, zone: event.zone, allDay: event.isAllDay) }) { writer.line("RRULE", rule) }
             for date in recurrence.exdates.sorted() { time("EXDATE", date) }
             for date in recurrence.rdates.sorted() { time("RDATE", date) }
         }
@@ -213,12 +213,14 @@ public enum ICalendarWriter {
     /// The event's RRULE as libical normalizes it, or nil when it is invalid (one bad
     /// rule must not make the whole file unreadable). UNTIL is rewritten in UTC: RFC 5545
     /// §3.3.10 requires it when DTSTART has a zone, and dateutil (Python) refuses otherwise.
-    static func rrule(from text: String, zone: TimeZone) -> String? {
+    /// An all-day event's DATE UNTIL stays a DATE, as §3.3.10 requires with a DATE DTSTART
+    /// (made a UTC time, it came back from the round trip as a changed rule).
+    static func rrule(from text: String, zone: TimeZone, allDay: Bool = false) -> String? {
         guard let normalized = try? RecurrenceExpander.normalized(rrule: text) else { return nil }
         return normalized.split(separator: ";").map { part -> String in
             guard part.uppercased().hasPrefix("UNTIL=") else { return String(part) }
             let value = part.dropFirst("UNTIL=".count)
-            if value.hasSuffix("Z") { return String(part) }
+            if value.hasSuffix("Z") || (allDay && value.count == 8) { return String(part) }
             let digits = value.filter(\.isNumber)
             guard digits.count >= 8, let year = Int(digits.prefix(4)), let month = Int(digits.dropFirst(4).prefix(2)),
                   let day = Int(digits.dropFirst(6).prefix(2)) else { return String(part) }

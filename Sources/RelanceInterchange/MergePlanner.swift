@@ -206,8 +206,12 @@ private struct PlannerState {
         let websites = Set(current.details.websites.map { $0.lowercased() })
         changes.newWebsites = draft.details.websites.filter { !websites.contains($0.lowercased()) }
         let mine = current.details, theirs = draft.details
+        // The UID our export derived for a contact imported without one is nothing new:
+        // taken as new, the contact's own export would come back as another person.
+        var derivedUID: String?
+        if case .existing(let index) = target, mine.uid == nil { derivedUID = VCardWriter.uid(for: existing[index]) }
         func fill(_ field: String, _ keyPath: WritableKeyPath<ContactDetails, String?>) {
-            guard let value = theirs[keyPath: keyPath] else { return }
+            guard let value = theirs[keyPath: keyPath], keyPath != \.uid || value != derivedUID else { return }
             if let kept = mine[keyPath: keyPath] {
                 if kept.caseInsensitiveCompare(value) != .orderedSame, field != "vCard UID" {
                     notes.append("\(field) differs: kept \(kept), the file has \(value)")

@@ -47,9 +47,12 @@ public enum VCardWriter {
         // N is optional in 4.0 but 3.0-era readers need it. Without the parts the person
         // was imported with, the last word as the family name is a guess ("du Châtelet"
         // comes out wrong), which is why FN is the one that counts.
+        // With one part known (N:test;;;; imported), the other stays empty: a guess would
+        // come back on the next import as a new given name, another person.
         let words = name.split(separator: " ")
-        let family = details.familyName ?? (words.count > 1 ? String(words.last!) : "")
-        let given = details.givenName ?? (words.count > 1 ? words.dropLast().joined(separator: " ") : name)
+        let known = details.familyName != nil || details.givenName != nil
+        let family = details.familyName ?? (known ? "" : words.count > 1 ? String(words.last!) : "")
+        let given = details.givenName ?? (known ? "" : words.count > 1 ? words.dropLast().joined(separator: " ") : name)
         writer.line("N", [family, given, "", "", ""].map { ContentLineWriter.escape(TextCleaning.singleLine($0)) }.joined(separator: ";"))
         for (index, email) in contact.emails.enumerated() {
             writer.text(index == 0 && contact.emails.count > 1 ? "EMAIL;PREF=1" : "EMAIL", TextCleaning.singleLine(email))

@@ -36,41 +36,45 @@ extension AppDatabase {
     /// - Returns: the ids of the contacts added and updated, and the schedule changes.
     public func importContacts(now: Date, rules: TimingRules,
                                plan: ([Contact]) throws -> [ContactMutation]) throws -> (added: [Int64], updated: [Int64], changes: ScheduleChanges) {
-        try writer.write { db in
-            let existing = try ContactRecord.order(Column("id")).fetchAll(db).map(\.model)
-            var added: [Int64] = [], updated: [Int64] = []
-            var changes = ScheduleChanges()
-            for mutation in try plan(existing) {
-                switch mutation {
-                case .add(let draft, let firstInteraction):
-                    let draft = try draft.validated()
-                    var record = ContactRecord(draft: draft, now: now)
-                    try record.insert(db)
-                    added.append(record.id!)
-                    if let firstInteraction {
-                        var interaction = InteractionRecord(id: nil, contactId: record.id!, outreachId: nil, kind: "connected",
-                                                            at: firstInteraction, note: "first connected")
-                        try interaction.insert(db)
-                    }
-                    // A new contact has no reminder to replace: plan only a cadence it has.
-                    if draft.keepInTouch != nil {
-                        changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules))
-                    }
-                case .update(let contact):
-                    guard var record = try ContactRecord.fetchOne(db, key: contact.id) else {
-                        throw StoreError.contactNotFound(query: String(contact.id))
-                    }
-                    let draft = try ContactDraft(name: contact.name, emails: contact.emails, handles: contact.handles,
-                                                 organization: contact.organization, timeZone: contact.timeZone,
-                                                 why: contact.why, tags: contact.tags, notes: contact.notes,
-                                                 keepInTouch: contact.keepInTouch, details: contact.details).validated()
-                    record.update(from: draft, now: now)
-                    try record.update(db)
-                    updated.append(record.id!)
+        try writer.write { db in try Self.applyContactImport(db, now: now, rules: rules, plan: plan) }
+    }
+
+    /// `importContacts`' writes, inside the caller's transaction.
+    static func applyContactImport(_ db: Database, now: Date, rules: TimingRules,
+                                   plan: ([Contact]) throws -> [ContactMutation]) throws -> (added: [Int64], updated: [Int64], changes: ScheduleChanges) {
+        let existing = try ContactRecord.order(Column("id")).fetchAll(db).map(\.model)
+        var added: [Int64] = [], updated: [Int64] = []
+        var changes = ScheduleChanges()
+        for mutation in try plan(existing) {
+            switch mutation {
+            case .add(let draft, let firstInteraction):
+                let draft = try draft.validated()
+                var record = ContactRecord(draft: draft, now: now)
+                try record.insert(db)
+                added.append(record.id!)
+                if let firstInteraction {
+                    var interaction = InteractionRecord(id: nil, contactId: record.id!, outreachId: nil, kind: "connected",
+                                                        at: firstInteraction, note: "first connected")
+                    try interaction.insert(db)
                 }
+                // A new contact has no reminder to replace: plan only a cadence it has.
+                if draft.keepInTouch != nil {
+                    changes.merge(try Self.planKeepInTouch(db, contactID: record.id!, rules: rules))
+                }
+            case .update(let contact):
+                guard var record = try ContactRecord.fetchOne(db, key: contact.id) else {
+                    throw StoreError.contactNotFound(query: String(contact.id))
+                }
+                let draft = try ContactDraft(name: contact.name, emails: contact.emails, handles: contact.handles,
+                                             organization: contact.organization, timeZone: contact.timeZone,
+                                             why: contact.why, tags: contact.tags, notes: contact.notes,
+                                             keepInTouch: contact.keepInTouch, details: contact.details).validated()
+                record.update(from: draft, now: now)
+                try record.update(db)
+                updated.append(record.id!)
             }
-            return (added, updated, changes)
         }
+        return (added, updated, changes)
     }
 
     /// Applies a calendar import in ONE transaction. `plan` runs inside it, on the events
@@ -91,21 +95,41 @@ extension AppDatabase {
                              plan: ([NetworkingEvent], [String: EventVersion]) throws
                                  -> (mutations: [EventMutation], cancelled: [String: EventVersion?])) throws
         -> (added: [Int64], changes: ScheduleChanges) {
+        try writer.write { db in try Self.applyEventImport(db, now: now, rules: rules, plan: plan) }
+    }
+
+    /// Contacts and calendars imported together (issue #12), in ONE transaction: the
+    /// contacts' plan and writes, then the events'; a throw from either plan, or any
+    /// write failing, changes nothing of either.
+    public func importContactsAndEvents(now: Date, rules: TimingRules,
+                                        contacts: ([Contact]) throws -> [ContactMutation],
+                                        events: ([NetworkingEvent], [String: EventVersion]) throws
+                                            -> (mutations: [EventMutation], cancelled: [String: EventVersion?])) throws
+        -> (contacts: (added: [Int64], updated: [Int64], changes: ScheduleChanges), events: (added: [Int64], changes: ScheduleChanges)) {
         try writer.write { db in
-            let (mutations, cancelled) = try plan(try EventRecord.order(Column("id")).fetchAll(db).map(\.model),
-                                                  try Self.cancelledSeries(db))
-            for (uid, version) in cancelled.sorted(by: { $0.key < $1.key }) {
-                if let version {
-                    try db.execute(sql: """
-                        INSERT INTO cancelledEvent (uid, sequence, revisedAt, cancelledAt) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(uid) DO UPDATE SET sequence = excluded.sequence, revisedAt = excluded.revisedAt
-                        """, arguments: [uid, version.sequence, version.stamp?.timeIntervalSince1970, now.timeIntervalSince1970])
-                } else {
-                    try db.execute(sql: "DELETE FROM cancelledEvent WHERE uid = ?", arguments: [uid])
-                }
-            }
-            return try Self.apply(db, mutations, rules: rules, now: now)
+            (try Self.applyContactImport(db, now: now, rules: rules, plan: contacts),
+             try Self.applyEventImport(db, now: now, rules: rules, plan: events))
         }
+    }
+
+    /// `importEvents`' writes, inside the caller's transaction.
+    static func applyEventImport(_ db: Database, now: Date, rules: TimingRules,
+                                 plan: ([NetworkingEvent], [String: EventVersion]) throws
+                                     -> (mutations: [EventMutation], cancelled: [String: EventVersion?])) throws
+        -> (added: [Int64], changes: ScheduleChanges) {
+        let (mutations, cancelled) = try plan(try EventRecord.order(Column("id")).fetchAll(db).map(\.model),
+                                              try Self.cancelledSeries(db))
+        for (uid, version) in cancelled.sorted(by: { $0.key < $1.key }) {
+            if let version {
+                try db.execute(sql: """
+                    INSERT INTO cancelledEvent (uid, sequence, revisedAt, cancelledAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(uid) DO UPDATE SET sequence = excluded.sequence, revisedAt = excluded.revisedAt
+                    """, arguments: [uid, version.sequence, version.stamp?.timeIntervalSince1970, now.timeIntervalSince1970])
+            } else {
+                try db.execute(sql: "DELETE FROM cancelledEvent WHERE uid = ?", arguments: [uid])
+            }
+        }
+        return try Self.apply(db, mutations, rules: rules, now: now)
     }
 
     /// The series cancelled in earlier imports: UID → the version that cancelled it.

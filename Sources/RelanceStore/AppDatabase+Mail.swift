@@ -35,10 +35,14 @@ extension AppDatabase {
     ///   `meeting accept`.
     ///   For a bounce, `senders` are the report's recipients and `bounceReason` what it
     ///   said: the contact's address among them is marked bouncing.
+    /// - Parameter bookkeeping: a fact to remember in the same transaction (how far a
+    ///   watched folder was read: one write per message, not two).
     public func ingestMail(from senders: [String], thread: [String], messageID: String?, subject: String,
                            meaning: MailMeaning, returnDay: LocalDate? = nil, offer: OfferedMeeting? = nil,
-                           bounceReason: String? = nil, at now: Date, rules: TimingRules) throws -> IngestResult {
+                           bounceReason: String? = nil, bookkeeping: Bookkeeping? = nil,
+                           at now: Date, rules: TimingRules) throws -> IngestResult {
         try writer.write { db in
+            if let bookkeeping { try Self.setBookkeeping(db, bookkeeping) }
             let mark = messageID.map { "mail " + $0 }
             if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
                 return IngestResult(outcome: .alreadySeen, summary: "This message was read before; nothing changed.")
@@ -204,10 +208,19 @@ extension AppDatabase {
 
     /// Remembers `value` under `key`.
     public func setBookkeeping(_ key: String, _ value: String) throws {
-        try writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES (?, ?)", arguments: [key, value])
-        }
+        try writer.write { db in try Self.setBookkeeping(db, Bookkeeping(key: key, value: value)) }
     }
+
+    static func setBookkeeping(_ db: Database, _ fact: Bookkeeping) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO bookkeeping (key, value) VALUES (?, ?)", arguments: [fact.key, fact.value])
+    }
+}
+
+/// A small fact the daemon remembers across restarts, under its key.
+public struct Bookkeeping: Sendable, Equatable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
 }
 
 /// How two addresses are compared: case-insensitively, and without a `+tag` in the

@@ -103,4 +103,7 @@ public final class MemoryIMAPClient: IMAPClient, Sendable {
         state.withLockedValue { $0.interrupted = true }
         condition.lock(); condition.broadcast(); condition.unlock()
     }
+
+    /// No network here to cut: as `interrupt`.
+    public func abort() { interrupt() }
 }

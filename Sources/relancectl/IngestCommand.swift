@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
+import VarlinkProtocol
 
 /// `relancectl ingest < message`: a received mail, for procmail, maildrop, a Sieve pipe,
 /// fetchmail's MDA or a notmuch hook. Exits 0 whatever the message was (a mail filter
@@ -21,13 +23,17 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "A mail you sent (from your Sent folder): logged as a follow-up, or per [mail_watch] sent.")
     var sent = false
 
-    /// Larger messages are cut: only the headers matter, and they come first.
-    static let limit = 512 * 1024
-
     func run() async throws {
         try await Self.reporting {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            let text = String(decoding: data.prefix(Self.limit), as: UTF8.self)
+            // Larger messages are cut: only the headers and the start of the text matter,
+            // and they come first. Said on stderr (a mail filter's log), not an error.
+            let input = IngestInput.read(limit: MailInput.stdinLimit)
+            if input.total > MailInput.stdinLimit {
+                FileHandle.standardError.write(Data("relancectl: the message is \(input.total) bytes; only its first 512 KiB were read (the headers and the start of the text are all that count)\n".utf8))
+            }
+            // Escaped for JSON it must still fit one Varlink message (with room for the rest of the call).
+            let text = String(MailInput.prefix(String(decoding: input.kept, as: UTF8.self),
+                                               escapedBytes: VarlinkFraming.maximumMessageSize - 64 * 1024))
             let reply = try await global.client.call(Ingest.self, .init(message: text, sent: sent ? true : nil))
             if global.json { return try Output.json(reply) }
             print(reply.summary)

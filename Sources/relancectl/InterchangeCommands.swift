@@ -59,22 +59,14 @@ struct ImportCommand: AsyncParsableCommand {
                         progress.say("importing \(calendars.count) holiday calendar\(calendars.count == 1 ? "" : "s")…")
                         return [try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun, holidays: true)).report]
                     }
-                    // Contacts and events go to two calls: with both, each is first checked
-                    // by a dry run, so a rejected calendar cannot leave the contacts imported
-                    // alone (the import is all or nothing across the files you named).
-                    if !dryRun && !contacts.isEmpty && !calendars.isEmpty {
-                        progress.say("checking \(contacts.count + calendars.count) files…")
-                        let checks = [
-                            try await session.call(ImportContacts.self, .init(
-                                files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
-                                dryRun: true, skipInvalid: skipInvalid)).report,
-                            try await session.call(ImportEvents.self, .init(files: calendars, dryRun: true, skipInvalid: skipInvalid)).report,
-                        ]
-                        if !skipInvalid, checks.contains(where: { $0.rejected > 0 }) {
-                            progress.done()
-                            for report in checks { Self.print(report, dryRun: true) }
-                            throw CLIError(message: "nothing imported: some records are rejected (listed above); fix them, or add --skip-invalid to import the others", code: 65)
-                        }
+                    // Contacts and events named together go in one call, one transaction:
+                    // a calendar that fails cannot leave the contacts imported alone.
+                    if !contacts.isEmpty && !calendars.isEmpty {
+                        progress.say("importing \(contacts.count + calendars.count) files…")
+                        let reply = try await session.call(Import.self, .init(
+                            contacts: contacts, calendars: calendars, format: format == "ics" ? nil : format,
+                            map: mapping.isEmpty ? nil : mapping, dryRun: dryRun, skipInvalid: skipInvalid))
+                        return [reply.contacts, reply.events]
                     }
                     if !contacts.isEmpty {
                         progress.say("importing \(contacts.count) contact file\(contacts.count == 1 ? "" : "s")…")

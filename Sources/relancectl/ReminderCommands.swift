@@ -189,6 +189,8 @@ struct EventAdd: AsyncParsableCommand {
     @Option(name: .customLong("also"), help: ArgumentHelp("An extra occurrence (repeatable).", valueName: "when")) var rdates: [String] = []
     @Option(name: .long, help: ArgumentHelp("Reminders before it: 7d,1d,2h (default from the configuration).", valueName: "list")) var remind: String?
     @Option(name: .customLong("tz"), help: ArgumentHelp("The event's IANA zone (default yours).", valueName: "zone")) var timeZone: String?
+    @Flag(name: .long, help: "A whole-day event: --at, --until, --except and --also are days (\"2026-12-10\"), --until the last one (default: that day only).")
+    var allDay = false
 
     func run() async throws {
         try await Self.reporting {
@@ -203,11 +205,14 @@ struct EventAdd: AsyncParsableCommand {
                 title: title, start: at, timeZone: timeZone, until: until, place: place, url: url,
                 rsvpBy: rsvpBy, rrule: rrule,
                 exdates: exdates.isEmpty ? nil : exdates, rdates: rdates.isEmpty ? nil : rdates,
-                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } }),
+                reminders: try remind.map { try $0.split(separator: ",").map { try WhenExpressionBridge.duration(String($0)) } },
+                allDay: allDay ? true : nil),
                 options: options)
             if global.json { return try Output.json(reply) }
             let userZone = Output.zone(reply.timeZone)
-            print("Event #\(reply.event.id): \(reply.event.title), \(reply.event.nextOccurrences.first.map { Output.time($0, in: userZone) } ?? "no upcoming occurrence").")
+            let when = allDay ? "all day \(reply.event.start.prefix(10))" + (reply.event.rrule == nil ? "" : " (repeats)")
+                : reply.event.nextOccurrences.first.map { Output.time($0, in: userZone) } ?? "no upcoming occurrence"
+            print("Event #\(reply.event.id): \(reply.event.title), \(when).")
             for reminder in reply.reminders { print("  \(Output.time(reminder.fireAt, in: userZone))  \(reminder.text)") }
         }
     }

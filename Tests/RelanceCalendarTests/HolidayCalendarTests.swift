@@ -81,5 +81,12 @@ import Testing
             ICSEvent(uid: "g\(index)", summary: index < 2 ? "New Year" : "Labour Day", start: LocalDateTime(date + "T00:00")!, isAllDay: true)
         }
         #expect(HolidayCalendar.looksLikeHolidays(google))
+        // One birthday's changed occurrences, one UID (Google's birthdays calendar, as a
+        // Relance export writes it back without its ATTENDEE): one series, no holidays.
+        let birthday = ["2012-12-10", "2013-12-10", "2014-12-10"].map { date in
+            ICSEvent(uid: "BIRTHDAY@google.com", summary: "Ada's birthday", start: LocalDateTime(date + "T00:00")!, isAllDay: true,
+                     recurrenceID: LocalDateTime(date + "T00:00")!)
+        }
+        #expect(!HolidayCalendar.looksLikeHolidays(birthday))
     }
 }

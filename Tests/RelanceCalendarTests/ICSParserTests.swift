@@ -22,6 +22,20 @@ import Testing
         }
     }
 
+    /// Two real files' ways (from the e2e corpus, issue #12): a TZID that is an IANA name
+    /// behind the globally-unique "/" (Python icalendar's issue 466), and an RRULE with
+    /// its separators escaped as text (Ruby's icalendar, vobject's ruby_rrule.ics).
+    @Test func aSlashedIANATZIDAndAnEscapedRRULEAreRead() throws {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=/Europe/Stockholm:20221021T200000\r\n"
+            + "RRULE:FREQ=DAILY\\;COUNT=10\r\nSUMMARY:Just chatting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let result = try ICSParser.parse(text)
+        #expect(result.rejections.isEmpty)
+        let event = try #require(result.events.first)
+        #expect(event.timeZoneIdentifier == "Europe/Stockholm")
+        #expect(event.recurrence?.rrule == "FREQ=DAILY;COUNT=10")
+        #expect(event.line == 3)
+    }
+
     @Test func recurringEventWithTZIDDurationAlarmsAndUnescapedText() throws {
         let event = try meetups()[0]
         #expect(event.summary == "Founders meetup, Paris")

@@ -145,6 +145,18 @@ struct ICalendarWriterTests {
         ].map { Self.utc($0, "Australia/Sydney") })
     }
 
+    /// Found by the e2e corpus (vobject's recurrence-without-tz.ics, issue #12): an
+    /// all-day series' DATE UNTIL was written as a UTC time, which RFC 5545 forbids with a
+    /// DATE DTSTART, and came back from the round trip as a changed rule.
+    @Test func anAllDaySeriesKeepsItsDateUntil() {
+        let event = NetworkingEvent(id: 1, uid: "weekly", title: "Meeting", start: LocalDateTime("2013-01-17T00:00")!,
+                                    timeZone: "Europe/Paris", duration: 86_400,
+                                    recurrence: EventRecurrence(rrule: "FREQ=WEEKLY;UNTIL=20130330;BYDAY=TH"), reminders: [],
+                                    isAllDay: true)
+        let text = ICalendarWriter.write(reminders: [], meetings: [], events: [event], contactsByID: [:], now: Self.now)
+        #expect(text.contains("RRULE:FREQ=WEEKLY;UNTIL=20130330;BYDAY=TH\r\n"), "\(text)")
+    }
+
     @Test func aChangedOccurrenceIsExportedWithItsRecurrenceIDAndSequence() async throws {
         let original = LocalDateTime("2027-01-12T19:00")!.instant(in: TimeZone(identifier: "Europe/Paris")!)
         let series = NetworkingEvent(id: 1, uid: "weekly@example.org", title: "Founders", start: LocalDateTime("2027-01-05T19:00")!,

@@ -72,6 +72,24 @@ struct MergePlannerTests {
         #expect(martins[1].notes == ["google-contacts.vcf:29 is also named Jean Martin but shares no e-mail or profile; added as another person"])
     }
 
+    /// Found by the e2e corpus (issue #12): a contact with neither e-mail nor profile,
+    /// imported without a UID or with only a family name, came back from its own export
+    /// as another person (the export's derived UID, a guessed given name were "new").
+    @Test func aContactWithoutAddressIsNotAddedAgainFromItsOwnExport() throws {
+        let now = Date(timeIntervalSince1970: 1_780_000_000)
+        var onlyFamily = ContactDetails()
+        onlyFamily.familyName = "test"
+        onlyFamily.uid = "8OD165Pope"
+        var both = ContactDetails()
+        both.givenName = "Test"; both.familyName = "Benutzer"
+        let existing = [Contact(id: 1, name: "test", notes: "line one", createdAt: now, details: onlyFamily),
+                        Contact(id: 2, name: "Test Benutzer", createdAt: now, details: both)]
+        let exported = VCardParser.parse(VCardWriter.write(existing), file: "export.vcf")
+        #expect(exported.rejections.isEmpty && exported.contacts.count == 2)
+        let plan = MergePlanner.plan(existing: existing, imported: exported.contacts)
+        #expect(plan.counts.add == 0 && plan.counts.merge == 0 && plan.counts.skip == 2, "\(plan.entries.map(\.summary))")
+    }
+
     @Test func sameNameButDifferentEmailIsNeverMerged() {
         let existing = stored([ContactDraft(name: "Ada Lovelace", emails: ["ada@analytical.example"])], firstID: 7)
         let plan = MergePlanner.plan(existing: existing, imported: [record("ada lovelace", emails: ["countess@lovelace.example"])])

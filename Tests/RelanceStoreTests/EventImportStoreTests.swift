@@ -51,6 +51,35 @@ import Testing
         #expect(moment.fireAt == starts("2026-12-17T09:00")[0])
     }
 
+    @Test func contactsAndEventsImportedTogetherLandTogetherOrNotAtAll() throws {
+        let db = try AppDatabase.inMemory()
+        _ = try db.importEvents(now: now, rules: rules) { _ in [.add(weeklyDraft(), occurrences: starts("2026-12-10T19:00"))] }
+        let ada = ContactDraft(name: "Ada Lovelace", emails: ["ada@example.com"])
+        // An event write that fails (the same UID again) after the contacts were written
+        // in the same transaction leaves no contact behind.
+        #expect(throws: StoreError.self) {
+            try db.importContactsAndEvents(now: now, rules: rules, contacts: { existing in
+                #expect(existing.isEmpty)
+                return [.add(ada, firstInteraction: nil)]
+            }, events: { _, _ in ([.add(weeklyDraft(), occurrences: [])], [:]) })
+        }
+        #expect(try db.contacts().isEmpty && db.events().count == 1)
+        // A plan that throws on the events' side: the same.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try db.importContactsAndEvents(now: now, rules: rules, contacts: { _ in [.add(ada, firstInteraction: nil)] },
+                                           events: { _, _ in throw Stop() })
+        }
+        #expect(try db.contacts().isEmpty)
+        // Both valid: both land.
+        var other = weeklyDraft()
+        other.uid = "talk@example.org"
+        let result = try db.importContactsAndEvents(now: now, rules: rules, contacts: { _ in [.add(ada, firstInteraction: nil)] },
+                                                    events: { _, _ in ([.add(other, occurrences: starts("2026-12-10T19:00"))], [:]) })
+        #expect(result.contacts.added.count == 1 && result.events.added.count == 1)
+        #expect(try db.contacts().map(\.name) == ["Ada Lovelace"] && db.events().count == 2)
+    }
+
     @Test func anUpdateReplansPendingRemindersAndAnExclusionCancelsItsOccurrencesInOneTransaction() throws {
         let db = try AppDatabase.inMemory()
         let (added, _) = try db.importEvents(now: now, rules: rules) { _ in

@@ -8,9 +8,11 @@ at export time, a series and its changed occurrences sharing a UID, each change 
 RECURRENCE-ID); its dates are relative to today, since the daemon runs on the real clock.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import icalendar
 
 PARIS = ZoneInfo("Europe/Paris")
 UID = "7kukuqrfedlm2f9t0vd1h2oahn@google.com"
@@ -471,3 +473,31 @@ def test_a_cancelled_series_does_not_come_back_from_an_older_copy(paris, tmp_pat
     back = paris.ctl("import", str(path), "--json").json()[0]
     assert back["added"] == 3, back
     assert len(paris.ctl("event", "list", "--json").json()["events"]) == 3
+
+
+def test_event_add_all_day_makes_a_whole_day_event_that_exports_as_dates(paris, tmp_path):
+    # Given a user in Paris on Monday 30 November 2026
+    # When a three-day fair is added as a whole-day event (--until: its last day)
+    reply = paris.ctl("event", "add", "Salon VivaTech", "--at", "2026-12-10", "--until", "2026-12-12",
+                      "--all-day", "--json").json()
+    event = reply["event"]
+    # Then it is all day, from midnight of its first day, three days long
+    assert (event["allDay"], event["start"], event["duration"]) == (True, "2026-12-10T00:00:00", "PT72H"), event
+    # ... its reminders speak of the day, at the start of the user's day
+    assert any(r["text"] == "Salon VivaTech: Thu 10 Dec, all day" for r in reply["reminders"]), reply["reminders"]
+    # ... a time given with a day is left out, and one day is the default
+    one = paris.ctl("event", "add", "Open day", "--at", "2026-12-04 15:00", "--all-day", "--json").json()["event"]
+    assert (one["allDay"], one["start"], one["duration"]) == (True, "2026-12-04T00:00:00", "PT24H"), one
+    # ... and the export writes both as dates, as Python icalendar reads them
+    out = tmp_path / "export.ics"
+    paris.ctl("export", "--ics", str(out))
+    exported = {str(e["SUMMARY"]): e for e in icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
+    fair = exported["Salon VivaTech"]
+    assert fair["DTSTART"].dt == date(2026, 12, 10) and fair["DURATION"].dt == timedelta(days=3), fair
+    assert exported["Open day"]["DTSTART"].dt == date(2026, 12, 4)
+    # When the last day is before the first, Then nothing is added, and it says why
+    result = paris.ctl("event", "add", "Backwards", "--at", "2026-12-10", "--until", "2026-12-09", "--all-day", check=False)
+    assert result.code != 0 and "--until: must be the first day or after it" in result.stderr, result
+    # ... and without --all-day an event is timed, as before
+    timed = paris.ctl("event", "add", "Drinks", "--at", "2026-12-10 19:00", "--json").json()["event"]
+    assert not timed.get("allDay") and timed["duration"] == "PT2H", timed

@@ -9,6 +9,7 @@ failure instead, since scripts/install-deps installs them.
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -369,3 +370,92 @@ def test_keep_alives_during_idle_are_passed_over_and_replies_still_read(stopped_
         assert "next attempt in" not in stopped_daemon.stderr(), stopped_daemon.stderr()
         assert stopped_daemon.running()
         assert all(s["state"] == "watching" for s in sources(stopped_daemon))
+
+
+def relanced_connections(daemon, port):
+    """`ss -tnop` lines of relanced's established TCP connections to `port`."""
+    out = subprocess.run(["ss", "-tnopH", "state", "established", "dport", "=", f":{port}"],
+                         capture_output=True, text=True, timeout=10).stdout
+    return [line for line in out.splitlines() if f"pid={daemon.pid}," in line]
+
+
+def test_each_imap_connection_has_tcp_keepalive_so_a_vanished_server_is_noticed(dovecot, relanced):
+    # A server gone without a word (no FIN, no RST) is noticed by TCP keepalive (60 s
+    # idle, 3 probes 10 s apart) rather than at the IDLE renewal 28 minutes later: the
+    # production values, seen by the kernel on relanced's sockets, a keepalive timer of at
+    # most 60 s on each (the system's default is 2 hours). The next test makes a server
+    # vanish, with the values shortened.
+    import re
+    lines = relanced.wait_until(lambda: (found := relanced_connections(relanced, dovecot.port)) and len(found) >= 2 and found,
+                                timeout=NOTICE_TIMEOUT, what="relanced's two IMAP connections in ss")
+    for line in lines:
+        timer = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+(?:\.\d+)?)sec", line)
+        assert timer, line
+        assert int(timer.group(1) or 0) * 60 + float(timer.group(2)) <= 60, line
+
+
+def test_stopping_while_the_server_does_not_answer_cuts_the_connection_and_exits(dovecot, relanced):
+    # Given relanced idling, and a server that then stops answering (its session
+    # processes frozen: the connection stays up, the DONE and LOGOUT of a clean stop would
+    # wait out libetpan's 60 s network timeout)
+    assert dovecot.freeze_sessions() >= 2
+    try:
+        # When relanced is asked to stop, it exits (0) within the generous bound, each
+        # folder's thread ended by cutting its connection, none left behind
+        relanced.stop(timeout=20)
+    finally:
+        dovecot.thaw_sessions()
+    assert relanced.stderr().count("the server does not answer; closing the connection") == 2
+    assert "left behind" not in relanced.stderr()
+
+
+@pytest.fixture
+def private_network():
+    """This test's thread (and every process it starts: Dovecot, relanced) in a network
+    namespace of its own, with its own loopback, so taking that loopback down drops
+    packets for this test alone. Back to the machine's namespace at the end. Root only."""
+    import ctypes
+    if os.geteuid() != 0 or program("ip") is None:
+        reason = "needs root and ip(8) (iproute2) for a private network namespace"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI that is a failure", pytrace=False)
+        pytest.skip(reason)
+    clone_newnet = 0x40000000
+    libc = ctypes.CDLL(None, use_errno=True)
+    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    if libc.unshare(clone_newnet) != 0:
+        os.close(original)
+        pytest.fail(f"unshare(CLONE_NEWNET): errno {ctypes.get_errno()}")
+    try:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+        yield lambda state: subprocess.run(["ip", "link", "set", "lo", state], check=True, timeout=10)
+    finally:
+        libc.setns(original, clone_newnet)
+        os.close(original)
+
+
+def test_a_server_that_vanishes_without_a_word_is_noticed_by_keepalive_and_read_again(private_network, stopped_daemon):
+    # Given relanced idling on a Dovecot reached over a loopback of this test's own, with
+    # keepalive shortened (a debug build's test knob: 2 s idle, 2 probes 1 s apart)
+    import contextlib
+    with contextlib.contextmanager(running_dovecot)() as dovecot:
+        configure(stopped_daemon, dovecot)
+        stopped_daemon.env["RELANCE_TEST_IMAP_KEEPALIVE"] = "2,1,2"
+        stopped_daemon.start()
+        ada = contact_with_outreach(stopped_daemon, "Ada Lovelace", "ada@example.com")
+        wait_watching(stopped_daemon)
+
+        # When the network goes away under both ends without a FIN or an RST (nothing
+        # reaches anyone any more; IDLE's own renewal is 28 minutes away)
+        private_network("down")
+        try:
+            # Then relanced notices, the folders failing and retried
+            stopped_daemon.wait_until(lambda: all(s["state"] != "watching" for s in sources(stopped_daemon)),
+                                      timeout=NOTICE_TIMEOUT, what="the dead connections noticed")
+        finally:
+            private_network("up")
+        # and once the network is back it reconnects and reads what came meanwhile
+        dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Re: coffee?", "imap-vanish-1@example.com"))
+        wait_replied(stopped_daemon, ada)
+        wait_watching(stopped_daemon)
+        stopped_daemon.stop()

@@ -140,6 +140,46 @@ def test_contacts_and_a_broken_calendar_together_import_nothing(daemon, tmp_path
     assert names(daemon) == ["Ada Lovelace"]
 
 
+def test_contacts_and_a_calendar_whose_write_fails_import_nothing_in_one_transaction(daemon, tmp_path):
+    # Given a good vCard and a good calendar, and a store that refuses every event write
+    # (a trigger: the failure comes after the contacts were written, in the same call)
+    import sqlite3
+    cards = tmp_path / "ada.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n")
+    calendar = tmp_path / "meetup.ics"
+    calendar.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VEVENT\r\nUID:meetup@x\r\n"
+                        "DTSTAMP:20260101T000000Z\r\nDTSTART:20990110T180000Z\r\nDTEND:20990110T200000Z\r\n"
+                        "SUMMARY:Founders meetup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with sqlite3.connect(daemon.database) as db:
+        db.execute("CREATE TRIGGER refuse_events BEFORE INSERT ON event BEGIN SELECT RAISE(ABORT, 'no events today'); END")
+    # When both are imported, Then it fails, saying why, and no contact was added
+    result = daemon.ctl("import", str(cards), str(calendar), check=False)
+    assert result.code != 0, result
+    assert "no events today" in result.stderr, result
+    assert names(daemon) == []
+    assert daemon.ctl("event", "list", "--json").json()["events"] == []
+    # and once the store takes events again, both land in the one call
+    with sqlite3.connect(daemon.database) as db:
+        db.execute("DROP TRIGGER refuse_events")
+    report = daemon.ctl("import", str(cards), str(calendar), "--json").json()
+    assert [r["added"] for r in report] == [1, 1]
+    assert names(daemon) == ["Ada Lovelace"]
+
+
+def test_an_empty_file_or_a_format_matching_nothing_is_an_error(daemon, tmp_path):
+    empty = tmp_path / "empty.vcf"
+    empty.write_text("")
+    cards = tmp_path / "ada.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n")
+    blank = tmp_path / "blank.ics"
+    blank.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    for args in ([str(empty)], [str(cards), "--format", "linkedin-csv"], [str(blank)], [str(cards), str(blank)]):
+        result = daemon.ctl("import", *args, check=False)
+        assert result.code != 0, (args, result)
+        assert "nothing imported" in result.stderr, (args, result)
+    assert names(daemon) == []
+
+
 def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
     files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
 

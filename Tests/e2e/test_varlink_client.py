@@ -19,7 +19,7 @@ EXERCISED = {
     "AddContact", "ListContacts", "GetContact", "LogOutreach", "ListOutreach", "RecordReply",
     "Remind", "RemindMany", "Upcoming", "Inbox", "MarkRead", "Done", "Dismiss", "Snooze", "Watch", "Status", "Reload",
     "UpdateContact", "TouchContact", "LogFollowUp", "AddMeeting", "ListMeetings", "AddEvent", "ListEvents",
-    "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Export", "ListHolidays",
+    "TestNotify", "Draft", "Backup", "Restore", "ImportContacts", "ImportEvents", "Import", "Export", "ListHolidays",
     # test_contact_removal.py
     "RemoveContact", "ForgetContact", "MergeContacts", "ListSnapshots",
     # test_ingest.py
@@ -330,6 +330,13 @@ def test_interchange_methods(control):
     assert "BEGIN:VCALENDAR" in control.Export(format="ics")["text"]
     assert "Grace Hopper" in control.Export(format="vcf")["text"]
 
+    # Import: contacts and calendars in one transaction (issue #12), a report for each
+    linus = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Linus Pauling\r\nEMAIL:linus@example.com\r\nEND:VCARD\r\n"
+    both = control.Import(contacts=[{"name": "l.vcf", "content": linus}],
+                          calendars=[{"name": "e.ics", "content": ics.replace("UID:x@t", "UID:y@t")}])
+    assert (both["contacts"]["added"], both["events"]["added"]) == (1, 1), both
+    assert both["contacts"]["applied"] and both["events"]["applied"], both
+
     # A holiday calendar's dates become days off (issue #12), listed with their names
     holidays = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:h@t\r\n"
                 "DTSTAMP:20300101T000000Z\r\nDTSTART;VALUE=DATE:20301225\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
@@ -340,4 +347,4 @@ def test_interchange_methods(control):
     snapshot = control.Backup()["snapshot"]
     assert json.loads(snapshot)["format"] == "relance-backup"
     restored = control.Restore(snapshot=snapshot, force=True)
-    assert restored["contacts"] == 2
+    assert restored["contacts"] == 3

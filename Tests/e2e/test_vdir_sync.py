@@ -279,6 +279,36 @@ def test_a_file_that_does_not_parse_is_a_warning_and_is_read_again_when_it_chang
     wait_for(relanced, lambda: events(relanced), "the completed file applied")
 
 
+def test_a_followed_folder_deleted_and_recreated_is_followed_again_without_a_restart(vdirsyncer, relanced, tmp_path):
+    folder = vdirsyncer.calendar("work")
+    first = (datetime.now(PARIS) + timedelta(days=10)).date()
+    text, *_ = calendar(first)
+    (folder / "founders.ics").write_text(series_only(text), newline="")
+    wait_for(relanced, lambda: events(relanced), "the event applied")
+    pid = relanced.pid
+
+    # When the folder is deleted (its event goes with it)
+    shutil.rmtree(folder)
+    wait_for(relanced, lambda: events(relanced) == [], "the deletion applied")
+    # and created again with its file (as `vdirsyncer sync` would after a reset)
+    folder.mkdir()
+    (folder / "founders.ics").write_text(series_only(text), newline="")
+    # Then the event is back, without a restart
+    wait_for(relanced, lambda: events(relanced), "the re-created folder followed")
+    assert "is back; following it again" in relanced.stderr()
+
+    # When it is moved away, Then its event goes; moved back, the event comes back
+    aside = tmp_path / "aside"
+    folder.rename(aside)
+    wait_for(relanced, lambda: events(relanced) == [], "the folder moved away")
+    aside.rename(folder)
+    wait_for(relanced, lambda: events(relanced), "the folder moved back")
+    # ... and files written there later are followed too
+    (folder / "founders.ics").unlink()
+    wait_for(relanced, lambda: events(relanced) == [], "a later deletion in the folder")
+    assert relanced.pid == pid and relanced.running()
+
+
 # -- relanced --check-config on [sync] (no server needed) --------------------------------
 
 BAD_SYNC = {

@@ -270,10 +270,29 @@ service imap-login {{
                 pass
         return len(pids)
 
+    def freeze_sessions(self) -> int:
+        """SIGSTOPs every `imap` session process: a server that still holds the connection
+        (the kernel acknowledges, the TLS proxy stays) but never answers a command.
+        `thaw_sessions` undoes it; returns how many there were."""
+        pids = self.imap_sessions()
+        for pid in pids:
+            os.kill(pid, 19)  # SIGSTOP
+        self.frozen = pids
+        return len(pids)
+
+    def thaw_sessions(self):
+        for pid in getattr(self, "frozen", []):
+            try:
+                os.kill(pid, 18)  # SIGCONT
+            except ProcessLookupError:
+                pass
+        self.frozen = []
+
     def __enter__(self) -> "Dovecot":
         return self.start()
 
     def __exit__(self, *exc):
+        self.thaw_sessions()
         self.stop()
 
     def diagnostics(self) -> str:

@@ -102,4 +102,8 @@ public protocol IMAPClient: AnyObject, Sendable {
     func close()
     /// Ends a `waitForNews` under way, or the next one: from any thread.
     func interrupt()
+    /// Cuts the connection, from any thread: a command waiting on a server that stopped
+    /// answering fails at once instead of after the network timeout (shutdown, after
+    /// `interrupt` was given a moment to end things politely).
+    func abort()
 }

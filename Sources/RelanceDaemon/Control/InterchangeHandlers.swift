@@ -9,12 +9,13 @@ import VarlinkTransport
 // Contacts and events in and out: vCard, CSV, iCalendar.
 
 extension ControlService {
-    /// Registers ImportContacts, ImportEvents and Export.
+    /// Registers ImportContacts, ImportEvents, Import (both at once) and Export.
     static func registerInterchangeHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(ImportContacts.self, readOnly: false) { service, p in try service.importContacts(p) }
         handlers.register(ImportEvents.self, readOnly: false) { service, p in
             p.holidays == true ? try service.importHolidays(p) : try service.importEvents(p)
         }
+        handlers.register(Import.self, readOnly: false) { service, p in try service.importTogether(p) }
         handlers.register(ListHolidays.self, readOnly: true) { service, _ in try service.listHolidays() }
         handlers.register(Export.self, readOnly: true) { service, p in
             Export.Reply(text: try service.interchange.export(p.format, rules: service.rules))
@@ -58,5 +59,17 @@ extension ControlService {
         materializeEvents(Set(ids))
         if report.applied { logger.notice("imported \(report.added) event(s), skipped \(report.skipped)") }
         return ImportReply(report: report)
+    }
+
+    private func importTogether(_ p: Import.Parameters) throws -> Import.Reply {
+        for (index, file) in p.contacts.enumerated() { try checkClientPath(file.path, parameter: "contacts[\(index)].path") }
+        for (index, file) in p.calendars.enumerated() { try checkClientPath(file.path, parameter: "calendars[\(index)].path") }
+        if p.dryRun != true { _ = try safetySnapshot("import") }
+        let (contacts, events, ids) = try interchange.importTogether(p, rules: rules)
+        materializeEvents(Set(ids))
+        if contacts.applied {
+            logger.notice("imported together \(contacts.added) contact(s) added, \(contacts.merged) merged; \(events.added) event(s) added, \(events.skipped) skipped")
+        }
+        return Import.Reply(contacts: contacts, events: events)
     }
 }

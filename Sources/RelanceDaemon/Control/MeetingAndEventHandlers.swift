@@ -74,9 +74,22 @@ extension ControlService {
         guard let zone = TimeZone(identifier: zoneName) else {
             throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
         }
-        let start = try localDateTime(p.start, "start", in: zone)
+        let allDay = p.allDay == true
+        // A whole-day event's times are days: midnight of the date given.
+        let day = { (text: String, parameter: String) throws -> LocalDateTime in
+            let value = try self.localDateTime(text, parameter, in: zone)
+            return allDay ? LocalDateTime(date: value.date, time: LocalTimeOfDay(hour: 0)) : value
+        }
+        let start = try day(p.start, "start")
         var length: TimeInterval = 2 * 3600
-        if let until = p.until {
+        if allDay, let until = p.until {
+            // The last day it lasts, so it ends at the next midnight.
+            let end = LocalDateTime(date: try day(until, "until").date.adding(days: 1), time: LocalTimeOfDay(hour: 0))
+            length = end.instant(in: zone).timeIntervalSince(start.instant(in: zone))
+            guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be the first day or after it") }
+        } else if allDay && p.duration == nil {
+            length = ISODuration(days: 1).added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
+        } else if let until = p.until {
             length = try localDateTime(until, "until", in: zone).instant(in: zone).timeIntervalSince(start.instant(in: zone))
             guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be after the start") }
         } else if p.duration != nil {
@@ -86,8 +99,8 @@ extension ControlService {
         var recurrence: EventRecurrence?
         if p.rrule != nil || p.rdates != nil {
             recurrence = EventRecurrence(rrule: p.rrule,
-                                         exdates: try (p.exdates ?? []).enumerated().map { try localDateTime($1, "exdates[\($0)]", in: zone) },
-                                         rdates: try (p.rdates ?? []).enumerated().map { try localDateTime($1, "rdates[\($0)]", in: zone) })
+                                         exdates: try (p.exdates ?? []).enumerated().map { try day($1, "exdates[\($0)]") },
+                                         rdates: try (p.rdates ?? []).enumerated().map { try day($1, "rdates[\($0)]") })
         }
         let offsets = try p.reminders.map { list in
             guard list.count <= EventReminders.maximumLeads else {
@@ -97,7 +110,8 @@ extension ControlService {
         }
         let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
                                timeZone: zone.identifier, duration: length, place: p.place, url: p.url,
-                               rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone), recurrence: recurrence, reminders: offsets)
+                               rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone), recurrence: recurrence, reminders: offsets,
+                               isAllDay: allDay)
         try events.validate(draft)
         let event = try store.addEvent(draft, rules: rules, now: clock.now())
         let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())

@@ -105,13 +105,22 @@ extension ControlService {
 
     /// A received message: what it means for an outreach, from its headers alone. Also
     /// the write path of the Maildir watcher.
-    func ingest(_ p: Ingest.Parameters) throws -> Ingest.Reply {
+    /// - Parameter bookkeeping: remembered with what the message did, in the same
+    ///   transaction when it is a received one (a Maildir folder's watermark). When this
+    ///   throws, it was not remembered.
+    func ingest(_ p: Ingest.Parameters, bookkeeping: Bookkeeping? = nil) throws -> Ingest.Reply {
         let headers = MailHeaders(parsing: p.message)
         guard !headers.fields.isEmpty else {
             throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")
         }
         let messageID = headers["message-id"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
-        if p.sent == true { return try ingestSent(headers, messageID: messageID) }
+        if p.sent == true {
+            // Its writes are the outreach's own (a follow-up, an ask, a suggestion); the
+            // watermark follows them (most sent mail writes nothing else).
+            let reply = try ingestSent(headers, messageID: messageID)
+            if let bookkeeping { try store.setBookkeeping(bookkeeping.key, bookkeeping.value) }
+            return reply
+        }
         let meaning = MailMeaning.of(headers)
         // The return date is read from the subject and the first lines of the body, which
         // are not kept.
@@ -134,7 +143,7 @@ extension ControlService {
         let offer = meaning == .reply ? Self.offeredMeeting(in: p.message) : nil
         let result = try store.ingestMail(from: senders, thread: thread, messageID: messageID,
                                           subject: subject, meaning: meaning, returnDay: returnDay, offer: offer,
-                                          bounceReason: bounceReason, at: now, rules: rules)
+                                          bounceReason: bounceReason, bookkeeping: bookkeeping, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }

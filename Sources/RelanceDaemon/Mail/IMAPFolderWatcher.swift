@@ -32,6 +32,8 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     private let now: @Sendable () -> Date
     private let ingest: @Sendable (_ message: String, _ sent: Bool) throws -> Void
     private let stopping = NIOLockedValueBox(false)
+    /// When a stop was first asked for: the moment of politeness counts from it.
+    private let stopRequestedAt = NIOLockedValueBox<Date?>(nil)
     /// Wakes a back-off wait early at shutdown.
     private let pause = NSCondition()
     /// Signalled when the thread has ended.
@@ -71,18 +73,38 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
         thread.start()
     }
 
-    /// Ends the session: interrupts a wait, and waits up to `limit` for the thread (a
-    /// command under way ends within libetpan's network timeout at worst).
-    func stop(waitingUpTo limit: TimeInterval = 5) {
+    /// Ends the session: interrupts a wait, and waits up to `limit` for the thread. A
+    /// thread still busy after `politeness` (a command, or the LOGOUT, waiting on a server
+    /// that stopped answering) has its connection cut: it does not wait out libetpan's
+    /// network timeout.
+    func stop(waitingUpTo limit: TimeInterval = 5, politeness: TimeInterval = 2) {
+        requestStop()
+        let asked = stopRequestedAt.withLockedValue { $0 } ?? Date()
+        if !waitForEnd(until: asked.addingTimeInterval(politeness)) {
+            logger.info("mail source \(name): the server does not answer; closing the connection")
+            client.abort()
+            if !waitForEnd(until: Date().addingTimeInterval(max(0, limit - politeness))) {
+                logger.warning("mail source \(name): its thread did not end within \(Int(limit)) s of the stop; left behind")
+            }
+        }
+    }
+
+    /// Asks the session to end (interrupts a wait) without waiting: every folder is asked
+    /// first, so their moments of politeness run together.
+    func requestStop() {
+        stopRequestedAt.withLockedValue { if $0 == nil { $0 = Date() } }
         pause.lock()
         stopping.withLockedValue { $0 = true }
         pause.broadcast()
         pause.unlock()
         client.interrupt()
+    }
+
+    private func waitForEnd(until deadline: Date) -> Bool {
         ended.lock()
-        let deadline = Date().addingTimeInterval(limit)
+        defer { ended.unlock() }
         while !hasEnded && ended.wait(until: deadline) {}
-        ended.unlock()
+        return hasEnded
     }
 
     private var isStopping: Bool { stopping.withLockedValue { $0 } }

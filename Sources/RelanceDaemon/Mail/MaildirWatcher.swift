@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import RelanceCore
 import RelanceStore
 
 /// Follows Maildir folders (what mbsync, offlineimap, getmail and notmuch users have):
@@ -19,7 +20,9 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
 
     private let folders: [Folder]
     private let store: AppDatabase
-    private let ingest: @Sendable (_ message: String, _ sent: Bool) throws -> Void
+    /// Reads one message, remembering `bookkeeping` (the folder's watermark) with it;
+    /// when it throws, the bookkeeping is not remembered.
+    private let ingest: @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.maildir")
     private var inotify: Inotify?
@@ -31,10 +34,10 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private let catchUpInterrupted = NIOLockedValueBox(false)
 
     /// The most of a message read: the headers and the first lines are all that matter.
-    static let readLimit = 1 << 20
+    static let readLimit = MailInput.fileLimit
 
     init(folders: [Folder], store: AppDatabase, logger: Logger,
-         ingest: @escaping @Sendable (_ message: String, _ sent: Bool) throws -> Void) {
+         ingest: @escaping @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void) {
         self.folders = folders
         self.store = store
         self.logger = logger
@@ -123,11 +126,16 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: Self.readLimit)) ?? Data()
+        if data.count == Self.readLimit, let size = try? handle.seekToEnd(), size > Self.readLimit {
+            logger.info("the message \(name) in \(folder.path) is \(size) bytes: read its first 1 MiB (the headers and the start of the text are all that count)")
+        }
+        // The watermark moves in the message's own write transaction (one per message).
+        let mark = Bookkeeping(key: watermarkKey(folder), value: String(watermark))
         do {
-            try ingest(String(decoding: data, as: UTF8.self), folder.sent)
+            try ingest(String(decoding: data, as: UTF8.self), folder.sent, mark)
         } catch {
             logger.warning("could not read the message \(name) in \(folder.path): \(error)")
+            try? store.setBookkeeping(mark.key, mark.value)
         }
-        try? store.setBookkeeping(watermarkKey(folder), String(watermark))
     }
 }

@@ -10,6 +10,9 @@ struct IMAPService: Service {
         try? await gracefulShutdown()
         let watchers = self.watchers
         // Each waits for its thread (bounded): off the cooperative pool.
-        try? await OffPool.run { for watcher in watchers { watcher.stop() } }
+        try? await OffPool.run {
+            for watcher in watchers { watcher.requestStop() }
+            for watcher in watchers { watcher.stop() }
+        }
     }
 }

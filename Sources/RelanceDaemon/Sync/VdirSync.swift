@@ -47,7 +47,7 @@ struct VdirSync: Sendable {
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: sizeLimit + 1)) ?? Data()
         guard data.count <= sizeLimit else { throw Problem.unreadable("larger than \(sizeLimit >> 20) MiB; not one calendar item") }
-        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+        guard let text = FoldedText.utf8(data) ?? String(data: data, encoding: .isoLatin1) else {
             throw Problem.unreadable("not text")
         }
         return (text, stamp)

@@ -16,6 +16,11 @@ import RelanceStore
 /// only IN_CREATE: a created file is read then too, but left quietly alone when it does
 /// not look whole yet. A file that cannot be read is logged as a warning and read again
 /// at its next change; nothing is retried on a timer.
+///
+/// A followed folder deleted or moved away (its files' deletions applied as they come) is
+/// followed again when a folder of that name appears in its parent (created, or moved
+/// there), which is watched for it: its files are then caught up as at start, without a
+/// restart.
 final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     struct Folder: Sendable, Equatable {
         let path: String
@@ -39,6 +44,9 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private let queue = DispatchQueue(label: "io.relance.vdir")
     private var inotify: Inotify?
     private var watches: [CInt: Folder] = [:]
+    /// The parents of the folders, watched for a folder's re-creation.
+    private var parents: [CInt: [Folder]] = [:]
+    private static let folderMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF
     private let catchUpInterrupted = NIOLockedValueBox(false)
 
     init(folders: [Folder], store: AppDatabase, logger: Logger,
@@ -62,16 +70,17 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
             guard let inotify = Inotify(queue: queue) else {
                 return logger.error("cannot follow vdir folders: inotify_init1 failed (errno \(errno))")
             }
+            self.inotify = inotify
             for folder in folders {
                 try? FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
-                switch inotify.add(folder.path, mask: IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM) {
-                case .success(let watch): watches[watch] = folder
+                watch(folder)
+                switch inotify.add(Self.parent(of: folder), mask: IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) {
+                case .success(let watch): parents[watch, default: []].append(folder)
                 case .failure(let code):
-                    logger.warning("cannot follow \(folder.path) (is it a directory I may read?): \(code)")
+                    logger.warning("cannot watch the parent of \(folder.path), so a re-created folder needs a restart: \(code)")
                 }
             }
             inotify.start { [weak self] events in self?.handle(events) }
-            self.inotify = inotify
             for folder in folders { catchUp(folder) }
         }
     }
@@ -85,6 +94,22 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     func sync<T>(_ body: () -> T) -> T { queue.sync(execute: body) }
 
     // MARK: On the queue
+
+    static func parent(of folder: Folder) -> String { (folder.path as NSString).deletingLastPathComponent }
+
+    /// Watches the folder itself; false when it cannot be.
+    @discardableResult
+    private func watch(_ folder: Folder) -> Bool {
+        guard let inotify else { return false }
+        switch inotify.add(folder.path, mask: Self.folderMask | IN_ONLYDIR) {
+        case .success(let watch):
+            watches[watch] = folder
+            return true
+        case .failure(let code):
+            logger.warning("cannot follow \(folder.path) (is it a directory I may read?): \(code)")
+            return false
+        }
+    }
 
     /// The files that differ from what the store remembers, and the files it remembers
     /// that are gone, applied once.
@@ -125,7 +150,29 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
                 for folder in folders { catchUp(folder) }
                 continue
             }
-            guard let folder = watches[event.watch], !event.name.isEmpty, Self.isItem(event.name, of: folder) else { continue }
+            if let followed = parents[event.watch] {
+                // A folder of a followed name created or moved into the parent: follow it again.
+                for folder in followed where event.has(IN_ISDIR) && event.name == (folder.path as NSString).lastPathComponent
+                    && !watches.values.contains(folder) {
+                    guard watch(folder) else { continue }
+                    logger.notice("\(folder.path) is back; following it again")
+                    catchUp(folder)
+                }
+                continue
+            }
+            guard let folder = watches[event.watch] else { continue }
+            if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_IGNORED) {
+                // Gone (its files' deletions came first): the parent's watch sees it back.
+                if event.has(IN_MOVE_SELF) { inotify?.remove(event.watch) }  // else it follows the folder elsewhere
+                watches[event.watch] = nil
+                if !event.has(IN_IGNORED) {
+                    logger.warning("\(folder.path) was \(event.has(IN_MOVE_SELF) ? "moved away" : "deleted"); following it again when it is back")
+                }
+                // Moved away, its files left with it: what a restart would find, now.
+                if event.has(IN_MOVE_SELF) { catchUp(folder) }
+                continue
+            }
+            guard !event.name.isEmpty, Self.isItem(event.name, of: folder) else { continue }
             apply(folder, folder.path + "/" + event.name, event.has(IN_CREATE) ? .created : .settled)
         }
     }
