@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "CTimerFD"),
         // Wiring as services: scheduler shell, control handlers, configuration.
         .target(name: "RelanceDaemon", dependencies: [
-            "CTimerFD", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
+            "CTimerFD", "RelanceCore", "RelanceStore", "RelanceTeamStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
             "RelanceDelivery", "RelanceInterchange",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),

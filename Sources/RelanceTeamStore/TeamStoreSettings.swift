@@ -93,4 +93,11 @@ public enum TeamStoreError: Error, Equatable, CustomStringConvertible {
         case .unavailable(let reason): "the team database is unavailable: \(reason)"
         }
     }
+
+    /// What is wrong, without the URL (for messages that already say where).
+    public var reason: String {
+        switch self {
+        case .invalidURL(_, let reason), .unavailable(let reason): reason
+        }
+    }
 }
