@@ -185,3 +185,27 @@ def test_kill_9_of_a_random_node_every_second_loses_nothing_and_fires_nothing_tw
         == str(len(ids))
     # The killing was real too: several nodes fired.
     assert int(postgres.sql("SELECT count(DISTINCT fired_by) FROM inbox_item")) >= 2
+
+
+def test_a_database_outage_is_reported_then_caught_up_once_it_is_back(postgres, nodes):
+    """PostgreSQL stops mid-run (fast shutdown: every connection cut) and comes back on
+    the same data: calls during the outage get StoreUnavailable naming the database, the
+    nodes keep running, and a reminder that came due meanwhile fires once, marked late."""
+    for node in nodes[:2]:
+        node.start()
+    due = time.time() + 3
+    nodes[0].ctl("remind", nodes[0].format_instant(due), "Send the deck to Léa")
+    postgres.stop()
+    refused = nodes[1].ctl("remind", "tomorrow 9:00", "during the outage", check=False)
+    assert refused.code != 0 and "team database is unavailable" in refused.stderr, refused
+    time.sleep(max(0.0, due - time.time()) + 1)  # the reminder comes due while the database is down
+    assert all(node.running() for node in nodes[:2])
+    subprocess.run([str(HARNESS), "restart", str(postgres.folder)], check=True)
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=90,
+                        what="the missed reminder fired after the database came back")
+    assert postgres.sql("SELECT text FROM inbox_item") == "Send the deck to Léa"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE text = 'during the outage'") == "0"
+    # Both nodes serve again, and say what happened in their logs.
+    for node in nodes[:2]:
+        assert "Send the deck to Léa" in node.ctl("inbox").stdout
+    assert any("unavailable" in node.stderr() or "lost the connection" in node.stderr() for node in nodes[:2])
