@@ -36,7 +36,7 @@ extension Daemon {
         }
         try await OffPool.run { _ = try scheduler.start() }
 
-        let service = TeamControlService(store: store, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
+        let service = TeamControlService(store: store, scheduler: scheduler, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
         let endpoint: VarlinkServer.Endpoint
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)

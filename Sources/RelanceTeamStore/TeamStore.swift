@@ -198,6 +198,23 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
+    /// Unread inbox items (every item, until items can be read in a team store).
+    public func unreadCount() throws -> Int {
+        try withConnection { connection in
+            Int(try connection.query("SELECT count(*) FROM inbox_item WHERE state = 'unread'", logger: logger).wait()
+                .first!.decode(Int64.self))
+        }
+    }
+
+    /// Where the database is, for `Status` (never the password).
+    public var location: String {
+        let place = switch settings.endpoint {
+        case .tcp(let host, let port): "\(host):\(port)"
+        case .unixSocket(let path): path
+        }
+        return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
+    }
+
     private static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
         let (id, reminderID, kind, text, dueAt, firedAt, late) = try row.decode((Int64, Int64, String, String, Date, Date, Bool).self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,

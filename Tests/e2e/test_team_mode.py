@@ -84,6 +84,7 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
+    assert node.call("Status")["database"].startswith("postgresql://relance@")
     refused = node.ctl("contact", "list", check=False)
     assert refused.code != 0
     assert "MethodNotImplemented" in refused.stderr and "ListContacts" in refused.stderr
@@ -198,6 +199,9 @@ def test_a_database_outage_is_reported_then_caught_up_once_it_is_back(postgres, 
     postgres.stop()
     refused = nodes[1].ctl("remind", "tomorrow 9:00", "during the outage", check=False)
     assert refused.code != 0 and "team database is unavailable" in refused.stderr, refused
+    # Status still answers, and says so; the node still knows what it has to fire.
+    status = nodes[1].call("Status")
+    assert "UNAVAILABLE" in status["database"] and status["pendingReminders"] == 1, status
     time.sleep(max(0.0, due - time.time()) + 1)  # the reminder comes due while the database is down
     assert all(node.running() for node in nodes[:2])
     subprocess.run([str(HARNESS), "restart", str(postgres.folder)], check=True)
@@ -205,6 +209,7 @@ def test_a_database_outage_is_reported_then_caught_up_once_it_is_back(postgres, 
                         what="the missed reminder fired after the database came back")
     assert postgres.sql("SELECT text FROM inbox_item") == "Send the deck to Léa"
     assert postgres.sql("SELECT count(*) FROM reminder WHERE text = 'during the outage'") == "0"
+    assert "UNAVAILABLE" not in nodes[1].call("Status")["database"]
     # Both nodes serve again, and say what happened in their logs.
     for node in nodes[:2]:
         assert "Send the deck to Léa" in node.ctl("inbox").stdout

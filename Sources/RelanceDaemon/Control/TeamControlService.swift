@@ -20,12 +20,17 @@ public final class TeamControlService: VarlinkService {
     public let interfaces = [ControlInterface.description]
 
     let store: TeamStore
+    let scheduler: Scheduler
+    let startedAt: Date
     let clock: any WallClock
     let zone: @Sendable () -> TimeZone
     let logger: Logger
 
-    public init(store: TeamStore, clock: any WallClock, zone: @escaping @Sendable () -> TimeZone, logger: Logger) {
+    public init(store: TeamStore, scheduler: Scheduler, clock: any WallClock, zone: @escaping @Sendable () -> TimeZone,
+                logger: Logger) {
         self.store = store
+        self.scheduler = scheduler
+        self.startedAt = clock.now()
         self.clock = clock
         self.zone = zone
         self.logger = logger
@@ -36,6 +41,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
+        handlers.register(Status.self, readOnly: true) { service, _ in service.status() }
         return handlers
     }()
 
@@ -80,6 +86,24 @@ public final class TeamControlService: VarlinkService {
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
         // Items are never read, done or dismissed in a team store yet: every one is open.
         return Inbox.Reply(items: try store.inbox(limit: limit).map(\.info), timeZone: zone().identifier)
+    }
+
+    /// Answered even while the database is down: that is when it matters most. The
+    /// pending count and next deadline come from this node's scheduler (what it will fire).
+    private func status() -> Status.Reply {
+        let (next, pending) = scheduler.snapshot()
+        var database = store.location
+        var unread = 0
+        var nextText: String?
+        do {
+            unread = try store.unreadCount()
+            nextText = try store.upcoming(limit: 1).first { $0.id == next?.id }?.text
+        } catch {
+            database += " — UNAVAILABLE: \((error as? TeamStoreError)?.reason ?? "\(error)")"
+        }
+        return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: 0, awaitingReply: 0,
+                            pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
+                            database: database, timeZone: zone().identifier, channels: [], mailSources: nil)
     }
 
     private func instant(_ text: String, _ parameter: String) throws -> Date {
