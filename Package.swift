@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
         // FilePath and FileDescriptor, the types swift-subprocess speaks (already in the graph via swift-nio).
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        // PostgreSQL for team mode (issue #16): the engine's row locks, LISTEN/NOTIFY.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // TLS to the team database (already in the graph via postgres-nio).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: types, timing rules, the scheduler state machine. Foundation only.
@@ -32,6 +36,17 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             // sqlite3_wal_hook and sqlite3_wal_checkpoint_v2 (WALCheckpointer).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        // PostgreSQL, for several nodes sharing one pipeline (team mode): the same firing
+        // contract as RelanceStore, exactly once across nodes by the engine's row locks.
+        .target(name: "RelanceTeamStore", dependencies: [
+            "RelanceCore", "RelanceStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Varlink messages, NUL framing, errors. No I/O.
         .target(name: "VarlinkProtocol"),
@@ -49,7 +64,7 @@ let package = Package(
         .target(name: "CTimerFD"),
         // Wiring as services: scheduler shell, control handlers, configuration.
         .target(name: "RelanceDaemon", dependencies: [
-            "CTimerFD", "RelanceCore", "RelanceStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
+            "CTimerFD", "RelanceCore", "RelanceStore", "RelanceTeamStore", "RelanceAPI", "VarlinkProtocol", "VarlinkTransport", "RelanceCalendar",
             "RelanceDelivery", "RelanceInterchange",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -127,6 +142,10 @@ let package = Package(
         ]),
         .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
+        .testTarget(name: "RelanceTeamStoreTests", dependencies: [
+            "RelanceTeamStore", "RelanceStore", "RelanceCore", "RelanceDaemon", "RelanceTestKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [
             "VarlinkProtocol", "VarlinkTransport", "RelanceAPI",
             .product(name: "Logging", package: "swift-log"),

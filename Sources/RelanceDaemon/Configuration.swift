@@ -1,5 +1,6 @@
 import Foundation
 import RelanceCore
+import RelanceTeamStore
 
 /// Everything the daemon reads from its configuration file, with the defaults that
 /// apply when a key is absent. Parsing lives in `ConfigurationLoader`.
@@ -9,6 +10,9 @@ public struct Configuration: Sendable, Equatable {
     /// How many days the automatic snapshots (`snapshots/` beside the database) are kept
     /// (`[store] keep_snapshots_days`).
     public var keepSnapshotsDays = 14
+    /// Team mode (`[store] url = "postgresql://…"`): the shared PostgreSQL database,
+    /// instead of the SQLite file; nil for the personal store.
+    public var teamStore: TeamStoreSettings?
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
     /// Control connections served at once (`[control] max_connections`); one more is

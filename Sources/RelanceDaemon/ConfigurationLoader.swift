@@ -1,6 +1,7 @@
 import Foundation
 import RelanceCalendar
 import RelanceCore
+import RelanceTeamStore
 import TOMLKit
 
 /// A configuration problem, located: `path:line: message`.
@@ -89,7 +90,7 @@ public enum ConfigurationLoader {
 
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
-            "store": ["database", "keep_snapshots_days"],
+            "store": ["database", "keep_snapshots_days", "url", "password_file", "node"],
             "control": ["socket", "max_connections", "idle_timeout_seconds"],
             "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
@@ -124,6 +125,7 @@ public enum ConfigurationLoader {
                 }
             }
             if let database = try string("store", "database") { configuration.databasePath = expand(database) }
+            configuration.teamStore = try teamStoreSettings()
             if let days = try wholeNumber("store", "keep_snapshots_days", in: 1...3650, "a whole number of days", example: 14) {
                 configuration.keepSnapshotsDays = days
             }
@@ -464,6 +466,42 @@ public enum ConfigurationLoader {
                             "'\(key)' must be \(what) from \(range.lowerBound) to \(range.upperBound), e.g. \(example)")
             }
             return number
+        }
+
+        /// `[store] url` (team mode, PostgreSQL): the URL checked here, the password read
+        /// from `password_file` or `$CREDENTIALS_DIRECTORY/relance-postgres` (systemd
+        /// `LoadCredential=`), the node named after the host unless `node` says otherwise.
+        private func teamStoreSettings() throws(ConfigurationError) -> TeamStoreSettings? {
+            guard let url = try string("store", "url") else {
+                for key in ["password_file", "node"] where try string("store", key) != nil {
+                    throw error(section: "store", key: key, "\(key) is for team mode: set [store] url = \"postgresql://…\" too")
+                }
+                return nil
+            }
+            if try string("store", "database") != nil {
+                throw error(section: "store", key: "url", "give either database (the personal SQLite file) or url (a team's PostgreSQL), not both")
+            }
+            var passwordFile = try string("store", "password_file").map(expand)
+            if passwordFile == nil, let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"],
+               FileManager.default.fileExists(atPath: credentials + "/relance-postgres") {
+                passwordFile = credentials + "/relance-postgres"
+            }
+            var password: String?
+            if let passwordFile {
+                guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                    throw error(section: "store", key: "password_file", "cannot read \(passwordFile): check that it exists and the daemon's user may read it")
+                }
+                password = text.trimmingCharacters(in: .newlines)
+            }
+            do {
+                var settings = try TeamStoreSettings(url: url, password: password)
+                if let node = try string("store", "node") { settings.node = node }
+                return settings
+            } catch let failure as TeamStoreError {
+                throw error(section: "store", key: "url", failure.reason)
+            } catch {
+                throw self.error(section: "store", key: "url", "\(error)")
+            }
         }
 
         private func string(_ section: String, _ key: String) throws(ConfigurationError) -> String? {

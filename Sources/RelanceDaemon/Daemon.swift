@@ -39,11 +39,11 @@ public final class Daemon: Sendable {
         }
     }
 
-    private let options: Options
-    private let paths: RelancePaths
-    private let clock: any TimeSource
-    private let lifecycle: any DaemonLifecycle
-    private let logger: Logger
+    let options: Options
+    let paths: RelancePaths
+    let clock: any TimeSource
+    let lifecycle: any DaemonLifecycle
+    let logger: Logger
     private let makeChannels: ChannelMaker
     private let makeIMAPClient: (@Sendable () -> any IMAPClient)?
 
@@ -75,6 +75,9 @@ public final class Daemon: Sendable {
         // Before touching the store: a second daemon on the same socket would steal it.
         if options.inheritedSocket == nil, Self.somethingAnswers(at: socketPath) {
             throw DaemonError.alreadyRunning(socketPath: socketPath)
+        }
+        if let team = configuration.current.teamStore {
+            return try await runTeamNode(team, configuration: configuration, socketPath: socketPath)
         }
         let store = try AppDatabase.open(path: databasePath)
         logger.info("store open at \(databasePath)")
@@ -396,9 +399,12 @@ public final class Daemon: Sendable {
 /// Why the daemon cannot start.
 public enum DaemonError: Error, CustomStringConvertible {
     case alreadyRunning(socketPath: String)
+    /// Team mode could not reach its database at start (systemd restarts the node).
+    case teamStoreUnavailable(String)
 
     public var description: String {
         switch self {
+        case .teamStoreUnavailable(let reason): "\(reason); the node starts once the database answers"
         case .alreadyRunning(let path):
             "another relanced is already running and answering on \(path); stop it first, or give this one --socket and --database of its own"
         }

@@ -44,10 +44,10 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
     /// firing them.
     var afterTakingDue: (@Sendable ([ScheduledReminder]) -> Void)?
 
-    private let store: AppDatabase
+    private let store: any FiringStore
     private let time: any TimeSource
     private let logger: Logger
-    private let onFired: @Sendable (AppDatabase.Firing) -> Void
+    private let onFired: @Sendable (Firing) -> Void
     private let rules: @Sendable () -> TimingRules
     private let channels: @Sendable () -> [String]
 
@@ -56,10 +56,10 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
     ///   - rules: the timing rules in force (follow-on reminders are planned with them).
     ///   - channels: the delivery channels: one outbox job each per fired item.
     ///   - onFired: called on the scheduler's queue with what was just committed.
-    public init(store: AppDatabase, time: any TimeSource, logger: Logger,
+    public init(store: any FiringStore, time: any TimeSource, logger: Logger,
                 rules: @escaping @Sendable () -> TimingRules = { TimingRules(userZone: .current) },
                 channels: @escaping @Sendable () -> [String] = { [] },
-                onFired: @escaping @Sendable (AppDatabase.Firing) -> Void) {
+                onFired: @escaping @Sendable (Firing) -> Void) {
         self.channels = channels
         self.store = store
         self.time = time
@@ -83,7 +83,8 @@ public final class Scheduler: @unchecked Sendable {  // mutable state is in `sta
             startedAt = now
             let missed = state.withLockedValue { $0.deadlines.takeDue(asOf: now) }.map { ScheduledReminder(id: $0.id, due: $0.due) }
             do {
-                let firing = try store.fireDue(expected: missed, at: now, late: true, rules: rules(), channels: channels())
+                let firing = try store.fireDue(expected: missed, at: now, late: true, lateBefore: nil,
+                                               rules: rules(), channels: channels())
                 handBack(firing.handedBack)
                 if !firing.items.isEmpty {
                     logger.notice("catch-up: \(firing.items.count) reminder(s) came due while the daemon was down",

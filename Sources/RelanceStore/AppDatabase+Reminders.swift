@@ -101,17 +101,6 @@ extension AppDatabase {
         }
     }
 
-    /// What firing did: the inbox items, the follow-on reminders, the events whose next
-    /// occurrences may need materialising, and the expected reminders the rows said were
-    /// not due (their time moved): handed back to the scheduler's heap.
-    public struct Firing: Sendable {
-        public var items: [InboxItem] = []
-        public var changes = ScheduleChanges()
-        public var eventIDs: Set<Int64> = []
-        /// Reminders the caller expected to be due whose row says later, with that time.
-        public var handedBack: [ScheduledReminder] = []
-    }
-
     /// Fires every reminder that is pending *and* due at `now`, by the rows: each becomes
     /// fired and its inbox item is inserted (or, for a snooze, its item comes back) in ONE
     /// transaction, together with what `FollowOn` says follows from it and one outbox job

@@ -18,7 +18,7 @@ import Testing
         return (db, ada)
     }
 
-    func fireNext(_ db: AppDatabase) throws -> AppDatabase.Firing {
+    func fireNext(_ db: AppDatabase) throws -> Firing {
         let next = try #require(try db.upcoming(limit: 1).first)
         return try db.fireDue(expected: [ScheduledReminder(id: next.id, due: next.fireAt)], at: next.fireAt, late: false, rules: rules)
     }

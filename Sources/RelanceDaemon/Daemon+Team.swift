@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RelanceAPI
+import RelanceCore
+import RelanceStore
+import RelanceTeamStore
+import ServiceLifecycle
+import VarlinkTransport
+
+extension Daemon {
+    /// Team mode (`[store] url = "postgresql://…"`): this node shares the team's
+    /// reminders and inbox with the other nodes on the same database. The same scheduler
+    /// as the personal daemon, on the team store: each node arms its one timer for the
+    /// next deadline it knows of (its own writes and the others', heard through
+    /// LISTEN/NOTIFY), and the database decides which node fires a row (issue #16).
+    func runTeamNode(_ settings: TeamStoreSettings, configuration: LiveConfiguration, socketPath: String) async throws {
+        let logger = self.logger
+        let clock = self.clock
+        let lifecycle = self.lifecycle
+        let options = self.options
+        let store: TeamStore
+        do {
+            // The store's calls block on the database's answer: off the event loops (Swift
+            // concurrency runs on them here), as every store call.
+            store = try await OffPool.run { try TeamStore.open(settings, logger: logger) }
+        } catch let error as TeamStoreError {
+            throw DaemonError.teamStoreUnavailable(error.description)
+        }
+        logger.notice("team mode: node \(settings.node) on database \(settings.database)")
+        let broadcaster = InboxBroadcaster()
+        let scheduler = Scheduler(store: store, time: clock, logger: logger,
+                                  rules: { configuration.current.rules }) { firing in
+            broadcaster.publish(firing.items)
+            for item in firing.items { Self.logFired(item, logger: logger) }
+        }
+        try await OffPool.run { _ = try scheduler.start() }
+
+        let service = TeamControlService(store: store, scheduler: scheduler, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
+        let endpoint: VarlinkServer.Endpoint
+        if let descriptor = options.inheritedSocket {
+            endpoint = .inherited(descriptor: descriptor)
+        } else {
+            try Self.prepareSocketDirectory(for: socketPath, paths: paths)
+            endpoint = .path(socketPath, mode: 0o600)
+        }
+        let limits = VarlinkServer.Limits(maximumConnections: configuration.current.maximumConnections,
+                                          idleTimeout: .seconds(configuration.current.idleTimeoutSeconds))
+        let server = VarlinkServer(service: service, errors: ControlService.transportErrors, limits: limits,
+                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
+        let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
+        let control = ControlServerService(server: server, endpoint: endpoint) {
+            socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
+            logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
+                          metadata: MessageID.ready.metadata)
+            let next = scheduler.snapshot()
+            lifecycle.ready(status: "team node \(settings.node): \(next.pending) pending")
+        }
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
+                .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(20)
+        try await withGracefulShutdownHandler {
+            try await ServiceGroup(configuration: group).run()
+        } onGracefulShutdown: {
+            lifecycle.stopping()
+        }
+        broadcaster.finish()
+        try? await OffPool.run { store.close() }
+        if options.inheritedSocket == nil, let ours = socketIdentity.withLockedValue({ $0 }), Self.inode(of: socketPath) == ours {
+            unlink(socketPath)
+        }
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+import RelanceStore
+
+/// The team store's reminder feed: a connection of its own `LISTEN`ing on
+/// `relance_reminders`, turning each notification into `ScheduleChanges` for the
+/// subscribers, plus this node's own writes told locally (before their call returns, as
+/// SQLite's feed does).
+///
+/// Lost connection: reconnect with back-off (1 s doubling to 30 s), listen again, then
+/// tell the subscribers to re-read the pending set, since whatever was announced while
+/// nobody listened is gone. No polling in between: a node whose listener is down still
+/// fires what it knows, and the rows decide.
+final class NotificationListener: @unchecked Sendable {  // state is in `state`
+    private struct State {
+        var sinks: [@Sendable (ScheduleChanges) -> Void] = []
+        var connection: PostgresConnection?
+        var started = false
+        var stopped = false
+        var retryDelay: TimeAmount = .seconds(1)
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    private var connect: (@Sendable () -> EventLoopFuture<PostgresConnection>)!
+    private var ownPID: (@Sendable () -> Int32?)!
+
+    init(eventLoop: any EventLoop, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    /// Subscribes `sink`; the first subscriber starts listening (and waits for the LISTEN,
+    /// so nothing committed after this returns is missed while the database is up).
+    func add(_ sink: @escaping @Sendable (ScheduleChanges) -> Void,
+             connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>,
+             ownPID: @escaping @Sendable () -> Int32?) {
+        let first = state.withLockedValue { state in
+            state.sinks.append(sink)
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return }
+        self.connect = connect
+        self.ownPID = ownPID
+        do {
+            try listen().wait()
+        } catch {
+            logger.warning("team database: not listening for other nodes' changes yet: \(TeamStore.describe(error))")
+            retry()
+        }
+    }
+
+    /// This node's own committed changes (its notifications are skipped when they come).
+    func tellLocally(_ changes: ScheduleChanges) {
+        for sink in state.withLockedValue({ $0.sinks }) { sink(changes) }
+    }
+
+    func stop() {
+        let connection = state.withLockedValue { state in
+            state.stopped = true
+            return state.connection
+        }
+        _ = try? connection?.close().wait()
+    }
+
+    private func listen() -> EventLoopFuture<Void> {
+        connect().flatMap { connection in
+            connection.addListener(channel: TeamSchema.reminderChannel) { [weak self] _, notification in
+                self?.received(notification)
+            }
+            return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: self.logger).map { _ in
+                let stopped = self.state.withLockedValue { state in
+                    state.connection = connection
+                    state.retryDelay = .seconds(1)
+                    return state.stopped
+                }
+                if stopped { _ = connection.close() as EventLoopFuture<Void> }
+                connection.closeFuture.whenComplete { [weak self] _ in self?.lost() }
+            }
+        }
+    }
+
+    private func received(_ notification: PostgresMessage.NotificationResponse) {
+        if notification.backendPID == ownPID() { return }
+        guard let changes = Self.changes(from: notification.payload) else {
+            logger.warning("team database: unreadable notification on \(TeamSchema.reminderChannel): \(notification.payload.prefix(200))")
+            return tellLocally(ScheduleChanges(resync: true))
+        }
+        tellLocally(changes)
+    }
+
+    private func lost() {
+        let stopped = state.withLockedValue { state in
+            state.connection = nil
+            return state.stopped
+        }
+        guard !stopped else { return }
+        logger.warning("team database: lost the connection that listens for other nodes' changes; reconnecting")
+        retry()
+    }
+
+    private func retry() {
+        let delay = state.withLockedValue { state in
+            defer { state.retryDelay = min(state.retryDelay * 2, .seconds(30)) }
+            return state.retryDelay
+        }
+        eventLoop.scheduleTask(in: delay) { [weak self] in
+            guard let self, !state.withLockedValue({ $0.stopped }) else { return }
+            listen().whenComplete { result in
+                switch result {
+                case .success:
+                    self.logger.notice("team database: listening again; re-reading the pending reminders")
+                    self.tellLocally(ScheduleChanges(resync: true))
+                case .failure(let error):
+                    self.logger.warning("team database: still unreachable (\(TeamStore.describe(error))); retrying")
+                    self.retry()
+                }
+            }
+        }
+    }
+
+    /// `{"scheduled": [[id, epochSeconds], …], "cancelled": [id, …]}` or `{"resync": true}`
+    /// (`TeamSchema`'s trigger).
+    static func changes(from payload: String) -> ScheduleChanges? {
+        struct Payload: Decodable {
+            var scheduled: [[Double]]?
+            var cancelled: [Int64]?
+            var resync: Bool?
+        }
+        guard let decoded = try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)) else { return nil }
+        if decoded.resync == true { return ScheduleChanges(resync: true) }
+        var changes = ScheduleChanges(cancelled: decoded.cancelled ?? [])
+        for pair in decoded.scheduled ?? [] {
+            guard pair.count == 2 else { return nil }
+            changes.scheduled.append(ScheduledReminder(id: Int64(pair[0]), due: Date(timeIntervalSince1970: pair[1])))
+        }
+        return changes
+    }
+}

@@ -1,0 +1,99 @@
+/// The team database's schema, versioned like the SQLite one: each migration is applied
+/// once, in order, in one transaction under an advisory lock, so nodes that start
+/// together do not race (the first migrates, the others find it done).
+///
+/// PostgreSQL runs one statement per extended-protocol query, hence lists of statements.
+enum TeamSchema {
+    struct Migration {
+        var name: String
+        var statements: [String]
+    }
+
+    /// The advisory lock key that serialises migrations ("rlnc").
+    static let migrationLock: Int64 = 0x726C_6E63
+
+    /// The channel every change to pending reminders is announced on.
+    static let reminderChannel = "relance_reminders"
+
+    /// Past this many rows in one statement, listeners re-read the pending set instead
+    /// (a NOTIFY payload is limited to 8 000 bytes).
+    static let resyncThreshold = 200
+
+    static let migrations: [Migration] = [
+        Migration(name: "v1-reminders-inbox-outbox", statements: [
+            """
+            CREATE TABLE reminder (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                due_at TIMESTAMPTZ NOT NULL,
+                fire_at TIMESTAMPTZ NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                state TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'fired', 'cancelled', 'skipped')),
+                fired_at TIMESTAMPTZ,
+                created_by TEXT NOT NULL,
+                fired_by TEXT
+            )
+            """,
+            // What the firing claim scans: pending rows by time, nothing else.
+            "CREATE INDEX reminder_pending_fire_at ON reminder (fire_at, id) WHERE state = 'pending'",
+            """
+            CREATE TABLE inbox_item (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                reminder_id BIGINT NOT NULL UNIQUE REFERENCES reminder (id),
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                due_at TIMESTAMPTZ NOT NULL,
+                fired_at TIMESTAMPTZ NOT NULL,
+                late BOOLEAN NOT NULL,
+                state TEXT NOT NULL DEFAULT 'unread' CHECK (state IN ('unread', 'read', 'done', 'dismissed', 'snoozed')),
+                fired_by TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE outbox (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                inbox_item_id BIGINT NOT NULL REFERENCES inbox_item (id),
+                channel TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TIMESTAMPTZ NOT NULL,
+                UNIQUE (inbox_item_id, channel)
+            )
+            """,
+            // The reminder feed, in the engine: one NOTIFY per statement that inserted or
+            // updated reminders, whoever wrote them (a node, psql, a migration), delivered
+            // at commit and in commit order to every listening node.
+            """
+            CREATE FUNCTION relance_announce_reminders() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                touched BIGINT;
+                payload TEXT;
+            BEGIN
+                SELECT count(*) INTO touched FROM changed;
+                IF touched = 0 THEN RETURN NULL; END IF;
+                IF touched > \(resyncThreshold) THEN
+                    payload := '{"resync":true}';
+                ELSE
+                    SELECT json_build_object(
+                        'scheduled', coalesce(json_agg(json_build_array(id, extract(epoch FROM fire_at)))
+                                              FILTER (WHERE state = 'pending'), '[]'),
+                        'cancelled', coalesce(json_agg(id) FILTER (WHERE state <> 'pending'), '[]'))::text
+                    INTO payload FROM changed;
+                END IF;
+                PERFORM pg_notify('\(reminderChannel)', payload);
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER reminder_inserted AFTER INSERT ON reminder REFERENCING NEW TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_reminders()
+            """,
+            """
+            CREATE TRIGGER reminder_updated AFTER UPDATE ON reminder REFERENCING NEW TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_reminders()
+            """,
+        ]),
+    ]
+}

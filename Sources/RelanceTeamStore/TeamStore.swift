@@ -1,0 +1,301 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// Relance's rows in PostgreSQL, shared by several daemons (team mode, issue #16).
+///
+/// The same contract as `AppDatabase` behind `FiringStore`, kept by the engine rather
+/// than by one process: a due reminder is claimed with `FOR UPDATE SKIP LOCKED` in the
+/// statement that also inserts its inbox item and outbox jobs, so two nodes never fire
+/// the same row, and a node that dies mid-firing leaves nothing half-done (its
+/// transaction rolls back; the row is still pending for the others). Nodes learn of
+/// each other's changes through `LISTEN/NOTIFY` (a statement trigger, `TeamSchema`),
+/// never by polling.
+///
+/// Calls block their thread on the database's answer, as `AppDatabase`'s do: call them
+/// from the scheduler's queue or a blocking pool, never from an event loop.
+public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable state behind `lock` / boxes
+    public let settings: TeamStoreSettings
+    private let logger: Logger
+    private let eventLoop: any EventLoop
+    private let tlsContext: NIOSSLContext?
+
+    /// The one connection this node reads and writes through; calls take turns on it.
+    private let lock = NIOLock()
+    private var connection: PostgresConnection?
+    /// The server process behind `connection`: its own notifications are not news.
+    private let writerPID = NIOLockedValueBox<Int32?>(nil)
+    private let connectionIDs = NIOLockedValueBox(0)
+    private let listener: NotificationListener
+
+    private init(settings: TeamStoreSettings, logger: Logger, eventLoop: any EventLoop) throws {
+        self.settings = settings
+        self.logger = logger
+        self.eventLoop = eventLoop
+        switch settings.tls {
+        case .disable: tlsContext = nil
+        case .require, .verifyFull: tlsContext = try NIOSSLContext(configuration: .makeClientConfiguration())
+        }
+        listener = NotificationListener(eventLoop: eventLoop, logger: logger)
+    }
+
+    /// Connects, migrates the schema if this node is the first, and returns the store.
+    /// Throws `TeamStoreError.unavailable` when the database cannot be reached.
+    public static func open(_ settings: TeamStoreSettings, logger: Logger,
+                            eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) throws -> TeamStore {
+        let store = try TeamStore(settings: settings, logger: logger, eventLoop: eventLoop)
+        try store.migrate()
+        return store
+    }
+
+    /// Closes the connections; calls after this fail as unavailable.
+    public func close() {
+        listener.stop()
+        lock.withLock {
+            try? connection?.close().wait()
+            connection = nil
+        }
+    }
+
+    // MARK: The schema
+
+    /// The names of the migrations applied, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try withConnection { connection in
+            try connection.query("SELECT name FROM relance_migration ORDER BY applied_at, name", logger: logger).wait()
+                .map { try $0.decode(String.self) }
+        }
+    }
+
+    private func migrate() throws {
+        try transaction { connection in
+            try run(connection, "SELECT pg_advisory_xact_lock(\(TeamSchema.migrationLock))")
+            try run(connection, """
+                CREATE TABLE IF NOT EXISTS relance_migration (
+                    name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())
+                """)
+            let applied = Set(try connection.query("SELECT name FROM relance_migration", logger: logger).wait()
+                .map { try $0.decode(String.self) })
+            for migration in TeamSchema.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try run(connection, PostgresQuery(unsafeSQL: statement))
+                }
+                try run(connection, "INSERT INTO relance_migration (name) VALUES (\(migration.name))")
+                logger.notice("team database: applied migration \(migration.name)")
+            }
+        }
+    }
+
+    // MARK: Reminders
+
+    /// Adds a reminder the user set for an explicit time: it fires at that time, on
+    /// whichever node claims it first.
+    public func addReminder(text: String, dueAt: Date) throws -> (Reminder, ScheduleChanges) {
+        let text = try ReminderBatch.text(text)
+        let reason = "set by you"
+        let id = try withConnection { connection in
+            try connection.query("""
+                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by)
+                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node))
+                RETURNING id
+                """, logger: logger).wait().first!.decode(Int64.self)
+        }
+        let changes = ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: dueAt)])
+        listener.tellLocally(changes)
+        return (Reminder(id: id, kind: .custom, text: text, dueAt: dueAt, fireAt: dueAt, reason: reason), changes)
+    }
+
+    public func pendingDeadlines() throws -> [ScheduledReminder] {
+        try withConnection { connection in
+            try connection.query("SELECT id, fire_at FROM reminder WHERE state = 'pending'", logger: logger).wait()
+                .map { row in
+                    let (id, due) = try row.decode((Int64, Date).self)
+                    return ScheduledReminder(id: id, due: due)
+                }
+        }
+    }
+
+    /// Pending reminders in firing order.
+    public func upcoming(limit: Int) throws -> [Reminder] {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT id, kind, text, due_at, fire_at, reason FROM reminder WHERE state = 'pending'
+                ORDER BY fire_at, id LIMIT \(limit)
+                """, logger: logger).wait().map { row in
+                let (id, kind, text, dueAt, fireAt, reason) = try row.decode((Int64, String, String, Date, Date, String).self)
+                return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
+                                dueAt: dueAt, fireAt: fireAt, reason: reason)
+            }
+        }
+    }
+
+    /// How long a node waits before looking again at a due reminder another node holds
+    /// locked (it is firing it, or died doing so and its transaction is rolling back).
+    static let lockedRetry: TimeInterval = 0.5
+
+    /// Fires every reminder pending and due at `now` that no other node is firing, in
+    /// ONE statement: claim (`FOR UPDATE SKIP LOCKED`), mark fired, insert the inbox items
+    /// and one outbox job per channel. Only explicit reminders exist in a team database
+    /// so far, so nothing follows from a firing (`rules` is unused).
+    public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
+                        rules: TimingRules, channels: [String]) throws -> Firing {
+        let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
+        return try transaction { connection in
+            var firing = Firing()
+            firing.items = try connection.query("""
+                WITH due AS (
+                    SELECT id FROM reminder WHERE state = 'pending' AND fire_at <= \(now)
+                    ORDER BY fire_at, id FOR UPDATE SKIP LOCKED
+                ), fired AS (
+                    UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
+                    FROM due WHERE reminder.id = due.id
+                    RETURNING reminder.id, reminder.kind, reminder.text, reminder.due_at, reminder.fire_at
+                ), items AS (
+                    INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
+                    SELECT id, kind, text, due_at, \(now), \(late) OR fire_at < \(missedBefore), \(settings.node) FROM fired
+                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late
+                ), jobs AS (
+                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
+                    SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
+                )
+                SELECT id, reminder_id, kind, text, due_at, fired_at, late FROM items ORDER BY due_at, reminder_id
+                """, logger: logger).wait().map(Self.inboxItem)
+            let firedIDs = Set(firing.items.map(\.reminderID))
+            firing.changes.cancelled = Array(firedIDs)
+            let unexpected = expected.map(\.id).filter { !firedIDs.contains($0) }
+            if !unexpected.isEmpty {
+                // Still pending and due: another node holds it locked; look again shortly.
+                // Still pending and later: it moved; back in the heap at its new time.
+                firing.handedBack = try connection.query("""
+                    SELECT id, fire_at FROM reminder WHERE state = 'pending' AND id = ANY(\(unexpected))
+                    """, logger: logger).wait().map { row in
+                    let (id, due) = try row.decode((Int64, Date).self)
+                    return ScheduledReminder(id: id, due: due > now ? due : now.addingTimeInterval(Self.lockedRetry))
+                }
+            }
+            return firing
+        }
+    }
+
+    public func observeReminders(_ sink: @escaping @Sendable (ScheduleChanges) -> Void) {
+        listener.add(sink, connect: { [self] in openConnection() }, ownPID: { [writerPID] in writerPID.withLockedValue { $0 } })
+    }
+
+    // MARK: The inbox
+
+    /// Inbox items, oldest first.
+    public func inbox(limit: Int = 1000) throws -> [InboxItem] {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT id, reminder_id, kind, text, due_at, fired_at, late FROM inbox_item ORDER BY id LIMIT \(limit)
+                """, logger: logger).wait().map(Self.inboxItem)
+        }
+    }
+
+    /// Unread inbox items (every item, until items can be read in a team store).
+    public func unreadCount() throws -> Int {
+        try withConnection { connection in
+            Int(try connection.query("SELECT count(*) FROM inbox_item WHERE state = 'unread'", logger: logger).wait()
+                .first!.decode(Int64.self))
+        }
+    }
+
+    /// Where the database is, for `Status` (never the password).
+    public var location: String {
+        let place = switch settings.endpoint {
+        case .tcp(let host, let port): "\(host):\(port)"
+        case .unixSocket(let path): path
+        }
+        return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
+    }
+
+    private static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
+        let (id, reminderID, kind, text, dueAt, firedAt, late) = try row.decode((Int64, Int64, String, String, Date, Date, Bool).self)
+        return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
+                         dueAt: dueAt, firedAt: firedAt, late: late)
+    }
+
+    // MARK: Connections
+
+    private func configuration() -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        switch settings.endpoint {
+        case .unixSocket(let path):
+            configuration = .init(unixSocketPath: path, username: settings.user, password: settings.password,
+                                  database: settings.database)
+        case .tcp(let host, let port):
+            configuration = .init(host: host, port: port, username: settings.user, password: settings.password,
+                                  database: settings.database, tls: tlsContext.map { .require($0) } ?? .disable)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
+    /// A new connection (an event-loop future: the listener opens its own from the loop).
+    fileprivate func openConnection() -> EventLoopFuture<PostgresConnection> {
+        let id = connectionIDs.withLockedValue { $0 += 1; return $0 }
+        return PostgresConnection.connect(on: eventLoop, configuration: configuration(), id: id, logger: logger)
+    }
+
+    /// Runs `body` on this node's connection, (re)opening it first if it is closed. A
+    /// failure of the connection itself becomes `TeamStoreError.unavailable`.
+    private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try lock.withLock {
+            if connection?.isClosed ?? true {
+                connection = nil
+                do {
+                    let opened = try openConnection().wait()
+                    let pid = try opened.query("SELECT pg_backend_pid()", logger: logger).wait().first!.decode(Int32.self)
+                    writerPID.withLockedValue { $0 = pid }
+                    connection = opened
+                } catch {
+                    throw TeamStoreError.unavailable(Self.describe(error))
+                }
+            }
+            let connection = connection!
+            do {
+                return try body(connection)
+            } catch where connection.isClosed {
+                self.connection = nil
+                throw TeamStoreError.unavailable(Self.describe(error))
+            }
+        }
+    }
+
+    /// One transaction: committed if `body` returns, rolled back if it throws. A
+    /// connection lost before COMMIT's answer leaves the outcome to the engine (the
+    /// caller hears "unavailable" and must not report the write as done).
+    private func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try withConnection { connection in
+            try run(connection, "BEGIN")
+            do {
+                let result = try body(connection)
+                try run(connection, "COMMIT")
+                return result
+            } catch {
+                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                throw error
+            }
+        }
+    }
+
+    private func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws {
+        _ = try connection.query(query, logger: logger).wait()
+    }
+
+    /// What went wrong, in the server's words when it said something (PSQLError's own
+    /// description hides everything by design).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}

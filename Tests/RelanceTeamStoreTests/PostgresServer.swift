@@ -1,0 +1,55 @@
+import Foundation
+
+/// A real PostgreSQL for one test, started by the repo's harness
+/// (`Tests/harness/postgres-server`) in a temporary folder, stopped when released.
+final class PostgresServer: @unchecked Sendable {
+    let folder: URL
+    let url: String
+
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("harness/postgres-server").path
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-pg-\(UUID().uuidString.prefix(8))")
+        url = try Self.run("start", folder.path).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    deinit { _ = try? Self.run("stop", folder.path); try? FileManager.default.removeItem(at: folder) }
+
+    /// Stops the server (fast shutdown) and starts it again on the same data.
+    func stop() throws { _ = try Self.run("stop", folder.path) }
+
+    /// Runs SQL as the superuser, through psql on the server's socket.
+    @discardableResult
+    func psql(_ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let runAs = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
+        process.arguments = runAs + ["psql", "-h", folder.path, "-U", "postgres", "-d", "relance", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        return try Self.output(of: process)
+    }
+
+    @discardableResult
+    static func run(_ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = arguments
+        return try output(of: process)
+    }
+
+    static func output(of process: Process) throws -> String {
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(message: "\(process.arguments ?? []): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    struct Failure: Error, CustomStringConvertible { var message: String; var description: String { message } }
+}

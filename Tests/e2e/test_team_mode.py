@@ -1,0 +1,216 @@
+"""Team mode (issue #16): several relanced nodes on one real PostgreSQL 15 (started by
+Tests/harness/postgres-server), reminders set through any node fire exactly once, on
+whichever node the database lets claim them, through kill -9 of random nodes."""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+HARNESS = Path(__file__).resolve().parent.parent / "harness" / "postgres-server"
+
+
+class Postgres:
+    def __init__(self, folder):
+        self.folder = folder
+        self.url = subprocess.run([str(HARNESS), "start", str(folder)], check=True, capture_output=True,
+                                  text=True).stdout.strip()
+
+    def sql(self, statement):
+        run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        return subprocess.run([*run_as, "psql", "-h", str(self.folder), "-U", "postgres", "-d", "relance", "-At",
+                               "-v", "ON_ERROR_STOP=1", "-c", statement],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def stop(self):
+        subprocess.run([str(HARNESS), "stop", str(self.folder)], check=False)
+
+
+@pytest.fixture
+def postgres():
+    folder = Path(tempfile.mkdtemp(prefix="relance-pg-"))
+    server = Postgres(folder)
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def team_node(daemon, url, name):
+    daemon.config.write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n[user]\ntime_zone = "Europe/Paris"\n')
+    daemon.env["NO_COLOR"] = "1"
+    return daemon
+
+
+@pytest.fixture
+def nodes(postgres, bin_dir, workdir, stopped_daemon):
+    daemons = []
+    for index in range(3):
+        root = workdir / f"n{index}"
+        root.mkdir()
+        daemons.append(team_node(type(stopped_daemon)(root, bin_dir), postgres.url, f"n{index}"))
+    yield daemons
+    for daemon in daemons:
+        daemon.cleanup()
+
+
+def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres, nodes):
+    for node in nodes:
+        node.start()
+    due = time.time() + 2
+    set_on_first = nodes[0].ctl("remind", nodes[0].format_instant(due), "Call Ada about the intro")
+    assert "Reminder #1 set" in set_on_first.stdout
+    # The other nodes heard of it (LISTEN/NOTIFY) and show it as coming.
+    assert "Call Ada about the intro" in nodes[2].ctl("upcoming").stdout
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=30,
+                        what="the reminder in the shared inbox")
+    time.sleep(1)  # every node's timer has gone off by now; none may add a second item
+    assert postgres.sql("SELECT count(*), count(DISTINCT reminder_id) FROM inbox_item") == "1|1"
+    for node in nodes:
+        items = node.call("Inbox", filter="all")["items"]
+        assert [item["text"] for item in items] == ["Call Ada about the intro"]
+    fired_by = postgres.sql("SELECT fired_by FROM inbox_item")
+    assert fired_by in {"n0", "n1", "n2"}
+    # The node that fired says so in its log; no other does.
+    said = [node for node in nodes if "reminder fired: Call Ada" in node.stderr()]
+    assert [node.root.name for node in said] == [fired_by]
+
+
+def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
+    node = nodes[0].start()
+    assert node.call("Status")["database"].startswith("postgresql://relance@")
+    refused = node.ctl("contact", "list", check=False)
+    assert refused.code != 0
+    assert "MethodNotImplemented" in refused.stderr and "ListContacts" in refused.stderr
+    with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
+    assert with_contact.code != 0 and "keeps no contacts yet" in with_contact.stderr
+    assert postgres.sql("SELECT count(*) FROM reminder") == "0"
+    assert node.running()
+
+
+@pytest.mark.parametrize("setting, says", [
+    ('url = "postgresql://relance:secret@db/relance"', "password_file"),
+    ('url = "mysql://relance@db/relance"', "must start with postgresql://"),
+    ('url = "postgresql://relance@db/relance"\ndatabase = "/tmp/x.sqlite"', "not both"),
+    ('node = "n1"', "is for team mode"),
+])
+def test_a_wrong_store_setting_stops_the_start_with_where_and_what(stopped_daemon, setting, says):
+    stopped_daemon.config.write_text(f"[store]\n{setting}\n")
+    stopped_daemon.start(wait=False)
+    code = stopped_daemon.process.wait(timeout=30)
+    assert code == 78, stopped_daemon.stderr()
+    assert "config.toml:" in stopped_daemon.stderr() and says in stopped_daemon.stderr()
+
+
+def test_an_unreachable_team_database_is_named_at_start(stopped_daemon, workdir):
+    team_node(stopped_daemon, f"postgresql://relance@/relance?host={workdir}/nowhere", "n0")
+    stopped_daemon.start(wait=False)
+    code = stopped_daemon.process.wait(timeout=60)
+    assert code != 0
+    assert "team database is unavailable" in stopped_daemon.stderr()
+
+
+CYCLES = int(os.environ.get("RELANCE_TEAM_KILL_CYCLES", "200"))
+
+
+def test_kill_9_of_a_random_node_every_second_loses_nothing_and_fires_nothing_twice(postgres, nodes):
+    """Three nodes under a steady stream of reminders coming due a few hundred ms after
+    they are set; every cycle one random node is killed with SIGKILL and restarted.
+    Afterwards: every acknowledged reminder is in the database, every one has fired, and
+    none has more than one inbox item."""
+    for node in nodes:
+        node.start()
+    acknowledged = []
+    failures = []
+    stop = threading.Event()
+    lock = threading.Lock()
+    live = set(range(3))
+
+    def writer(seed):
+        rng = random.Random(seed)
+        while not stop.is_set():
+            with lock:
+                choices = sorted(live)
+            if not choices:
+                time.sleep(0.01)
+                continue
+            node = nodes[rng.choice(choices)]
+            due = time.time() + rng.uniform(0.2, 0.8)
+            try:
+                reply = node.call("Remind", at=node.format_instant(due), text=f"r{seed}-{len(acknowledged)}")
+            except Exception as error:  # a node killed mid-call: not acknowledged, not counted
+                failures.append(type(error).__name__)
+                continue
+            with lock:
+                acknowledged.append(reply["reminder"]["id"])
+            time.sleep(rng.uniform(0.0, 0.05))
+
+    writers = [threading.Thread(target=writer, args=(seed,)) for seed in range(2)]
+    for thread in writers:
+        thread.start()
+    rng = random.Random(16)
+    try:
+        for _ in range(CYCLES):
+            victim = rng.randrange(3)
+            with lock:
+                live.discard(victim)
+            nodes[victim].kill()
+            nodes[victim].start()
+            with lock:
+                live.add(victim)
+            time.sleep(rng.uniform(0.3, 1.0))
+    finally:
+        stop.set()
+        for thread in writers:
+            thread.join()
+
+    ids = sorted(set(acknowledged))
+    assert len(ids) > CYCLES  # the load was real
+    id_list = ",".join(map(str, ids))
+    # Every acknowledged write is there; every one fires (a node is always up to do it).
+    assert postgres.sql(f"SELECT count(*) FROM reminder WHERE id IN ({id_list})") == str(len(ids))
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0",
+                        timeout=60, what="every reminder fired")
+    # Exactly once: one inbox item per fired reminder, none for anything else.
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'fired'") == \
+        postgres.sql("SELECT count(*) FROM inbox_item")
+    assert postgres.sql("SELECT count(*) FROM (SELECT reminder_id FROM inbox_item GROUP BY reminder_id "
+                        "HAVING count(*) > 1) AS twice") == "0"
+    assert postgres.sql(f"SELECT count(DISTINCT reminder_id) FROM inbox_item WHERE reminder_id IN ({id_list})") \
+        == str(len(ids))
+    # The killing was real too: several nodes fired.
+    assert int(postgres.sql("SELECT count(DISTINCT fired_by) FROM inbox_item")) >= 2
+
+
+def test_a_database_outage_is_reported_then_caught_up_once_it_is_back(postgres, nodes):
+    """PostgreSQL stops mid-run (fast shutdown: every connection cut) and comes back on
+    the same data: calls during the outage get StoreUnavailable naming the database, the
+    nodes keep running, and a reminder that came due meanwhile fires once, marked late."""
+    for node in nodes[:2]:
+        node.start()
+    due = time.time() + 3
+    nodes[0].ctl("remind", nodes[0].format_instant(due), "Send the deck to Léa")
+    postgres.stop()
+    refused = nodes[1].ctl("remind", "tomorrow 9:00", "during the outage", check=False)
+    assert refused.code != 0 and "team database is unavailable" in refused.stderr, refused
+    # Status still answers, and says so; the node still knows what it has to fire.
+    status = nodes[1].call("Status")
+    assert "UNAVAILABLE" in status["database"] and status["pendingReminders"] == 1, status
+    time.sleep(max(0.0, due - time.time()) + 1)  # the reminder comes due while the database is down
+    assert all(node.running() for node in nodes[:2])
+    subprocess.run([str(HARNESS), "restart", str(postgres.folder)], check=True)
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=90,
+                        what="the missed reminder fired after the database came back")
+    assert postgres.sql("SELECT text FROM inbox_item") == "Send the deck to Léa"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE text = 'during the outage'") == "0"
+    assert "UNAVAILABLE" not in nodes[1].call("Status")["database"]
+    # Both nodes serve again, and say what happened in their logs.
+    for node in nodes[:2]:
+        assert "Send the deck to Léa" in node.ctl("inbox").stdout
+    assert any("unavailable" in node.stderr() or "lost the connection" in node.stderr() for node in nodes[:2])
