@@ -23,25 +23,19 @@ import RelanceStore
 public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable state behind `lock` / boxes
     public let settings: TeamStoreSettings
     private let logger: Logger
-    private let eventLoop: any EventLoop
-    private let tlsContext: NIOSSLContext?
+    private let connector: Connector
 
     /// The one connection this node reads and writes through; calls take turns on it.
     private let lock = NIOLock()
     private var connection: PostgresConnection?
     /// The server process behind `connection`: its own notifications are not news.
     private let writerPID = NIOLockedValueBox<Int32?>(nil)
-    private let connectionIDs = NIOLockedValueBox(0)
     private let listener: NotificationListener
 
     private init(settings: TeamStoreSettings, logger: Logger, eventLoop: any EventLoop) throws {
         self.settings = settings
         self.logger = logger
-        self.eventLoop = eventLoop
-        switch settings.tls {
-        case .disable: tlsContext = nil
-        case .require, .verifyFull: tlsContext = try NIOSSLContext(configuration: .makeClientConfiguration())
-        }
+        connector = try Connector(settings: settings, eventLoop: eventLoop, logger: logger)
         listener = NotificationListener(eventLoop: eventLoop, logger: logger)
     }
 
@@ -184,7 +178,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     }
 
     public func observeReminders(_ sink: @escaping @Sendable (ScheduleChanges) -> Void) {
-        listener.add(sink, connect: { [self] in openConnection() }, ownPID: { [writerPID] in writerPID.withLockedValue { $0 } })
+        // The listener holds what it needs, not the store (which holds the listener).
+        listener.add(sink, connect: { [connector] in connector.open() }, ownPID: { [writerPID] in writerPID.withLockedValue { $0 } })
     }
 
     // MARK: The inbox
@@ -223,26 +218,6 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     // MARK: Connections
 
-    private func configuration() -> PostgresConnection.Configuration {
-        var configuration: PostgresConnection.Configuration
-        switch settings.endpoint {
-        case .unixSocket(let path):
-            configuration = .init(unixSocketPath: path, username: settings.user, password: settings.password,
-                                  database: settings.database)
-        case .tcp(let host, let port):
-            configuration = .init(host: host, port: port, username: settings.user, password: settings.password,
-                                  database: settings.database, tls: tlsContext.map { .require($0) } ?? .disable)
-        }
-        configuration.options.connectTimeout = .seconds(10)
-        return configuration
-    }
-
-    /// A new connection (an event-loop future: the listener opens its own from the loop).
-    fileprivate func openConnection() -> EventLoopFuture<PostgresConnection> {
-        let id = connectionIDs.withLockedValue { $0 += 1; return $0 }
-        return PostgresConnection.connect(on: eventLoop, configuration: configuration(), id: id, logger: logger)
-    }
-
     /// Runs `body` on this node's connection, (re)opening it first if it is closed. A
     /// failure of the connection itself becomes `TeamStoreError.unavailable`.
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
@@ -250,7 +225,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             if connection?.isClosed ?? true {
                 connection = nil
                 do {
-                    let opened = try openConnection().wait()
+                    let opened = try connector.open().wait()
                     let pid = try opened.query("SELECT pg_backend_pid()", logger: logger).wait().first!.decode(Int32.self)
                     writerPID.withLockedValue { $0 = pid }
                     connection = opened
@@ -297,5 +272,44 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             return "\(error.code)"
         }
         return "\(error)"
+    }
+}
+
+/// Opens connections to the team database: what the store's connection and the
+/// listener's both need, and nothing else.
+struct Connector: Sendable {
+    let settings: TeamStoreSettings
+    let eventLoop: any EventLoop
+    let logger: Logger
+    private let tlsContext: NIOSSLContext?
+    private let ids = NIOLockedValueBox(0)
+
+    init(settings: TeamStoreSettings, eventLoop: any EventLoop, logger: Logger) throws {
+        self.settings = settings
+        self.eventLoop = eventLoop
+        self.logger = logger
+        switch settings.tls {
+        case .disable: tlsContext = nil
+        case .require, .verifyFull: tlsContext = try NIOSSLContext(configuration: .makeClientConfiguration())
+        }
+    }
+
+    func open() -> EventLoopFuture<PostgresConnection> {
+        let id = ids.withLockedValue { $0 += 1; return $0 }
+        return PostgresConnection.connect(on: eventLoop, configuration: configuration(), id: id, logger: logger)
+    }
+
+    private func configuration() -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        switch settings.endpoint {
+        case .unixSocket(let path):
+            configuration = .init(unixSocketPath: path, username: settings.user, password: settings.password,
+                                  database: settings.database)
+        case .tcp(let host, let port):
+            configuration = .init(host: host, port: port, username: settings.user, password: settings.password,
+                                  database: settings.database, tls: tlsContext.map { .require($0) } ?? .disable)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
     }
 }
