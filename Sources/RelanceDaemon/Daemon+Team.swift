@@ -37,29 +37,14 @@ extension Daemon {
         try await OffPool.run { _ = try scheduler.start() }
 
         let service = TeamControlService(store: store, scheduler: scheduler, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
-        let endpoint: VarlinkServer.Endpoint
-        if let descriptor = options.inheritedSocket {
-            endpoint = .inherited(descriptor: descriptor)
-        } else {
-            try Self.prepareSocketDirectory(for: socketPath, paths: paths)
-            endpoint = .path(socketPath, mode: 0o600)
-        }
-        let limits = VarlinkServer.Limits(maximumConnections: configuration.current.maximumConnections,
-                                          idleTimeout: .seconds(configuration.current.idleTimeoutSeconds))
-        let server = VarlinkServer(service: service, errors: ControlService.transportErrors, limits: limits,
-                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
-        let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
-        let control = ControlServerService(server: server, endpoint: endpoint) {
-            socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
-            logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
-                          metadata: MessageID.ready.metadata)
-            let next = scheduler.snapshot()
-            lifecycle.ready(status: "team node \(settings.node): \(next.pending) pending")
+        let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
+                                       socketPath: socketPath, logger: logger) {
+            lifecycle.ready(status: "team node \(settings.node): \(scheduler.snapshot().pending) pending")
         }
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
-                .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup,
+                .init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -72,9 +57,7 @@ extension Daemon {
         }
         broadcaster.finish()
         try? await OffPool.run { store.close() }
-        if options.inheritedSocket == nil, let ours = socketIdentity.withLockedValue({ $0 }), Self.inode(of: socketPath) == ours {
-            unlink(socketPath)
-        }
+        socket.removeIfOurs()
         logger.info("stopped")
     }
 }

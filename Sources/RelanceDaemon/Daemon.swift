@@ -165,27 +165,13 @@ public final class Daemon: Sendable {
         }
         await delivery.probeAll()
 
-        let endpoint: VarlinkServer.Endpoint
-        if let descriptor = options.inheritedSocket {
-            endpoint = .inherited(descriptor: descriptor)
-        } else {
-            try Self.prepareSocketDirectory(for: socketPath, paths: paths)
-            endpoint = .path(socketPath, mode: 0o600)
-        }
-        let limits = VarlinkServer.Limits(maximumConnections: configuration.current.maximumConnections,
-                                          idleTimeout: .seconds(configuration.current.idleTimeoutSeconds))
-        let server = VarlinkServer(service: service, errors: ControlService.transportErrors, limits: limits,
-                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
-        let options = self.options
-        let socketIdentity = NIOLockedValueBox<UInt64?>(nil)
-        let control = ControlServerService(server: server, endpoint: endpoint) {
-            socketIdentity.withLockedValue { $0 = Self.inode(of: socketPath) }
-            logger.notice("ready: listening on \(options.inheritedSocket.map { "inherited socket fd \($0)" } ?? socketPath)",
-                          metadata: MessageID.ready.metadata)
+        let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
+                                       socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: reporter.line())
             takeDailySnapshot()
             Self.injectTestFaults(scheduler: scheduler, logger: logger)
         }
+        let control = socket.service
 
         // Replies from the user's own mail: Maildir folders, through the same write path
         // as `relancectl ingest`.
@@ -267,10 +253,7 @@ public final class Daemon: Sendable {
             lifecycle.stopping()
         }
         broadcaster.finish()
-        // Remove the socket file only if it is still ours (not one a later instance bound).
-        if options.inheritedSocket == nil, let ours = socketIdentity.withLockedValue({ $0 }), Self.inode(of: socketPath) == ours {
-            unlink(socketPath)
-        }
+        socket.removeIfOurs()
         logger.info("stopped")
     }
 
