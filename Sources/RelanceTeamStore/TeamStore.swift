@@ -115,17 +115,49 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
+    /// Cancels a pending reminder: no node fires it.
+    public func cancelReminder(id: Int64) throws -> Reminder {
+        let reminder = try changePending(id: id, "UPDATE reminder SET state = 'cancelled' WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)")
+        listener.tellLocally(ScheduleChanges(cancelled: [id]))
+        return reminder
+    }
+
+    /// Moves a pending reminder to `at`: every node re-arms for it.
+    public func moveReminder(id: Int64, to at: Date, now: Date) throws -> Reminder {
+        guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
+        let reason = "moved by you"
+        let reminder = try changePending(id: id, """
+            UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason)
+            WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)
+            """)
+        listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: at)]))
+        return reminder
+    }
+
+    /// Runs an UPDATE of one pending reminder; not found and not pending are told apart.
+    private func changePending(id: Int64, _ update: PostgresQuery) throws -> Reminder {
+        try withConnection { connection in
+            if let row = try connection.query(update, logger: logger).wait().first { return try Self.reminder(row) }
+            guard let state = try connection.query("SELECT state FROM reminder WHERE id = \(id)", logger: logger).wait().first
+            else { throw StoreError.reminderNotFound(id: id) }
+            throw StoreError.reminderNotPending(id: id, state: try state.decode(String.self))
+        }
+    }
+
+    private static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state"
+
+    private static func reminder(_ row: PostgresRow) throws -> Reminder {
+        let (id, kind, text, dueAt, fireAt, reason, state) = try row.decode((Int64, String, String, Date, Date, String, String).self)
+        return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text, dueAt: dueAt, fireAt: fireAt,
+                        reason: reason, state: ReminderState(rawValue: state) ?? .pending)
+    }
+
     /// Pending reminders in firing order.
     public func upcoming(limit: Int) throws -> [Reminder] {
         try withConnection { connection in
             try connection.query("""
-                SELECT id, kind, text, due_at, fire_at, reason FROM reminder WHERE state = 'pending'
-                ORDER BY fire_at, id LIMIT \(limit)
-                """, logger: logger).wait().map { row in
-                let (id, kind, text, dueAt, fireAt, reason) = try row.decode((Int64, String, String, Date, Date, String).self)
-                return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
-                                dueAt: dueAt, fireAt: fireAt, reason: reason)
-            }
+                SELECT \(unescaped: Self.reminderColumns) FROM reminder WHERE state = 'pending' ORDER BY fire_at, id LIMIT \(limit)
+                """, logger: logger).wait().map(Self.reminder)
         }
     }
 
@@ -153,12 +185,12 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
                 ), items AS (
                     INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
                     SELECT id, kind, text, due_at, \(now), \(late) OR fire_at < \(missedBefore), \(settings.node) FROM fired
-                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late
+                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
                 ), jobs AS (
                     INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
                     SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
                 )
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late FROM items ORDER BY due_at, reminder_id
+                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
             let firedIDs = Set(firing.items.map(\.reminderID))
             firing.changes.cancelled = Array(firedIDs)
@@ -184,12 +216,42 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     // MARK: The inbox
 
-    /// Inbox items, oldest first.
-    public func inbox(limit: Int = 1000) throws -> [InboxItem] {
-        try withConnection { connection in
+    /// Inbox items, newest first (as the personal store's): `open` (unread and read),
+    /// `unread`, or `all`.
+    public func inbox(_ filter: InboxFilter = .open, limit: Int = 1000) throws -> [InboxItem] {
+        let states: [String] = switch filter {
+        case .open: [InboxState.unread.rawValue, InboxState.read.rawValue]
+        case .unread: [InboxState.unread.rawValue]
+        case .all: InboxState.allCases.map(\.rawValue)
+        }
+        return try withConnection { connection in
             try connection.query("""
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late FROM inbox_item ORDER BY id LIMIT \(limit)
+                SELECT \(unescaped: Self.inboxColumns) FROM inbox_item WHERE state = ANY(\(states))
+                ORDER BY fired_at DESC, id DESC LIMIT \(limit)
                 """, logger: logger).wait().map(Self.inboxItem)
+        }
+    }
+
+    /// Marks unread items read (others are left as they are); the items, as they are now.
+    public func markRead(ids: [Int64]) throws -> [InboxItem] {
+        try transaction { connection in
+            try run(connection, "UPDATE inbox_item SET state = 'read' WHERE id = ANY(\(ids)) AND state = 'unread'")
+            let items = try connection.query("SELECT \(unescaped: Self.inboxColumns) FROM inbox_item WHERE id = ANY(\(ids)) ORDER BY id",
+                                             logger: logger).wait().map(Self.inboxItem)
+            if let missing = ids.first(where: { id in !items.contains { $0.id == id } }) {
+                throw StoreError.inboxItemNotFound(id: missing)
+            }
+            return items
+        }
+    }
+
+    /// Closes an item (`done` or `dismissed`), for every node.
+    public func close(inboxID: Int64, as state: InboxState) throws -> InboxItem {
+        try withConnection { connection in
+            guard let row = try connection.query("""
+                UPDATE inbox_item SET state = \(state.rawValue) WHERE id = \(inboxID) RETURNING \(unescaped: Self.inboxColumns)
+                """, logger: logger).wait().first else { throw StoreError.inboxItemNotFound(id: inboxID) }
+            return try Self.inboxItem(row)
         }
     }
 
@@ -210,10 +272,13 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
     }
 
+    private static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state"
+
     private static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, reminderID, kind, text, dueAt, firedAt, late) = try row.decode((Int64, Int64, String, String, Date, Date, Bool).self)
+        let (id, reminderID, kind, text, dueAt, firedAt, late, state) =
+            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String).self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
-                         dueAt: dueAt, firedAt: firedAt, late: late)
+                         dueAt: dueAt, firedAt: firedAt, late: late, state: InboxState(rawValue: state) ?? .unread)
     }
 
     // MARK: Connections

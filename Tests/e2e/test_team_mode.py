@@ -214,3 +214,33 @@ def test_a_database_outage_is_reported_then_caught_up_once_it_is_back(postgres, 
     for node in nodes[:2]:
         assert "Send the deck to Léa" in node.ctl("inbox").stdout
     assert any("unavailable" in node.stderr() or "lost the connection" in node.stderr() for node in nodes[:2])
+
+
+def test_reminders_cancelled_or_moved_on_one_node_and_items_closed_on_another_hold_for_all(postgres, nodes):
+    for node in nodes:
+        node.start()
+    now = time.time()
+    soon = nodes[0].call("Remind", at=nodes[0].format_instant(now + 2), text="Thank Léa for the intro")["reminder"]["id"]
+    cancelled = nodes[0].call("Remind", at=nodes[0].format_instant(now + 2), text="cancelled")["reminder"]["id"]
+    moved = nodes[0].call("Remind", at=nodes[0].format_instant(now + 2), text="moved")["reminder"]["id"]
+    # Through relancectl on the other nodes, as a teammate would.
+    assert f"Cancelled reminder {cancelled}" in nodes[1].ctl("reminder", "cancel", str(cancelled)).stdout
+    assert f"moved reminder {moved}" in nodes[2].ctl("reminder", "move", str(moved), "in 3 days").stdout.lower()
+    again = nodes[2].ctl("reminder", "cancel", str(cancelled), check=False)
+    assert again.code != 0 and "not pending" in again.stderr.lower(), again
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=30,
+                        what="the one reminder still due fired")
+    time.sleep(1)  # every node's timer for the cancelled and moved ones has gone off
+    assert postgres.sql("SELECT text FROM inbox_item") == "Thank Léa for the intro"
+    upcoming = nodes[1].call("Upcoming")["reminders"]
+    assert [(r["id"], r["text"]) for r in upcoming] == [(moved, "moved")]
+    # An item read on one node is read for every node; done on another, it leaves the open inbox.
+    [item] = nodes[0].call("Inbox")["items"]
+    assert (item["reminderId"], item["text"], item["state"]) == (soon, "Thank Léa for the intro", "unread")
+    nodes[1].ctl("read", str(item["id"]))
+    assert [i["state"] for i in nodes[2].call("Inbox", filter="all")["items"]] == ["read"]
+    nodes[2].ctl("done", str(item["id"]))
+    assert nodes[0].call("Inbox")["items"] == []
+    assert [i["state"] for i in nodes[0].call("Inbox", filter="all")["items"]] == ["done"]
+    missing = nodes[0].ctl("done", "999", check=False)
+    assert missing.code != 0 and "999" in missing.stderr

@@ -9,8 +9,9 @@ import VarlinkTransport
 
 /// `io.relance.Control` on a team's PostgreSQL store (team mode, issue #16).
 ///
-/// What the team store holds so far: reminders set for a time (`Remind`), what is
-/// coming (`Upcoming`) and the inbox (`Inbox`), shared by every node. The interface is
+/// What the team store holds so far: reminders set for a time (`Remind`, cancel, move),
+/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss) and `Status`,
+/// shared by every node. The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
 /// never a half-done write.
@@ -42,6 +43,13 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { service, _ in service.status() }
+        handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
+        handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
+        handlers.register(MarkRead.self, readOnly: false) { service, p in
+            MarkRead.Reply(items: try service.store.markRead(ids: p.ids).map(\.info))
+        }
+        handlers.register(Done.self, readOnly: false) { service, p in try service.close(p, as: .done) }
+        handlers.register(Dismiss.self, readOnly: false) { service, p in try service.close(p, as: .dismissed) }
         return handlers
     }()
 
@@ -52,6 +60,8 @@ public final class TeamControlService: VarlinkService {
         guard let handler = Self.handlers[call.memberName] else { throw VarlinkError.methodNotImplemented(call.method) }
         do {
             try await handler.run(self, call, replies)
+        } catch let error as StoreError {
+            throw ControlService.varlinkError(error)
         } catch let error as ValidationError {
             throw ControlError.invalidParameter(error.field, reason: error.reason)
         } catch let error as TeamStoreError {
@@ -79,13 +89,37 @@ public final class TeamControlService: VarlinkService {
     }
 
     private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
-        guard (p.filter ?? "all") == "all" || p.filter == "open" || p.filter == "unread" else {
-            throw ControlError.invalidParameter("filter", reason: "'\(p.filter!)' is not one of open, unread, all")
+        let filter: InboxFilter
+        switch p.filter ?? "open" {
+        case "open": filter = .open
+        case "unread": filter = .unread
+        case "all": filter = .all
+        case let other: throw ControlError.invalidParameter("filter", reason: "'\(other)' is not one of open, unread, all")
         }
+        guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
         let limit = p.limit ?? 100
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        // Items are never read, done or dismissed in a team store yet: every one is open.
-        return Inbox.Reply(items: try store.inbox(limit: limit).map(\.info), timeZone: zone().identifier)
+        return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
+    }
+
+    private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
+        let reminder = try store.cancelReminder(id: p.id)
+        logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
+        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id)")
+    }
+
+    private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
+        let at = try instant(p.at, "at")
+        let reminder = try store.moveReminder(id: p.id, to: at, now: clock.now())
+        logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
+        return MoveReminder.Reply(reminder: reminder.info,
+                                  summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, zone()))")
+    }
+
+    private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
+        let item = try store.close(inboxID: p.id, as: state)
+        logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
+        return InboxItemReply(item: item.info, timeZone: zone().identifier)
     }
 
     /// Answered even while the database is down: that is when it matters most. The
