@@ -35,8 +35,18 @@ extension Daemon {
             for item in firing.items { Self.logFired(item, logger: logger) }
         }
         try await OffPool.run { _ = try scheduler.start() }
+        // Items other nodes fire reach this node's `Watch` clients too.
+        store.observeOtherNodesInbox { ids in
+            Task {
+                do {
+                    broadcaster.publish(try await OffPool.run { try store.inboxItems(ids: ids) })
+                } catch {
+                    logger.warning("team database: could not read inbox items \(ids) another node fired: \(error)")
+                }
+            }
+        }
 
-        let service = TeamControlService(store: store, scheduler: scheduler, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
+        let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: "team node \(settings.node): \(scheduler.snapshot().pending) pending")

@@ -17,6 +17,8 @@ import RelanceStore
 final class NotificationListener: @unchecked Sendable {  // state is in `state`
     private struct State {
         var sinks: [@Sendable (ScheduleChanges) -> Void] = []
+        /// Told the ids of inbox items other nodes fired.
+        var inboxSinks: [@Sendable ([Int64]) -> Void] = []
         var connection: PostgresConnection?
         var started = false
         var stopped = false
@@ -55,6 +57,12 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
         }
     }
 
+    /// Subscribes `sink` to the ids of inbox items other nodes insert (on the event loop:
+    /// hand them off). Only once the listener runs (after `add`).
+    func addInboxSink(_ sink: @escaping @Sendable ([Int64]) -> Void) {
+        state.withLockedValue { $0.inboxSinks.append(sink) }
+    }
+
     /// This node's own committed changes (its notifications are skipped when they come).
     func tellLocally(_ changes: ScheduleChanges) {
         for sink in state.withLockedValue({ $0.sinks }) { sink(changes) }
@@ -73,7 +81,12 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
             connection.addListener(channel: TeamSchema.reminderChannel) { [weak self] _, notification in
                 self?.received(notification)
             }
-            return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: self.logger).map { _ in
+            connection.addListener(channel: TeamSchema.inboxChannel) { [weak self] _, notification in
+                self?.receivedInbox(notification)
+            }
+            return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: self.logger).flatMap { _ in
+                connection.query("LISTEN \(unescaped: TeamSchema.inboxChannel)", logger: self.logger)
+            }.map { _ in
                 let stopped = self.state.withLockedValue { state in
                     state.connection = connection
                     state.retryDelay = .seconds(1)
@@ -92,6 +105,14 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
             return tellLocally(ScheduleChanges(resync: true))
         }
         tellLocally(changes)
+    }
+
+    private func receivedInbox(_ notification: PostgresMessage.NotificationResponse) {
+        if notification.backendPID == ownPID() { return }
+        guard let ids = try? JSONDecoder().decode([Int64].self, from: Data(notification.payload.utf8)) else {
+            return logger.warning("team database: unreadable notification on \(TeamSchema.inboxChannel): \(notification.payload.prefix(200))")
+        }
+        for sink in state.withLockedValue({ $0.inboxSinks }) { sink(ids) }
     }
 
     private func lost() {

@@ -15,6 +15,13 @@ enum TeamSchema {
     /// The channel every change to pending reminders is announced on.
     static let reminderChannel = "relance_reminders"
 
+    /// The channel new inbox items are announced on (their ids), for `Watch` clients of
+    /// every node, whichever node fired them.
+    static let inboxChannel = "relance_inbox"
+
+    /// Inbox ids per notification (a payload is limited to 8 000 bytes).
+    static let inboxIDsPerNotification = 400
+
     /// Past this many rows in one statement, listeners re-read the pending set instead
     /// (a NOTIFY payload is limited to 8 000 bytes).
     static let resyncThreshold = 200
@@ -93,6 +100,27 @@ enum TeamSchema {
             """
             CREATE TRIGGER reminder_updated AFTER UPDATE ON reminder REFERENCING NEW TABLE AS changed
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_reminders()
+            """,
+        ]),
+        Migration(name: "v2-inbox-announcements", statements: [
+            """
+            CREATE FUNCTION relance_announce_inbox() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                ids TEXT;
+            BEGIN
+                FOR ids IN
+                    SELECT json_agg(id ORDER BY id)::text FROM
+                        (SELECT id, (row_number() OVER (ORDER BY id) - 1) / \(inboxIDsPerNotification) AS chunk FROM added) AS numbered
+                    GROUP BY chunk ORDER BY chunk
+                LOOP
+                    PERFORM pg_notify('\(inboxChannel)', ids);
+                END LOOP;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER inbox_item_inserted AFTER INSERT ON inbox_item REFERENCING NEW TABLE AS added
+                FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_inbox()
             """,
         ]),
     ]

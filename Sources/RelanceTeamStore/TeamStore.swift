@@ -232,6 +232,21 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
+    /// The items with these ids, oldest first.
+    public func inboxItems(ids: [Int64]) throws -> [InboxItem] {
+        try withConnection { connection in
+            try connection.query("SELECT \(unescaped: Self.inboxColumns) FROM inbox_item WHERE id = ANY(\(ids)) ORDER BY id",
+                                 logger: logger).wait().map(Self.inboxItem)
+        }
+    }
+
+    /// Calls `sink` with the ids of inbox items other nodes fired (on an event loop: hand
+    /// them off before calling the store). Call after `observeReminders`, which starts
+    /// the listener.
+    public func observeOtherNodesInbox(_ sink: @escaping @Sendable ([Int64]) -> Void) {
+        listener.addInboxSink(sink)
+    }
+
     /// Marks unread items read (others are left as they are); the items, as they are now.
     public func markRead(ids: [Int64]) throws -> [InboxItem] {
         try transaction { connection in

@@ -2,6 +2,7 @@
 Tests/harness/postgres-server), reminders set through any node fire exactly once, on
 whichever node the database lets claim them, through kill -9 of random nodes."""
 
+import json
 import os
 import random
 import shutil
@@ -244,3 +245,18 @@ def test_reminders_cancelled_or_moved_on_one_node_and_items_closed_on_another_ho
     assert [i["state"] for i in nodes[0].call("Inbox", filter="all")["items"]] == ["done"]
     missing = nodes[0].ctl("done", "999", check=False)
     assert missing.code != 0 and "999" in missing.stderr
+
+
+def test_watch_on_every_node_sees_each_item_once_whichever_node_fired_it(postgres, nodes):
+    for node in nodes:
+        node.start()
+    watchers = [node.spawn([node.relancectl, "watch", "--json", "--socket", node.socket]) for node in nodes]
+    time.sleep(0.5)  # the watchers have subscribed
+    due = time.time() + 2
+    ids = [nodes[index].call("Remind", at=nodes[index].format_instant(due), text=f"from n{index}")["reminder"]["id"]
+           for index in range(3)]
+    for watcher in watchers:
+        seen = [json.loads(watcher.read_line(timeout=30)) for _ in range(3)]
+        assert sorted(item["reminderId"] for item in seen) == sorted(ids), seen
+        assert watcher.read_line(timeout=1.5) is None  # nothing twice
+    assert postgres.sql("SELECT count(*) FROM inbox_item") == "3"

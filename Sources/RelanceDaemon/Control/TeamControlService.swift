@@ -10,7 +10,7 @@ import VarlinkTransport
 /// `io.relance.Control` on a team's PostgreSQL store (team mode, issue #16).
 ///
 /// What the team store holds so far: reminders set for a time (`Remind`, cancel, move),
-/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss) and `Status`,
+/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`) and `Status`,
 /// shared by every node. The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
@@ -22,15 +22,17 @@ public final class TeamControlService: VarlinkService {
 
     let store: TeamStore
     let scheduler: Scheduler
+    let broadcaster: InboxBroadcaster
     let startedAt: Date
     let clock: any WallClock
     let zone: @Sendable () -> TimeZone
     let logger: Logger
 
-    public init(store: TeamStore, scheduler: Scheduler, clock: any WallClock, zone: @escaping @Sendable () -> TimeZone,
-                logger: Logger) {
+    public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, clock: any WallClock,
+                zone: @escaping @Sendable () -> TimeZone, logger: Logger) {
         self.store = store
         self.scheduler = scheduler
+        self.broadcaster = broadcaster
         self.startedAt = clock.now()
         self.clock = clock
         self.zone = zone
@@ -43,6 +45,9 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { service, _ in service.status() }
+        handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
+            try await service.watch(call, replies: replies)
+        }
         handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
         handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
         handlers.register(MarkRead.self, readOnly: false) { service, p in
@@ -100,6 +105,21 @@ public final class TeamControlService: VarlinkService {
         let limit = p.limit ?? 100
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
         return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
+    }
+
+    /// Every item that lands in the team's inbox, fired by this node or another (each
+    /// node hears the others' through LISTEN/NOTIFY), as the personal daemon's `Watch`.
+    private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
+        guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
+        let (after, items) = broadcaster.subscribe()
+        var delivered = after
+        for await published in items {
+            guard published.sequence == delivered + 1 else {
+                throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
+            }
+            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zone().identifier), continues: true)
+            delivered = published.sequence
+        }
     }
 
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
