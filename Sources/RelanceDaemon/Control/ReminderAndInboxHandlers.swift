@@ -81,15 +81,7 @@ extension ControlService {
     }
 
     private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
-        let filter: InboxFilter
-        switch p.filter ?? "open" {
-        case "open": filter = .open
-        case "unread": filter = .unread
-        case "all": filter = .all
-        case let other: throw ControlError.invalidParameter("filter", reason: "'\(other)' is not one of open, unread, all")
-        }
-        let limit = p.limit ?? 100
-        guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
+        let (filter, limit) = try Self.inboxQuery(p)
         let since = try instant(p.since, "since", looking: .back)  // "monday" is the last Monday
         return Inbox.Reply(items: try withDeliveries(store.inbox(filter, limit: limit, since: since)), timeZone: zoneName)
     }
@@ -124,6 +116,20 @@ extension ControlService {
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         withdrawNotifications(of: item.id)
         return InboxItemReply(item: item.info, timeZone: zoneName)
+    }
+
+    /// `Inbox`'s filter (open by default) and limit (100), checked.
+    static func inboxQuery(_ p: Inbox.Parameters) throws -> (InboxFilter, Int) {
+        let filter: InboxFilter
+        switch p.filter ?? "open" {
+        case "open": filter = .open
+        case "unread": filter = .unread
+        case "all": filter = .all
+        case let other: throw ControlError.invalidParameter("filter", reason: "'\(other)' is not one of open, unread, all")
+        }
+        let limit = p.limit ?? 100
+        guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
+        return (filter, limit)
     }
 
     /// Inbox items with how each reached the user.

@@ -181,6 +181,13 @@ extension ControlService {
     }
 
     private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
+        try await Self.watch(broadcaster, call, replies: replies, zone: zoneName)
+    }
+
+    /// `Watch`: every item `broadcaster` publishes, as it is published, until the client
+    /// goes away (personal daemon and team node alike).
+    static func watch(_ broadcaster: InboxBroadcaster, _ call: VarlinkCall, replies: VarlinkReplyWriter,
+                      zone: String) async throws {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
         let (after, items) = broadcaster.subscribe()
         var delivered = after
@@ -191,7 +198,7 @@ extension ControlService {
             guard published.sequence == delivered + 1 else {
                 throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
             }
-            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zoneName), continues: true)
+            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zone), continues: true)
             delivered = published.sequence
         }
     }

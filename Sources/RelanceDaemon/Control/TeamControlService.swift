@@ -46,7 +46,9 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { service, _ in service.status() }
         handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
-            try await service.watch(call, replies: replies)
+            // Every item that lands in the team's inbox, fired by this node or another (each
+            // node hears the others' through LISTEN/NOTIFY).
+            try await ControlService.watch(service.broadcaster, call, replies: replies, zone: service.zone().identifier)
         }
         handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
         handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
@@ -94,32 +96,9 @@ public final class TeamControlService: VarlinkService {
     }
 
     private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
-        let filter: InboxFilter
-        switch p.filter ?? "open" {
-        case "open": filter = .open
-        case "unread": filter = .unread
-        case "all": filter = .all
-        case let other: throw ControlError.invalidParameter("filter", reason: "'\(other)' is not one of open, unread, all")
-        }
+        let (filter, limit) = try ControlService.inboxQuery(p)
         guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
-        let limit = p.limit ?? 100
-        guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
         return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
-    }
-
-    /// Every item that lands in the team's inbox, fired by this node or another (each
-    /// node hears the others' through LISTEN/NOTIFY), as the personal daemon's `Watch`.
-    private func watch(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
-        guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
-        let (after, items) = broadcaster.subscribe()
-        var delivered = after
-        for await published in items {
-            guard published.sequence == delivered + 1 else {
-                throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
-            }
-            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zone().identifier), continues: true)
-            delivered = published.sequence
-        }
     }
 
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
