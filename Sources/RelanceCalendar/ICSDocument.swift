@@ -143,9 +143,15 @@ final class ICSDocument {
             let start = icalcomponent_get_dtstart(event.component)
             return icaltime_is_null_time(start) == 0 ? Int(start.year) : nil
         }
-        let latest = years.max() ?? 2026
+        // Within 1900–2100: libical expands a VTIMEZONE's rules year by year from their
+        // start, so an event dated 4024 made one file take 24 s (found by fuzzing); no
+        // zone's rules are known that far out anyway.
+        let latest = min(max(years.max() ?? 2026, Self.matchedYears.lowerBound), Self.matchedYears.upperBound)
         return (latest - 1)...(latest + 1)
     }()
+
+    /// The years a VTIMEZONE's rules are ever compared over.
+    static let matchedYears = 1901...2099
 
     /// The VTIMEZONE with TZID `tzid`, anywhere in the file.
     private func vtimezone(_ tzid: String) -> OpaquePointer? {
