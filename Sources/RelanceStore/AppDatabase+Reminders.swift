@@ -176,11 +176,15 @@ extension AppDatabase {
             try item.update(db)
             return item.model
         }
-        var item = InboxItemRecord(id: nil, reminderId: reminder.id!, kind: reminder.kind, text: reminder.text,
-                                   contactId: reminder.contactId, outreachId: reminder.outreachId,
-                                   dueAt: reminder.dueAt, firedAt: now, late: late, state: .unread)
-        try item.insert(db)
-        return item.model
+        // A cached statement, not a record insert: this runs once per fired reminder.
+        try db.cachedStatement(sql: """
+            INSERT INTO inboxItem (reminderId, kind, text, contactId, outreachId, dueAt, firedAt, late, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(InboxState.unread.sql))
+            """).execute(arguments: [reminder.id, reminder.kind.rawValue, reminder.text, reminder.contactId, reminder.outreachId,
+                                     reminder.dueAt.timeIntervalSince1970, now.timeIntervalSince1970, late])
+        return InboxItem(id: db.lastInsertedRowID, reminderID: reminder.id!, kind: reminder.kind, text: reminder.text,
+                         contactID: reminder.contactId, outreachID: reminder.outreachId, dueAt: reminder.dueAt,
+                         firedAt: now, late: late, state: .unread, snoozedUntil: nil)
     }
 
     /// What the rule needs to know about a fired reminder's surroundings.

@@ -142,6 +142,36 @@ struct ReminderRecord: Codable, FetchableRecord, MutablePersistableRecord, Times
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// Read column by column rather than through `Decodable`: a firing reads every fired
+    /// row, and the keyed decoding container was a third of a 1 000-row burst (issue #15).
+    init(row: Row) throws {
+        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+        func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+            let raw: String = row[column]
+            guard let value = T(rawValue: raw) else {
+                throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "reminder.\(column): unknown value '\(raw)'")
+            }
+            return value
+        }
+        id = row["id"]
+        kind = try value("kind", as: ReminderKind.self)
+        text = row["text"]
+        contactId = row["contactId"]
+        outreachId = row["outreachId"]
+        dueAt = date("dueAt")!
+        state = try value("state", as: ReminderState.self)
+        firedAt = date("firedAt")
+        resurfacesInboxId = row["resurfacesInboxId"]
+        fireAt = date("fireAt")!
+        reason = row["reason"]
+        anchorAt = date("anchorAt")
+        step = row["step"]
+        meetingId = row["meetingId"]
+        eventId = row["eventId"]
+        offset = row["offset"]
+        movedAt = date("movedAt")
+    }
+
     var scheduled: ScheduledReminder { ScheduledReminder(id: id!, due: fireAt) }
 
     var model: Reminder {
