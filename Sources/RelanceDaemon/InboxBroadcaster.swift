@@ -16,9 +16,10 @@ public final class InboxBroadcaster: Sendable {
     }
 
     private struct State {
-        var subscribers: [UUID: AsyncStream<Published>.Continuation] = [:]
+        var subscribers: [UUID: Subscription] = [:]
         /// The sequence number of the last item published; 0 before the first.
         var lastSequence = 0
+        var finished = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -29,19 +30,17 @@ public final class InboxBroadcaster: Sendable {
         self.bufferLimit = bufferLimit
     }
 
-    /// A stream of items fired from now on, and the sequence number of the last item
-    /// before them; the stream ends when the consuming task is cancelled.
-    public func subscribe() -> (after: Int, items: AsyncStream<Published>) {
-        let id = UUID()
-        let (stream, continuation) = AsyncStream.makeStream(of: Published.self, bufferingPolicy: .bufferingNewest(bufferLimit))
-        continuation.onTermination = { [state] _ in
+    /// The items fired from now on, and the sequence number of the last item before
+    /// them; it ends when the broadcaster finishes or the consuming task is cancelled.
+    public func subscribe() -> (after: Int, items: Subscription) {
+        let subscription = Subscription(bufferLimit: bufferLimit) { [state] id in
             _ = state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
         }
         let after = state.withLockedValue { state in
-            state.subscribers[id] = continuation
+            if state.finished { subscription.finish() } else { state.subscribers[subscription.id] = subscription }
             return state.lastSequence
         }
-        return (after, stream)
+        return (after, subscription)
     }
 
     /// The sequence number of the last item published.
@@ -53,17 +52,98 @@ public final class InboxBroadcaster: Sendable {
         guard !items.isEmpty else { return }
         // Numbered and handed over under the lock, so every subscriber sees one order.
         state.withLockedValue { state in
-            for item in items {
+            let published = items.map { item in
                 state.lastSequence += 1
-                let published = Published(sequence: state.lastSequence, item: item)
-                for continuation in state.subscribers.values { continuation.yield(published) }
+                return Published(sequence: state.lastSequence, item: item)
             }
+            for subscription in state.subscribers.values { subscription.append(published) }
         }
     }
 
-    /// Ends every stream (shutdown).
+    /// Ends every subscription (shutdown).
     public func finish() {
-        let continuations = state.withLockedValue { Array($0.subscribers.values) }
-        continuations.forEach { $0.finish() }
+        let subscriptions = state.withLockedValue { state in
+            state.finished = true
+            return Array(state.subscribers.values)
+        }
+        subscriptions.forEach { $0.finish() }
+    }
+}
+
+extension InboxBroadcaster {
+    /// One subscriber's bounded buffer. `nextBatch()` takes everything buffered at once, so
+    /// a burst of 1 000 items goes out in one socket write (issue #15), not 1 000.
+    public final class Subscription: AsyncSequence, Sendable {
+        public typealias Element = Published
+
+        private struct State {
+            var buffer: [Published] = []
+            var waiter: CheckedContinuation<[Published]?, Never>?
+            var finished = false
+        }
+
+        let id = UUID()
+        private let bufferLimit: Int
+        private let state = NIOLockedValueBox(State())
+        private let onEnd: @Sendable (UUID) -> Void
+
+        init(bufferLimit: Int, onEnd: @escaping @Sendable (UUID) -> Void) {
+            self.bufferLimit = bufferLimit
+            self.onEnd = onEnd
+        }
+
+        func append(_ items: [Published]) {
+            let woken = state.withLockedValue { state -> (CheckedContinuation<[Published]?, Never>, [Published])? in
+                guard !state.finished else { return nil }
+                state.buffer += items
+                // The oldest go first: the sequence numbers show the gap.
+                if state.buffer.count > bufferLimit { state.buffer.removeFirst(state.buffer.count - bufferLimit) }
+                return state.waiter.take().map { ($0, take(&state)) }
+            }
+            if let (waiter, batch) = woken { waiter.resume(returning: batch) }
+        }
+
+        func finish() {
+            let waiter = state.withLockedValue { state in
+                state.finished = true
+                return state.waiter.take()
+            }
+            waiter?.resume(returning: nil)
+            onEnd(id)
+        }
+
+        /// Everything buffered, waiting for at least one item; nil once ended.
+        public func nextBatch() async -> [Published]? {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let ready: [Published]?? = state.withLockedValue { state in
+                        if !state.buffer.isEmpty { return .some(take(&state)) }
+                        if state.finished || Task.isCancelled { return .some(nil) }
+                        state.waiter = continuation
+                        return .none
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            } onCancel: {
+                finish()
+            }
+        }
+
+        private func take(_ state: inout State) -> [Published] {
+            defer { state.buffer = [] }
+            return state.buffer
+        }
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let subscription: Subscription
+            var pending: ArraySlice<Published> = []
+
+            public mutating func next() async -> Published? {
+                if pending.isEmpty, let batch = await subscription.nextBatch() { pending = batch[...] }
+                return pending.popFirst()
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
     }
 }

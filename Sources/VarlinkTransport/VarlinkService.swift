@@ -65,6 +65,17 @@ public final class VarlinkReplyWriter: Sendable {
         guard !oneway else { return }
         try await write(VarlinkFraming.encode(TypedReply(parameters: parameters, continues: continues ? true : nil)))
     }
+
+    /// Sends several `continues: true` replies of a streaming call in one write (a burst
+    /// of events costs one hop to the socket, not one per event).
+    public func sendContinuing<T: Encodable>(_ batch: [T]) async throws {
+        guard !batch.isEmpty else { return }
+        streaming.withLockedValue { $0 = true }
+        guard !oneway else { return }
+        var bytes = Data()
+        for parameters in batch { bytes += try VarlinkFraming.encode(TypedReply(parameters: parameters, continues: true)) }
+        try await write(bytes)
+    }
 }
 
 /// A reply whose parameters are a Codable value rather than a `JSONValue` tree.

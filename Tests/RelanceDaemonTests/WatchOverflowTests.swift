@@ -69,4 +69,35 @@ import VarlinkTransport
         #expect(frames.dropLast().allSatisfy { $0.contains(#""continues":true"#) })
         #expect(frames.count - 1 + lost == 5)
     }
+
+    @Test func aBurstReachesAWatchInOneWriteInOrder() async throws {
+        // Given a Watch whose writes are recorded one by one
+        let broadcaster = InboxBroadcaster()
+        let clock = ManualClock("2026-12-01T09:00:00Z")
+        let store = try AppDatabase.inMemory()
+        let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
+        let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
+        let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
+                                     configuration: configuration, clock: clock, databasePath: ":memory:",
+                                     logger: Logger(label: "test"), didChange: {})
+        let writes = NIOLockedValueBox<[String]>([])
+        let writer = VarlinkReplyWriter(oneway: false) { data in writes.withLockedValue { $0.append(String(decoding: data, as: UTF8.self)) } }
+        let call = try VarlinkFraming.decodeCall(Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8))
+        let watch = Task { try await service.handle(call, replies: writer) }
+        while broadcaster.subscriberCount == 0 { await Task.yield() }
+
+        // When 300 items fire in one transaction
+        broadcaster.publish((1...300).map(item))
+        while writes.withLockedValue({ $0.isEmpty }) { await Task.yield() }
+        watch.cancel()
+        _ = await watch.result
+
+        // Then they went out in one write, 300 continuing replies in their order
+        let recorded = writes.withLockedValue { $0 }
+        #expect(recorded.count == 1)
+        let frames = try #require(recorded.first).split(separator: "\0")
+        #expect(frames.count == 300)
+        #expect(frames.allSatisfy { $0.contains(#""continues":true"#) })
+        #expect(frames.enumerated().allSatisfy { $0.element.contains(#""text":"item \#($0.offset + 1)""#) })
+    }
 }

@@ -191,15 +191,21 @@ extension ControlService {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
         let (after, items) = broadcaster.subscribe()
         var delivered = after
-        for await published in items {
+        // Everything published since the last write goes out in one write.
+        while let batch = await items.nextBatch() {
             // A gap: this watcher fell more than the broadcaster's buffer behind and the
             // oldest items were dropped. Say so and end, rather than skip them silently;
             // everything fired since the last item delivered is lost to this call.
-            guard published.sequence == delivered + 1 else {
+            var expected = delivered + 1
+            let inOrder = batch.prefix { published in
+                defer { expected += 1 }
+                return published.sequence == expected
+            }
+            try await replies.sendContinuing(inOrder.map { InboxItemReply(item: $0.item.info, timeZone: zone) })
+            delivered = inOrder.last?.sequence ?? delivered
+            guard inOrder.count == batch.count else {
                 throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)
             }
-            try await replies.send(InboxItemReply(item: published.item.info, timeZone: zone), continues: true)
-            delivered = published.sequence
         }
     }
 
