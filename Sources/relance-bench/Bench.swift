@@ -29,6 +29,7 @@ struct Bench {
         if only == nil || only == "idle" { try await idleWakeUps(seconds: intArgument("--idle-seconds", in: arguments) ?? 120, directory: directory) }
         if only == nil || only == "create" { try await creationRate(seconds: intArgument("--create-seconds", in: arguments) ?? 3, directory: directory) }
         if only == nil || only == "longest-write" { try await longestWrite(directory: directory) }
+        if only == nil || only == "burst" { try await burst(count: intArgument("--burst-count", in: arguments) ?? 1_000, directory: directory) }
         if only == nil || only == "fire" { try await firingCost(count: intArgument("--fire-count", in: arguments) ?? 10_000, directory: directory) }
         if only == nil || only == "maildir" { try await maildirScan(messages: intArgument("--maildir-messages", in: arguments) ?? 100_000, directory: directory) }
         if only == nil || only == "vdir" { try await vdirSync(events: intArgument("--vdir-events", in: arguments) ?? 10_000, directory: directory) }
