@@ -25,6 +25,27 @@ import Testing
         #expect(HumanTime.moment(instant(iso), in: TimeZone(identifier: zone)!, now: now) == expected)
     }
 
+    @Test func everyPatternReadsAsAnEnglishDateFormatterWritesIt() {
+        // Every pattern in use, through two years of instants 37 h 11 min 7 s apart (each
+        // weekday, month and hour; DST changes) in zones with odd offsets: the text
+        // written without ICU is ICU's, as DateFormatter en_GB writes it.
+        let patterns = ["EEE d MMM yyyy HH:mm", "EEE d MMM HH:mm", "EEE d MMM yyyy", "EEE d MMM", "d MMM yyyy",
+                        "EEEE d MMMM", "HH:mm", "HH:mm:ss"]
+        for zoneName in ["Europe/Paris", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham", "Etc/UTC"] {
+            let zone = TimeZone(identifier: zoneName)!
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_GB")
+            formatter.timeZone = zone
+            for step in 0..<470 {
+                let date = instant("2026-01-01T00:00:00Z").addingTimeInterval(Double(step) * (37 * 3_600 + 11 * 60 + 7))
+                for pattern in patterns {
+                    formatter.dateFormat = pattern
+                    #expect(HumanTime.format(date, zone, pattern) == formatter.string(from: date), "\(pattern) in \(zoneName)")
+                }
+            }
+        }
+    }
+
     @Test func theDayAndClockFollowTheZoneNotTheProcess() {
         let late = instant("2026-11-30T23:30:00Z")
         #expect(HumanTime.day(late, in: paris) == "Tue 1 Dec")
