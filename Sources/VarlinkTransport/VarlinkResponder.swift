@@ -27,21 +27,29 @@ struct VarlinkResponder: Sendable {
     /// being answered, so the connection can tell whether it is streaming.
     func answer(_ frame: VarlinkFrame, write: @escaping @Sendable (Data) async throws -> Void,
                 current: NIOLockedValueBox<VarlinkReplyWriter?>) async throws -> Bool {
-        let bytes: ByteBuffer
         switch frame {
         case .oversized:
             try await write(VarlinkFraming.encode(VarlinkReply(errors.messageTooLarge(VarlinkFraming.maximumMessageSize))))
             return false
-        case .message(let message):
-            bytes = message
+        case .message(let bytes):
+            guard let call = try await decode(bytes, write: write) else { return true }
+            return try await answer(call, write: write, current: current)
         }
-        let call: VarlinkCall
+    }
+
+    /// The call in `bytes`, or nil once the InvalidMessage reply for it is written.
+    func decode(_ bytes: ByteBuffer, write: @Sendable (Data) async throws -> Void) async throws -> VarlinkCall? {
         do {
-            call = try VarlinkFraming.decodeCall(bytes.readableBytesView, typedWith: decoder)
+            return try VarlinkFraming.decodeCall(bytes.readableBytesView, typedWith: decoder)
         } catch .malformed(let reason) {
             try await write(VarlinkFraming.encode(VarlinkReply(errors.invalidMessage(reason))))
-            return true
+            return nil
         }
+    }
+
+    /// Answers a decoded call (see `answer(_:write:current:)`).
+    func answer(_ call: VarlinkCall, write: @escaping @Sendable (Data) async throws -> Void,
+                current: NIOLockedValueBox<VarlinkReplyWriter?>) async throws -> Bool {
         let writer = VarlinkReplyWriter(oneway: call.oneway == true, write: write)
         current.withLockedValue { $0 = writer }
         defer { current.withLockedValue { $0 = nil } }

@@ -191,11 +191,11 @@ public final class VarlinkServer: Sendable {
 
     /// Answers the connection's calls one at a time, in order, until the peer hangs up.
     ///
-    /// While a call is answered, at most one further frame is read: the frames after it
-    /// stay in the socket, so NIO stops reading and a peer that sends without reading
-    /// its replies is held back by the kernel instead of buffered here. Reading that one
-    /// frame ahead is also how a streaming call (Watch) learns that the peer hung up: EOF
-    /// cancels it. If the peer sent another call behind a streaming one, the hang-up is
+    /// While a call is answered, at most one further frame is read (none for a call that
+    /// does not stream): the frames after it stay in the socket, so NIO stops reading and
+    /// a peer that sends without reading its replies is held back by the kernel instead
+    /// of buffered here. Reading that one frame ahead is how a streaming call (Watch)
+    /// learns that the peer hung up: EOF cancels it. If the peer sent another call behind a streaming one, the hang-up is
     /// noticed by the streaming call's next write failing instead.
     private func answerCalls(_ inbound: NIOAsyncChannelInboundStream<VarlinkFrame>,
                              _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
@@ -204,17 +204,26 @@ public final class VarlinkServer: Sendable {
         var frames = inbound.makeAsyncIterator()
         var next = try await frames.next()
         while let frame = next {
-            if case .oversized = frame {
+            guard case .message(let bytes) = frame else {
                 // One MessageTooLarge reply, then close: the stream cannot be resynchronised.
                 _ = try await responder.answer(frame, write: write, current: NIOLockedValueBox(nil))
                 return
             }
             activity.withLockedValue { $0.answering = true }
+            let call = try await responder.decode(bytes, write: write)
+            guard let call, call.more == true else {
+                // A call that does not stream is answered before the next frame is read:
+                // no task per call, no hop to another thread (issue #15).
+                if let call { _ = try await responder.answer(call, write: write, current: NIOLockedValueBox(nil)) }
+                activity.withLockedValue { $0 = Activity(answering: false, idleSince: .now) }
+                next = try await frames.next()
+                continue
+            }
             let current = NIOLockedValueBox<VarlinkReplyWriter?>(nil)
             next = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { activity.withLockedValue { $0 = Activity(answering: false, idleSince: .now) } }
-                    _ = try await self.responder.answer(frame, write: write, current: current)
+                    _ = try await self.responder.answer(call, write: write, current: current)
                 }
                 let following = try await frames.next()
                 if following == nil, current.withLockedValue({ $0?.isStreaming ?? false }) {
