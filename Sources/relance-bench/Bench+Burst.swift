@@ -33,10 +33,11 @@ extension Bench {
         }
         guard warmUp.timeIntervalSinceNow > 1 else { print("creating \(count) reminders took past their instant; lower --burst-count"); return }
 
-        // A raw socket that only counts replies (NUL-terminated): decoding them here would
+        // Replies only counted (NUL-terminated), not decoded: decoding them here would
         // measure this client, not the daemon. The warm-up's replies are counted first.
         let heard = NIOLockedValueBox<(first: Date?, last: Date?, count: Int)>((nil, nil, 0))
-        let watcher = try RawWatcher(socket: daemon.socket)
+        let watcher = try RawVarlinkSocket(path: daemon.socket)
+        try watcher.send(#"{"method":"io.relance.Control.Watch","more":true}"#)
         let total = warmUpCount + count
         let reader = Thread {
             var replies = 0
@@ -74,11 +75,13 @@ extension Bench {
     }
 }
 
-/// A Varlink `Watch` call on a plain blocking socket.
-private struct RawWatcher {
+/// A Varlink connection on a plain blocking socket: what a client costs least, so the
+/// figures are the daemon's, not a Swift client's (JSON trees, event loop hops).
+struct RawVarlinkSocket {
     let descriptor: Int32
+    private var buffer: [UInt8] = []
 
-    init(socket path: String) throws {
+    init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -89,12 +92,31 @@ private struct RawWatcher {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else { throw Bench.BenchError.daemonEnded(errno) }
-        let call = Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8) + [0]
-        guard write(descriptor, call, call.count) == call.count else { throw Bench.BenchError.daemonEnded(errno) }
+    }
+
+    /// Sends one message (the NUL terminator is added).
+    func send(_ message: String) throws {
+        let bytes = Array(message.utf8) + [0]
+        guard write(descriptor, bytes, bytes.count) == bytes.count else { throw Bench.BenchError.daemonEnded(errno) }
+    }
+
+    /// The next reply's bytes, without its terminator.
+    mutating func reply() throws -> ArraySlice<UInt8> {
+        while true {
+            if let end = buffer.firstIndex(of: 0) {
+                let reply = buffer[..<end]
+                buffer.removeSubrange(...end)
+                return reply
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let n = read(descriptor, &chunk, chunk.count)
+            guard n > 0 else { throw Bench.BenchError.daemonEnded(errno) }
+            buffer += chunk[..<n]
+        }
     }
 
     func close() {
-        _ = shutdown(descriptor, Int32(SHUT_RDWR))  // wakes the reader blocked in read
+        _ = shutdown(descriptor, Int32(SHUT_RDWR))  // wakes a reader blocked in read
         _ = Glibc.close(descriptor)
     }
 }

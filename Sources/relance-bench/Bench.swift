@@ -184,24 +184,36 @@ struct Bench {
         let iso = JSONValue.string(JSONCoding.formatDate(Date().addingTimeInterval(30 * 86_400)))
         print("")
         print("reminders created through the socket (\(seconds) s each, one connection, relanced release build):")
-        try await VarlinkClient.connect(path: socket) { connection in
-            for (label, at) in [("Remind, ISO instant", iso), ("Remind, \"tomorrow 9:30\"", JSONValue.string("tomorrow 9:30"))] {
-                let remind = VarlinkCall(method: Remind.qualifiedName, parameters: ["at": at, "text": .string("benchmark")])
-                for _ in 0..<200 { _ = try await connection.call(remind) }  // warm-up
-                let begin = ContinuousClock.now
-                let cpuBefore = cpuSeconds(pid: daemon.process.processIdentifier)
-                var created = 0
-                while ContinuousClock.now - begin < window {
-                    _ = try await connection.call(remind)
-                    created += 1
+        // One call at a time on a plain blocking socket (see RawVarlinkSocket).
+        var raw = try RawVarlinkSocket(path: socket)
+        defer { raw.close() }
+        for (label, at) in [("Remind, ISO instant", iso), ("Remind, \"tomorrow 9:30\"", JSONValue.string("tomorrow 9:30"))] {
+            let remind = String(decoding: try VarlinkFraming.encode(VarlinkCall(method: Remind.qualifiedName,
+                                                                                parameters: ["at": at, "text": .string("benchmark")])),
+                                as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\0"))
+            func call() throws {
+                try raw.send(remind)
+                let reply = try raw.reply()
+                guard reply.starts(with: Array(#"{"parameters""#.utf8)) else {
+                    throw BenchError.unexpectedReply(String(decoding: reply, as: UTF8.self))
                 }
-                // The daemon's own CPU per call: on a shared machine the rate is mostly
-                // how long the client and the daemon wait for a core.
-                let cpu = cpuSeconds(pid: daemon.process.processIdentifier) - cpuBefore
-                print("  " + label.padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + String(format: "%8.0f / s   (sequential, one transaction each; daemon CPU %.0f µs per call)",
-                               Double(created) / milliseconds(ContinuousClock.now - begin) * 1000, cpu / Double(created) * 1e6))
             }
+            for _ in 0..<200 { try call() }  // warm-up
+            let begin = ContinuousClock.now
+            let cpuBefore = cpuSeconds(pid: daemon.process.processIdentifier)
+            var created = 0
+            while ContinuousClock.now - begin < window {
+                try call()
+                created += 1
+            }
+            // The daemon's own CPU per call: on a shared machine the rate is mostly
+            // how long the client and the daemon wait for a core.
+            let cpu = cpuSeconds(pid: daemon.process.processIdentifier) - cpuBefore
+            print("  " + label.padding(toLength: 30, withPad: " ", startingAt: 0)
+                  + String(format: "%8.0f / s   (sequential, one transaction each; daemon CPU %.0f µs per call)",
+                           Double(created) / milliseconds(ContinuousClock.now - begin) * 1000, cpu / Double(created) * 1e6))
+        }
+        try await VarlinkClient.connect(path: socket) { connection in
             for size in [10, 100, 1_000, ReminderBatch.maximumCount] {
                 let item = JSONValue.object(["at": iso, "text": .string("benchmark")])
                 let many = VarlinkCall(method: RemindMany.qualifiedName,
@@ -529,7 +541,7 @@ struct Bench {
         }
     }
 
-    enum BenchError: Error { case daemonEnded(Int32) }
+    enum BenchError: Error { case daemonEnded(Int32), unexpectedReply(String) }
 
     static func call<M: ControlMethod>(_ socket: String, _ method: M.Type, _ parameters: M.Parameters) async throws -> [String: JSONValue] {
         guard case .object(let fields) = try JSONValue(encoding: parameters) else { return [:] }
