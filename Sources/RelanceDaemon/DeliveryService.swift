@@ -53,6 +53,9 @@ public final class DeliveryService: @unchecked Sendable {
     /// Shared store: how long before looking again at due jobs another node was claiming.
     static let contendedRetry: TimeInterval = 0.5
 
+    /// Shared store: how long before looking again while its database does not answer.
+    static let unreachableRetry: TimeInterval = 5
+
     /// - Parameters:
     ///   - clock: the clock and its timers (`SystemTimeSource` in production).
     ///   - zone: the user's zone, for the times a person reads in a notification.
@@ -194,9 +197,12 @@ public final class DeliveryService: @unchecked Sendable {
         case .available:
             logger.notice("\(name) channel available", metadata: ["channel": "\(name)"])
             // It was failing: what waits for it need not sit out its back-off.
+            // On the queue: a store call may block, and this runs on an attempt's task.
             if previous != nil {
-                try? store.expediteDeliveries(channel: name, at: clock.now())
-                wake()
+                queue.async {
+                    try? self.store.expediteDeliveries(channel: name, at: self.clock.now())
+                    self.runDue()
+                }
             }
         case .unavailable(let reason):
             logger.warning("\(name) channel unavailable: \(reason); the inbox keeps everything and delivery retries",
@@ -294,7 +300,14 @@ public final class DeliveryService: @unchecked Sendable {
     private func rearm() {
         guard !stopped else { return }
         let now = clock.now()
-        var next = (try? store.nextDeliveryAttempt(channels: channelNames)) ?? nil
+        var next: Date?
+        do {
+            next = try store.nextDeliveryAttempt(channels: channelNames)
+        } catch {
+            // A shared store's database is out of reach: look again a little later (the
+            // personal store, as it always did: nothing armed until the next wake).
+            next = store.deliveryLease == nil ? nil : now.addingTimeInterval(Self.unreachableRetry)
+        }
         if let digestAt = nextDigest(after: now) { next = min(next ?? digestAt, digestAt) }
         guard var next else { return timer.disarm() }
         if store.deliveryLease != nil {
