@@ -241,9 +241,11 @@ public final class DeliveryService: @unchecked Sendable {
             let (store, clock) = (store, clock)
             let recorded = try await OffPool.run { try store.recordDelivered(job, at: clock.now(), receipt: receipt.detail) }
             if !recorded {
-                // The item was closed or snoozed while this was on its way: take it back.
+                // The item was closed or snoozed while this was on its way (or, in a shared
+                // store, the job's lease ran out and another node holds it now): take it back.
                 try? await channel.withdraw(receipt)
-                logger.info("\(job.channel) delivery withdrawn: its item was dealt with meanwhile", metadata: metadata)
+                logger.info("\(job.channel) delivery withdrawn: its item was dealt with meanwhile, or its job was retaken",
+                            metadata: metadata)
             }
             record(.available, for: job.channel)
             metadata.merge(MessageID.delivered.metadata) { $1 }
