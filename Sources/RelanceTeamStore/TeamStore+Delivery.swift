@@ -83,10 +83,12 @@ extension TeamStore: DeliveryStore {
         }
     }
 
+    /// This node's own: a popup is on the screen of the node that showed it.
     public func shownDeliveries(inboxItemID: Int64) throws -> [(channel: String, receipt: String)] {
         try withConnection { connection in
             try connection.query("""
-                SELECT channel, receipt FROM outbox WHERE inbox_item_id = \(inboxItemID) AND state = 'sent' AND receipt IS NOT NULL
+                SELECT channel, receipt FROM outbox
+                WHERE inbox_item_id = \(inboxItemID) AND state = 'sent' AND receipt IS NOT NULL AND sent_by = \(settings.node)
                 """, logger: logger).wait().map { row in
                 let (channel, receipt) = try row.decode((String, String).self)
                 return (channel, receipt)

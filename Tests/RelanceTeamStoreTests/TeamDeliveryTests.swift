@@ -74,6 +74,9 @@ import Testing
         #expect(try server.psql("SELECT state, claimed_by, attempts FROM outbox") == "pending|b|0\n")
         #expect(try b.recordDelivered(retaken, at: t0.addingTimeInterval(63), receipt: "from b"))
         #expect(try server.psql("SELECT state, sent_by, receipt, claims FROM outbox") == "sent|b|from b|2\n")
+        // What it shows is b's to take down, not a's.
+        #expect(try b.shownDeliveries(inboxItemID: held.item.id).map(\.receipt) == ["from b"])
+        #expect(try a.shownDeliveries(inboxItemID: held.item.id).isEmpty)
         #expect(try a.claimDueDeliveries(at: t0.addingTimeInterval(1000), channels: ["mail"], limit: 10).isEmpty)
         #expect(try a.nextDeliveryAttempt(channels: ["mail"]) == nil)
         a.close(); b.close()

@@ -121,6 +121,9 @@ public final class TeamControlService: VarlinkService {
     private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
         let item = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
+        // A popup this node still shows for it is taken down (its pending jobs were
+        // cancelled with the change).
+        if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
         return InboxItemReply(item: item.info, timeZone: zone().identifier)
     }
 
