@@ -19,6 +19,15 @@ extension Daemon {
         let clock = self.clock
         let lifecycle = self.lifecycle
         let options = self.options
+        // The same channels as the personal daemon's, built before the database is
+        // touched (a channel described wrongly stops the start having changed nothing).
+        // Every node sends from the shared outbox, each job from the node that claimed it
+        // (its lease); popup buttons have nothing to act on here yet (use relancectl).
+        let built = try buildChannels(configuration.current.channels,
+            onAction: { id, action in
+                logger.info("desktop action \(action) on notification \(id): not available on a team node; use relancectl")
+            },
+            onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
         let store: TeamStore
         do {
             // The store's calls block on the database's answer: off the event loops (Swift
@@ -28,14 +37,6 @@ extension Daemon {
             throw DaemonError.teamStoreUnavailable(error.description)
         }
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
-        // The same channels as the personal daemon's. Every node sends from the shared
-        // outbox, each job from the node that claimed it (its lease); popup buttons have
-        // nothing to act on here yet (the team inbox is reached through relancectl).
-        let built = try buildChannels(configuration.current.channels,
-            onAction: { id, action in
-                logger.info("desktop action \(action) on notification \(id): not available on a team node; use relancectl")
-            },
-            onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })
         let outboxChannels = delivery.channelNames
