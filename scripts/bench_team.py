@@ -166,7 +166,7 @@ def main() -> None:
     try:
         for node in nodes:
             node.start()
-        print(f"team mode: 3 relanced nodes (release) on PostgreSQL 15, Unix socket, fsync on; {os.cpu_count()} cores")
+        print(f"team mode: 3 relanced nodes ({arguments.bin_dir.name} build) on PostgreSQL 15, Unix socket, fsync on; {os.cpu_count()} cores")
 
         # Creation rate: one connection per node, calls one after the other on each.
         counts = [0, 0, 0]
