@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "RelanceCoreTests", dependencies: ["RelanceCore", "RelanceTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "RelanceStoreTests", dependencies: ["RelanceStore", "RelanceCore", "RelanceTestKit"]),
         .testTarget(name: "RelanceTeamStoreTests", dependencies: [
-            "RelanceTeamStore", "RelanceStore", "RelanceCore", "RelanceDaemon", "RelanceTestKit",
+            "RelanceTeamStore", "RelanceStore", "RelanceCore", "RelanceDaemon", "RelanceDelivery", "RelanceTestKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [

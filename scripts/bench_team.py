@@ -8,7 +8,10 @@ Run by `scripts/bench --team`. Prints:
 - `--due` reminders due at one instant, set through all nodes: seconds from the instant
   until the last one is in the shared inbox (each exactly once, checked);
 - fail-over: two of the three nodes killed with SIGKILL just before an instant at which
-  `--due` reminders come due: seconds from the instant until the survivor has fired them all.
+  `--due` reminders come due: seconds from the instant until the survivor has fired them all;
+- with `--mail`: every node has the same [mail] channel (the loopback SMTP server of the
+  tests, Tests/channels/smtp_server.py, STARTTLS + AUTH), and the burst is also timed
+  until its last job is recorded sent (each mailed exactly once, checked by Message-ID).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "Tests/harness/postgres-server"
+SMTP_SERVER = ROOT / "Tests/channels/smtp_server.py"
 
 
 class Wire:
@@ -67,11 +71,17 @@ def sql(folder: Path, statement: str) -> str:
 
 
 class Node:
-    def __init__(self, bin_dir: Path, root: Path, url: str, name: str):
+    def __init__(self, bin_dir: Path, root: Path, url: str, name: str, smtp: dict | None = None):
         self.bin_dir, self.root, self.name = bin_dir, root / name, name
         self.root.mkdir()
         self.socket = self.root / "ctl.sock"
-        (self.root / "config.toml").write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n')
+        mail = ""
+        if smtp:
+            (self.root / "smtp-password").write_text("secret")
+            mail = (f'[desktop]\nenabled = false\n[mail]\ntransport = "smtp"\nurl = "smtp://127.0.0.1:{smtp["port"]}"\n'
+                    f'username = "relance"\npassword_file = "{self.root / "smtp-password"}"\nca_file = "{smtp["cert"]}"\n'
+                    f'from = "Relance <relance@example.com>"\nto = ["me@example.com"]\n')
+        (self.root / "config.toml").write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n' + mail)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -116,6 +126,16 @@ def wait_for_inbox(folder: Path, target: int, timeout: float = 120) -> float:
     raise SystemExit(f"the inbox did not reach {target} items within {timeout} s")
 
 
+def wait_for_sent(folder: Path, target: int, timeout: float = 300) -> float:
+    """When the outbox first held `target` jobs recorded sent (polled every 5 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if int(sql(folder, "SELECT count(*) FROM outbox WHERE state = 'sent'")) >= target:
+            return time.time()
+        time.sleep(0.005)
+    raise SystemExit(f"the outbox did not reach {target} sent jobs within {timeout} s")
+
+
 def set_due(nodes: list[Node], count: int, at: float, prefix: str) -> None:
     """`count` reminders due at `at`, set through the nodes in turn (one connection each)."""
     wires = [Wire(node.socket) for node in nodes]
@@ -130,16 +150,23 @@ def main() -> None:
     parser.add_argument("--bin-dir", type=Path, required=True)
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--create-seconds", type=float, default=3)
+    parser.add_argument("--mail", action="store_true", help="deliver by mail through a loopback SMTP server")
     arguments = parser.parse_args()
     temp = Path(tempfile.mkdtemp(prefix="relance-team-bench-"))
     temp.chmod(0o755)  # the server runs as the postgres user when this runs as root
     database = temp / "pg"
     url = subprocess.run([str(HARNESS), "start", str(database)], check=True, capture_output=True, text=True).stdout.strip()
-    nodes = [Node(arguments.bin_dir, temp, url, f"n{index}") for index in range(3)]
+    smtp_process, smtp = None, None
+    if arguments.mail:
+        (temp / "smtp").mkdir()
+        smtp_process = subprocess.Popen(["python3", str(SMTP_SERVER), "--dir", str(temp / "smtp"), "--mode", "starttls"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        smtp = json.loads(smtp_process.stdout.readline())
+    nodes = [Node(arguments.bin_dir, temp, url, f"n{index}", smtp) for index in range(3)]
     try:
         for node in nodes:
             node.start()
-        print(f"team mode: 3 relanced nodes (release) on PostgreSQL 15, Unix socket, fsync on; {os.cpu_count()} cores")
+        print(f"team mode: 3 relanced nodes ({arguments.bin_dir.name} build) on PostgreSQL 15, Unix socket, fsync on; {os.cpu_count()} cores")
 
         # Creation rate: one connection per node, calls one after the other on each.
         counts = [0, 0, 0]
@@ -170,6 +197,12 @@ def main() -> None:
         by_node = sql(database, "SELECT string_agg(fired_by || ' ' || n, ', ') FROM (SELECT fired_by, count(*) n FROM inbox_item GROUP BY 1 ORDER BY 1) t")
         print(f"  {arguments.due} due at one instant → all in the inbox after {done - due_at:6.3f} s "
               f"(fired by {by_node}; fired twice: {twice})")
+        if smtp:
+            sent = wait_for_sent(database, arguments.due)
+            ids = [json.loads(f.read_text())["headers"]["Message-ID"] for f in Path(smtp["sink"]).glob("*.json")]
+            by_sender = sql(database, "SELECT string_agg(sent_by || ' ' || n, ', ') FROM (SELECT sent_by, count(*) n FROM outbox WHERE state = 'sent' GROUP BY 1 ORDER BY 1) t")
+            print(f"  … and all {arguments.due} mailed (recorded sent) after {sent - due_at:6.3f} s "
+                  f"(sent by {by_sender}; mails received {len(ids)}, distinct Message-IDs {len(set(ids))})")
 
         # Fail-over: two nodes die just before the instant; the survivor fires everything.
         before = inbox_count(database)
@@ -185,6 +218,9 @@ def main() -> None:
         for node in nodes:
             node.stop() if node.process and node.process.poll() is None else None
         subprocess.run([str(HARNESS), "stop", str(database)], check=False)
+        if smtp_process:
+            smtp_process.terminate()
+            smtp_process.wait(timeout=10)
         shutil.rmtree(temp, ignore_errors=True)
 
 

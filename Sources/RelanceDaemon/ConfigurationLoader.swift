@@ -90,7 +90,7 @@ public enum ConfigurationLoader {
 
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
-            "store": ["database", "keep_snapshots_days", "url", "password_file", "node"],
+            "store": ["database", "keep_snapshots_days", "url", "password_file", "node", "delivery_lease"],
             "control": ["socket", "max_connections", "idle_timeout_seconds"],
             "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
@@ -259,6 +259,14 @@ public enum ConfigurationLoader {
                 configuration.language = value
             }
             configuration.channels.mail = try mailSettings()
+            if configuration.teamStore != nil, let mail = configuration.channels.mail, mail.mode != .each {
+                // The digest's bookkeeping (which day went out) lives in the personal store only.
+                throw error(section: "mail", key: "mode", "a team node sends each reminder by mail; the daily digest is not available in team mode yet: set mode = \"each\" or remove it")
+            }
+            if let lease = configuration.teamStore?.deliveryLease, let mail = configuration.channels.mail,
+               lease <= Double(mail.timeout.components.seconds) {
+                throw error(section: "store", key: "delivery_lease", "must be longer than [mail] timeout (\(mail.timeout.components.seconds) s): a job is held by one node for the lease, which must outlast a send")
+            }
             configuration.imap = try imapSettings()
             return configuration
         }
@@ -473,7 +481,7 @@ public enum ConfigurationLoader {
         /// `LoadCredential=`), the node named after the host unless `node` says otherwise.
         private func teamStoreSettings() throws(ConfigurationError) -> TeamStoreSettings? {
             guard let url = try string("store", "url") else {
-                for key in ["password_file", "node"] where try string("store", key) != nil {
+                for key in ["password_file", "node", "delivery_lease"] where try string("store", key) != nil {
                     throw error(section: "store", key: key, "\(key) is for team mode: set [store] url = \"postgresql://…\" too")
                 }
                 return nil
@@ -493,15 +501,22 @@ public enum ConfigurationLoader {
                 }
                 password = text.trimmingCharacters(in: .newlines)
             }
+            var settings: TeamStoreSettings
             do {
-                var settings = try TeamStoreSettings(url: url, password: password)
+                settings = try TeamStoreSettings(url: url, password: password)
                 if let node = try string("store", "node") { settings.node = node }
-                return settings
             } catch let failure as TeamStoreError {
                 throw error(section: "store", key: "url", failure.reason)
             } catch {
                 throw self.error(section: "store", key: "url", "\(error)")
             }
+            if let lease = try string("store", "delivery_lease") {
+                let seconds = try duration(lease, "store", "delivery_lease")
+                    .added(to: Date(timeIntervalSince1970: 0), in: TimeZone(identifier: "UTC")!).timeIntervalSince1970
+                guard seconds >= 1 else { throw error(section: "store", key: "delivery_lease", "must be at least PT1S") }
+                settings.deliveryLease = seconds
+            }
+            return settings
         }
 
         private func string(_ section: String, _ key: String) throws(ConfigurationError) -> String? {

@@ -19,6 +19,15 @@ extension Daemon {
         let clock = self.clock
         let lifecycle = self.lifecycle
         let options = self.options
+        // The same channels as the personal daemon's, built before the database is
+        // touched (a channel described wrongly stops the start having changed nothing).
+        // Every node sends from the shared outbox, each job from the node that claimed it
+        // (its lease); popup buttons have nothing to act on here yet (use relancectl).
+        let built = try buildChannels(configuration.current.channels,
+            onAction: { id, action in
+                logger.info("desktop action \(action) on notification \(id): not available on a team node; use relancectl")
+            },
+            onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
         let store: TeamStore
         do {
             // The store's calls block on the database's answer: off the event loops (Swift
@@ -28,15 +37,21 @@ extension Daemon {
             throw DaemonError.teamStoreUnavailable(error.description)
         }
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
+        let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
+                                       zone: { configuration.current.timeZone })
+        let outboxChannels = delivery.channelNames
         let broadcaster = InboxBroadcaster()
         let scheduler = Scheduler(store: store, time: clock, logger: logger,
-                                  rules: { configuration.current.rules }) { firing in
+                                  rules: { configuration.current.rules }, channels: { outboxChannels }) { firing in
             broadcaster.publish(firing.items)
+            delivery.wake()
             for item in firing.items { Self.logFired(item, logger: logger) }
         }
         try await OffPool.run { _ = try scheduler.start() }
-        // Items other nodes fire reach this node's `Watch` clients too.
+        // Items other nodes fire reach this node's `Watch` clients too, and their outbox
+        // jobs this node's delivery (committed with the items: NOTIFY comes after COMMIT).
         store.observeOtherNodesInbox { ids in
+            delivery.wake()
             Task {
                 do {
                     broadcaster.publish(try await OffPool.run { try store.inboxItems(ids: ids) })
@@ -46,7 +61,8 @@ extension Daemon {
             }
         }
 
-        let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
+        await delivery.probeAll()
+        let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: "team node \(settings.node): \(scheduler.snapshot().pending) pending")
@@ -54,6 +70,8 @@ extension Daemon {
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
+                .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
+                      serviceName: "delivery"),
                 .init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
             ],

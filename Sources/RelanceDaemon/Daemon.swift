@@ -108,19 +108,14 @@ public final class Daemon: Sendable {
         let desktopActions = DesktopActions(store: store, clock: clock, configuration: configuration, changed: changed, logger: logger)
 
         // Delivery channels; a desktop button press acts on the inbox.
-        let built: DeliveryChannels
-        do {
-            built = try makeChannels(configuration.current.channels,
-                { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
-                { id, reason in
-                    let item = try? store.recordAftermath(channel: "desktop", receipt: String(id), at: clock.now(),
-                                                          detail: "popup closed: \(reason)")
-                    logger.info("desktop notification \(id) closed: \(reason)",
-                                metadata: ["channel": "desktop", "inbox_id": "\(item.flatMap { $0 }.map(String.init) ?? "")"])
-                })
-        } catch {
-            throw ConfigurationError(path: configPath, line: nil, message: "[mail]: \(error)")
-        }
+        let built = try buildChannels(configuration.current.channels,
+            onAction: { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
+            onClosed: { id, reason in
+                let item = try? store.recordAftermath(channel: "desktop", receipt: String(id), at: clock.now(),
+                                                      detail: "popup closed: \(reason)")
+                logger.info("desktop notification \(id) closed: \(reason)",
+                            metadata: ["channel": "desktop", "inbox_id": "\(item.flatMap { $0 }.map(String.init) ?? "")"])
+            })
         let digestTime = configuration.current.channels.mail?.digestTime
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        digest: built.digest.map { channel in
@@ -297,6 +292,17 @@ public final class Daemon: Sendable {
                 ICalendarWriter.write(reminders: [], meetings: [], events: group, contactsByID: contacts, now: now)
         }
         return files
+    }
+
+    /// The configured delivery channels (personal daemon and team node alike); a channel
+    /// the configuration describes wrongly stops the start as a configuration error.
+    func buildChannels(_ settings: ChannelSettings, onAction: @escaping @Sendable (UInt32, String) -> Void,
+                       onClosed: @escaping @Sendable (UInt32, String) -> Void) throws -> DeliveryChannels {
+        do {
+            return try makeChannels(settings, onAction, onClosed)
+        } catch {
+            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail]: \(error)")
+        }
     }
 
     private func loadConfiguration() throws(ConfigurationError) -> Configuration {

@@ -12,8 +12,12 @@ import RelanceStore
 /// each other: each attempt runs in its own task, under a time limit, so a hung SMTP
 /// server delays only its own mail. Like the scheduler, ONE timer is armed to the next
 /// job due (or the next daily digest).
+///
+/// On a shared store (team mode) the due jobs are claimed for a lease as they are read,
+/// so each is sent by one node at a time; a node that dies mid-send leaves its jobs to
+/// the others once the lease runs out (at least once, as after a crash of one daemon).
 public final class DeliveryService: @unchecked Sendable {
-    private let store: AppDatabase
+    private let store: any DeliveryStore
     private let clock: any TimeSource
     private let logger: Logger
     private let channels: [String: any DeliveryChannel]
@@ -32,6 +36,9 @@ public final class DeliveryService: @unchecked Sendable {
     private var idleWaiters: [@Sendable () -> Void] = []
     private var stopped = false
     private var lastDigestDay: LocalDate?
+    /// Shared store: the last claim found due jobs but took none (another node was
+    /// claiming them): look again shortly rather than spin.
+    private var claimedNothing = false
     private let knownHealth = NIOLockedValueBox<[String: ChannelHealth]>([:])
 
     /// How long after a failed daily digest it is tried again.
@@ -40,10 +47,19 @@ public final class DeliveryService: @unchecked Sendable {
     /// The longest a single attempt may take before it counts as failed.
     static let attemptTimeout: Duration = .seconds(90)
 
+    /// The most attempts in flight at once (what one read of the outbox returns).
+    static let batch = 100
+
+    /// Shared store: how long before looking again at due jobs another node was claiming.
+    static let contendedRetry: TimeInterval = 0.5
+
+    /// Shared store: how long before looking again while its database does not answer.
+    static let unreachableRetry: TimeInterval = 5
+
     /// - Parameters:
     ///   - clock: the clock and its timers (`SystemTimeSource` in production).
     ///   - zone: the user's zone, for the times a person reads in a notification.
-    public init(store: AppDatabase, clock: any TimeSource, logger: Logger, channels: [any DeliveryChannel],
+    public init(store: any DeliveryStore, clock: any TimeSource, logger: Logger, channels: [any DeliveryChannel],
                 digest: (channel: any DeliveryChannel, time: LocalTimeOfDay, zone: @Sendable () -> TimeZone)? = nil,
                 zone: @escaping @Sendable () -> TimeZone = { TimeZone(identifier: "Etc/UTC")! }) {
         self.zone = zone
@@ -64,7 +80,7 @@ public final class DeliveryService: @unchecked Sendable {
     /// Sends what is due (jobs left by a crash or a restart included).
     public func start() {
         queue.async {
-            if let digest = self.digest, let last = try? self.store.lastDigestSent() {
+            if let digest = self.digest, let last = try? (self.store as? any DigestStore)?.lastDigestSent() {
                 self.lastDigestDay = LocalDate(last, in: digest.zone())
             }
             self.runDue()
@@ -181,9 +197,12 @@ public final class DeliveryService: @unchecked Sendable {
         case .available:
             logger.notice("\(name) channel available", metadata: ["channel": "\(name)"])
             // It was failing: what waits for it need not sit out its back-off.
+            // On the queue: a store call may block, and this runs on an attempt's task.
             if previous != nil {
-                try? store.expediteDeliveries(channel: name, at: clock.now())
-                wake()
+                queue.async {
+                    try? self.store.expediteDeliveries(channel: name, at: self.clock.now())
+                    self.runDue()
+                }
             }
         case .unavailable(let reason):
             logger.warning("\(name) channel unavailable: \(reason); the inbox keeps everything and delivery retries",
@@ -195,7 +214,11 @@ public final class DeliveryService: @unchecked Sendable {
         guard !stopped, !draining else { return }
         let now = clock.now()
         do {
-            for job in try store.dueDeliveries(at: now) where !inFlight.contains(job.id) {
+            // A claim holds a job for the lease: claim only what there is room to send.
+            let room = store.deliveryLease == nil ? Self.batch : Self.batch - inFlight.count
+            let jobs = room > 0 ? try store.claimDueDeliveries(at: now, channels: channelNames, limit: room) : []
+            claimedNothing = jobs.isEmpty && room > 0
+            for job in jobs where !inFlight.contains(job.id) {
                 guard let channel = channels[job.channel] else { continue }
                 inFlight.insert(job.id)
                 Task { await self.attempt(job, on: channel) }
@@ -216,11 +239,13 @@ public final class DeliveryService: @unchecked Sendable {
                 try await channel.deliver(notification, replacing: previous)
             }
             let (store, clock) = (store, clock)
-            let recorded = try await OffPool.run { try store.deliverySucceeded(id: job.id, at: clock.now(), receipt: receipt.detail) }
+            let recorded = try await OffPool.run { try store.recordDelivered(job, at: clock.now(), receipt: receipt.detail) }
             if !recorded {
-                // The item was closed or snoozed while this was on its way: take it back.
+                // The item was closed or snoozed while this was on its way (or, in a shared
+                // store, the job's lease ran out and another node holds it now): take it back.
                 try? await channel.withdraw(receipt)
-                logger.info("\(job.channel) delivery withdrawn: its item was dealt with meanwhile", metadata: metadata)
+                logger.info("\(job.channel) delivery withdrawn: its item was dealt with meanwhile, or its job was retaken",
+                            metadata: metadata)
             }
             record(.available, for: job.channel)
             metadata.merge(MessageID.delivered.metadata) { $1 }
@@ -228,7 +253,7 @@ public final class DeliveryService: @unchecked Sendable {
         } catch {
             let retry = clock.now().addingTimeInterval(Self.backoff(attempts: job.attempts))
             let (store, clock, failure) = (store, clock, "\(error)")
-            try? await OffPool.run { try store.deliveryFailed(id: job.id, at: clock.now(), error: failure, retryAt: retry) }
+            try? await OffPool.run { try store.recordDeliveryFailed(job, at: clock.now(), error: failure, retryAt: retry) }
             record(.unavailable(reason: "\(error)"), for: job.channel)
             metadata.merge(MessageID.deliveryFailed.metadata) { $1 }
             logger.warning("delivery by \(job.channel) failed (attempt \(job.attempts + 1)); retrying at \(retry): \(error)",
@@ -276,12 +301,27 @@ public final class DeliveryService: @unchecked Sendable {
 
     private func rearm() {
         guard !stopped else { return }
-        var next = (try? store.nextDeliveryAttempt()) ?? nil
-        if let digestAt = nextDigest(after: clock.now()) { next = min(next ?? digestAt, digestAt) }
-        guard let next else { return timer.disarm() }
-        // Jobs in flight keep their old due time until they report back (and re-arm
-        // then): don't spin on them.
-        if !inFlight.isEmpty, next <= clock.now(), (try? store.dueDeliveries(at: clock.now()).allSatisfy { inFlight.contains($0.id) }) == true {
+        let now = clock.now()
+        var next: Date?
+        do {
+            next = try store.nextDeliveryAttempt(channels: channelNames)
+        } catch {
+            // A shared store's database is out of reach: look again a little later (the
+            // personal store, as it always did: nothing armed until the next wake).
+            next = store.deliveryLease == nil ? nil : now.addingTimeInterval(Self.unreachableRetry)
+        }
+        if let digestAt = nextDigest(after: now) { next = min(next ?? digestAt, digestAt) }
+        guard var next else { return timer.disarm() }
+        if store.deliveryLease != nil {
+            // Claimed jobs are due again only when their lease runs out. No room: the next
+            // attempt to report back re-arms. Due jobs another node was claiming: shortly.
+            if next <= now && inFlight.count >= Self.batch { return timer.disarm() }
+            if next <= now && claimedNothing { next = now.addingTimeInterval(Self.contendedRetry) }
+        } else if !inFlight.isEmpty, next <= now,
+                  (try? store.claimDueDeliveries(at: now, channels: channelNames, limit: Self.batch)
+                      .allSatisfy { inFlight.contains($0.id) }) == true {
+            // Jobs in flight keep their old due time until they report back (and re-arm
+            // then): don't spin on them.
             return timer.disarm()
         }
         timer.arm(at: next)
@@ -300,7 +340,7 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     private func sendDigestIfDue(now: Date) {
-        guard let digest else { return }
+        guard let digest, let store = store as? any DigestStore else { return }
         let zone = digest.zone()
         let today = LocalDate(now, in: zone)
         guard lastDigestDay != today, now >= today.at(digest.time, in: zone), now >= digestRetryAt ?? .distantPast,
@@ -323,8 +363,8 @@ public final class DeliveryService: @unchecked Sendable {
             let failed: Bool
             do {
                 let receipt = try await digest.channel.deliver(notification)
-                try? self.store.recordDigestSent(at: now)
-                try? self.store.markDigested(channel: digest.channel.name, inboxItemIDs: items.map(\.id), at: now, receipt: receipt.detail)
+                try? store.recordDigestSent(at: now)
+                try? store.markDigested(channel: digest.channel.name, inboxItemIDs: items.map(\.id), at: now, receipt: receipt.detail)
                 logger.notice("daily digest sent with \(items.count) item(s)", metadata: MessageID.delivered.metadata)
                 failed = false
             } catch {

@@ -16,6 +16,16 @@ public struct DeliveryJob: Sendable, Equatable {
     public var reminderID: Int64 = 0
     /// This store's random Message-ID namespace (see `messageNamespace()`).
     public var messageNamespace: String = ""
+    /// In a shared store, which claim of the job this is (each claim counts one up): a
+    /// node records an outcome only under the claim it holds.
+    public var claim: Int64 = 0
+
+    public init(id: Int64, channel: String, item: InboxItem, attempts: Int, previousReceipt: String? = nil,
+                reminderID: Int64 = 0, messageNamespace: String = "", claim: Int64 = 0) {
+        self.id = id; self.channel = channel; self.item = item; self.attempts = attempts
+        self.previousReceipt = previousReceipt; self.reminderID = reminderID
+        self.messageNamespace = messageNamespace; self.claim = claim
+    }
 
     /// The globally unique key of this firing of the item: the store's namespace and the
     /// item; a comeback after a snooze adds its firing, so it is a new mail.

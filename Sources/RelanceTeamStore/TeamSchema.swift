@@ -123,5 +123,31 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_inbox()
             """,
         ]),
+        // Delivery from every node (issue #16): a due job is claimed for a lease by the
+        // node that sends it (`claimed_by`, `next_attempt_at` moved to the lease's end,
+        // `claims` counted up as the claim's token); outcomes are recorded only under the
+        // claim still held. An item closed before its jobs went out cancels them.
+        Migration(name: "v3-delivery-claims", statements: [
+            """
+            ALTER TABLE outbox
+                ADD COLUMN claimed_by TEXT,
+                ADD COLUMN claims BIGINT NOT NULL DEFAULT 0,
+                ADD COLUMN last_attempt_at TIMESTAMPTZ,
+                ADD COLUMN last_error TEXT,
+                ADD COLUMN receipt TEXT,
+                ADD COLUMN sent_at TIMESTAMPTZ,
+                ADD COLUMN sent_by TEXT
+            """,
+            "ALTER TABLE outbox DROP CONSTRAINT outbox_state_check",
+            "ALTER TABLE outbox ADD CONSTRAINT outbox_state_check CHECK (state IN ('pending', 'sent', 'failed', 'cancelled'))",
+            // What the claim scans: pending jobs by time.
+            "CREATE INDEX outbox_pending_next_attempt ON outbox (next_attempt_at, id) WHERE state = 'pending'",
+            // The team's Message-ID namespace: 64 random bits, as the personal store's.
+            "CREATE TABLE relance_bookkeeping (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            INSERT INTO relance_bookkeeping (key, value)
+            VALUES ('messageNamespace', substr(md5(random()::text || clock_timestamp()::text), 1, 16))
+            """,
+        ]),
     ]
 }

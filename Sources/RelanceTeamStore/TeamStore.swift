@@ -22,7 +22,7 @@ import RelanceStore
 /// from the scheduler's queue or a blocking pool, never from an event loop.
 public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable state behind `lock` / boxes
     public let settings: TeamStoreSettings
-    private let logger: Logger
+    let logger: Logger
     private let connector: Connector
 
     /// The one connection this node reads and writes through; calls take turns on it.
@@ -260,12 +260,14 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    /// Closes an item (`done` or `dismissed`), for every node.
+    /// Closes an item (`done` or `dismissed`), for every node; its jobs still waiting to
+    /// go out are cancelled with it (one being sent finds its job no longer pending).
     public func close(inboxID: Int64, as state: InboxState) throws -> InboxItem {
-        try withConnection { connection in
+        try transaction { connection in
             guard let row = try connection.query("""
                 UPDATE inbox_item SET state = \(state.rawValue) WHERE id = \(inboxID) RETURNING \(unescaped: Self.inboxColumns)
                 """, logger: logger).wait().first else { throw StoreError.inboxItemNotFound(id: inboxID) }
+            try run(connection, "UPDATE outbox SET state = 'cancelled' WHERE inbox_item_id = \(inboxID) AND state = 'pending'")
             return try Self.inboxItem(row)
         }
     }
@@ -287,9 +289,9 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
     }
 
-    private static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state"
+    static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state"
 
-    private static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
+    static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
         let (id, reminderID, kind, text, dueAt, firedAt, late, state) =
             try row.decode((Int64, Int64, String, String, Date, Date, Bool, String).self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
@@ -300,7 +302,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     /// Runs `body` on this node's connection, (re)opening it first if it is closed. A
     /// failure of the connection itself becomes `TeamStoreError.unavailable`.
-    private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try lock.withLock {
             if connection?.isClosed ?? true {
                 connection = nil
@@ -326,7 +328,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// One transaction: committed if `body` returns, rolled back if it throws. A
     /// connection lost before COMMIT's answer leaves the outcome to the engine (the
     /// caller hears "unavailable" and must not report the write as done).
-    private func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { connection in
             try run(connection, "BEGIN")
             do {
@@ -340,7 +342,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    private func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws {
+    func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws {
         _ = try connection.query(query, logger: logger).wait()
     }
 

@@ -30,6 +30,13 @@ public struct TeamStoreSettings: Sendable, Equatable {
     public var tls: TLSMode
     /// This node's name, recorded on what it fires (defaults to the host name).
     public var node: String
+    /// How long a delivery job this node claimed stays its own (`[store] delivery_lease`):
+    /// past it, another node may send the job (this one died mid-send, or hangs). Longer
+    /// than any one attempt may take, so two nodes never send a job at once.
+    public var deliveryLease: TimeInterval = TeamStoreSettings.defaultDeliveryLease
+
+    /// Two minutes: longer than the delivery service's limit on one attempt (90 s).
+    public static let defaultDeliveryLease: TimeInterval = 120
 
     public init(endpoint: Endpoint, user: String, database: String, password: String? = nil,
                 tls: TLSMode = .disable, node: String = ProcessInfo.processInfo.hostName) {

@@ -58,6 +58,30 @@ import Testing
             "\(error)".hasPrefix(expectedPrefix)
         }
     }
+
+    static let team = "[store]\nurl = \"postgresql://relance@/relance?host=/run/postgresql\"\n"
+    static let sendmail = "[mail]\ntransport = \"sendmail\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n"
+
+    @Test func aTeamNodeReadsItsDeliveryLease() throws {
+        #expect(try ConfigurationLoader.parse(Self.team, path: "c.toml").teamStore?.deliveryLease == 120)
+        let set = try ConfigurationLoader.parse(Self.team + "delivery_lease = \"PT5M\"\n" + Self.sendmail, path: "c.toml")
+        #expect(set.teamStore?.deliveryLease == 300)
+    }
+
+    @Test(arguments: [
+        (team + sendmail + "mode = \"digest\"\n", "c.toml:7: a team node sends each reminder by mail"),
+        (team + sendmail + "mode = \"both\"\n", "c.toml:7: a team node sends each reminder by mail"),
+        (team + "delivery_lease = \"PT30S\"\n" + sendmail + "timeout = \"PT45S\"\n", "c.toml:3: must be longer than [mail] timeout (45 s)"),
+        (team + "delivery_lease = \"PT0S\"\n", "c.toml:3: must be at least PT1S"),
+        ("[store]\ndelivery_lease = \"PT5M\"\n", "c.toml:2: delivery_lease is for team mode"),
+    ])
+    func teamDeliverySettingsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
+        #expect {
+            _ = try ConfigurationLoader.parse(text, path: "c.toml")
+        } throws: { error in
+            "\(error)".hasPrefix(expectedPrefix)
+        }
+    }
 }
 
 @Suite struct ConfigurationTimingTests {

@@ -1,10 +1,13 @@
 """Team mode (issue #16): several relanced nodes on one real PostgreSQL 15 (started by
 Tests/harness/postgres-server), reminders set through any node fire exactly once, on
-whichever node the database lets claim them, through kill -9 of random nodes."""
+whichever node the database lets claim them, through kill -9 of random nodes; their
+mail goes out from the shared outbox through the real loopback SMTP server
+(Tests/channels/smtp_server.py), each job sent by the one node holding its lease."""
 
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_delivery import SMTPServer, mail_config
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness" / "postgres-server"
 
@@ -43,8 +47,9 @@ def postgres():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def team_node(daemon, url, name):
-    daemon.config.write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n[user]\ntime_zone = "Europe/Paris"\n')
+def team_node(daemon, url, name, store_extra="", extra=""):
+    daemon.config.write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n{store_extra}[user]\ntime_zone = "Europe/Paris"\n'
+                             + extra)
     daemon.env["NO_COLOR"] = "1"
     return daemon
 
@@ -260,3 +265,122 @@ def test_watch_on_every_node_sees_each_item_once_whichever_node_fired_it(postgre
         assert sorted(item["reminderId"] for item in seen) == sorted(ids), seen
         assert watcher.read_line(timeout=1.5) is None  # nothing twice
     assert postgres.sql("SELECT count(*) FROM inbox_item") == "3"
+
+
+# Delivery from every node.
+
+def mailing_nodes(nodes, postgres, server, lease="PT2M", timeout="PT60S"):
+    """The three nodes with the same [mail] channel (the loopback SMTP server)."""
+    for node in nodes:
+        team_node(node, postgres.url, node.root.name, store_extra=f'delivery_lease = "{lease}"\n',
+                  extra=mail_config(node, server.port, server.cert, extra=f'timeout = "{timeout}"'))
+    return nodes
+
+
+def mailed_items(server):
+    """How many times each inbox item was mailed, by the item number in its Message-ID."""
+    counts = {}
+    for mail in server.messages():
+        message_id = mail["headers"]["Message-ID"]
+        item = int(message_id.split(".inbox-")[1].split(".")[0])
+        counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    server = SMTPServer(tmp_path / "smtp")
+    yield server
+    server.stop()
+
+
+def test_reminders_due_across_three_nodes_are_each_mailed_exactly_once(postgres, nodes, smtp):
+    for node in mailing_nodes(nodes, postgres, smtp):
+        node.start()
+    due = time.time() + 3
+    count = 240
+    for index in range(count):
+        node = nodes[index % 3]
+        node.call("Remind", at=node.format_instant(due + (index % 4) * 0.5), text=f"Call contact {index}")
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM outbox WHERE state = 'sent'") == str(count),
+                        timeout=120, what="every job sent")
+    time.sleep(1)  # nothing more may arrive
+    counts = mailed_items(smtp)
+    item_ids = {int(i) for i in postgres.sql("SELECT id FROM inbox_item").split()}
+    assert set(counts) == item_ids and len(item_ids) == count
+    assert set(counts.values()) == {1}, {item: n for item, n in counts.items() if n != 1}
+    # Each mail is the item's: its text as the subject, one Message-ID namespace for the team.
+    texts = dict(line.split("|") for line in postgres.sql("SELECT id, text FROM inbox_item").splitlines())
+    namespaces = set()
+    for mail in smtp.messages():
+        message_id = mail["headers"]["Message-ID"]
+        item = message_id.split(".inbox-")[1].split(".")[0]
+        assert mail["headers"]["Subject"] == texts[item]
+        assert f"relancectl done {item}" in mail["body"]
+        namespaces.add(message_id.split(".inbox-")[0])
+    assert len(namespaces) == 1
+    # The sending was shared: jobs were claimed and sent by several nodes, each once.
+    assert postgres.sql("SELECT max(claims) FROM outbox") == "1"
+    assert int(postgres.sql("SELECT count(DISTINCT sent_by) FROM outbox")) >= 2
+    said = sum(node.stderr().count("delivered by mail") for node in nodes)
+    assert said == count
+
+
+BURST_KILLS = int(os.environ.get("RELANCE_TEAM_DELIVERY_KILLS", "12"))
+
+
+def test_kill_9_of_nodes_during_a_burst_mails_everything_and_repeats_only_retaken_jobs(postgres, nodes, smtp):
+    """A burst of reminders comes due while nodes are killed with SIGKILL and restarted.
+    Afterwards every item has been mailed at least once, and an item was mailed more than
+    once only if its job was claimed again after a lease ran out (a node died holding it,
+    after the server took the mail, before the node recorded it): never by two holders
+    of the same claim."""
+    for node in mailing_nodes(nodes, postgres, smtp, lease="PT4S", timeout="PT3S"):
+        node.start()
+    count = 300
+    start = time.time() + 2
+    for index in range(count):
+        node = nodes[index % 3]
+        node.call("Remind", at=node.format_instant(start + (index % 30) * 0.2), text=f"Burst {index}")
+    rng = random.Random(1616)
+    for _ in range(BURST_KILLS):
+        time.sleep(rng.uniform(0.1, 0.6))
+        victim = nodes[rng.randrange(3)]
+        victim.kill()
+        victim.start()
+    nodes[0].wait_until(lambda: postgres.sql("SELECT count(*) FROM outbox WHERE state <> 'sent'") == "0"
+                        and postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0",
+                        timeout=180, what="every reminder fired and every job sent")
+    time.sleep(1)
+    counts = mailed_items(smtp)
+    claims = {int(item): int(n) for item, n in
+              (line.split("|") for line in postgres.sql("SELECT inbox_item_id, claims FROM outbox").splitlines())}
+    assert len(claims) == count
+    missing = set(claims) - set(counts)
+    assert not missing, f"never mailed: {sorted(missing)}"
+    # At most one send per claim: a repeat only for a job retaken after its lease.
+    over = {item: (counts[item], claims[item]) for item in claims if counts[item] > claims[item]}
+    assert not over, over
+    assert set(counts) == set(claims)
+    assert any(n > 1 for n in claims.values())  # the killing was real: leases ran out and were retaken
+    print(f"burst: {count} items, {sum(counts.values())} mails, {sum(n > 1 for n in counts.values())} mailed twice or more, "
+          f"{sum(n > 1 for n in claims.values())} jobs claimed more than once")
+
+
+@pytest.mark.parametrize("extra, store_extra, says", [
+    ('[mail]\ntransport = "pigeon"\nfrom = "a@example.com"\nto = ["b@example.com"]\n', "", "not sendmail or smtp"),
+    ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\nmode = "digest"\n', "",
+     "digest is not available in team mode"),
+    ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\ntimeout = "PT60S"\n',
+     'delivery_lease = "PT30S"\n', "longer than [mail] timeout"),
+    ("", 'delivery_lease = "soon"\n', "'soon' is not an ISO 8601 duration"),
+])
+def test_a_mail_channel_wrong_on_a_team_node_stops_the_start_with_where_and_what(stopped_daemon, workdir, extra,
+                                                                                 store_extra, says):
+    team_node(stopped_daemon, f"postgresql://relance@/relance?host={workdir}/nowhere", "n0", store_extra=store_extra,
+              extra=extra)
+    stopped_daemon.start(wait=False)
+    code = stopped_daemon.process.wait(timeout=30)
+    assert code == 78, stopped_daemon.stderr()
+    assert re.search(r"config\.toml:\d+: ", stopped_daemon.stderr()), stopped_daemon.stderr()
+    assert says in stopped_daemon.stderr()

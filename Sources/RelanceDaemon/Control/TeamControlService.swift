@@ -23,14 +23,17 @@ public final class TeamControlService: VarlinkService {
     let store: TeamStore
     let scheduler: Scheduler
     let broadcaster: InboxBroadcaster
+    /// This node's channels (their health for `Status`).
+    let delivery: DeliveryService?
     let startedAt: Date
     let clock: any WallClock
     let zone: @Sendable () -> TimeZone
     let logger: Logger
 
-    public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, clock: any WallClock,
-                zone: @escaping @Sendable () -> TimeZone, logger: Logger) {
+    public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
+                clock: any WallClock, zone: @escaping @Sendable () -> TimeZone, logger: Logger) {
         self.store = store
+        self.delivery = delivery
         self.scheduler = scheduler
         self.broadcaster = broadcaster
         self.startedAt = clock.now()
@@ -118,6 +121,9 @@ public final class TeamControlService: VarlinkService {
     private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
         let item = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
+        // A popup this node still shows for it is taken down (its pending jobs were
+        // cancelled with the change).
+        if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
         return InboxItemReply(item: item.info, timeZone: zone().identifier)
     }
 
@@ -136,7 +142,9 @@ public final class TeamControlService: VarlinkService {
         }
         return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: 0, awaitingReply: 0,
                             pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
-                            database: database, timeZone: zone().identifier, channels: [], mailSources: nil)
+                            database: database, timeZone: zone().identifier,
+                            channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
+                            mailSources: nil)
     }
 
     private func instant(_ text: String, _ parameter: String) throws -> Date {

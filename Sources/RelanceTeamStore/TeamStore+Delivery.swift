@@ -1,0 +1,104 @@
+import Foundation
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// The team's outbox, sent from every node (issue #16). A due job is claimed in ONE
+/// statement (`FOR UPDATE SKIP LOCKED`) that moves its next attempt to the end of a
+/// lease and counts its claims up: no other node sees it due until the lease runs out,
+/// so no job is sent by two nodes at once. A node that dies mid-send leaves the job to
+/// whichever node claims it after the lease (at least once, never lost). An outcome is
+/// recorded only under the claim it was sent under: a node that lost its claim (it was
+/// slower than its lease) cannot overwrite what the job's new holder records.
+extension TeamStore: DeliveryStore {
+    public var deliveryLease: TimeInterval? { settings.deliveryLease }
+
+    public func claimDueDeliveries(at now: Date, channels: [String], limit: Int) throws -> [DeliveryJob] {
+        guard !channels.isEmpty, limit > 0 else { return [] }
+        let leaseEnd = now.addingTimeInterval(settings.deliveryLease)
+        return try withConnection { connection in
+            let namespace = try Self.messageNamespace(connection, logger: logger)
+            return try connection.query("""
+                WITH due AS (
+                    SELECT id FROM outbox
+                    WHERE state = 'pending' AND next_attempt_at <= \(now) AND channel = ANY(\(channels))
+                    ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE outbox SET claimed_by = \(settings.node), claims = claims + 1, next_attempt_at = \(leaseEnd)
+                    FROM due WHERE outbox.id = due.id
+                    RETURNING outbox.id, outbox.channel, outbox.attempts, outbox.claims, outbox.inbox_item_id
+                )
+                SELECT claimed.id, claimed.channel, claimed.attempts, claimed.claims,
+                       i.id, i.reminder_id, i.kind, i.text, i.due_at, i.fired_at, i.late, i.state
+                FROM claimed JOIN inbox_item i ON i.id = claimed.inbox_item_id
+                ORDER BY claimed.id
+                """, logger: logger).wait().map { row in
+                let (id, channel, attempts, claim, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
+                    try row.decode((Int64, String, Int32, Int64, Int64, Int64, String, String, Date, Date, Bool, String).self)
+                let item = InboxItem(id: itemID, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom,
+                                     text: text, dueAt: dueAt, firedAt: firedAt, late: late,
+                                     state: InboxState(rawValue: state) ?? .unread)
+                return DeliveryJob(id: id, channel: channel, item: item, attempts: Int(attempts),
+                                   reminderID: reminderID, messageNamespace: namespace, claim: claim)
+            }
+        }
+    }
+
+    public func nextDeliveryAttempt(channels: [String]) throws -> Date? {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND channel = ANY(\(channels))
+                """, logger: logger).wait().first!.decode(Date?.self)
+        }
+    }
+
+    public func recordDelivered(_ job: DeliveryJob, at now: Date, receipt: String) throws -> Bool {
+        try withConnection { connection in
+            try connection.query("""
+                UPDATE outbox SET state = 'sent', sent_at = \(now), sent_by = \(settings.node), last_attempt_at = \(now),
+                                  receipt = \(receipt), last_error = NULL, claimed_by = NULL
+                WHERE id = \(job.id) AND claims = \(job.claim) AND state = 'pending'
+                RETURNING id
+                """, logger: logger).wait().first != nil
+        }
+    }
+
+    public func recordDeliveryFailed(_ job: DeliveryJob, at now: Date, error: String, retryAt: Date) throws {
+        try withConnection { connection in
+            try run(connection, """
+                UPDATE outbox SET attempts = attempts + 1, last_attempt_at = \(now), last_error = \(error),
+                                  next_attempt_at = \(retryAt), claimed_by = NULL
+                WHERE id = \(job.id) AND claims = \(job.claim) AND state = 'pending'
+                """)
+        }
+    }
+
+    public func expediteDeliveries(channel: String, at now: Date) throws {
+        // Only jobs waiting out a back-off: a claimed one is on its way from some node.
+        try withConnection { connection in
+            try run(connection, """
+                UPDATE outbox SET next_attempt_at = \(now)
+                WHERE channel = \(channel) AND state = 'pending' AND claimed_by IS NULL AND next_attempt_at > \(now)
+                """)
+        }
+    }
+
+    /// This node's own: a popup is on the screen of the node that showed it.
+    public func shownDeliveries(inboxItemID: Int64) throws -> [(channel: String, receipt: String)] {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT channel, receipt FROM outbox
+                WHERE inbox_item_id = \(inboxItemID) AND state = 'sent' AND receipt IS NOT NULL AND sent_by = \(settings.node)
+                """, logger: logger).wait().map { row in
+                let (channel, receipt) = try row.decode((String, String).self)
+                return (channel, receipt)
+            }
+        }
+    }
+
+    /// The team's random Message-ID namespace (made by migration v3).
+    static func messageNamespace(_ connection: PostgresConnection, logger: Logger) throws -> String {
+        try connection.query("SELECT value FROM relance_bookkeeping WHERE key = 'messageNamespace'", logger: logger).wait()
+            .first?.decode(String.self) ?? ""
+    }
+}
