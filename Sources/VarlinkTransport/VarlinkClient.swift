@@ -61,12 +61,15 @@ public enum VarlinkClientError: Error, Equatable, CustomStringConvertible {
     case cannotConnect(path: String, reason: String)
     case connectionClosed
     case malformedReply(String)
+    /// No answer (or no room to send) within the connection's timeout.
+    case timedOut
 
     public var description: String {
         switch self {
         case .cannotConnect(let path, let reason): "cannot connect to \(path): \(reason)"
         case .connectionClosed: "the daemon closed the connection"
         case .malformedReply(let reason): "malformed reply from the daemon: \(reason)"
+        case .timedOut: "no answer from the daemon in time"
         }
     }
 }

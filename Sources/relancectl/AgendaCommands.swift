@@ -36,12 +36,12 @@ struct AgendaCommand: AsyncParsableCommand {
             let days = self.days
             // Three reads on one connection; the first reply names the zone the days
             // are counted in, so no call is spent learning it (issue #15).
-            let (zone, end, reminders, meetings, events) = try await global.client.session { session in
-                let meetings = try await session.call(ListMeetings.self, Empty())
+            let (zone, end, reminders, meetings, events) = try global.client.session { session in
+                let meetings = try session.call(ListMeetings.self, Empty())
                 let zone = Output.zone(meetings.timeZone)
                 let end = LocalDate(ProcessClock.now(), in: zone).adding(days: days).at(LocalTimeOfDay(hour: 0), in: zone)
-                let reminders = try await session.call(Upcoming.self, .init(limit: 10_000, until: JSONCoding.formatDate(end))).reminders
-                let events = try await session.call(ListEvents.self, Empty()).events
+                let reminders = try session.call(Upcoming.self, .init(limit: 10_000, until: JSONCoding.formatDate(end))).reminders
+                let events = try session.call(ListEvents.self, Empty()).events
                 return (zone, end, reminders, meetings.meetings, events)
             }
             var entries: [Entry] = []

@@ -23,20 +23,18 @@ struct ControlClient {
     /// ("at" -> "when"): the message then reads as a usage error, exit 64.
     func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters,
                                 options: [String: String] = [:]) async throws -> M.Reply {
-        try await session(options: options) { try await $0.call(method, parameters) }
+        try session(options: options) { try $0.call(method, parameters) }
     }
 
     /// Runs `body` on ONE connection: a command that needs several calls makes them all
-    /// on it (issue #15). The timeout covers the whole session.
-    func session<T: Sendable>(options: [String: String] = [:],
-                              _ body: @escaping @Sendable (ControlSession) async throws -> T) async throws -> T {
+    /// on it (issue #15). A plain blocking socket: a command waits for its answer anyway,
+    /// and no event loop has to start. Each read and write waits at most `timeout`.
+    func session<T>(options: [String: String] = [:], _ body: (ControlSession) throws -> T) throws -> T {
         try checkSocket()
         do {
-            return try await Self.withTimeout(timeout, socketPath: socketPath) { [socketPath] in
-                try await VarlinkClient.connect(path: socketPath) { connection in
-                    try await body(ControlSession(connection: connection))
-                }
-            }
+            return try body(ControlSession(connection: try BlockingVarlinkConnection(path: socketPath, timeout: timeout)))
+        } catch VarlinkClientError.timedOut {
+            throw Self.noAnswer(within: timeout, socketPath: socketPath)
         } catch {
             throw Self.explain(error, socketPath: socketPath, options: options)
         }
@@ -59,21 +57,12 @@ struct ControlClient {
         }
     }
 
-    /// Runs `body`, giving up after `timeout` with an error that says what to check.
-    static func withTimeout<T: Sendable>(_ timeout: Duration, socketPath: String,
-                                         _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw CLIError(message: """
-                    no answer from relanced at \(socketPath) within \(timeout.components.seconds) s. \
-                    Is it starting or stuck? Check `systemctl --user status relanced` and `journalctl --user -u relanced`.
-                    """, code: 75)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+    /// The error for a daemon that does not answer: what to check.
+    static func noAnswer(within timeout: Duration, socketPath: String) -> CLIError {
+        CLIError(message: """
+            no answer from relanced at \(socketPath) within \(timeout.components.seconds) s. \
+            Is it starting or stuck? Check `systemctl --user status relanced` and `journalctl --user -u relanced`.
+            """, code: 75)
     }
 
     static func fields<T: Encodable>(_ value: T) throws -> [String: JSONValue] {
@@ -178,11 +167,11 @@ struct ControlClient {
 
 /// One connection to the daemon, for the calls of one command.
 struct ControlSession {
-    let connection: VarlinkConnection
+    let connection: BlockingVarlinkConnection
 
-    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) async throws -> M.Reply {
+    func call<M: ControlMethod>(_ method: M.Type, _ parameters: M.Parameters) throws -> M.Reply {
         let call = try VarlinkCall(method: M.qualifiedName, parameters: ControlClient.fields(parameters))
-        return try JSONValue.object(try await connection.call(call)).decode(as: M.Reply.self)
+        return try JSONValue.object(try connection.call(call)).decode(as: M.Reply.self)
     }
 }
 

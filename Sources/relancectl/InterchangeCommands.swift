@@ -52,31 +52,31 @@ struct ImportCommand: AsyncParsableCommand {
             var reports: [ImportReportInfo] = []
             do {
                 // All the calls on one connection (issue #15).
-                reports = try await global.client.session { [contacts, calendars, format, mapping, dryRun, skipInvalid, holidays, progress] session in
+                reports = try global.client.session { [contacts, calendars, format, mapping, dryRun, skipInvalid, holidays, progress] session in
                     var reports: [ImportReportInfo] = []
                     if holidays {
                         // Days off for the business calendar, stored; not events.
                         progress.say("importing \(calendars.count) holiday calendar\(calendars.count == 1 ? "" : "s")…")
-                        return [try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun, holidays: true)).report]
+                        return [try session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun, holidays: true)).report]
                     }
                     // Contacts and events named together go in one call, one transaction:
                     // a calendar that fails cannot leave the contacts imported alone.
                     if !contacts.isEmpty && !calendars.isEmpty {
                         progress.say("importing \(contacts.count + calendars.count) files…")
-                        let reply = try await session.call(Import.self, .init(
+                        let reply = try session.call(Import.self, .init(
                             contacts: contacts, calendars: calendars, format: format == "ics" ? nil : format,
                             map: mapping.isEmpty ? nil : mapping, dryRun: dryRun, skipInvalid: skipInvalid))
                         return [reply.contacts, reply.events]
                     }
                     if !contacts.isEmpty {
                         progress.say("importing \(contacts.count) contact file\(contacts.count == 1 ? "" : "s")…")
-                        reports.append(try await session.call(ImportContacts.self, .init(
+                        reports.append(try session.call(ImportContacts.self, .init(
                             files: contacts, format: format == "ics" ? nil : format, map: mapping.isEmpty ? nil : mapping,
                             dryRun: dryRun, skipInvalid: skipInvalid)).report)
                     }
                     if !calendars.isEmpty {
                         progress.say("importing \(calendars.count) calendar file\(calendars.count == 1 ? "" : "s")…")
-                        reports.append(try await session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun,
+                        reports.append(try session.call(ImportEvents.self, .init(files: calendars, dryRun: dryRun,
                                                                                        skipInvalid: skipInvalid)).report)
                     }
                     return reports
