@@ -58,7 +58,8 @@ public final class BlockingVarlinkConnection {
         return reply.parameters ?? [:]
     }
 
-    private func send(_ bytes: [UInt8]) throws(VarlinkClientError) {
+    /// Writes bytes as they are (a benchmark sends pre-encoded calls).
+    public func send(_ bytes: [UInt8]) throws(VarlinkClientError) {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -68,8 +69,8 @@ public final class BlockingVarlinkConnection {
         }
     }
 
-    /// The next reply's bytes, terminator excluded.
-    private func nextFrame() throws(VarlinkClientError) -> ArraySlice<UInt8> {
+    /// The next reply's bytes, terminator excluded, undecoded.
+    public func nextFrame() throws(VarlinkClientError) -> ArraySlice<UInt8> {
         var searched = 0
         while true {
             if let end = pending[searched...].firstIndex(of: 0) {

@@ -18,6 +18,17 @@ import VarlinkTransport
         return InboxItem(id: id, reminderID: id, kind: .followUp, text: "item \(id)", dueAt: due, firedAt: due, late: false)
     }
 
+    /// A control service on an empty in-memory store whose Watch hears `broadcaster`.
+    func controlService(broadcasting broadcaster: InboxBroadcaster) throws -> ControlService {
+        let clock = ManualClock("2026-12-01T09:00:00Z")
+        let store = try AppDatabase.inMemory()
+        let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
+        let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
+        return ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
+                              configuration: configuration, clock: clock, databasePath: ":memory:",
+                              logger: Logger(label: "test"), didChange: {})
+    }
+
     @Test func aSubscriberBehindItsBufferSeesAGapInTheSequence() async {
         // Given a subscriber holding at most 2 items
         let broadcaster = InboxBroadcaster(bufferLimit: 2)
@@ -35,13 +46,7 @@ import VarlinkTransport
     @Test func aWatchThatFallsBehindEndsWithWatchOverflowCountingWhatItLost() async throws {
         // Given a Watch on a broadcaster holding at most 2 items per subscriber
         let broadcaster = InboxBroadcaster(bufferLimit: 2)
-        let clock = ManualClock("2026-12-01T09:00:00Z")
-        let store = try AppDatabase.inMemory()
-        let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
-        let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
-        let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
-                                     configuration: configuration, clock: clock, databasePath: ":memory:",
-                                     logger: Logger(label: "test"), didChange: {})
+        let service = try controlService(broadcasting: broadcaster)
         // The watcher's first write waits until everything is published: a watcher that
         // is not reading. (Unheld, it can keep up with 5 items and rightly lose none.)
         let (opened, open) = AsyncStream.makeStream(of: Void.self)
@@ -73,13 +78,7 @@ import VarlinkTransport
     @Test func aBurstReachesAWatchInOneWriteInOrder() async throws {
         // Given a Watch whose writes are recorded one by one
         let broadcaster = InboxBroadcaster()
-        let clock = ManualClock("2026-12-01T09:00:00Z")
-        let store = try AppDatabase.inMemory()
-        let scheduler = Scheduler(store: store, time: clock, logger: Logger(label: "test")) { _ in }
-        let configuration = LiveConfiguration(Configuration(rules: TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)))
-        let service = ControlService(store: store, scheduler: scheduler, broadcaster: broadcaster,
-                                     configuration: configuration, clock: clock, databasePath: ":memory:",
-                                     logger: Logger(label: "test"), didChange: {})
+        let service = try controlService(broadcasting: broadcaster)
         let writes = NIOLockedValueBox<[String]>([])
         let writer = VarlinkReplyWriter(oneway: false) { data in writes.withLockedValue { $0.append(String(decoding: data, as: UTF8.self)) } }
         let call = try VarlinkFraming.decodeCall(Array(#"{"method":"io.relance.Control.Watch","more":true}"#.utf8))
