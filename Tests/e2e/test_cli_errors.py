@@ -2,6 +2,7 @@
 `relanced --check-config` on good and bad configuration files (`path:line: message`,
 the first problem only, like `nginx -t` or OpenBSD's `ntpd -n`)."""
 
+import signal
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from conftest import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EX_UNAVAILABLE = 69
+EX_TEMPFAIL = 75
 EX_CONFIG = 78
 
 
@@ -82,6 +84,24 @@ def test_ctl_with_stale_socket_file_after_kill_9_explains_too(daemon):
     assert result.code == EX_UNAVAILABLE, result
     assert len(result.stderr.splitlines()) == 1
     assert "relanced is not running" in result.stderr and str(daemon.socket) in result.stderr
+
+
+def test_ctl_to_a_daemon_that_does_not_answer_gives_up_after_its_timeout_and_says_what_to_check(daemon):
+    # Given a daemon that accepts connections but answers nothing (stopped, not dead)
+    daemon.send_signal(signal.SIGSTOP)
+    try:
+        # When relancectl waits at most 2 s
+        result = daemon.ctl("status", "--timeout", "2", check=False)
+    finally:
+        daemon.send_signal(signal.SIGCONT)
+
+    # Then it gives up with EX_TEMPFAIL and one line naming the socket and what to check
+    assert result.code == EX_TEMPFAIL, result
+    assert len(result.stderr.splitlines()) == 1
+    assert f"no answer from relanced at {daemon.socket} within 2 s" in result.stderr
+    assert "journalctl --user -u relanced" in result.stderr
+    # and the daemon, running again, answers the next command
+    assert daemon.ctl("status").code == 0
 
 
 # -- relanced --check-config ----------------------------------------------------------------
