@@ -31,10 +31,12 @@ public final class InboxBroadcaster: Sendable {
     }
 
     /// The items fired from now on, and the sequence number of the last item before
-    /// them; it ends when the broadcaster finishes or the consuming task is cancelled.
+    /// them; it ends when the broadcaster finishes, the consuming task is cancelled, or
+    /// the consumer calls `finish()` (it must, when it stops reading for another reason).
     public func subscribe() -> (after: Int, items: Subscription) {
-        let subscription = Subscription(bufferLimit: bufferLimit) { [state] id in
-            _ = state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
+        // Weakly: the broadcaster holds its subscriptions, a subscription must not hold it.
+        let subscription = Subscription(bufferLimit: bufferLimit) { [weak self] id in
+            _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
         }
         let after = state.withLockedValue { state in
             if state.finished { subscription.finish() } else { state.subscribers[subscription.id] = subscription }
@@ -103,7 +105,8 @@ extension InboxBroadcaster {
             if let (waiter, batch) = woken { waiter.resume(returning: batch) }
         }
 
-        func finish() {
+        /// Ends the subscription: the broadcaster forgets it and a waiting `nextBatch()` returns nil.
+        public func finish() {
             let waiter = state.withLockedValue { state in
                 state.finished = true
                 return state.waiter.take()

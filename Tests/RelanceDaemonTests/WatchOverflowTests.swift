@@ -73,6 +73,8 @@ import VarlinkTransport
         #expect(last.hasPrefix(#"{"error":"io.relance.Control.WatchOverflow""#))
         #expect(frames.dropLast().allSatisfy { $0.contains(#""continues":true"#) })
         #expect(frames.count - 1 + lost == 5)
+        // and the ended call holds no subscription (nor its buffer) any more
+        #expect(broadcaster.subscriberCount == 0)
     }
 
     @Test func aBurstReachesAWatchInOneWriteInOrder() async throws {

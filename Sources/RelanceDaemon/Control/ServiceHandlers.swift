@@ -190,6 +190,7 @@ extension ControlService {
                       zone: String) async throws {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
         let (after, items) = broadcaster.subscribe()
+        defer { items.finish() }  // however the call ends (overflow, a failed write)
         var delivered = after
         // Everything published since the last write goes out in one write.
         while let batch = await items.nextBatch() {
