@@ -8,8 +8,10 @@ import VarlinkProtocol
 public final class BlockingVarlinkConnection {
     private let descriptor: Int32
     private let maximumReplySize: Int
-    /// Bytes read past the last reply's terminator.
+    /// Bytes read and not yet returned: `pending[unread...]` (a burst of replies read in
+    /// one chunk is handed out frame by frame without copying the rest each time).
     private var pending: [UInt8] = []
+    private var unread = 0
 
     /// Connects to the socket at `path`. A read or write that waits longer than
     /// `timeout` fails with `VarlinkClientError.timedOut`.
@@ -71,13 +73,15 @@ public final class BlockingVarlinkConnection {
 
     /// The next reply's bytes, terminator excluded, undecoded.
     public func nextFrame() throws(VarlinkClientError) -> ArraySlice<UInt8> {
-        var searched = 0
+        var searched = unread
         while true {
             if let end = pending[searched...].firstIndex(of: 0) {
-                let frame = pending[..<end]
-                pending = Array(pending[(end + 1)...])
+                let frame = pending[unread..<end]
+                unread = end + 1
                 return frame
             }
+            pending.removeFirst(unread)
+            unread = 0
             searched = pending.count
             guard pending.count <= maximumReplySize else { throw .malformedReply("oversized reply") }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
