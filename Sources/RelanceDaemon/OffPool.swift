@@ -23,10 +23,19 @@ enum OffPool {
     static var isCurrent: Bool { marker.currentValue != nil }
 
     /// Runs `body` on a store-call thread and suspends until it returns.
+    ///
+    /// Called from an event loop (a control call), the caller resumes on that same loop:
+    /// resumed from the pool thread instead, Swift's global executor (NIO's loops) would
+    /// pick the next loop round-robin, and the reply's write would then hop back to the
+    /// connection's loop: two more thread switches per call (issue #15).
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive {
+        let work: @Sendable () throws -> T = {
             if marker.currentValue == nil { marker.currentValue = Marker() }
             return try body()
         }
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            return try await pool.runIfActive(eventLoop: loop, work).get()
+        }
+        return try await pool.runIfActive(work)
     }
 }
