@@ -148,7 +148,7 @@ extension AppDatabase {
                 arguments.append(email)
             }
             let contacts = conditions.isEmpty ? [] : try ContactRecord
-                .filter(sql: conditions.joined(separator: " OR "), arguments: StatementArguments(arguments) ?? StatementArguments())
+                .filter(sql: conditions.joined(separator: " OR "), arguments: StatementArguments(arguments))
                 .order(Column("id")).fetchAll(db).map(\.model)
             var added: [Int64] = [], updated: [Int64] = []
             var changes = ScheduleChanges()
