@@ -9,7 +9,7 @@ import RelanceCore
 /// inside this module so another store can come later without touching the core or the
 /// daemon (DESIGN.md, "Later, teams…").
 public final class AppDatabase: Sendable {
-    let writer: any DatabaseWriter
+    let writer: StoreWriter
     /// Checkpoints the WAL off the writer (nil in memory).
     let checkpointer: WALCheckpointer?
 
@@ -40,7 +40,7 @@ public final class AppDatabase: Sendable {
             // automatic checkpoint's own mechanism): no commit ever checkpoints.
             checkpointer.install(on: db)
         }
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Double(busyTimeoutMilliseconds) / 1000)
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try AppDatabase(pool, checkpointer: checkpointer)
     }
@@ -50,8 +50,11 @@ public final class AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue())
     }
 
+    /// How long a write waits for another process's write lock before giving up.
+    static let busyTimeoutMilliseconds: Int32 = 5000
+
     init(_ writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
-        self.writer = writer
+        self.writer = StoreWriter(writer)
         self.checkpointer = checkpointer
         try Self.migrator.migrate(writer)
     }

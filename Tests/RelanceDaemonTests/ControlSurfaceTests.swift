@@ -211,4 +211,45 @@ import VarlinkTransport
         }
         #expect(ranOffPool.withLockedValue { $0 } == ["Status": true, "TestNotify": false])
     }
+
+    /// A short call (`Remind`) is answered on the caller's thread while the writer is
+    /// free; when another write holds it, the call runs again, whole, on a store thread
+    /// and waits there (issue #15).
+    @Test func aShortCallRunsInPlaceUnlessTheWriterIsBusyThenOnAStoreThread() async throws {
+        let store = try AppDatabase.open(path: FileManager.default.temporaryDirectory
+            .appendingPathComponent("relance-\(UUID())/relance.sqlite").path)
+        let runs = NIOLockedValueBox<[Bool]>([])  // per run of the handler: on a store thread?
+        var handlers = ControlHandlers<AppDatabase>(interface: ControlInterface.description)
+        handlers.registerShort(Remind.self) { store, p in
+            runs.withLockedValue { $0.append(OffPool.isCurrent) }
+            let (reminder, _) = try store.addReminder(text: p.text, dueAt: Date(timeIntervalSince1970: 1_900_000_000), contactID: nil)
+            return Remind.Reply(reminder: reminder.info, timeZone: "UTC")
+        }
+        let writer = VarlinkReplyWriter(oneway: true) { _ in }
+        func remind(_ text: String) async throws {
+            let call = VarlinkCall(method: Remind.qualifiedName, parameters: ["at": .string("x"), "text": .string(text)])
+            try await handlers["Remind"]!.run(store, call, writer)
+        }
+        // Given a free writer: one run, in place
+        try await remind("free")
+        #expect(runs.withLockedValue { $0 } == [false])
+
+        // Given another write holding the writer until the call has gone to a store thread
+        runs.withLockedValue { $0 = [] }
+        let holding = DispatchSemaphore(value: 0)
+        let holder = Task.detached {
+            try store.writer.write { _ in
+                holding.signal()
+                while runs.withLockedValue({ $0.count }) < 2 { Thread.sleep(forTimeInterval: 0.01) }
+            }
+        }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { holding.wait(); continuation.resume() }
+        }
+        try await remind("busy")
+        try await holder.value
+        // Then it was refused in place and ran again on a store thread, written once
+        #expect(runs.withLockedValue { $0 } == [false, true])
+        #expect(try store.upcoming(limit: 10).map(\.text) == ["free", "busy"])
+    }
 }

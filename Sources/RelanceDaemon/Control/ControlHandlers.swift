@@ -1,6 +1,7 @@
 import Foundation
 import RelanceAPI
 import RelanceCore
+import RelanceStore
 import VarlinkProtocol
 import VarlinkTransport
 
@@ -57,6 +58,28 @@ struct ControlHandlers<Context: Sendable>: Sendable {
         add(M.name, Handler(readOnly: readOnly, run: { context, call, replies in
             let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
             try await replies.send(try await OffPool.run { try handler(context, parameters) })
+        }, parametersType: M.Parameters.self))
+    }
+
+    /// Registers a method answered by one short store transaction that writes once (a
+    /// reminder set, an inbox item closed): it runs right on the connection's event loop,
+    /// sparing the two thread switches of a hop to a store thread and back (issue #15),
+    /// unless another write holds the writer (an import, a burst of firings); then it
+    /// goes to a store thread like every other method, so the loop never waits.
+    mutating func registerShort<M: ControlMethod>(
+        _ method: M.Type,
+        _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply
+    ) {
+        let interface = interface
+        add(M.name, Handler(readOnly: false, run: { context, call, replies in
+            let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
+            let reply: M.Reply
+            do {
+                reply = try AppDatabase.withoutWaiting { try handler(context, parameters) }
+            } catch is AppDatabase.WriterBusy {
+                reply = try await OffPool.run { try handler(context, parameters) }
+            }
+            try await replies.send(reply)
         }, parametersType: M.Parameters.self))
     }
 

@@ -10,17 +10,18 @@ import VarlinkTransport
 
 extension ControlService {
     /// Registers Remind, RemindMany, CancelReminder, MoveReminder, Upcoming, Inbox,
-    /// MarkRead, Done, Dismiss and Snooze.
+    /// MarkRead, Done, Dismiss and Snooze. The calls that write one row are short: they
+    /// run on the connection's event loop while the writer is free.
     static func registerReminderAndInboxHandlers(_ handlers: inout ControlHandlers<ControlService>) {
-        handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
+        handlers.registerShort(Remind.self) { service, p in try service.remind(p) }
         handlers.register(RemindMany.self, readOnly: false) { service, p in try service.remindMany(p) }
-        handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
-        handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
+        handlers.registerShort(CancelReminder.self) { service, p in try service.cancelReminder(p) }
+        handlers.registerShort(MoveReminder.self) { service, p in try service.moveReminder(p) }
         handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
         handlers.register(MarkRead.self, readOnly: false) { service, p in try service.markRead(p) }
-        handlers.register(Done.self, readOnly: false) { service, p in try service.close(p, as: .done) }
-        handlers.register(Dismiss.self, readOnly: false) { service, p in try service.close(p, as: .dismissed) }
+        handlers.registerShort(Done.self) { service, p in try service.close(p, as: .done) }
+        handlers.registerShort(Dismiss.self) { service, p in try service.close(p, as: .dismissed) }
         handlers.register(Snooze.self, readOnly: false) { service, p in try service.snooze(p) }
     }
 
