@@ -578,7 +578,11 @@ public enum ConfigurationLoader {
                     continue
                 }
                 guard let key else { continue }
-                let assigned = text.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                var assigned = text.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                // A quoted key ("léa" = 1000) is the key without its quotes.
+                if assigned.count >= 2, let quote = assigned.first, "\"'".contains(quote), assigned.last == quote {
+                    assigned = String(assigned.dropFirst().dropLast())
+                }
                 let matches = (current == section && (assigned == key || assigned.hasPrefix(key + ".")))
                     || (current == nil && section != nil && assigned == "\(section!).\(key)")
                     || (current == nil && section != nil && assigned == section

@@ -155,6 +155,16 @@ extension TeamStore {
         return (outreach, cancelled)
     }
 
+    /// The team's contacts and its outreach awaiting a reply, for `Status`.
+    public func counts() throws -> (contacts: Int, awaitingReply: Int) {
+        try withConnection { connection in
+            let (contacts, awaiting) = try connection.query("""
+                SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM outreach WHERE status = 'awaiting_reply')
+                """, logger: logger).wait().first!.decode((Int64, Int64).self)
+            return (Int(contacts), Int(awaiting))
+        }
+    }
+
     // MARK: Rows
 
     private func contacts(_ connection: PostgresConnection) throws -> [TeamContact] {

@@ -72,8 +72,11 @@ struct OutreachList: AsyncParsableCommand {
     }
 
     static func printTable(_ outreach: [OutreachInfo], zone: TimeZone) {
-        Output.table(["OUTREACH #", "CONTACT", "SENT", "CHANNEL", "STATUS", "ASK"], outreach.map {
-            ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone), $0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
+        // A team node says who sent each; a personal daemon has only you.
+        let authors = outreach.contains { $0.by != nil }
+        Output.table(["OUTREACH #", "CONTACT", "SENT"] + (authors ? ["BY"] : []) + ["CHANNEL", "STATUS", "ASK"], outreach.map {
+            ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone)] + (authors ? [$0.by ?? "—"] : [])
+                + [$0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
         })
     }
 }

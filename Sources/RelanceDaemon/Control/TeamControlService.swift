@@ -163,13 +163,16 @@ public final class TeamControlService: VarlinkService {
         var database = store.location
         var unread = 0
         var nextText: String?
+        var counts = (contacts: 0, awaitingReply: 0)
         do {
             unread = try store.unreadCount()
+            counts = try store.counts()
             nextText = try store.upcoming(limit: 1).first { $0.id == next?.id }?.text
         } catch {
             database += " — UNAVAILABLE: \((error as? TeamStoreError)?.reason ?? "\(error)")"
         }
-        return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: 0, awaitingReply: 0,
+        return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: counts.contacts,
+                            awaitingReply: counts.awaitingReply,
                             pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
                             database: database, timeZone: zone().identifier,
                             channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
