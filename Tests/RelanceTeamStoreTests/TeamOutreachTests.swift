@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -99,6 +100,53 @@ import Testing
         _ = try b.recordReply(outreachID: anyway.outreach.id, outcome: .declined, at: t0)
         _ = try b.logOutreach(contact: "ada", author: "max", channel: "email", ask: "a talk", sentAt: t0, policy: .standard, rules: rules)
         a.close(); b.close()
+    }
+
+    @Test func twoPeopleLoggingAtOnceOnTwoNodesAreTold() throws {
+        let server = try PostgresServer()
+        let nodes = [try node(server, "a"), try node(server, "b")]
+        let names = (0..<20).map { "Person \($0)" }
+        for name in names { _ = try nodes[0].addContact(ContactDraft(name: name), owner: "lea", now: t0) }
+        let outcomes = NIOLockedValueBox<[String: [String]]>([:])
+        // lea on one node and sam on the other write to the same twenty people at once:
+        // the contact's row lock serialises them, so for each person one is logged and the
+        // other is told.
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let author = ["lea", "sam"][index]
+            for name in names {
+                let outcome: String
+                do {
+                    _ = try nodes[index].logOutreach(contact: name, author: author, channel: "email", ask: "x", sentAt: t0,
+                                                     policy: .standard, rules: rules)
+                    outcome = "logged"
+                } catch let refused as AlreadyContacted {
+                    outcome = refused.by == author ? "wrong" : "told"
+                } catch {
+                    outcome = "\(error)"
+                }
+                outcomes.withLockedValue { $0[name, default: []].append(outcome) }
+            }
+        }
+        for name in names { #expect(outcomes.withLockedValue { $0[name]?.sorted() } == ["logged", "told"], "\(name)") }
+        #expect(try server.psql("SELECT count(*), count(DISTINCT contact_id) FROM outreach") == "20|20\n")
+        #expect(try server.psql("SELECT count(*) FROM reminder") == "20\n")
+        nodes.forEach { $0.close() }
+    }
+
+    @Test func anOutreachWhoseReminderCannotBeWrittenIsNotLoggedEither() throws {
+        let server = try PostgresServer()
+        let a = try node(server, "a")
+        _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
+        // The engine refuses the reminder row: the outreach inserted before it goes too.
+        try server.psql("ALTER TABLE reminder ADD CONSTRAINT no_follow_ups CHECK (kind <> 'follow_up')")
+        #expect(throws: (any Error).self) {
+            try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0, policy: .standard, rules: rules)
+        }
+        #expect(try server.psql("SELECT count(*) FROM outreach") == "0\n")
+        try server.psql("ALTER TABLE reminder DROP CONSTRAINT no_follow_ups")
+        _ = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0, policy: .standard, rules: rules)
+        #expect(try server.psql("SELECT count(*) FROM outreach") == "1\n")
+        a.close()
     }
 
     @Test func recordingAReplyCancelsItsPendingFollowUpsOnly() throws {
