@@ -63,6 +63,13 @@ public enum ControlError {
     public static func contactHasOpenOutreach(contact: String, outreach: [Int64]) -> VarlinkError {
         error("ContactHasOpenOutreach", ["contact": .string(contact), "outreach": .array(outreach.map { .number(Double($0)) })])
     }
+    public static func alreadyContacted(contact: String, by: String, sentAt: Date, state: String, timeZone: String) -> VarlinkError {
+        error("AlreadyContacted", ["contact": .string(contact), "by": .string(by), "sentAt": .string(JSONCoding.formatDate(sentAt)),
+                                   "state": .string(state), "timeZone": .string(timeZone)])
+    }
+    public static func notATeamUser(uid: UInt32) -> VarlinkError {
+        error("NotATeamUser", ["uid": .number(Double(uid))])
+    }
     public static func snapshotNotFound(id: String) -> VarlinkError {
         error("SnapshotNotFound", ["id": .string(id)])
     }

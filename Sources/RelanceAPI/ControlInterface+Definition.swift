@@ -62,7 +62,10 @@ type Contact (
   # A photo reference (a URI).
   photo: ?string,
   # The vCard UID export writes: kept from the import, else derived from the contact.
-  uid: string
+  uid: string,
+  # On a team node: the team user who owns the contact (their channels get its
+  # reminders). Absent on a personal daemon.
+  owner: ?string
 )
 
 # How long to wait: calendar/clock time or business days (give one).
@@ -100,7 +103,9 @@ type Outreach (
   # When the outcome was recorded.
   closedAt: ?string,
   # The Message-ID of the message you sent, without angle brackets, when you gave it.
-  messageId: ?string
+  messageId: ?string,
+  # On a team node: the team user who sent it. Absent on a personal daemon.
+  by: ?string
 )
 
 # A meeting you accepted.
@@ -479,7 +484,10 @@ method LogOutreach(
   neverLetGo: ?bool,
   # The Message-ID of the message you sent (your mail client shows it in the headers),
   # so drafted follow-ups reply in its thread (In-Reply-To).
-  messageId: ?string
+  messageId: ?string,
+  # On a team node: log it even when another team user awaits a reply from this
+  # contact (otherwise AlreadyContacted, and nothing is written).
+  anyway: ?bool
 ) -> (
   # The outreach as stored.
   outreach: Outreach,
@@ -1286,6 +1294,16 @@ error ImportRejected (report: ImportReport)
 # Another contact already has this e-mail address or profile URL; nothing was added.
 # Add it anyway with allowDuplicate, or merge the two with MergeContacts.
 error DuplicateContact (field: string, value: string, existing: string)
+
+# On a team node: your uid is mapped to no team user ([team.users] in the node's
+# configuration), so the node does not serve you, or cannot say whose contact or
+# outreach this is; nothing was done.
+error NotATeamUser (uid: int)
+
+# On a team node: another team user (by) wrote to this contact at sentAt and the
+# outreach is still in this state (awaiting_reply); nothing was logged. Log it anyway
+# with anyway, or leave it to them. timeZone: yours, to show sentAt in.
+error AlreadyContacted (contact: string, by: string, sentAt: string, state: string, timeZone: string)
 
 # The contact has outreach awaiting a reply (ids); nothing was removed. Record the reply
 # first, or remove it with force.

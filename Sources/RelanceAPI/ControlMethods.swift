@@ -365,11 +365,14 @@ public enum LogOutreach: ControlMethod {
         /// The Message-ID of the message you sent (your mail client shows it in the headers),
         /// so drafted follow-ups reply in its thread (In-Reply-To).
         public var messageId: String?
+        /// On a team node: log it even when another team user awaits a reply from this
+        /// contact (otherwise AlreadyContacted, and nothing is written).
+        public var anyway: Bool?
 
         /// Creates a value field by field; absent optional fields default to nil.
         public init(contact: String, ask: String, channel: String? = nil, sentAt: String? = nil,
                     followUp: String? = nil, policy: String? = nil, steps: [WaitInfo]? = nil, letGo: WaitInfo? = nil,
-                    neverLetGo: Bool? = nil, messageId: String? = nil) {
+                    neverLetGo: Bool? = nil, messageId: String? = nil, anyway: Bool? = nil) {
             self.contact = contact
             self.ask = ask
             self.channel = channel
@@ -380,6 +383,7 @@ public enum LogOutreach: ControlMethod {
             self.letGo = letGo
             self.neverLetGo = neverLetGo
             self.messageId = messageId
+            self.anyway = anyway
         }
     }
 

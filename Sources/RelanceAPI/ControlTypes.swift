@@ -44,12 +44,15 @@ public struct ContactInfo: Codable, Sendable, Equatable {
     public var photo: String?
     /// The vCard UID export writes: kept from the import, else derived from the contact.
     public var uid: String
+    /// On a team node: the team user who owns the contact (their channels get its
+    /// reminders). Absent on a personal daemon.
+    public var owner: String?
 
     /// Creates a value field by field.
     public init(id: Int64, name: String, emails: [String], handles: [String: String], organization: String?,
                 timeZone: String?, why: String?, tags: [String], notes: String?, keepInTouch: String?, createdAt: Date,
                 phones: [String], title: String?, department: String?, websites: [String], givenName: String?,
-                familyName: String?, birthday: String?, photo: String?, uid: String) {
+                familyName: String?, birthday: String?, photo: String?, uid: String, owner: String?) {
         self.id = id
         self.name = name
         self.emails = emails
@@ -70,6 +73,7 @@ public struct ContactInfo: Codable, Sendable, Equatable {
         self.birthday = birthday
         self.photo = photo
         self.uid = uid
+        self.owner = owner
     }
 }
 
@@ -116,11 +120,13 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
     public var closedAt: Date?
     /// The Message-ID of the message you sent, without angle brackets, when you gave it.
     public var messageId: String?
+    /// On a team node: the team user who sent it. Absent on a personal daemon.
+    public var by: String?
 
     /// Creates a value field by field.
     public init(id: Int64, contactId: Int64, contactName: String, channel: String, ask: String, sentAt: Date,
                 status: String, steps: [String], letGo: String?, followUpsSent: Int, lastFollowUpAt: Date?,
-                closedAt: Date?, messageId: String?) {
+                closedAt: Date?, messageId: String?, by: String?) {
         self.id = id
         self.contactId = contactId
         self.contactName = contactName
@@ -134,6 +140,7 @@ public struct OutreachInfo: Codable, Sendable, Equatable {
         self.lastFollowUpAt = lastFollowUpAt
         self.closedAt = closedAt
         self.messageId = messageId
+        self.by = by
     }
 }
 

@@ -13,6 +13,9 @@ public struct Configuration: Sendable, Equatable {
     /// Team mode (`[store] url = "postgresql://…"`): the shared PostgreSQL database,
     /// instead of the SQLite file; nil for the personal store.
     public var teamStore: TeamStoreSettings?
+    /// `[team.users]` on a team node: the local uids the control socket serves, each as
+    /// the team user it names (`ada = 1000`). Read at start.
+    public var teamUsers = TeamUsers()
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
     /// Control connections served at once (`[control] max_connections`); one more is

@@ -103,6 +103,7 @@ public enum ConfigurationLoader {
             "mail_watch": ["sent", "inbox", "sent_folder", "imap_url", "imap_password_file", "imap_inbox", "imap_sent",
                            "imap_ca_file", "imap_recheck_seconds"],
             "sync": ["calendars", "contacts", "publish"],
+            "team": ["users"],
             "mail": ["enabled", "transport", "sendmail", "url", "username", "password_file", "ca_file", "from", "to",
                      "mode", "digest_time", "timeout"],
         ]
@@ -268,7 +269,34 @@ public enum ConfigurationLoader {
                 throw error(section: "store", key: "delivery_lease", "must be longer than [mail] timeout (\(mail.timeout.components.seconds) s): a job is held by one node for the lease, which must outlast a send")
             }
             configuration.imap = try imapSettings()
+            configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             return configuration
+        }
+
+        /// `[team.users]`: team user names to local uids, each name and uid once, only in
+        /// team mode.
+        private func teamUsers(teamMode: Bool) throws(ConfigurationError) -> TeamUsers {
+            guard let team = table["team"]?.table, let value = team["users"] else { return TeamUsers() }
+            guard let users = value.table else {
+                throw error(section: "team", key: "users", "write the users as a table: [team.users] then one `name = uid` per line")
+            }
+            guard teamMode else {
+                throw error(section: "team.users", key: nil, "[team.users] is for team mode: set [store] url = \"postgresql://…\" too")
+            }
+            var result = TeamUsers()
+            for name in users.keys.sorted() {
+                guard TeamUsers.isValidName(name) else {
+                    throw error(section: "team.users", key: name, "'\(name)' is not a team user name: use 1 to 32 letters, digits, '-', '_' or '.'")
+                }
+                guard let uid = users[name]?.int, (0...Int(Int32.max)).contains(uid) else {
+                    throw error(section: "team.users", key: name, "'\(name)' must be a local uid (a whole number, e.g. \(name) = 1000; see `id -u`)")
+                }
+                if let other = result.name(of: UInt32(uid)) {
+                    throw error(section: "team.users", key: name, "uid \(uid) is given to both \(other) and \(name): one uid, one team user")
+                }
+                result.byUID[UInt32(uid)] = name
+            }
+            return result
         }
 
         /// `[mail]`, validated: nothing that could reach a header may hold a line break,
@@ -550,7 +578,11 @@ public enum ConfigurationLoader {
                     continue
                 }
                 guard let key else { continue }
-                let assigned = text.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                var assigned = text.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                // A quoted key ("léa" = 1000) is the key without its quotes.
+                if assigned.count >= 2, let quote = assigned.first, "\"'".contains(quote), assigned.last == quote {
+                    assigned = String(assigned.dropFirst().dropLast())
+                }
                 let matches = (current == section && (assigned == key || assigned.hasPrefix(key + ".")))
                     || (current == nil && section != nil && assigned == "\(section!).\(key)")
                     || (current == nil && section != nil && assigned == section

@@ -17,17 +17,26 @@ struct ControlSocket: Sendable {
     /// `ready` runs once the socket listens, after the "ready" journal line.
     init(serving handler: any VarlinkService, options: Daemon.Options, paths: RelancePaths, configuration: Configuration,
          socketPath: String, logger: Logger, ready: @escaping @Sendable () -> Void) throws {
+        var errors = ControlService.transportErrors
+        var allowed: Set<uid_t>? = options.systemMode ? nil : [getuid(), 0]
+        var mode: mode_t = 0o600
+        if configuration.teamStore != nil, !configuration.teamUsers.isEmpty {
+            // A team node serves its team's local users: anyone may connect, SO_PEERCRED
+            // decides, and a uid [team.users] does not name hears so.
+            allowed = Set([getuid(), 0]).union(configuration.teamUsers.byUID.keys)
+            errors.peerRefused = { ControlError.notATeamUser(uid: $0) }
+            mode = 0o666
+        }
         let endpoint: VarlinkServer.Endpoint
         if let descriptor = options.inheritedSocket {
             endpoint = .inherited(descriptor: descriptor)
         } else {
             try Daemon.prepareSocketDirectory(for: socketPath, paths: paths)
-            endpoint = .path(socketPath, mode: 0o600)
+            endpoint = .path(socketPath, mode: mode)
         }
         let limits = VarlinkServer.Limits(maximumConnections: configuration.maximumConnections,
                                           idleTimeout: .seconds(configuration.idleTimeoutSeconds))
-        let server = VarlinkServer(service: handler, errors: ControlService.transportErrors, limits: limits,
-                                   allowedUIDs: options.systemMode ? nil : [getuid(), 0], logger: logger)
+        let server = VarlinkServer(service: handler, errors: errors, limits: limits, allowedUIDs: allowed, logger: logger)
         let identity = NIOLockedValueBox<UInt64?>(nil)
         let inherited = options.inheritedSocket
         service = ControlServerService(server: server, endpoint: endpoint) {

@@ -62,7 +62,9 @@ extension Daemon {
         }
 
         await delivery.probeAll()
-        let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery, clock: clock, zone: { configuration.current.timeZone }, logger: logger)
+        let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
+                                         clock: clock, rules: { configuration.current.rules },
+                                         users: configuration.current.teamUsers, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: "team node \(settings.node): \(scheduler.snapshot().pending) pending")

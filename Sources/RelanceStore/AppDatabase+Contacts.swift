@@ -137,16 +137,7 @@ extension AppDatabase {
     static func resolveContact(_ db: Database, _ query: String) throws -> Contact {
         let trimmed = query.trimmingCharacters(in: .whitespaces)
         if let id = Int64(trimmed) { return try contact(db, id: id) }
-        let all = try ContactRecord.fetchAll(db).map(\.model)
-        let options: String.CompareOptions = [.caseInsensitive, .diacriticInsensitive]
-        let exact = all.filter { $0.name.compare(trimmed, options: options) == .orderedSame }
-        if exact.count == 1 { return exact[0] }
-        let matches = exact.isEmpty ? all.filter { $0.name.range(of: trimmed, options: options) != nil } : exact
-        switch matches.count {
-        case 1: return matches[0]
-        case 0: throw StoreError.contactNotFound(query: trimmed, suggestions: Spelling.suggestions(for: trimmed, among: all.map(\.name)))
-        default: throw StoreError.ambiguousContact(query: trimmed, candidates: matches.map { "\($0.name) (#\($0.id))" })
-        }
+        return try ContactLookup.byName(trimmed, among: try ContactRecord.fetchAll(db).map(\.model))
     }
 
     static func lastInteraction(_ db: Database, contactID: Int64) throws -> Date {

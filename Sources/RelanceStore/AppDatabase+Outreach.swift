@@ -7,13 +7,7 @@ extension AppDatabase {
     /// sequence, in one transaction.
     public func logOutreach(contactID: Int64, channel: String, ask: String, sentAt: Date, policy: FollowUpPolicy,
                             rules: TimingRules, messageID: String? = nil) throws -> (Outreach, Reminder?, ScheduleChanges) {
-        try Validation.singleLine(channel, field: "channel")
-        let messageID = try messageID.flatMap(Validation.messageID)
-        guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
-        }
-        try Validation.singleLine(ask, field: "ask")
-        guard policy.stepCount > 0 else { throw ValidationError(field: "policy", reason: "needs at least one step") }
+        let messageID = try FollowUpStep.validateNewOutreach(channel: channel, ask: ask, messageID: messageID, policy: policy)
         return try writer.write { db in
             _ = try Self.contact(db, id: contactID)
             var outreach = OutreachRecord(id: nil, contactId: contactID, channel: channel, ask: ask, sentAt: sentAt,
@@ -114,16 +108,10 @@ extension AppDatabase {
     static func scheduleStep(_ db: Database, outreach: OutreachRecord, step: Int, anchor: Date,
                              rules: TimingRules) throws -> ReminderRecord? {
         let contact = try contact(db, id: outreach.contactId)
-        guard let planned = Planner.followUp(step: step, policy: outreach.policy, anchor: anchor,
-                                             contactZone: contact.zone, rules: rules),
-              let wait = outreach.policy.wait(forStep: step) else { return nil }
-        let letGo = outreach.policy.isLetGo(step: step)
-        let text = letGo
-            ? ReminderText.letGo(contact: contact.name, ask: outreach.ask, sentAt: outreach.sentAt, zone: rules.userZone)
-            : ReminderText.followUp(contact: contact.name, ask: outreach.ask, sentAt: outreach.sentAt, step: step,
-                                    waited: wait, zone: rules.userZone)
-        var reminder = ReminderRecord(kind: letGo ? .letGo : .followUp, text: text, contactId: contact.id,
-                                      outreachId: outreach.id, planned: planned, anchorAt: anchor, step: step)
+        guard let planned = FollowUpStep.plan(step: step, outreach: outreach.model, contact: contact, anchor: anchor,
+                                              rules: rules) else { return nil }
+        var reminder = ReminderRecord(kind: planned.kind, text: planned.text, contactId: contact.id,
+                                      outreachId: outreach.id, planned: planned.planned, anchorAt: anchor, step: step)
         try reminder.insert(db)
         return reminder
     }

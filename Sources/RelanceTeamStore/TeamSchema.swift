@@ -149,5 +149,55 @@ enum TeamSchema {
             VALUES ('messageNamespace', substr(md5(random()::text || clock_timestamp()::text), 1, 16))
             """,
         ]),
+        // Shared contacts and outreach (issue #16): a contact belongs to the team, with an
+        // owner (the team user whose channels get its reminders); an outreach names who
+        // sent it. A follow-up reminder points at its outreach, so a reply cancels it.
+        // Handles, details and the follow-up sequence are their Codable JSON (TEXT): read
+        // and written whole by the nodes, never queried by the engine.
+        Migration(name: "v4-contacts-outreach", statements: [
+            """
+            CREATE TABLE contact (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name TEXT NOT NULL,
+                emails TEXT[] NOT NULL DEFAULT '{}',
+                handles TEXT NOT NULL DEFAULT '{}',
+                organization TEXT,
+                time_zone TEXT,
+                why TEXT,
+                tags TEXT[] NOT NULL DEFAULT '{}',
+                notes TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                owner TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                created_by TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE outreach (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                contact_id BIGINT NOT NULL REFERENCES contact (id),
+                author TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                ask TEXT NOT NULL,
+                sent_at TIMESTAMPTZ NOT NULL,
+                status TEXT NOT NULL DEFAULT 'awaiting_reply' CHECK (status IN
+                    ('awaiting_reply', 'replied', 'declined', 'meeting_agreed', 'closed', 'no_reply', 'withdrawn')),
+                policy TEXT NOT NULL,
+                follow_ups_sent INTEGER NOT NULL DEFAULT 0,
+                last_follow_up_at TIMESTAMPTZ,
+                closed_at TIMESTAMPTZ,
+                message_id TEXT
+            )
+            """,
+            // What "already contacted by" and a contact's history read.
+            "CREATE INDEX outreach_contact ON outreach (contact_id, status)",
+            """
+            ALTER TABLE reminder
+                ADD COLUMN contact_id BIGINT REFERENCES contact (id),
+                ADD COLUMN outreach_id BIGINT REFERENCES outreach (id),
+                ADD COLUMN step INTEGER
+            """,
+            "CREATE INDEX reminder_outreach ON reminder (outreach_id) WHERE outreach_id IS NOT NULL",
+        ]),
     ]
 }

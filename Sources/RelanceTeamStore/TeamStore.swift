@@ -30,7 +30,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     private var connection: PostgresConnection?
     /// The server process behind `connection`: its own notifications are not news.
     private let writerPID = NIOLockedValueBox<Int32?>(nil)
-    private let listener: NotificationListener
+    let listener: NotificationListener
 
     private init(settings: TeamStoreSettings, logger: Logger, eventLoop: any EventLoop) throws {
         self.settings = settings
@@ -144,12 +144,14 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    private static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state"
+    private static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state, contact_id, outreach_id"
 
     private static func reminder(_ row: PostgresRow) throws -> Reminder {
-        let (id, kind, text, dueAt, fireAt, reason, state) = try row.decode((Int64, String, String, Date, Date, String, String).self)
-        return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text, dueAt: dueAt, fireAt: fireAt,
-                        reason: reason, state: ReminderState(rawValue: state) ?? .pending)
+        let (id, kind, text, dueAt, fireAt, reason, state, contactID, outreachID) =
+            try row.decode((Int64, String, String, Date, Date, String, String, Int64?, Int64?).self)
+        return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text, contactID: contactID,
+                        outreachID: outreachID, dueAt: dueAt, fireAt: fireAt, reason: reason,
+                        state: ReminderState(rawValue: state) ?? .pending)
     }
 
     /// Pending reminders in firing order.
@@ -167,8 +169,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     /// Fires every reminder pending and due at `now` that no other node is firing, in
     /// ONE statement: claim (`FOR UPDATE SKIP LOCKED`), mark fired, insert the inbox items
-    /// and one outbox job per channel. Only explicit reminders exist in a team database
-    /// so far, so nothing follows from a firing (`rules` is unused).
+    /// and one outbox job per channel. Nothing follows from a firing yet (`rules` is
+    /// unused): a fired follow-up does not plan the next step of its sequence.
     public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
                         rules: TimingRules, channels: [String]) throws -> Firing {
         let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)

@@ -48,7 +48,12 @@ public final class BlockingVarlinkConnection {
 
     /// Sends a call and returns its single reply; an error reply is thrown as `VarlinkError`.
     public func call(_ call: VarlinkCall) throws -> [String: JSONValue] {
-        try send(Array(VarlinkFraming.encode(call)))
+        do {
+            try send(Array(VarlinkFraming.encode(call)))
+        } catch VarlinkClientError.connectionClosed {
+            // A server that refuses the connection says why before closing it
+            // (TooManyConnections, NotATeamUser): that reply is still there to read.
+        }
         let frame = try nextFrame()
         let reply: VarlinkReply
         do {
@@ -64,7 +69,8 @@ public final class BlockingVarlinkConnection {
     public func send(_ bytes: [UInt8]) throws(VarlinkClientError) {
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a peer that closed is an error to report, not SIGPIPE.
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw Self.failure(errno) }
             sent += n

@@ -40,14 +40,19 @@ public final class VarlinkServer: Sendable {
         public var invalidParameter: @Sendable (_ parameter: String, _ reason: String) -> VarlinkError
         /// For a connection beyond the cap (`limit` connections), sent once before closing it.
         public var tooManyConnections: @Sendable (Int) -> VarlinkError
+        /// For a peer whose uid is not allowed (`uid`), sent once before closing it; nil:
+        /// the connection is closed without a word.
+        public var peerRefused: (@Sendable (UInt32) -> VarlinkError)?
         public init(invalidMessage: @escaping @Sendable (String) -> VarlinkError,
                     messageTooLarge: @escaping @Sendable (Int) -> VarlinkError,
                     invalidParameter: @escaping @Sendable (String, String) -> VarlinkError,
-                    tooManyConnections: @escaping @Sendable (Int) -> VarlinkError) {
+                    tooManyConnections: @escaping @Sendable (Int) -> VarlinkError,
+                    peerRefused: (@Sendable (UInt32) -> VarlinkError)? = nil) {
             self.invalidMessage = invalidMessage
             self.messageTooLarge = messageTooLarge
             self.invalidParameter = invalidParameter
             self.tooManyConnections = tooManyConnections
+            self.peerRefused = peerRefused
         }
     }
 
@@ -92,17 +97,19 @@ public final class VarlinkServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
         let allowed = allowedUIDs
         let logger = logger
-        let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<VarlinkFrame, ByteBuffer>?> = { channel in
-            Self.checkPeer(channel, allowed: allowed, logger: logger).flatMapThrowing { permitted in
-                guard permitted else {
+        let tellsRefusal = errors.peerRefused != nil
+        let initializer: @Sendable (Channel) -> EventLoopFuture<Accepted?> = { channel in
+            Self.checkPeer(channel, allowed: allowed, logger: logger).flatMapThrowing { peer in
+                guard peer.permitted || (tellsRefusal && peer.uid != nil) else {
                     channel.close(promise: nil)
                     return nil
                 }
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
-                return try NIOAsyncChannel<VarlinkFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                return Accepted(channel: try NIOAsyncChannel<VarlinkFrame, ByteBuffer>(wrappingChannelSynchronously: channel),
+                                uid: peer.uid, permitted: peer.permitted)
             }
         }
-        let server: NIOAsyncChannel<NIOAsyncChannel<VarlinkFrame, ByteBuffer>?, Never>
+        let server: NIOAsyncChannel<Accepted?, Never>
         switch endpoint {
         case .path(let path, let mode):
             server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
@@ -118,8 +125,13 @@ public final class VarlinkServer: Sendable {
         let maximum = limits.maximumConnections
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    guard let connection else { continue }
+                for try await accepted in connections {
+                    guard let accepted else { continue }
+                    let connection = accepted.channel
+                    if !accepted.permitted, let uid = accepted.uid {
+                        group.addTask { await self.refuse(connection, uid: uid) }
+                        continue
+                    }
                     let admitted = open.withLockedValue { count in
                         guard count < maximum else { return false }
                         count += 1
@@ -130,7 +142,8 @@ public final class VarlinkServer: Sendable {
                         continue
                     }
                     group.addTask {
-                        await self.serve(connection)
+                        // The caller's uid, for services that serve several users (team mode).
+                        await VarlinkPeer.$uid.withValue(accepted.uid) { await self.serve(connection) }
                         open.withLockedValue { $0 -= 1 }
                     }
                 }
@@ -148,20 +161,37 @@ public final class VarlinkServer: Sendable {
         }
     }
 
+    /// Tells a peer whose uid is not allowed why it is refused, and closes it.
+    private func refuse(_ connection: NIOAsyncChannel<VarlinkFrame, ByteBuffer>, uid: UInt32) async {
+        guard let refusal = errors.peerRefused else { return }
+        let reply = try? VarlinkFraming.encode(VarlinkReply(refusal(uid)))
+        try? await connection.executeThenClose { _, outbound in
+            if let reply { try await outbound.write(ByteBuffer(bytes: reply)) }
+        }
+    }
+
+    /// A connection the listener accepted: its peer's uid (nil when it could not be read)
+    /// and whether that uid is served (a refused one only hears why).
+    struct Accepted: Sendable {
+        var channel: NIOAsyncChannel<VarlinkFrame, ByteBuffer>
+        var uid: UInt32?
+        var permitted: Bool
+    }
+
     /// Reads the peer's uid with SO_PEERCRED; refuses when it cannot be read.
-    private static func checkPeer(_ channel: Channel, allowed: Set<uid_t>?, logger: Logger) -> EventLoopFuture<Bool> {
-        guard let allowed else { return channel.eventLoop.makeSucceededFuture(true) }
+    private static func checkPeer(_ channel: Channel, allowed: Set<uid_t>?,
+                                  logger: Logger) -> EventLoopFuture<(permitted: Bool, uid: UInt32?)> {
         guard let provider = channel as? SocketOptionProvider else {
-            return channel.eventLoop.makeSucceededFuture(false)
+            return channel.eventLoop.makeSucceededFuture((allowed == nil, nil))
         }
         let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET),
                                                                              name: SocketOptionName(SO_PEERCRED))
         return future.map { credentials in
-            if allowed.contains(credentials.uid) { return true }
+            guard let allowed, !allowed.contains(credentials.uid) else { return (true, credentials.uid) }
             logger.warning("refused a control connection from another user",
                            metadata: ["uid": "\(credentials.uid)", "pid": "\(credentials.pid)"])
-            return false
-        }.recover { _ in false }
+            return (false, credentials.uid)
+        }.recover { _ in (allowed == nil, nil) }
     }
 
     /// Whether a connection is answering a call, and since when it has not been.

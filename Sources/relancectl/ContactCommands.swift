@@ -59,8 +59,10 @@ struct ContactList: AsyncParsableCommand {
             let reply = try await global.client.call(ListContacts.self, .init(query: query))
             if global.json { return try Output.json(reply) }
             guard !reply.contacts.isEmpty else { return print("No contacts yet. Add one: relancectl contact add \"Ada Lovelace\" --email ada@example.com") }
-            Output.table(["CONTACT #", "NAME", "E-MAIL", "ORGANIZATION", "TIME ZONE"], reply.contacts.map {
-                ["\($0.id)", $0.name, $0.emails.first ?? "—", $0.organization ?? "—", $0.timeZone ?? "—"]
+            // A team node says whose each contact is; a personal daemon has no owners.
+            let owners = reply.contacts.contains { $0.owner != nil }
+            Output.table(["CONTACT #", "NAME", "E-MAIL", "ORGANIZATION", "TIME ZONE"] + (owners ? ["OWNER"] : []), reply.contacts.map {
+                ["\($0.id)", $0.name, $0.emails.first ?? "—", $0.organization ?? "—", $0.timeZone ?? "—"] + (owners ? [$0.owner ?? "—"] : [])
             })
         }
     }

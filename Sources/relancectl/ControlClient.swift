@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceAPI
+import RelanceCore
 import VarlinkProtocol
 import VarlinkTransport
 
@@ -153,6 +154,15 @@ struct ControlClient {
             }
             return "\(string("contact")) has outreach awaiting a reply (\(ids.joined(separator: ", "))); nothing removed. "
                 + "Record the reply first (`relancectl reply`), or remove with --force"
+        case "io.relance.Control.AlreadyContacted":
+            // "Ada Lovelace was contacted by lea on 3 Dec 2026, awaiting reply": before a
+            // second person of the team writes to them too.
+            let sentAt = JSONCoding.parseDate(string("sentAt")).map { HumanTime.date($0, in: Output.zone(string("timeZone"))) } ?? string("sentAt")
+            return "\(string("contact")) was contacted by \(string("by")) on \(sentAt), \(string("state").replacingOccurrences(of: "_", with: " ")); "
+                + "nothing logged. Leave it to them, or log yours anyway with --anyway"
+        case "io.relance.Control.NotATeamUser":
+            return "this team node serves no team user with uid \(string("uid")); ask whoever runs it to add "
+                + "`yourname = \(string("uid"))` under [team.users] in its configuration"
         case "io.relance.Control.SnapshotNotFound":
             return "no snapshot '\(string("id"))'; see `relancectl snapshots`"
         case "io.relance.Control.SnapshotFailed":

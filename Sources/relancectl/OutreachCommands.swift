@@ -24,11 +24,13 @@ struct OutreachLog: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Wait after the last nudge before letting go (10bd), or never.", valueName: "wait")) var letGo: String?
     @Option(name: .long, help: ArgumentHelp("The Message-ID of the mail you sent (from its headers), so `draft --mail` replies in its thread.",
                                             valueName: "id")) var messageId: String?
+    @Flag(name: .long, help: "On a team node: log it even though someone else in the team awaits their reply.") var anyway = false
 
     func run() async throws {
         try await Self.reporting {
             var parameters = LogOutreach.Parameters(contact: contact, ask: ask, channel: channel, sentAt: sentAt, policy: policy)
             parameters.messageId = messageId
+            if anyway { parameters.anyway = true }
             if let followUp { parameters.steps = try followUp.split(separator: ",").map { try Self.wait(String($0), "--follow-up") } }
             if let letGo {
                 if letGo == "never" { parameters.neverLetGo = true } else { parameters.letGo = try Self.wait(letGo, "--let-go") }
@@ -70,8 +72,11 @@ struct OutreachList: AsyncParsableCommand {
     }
 
     static func printTable(_ outreach: [OutreachInfo], zone: TimeZone) {
-        Output.table(["OUTREACH #", "CONTACT", "SENT", "CHANNEL", "STATUS", "ASK"], outreach.map {
-            ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone), $0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
+        // A team node says who sent each; a personal daemon has only you.
+        let authors = outreach.contains { $0.by != nil }
+        Output.table(["OUTREACH #", "CONTACT", "SENT"] + (authors ? ["BY"] : []) + ["CHANNEL", "STATUS", "ASK"], outreach.map {
+            ["\($0.id)", $0.contactName, Output.time($0.sentAt, in: zone)] + (authors ? [$0.by ?? "—"] : [])
+                + [$0.channel, $0.status.replacingOccurrences(of: "_", with: " "), $0.ask]
         })
     }
 }

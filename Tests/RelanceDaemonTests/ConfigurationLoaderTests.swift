@@ -82,6 +82,27 @@ import Testing
             "\(error)".hasPrefix(expectedPrefix)
         }
     }
+
+    @Test func aTeamNodeMapsUIDsToTeamUsers() throws {
+        let parsed = try ConfigurationLoader.parse(Self.team + "[team.users]\nlea = 1000\n\"sam.b\" = 1001\n", path: "c.toml")
+        #expect(parsed.teamUsers == TeamUsers(byUID: [1000: "lea", 1001: "sam.b"]))
+        #expect(try ConfigurationLoader.parse(Self.team, path: "c.toml").teamUsers.isEmpty)
+    }
+
+    @Test(arguments: [
+        (team + "[team.users]\nlea = 1000\nsam = 1000\n", "c.toml:5: uid 1000 is given to both lea and sam"),
+        (team + "[team.users]\nlea = \"1000\"\n", "c.toml:4: 'lea' must be a local uid"),
+        (team + "[team.users]\n\"a b\" = 1000\n", "c.toml:4: 'a b' is not a team user name"),
+        (team + "[team]\nusers = 1\n", "c.toml:4: write the users as a table"),
+        ("[team.users]\nlea = 1000\n", "c.toml:1: [team.users] is for team mode"),
+    ])
+    func wrongTeamUsersNameFileAndLine(_ text: String, _ expectedPrefix: String) {
+        #expect {
+            _ = try ConfigurationLoader.parse(text, path: "c.toml")
+        } throws: { error in
+            "\(error)".hasPrefix(expectedPrefix)
+        }
+    }
 }
 
 @Suite struct ConfigurationTimingTests {

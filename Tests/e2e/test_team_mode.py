@@ -91,13 +91,129 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
     assert node.call("Status")["database"].startswith("postgresql://relance@")
-    refused = node.ctl("contact", "list", check=False)
+    refused = node.ctl("meeting", "list", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "ListContacts" in refused.stderr
+    assert "MethodNotImplemented" in refused.stderr and "ListMeetings" in refused.stderr
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
-    assert with_contact.code != 0 and "keeps no contacts yet" in with_contact.stderr
+    assert with_contact.code != 0 and "cannot tie a reminder to a contact yet" in with_contact.stderr
     assert postgres.sql("SELECT count(*) FROM reminder") == "0"
     assert node.running()
+
+
+LEA, SAM, STRANGER = 4001, 4002, 4003
+TEAM_USERS = f"[team.users]\nlea = {LEA}\nsam = {SAM}\n"
+
+
+def as_user(node, uid, *args, check=True):
+    """relancectl ARGS run as another local user (SO_PEERCRED is what the node sees)."""
+    argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", str(node.relancectl), *args,
+            "--socket", str(node.socket)]
+    return node.run_ctl(argv, check=check, timeout=15)
+
+
+@pytest.fixture
+def team(postgres, nodes, workdir):
+    """Two nodes of one team whose sockets lea and sam (two local uids) can reach."""
+    if os.getuid() != 0:
+        pytest.skip("running relancectl as other uids needs root (setpriv)")
+    for folder in [workdir, *(node.root for node in nodes)]:
+        os.chmod(folder, 0o711)
+    for node in nodes[:2]:
+        node.config.write_text(node.config.read_text() + TEAM_USERS)
+        node.start()
+    return nodes[:2]
+
+
+def test_contacts_and_outreach_are_shared_by_the_team_and_signed_by_who_logged_them(postgres, team):
+    first, second = team
+    added = as_user(first, LEA, "contact", "add", "Ada Lovelace", "--email", "ada@example.com", "--tz", "Europe/London")
+    assert added.stdout.strip() == "Added Ada Lovelace (#1)."
+    # Seen from the other node, by the other user, with its owner.
+    listed = as_user(second, SAM, "contact", "list")
+    assert re.search(r"^1\s+Ada Lovelace\s+ada@example.com\s+—\s+Europe/London\s+lea\s*$", listed.stdout, re.M), listed.stdout
+    assert as_user(second, SAM, "contact", "list", "--json").json()["contacts"][0]["owner"] == "lea"
+    # The same refusals as the personal daemon's.
+    duplicate = as_user(second, SAM, "contact", "add", "A. Lovelace", "--email", "ADA@example.com", check=False)
+    assert duplicate.code != 0 and "Ada Lovelace (#1) already has emails 'ADA@example.com'; nothing added" in duplicate.stderr
+    unknown = as_user(second, SAM, "outreach", "log", "grce", "--ask", "x", check=False)
+    assert unknown.code != 0 and "no contact matches 'grce'" in unknown.stderr
+
+    # lea writes to Ada: the follow-up is planned with the personal store's rules and
+    # fires once, on whichever node the database lets claim it.
+    logged = as_user(first, LEA, "outreach", "log", "ada", "--ask", "a coffee chat", "--follow-up", "PT3S")
+    assert logged.stdout.startswith("Logged outreach #1 to Ada Lovelace. First follow-up ")
+    assert "3 seconds after" in logged.stdout
+    assert postgres.sql("SELECT kind, outreach_id, contact_id FROM reminder") == "follow_up|1|1"
+
+    status = second.call("Status")
+    assert (status["contacts"], status["awaitingReply"]) == (1, 1)
+    # sam is told before writing too, and nothing is written.
+    refused = as_user(second, SAM, "outreach", "log", "ada", "--ask", "an intro", check=False)
+    assert refused.code != 0
+    sent_on = postgres.sql("SELECT to_char(sent_at AT TIME ZONE 'Europe/Paris', 'FMDD Mon YYYY') FROM outreach")
+    assert f"Ada Lovelace was contacted by lea on {sent_on}, awaiting reply; nothing logged." in refused.stderr, refused.stderr
+    assert "--anyway" in refused.stderr
+    assert postgres.sql("SELECT count(*) FROM outreach") == "1"
+    assert postgres.sql("SELECT count(*) FROM reminder") == "1"
+
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=30,
+                     what="the follow-up in the shared inbox")
+    time.sleep(1)  # every node's timer has gone off by now; none may add a second item
+    assert postgres.sql("SELECT count(*) FROM inbox_item") == "1"
+    for node in team:
+        assert [item["text"] for item in node.call("Inbox", filter="all")["items"]] == [
+            postgres.sql("SELECT text FROM reminder")]
+    assert postgres.sql("SELECT text FROM reminder").startswith("Follow up with Ada Lovelace")
+
+    # sam logs it anyway; the list says who wrote what.
+    anyway = as_user(second, SAM, "outreach", "log", "ada", "--ask", "an intro", "--anyway")
+    assert anyway.stdout.startswith("Logged outreach #2 to Ada Lovelace. First follow-up ")
+    by = {o["id"]: o["by"] for o in as_user(first, LEA, "outreach", "list", "--json").json()["outreach"]}
+    assert by == {1: "lea", 2: "sam"}
+    assert re.search(r"^2\s+Ada Lovelace\s+.+\s+sam\s+email\s+awaiting reply\s+an intro\s*$",
+                     as_user(first, LEA, "outreach", "list").stdout, re.M)
+    # A reply cancels that outreach's pending follow-up, for every node.
+    replied = as_user(first, LEA, "reply", "2", "--declined")
+    assert "Outreach #2 to Ada Lovelace: declined. Cancelled 1 pending follow-up." in replied.stdout
+    assert "Follow up with Ada" not in second.ctl("upcoming").stdout
+    shown = as_user(second, SAM, "contact", "show", "ada", "--json").json()
+    assert [(o["id"], o["status"], o["by"]) for o in shown["outreach"]] == [(2, "declined", "sam"), (1, "awaiting_reply", "lea")]
+
+
+def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):
+    first, _ = team
+    stranger = as_user(first, STRANGER, "contact", "list", check=False)
+    assert stranger.code != 0
+    assert f"serves no team user with uid {STRANGER}" in stranger.stderr and "[team.users]" in stranger.stderr
+    # The node's own user (root here) still runs it, but is nobody's team user: it cannot
+    # own a contact.
+    assert first.call("Status")["database"].startswith("postgresql://")
+    own = first.ctl("contact", "add", "Grace Hopper", check=False)
+    assert own.code != 0 and f"serves no team user with uid {os.getuid()}" in own.stderr
+    assert postgres.sql("SELECT count(*) FROM contact") == "0"
+    assert first.running()
+    assert "refused a control connection from another user" in first.stderr()
+
+
+@pytest.mark.parametrize("users, says", [
+    ("[team.users]\nlea = -1\n", "'lea' must be a local uid"),
+    ("[team.users]\nlea = 4001\nsam = 4001\n", "uid 4001 is given to both lea and sam"),
+    ('[team.users]\n"léa" = 4001\n', "is not a team user name"),
+    ("[team]\nusers = 4\n", "write the users as a table"),
+])
+def test_a_wrong_team_user_stops_the_start_with_where_and_what(stopped_daemon, workdir, users, says):
+    team_node(stopped_daemon, f"postgresql://relance@/relance?host={workdir}/nowhere", "n0", extra=users)
+    stopped_daemon.start(wait=False)
+    code = stopped_daemon.process.wait(timeout=30)
+    assert code == 78, stopped_daemon.stderr()
+    assert "config.toml:" in stopped_daemon.stderr() and says in stopped_daemon.stderr()
+
+
+def test_team_users_on_a_personal_daemon_stop_the_start(stopped_daemon):
+    stopped_daemon.config.write_text("[team.users]\nlea = 4001\n")
+    stopped_daemon.start(wait=False)
+    assert stopped_daemon.process.wait(timeout=30) == 78
+    assert "config.toml:1" in stopped_daemon.stderr() and "is for team mode" in stopped_daemon.stderr()
 
 
 @pytest.mark.parametrize("setting, says", [

@@ -23,12 +23,7 @@ extension ControlService {
     }
 
     private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
-        let draft = ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
-                                 organization: p.organization, timeZone: p.timeZone, why: p.why,
-                                 tags: p.tags ?? [], notes: p.notes, keepInTouch: try p.keepInTouch.map { try cadence($0) },
-                                 details: ContactDetails(phones: p.phones ?? [], title: p.title, department: p.department,
-                                                         websites: p.websites ?? [], givenName: p.givenName,
-                                                         familyName: p.familyName, birthday: p.birthday, photo: p.photo))
+        let draft = ControlParameters.contactDraft(p, keepInTouch: try p.keepInTouch.map { try cadence($0) })
         let (contact, _) = try store.addContact(draft, now: clock.now(), rules: rules, allowDuplicate: p.allowDuplicate ?? false)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return ContactReply(contact: contact.info)
@@ -55,16 +50,7 @@ extension ControlService {
     }
 
     private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
-        var contacts = try store.contacts()
-        if let query = p.query?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
-            // The name, and what else people remember someone by: an organization, a job
-            // title, a phone number, a web site.
-            contacts = contacts.filter { contact in
-                ([contact.name, contact.organization].compactMap { $0 } + contact.details.searchableText).contains {
-                    $0.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil
-                }
-            }
-        }
+        let contacts = try store.contacts().filter(ControlParameters.contactMatcher(p.query))
         return ListContacts.Reply(contacts: contacts.map(\.info))
     }
 

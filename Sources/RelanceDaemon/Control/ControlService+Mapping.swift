@@ -7,20 +7,24 @@ import RelanceStore
 // Core values to their wire form (field for field as in the IDL).
 
 extension Contact {
-    var info: ContactInfo {
+    var info: ContactInfo { info(owner: nil) }
+
+    /// On a team node, with the team user who owns it.
+    func info(owner: String?) -> ContactInfo {
         ContactInfo(id: id, name: name, emails: emails, handles: handles, organization: organization,
                     timeZone: timeZone, why: why, tags: tags, notes: notes, keepInTouch: keepInTouch?.description,
                     createdAt: createdAt, phones: details.phones, title: details.title, department: details.department,
                     websites: details.websites, givenName: details.givenName, familyName: details.familyName,
-                    birthday: details.birthday, photo: details.photo, uid: VCardWriter.uid(for: self))
+                    birthday: details.birthday, photo: details.photo, uid: VCardWriter.uid(for: self), owner: owner)
     }
 }
 
 extension Outreach {
-    func info(contactName: String) -> OutreachInfo {
+    /// `by`: on a team node, the team user who sent it.
+    func info(contactName: String, by: String? = nil) -> OutreachInfo {
         OutreachInfo(id: id, contactId: contactID, contactName: contactName, channel: channel, ask: ask, sentAt: sentAt,
                      status: status.rawValue, steps: policy.nudges.map(\.description), letGo: policy.letGo?.description,
-                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt, messageId: messageID)
+                     followUpsSent: followUpsSent, lastFollowUpAt: lastFollowUpAt, closedAt: closedAt, messageId: messageID, by: by)
     }
 }
 

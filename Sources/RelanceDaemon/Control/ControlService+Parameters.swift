@@ -10,23 +10,9 @@ import VarlinkTransport
 // InvalidParameter naming the field.
 
 extension ControlService {
-    func wait(_ text: String, _ parameter: String) throws -> Wait {
-        do { return try Wait(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
-    }
+    func wait(_ text: String, _ parameter: String) throws -> Wait { try ControlParameters.wait(text, parameter) }
 
-    func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait {
-        switch (info.duration, info.businessDays) {
-        case (let duration?, nil):
-            do { return try Wait.duration(try ISODuration(parsing: duration)).bounded(duration) } catch {
-                throw ControlError.invalidParameter(parameter + ".duration", reason: "\(error)")
-            }
-        case (nil, let days?) where days >= 0 && days <= Wait.maximumBusinessDays: return .businessDays(days)
-        case (nil, _?):
-            throw ControlError.invalidParameter(parameter + ".businessDays",
-                                                reason: "must be from 0 to \(Wait.maximumBusinessDays) (ten years)")
-        default: throw ControlError.invalidParameter(parameter, reason: "give either duration or businessDays")
-        }
-    }
+    func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait { try ControlParameters.wait(info, parameter) }
 
     func duration(_ text: String?, _ parameter: String, default value: ISODuration) throws -> ISODuration {
         guard let text else { return value }
@@ -66,4 +52,86 @@ extension ControlService {
 
     /// The user's IANA zone, which replies carry so clients show instants in it.
     var zoneName: String { rules.userZone.identifier }
+}
+
+/// Parameter readings both Control services share (the personal daemon's and a team
+/// node's), so the same input is read, or refused, the same way by both.
+enum ControlParameters {
+    static func wait(_ text: String, _ parameter: String) throws -> Wait {
+        do { return try Wait(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
+    }
+
+    static func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait {
+        switch (info.duration, info.businessDays) {
+        case (let duration?, nil):
+            do { return try Wait.duration(try ISODuration(parsing: duration)).bounded(duration) } catch {
+                throw ControlError.invalidParameter(parameter + ".duration", reason: "\(error)")
+            }
+        case (nil, let days?) where days >= 0 && days <= Wait.maximumBusinessDays: return .businessDays(days)
+        case (nil, _?):
+            throw ControlError.invalidParameter(parameter + ".businessDays",
+                                                reason: "must be from 0 to \(Wait.maximumBusinessDays) (ten years)")
+        default: throw ControlError.invalidParameter(parameter, reason: "give either duration or businessDays")
+        }
+    }
+
+    /// The sequence an outreach asks for: a preset, explicit steps, or one wait
+    /// (`FollowUpPolicy.resolve` is the one reading, shared with the configuration).
+    static func policy(_ p: LogOutreach.Parameters, base: FollowUpPolicy) throws -> FollowUpPolicy {
+        try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo, neverLetGo: p.neverLetGo, base: base)
+    }
+
+    static func policy(followUp: String?, preset: String?, steps: [WaitInfo]?, letGo letGoInfo: WaitInfo?,
+                       neverLetGo: Bool?, base: FollowUpPolicy) throws -> FollowUpPolicy {
+        var nudges: [Wait]?
+        if let text = followUp { nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") } }
+        if let steps { nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") } }
+        var letGo: FollowUpPolicy.LetGo?
+        if let text = letGoInfo { letGo = .after(try wait(text, "letGo")) }
+        if neverLetGo == true { letGo = .never }
+        do {
+            return try FollowUpPolicy.resolve(preset: preset, nudges: nudges, letGo: letGo, base: base)
+        } catch {
+            let parameter = switch error.part { case .preset: "policy"; case .nudges: "steps"; case .letGo: "letGo" }
+            throw ControlError.invalidParameter(parameter, reason: error.reason)
+        }
+    }
+
+    /// What AddContact asks to create (validated by the store).
+    static func contactDraft(_ p: AddContact.Parameters, keepInTouch: Wait?) -> ContactDraft {
+        ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
+                     organization: p.organization, timeZone: p.timeZone, why: p.why,
+                     tags: p.tags ?? [], notes: p.notes, keepInTouch: keepInTouch,
+                     details: ContactDetails(phones: p.phones ?? [], title: p.title, department: p.department,
+                                             websites: p.websites ?? [], givenName: p.givenName,
+                                             familyName: p.familyName, birthday: p.birthday, photo: p.photo))
+    }
+
+    /// ListContacts' query: the name, and what else people remember someone by (an
+    /// organization, a job title, a phone number, a web site); nil or blank keeps all.
+    static func contactMatcher(_ query: String?) -> (Contact) -> Bool {
+        guard let query = query?.trimmingCharacters(in: .whitespaces), !query.isEmpty else { return { _ in true } }
+        return { contact in
+            ([contact.name, contact.organization].compactMap { $0 } + contact.details.searchableText).contains {
+                $0.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil
+            }
+        }
+    }
+
+    /// ListOutreach's status filter.
+    static func outreachStatus(_ text: String?) throws -> OutreachStatus? {
+        guard let text else { return nil }
+        guard let status = OutreachStatus(rawValue: text) else {
+            throw ControlError.invalidParameter("status", reason: "'\(text)' is not one of \(OutreachStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return status
+    }
+
+    /// RecordReply's outcome.
+    static func replyOutcome(_ text: String) throws -> ReplyOutcome {
+        guard let outcome = ReplyOutcome(rawValue: text) else {
+            throw ControlError.invalidParameter("outcome", reason: "'\(text)' is not one of \(ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return outcome
+    }
 }

@@ -20,27 +20,13 @@ extension ControlService {
         handlers.register(CancelOutreach.self, readOnly: false) { service, p in try service.cancelOutreach(p) }
     }
 
-    /// The sequence an outreach asks for: a preset, explicit steps, or one wait
-    /// (`FollowUpPolicy.resolve` is the one reading, shared with the configuration).
     private func policy(_ p: LogOutreach.Parameters) throws -> FollowUpPolicy {
-        try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo, neverLetGo: p.neverLetGo,
-                   base: rules.followUp)
+        try ControlParameters.policy(p, base: rules.followUp)
     }
 
-    private func policy(followUp: String?, preset: String?, steps: [WaitInfo]?, letGo letGoInfo: WaitInfo?,
+    private func policy(followUp: String?, preset: String?, steps: [WaitInfo]?, letGo: WaitInfo?,
                         neverLetGo: Bool?, base: FollowUpPolicy) throws -> FollowUpPolicy {
-        var nudges: [Wait]?
-        if let text = followUp { nudges = try text.split(separator: ",").map { try wait(String($0), "followUp") } }
-        if let steps { nudges = try steps.enumerated().map { try wait($1, "steps[\($0)]") } }
-        var letGo: FollowUpPolicy.LetGo?
-        if let text = letGoInfo { letGo = .after(try wait(text, "letGo")) }
-        if neverLetGo == true { letGo = .never }
-        do {
-            return try FollowUpPolicy.resolve(preset: preset, nudges: nudges, letGo: letGo, base: base)
-        } catch {
-            let parameter = switch error.part { case .preset: "policy"; case .nudges: "steps"; case .letGo: "letGo" }
-            throw ControlError.invalidParameter(parameter, reason: error.reason)
-        }
+        try ControlParameters.policy(followUp: followUp, preset: preset, steps: steps, letGo: letGo, neverLetGo: neverLetGo, base: base)
     }
 
     private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
@@ -63,13 +49,7 @@ extension ControlService {
     }
 
     private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {
-        var status: OutreachStatus?
-        if let text = p.status {
-            guard let parsed = OutreachStatus(rawValue: text) else {
-                throw ControlError.invalidParameter("status", reason: "'\(text)' is not one of \(OutreachStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = parsed
-        }
+        let status = try ControlParameters.outreachStatus(p.status)
         let contactID = try p.contact.map { try store.resolveContact($0).id }
         let names = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0.name) })
         let outreach = try store.outreaches(contactID: contactID, status: status)
@@ -77,9 +57,7 @@ extension ControlService {
     }
 
     private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
-        guard let outcome = ReplyOutcome(rawValue: p.outcome) else {
-            throw ControlError.invalidParameter("outcome", reason: "'\(p.outcome)' is not one of \(ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let outcome = try ControlParameters.replyOutcome(p.outcome)
         var meeting: MeetingDraft?
         if let meetingAt = try instant(p.meetingAt, "meetingAt") {
             guard outcome == .meeting else { throw ControlError.invalidParameter("meetingAt", reason: "only with outcome meeting") }

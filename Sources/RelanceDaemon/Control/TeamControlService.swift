@@ -10,8 +10,11 @@ import VarlinkTransport
 /// `io.relance.Control` on a team's PostgreSQL store (team mode, issue #16).
 ///
 /// What the team store holds so far: reminders set for a time (`Remind`, cancel, move),
-/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`) and `Status`,
-/// shared by every node. The interface is
+/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`), `Status`,
+/// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
+/// `GetContact`, `LogOutreach`, `ListOutreach`, `RecordReply`), shared by every node.
+/// A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED): the owner
+/// of the contacts they add, the author of the outreach they log. The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
 /// never a half-done write.
@@ -27,39 +30,60 @@ public final class TeamControlService: VarlinkService {
     let delivery: DeliveryService?
     let startedAt: Date
     let clock: any WallClock
-    let zone: @Sendable () -> TimeZone
+    let rules: @Sendable () -> TimingRules
+    /// uid -> team user (`[team.users]`).
+    let users: TeamUsers
     let logger: Logger
 
+    func zone() -> TimeZone { rules().userZone }
+
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
-                clock: any WallClock, zone: @escaping @Sendable () -> TimeZone, logger: Logger) {
+                clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: TeamUsers = TeamUsers(),
+                logger: Logger) {
         self.store = store
         self.delivery = delivery
         self.scheduler = scheduler
         self.broadcaster = broadcaster
         self.startedAt = clock.now()
         self.clock = clock
-        self.zone = zone
+        self.rules = rules
+        self.users = users
         self.logger = logger
     }
 
-    static let handlers: ControlHandlers<TeamControlService> = {
-        var handlers = ControlHandlers<TeamControlService>(interface: ControlInterface.description)
-        handlers.register(Remind.self, readOnly: false) { service, p in try service.remind(p) }
-        handlers.register(Upcoming.self, readOnly: true) { service, p in try service.upcoming(p) }
-        handlers.register(Inbox.self, readOnly: true) { service, p in try service.inbox(p) }
-        handlers.register(Status.self, readOnly: true) { service, _ in service.status() }
-        handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
+    /// A call, with who made it: the team user their uid maps to (nil: none).
+    struct Call: Sendable {
+        let service: TeamControlService
+        let uid: UInt32?
+        let user: String?
+
+        /// The caller's team user, or NotATeamUser: contacts and outreach are someone's.
+        func teamUser() throws -> String {
+            guard let user else { throw ControlError.notATeamUser(uid: uid ?? UInt32.max) }
+            return user
+        }
+    }
+
+    static let handlers: ControlHandlers<Call> = {
+        var handlers = ControlHandlers<Call>(interface: ControlInterface.description)
+        handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p) }
+        handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p) }
+        handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p) }
+        handlers.register(Status.self, readOnly: true) { call, _ in call.service.status() }
+        handlers.registerStreaming(Watch.self, readOnly: true) { call, varlinkCall, replies in
             // Every item that lands in the team's inbox, fired by this node or another (each
             // node hears the others' through LISTEN/NOTIFY).
-            try await ControlService.watch(service.broadcaster, call, replies: replies, zone: service.zone().identifier)
+            try await ControlService.watch(call.service.broadcaster, varlinkCall, replies: replies,
+                                           zone: call.service.zone().identifier)
         }
-        handlers.register(CancelReminder.self, readOnly: false) { service, p in try service.cancelReminder(p) }
-        handlers.register(MoveReminder.self, readOnly: false) { service, p in try service.moveReminder(p) }
-        handlers.register(MarkRead.self, readOnly: false) { service, p in
-            MarkRead.Reply(items: try service.store.markRead(ids: p.ids).map(\.info))
+        handlers.register(CancelReminder.self, readOnly: false) { call, p in try call.service.cancelReminder(p) }
+        handlers.register(MoveReminder.self, readOnly: false) { call, p in try call.service.moveReminder(p) }
+        handlers.register(MarkRead.self, readOnly: false) { call, p in
+            MarkRead.Reply(items: try call.service.store.markRead(ids: p.ids).map(\.info))
         }
-        handlers.register(Done.self, readOnly: false) { service, p in try service.close(p, as: .done) }
-        handlers.register(Dismiss.self, readOnly: false) { service, p in try service.close(p, as: .dismissed) }
+        handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done) }
+        handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
+        registerOutreachHandlers(&handlers)
         return handlers
     }()
 
@@ -68,8 +92,13 @@ public final class TeamControlService: VarlinkService {
 
     public func handle(_ call: VarlinkCall, replies: VarlinkReplyWriter) async throws {
         guard let handler = Self.handlers[call.memberName] else { throw VarlinkError.methodNotImplemented(call.method) }
+        // Read here, in the connection's task: handlers run on the store's pool.
+        let uid = VarlinkPeer.uid
         do {
-            try await handler.run(self, call, replies)
+            try await handler.run(Call(service: self, uid: uid, user: uid.flatMap(users.name(of:))), call, replies)
+        } catch let error as AlreadyContacted {
+            throw ControlError.alreadyContacted(contact: error.contact, by: error.by, sentAt: error.sentAt,
+                                                state: error.status.rawValue, timeZone: zone().identifier)
         } catch let error as StoreError {
             throw ControlService.varlinkError(error)
         } catch let error as ValidationError {
@@ -81,9 +110,9 @@ public final class TeamControlService: VarlinkService {
         }
     }
 
-    private func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
+    func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
         guard p.contact == nil else {
-            throw ControlError.invalidParameter("contact", reason: "a team store keeps no contacts yet: set the reminder without one")
+            throw ControlError.invalidParameter("contact", reason: "a team store cannot tie a reminder to a contact yet: set the reminder without one")
         }
         let dueAt = try instant(p.at, "at")
         let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt)
@@ -91,26 +120,26 @@ public final class TeamControlService: VarlinkService {
         return Remind.Reply(reminder: reminder.info, timeZone: zone().identifier)
     }
 
-    private func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
+    func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
         guard p.until == nil else { throw ControlError.invalidParameter("until", reason: "not supported by a team store yet") }
         return Upcoming.Reply(reminders: try store.upcoming(limit: limit).map(\.info), timeZone: zone().identifier)
     }
 
-    private func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
+    func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
         guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
         return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
     }
 
-    private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
+    func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let reminder = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
         return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id)")
     }
 
-    private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
+    func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
         let at = try instant(p.at, "at")
         let reminder = try store.moveReminder(id: p.id, to: at, now: clock.now())
         logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
@@ -118,7 +147,7 @@ public final class TeamControlService: VarlinkService {
                                   summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, zone()))")
     }
 
-    private func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
+    func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
         let item = try store.close(inboxID: p.id, as: state)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
         // A popup this node still shows for it is taken down (its pending jobs were
@@ -129,25 +158,28 @@ public final class TeamControlService: VarlinkService {
 
     /// Answered even while the database is down: that is when it matters most. The
     /// pending count and next deadline come from this node's scheduler (what it will fire).
-    private func status() -> Status.Reply {
+    func status() -> Status.Reply {
         let (next, pending) = scheduler.snapshot()
         var database = store.location
         var unread = 0
         var nextText: String?
+        var counts = (contacts: 0, awaitingReply: 0)
         do {
             unread = try store.unreadCount()
+            counts = try store.counts()
             nextText = try store.upcoming(limit: 1).first { $0.id == next?.id }?.text
         } catch {
             database += " — UNAVAILABLE: \((error as? TeamStoreError)?.reason ?? "\(error)")"
         }
-        return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: 0, awaitingReply: 0,
+        return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: counts.contacts,
+                            awaitingReply: counts.awaitingReply,
                             pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
                             database: database, timeZone: zone().identifier,
                             channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
                             mailSources: nil)
     }
 
-    private func instant(_ text: String, _ parameter: String) throws -> Date {
+    func instant(_ text: String, _ parameter: String) throws -> Date {
         if let date = JSONCoding.parseDate(text) { return date }
         do {
             return try WhenExpression.parse(text, now: clock.now(), timeZone: zone())

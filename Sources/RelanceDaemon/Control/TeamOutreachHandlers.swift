@@ -1,0 +1,81 @@
+import Foundation
+import RelanceAPI
+import RelanceCore
+import RelanceStore
+import RelanceTeamStore
+import VarlinkProtocol
+
+// A team's shared contacts and outreach: the personal daemon's methods, parameters and
+// replies, read with the same `ControlParameters`; the caller's team user owns what they
+// add and signs what they log.
+
+extension TeamControlService {
+    /// Registers AddContact, ListContacts, GetContact, LogOutreach, ListOutreach and
+    /// RecordReply.
+    static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
+        handlers.register(AddContact.self, readOnly: false) { call, p in try call.service.addContact(p, owner: try call.teamUser()) }
+        handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
+        handlers.register(GetContact.self, readOnly: true) { call, p in try call.service.getContact(p) }
+        handlers.register(LogOutreach.self, readOnly: false) { call, p in try call.service.logOutreach(p, author: try call.teamUser()) }
+        handlers.register(ListOutreach.self, readOnly: true) { call, p in try call.service.listOutreach(p) }
+        handlers.register(RecordReply.self, readOnly: false) { call, p in try call.service.recordReply(p) }
+    }
+
+    private func addContact(_ p: AddContact.Parameters, owner: String) throws -> ContactReply {
+        guard p.keepInTouch == nil else {
+            throw ControlError.invalidParameter("keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: add the contact without one")
+        }
+        let added = try store.addContact(ControlParameters.contactDraft(p, keepInTouch: nil), owner: owner, now: clock.now(),
+                                         allowDuplicate: p.allowDuplicate ?? false)
+        logger.info("added contact \(added.contact.name) for \(owner)", metadata: ["contact_id": "\(added.contact.id)"])
+        return ContactReply(contact: added.contact.info(owner: added.owner))
+    }
+
+    private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
+        let matches = ControlParameters.contactMatcher(p.query)
+        return ListContacts.Reply(contacts: try store.contacts().filter { matches($0.contact) }.map { $0.contact.info(owner: $0.owner) })
+    }
+
+    /// The contact and its outreach; a team store keeps no bounce reports yet.
+    private func getContact(_ p: GetContact.Parameters) throws -> GetContact.Reply {
+        let found = try store.resolveContact(p.contact)
+        let outreach = try store.outreaches(contactID: found.contact.id)
+        return GetContact.Reply(contact: found.contact.info(owner: found.owner), outreach: outreach.map(\.info), bouncing: [],
+                                timeZone: zone().identifier)
+    }
+
+    private func logOutreach(_ p: LogOutreach.Parameters, author: String) throws -> LogOutreach.Reply {
+        let rules = rules()
+        let policy = try ControlParameters.policy(p, base: rules.followUp)
+        let sentAt = try p.sentAt.map { try instant($0, "sentAt") } ?? clock.now()
+        let (logged, reminder) = try store.logOutreach(contact: p.contact, author: author, channel: p.channel ?? "email", ask: p.ask,
+                                                       sentAt: sentAt, policy: policy, rules: rules, messageID: p.messageId,
+                                                       anyway: p.anyway ?? false)
+        logger.info("\(author) logged outreach to \(logged.contactName); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
+                    metadata: ["contact_id": "\(logged.outreach.contactID)", "outreach_id": "\(logged.outreach.id)"])
+        return LogOutreach.Reply(outreach: logged.info, followUp: reminder?.info, timeZone: rules.userZone.identifier)
+    }
+
+    private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {
+        let status = try ControlParameters.outreachStatus(p.status)
+        let contactID = try p.contact.map { try store.resolveContact($0).contact.id }
+        return ListOutreach.Reply(outreach: try store.outreaches(contactID: contactID, status: status).map(\.info),
+                                  timeZone: zone().identifier)
+    }
+
+    private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
+        let outcome = try ControlParameters.replyOutcome(p.outcome)
+        guard p.meetingAt == nil, p.place == nil, p.duration == nil else {
+            throw ControlError.invalidParameter("meetingAt", reason: "a team store keeps no meetings yet: record the outcome without one")
+        }
+        let at = try p.at.map { try instant($0, "at") } ?? clock.now()
+        let (outreach, cancelled) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: at)
+        logger.info("recorded \(outcome.rawValue) for outreach \(outreach.outreach.id); cancelled \(cancelled.count) reminder(s)",
+                    metadata: ["outreach_id": "\(outreach.outreach.id)", "contact_id": "\(outreach.outreach.contactID)"])
+        return RecordReply.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, meeting: nil, timeZone: zone().identifier)
+    }
+}
+
+extension TeamOutreach {
+    var info: OutreachInfo { outreach.info(contactName: contactName, by: author) }
+}

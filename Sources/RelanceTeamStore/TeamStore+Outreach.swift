@@ -1,0 +1,229 @@
+import Foundation
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// A contact of the team, with the team user who owns it (whose channels get its
+/// reminders).
+public struct TeamContact: Sendable, Hashable {
+    public var contact: Contact
+    public var owner: String
+}
+
+/// An outreach of the team, with the team user who sent it and the contact's name.
+public struct TeamOutreach: Sendable, Hashable {
+    public var outreach: Outreach
+    public var author: String
+    public var contactName: String
+}
+
+/// Refused: another team user awaits a reply from this contact (`by` wrote at `sentAt`,
+/// still in `status`). Nothing was written.
+public struct AlreadyContacted: Error, Equatable {
+    public var contact: String
+    public var by: String
+    public var sentAt: Date
+    public var status: OutreachStatus
+
+    public init(contact: String, by: String, sentAt: Date, status: OutreachStatus) {
+        self.contact = contact; self.by = by; self.sentAt = sentAt; self.status = status
+    }
+}
+
+/// Shared contacts and outreach (team schema v4, issue #16). Every mutation is one
+/// transaction; a follow-up reminder is planned by the same rule as the personal store's
+/// (`FollowUpStep`) and lands in the team's `reminder` table, so it fires through the
+/// team scheduler like any other reminder.
+extension TeamStore {
+    /// Serialises the duplicate check of concurrent adds ("rlnk").
+    static let contactLock: Int64 = 0x726C_6E6B
+
+    /// Adds a contact owned by `owner`. Refuses one sharing an e-mail address or profile
+    /// URL with another contact of the team (`StoreError.duplicateContact`) unless
+    /// `allowDuplicate`.
+    public func addContact(_ draft: ContactDraft, owner: String, now: Date, allowDuplicate: Bool = false) throws -> TeamContact {
+        let draft = try draft.validated()
+        let handles = try Self.json(draft.handles)
+        let details = try Self.json(draft.details)
+        return try transaction { connection in
+            try run(connection, "SELECT pg_advisory_xact_lock(\(Self.contactLock))")
+            if !allowDuplicate, !draft.emails.isEmpty || !draft.handles.isEmpty,
+               let clash = ContactIdentity.firstClash(of: draft, among: try contacts(connection).map(\.contact)) {
+                throw StoreError.duplicateContact(field: clash.field, value: clash.value,
+                                                  existing: "\(clash.existing.name) (#\(clash.existing.id))")
+            }
+            let row = try connection.query("""
+                INSERT INTO contact (name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at, created_by)
+                VALUES (\(draft.name), \(draft.emails), \(handles), \(draft.organization), \(draft.timeZone), \(draft.why),
+                        \(draft.tags), \(draft.notes), \(details), \(owner), \(now), \(settings.node))
+                RETURNING \(unescaped: Self.contactColumns)
+                """, logger: logger).wait().first!
+            return try Self.teamContact(row)
+        }
+    }
+
+    /// Every contact of the team, by name.
+    public func contacts() throws -> [TeamContact] {
+        try withConnection { try contacts($0) }
+    }
+
+    /// The contact a person means by `query`: an id, or a name as `ContactLookup` reads it.
+    public func resolveContact(_ query: String) throws -> TeamContact {
+        try withConnection { try resolveContact($0, query) }
+    }
+
+    /// Records an ask `author` sent and schedules the first step of its follow-up
+    /// sequence, in one transaction. Refused with `AlreadyContacted` when another team
+    /// user awaits a reply from the contact, unless `anyway`.
+    public func logOutreach(contact query: String, author: String, channel: String, ask: String, sentAt: Date,
+                            policy: FollowUpPolicy, rules: TimingRules, messageID: String? = nil,
+                            anyway: Bool = false) throws -> (TeamOutreach, Reminder?) {
+        let messageID = try FollowUpStep.validateNewOutreach(channel: channel, ask: ask, messageID: messageID, policy: policy)
+        let policyJSON = try Self.json(policy)
+        let (logged, reminder) = try transaction { connection in
+            let contact = try resolveContact(connection, query).contact
+            // The contact's row locked: two people logging at once are told of each other.
+            try run(connection, "SELECT id FROM contact WHERE id = \(contact.id) FOR UPDATE")
+            if !anyway, let row = try connection.query("""
+                SELECT author, sent_at, status FROM outreach
+                WHERE contact_id = \(contact.id) AND status = \(OutreachStatus.awaitingReply.rawValue) AND author <> \(author)
+                ORDER BY sent_at DESC, id DESC LIMIT 1
+                """, logger: logger).wait().first {
+                let (by, at, status) = try row.decode((String, Date, String).self)
+                throw AlreadyContacted(contact: contact.name, by: by, sentAt: at, status: OutreachStatus(rawValue: status) ?? .awaitingReply)
+            }
+            let id = try connection.query("""
+                INSERT INTO outreach (contact_id, author, channel, ask, sent_at, policy, message_id)
+                VALUES (\(contact.id), \(author), \(channel), \(ask), \(sentAt), \(policyJSON), \(messageID))
+                RETURNING id
+                """, logger: logger).wait().first!.decode(Int64.self)
+            let outreach = Outreach(id: id, contactID: contact.id, channel: channel, ask: ask, sentAt: sentAt,
+                                    status: .awaitingReply, policy: policy, messageID: messageID)
+            var reminder: Reminder?
+            if let step = FollowUpStep.plan(step: 0, outreach: outreach, contact: contact, anchor: sentAt, rules: rules) {
+                let reminderID = try connection.query("""
+                    INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step)
+                    VALUES (\(step.kind.rawValue), \(step.text), \(step.planned.dueAt), \(step.planned.fireAt), \(step.planned.reason),
+                            \(settings.node), \(contact.id), \(id), \(step.step))
+                    RETURNING id
+                    """, logger: logger).wait().first!.decode(Int64.self)
+                reminder = Reminder(id: reminderID, kind: step.kind, text: step.text, contactID: contact.id, outreachID: id,
+                                    dueAt: step.planned.dueAt, fireAt: step.planned.fireAt, reason: step.planned.reason)
+            }
+            return (TeamOutreach(outreach: outreach, author: author, contactName: contact.name), reminder)
+        }
+        if let reminder { listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: reminder.id, due: reminder.fireAt)])) }
+        return (logged, reminder)
+    }
+
+    /// Outreach of the team, newest first, optionally for one contact or in one status.
+    public func outreaches(contactID: Int64? = nil, status: OutreachStatus? = nil) throws -> [TeamOutreach] {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT \(unescaped: Self.outreachColumns) FROM outreach JOIN contact ON contact.id = outreach.contact_id
+                WHERE (\(contactID)::bigint IS NULL OR outreach.contact_id = \(contactID))
+                  AND (\(status?.rawValue)::text IS NULL OR outreach.status = \(status?.rawValue))
+                ORDER BY outreach.sent_at DESC, outreach.id DESC
+                """, logger: logger).wait().map(Self.teamOutreach)
+        }
+    }
+
+    /// Records how an outreach ended and cancels its pending follow-ups, in one
+    /// transaction; the cancelled reminders' ids with it. Only outcomes that end the
+    /// sequence: an auto-reply or a bounce is not kept by a team store yet.
+    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date) throws -> (TeamOutreach, cancelled: [Int64]) {
+        guard let status = outcome.status else {
+            throw ValidationError(field: "outcome", reason: "a team store keeps no \(outcome.rawValue.replacingOccurrences(of: "_", with: " ")) yet: record replied, declined, meeting or closed")
+        }
+        let (outreach, cancelled) = try transaction { connection in
+            guard try connection.query("""
+                UPDATE outreach SET status = \(status.rawValue), closed_at = \(date) WHERE id = \(outreachID) RETURNING id
+                """, logger: logger).wait().first != nil else { throw StoreError.outreachNotFound(id: outreachID) }
+            let cancelled = try connection.query("""
+                UPDATE reminder SET state = 'cancelled'
+                WHERE outreach_id = \(outreachID) AND state = 'pending'
+                  AND kind = ANY(\([ReminderKind.followUp.rawValue, ReminderKind.letGo.rawValue]))
+                RETURNING id
+                """, logger: logger).wait().map { try $0.decode(Int64.self) }
+            let row = try connection.query("""
+                SELECT \(unescaped: Self.outreachColumns) FROM outreach JOIN contact ON contact.id = outreach.contact_id
+                WHERE outreach.id = \(outreachID)
+                """, logger: logger).wait().first!
+            return (try Self.teamOutreach(row), cancelled)
+        }
+        if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
+        return (outreach, cancelled)
+    }
+
+    /// The team's contacts and its outreach awaiting a reply, for `Status`.
+    public func counts() throws -> (contacts: Int, awaitingReply: Int) {
+        try withConnection { connection in
+            let (contacts, awaiting) = try connection.query("""
+                SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM outreach WHERE status = 'awaiting_reply')
+                """, logger: logger).wait().first!.decode((Int64, Int64).self)
+            return (Int(contacts), Int(awaiting))
+        }
+    }
+
+    // MARK: Rows
+
+    private func contacts(_ connection: PostgresConnection) throws -> [TeamContact] {
+        try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact", logger: logger).wait()
+            .map(Self.teamContact)
+            .sorted { a, b in
+                switch a.contact.name.localizedCaseInsensitiveCompare(b.contact.name) {
+                case .orderedSame: a.contact.id < b.contact.id
+                case let order: order == .orderedAscending
+                }
+            }
+    }
+
+    private func resolveContact(_ connection: PostgresConnection, _ query: String) throws -> TeamContact {
+        let trimmed = query.trimmingCharacters(in: .whitespaces)
+        if let id = Int64(trimmed) {
+            guard let row = try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id)",
+                                                 logger: logger).wait().first
+            else { throw StoreError.contactNotFound(query: trimmed) }
+            return try Self.teamContact(row)
+        }
+        let all = try contacts(connection)
+        let contact = try ContactLookup.byName(trimmed, among: all.map(\.contact))
+        return all.first { $0.contact.id == contact.id }!
+    }
+
+    static let contactColumns = "id, name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at"
+
+    static func teamContact(_ row: PostgresRow) throws -> TeamContact {
+        let (id, name, emails, handles, organization, timeZone, why, tags, notes, details, owner, createdAt) =
+            try row.decode((Int64, String, [String], String, String?, String?, String?, [String], String?, String, String, Date).self)
+        let contact = Contact(id: id, name: name, emails: emails, handles: try decodeJSON(handles), organization: organization,
+                              timeZone: timeZone, why: why, tags: tags, notes: notes, createdAt: createdAt,
+                              details: try decodeJSON(details))
+        return TeamContact(contact: contact, owner: owner)
+    }
+
+    static let outreachColumns = """
+        outreach.id, outreach.contact_id, contact.name, outreach.author, outreach.channel, outreach.ask, outreach.sent_at,
+        outreach.status, outreach.policy, outreach.follow_ups_sent, outreach.last_follow_up_at, outreach.closed_at, outreach.message_id
+        """
+
+    static func teamOutreach(_ row: PostgresRow) throws -> TeamOutreach {
+        let (id, contactID, contactName, author, channel, ask, sentAt, status, policy, followUpsSent, lastFollowUpAt, closedAt, messageID) =
+            try row.decode((Int64, Int64, String, String, String, String, Date, String, String, Int32, Date?, Date?, String?).self)
+        let outreach = Outreach(id: id, contactID: contactID, channel: channel, ask: ask, sentAt: sentAt,
+                                status: OutreachStatus(rawValue: status) ?? .awaitingReply, policy: try decodeJSON(policy),
+                                followUpsSent: Int(followUpsSent), lastFollowUpAt: lastFollowUpAt, closedAt: closedAt,
+                                messageID: messageID)
+        return TeamOutreach(outreach: outreach, author: author, contactName: contactName)
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}
