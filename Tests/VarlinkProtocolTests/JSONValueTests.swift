@@ -21,4 +21,15 @@ import VarlinkProtocol
         let date = try #require(JSONCoding.parseDate(text))
         #expect(JSONCoding.formatDate(date) == text)
     }
+
+    @Test func instantsWithOrWithoutFractionsOrAnOffsetAreRead() throws {
+        #expect(JSONCoding.parseDate("2030-01-01T09:00:00Z") == Date(timeIntervalSince1970: 1_893_488_400))
+        #expect(JSONCoding.parseDate("2030-01-01T10:00:00+01:00") == Date(timeIntervalSince1970: 1_893_488_400))
+        #expect(JSONCoding.parseDate("2030-01-01T09:00:00.500Z") == Date(timeIntervalSince1970: 1_893_488_400.5))
+    }
+
+    @Test(arguments: ["tomorrow 9:30", "9:30", "", "2030", "203-01-01T09:00:00Z", "2030/01/01 09:00", "in 3 days"])
+    func whatIsNoInstantIsNil(_ text: String) {
+        #expect(JSONCoding.parseDate(text) == nil)
+    }
 }
