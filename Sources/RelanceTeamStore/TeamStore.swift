@@ -144,9 +144,9 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    private static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state, contact_id, outreach_id"
+    static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state, contact_id, outreach_id"
 
-    private static func reminder(_ row: PostgresRow) throws -> Reminder {
+    static func reminder(_ row: PostgresRow) throws -> Reminder {
         let (id, kind, text, dueAt, fireAt, reason, state, contactID, outreachID) =
             try row.decode((Int64, String, String, Date, Date, String, String, Int64?, Int64?).self)
         return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text, contactID: contactID,
@@ -160,54 +160,6 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             try connection.query("""
                 SELECT \(unescaped: Self.reminderColumns) FROM reminder WHERE state = 'pending' ORDER BY fire_at, id LIMIT \(limit)
                 """, logger: logger).wait().map(Self.reminder)
-        }
-    }
-
-    /// How long a node waits before looking again at a due reminder another node holds
-    /// locked (it is firing it, or died doing so and its transaction is rolling back).
-    static let lockedRetry: TimeInterval = 0.5
-
-    /// Fires every reminder pending and due at `now` that no other node is firing, in
-    /// ONE statement: claim (`FOR UPDATE SKIP LOCKED`), mark fired, insert the inbox items
-    /// and one outbox job per channel. Nothing follows from a firing yet (`rules` is
-    /// unused): a fired follow-up does not plan the next step of its sequence.
-    public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
-                        rules: TimingRules, channels: [String]) throws -> Firing {
-        let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
-        return try transaction { connection in
-            var firing = Firing()
-            firing.items = try connection.query("""
-                WITH due AS (
-                    SELECT id FROM reminder WHERE state = 'pending' AND fire_at <= \(now)
-                    ORDER BY fire_at, id FOR UPDATE SKIP LOCKED
-                ), fired AS (
-                    UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
-                    FROM due WHERE reminder.id = due.id
-                    RETURNING reminder.id, reminder.kind, reminder.text, reminder.due_at, reminder.fire_at
-                ), items AS (
-                    INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
-                    SELECT id, kind, text, due_at, \(now), \(late) OR fire_at < \(missedBefore), \(settings.node) FROM fired
-                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
-                ), jobs AS (
-                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
-                    SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
-                )
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
-                """, logger: logger).wait().map(Self.inboxItem)
-            let firedIDs = Set(firing.items.map(\.reminderID))
-            firing.changes.cancelled = Array(firedIDs)
-            let unexpected = expected.map(\.id).filter { !firedIDs.contains($0) }
-            if !unexpected.isEmpty {
-                // Still pending and due: another node holds it locked; look again shortly.
-                // Still pending and later: it moved; back in the heap at its new time.
-                firing.handedBack = try connection.query("""
-                    SELECT id, fire_at FROM reminder WHERE state = 'pending' AND id = ANY(\(unexpected))
-                    """, logger: logger).wait().map { row in
-                    let (id, due) = try row.decode((Int64, Date).self)
-                    return ScheduledReminder(id: id, due: due > now ? due : now.addingTimeInterval(Self.lockedRetry))
-                }
-            }
-            return firing
         }
     }
 

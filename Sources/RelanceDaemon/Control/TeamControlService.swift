@@ -12,9 +12,11 @@ import VarlinkTransport
 /// What the team store holds so far: reminders set for a time (`Remind`, cancel, move),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `LogOutreach`, `ListOutreach`, `RecordReply`), shared by every node.
-/// A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED): the owner
-/// of the contacts they add, the author of the outreach they log. The interface is
+/// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
+/// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
+/// sequence. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
+/// the owner of the contacts they add, the author of the outreach they log (the only one
+/// who may log a follow-up to it or withdraw it). The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
 /// never a half-done write.
