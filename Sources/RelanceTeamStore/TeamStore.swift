@@ -12,7 +12,7 @@ import RelanceStore
 ///
 /// The same contract as `AppDatabase` behind `FiringStore`, kept by the engine rather
 /// than by one process: a due reminder is claimed with `FOR UPDATE SKIP LOCKED` in the
-/// statement that also inserts its inbox item and outbox jobs, so two nodes never fire
+/// transaction that also inserts its inbox item and outbox jobs, so two nodes never fire
 /// the same row, and a node that dies mid-firing leaves nothing half-done (its
 /// transaction rolls back; the row is still pending for the others). Nodes learn of
 /// each other's changes through `LISTEN/NOTIFY` (a statement trigger, `TeamSchema`),
@@ -89,20 +89,23 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     // MARK: Reminders
 
     /// Adds a reminder the user set for an explicit time: it fires at that time, on
-    /// whichever node claims it first.
-    public func addReminder(text: String, dueAt: Date) throws -> (Reminder, ScheduleChanges) {
+    /// whichever node claims it first. With `contact` (an id or a name, as `ContactLookup`
+    /// reads it), it is tied to that team contact, looked up in the same transaction.
+    public func addReminder(text: String, dueAt: Date, contact query: String? = nil) throws -> (Reminder, ScheduleChanges) {
         let text = try ReminderBatch.text(text)
         let reason = "set by you"
-        let id = try withConnection { connection in
-            try connection.query("""
-                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by)
-                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node))
+        let (id, contactID) = try transaction { connection in
+            let contactID = try query.map { try resolveContact(connection, $0).contact.id }
+            let id = try connection.query("""
+                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id)
+                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node), \(contactID))
                 RETURNING id
                 """, logger: logger).wait().first!.decode(Int64.self)
+            return (id, contactID)
         }
         let changes = ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: dueAt)])
         listener.tellLocally(changes)
-        return (Reminder(id: id, kind: .custom, text: text, dueAt: dueAt, fireAt: dueAt, reason: reason), changes)
+        return (Reminder(id: id, kind: .custom, text: text, contactID: contactID, dueAt: dueAt, fireAt: dueAt, reason: reason), changes)
     }
 
     public func pendingDeadlines() throws -> [ScheduledReminder] {

@@ -95,8 +95,9 @@ def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     refused = node.ctl("meeting", "list", check=False)
     assert refused.code != 0
     assert "MethodNotImplemented" in refused.stderr and "ListMeetings" in refused.stderr
+    # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
-    assert with_contact.code != 0 and "cannot tie a reminder to a contact yet" in with_contact.stderr
+    assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
     assert postgres.sql("SELECT count(*) FROM reminder") == "0"
     assert node.running()
 
@@ -241,6 +242,11 @@ def test_only_the_author_logs_a_follow_up_or_withdraws_and_a_reply_stops_the_seq
     assert late.code != 0 and "#1 is withdrawn; nothing to follow up" in late.stderr
     missing = as_user(second, LEA, "outreach", "follow-up", "9", check=False)
     assert missing.code != 0 and "no outreach with id 9" in missing.stderr
+    # A reminder of one's own about a team contact, tied to it, seen from every node.
+    reminded = as_user(second, SAM, "remind", "tomorrow 9:00", "Ask Ada about the talk", "--contact", "ada", "--json").json()
+    assert reminded["reminder"]["contactId"] == 1
+    assert postgres.sql(f"SELECT contact_id, kind FROM reminder WHERE id = {reminded['reminder']['id']}") == "1|custom"
+    assert "Ask Ada about the talk" in first.ctl("upcoming").stdout
 
     # A reply recorded by anyone stops a running sequence: the fired nudge's successor
     # is cancelled on every node.
@@ -249,7 +255,7 @@ def test_only_the_author_logs_a_follow_up_or_withdraws_and_a_reply_stops_the_seq
                      what="the first nudge fired and the second planned")
     replied = as_user(second, SAM, "reply", "2", "--replied")
     assert "Outreach #2 to Grace Hopper: replied. Cancelled 1 pending follow-up." in replied.stdout, replied.stdout
-    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id IS NOT NULL") == "0"
     assert "Grace" not in first.ctl("upcoming").stdout
 
 
