@@ -20,8 +20,8 @@ extension TeamStore {
     /// ONE transaction: claim (`FOR UPDATE SKIP LOCKED`) and mark fired, plan what
     /// follows (`FollowOn`: the next step of a follow-up sequence, or *no reply* after a
     /// let-go), insert the inbox items and one outbox job per channel. A step whose
-    /// successor is already due (catch-up after downtime) is skipped, not delivered, as in
-    /// the personal store: only the latest step reaches the inbox.
+    /// successor is already due (catch-up after downtime) is skipped, not delivered, by the
+    /// personal store's walk (`FiringWorklist`): only the latest step reaches the inbox.
     public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
                         rules: TimingRules, channels: [String]) throws -> Firing {
         let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
@@ -37,33 +37,24 @@ extension TeamStore {
                 """, logger: logger).wait().map(Claimed.init)
             fired.sort { ($0.fireAt, $0.id) < ($1.fireAt, $1.id) }
             let claimedIDs = Set(fired.map(\.id))
-            // A worklist: a step whose successor is already due is superseded and its
-            // successor (this transaction's own row) fires now instead.
-            var index = 0
-            var delivered: [Int64] = []
-            var lateIDs: [Int64] = []
-            var catchingUp: Set<Int64> = []
             var scheduled: [ScheduledReminder] = []
-            while index < fired.count {
-                let reminder = fired[index]
-                index += 1
+            let toDeliver = try FiringWorklist.walk(fired, now: now, follow: { reminder in
                 let successor = try follow(FollowOn.after(try facts(connection, about: reminder)), rules: rules, connection)
-                if let successor {
-                    if FollowOn.isSuperseded(successorFiresAt: successor.due, now: now),
-                       let claimed = try connection.query("""
-                           UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
-                           WHERE id = \(successor.id) AND state = 'pending' RETURNING \(unescaped: Claimed.columns)
-                           """, logger: logger).wait().first.map(Claimed.init) {
-                        try run(connection, "UPDATE reminder SET state = 'skipped' WHERE id = \(reminder.id)")
-                        fired.append(claimed)
-                        catchingUp.insert(claimed.id)
-                        continue
-                    }
-                    scheduled.append(successor)
-                }
-                delivered.append(reminder.id)
-                if late || reminder.fireAt < missedBefore || catchingUp.contains(reminder.id) { lateIDs.append(reminder.id) }
-            }
+                if let successor { scheduled.append(successor) }
+                return successor
+            }, firesAt: \.due, claim: { successor in
+                // This transaction's own row: nobody else can hold it.
+                let claimed = try connection.query("""
+                    UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
+                    WHERE id = \(successor.id) AND state = 'pending' RETURNING \(unescaped: Claimed.columns)
+                    """, logger: logger).wait().first.map(Claimed.init)
+                if let claimed { fired.append(claimed) }
+                return claimed
+            }, skip: { reminder in
+                try run(connection, "UPDATE reminder SET state = 'skipped' WHERE id = \(reminder.id)")
+            })
+            let delivered = toDeliver.map(\.reminder.id)
+            let lateIDs = toDeliver.filter { late || $0.reminder.fireAt < missedBefore || $0.catchingUp }.map(\.reminder.id)
             firing.items = try connection.query("""
                 WITH items AS (
                     INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
@@ -76,7 +67,9 @@ extension TeamStore {
                 )
                 SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
-            firing.changes = ScheduleChanges(scheduled: scheduled, cancelled: fired.map(\.id))
+            let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
+            // A successor claimed at once is not pending: only the others are news.
+            firing.changes = ScheduleChanges(scheduled: scheduled.filter { !firedSet.contains($0.id) }, cancelled: firedIDs)
             let unexpected = expected.map(\.id).filter { !claimedIDs.contains($0) }
             if !unexpected.isEmpty {
                 // Still pending and due: another node holds it locked; look again shortly.
