@@ -23,6 +23,13 @@ public struct FollowUpStep: Sendable, Hashable {
         return FollowUpStep(step: step, kind: letGo ? .letGo : .followUp, text: text, planned: planned)
     }
 
+    /// The step that comes after the user logged their `followUpsSent`-th follow-up,
+    /// counted from when they sent it: the k-th follow-up answers nudge k-1, so next
+    /// comes nudge k, or the let-go (past the nudges).
+    public static func stepAfterFollowUp(_ followUpsSent: Int, policy: FollowUpPolicy) -> Int {
+        min(followUpsSent, policy.nudges.count)
+    }
+
     /// Checks what a new outreach says before any store writes it; returns the
     /// Message-ID without its angle brackets (nil when none was given).
     public static func validateNewOutreach(channel: String, ask: String, messageID: String?,

@@ -29,7 +29,7 @@ extension AppDatabase {
         return try writer.write { db in
             guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else { throw StoreError.outreachNotFound(id: outreachID) }
             guard outreach.status == .awaitingReply else {
-                throw StoreError.invalidState(what: "outreach", reason: "#\(outreachID) is \(outreach.status.rawValue.replacingOccurrences(of: "_", with: " ")); nothing to follow up")
+                throw StoreError.nothingToFollowUp(outreachID: outreachID, status: outreach.status)
             }
             outreach.followUpsSent += 1
             outreach.lastFollowUpAt = date
@@ -37,8 +37,7 @@ extension AppDatabase {
             var changes = ScheduleChanges(cancelled: try Self.cancelSequence(db, outreachID: outreachID))
             changes.merge(try Self.recordInteraction(db, contactID: outreach.contactId, outreachID: outreachID,
                                                      kind: .followUp, at: date, note: note, rules: rules))
-            // The k-th follow-up answers nudge k-1: next comes nudge k, or the let-go.
-            let step = min(outreach.followUpsSent, outreach.policy.nudges.count)
+            let step = FollowUpStep.stepAfterFollowUp(outreach.followUpsSent, policy: outreach.policy)
             let reminder = try Self.scheduleStep(db, outreach: outreach, step: step, anchor: date, rules: rules)
             if let reminder { changes.scheduled.append(reminder.scheduled) }
             return (outreach.model, reminder?.model, changes)
@@ -215,7 +214,7 @@ extension AppDatabase {
                 throw StoreError.outreachNotFound(id: outreachID)
             }
             guard outreach.status == .awaitingReply else {
-                throw StoreError.invalidState(what: "outreach", reason: "#\(outreachID) is \(outreach.status.rawValue.replacingOccurrences(of: "_", with: " ")); only an outreach awaiting a reply can be withdrawn")
+                throw StoreError.cannotWithdraw(outreachID: outreachID, status: outreach.status)
             }
             outreach.status = .withdrawn
             outreach.closedAt = date

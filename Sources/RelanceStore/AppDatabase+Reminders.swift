@@ -125,31 +125,26 @@ extension AppDatabase {
             var fired = try ReminderRecord.fetchAll(statement, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
             fired.sort { ($0.fireAt, $0.id!) < ($1.fireAt, $1.id!) }
             let firedIDs = Set(fired.map { $0.id! })
-            // A worklist: a step whose successor is already due is superseded (skipped,
-            // not delivered) and its successor fires now, in this same transaction.
-            var index = 0
-            var delivered: [Int64] = []
-            var catchingUp: Set<Int64> = []  // successors of skipped steps: late by nature
-            while index < fired.count {
-                let reminder = fired[index]
-                index += 1
+            var claimed = fired
+            let toDeliver = try FiringWorklist.walk(fired, now: now, follow: { reminder -> ReminderRecord? in
                 let next = try Self.apply(FollowOn.after(try Self.facts(db, about: reminder)), rules: rules, now: now, db)
                 firing.changes.merge(next.changes)
-                if let successor = next.reminder, FollowOn.isSuperseded(successorFiresAt: successor.fireAt, now: now),
-                   let claimed = try Self.claim(db, successor, at: now) {
-                    try db.execute(sql: "UPDATE reminder SET state = \(ReminderState.skipped.sql) WHERE id = ?",
-                                   arguments: [reminder.id])
-                    fired.append(claimed)
-                    catchingUp.insert(claimed.id!)
-                    continue
-                }
+                return next.reminder
+            }, firesAt: \.fireAt, claim: { successor in
+                let taken = try Self.claim(db, successor, at: now)
+                if let taken { claimed.append(taken) }
+                return taken
+            }, skip: { reminder in
+                try db.execute(sql: "UPDATE reminder SET state = \(ReminderState.skipped.sql) WHERE id = ?", arguments: [reminder.id])
+            })
+            var delivered: [Int64] = []
+            for (reminder, catchingUp) in toDeliver {
                 let missed = lateBefore.map { reminder.fireAt < $0 } ?? false
-                firing.items.append(try Self.inboxItem(db, for: reminder, at: now,
-                                                       late: late || missed || catchingUp.contains(reminder.id!)))
+                firing.items.append(try Self.inboxItem(db, for: reminder, at: now, late: late || missed || catchingUp))
                 delivered.append(reminder.id!)
                 if let eventID = reminder.eventId { firing.eventIDs.insert(eventID) }
             }
-            firing.changes.cancelled += fired.map { $0.id! }
+            firing.changes.cancelled += claimed.map { $0.id! }
             try Self.enqueueDeliveries(db, items: firing.items, reminderIDs: delivered, channels: channels, at: now)
             let unexpected = expected.filter { !firedIDs.contains($0.id) }
             if !unexpected.isEmpty {

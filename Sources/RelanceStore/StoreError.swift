@@ -1,4 +1,5 @@
 import Foundation
+import RelanceCore
 
 /// Why a store operation refused to change anything.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -48,6 +49,23 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(contact) has outreach awaiting a reply (\(ids.map { "#\($0)" }.joined(separator: ", ")))"
         }
     }
+}
+
+// Refusals both stores give in the same words (the personal and the team one).
+extension StoreError {
+    /// A follow-up logged to an outreach that no longer awaits a reply.
+    public static func nothingToFollowUp(outreachID: Int64, status: OutreachStatus) -> StoreError {
+        .invalidState(what: "outreach", reason: "#\(outreachID) is \(status.words); nothing to follow up")
+    }
+
+    /// A withdrawal of an outreach that no longer awaits a reply.
+    public static func cannotWithdraw(outreachID: Int64, status: OutreachStatus) -> StoreError {
+        .invalidState(what: "outreach", reason: "#\(outreachID) is \(status.words); only an outreach awaiting a reply can be withdrawn")
+    }
+}
+
+private extension OutreachStatus {
+    var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
 }
 
 /// What a write did to the set of pending reminders (the store's reminder feed

@@ -99,17 +99,7 @@ extension TeamStore {
                 """, logger: logger).wait().first!.decode(Int64.self)
             let outreach = Outreach(id: id, contactID: contact.id, channel: channel, ask: ask, sentAt: sentAt,
                                     status: .awaitingReply, policy: policy, messageID: messageID)
-            var reminder: Reminder?
-            if let step = FollowUpStep.plan(step: 0, outreach: outreach, contact: contact, anchor: sentAt, rules: rules) {
-                let reminderID = try connection.query("""
-                    INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step)
-                    VALUES (\(step.kind.rawValue), \(step.text), \(step.planned.dueAt), \(step.planned.fireAt), \(step.planned.reason),
-                            \(settings.node), \(contact.id), \(id), \(step.step))
-                    RETURNING id
-                    """, logger: logger).wait().first!.decode(Int64.self)
-                reminder = Reminder(id: reminderID, kind: step.kind, text: step.text, contactID: contact.id, outreachID: id,
-                                    dueAt: step.planned.dueAt, fireAt: step.planned.fireAt, reason: step.planned.reason)
-            }
+            let reminder = try scheduleStep(connection, outreach: outreach, contact: contact, step: 0, anchor: sentAt, rules: rules)
             return (TeamOutreach(outreach: outreach, author: author, contactName: contact.name), reminder)
         }
         if let reminder { listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: reminder.id, due: reminder.fireAt)])) }
@@ -136,20 +126,12 @@ extension TeamStore {
             throw ValidationError(field: "outcome", reason: "a team store keeps no \(outcome.rawValue.replacingOccurrences(of: "_", with: " ")) yet: record replied, declined, meeting or closed")
         }
         let (outreach, cancelled) = try transaction { connection in
+            try lockSequence(connection, outreachID: outreachID)
             guard try connection.query("""
                 UPDATE outreach SET status = \(status.rawValue), closed_at = \(date) WHERE id = \(outreachID) RETURNING id
                 """, logger: logger).wait().first != nil else { throw StoreError.outreachNotFound(id: outreachID) }
-            let cancelled = try connection.query("""
-                UPDATE reminder SET state = 'cancelled'
-                WHERE outreach_id = \(outreachID) AND state = 'pending'
-                  AND kind = ANY(\([ReminderKind.followUp.rawValue, ReminderKind.letGo.rawValue]))
-                RETURNING id
-                """, logger: logger).wait().map { try $0.decode(Int64.self) }
-            let row = try connection.query("""
-                SELECT \(unescaped: Self.outreachColumns) FROM outreach JOIN contact ON contact.id = outreach.contact_id
-                WHERE outreach.id = \(outreachID)
-                """, logger: logger).wait().first!
-            return (try Self.teamOutreach(row), cancelled)
+            let cancelled = try cancelSequence(connection, outreachID: outreachID)
+            return (try self.outreach(connection, id: outreachID), cancelled)
         }
         if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
         return (outreach, cancelled)
@@ -178,7 +160,7 @@ extension TeamStore {
             }
     }
 
-    private func resolveContact(_ connection: PostgresConnection, _ query: String) throws -> TeamContact {
+    func resolveContact(_ connection: PostgresConnection, _ query: String) throws -> TeamContact {
         let trimmed = query.trimmingCharacters(in: .whitespaces)
         if let id = Int64(trimmed) {
             guard let row = try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id)",

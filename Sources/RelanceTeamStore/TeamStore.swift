@@ -12,7 +12,7 @@ import RelanceStore
 ///
 /// The same contract as `AppDatabase` behind `FiringStore`, kept by the engine rather
 /// than by one process: a due reminder is claimed with `FOR UPDATE SKIP LOCKED` in the
-/// statement that also inserts its inbox item and outbox jobs, so two nodes never fire
+/// transaction that also inserts its inbox item and outbox jobs, so two nodes never fire
 /// the same row, and a node that dies mid-firing leaves nothing half-done (its
 /// transaction rolls back; the row is still pending for the others). Nodes learn of
 /// each other's changes through `LISTEN/NOTIFY` (a statement trigger, `TeamSchema`),
@@ -89,20 +89,23 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     // MARK: Reminders
 
     /// Adds a reminder the user set for an explicit time: it fires at that time, on
-    /// whichever node claims it first.
-    public func addReminder(text: String, dueAt: Date) throws -> (Reminder, ScheduleChanges) {
+    /// whichever node claims it first. With `contact` (an id or a name, as `ContactLookup`
+    /// reads it), it is tied to that team contact, looked up in the same transaction.
+    public func addReminder(text: String, dueAt: Date, contact query: String? = nil) throws -> (Reminder, ScheduleChanges) {
         let text = try ReminderBatch.text(text)
         let reason = "set by you"
-        let id = try withConnection { connection in
-            try connection.query("""
-                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by)
-                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node))
+        let (id, contactID) = try transaction { connection in
+            let contactID = try query.map { try resolveContact(connection, $0).contact.id }
+            let id = try connection.query("""
+                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id)
+                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node), \(contactID))
                 RETURNING id
                 """, logger: logger).wait().first!.decode(Int64.self)
+            return (id, contactID)
         }
         let changes = ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: dueAt)])
         listener.tellLocally(changes)
-        return (Reminder(id: id, kind: .custom, text: text, dueAt: dueAt, fireAt: dueAt, reason: reason), changes)
+        return (Reminder(id: id, kind: .custom, text: text, contactID: contactID, dueAt: dueAt, fireAt: dueAt, reason: reason), changes)
     }
 
     public func pendingDeadlines() throws -> [ScheduledReminder] {
@@ -144,9 +147,9 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    private static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state, contact_id, outreach_id"
+    static let reminderColumns = "id, kind, text, due_at, fire_at, reason, state, contact_id, outreach_id"
 
-    private static func reminder(_ row: PostgresRow) throws -> Reminder {
+    static func reminder(_ row: PostgresRow) throws -> Reminder {
         let (id, kind, text, dueAt, fireAt, reason, state, contactID, outreachID) =
             try row.decode((Int64, String, String, Date, Date, String, String, Int64?, Int64?).self)
         return Reminder(id: id, kind: ReminderKind(rawValue: kind) ?? .custom, text: text, contactID: contactID,
@@ -160,54 +163,6 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             try connection.query("""
                 SELECT \(unescaped: Self.reminderColumns) FROM reminder WHERE state = 'pending' ORDER BY fire_at, id LIMIT \(limit)
                 """, logger: logger).wait().map(Self.reminder)
-        }
-    }
-
-    /// How long a node waits before looking again at a due reminder another node holds
-    /// locked (it is firing it, or died doing so and its transaction is rolling back).
-    static let lockedRetry: TimeInterval = 0.5
-
-    /// Fires every reminder pending and due at `now` that no other node is firing, in
-    /// ONE statement: claim (`FOR UPDATE SKIP LOCKED`), mark fired, insert the inbox items
-    /// and one outbox job per channel. Nothing follows from a firing yet (`rules` is
-    /// unused): a fired follow-up does not plan the next step of its sequence.
-    public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
-                        rules: TimingRules, channels: [String]) throws -> Firing {
-        let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
-        return try transaction { connection in
-            var firing = Firing()
-            firing.items = try connection.query("""
-                WITH due AS (
-                    SELECT id FROM reminder WHERE state = 'pending' AND fire_at <= \(now)
-                    ORDER BY fire_at, id FOR UPDATE SKIP LOCKED
-                ), fired AS (
-                    UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
-                    FROM due WHERE reminder.id = due.id
-                    RETURNING reminder.id, reminder.kind, reminder.text, reminder.due_at, reminder.fire_at
-                ), items AS (
-                    INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
-                    SELECT id, kind, text, due_at, \(now), \(late) OR fire_at < \(missedBefore), \(settings.node) FROM fired
-                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
-                ), jobs AS (
-                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
-                    SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
-                )
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
-                """, logger: logger).wait().map(Self.inboxItem)
-            let firedIDs = Set(firing.items.map(\.reminderID))
-            firing.changes.cancelled = Array(firedIDs)
-            let unexpected = expected.map(\.id).filter { !firedIDs.contains($0) }
-            if !unexpected.isEmpty {
-                // Still pending and due: another node holds it locked; look again shortly.
-                // Still pending and later: it moved; back in the heap at its new time.
-                firing.handedBack = try connection.query("""
-                    SELECT id, fire_at FROM reminder WHERE state = 'pending' AND id = ANY(\(unexpected))
-                    """, logger: logger).wait().map { row in
-                    let (id, due) = try row.decode((Int64, Date).self)
-                    return ScheduledReminder(id: id, due: due > now ? due : now.addingTimeInterval(Self.lockedRetry))
-                }
-            }
-            return firing
         }
     }
 

@@ -169,6 +169,20 @@ import Testing
         a.close()
     }
 
+    @Test func aReminderSetForAContactIsTiedToItAndAnUnknownContactWritesNothing() throws {
+        let server = try PostgresServer()
+        let a = try node(server, "a"), b = try node(server, "b")
+        let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
+        let (reminder, _) = try b.addReminder(text: "Ask Ada about the talk", dueAt: t0.addingTimeInterval(3600), contact: "ada")
+        #expect(reminder.contactID == ada.contact.id && reminder.kind == .custom)
+        #expect(try a.upcoming(limit: 10) == [reminder])
+        #expect(throws: StoreError.contactNotFound(query: "grace")) {
+            try b.addReminder(text: "x", dueAt: t0, contact: "grace")
+        }
+        #expect(try server.psql("SELECT count(*) FROM reminder") == "1\n")
+        a.close(); b.close()
+    }
+
     @Test func aBadOutreachIsRefusedBeforeAnythingIsWritten() throws {
         let server = try PostgresServer()
         let a = try node(server, "a")

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,9 @@ def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     refused = node.ctl("meeting", "list", check=False)
     assert refused.code != 0
     assert "MethodNotImplemented" in refused.stderr and "ListMeetings" in refused.stderr
+    # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
-    assert with_contact.code != 0 and "cannot tie a reminder to a contact yet" in with_contact.stderr
+    assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
     assert postgres.sql("SELECT count(*) FROM reminder") == "0"
     assert node.running()
 
@@ -162,8 +164,10 @@ def test_contacts_and_outreach_are_shared_by_the_team_and_signed_by_who_logged_t
     assert postgres.sql("SELECT count(*) FROM inbox_item") == "1"
     for node in team:
         assert [item["text"] for item in node.call("Inbox", filter="all")["items"]] == [
-            postgres.sql("SELECT text FROM reminder")]
-    assert postgres.sql("SELECT text FROM reminder").startswith("Follow up with Ada Lovelace")
+            postgres.sql("SELECT text FROM reminder WHERE state = 'fired'")]
+    assert postgres.sql("SELECT text FROM reminder WHERE state = 'fired'").startswith("Follow up with Ada Lovelace")
+    # Its sequence goes on: the let-go is planned, once.
+    assert postgres.sql("SELECT kind, step FROM reminder WHERE state = 'pending'") == "let_go|1"
 
     # sam logs it anyway; the list says who wrote what.
     anyway = as_user(second, SAM, "outreach", "log", "ada", "--ask", "an intro", "--anyway")
@@ -178,6 +182,81 @@ def test_contacts_and_outreach_are_shared_by_the_team_and_signed_by_who_logged_t
     assert "Follow up with Ada" not in second.ctl("upcoming").stdout
     shown = as_user(second, SAM, "contact", "show", "ada", "--json").json()
     assert [(o["id"], o["status"], o["by"]) for o in shown["outreach"]] == [(2, "declined", "sam"), (1, "awaiting_reply", "lea")]
+
+
+def test_a_team_sequence_goes_on_to_the_let_go_once_and_ends_as_on_a_personal_daemon(postgres, team, stopped_daemon):
+    first, second = team
+    personal = stopped_daemon.start()
+    sequence = ["--follow-up", "PT2S,PT2S", "--let-go", "PT2S"]
+    as_user(first, LEA, "contact", "add", "Ada Lovelace", "--tz", "Europe/London")
+    as_user(first, LEA, "outreach", "log", "ada", "--ask", "a coffee chat", *sequence)
+    personal.ctl("contact", "add", "Ada Lovelace", "--tz", "Europe/London")
+    personal.ctl("outreach", "log", "ada", "--ask", "a coffee chat", *sequence)
+    # Each fired step plans the next in the transaction that fires it, on whichever node.
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "3", timeout=60,
+                     what="two nudges and the let-go in the shared inbox")
+    personal.wait_until(lambda: len(personal.call("Inbox", filter="all")["items"]) == 3, timeout=60,
+                        what="two nudges and the let-go in the personal inbox")
+    time.sleep(1)  # every node's timer has gone off by now; none may add a fourth item
+    assert postgres.sql("SELECT count(*), count(DISTINCT reminder_id) FROM inbox_item") == "3|3"
+    assert postgres.sql("SELECT kind, step, state FROM reminder ORDER BY id").split("\n") == [
+        "follow_up|0|fired", "follow_up|1|fired", "let_go|2|fired"]
+    kinds = [item["kind"] for item in reversed(second.call("Inbox", filter="all")["items"])]
+    assert kinds == [item["kind"] for item in reversed(personal.call("Inbox", filter="all")["items"])]
+    # ListOutreach says the same on both stores: no reply, closed when the let-go came due.
+    team_outreach = as_user(second, SAM, "outreach", "list", "--json").json()["outreach"][0]
+    personal_outreach = personal.ctl("outreach", "list", "--json").json()["outreach"][0]
+    assert team_outreach["status"] == "no_reply"
+    for field in ["status", "followUpsSent", "steps", "letGo"]:
+        assert team_outreach[field] == personal_outreach[field], field
+
+    def waited(outreach):
+        return datetime.fromisoformat(outreach["closedAt"]) - datetime.fromisoformat(outreach["sentAt"])
+    assert waited(team_outreach) == waited(personal_outreach)
+
+
+def test_only_the_author_logs_a_follow_up_or_withdraws_and_a_reply_stops_the_sequence(postgres, team):
+    first, second = team
+    as_user(first, LEA, "contact", "add", "Ada Lovelace")
+    as_user(first, LEA, "contact", "add", "Grace Hopper")
+    as_user(first, LEA, "outreach", "log", "ada", "--ask", "a coffee chat")
+    # sam may not move lea's sequence; nothing changes.
+    refused = as_user(second, SAM, "outreach", "follow-up", "1", check=False)
+    assert refused.code != 0
+    assert "#1 is lea's: only its author can log a follow-up to it; ask lea" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT follow_ups_sent FROM outreach") == "0"
+    # lea, from either node: the sequence moves on from then.
+    followed = as_user(second, LEA, "outreach", "follow-up", "1", "--note", "bumped")
+    assert followed.stdout.startswith("Follow-up 1 to Ada Lovelace logged. Next: "), followed.stdout
+    assert postgres.sql("SELECT state, step FROM reminder WHERE outreach_id = 1 ORDER BY id").split("\n") == [
+        "cancelled|0", "pending|1"]
+    assert "Follow up again with Ada Lovelace" in first.ctl("upcoming").stdout
+    refused = as_user(first, SAM, "outreach", "cancel", "1", check=False)
+    assert refused.code != 0 and "only its author can withdraw it" in refused.stderr, refused.stderr
+    withdrawn = as_user(first, LEA, "outreach", "cancel", "1")
+    assert withdrawn.stdout.strip() == "Outreach #1 to Ada Lovelace: withdrawn; cancelled 1 pending reminder."
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0"
+    again = as_user(second, LEA, "outreach", "cancel", "1", check=False)
+    assert again.code != 0 and "#1 is withdrawn; only an outreach awaiting a reply can be withdrawn" in again.stderr
+    late = as_user(second, LEA, "outreach", "follow-up", "1", check=False)
+    assert late.code != 0 and "#1 is withdrawn; nothing to follow up" in late.stderr
+    missing = as_user(second, LEA, "outreach", "follow-up", "9", check=False)
+    assert missing.code != 0 and "no outreach with id 9" in missing.stderr
+    # A reminder of one's own about a team contact, tied to it, seen from every node.
+    reminded = as_user(second, SAM, "remind", "tomorrow 9:00", "Ask Ada about the talk", "--contact", "ada", "--json").json()
+    assert reminded["reminder"]["contactId"] == 1
+    assert postgres.sql(f"SELECT contact_id, kind FROM reminder WHERE id = {reminded['reminder']['id']}") == "1|custom"
+    assert "Ask Ada about the talk" in first.ctl("upcoming").stdout
+
+    # A reply recorded by anyone stops a running sequence: the fired nudge's successor
+    # is cancelled on every node.
+    as_user(first, LEA, "outreach", "log", "grace", "--ask", "an intro", "--follow-up", "PT2S,PT1H")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM reminder WHERE outreach_id = 2") == "2", timeout=30,
+                     what="the first nudge fired and the second planned")
+    replied = as_user(second, SAM, "reply", "2", "--replied")
+    assert "Outreach #2 to Grace Hopper: replied. Cancelled 1 pending follow-up." in replied.stdout, replied.stdout
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id IS NOT NULL") == "0"
+    assert "Grace" not in first.ctl("upcoming").stdout
 
 
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):

@@ -9,12 +9,15 @@ import VarlinkTransport
 
 /// `io.relance.Control` on a team's PostgreSQL store (team mode, issue #16).
 ///
-/// What the team store holds so far: reminders set for a time (`Remind`, cancel, move),
+/// What the team store holds so far: reminders set for a time, tied to a team contact or
+/// not (`Remind`, cancel, move),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `LogOutreach`, `ListOutreach`, `RecordReply`), shared by every node.
-/// A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED): the owner
-/// of the contacts they add, the author of the outreach they log. The interface is
+/// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
+/// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
+/// sequence. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
+/// the owner of the contacts they add, the author of the outreach they log (the only one
+/// who may log a follow-up to it or withdraw it). The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
 /// never a half-done write.
@@ -111,11 +114,8 @@ public final class TeamControlService: VarlinkService {
     }
 
     func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
-        guard p.contact == nil else {
-            throw ControlError.invalidParameter("contact", reason: "a team store cannot tie a reminder to a contact yet: set the reminder without one")
-        }
         let dueAt = try instant(p.at, "at")
-        let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt)
+        let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contact: p.contact)
         logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info, timeZone: zone().identifier)
     }

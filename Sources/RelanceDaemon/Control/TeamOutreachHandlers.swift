@@ -10,13 +10,15 @@ import VarlinkProtocol
 // add and signs what they log.
 
 extension TeamControlService {
-    /// Registers AddContact, ListContacts, GetContact, LogOutreach, ListOutreach and
-    /// RecordReply.
+    /// Registers AddContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
+    /// ListOutreach, RecordReply and CancelOutreach.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(AddContact.self, readOnly: false) { call, p in try call.service.addContact(p, owner: try call.teamUser()) }
         handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
         handlers.register(GetContact.self, readOnly: true) { call, p in try call.service.getContact(p) }
         handlers.register(LogOutreach.self, readOnly: false) { call, p in try call.service.logOutreach(p, author: try call.teamUser()) }
+        handlers.register(LogFollowUp.self, readOnly: false) { call, p in try call.service.logFollowUp(p, by: try call.teamUser()) }
+        handlers.register(CancelOutreach.self, readOnly: false) { call, p in try call.service.cancelOutreach(p, by: try call.teamUser()) }
         handlers.register(ListOutreach.self, readOnly: true) { call, p in try call.service.listOutreach(p) }
         handlers.register(RecordReply.self, readOnly: false) { call, p in try call.service.recordReply(p) }
     }
@@ -54,6 +56,25 @@ extension TeamControlService {
         logger.info("\(author) logged outreach to \(logged.contactName); first follow-up fires \(reminder.map { JSONCoding.formatDate($0.fireAt) } ?? "never")",
                     metadata: ["contact_id": "\(logged.outreach.contactID)", "outreach_id": "\(logged.outreach.id)"])
         return LogOutreach.Reply(outreach: logged.info, followUp: reminder?.info, timeZone: rules.userZone.identifier)
+    }
+
+    /// Only the outreach's author may (`TeamStore.logFollowUp`).
+    private func logFollowUp(_ p: LogFollowUp.Parameters, by user: String) throws -> LogFollowUp.Reply {
+        let rules = rules()
+        let at = try p.at.map { try instant($0, "at") } ?? clock.now()
+        let (outreach, next) = try store.logFollowUp(outreachID: p.outreach, by: user, at: at, note: p.note, rules: rules)
+        logger.info("\(user) logged follow-up \(outreach.outreach.followUpsSent) for outreach \(outreach.outreach.id)",
+                    metadata: ["outreach_id": "\(outreach.outreach.id)", "contact_id": "\(outreach.outreach.contactID)"])
+        return LogFollowUp.Reply(outreach: outreach.info, next: next?.info, timeZone: rules.userZone.identifier)
+    }
+
+    /// Only the outreach's author may (`TeamStore.cancelOutreach`).
+    private func cancelOutreach(_ p: CancelOutreach.Parameters, by user: String) throws -> CancelOutreach.Reply {
+        let (outreach, cancelled) = try store.cancelOutreach(outreachID: p.outreach, by: user, at: clock.now())
+        let summary = "withdrawn; cancelled \(Corrections.count(cancelled.count, "pending reminder"))"
+        logger.info("\(user) withdrew outreach \(p.outreach): \(summary)",
+                    metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(outreach.outreach.contactID)"])
+        return CancelOutreach.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, summary: summary)
     }
 
     private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {

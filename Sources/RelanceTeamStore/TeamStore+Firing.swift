@@ -1,0 +1,139 @@
+import Foundation
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// Firing due reminders, and what follows from a fired follow-up (issue #16): the same
+/// `FollowOn` rule as the personal store's, persisted in the transaction that claims.
+///
+/// Locks, always in this order so that nodes never deadlock: a reminder's row (claimed
+/// here with `FOR UPDATE SKIP LOCKED`), then its outreach's row. A write that ends or
+/// moves a sequence (a reply, a follow-up, a withdrawal) locks the sequence's pending
+/// reminders first too (`lockSequence`), so it waits for a firing in progress and then
+/// sees the step that firing planned.
+extension TeamStore {
+    /// How long a node waits before looking again at a due reminder another node holds
+    /// locked (it is firing it, or died doing so and its transaction is rolling back).
+    static let lockedRetry: TimeInterval = 0.5
+
+    /// Fires every reminder pending and due at `now` that no other node is firing, in
+    /// ONE transaction: claim (`FOR UPDATE SKIP LOCKED`) and mark fired, plan what
+    /// follows (`FollowOn`: the next step of a follow-up sequence, or *no reply* after a
+    /// let-go), insert the inbox items and one outbox job per channel. A step whose
+    /// successor is already due (catch-up after downtime) is skipped, not delivered, by the
+    /// personal store's walk (`FiringWorklist`): only the latest step reaches the inbox.
+    public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
+                        rules: TimingRules, channels: [String]) throws -> Firing {
+        let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
+        return try transaction { connection in
+            var firing = Firing()
+            var fired = try connection.query("""
+                WITH due AS (
+                    SELECT id FROM reminder WHERE state = 'pending' AND fire_at <= \(now)
+                    ORDER BY fire_at, id FOR UPDATE SKIP LOCKED
+                )
+                UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
+                FROM due WHERE reminder.id = due.id RETURNING \(unescaped: Claimed.columns)
+                """, logger: logger).wait().map(Claimed.init)
+            fired.sort { ($0.fireAt, $0.id) < ($1.fireAt, $1.id) }
+            let claimedIDs = Set(fired.map(\.id))
+            var scheduled: [ScheduledReminder] = []
+            let toDeliver = try FiringWorklist.walk(fired, now: now, follow: { reminder in
+                let successor = try follow(FollowOn.after(try facts(connection, about: reminder)), rules: rules, connection)
+                if let successor { scheduled.append(successor) }
+                return successor
+            }, firesAt: \.due, claim: { successor in
+                // This transaction's own row: nobody else can hold it.
+                let claimed = try connection.query("""
+                    UPDATE reminder SET state = 'fired', fired_at = \(now), fired_by = \(settings.node)
+                    WHERE id = \(successor.id) AND state = 'pending' RETURNING \(unescaped: Claimed.columns)
+                    """, logger: logger).wait().first.map(Claimed.init)
+                if let claimed { fired.append(claimed) }
+                return claimed
+            }, skip: { reminder in
+                try run(connection, "UPDATE reminder SET state = 'skipped' WHERE id = \(reminder.id)")
+            })
+            let delivered = toDeliver.map(\.reminder.id)
+            let lateIDs = toDeliver.filter { late || $0.reminder.fireAt < missedBefore || $0.catchingUp }.map(\.reminder.id)
+            firing.items = try connection.query("""
+                WITH items AS (
+                    INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
+                    SELECT id, kind, text, due_at, \(now), id = ANY(\(lateIDs)), \(settings.node)
+                    FROM reminder WHERE id = ANY(\(delivered))
+                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
+                ), jobs AS (
+                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
+                    SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
+                )
+                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
+                """, logger: logger).wait().map(Self.inboxItem)
+            let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
+            // A successor claimed at once is not pending: only the others are news.
+            firing.changes = ScheduleChanges(scheduled: scheduled.filter { !firedSet.contains($0.id) }, cancelled: firedIDs)
+            let unexpected = expected.map(\.id).filter { !claimedIDs.contains($0) }
+            if !unexpected.isEmpty {
+                // Still pending and due: another node holds it locked; look again shortly.
+                // Still pending and later: it moved; back in the heap at its new time.
+                firing.handedBack = try connection.query("""
+                    SELECT id, fire_at FROM reminder WHERE state = 'pending' AND id = ANY(\(unexpected))
+                    """, logger: logger).wait().map { row in
+                    let (id, due) = try row.decode((Int64, Date).self)
+                    return ScheduledReminder(id: id, due: due > now ? due : now.addingTimeInterval(Self.lockedRetry))
+                }
+            }
+            return firing
+        }
+    }
+
+    /// A claimed reminder: what the rule and the worklist need of it.
+    private struct Claimed {
+        static let columns = "reminder.id, reminder.kind, reminder.due_at, reminder.fire_at, reminder.step, reminder.outreach_id, reminder.contact_id"
+        var id: Int64
+        var kind: ReminderKind
+        var dueAt: Date
+        var fireAt: Date
+        var step: Int?
+        var outreachID: Int64?
+        var contactID: Int64?
+
+        init(_ row: PostgresRow) throws {
+            let (id, kind, dueAt, fireAt, step, outreachID, contactID) =
+                try row.decode((Int64, String, Date, Date, Int32?, Int64?, Int64?).self)
+            self.id = id; self.kind = ReminderKind(rawValue: kind) ?? .custom; self.dueAt = dueAt; self.fireAt = fireAt
+            self.step = step.map(Int.init); self.outreachID = outreachID; self.contactID = contactID
+        }
+    }
+
+    /// What the rule needs to know about a fired reminder's surroundings; its outreach's
+    /// row locked (after the reminder's: see the order above).
+    private func facts(_ connection: PostgresConnection, about reminder: Claimed) throws -> FollowOn.Facts {
+        var facts = FollowOn.Facts(kind: reminder.kind, dueAt: reminder.dueAt, step: reminder.step,
+                                   outreachID: reminder.outreachID, contactID: reminder.contactID)
+        if let outreachID = reminder.outreachID, [.followUp, .letGo].contains(reminder.kind) {
+            let status = try connection.query("SELECT status FROM outreach WHERE id = \(outreachID) FOR UPDATE",
+                                              logger: logger).wait().first?.decode(String.self)
+            facts.outreachAwaitingReply = status == OutreachStatus.awaitingReply.rawValue
+            facts.sequenceStillPending = try pendingSequence(connection, outreachID: outreachID) != nil
+        }
+        // No keep-in-touch cadence in a team store yet: `contactHasCadence` stays false.
+        return facts
+    }
+
+    /// Persists what the rule decided; the reminder it planned, if any.
+    private func follow(_ followOn: FollowOn, rules: TimingRules, _ connection: PostgresConnection) throws -> ScheduledReminder? {
+        switch followOn {
+        case .none, .keepInTouch:
+            return nil
+        case .nextStep(let outreachID, let step, let anchor):
+            let outreach = try self.outreach(connection, id: outreachID)
+            return try scheduleStep(connection, outreach: outreach.outreach, step: step, anchor: anchor, rules: rules)
+                .map { ScheduledReminder(id: $0.id, due: $0.fireAt) }
+        case .noReply(let outreachID, let at):
+            try run(connection, """
+                UPDATE outreach SET status = \(OutreachStatus.noReply.rawValue), closed_at = \(at)
+                WHERE id = \(outreachID) AND status = \(OutreachStatus.awaitingReply.rawValue)
+                """)
+            return nil
+        }
+    }
+}

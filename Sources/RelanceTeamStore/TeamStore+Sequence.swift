@@ -1,0 +1,124 @@
+import Foundation
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// An outreach's follow-up sequence in the team store: the user's own moves (a
+/// follow-up sent, a withdrawal), and the steps every write plans with `FollowUpStep`,
+/// the personal store's rule (issue #16).
+///
+/// Only the outreach's author may log a follow-up to it or withdraw it: the thread and
+/// its nudges are theirs (a teammate who writes to the same person logs their own
+/// outreach, with `anyway`). Anyone in the team may record a reply, which may reach any
+/// of them.
+extension TeamStore {
+    /// `by` sent a follow-up at `date`: the sequence moves to its next step, counted from
+    /// then, in one transaction; the outreach and that step's reminder (nil past the end).
+    public func logFollowUp(outreachID: Int64, by user: String, at date: Date, note: String?,
+                            rules: TimingRules) throws -> (TeamOutreach, Reminder?) {
+        if let note { try Validation.singleLine(note, field: "note") }
+        let (outreach, reminder, cancelled) = try transaction { connection in
+            try lockSequence(connection, outreachID: outreachID)
+            let current = try self.outreach(connection, id: outreachID, locked: true)
+            try Self.mustBeAuthor(current, user, "log a follow-up to it")
+            guard current.outreach.status == .awaitingReply else {
+                throw StoreError.nothingToFollowUp(outreachID: outreachID, status: current.outreach.status)
+            }
+            try run(connection, """
+                UPDATE outreach SET follow_ups_sent = follow_ups_sent + 1, last_follow_up_at = \(date) WHERE id = \(outreachID)
+                """)
+            let cancelled = try cancelSequence(connection, outreachID: outreachID)
+            let updated = try self.outreach(connection, id: outreachID)
+            let step = FollowUpStep.stepAfterFollowUp(updated.outreach.followUpsSent, policy: updated.outreach.policy)
+            let reminder = try scheduleStep(connection, outreach: updated.outreach, step: step, anchor: date, rules: rules)
+            return (updated, reminder, cancelled)
+        }
+        listener.tellLocally(ScheduleChanges(scheduled: reminder.map { [ScheduledReminder(id: $0.id, due: $0.fireAt)] } ?? [],
+                                             cancelled: cancelled))
+        return (outreach, reminder)
+    }
+
+    /// `by` withdraws their outreach awaiting a reply, in one transaction: it becomes
+    /// `withdrawn` as of `date` and its pending follow-up and let-go reminders are
+    /// cancelled (their ids). It stays in the history.
+    public func cancelOutreach(outreachID: Int64, by user: String, at date: Date) throws -> (TeamOutreach, cancelled: [Int64]) {
+        let (outreach, cancelled) = try transaction { connection in
+            try lockSequence(connection, outreachID: outreachID)
+            let current = try self.outreach(connection, id: outreachID, locked: true)
+            try Self.mustBeAuthor(current, user, "withdraw it")
+            guard current.outreach.status == .awaitingReply else {
+                throw StoreError.cannotWithdraw(outreachID: outreachID, status: current.outreach.status)
+            }
+            try run(connection, """
+                UPDATE outreach SET status = \(OutreachStatus.withdrawn.rawValue), closed_at = \(date) WHERE id = \(outreachID)
+                """)
+            let cancelled = try cancelSequence(connection, outreachID: outreachID)
+            return (try self.outreach(connection, id: outreachID), cancelled)
+        }
+        if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
+        return (outreach, cancelled)
+    }
+
+    private static func mustBeAuthor(_ outreach: TeamOutreach, _ user: String, _ action: String) throws {
+        guard outreach.author != user else { return }
+        throw StoreError.invalidState(what: "outreach", reason: "#\(outreach.outreach.id) is \(outreach.author)'s: only its author can \(action); ask \(outreach.author), or log your own outreach to \(outreach.contactName) with anyway")
+    }
+
+    // MARK: Steps, in a transaction
+
+    /// Locks the sequence's pending reminders: a firing in progress finishes first, and
+    /// what it planned is seen by the statements after this one (see `fireDue`'s lock
+    /// order).
+    func lockSequence(_ connection: PostgresConnection, outreachID: Int64) throws {
+        try run(connection, """
+            SELECT id FROM reminder WHERE outreach_id = \(outreachID) AND state = 'pending'
+              AND kind = ANY(\(Self.sequenceKinds)) FOR UPDATE
+            """)
+    }
+
+    /// Cancels the sequence's pending follow-up and let-go reminders; their ids.
+    func cancelSequence(_ connection: PostgresConnection, outreachID: Int64) throws -> [Int64] {
+        try connection.query("""
+            UPDATE reminder SET state = 'cancelled'
+            WHERE outreach_id = \(outreachID) AND state = 'pending' AND kind = ANY(\(Self.sequenceKinds))
+            RETURNING id
+            """, logger: logger).wait().map { try $0.decode(Int64.self) }
+    }
+
+    /// The sequence's pending reminder, if any.
+    func pendingSequence(_ connection: PostgresConnection, outreachID: Int64) throws -> Reminder? {
+        try connection.query("""
+            SELECT \(unescaped: Self.reminderColumns) FROM reminder
+            WHERE outreach_id = \(outreachID) AND state = 'pending' AND kind = ANY(\(Self.sequenceKinds))
+            ORDER BY fire_at, id LIMIT 1
+            """, logger: logger).wait().first.map(Self.reminder)
+    }
+
+    /// Inserts the reminder for `step` of the outreach's sequence, counted from `anchor`
+    /// (nil past its end).
+    func scheduleStep(_ connection: PostgresConnection, outreach: Outreach, contact: Contact? = nil, step: Int,
+                      anchor: Date, rules: TimingRules) throws -> Reminder? {
+        let contact = try contact ?? resolveContact(connection, "\(outreach.contactID)").contact
+        guard let planned = FollowUpStep.plan(step: step, outreach: outreach, contact: contact, anchor: anchor, rules: rules)
+        else { return nil }
+        let id = try connection.query("""
+            INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step)
+            VALUES (\(planned.kind.rawValue), \(planned.text), \(planned.planned.dueAt), \(planned.planned.fireAt),
+                    \(planned.planned.reason), \(settings.node), \(contact.id), \(outreach.id), \(planned.step))
+            RETURNING id
+            """, logger: logger).wait().first!.decode(Int64.self)
+        return Reminder(id: id, kind: planned.kind, text: planned.text, contactID: contact.id, outreachID: outreach.id,
+                        dueAt: planned.planned.dueAt, fireAt: planned.planned.fireAt, reason: planned.planned.reason)
+    }
+
+    /// One outreach, its row locked if `locked`.
+    func outreach(_ connection: PostgresConnection, id: Int64, locked: Bool = false) throws -> TeamOutreach {
+        guard let row = try connection.query("""
+            SELECT \(unescaped: Self.outreachColumns) FROM outreach JOIN contact ON contact.id = outreach.contact_id
+            WHERE outreach.id = \(id) \(unescaped: locked ? "FOR UPDATE OF outreach" : "")
+            """, logger: logger).wait().first else { throw StoreError.outreachNotFound(id: id) }
+        return try Self.teamOutreach(row)
+    }
+
+    static let sequenceKinds = [ReminderKind.followUp.rawValue, ReminderKind.letGo.rawValue]
+}
