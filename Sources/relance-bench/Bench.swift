@@ -154,17 +154,13 @@ struct Bench {
         for (name, text) in [("contacts.vcf", vcards), ("Connections.csv", csv)] {
             let file = directory.appendingPathComponent(name)
             try Data(text.utf8).write(to: file)
-            let command = Process()
-            command.executableURL = bin.appendingPathComponent("relancectl")
-            command.arguments = ["import", file.path, "--socket", socket, "--json", "--timeout", "120"]
-            command.standardOutput = FileHandle.nullDevice
             let started = ContinuousClock.now
-            try command.run()
-            command.waitUntilExit()
+            let status = try ChildProcess.run(bin.appendingPathComponent("relancectl"),
+                                              ["import", file.path, "--socket", socket, "--json", "--timeout", "120"])
             let seconds = milliseconds(ContinuousClock.now - started) / 1000
             print("")
             print(String(format: "relancectl import of %d records (%@, %.1f MB): %.2f s, exit %d   (target: < 5 s)",
-                         records, name, Double(text.utf8.count) / 1e6, seconds, command.terminationStatus))
+                         records, name, Double(text.utf8.count) / 1e6, seconds, status))
         }
     }
 
@@ -246,15 +242,10 @@ struct Bench {
         var runs = Array(repeating: [Double](), count: clients.count)
         for index in 0..<60 {
             for (client, (_, executable)) in clients.enumerated() {
-                let command = Process()
-                command.executableURL = executable
-                command.arguments = ["remind", "tomorrow 9:30", "process \(index)", "--socket", socket]
-                command.standardOutput = FileHandle.nullDevice
                 let started = ContinuousClock.now
-                try command.run()
-                command.waitUntilExit()
+                let status = try ChildProcess.run(executable, ["remind", "tomorrow 9:30", "process \(index)", "--socket", socket])
                 // The first ten warm the caches.
-                if index >= 10 && command.terminationStatus == 0 { runs[client].append(milliseconds(ContinuousClock.now - started)) }
+                if index >= 10 && status == 0 { runs[client].append(milliseconds(ContinuousClock.now - started)) }
             }
         }
         for (client, (label, _)) in clients.enumerated() {
