@@ -46,13 +46,7 @@ struct InterchangeService: Sendable {
 
     /// Reads contact files; a file in which nothing is found is a rejection.
     static func readContacts(_ files: [ImportFileInfo], format name: String?, map: [String: String]) throws -> ContactInput {
-        var forced: ContactFormat?
-        if let name {
-            guard let format = ContactFormat(rawValue: name) else {
-                throw ControlError.invalidParameter("format", reason: "'\(name)' is not one of \(ContactFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            forced = format
-        }
+        let forced: ContactFormat? = try name.map { try ControlParameters.oneOf($0, "format") }
         for key in map.keys where ContactField(name: key) == nil {
             throw ControlError.invalidParameter("map", reason: "'\(key)' is not a contact field (name, first name, last name, email, organization, title, time zone, tags, notes, linkedin, phone, why)")
         }

@@ -101,7 +101,7 @@ extension ControlService {
     /// A keep-in-touch cadence: a wait of at least a day (a shorter one would flood the
     /// inbox with reminders about the same person).
     private func cadence(_ text: String) throws -> Wait {
-        let cadence = try wait(text, "keepInTouch")
+        let cadence = try ControlParameters.wait(text, "keepInTouch")
         guard cadence.isAtLeastADay else {
             throw ControlError.invalidParameter("keepInTouch", reason: "'\(text)' is shorter than a day; give e.g. P90D or 60bd")
         }

@@ -10,10 +10,6 @@ import VarlinkTransport
 // InvalidParameter naming the field.
 
 extension ControlService {
-    func wait(_ text: String, _ parameter: String) throws -> Wait { try ControlParameters.wait(text, parameter) }
-
-    func wait(_ info: WaitInfo, _ parameter: String) throws -> Wait { try ControlParameters.wait(info, parameter) }
-
     func duration(_ text: String?, _ parameter: String, default value: ISODuration) throws -> ISODuration {
         guard let text else { return value }
         do { return try ISODuration(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
@@ -120,18 +116,18 @@ enum ControlParameters {
 
     /// ListOutreach's status filter.
     static func outreachStatus(_ text: String?) throws -> OutreachStatus? {
-        guard let text else { return nil }
-        guard let status = OutreachStatus(rawValue: text) else {
-            throw ControlError.invalidParameter("status", reason: "'\(text)' is not one of \(OutreachStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return status
+        try text.map { try oneOf($0, "status") }
     }
 
     /// RecordReply's outcome.
-    static func replyOutcome(_ text: String) throws -> ReplyOutcome {
-        guard let outcome = ReplyOutcome(rawValue: text) else {
-            throw ControlError.invalidParameter("outcome", reason: "'\(text)' is not one of \(ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+    static func replyOutcome(_ text: String) throws -> ReplyOutcome { try oneOf(text, "outcome") }
+
+    /// One of an enumeration's names, or InvalidParameter listing them all.
+    static func oneOf<Value: RawRepresentable & CaseIterable>(_ text: String, _ parameter: String) throws -> Value
+        where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else {
+            throw ControlError.invalidParameter(parameter, reason: "'\(text)' is not one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        return outcome
+        return value
     }
 }

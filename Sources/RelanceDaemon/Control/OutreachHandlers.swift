@@ -20,17 +20,8 @@ extension ControlService {
         handlers.register(CancelOutreach.self, readOnly: false) { service, p in try service.cancelOutreach(p) }
     }
 
-    private func policy(_ p: LogOutreach.Parameters) throws -> FollowUpPolicy {
-        try ControlParameters.policy(p, base: rules.followUp)
-    }
-
-    private func policy(followUp: String?, preset: String?, steps: [WaitInfo]?, letGo: WaitInfo?,
-                        neverLetGo: Bool?, base: FollowUpPolicy) throws -> FollowUpPolicy {
-        try ControlParameters.policy(followUp: followUp, preset: preset, steps: steps, letGo: letGo, neverLetGo: neverLetGo, base: base)
-    }
-
     private func logOutreach(_ p: LogOutreach.Parameters) throws -> LogOutreach.Reply {
-        let policy = try policy(p)
+        let policy = try ControlParameters.policy(p, base: rules.followUp)
         let contact = try store.resolveContact(p.contact)
         let (outreach, reminder, _) = try store.logOutreach(
             contactID: contact.id, channel: p.channel ?? "email", ask: p.ask, sentAt: try instant(p.sentAt, "sentAt") ?? clock.now(),
@@ -79,8 +70,8 @@ extension ControlService {
         let current = try store.outreach(id: p.outreach)
         var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: try instant(p.sentAt, "sentAt"))
         if p.followUp != nil || p.policy != nil || p.steps != nil || p.letGo != nil || p.neverLetGo != nil {
-            edit.policy = try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
-                                     neverLetGo: p.neverLetGo, base: current.policy)
+            edit.policy = try ControlParameters.policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
+                                                       neverLetGo: p.neverLetGo, base: current.policy)
         }
         guard !edit.fieldNames.isEmpty else {
             throw ControlError.invalidParameter("outreach", reason: "nothing to change: give ask, channel, sentAt, followUp, policy, steps, letGo or neverLetGo")
