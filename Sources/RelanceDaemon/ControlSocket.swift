@@ -14,16 +14,25 @@ struct ControlSocket: Sendable {
     private let inherited: Bool
     private let identity: NIOLockedValueBox<UInt64?>
 
-    /// `ready` runs once the socket listens, after the "ready" journal line.
+    /// `ready` runs once the socket listens, after the "ready" journal line. `teamUsers`
+    /// (a team node's `[team.users]`, as reloaded) are served besides the daemon's user.
     init(serving handler: any VarlinkService, options: Daemon.Options, paths: RelancePaths, configuration: Configuration,
+         teamUsers: (@Sendable () -> TeamUsers)? = nil,
          socketPath: String, logger: Logger, ready: @escaping @Sendable () -> Void) throws {
         var errors = ControlService.transportErrors
-        var allowed: Set<uid_t>? = options.systemMode ? nil : [getuid(), 0]
+        let own: Set<uid_t> = [getuid(), 0]
+        var allowed: @Sendable () -> Set<uid_t>?
+        if options.systemMode {
+            allowed = { nil }
+        } else {
+            allowed = { own }
+        }
         var mode: mode_t = 0o600
-        if configuration.teamStore != nil, !configuration.teamUsers.isEmpty {
+        if let teamUsers {
             // A team node serves its team's local users: anyone may connect, SO_PEERCRED
-            // decides, and a uid [team.users] does not name hears so.
-            allowed = Set([getuid(), 0]).union(configuration.teamUsers.byUID.keys)
+            // decides (by [team.users] as it is now: a reload adds or removes users), and
+            // a uid it does not name hears so.
+            allowed = { own.union(teamUsers().byUID.keys) }
             errors.peerRefused = { ControlError.notATeamUser(uid: $0) }
             mode = 0o666
         }

@@ -62,18 +62,31 @@ extension Daemon {
         }
 
         await delivery.probeAll()
+        // The rules and [team.users] are read where they are used, so a reload (SIGHUP,
+        // `relancectl reload`) changes them for the next call; the pending reminders keep
+        // the times they were planned for.
+        let problem = NIOLockedValueBox<String?>(nil)
+        let status = StatusLine(line: {
+            let line = "team node \(settings.node): \(scheduler.snapshot().pending) pending"
+            return problem.withLockedValue { $0 }.map { "\($0); \(line)" } ?? line
+        }, setProblem: { text in problem.withLockedValue { $0 = text } })
+        let reloader = Reloader(configPath: options.configPath, load: { try self.loadConfiguration() },
+                                configuration: configuration, replan: { _ in nil }, status: status, lifecycle: lifecycle,
+                                logger: logger)
+        let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
-                                         clock: clock, rules: { configuration.current.rules },
-                                         users: configuration.current.teamUsers, logger: logger)
+                                         clock: clock, rules: { configuration.current.rules }, users: users,
+                                         reload: { try reloader.reload() }, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
-                                       socketPath: socketPath, logger: logger) {
-            lifecycle.ready(status: "team node \(settings.node): \(scheduler.snapshot().pending) pending")
+                                       teamUsers: users, socketPath: socketPath, logger: logger) {
+            lifecycle.ready(status: status.line())
         }
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
                 .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
                       serviceName: "delivery"),
+                .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
                 .init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
             ],

@@ -141,7 +141,9 @@ public final class Daemon: Sendable {
                                       timeZone: { configuration.current.timeZone })
         changed.subscribe { reporter.setNeedsRefresh() }
         let reloader = Reloader(configPath: configPath, load: { try self.loadConfiguration() }, configuration: configuration,
-                                store: store, clock: clock, lifecycle: lifecycle, reporter: reporter, logger: logger,
+                                replan: { rules in try store.replan(rules: rules, now: clock.now()).scheduled.count },
+                                status: StatusLine(line: { reporter.line() }, setProblem: { reporter.setProblem($0) }),
+                                lifecycle: lifecycle, logger: logger,
                                 followedAtStart: Reloader.followed(configuration.current))
         let mailSources = MailSourceHealth()
         let service = ControlService(
@@ -305,7 +307,7 @@ public final class Daemon: Sendable {
         }
     }
 
-    private func loadConfiguration() throws(ConfigurationError) -> Configuration {
+    func loadConfiguration() throws(ConfigurationError) -> Configuration {
         var configuration = try ConfigurationLoader.load(path: options.configPath, required: options.configRequired)
         configuration.channels.systemMode = options.systemMode
         return configuration

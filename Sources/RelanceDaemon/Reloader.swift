@@ -1,19 +1,20 @@
 import Foundation
 import Logging
 import RelanceCore
-import RelanceStore
 
 /// SIGHUP or `Reload`: re-reads and validates the file; a bad one keeps the previous
 /// configuration and says why (status line, journal, and the caller's error). New
-/// timing rules re-plan the pending reminders in one transaction.
+/// timing rules re-plan the pending reminders in one transaction. The personal daemon
+/// and a team node reload alike; what differs is behind `replan` and `status`.
 struct Reloader: Sendable {
     let configPath: String
     let load: @Sendable () throws -> Configuration
     let configuration: LiveConfiguration
-    let store: AppDatabase
-    let clock: any WallClock
+    /// Re-plans the pending reminders under new rules, in one transaction; how many
+    /// moved, or nil when this store keeps them where they are.
+    let replan: @Sendable (TimingRules) throws -> Int?
+    let status: StatusLine
     let lifecycle: any DaemonLifecycle
-    let reporter: StatusReporter
     let logger: Logger
     /// The folders the daemon started following (`[sync]`, `[mail_watch]`): they change
     /// only at restart, so a reload compares with these, not with the last reload.
@@ -28,20 +29,28 @@ struct Reloader: Sendable {
 
     func reload() throws {
         lifecycle.reloading()
-        defer { lifecycle.ready(status: reporter.line()) }
+        defer { lifecycle.ready(status: status.line()) }
         do {
             let fresh = try load()
             let current = configuration.current
-            if fresh.databasePath != current.databasePath || fresh.socketPath != current.socketPath {
-                logger.warning("the database and socket paths change only at restart")
+            if fresh.databasePath != current.databasePath || fresh.socketPath != current.socketPath
+                || fresh.teamStore != current.teamStore {
+                logger.warning("the database, the team store ([store]) and the socket path change only at restart")
+            }
+            if fresh.teamUsers != current.teamUsers {
+                // Read at each connection (ControlSocket): the next caller is served by it.
+                logger.notice("team users now: \(fresh.teamUsers.summary)")
             }
             configuration.current = fresh
             // With the imported holidays (the file knows only its own).
             let rules = configuration.current.rules
             if rules != current.rules {
                 do {
-                    let changes = try store.replan(rules: rules, now: clock.now())
-                    logger.notice("re-planned \(changes.scheduled.count) pending reminder(s) under the new rules")
+                    if let moved = try replan(rules) {
+                        logger.notice("re-planned \(moved) pending reminder(s) under the new rules")
+                    } else {
+                        logger.notice("new timing rules apply to what is planned from now on; pending team reminders keep their times")
+                    }
                 } catch {
                     logger.error("re-planning failed: \(error)")
                 }
@@ -56,14 +65,20 @@ struct Reloader: Sendable {
             if Self.followed(fresh) != followedAtStart {
                 logger.warning("followed folders ([sync], [mail_watch]) change at restart (systemctl --user restart relanced)")
             }
-            reporter.setProblem(nil)
+            status.setProblem(nil)
             logger.notice("configuration reloaded from \(configPath)")
         } catch {
-            reporter.setProblem("configuration rejected: \(error)")
+            status.setProblem("configuration rejected: \(error)")
             var metadata = MessageID.configurationRejected.metadata
             metadata["config_path"] = "\(configPath)"
             logger.error("configuration rejected, keeping the previous one: \(error)", metadata: metadata)
             throw error
         }
     }
+}
+
+/// The daemon's one-line status (sd_notify STATUS=), and the problem it leads with.
+struct StatusLine: Sendable {
+    let line: @Sendable () -> String
+    let setProblem: @Sendable (String?) -> Void
 }

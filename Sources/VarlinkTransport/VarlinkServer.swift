@@ -73,15 +73,16 @@ public final class VarlinkServer: Sendable {
     private let responder: VarlinkResponder
     private let errors: Errors
     private let limits: Limits
-    private let allowedUIDs: Set<uid_t>?
+    private let allowedUIDs: @Sendable () -> Set<uid_t>?
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
 
-    /// - Parameter allowedUIDs: peers served; by default this process's uid and root; nil
-    ///   serves any peer that can open the socket (its mode and group decide).
+    /// - Parameter allowedUIDs: peers served, read as each connection is accepted (so a
+    ///   reload can change them); by default this process's uid and root; nil serves any
+    ///   peer that can open the socket (its mode and group decide).
     /// - Parameter limits: the connection cap and the idle timeout.
     public init(service: any VarlinkService, errors: Errors, limits: Limits = Limits(),
-                allowedUIDs: Set<uid_t>? = [getuid(), 0],
+                allowedUIDs: @escaping @Sendable () -> Set<uid_t>? = { [getuid(), 0] },
                 group: MultiThreadedEventLoopGroup = .singleton, logger: Logger) {
         self.responder = VarlinkResponder(service: service, errors: errors)
         self.errors = errors
@@ -99,7 +100,7 @@ public final class VarlinkServer: Sendable {
         let logger = logger
         let tellsRefusal = errors.peerRefused != nil
         let initializer: @Sendable (Channel) -> EventLoopFuture<Accepted?> = { channel in
-            Self.checkPeer(channel, allowed: allowed, logger: logger).flatMapThrowing { peer in
+            Self.checkPeer(channel, allowed: allowed(), logger: logger).flatMapThrowing { peer in
                 guard peer.permitted || (tellsRefusal && peer.uid != nil) else {
                     channel.close(promise: nil)
                     return nil

@@ -274,6 +274,34 @@ def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, te
     assert "refused a control connection from another user" in first.stderr()
 
 
+def test_a_reload_adds_and_removes_team_users_and_a_bad_file_changes_nothing(postgres, team):
+    first, _ = team
+    assert as_user(first, STRANGER, "contact", "list", check=False).code != 0
+    config = first.config.read_text()
+    # SIGHUP, as `systemctl reload` sends it: the node keeps running and serves the new
+    # user from the next connection on.
+    first.config.write_text(config + f"ada = {STRANGER}\n")
+    first.process.send_signal(signal.SIGHUP)
+    first.wait_until(lambda: "team users now: ada (4003), lea (4001), sam (4002)" in first.stderr(), timeout=30,
+                     what="the reload in the journal")
+    assert first.running()
+    added = as_user(first, STRANGER, "contact", "add", "Grace Hopper", "--email", "grace@example.org")
+    assert added.code == 0, added.stderr
+    assert postgres.sql("SELECT owner FROM contact") == "ada"
+    # A wrong file is refused whole (`relancectl reload` says where and what): ada stays.
+    first.config.write_text(config + f"ada = {STRANGER}\nbob = {LEA}\n")
+    refused = first.ctl("reload", check=False)
+    assert refused.code != 0 and f"uid {LEA} is given to both" in refused.stderr, refused.stderr
+    assert as_user(first, STRANGER, "contact", "list").code == 0
+    # Removed again: ada is told, as any uid the team does not map.
+    first.config.write_text(config)
+    assert first.ctl("reload").code == 0
+    gone = as_user(first, STRANGER, "contact", "list", check=False)
+    assert gone.code != 0 and f"serves no team user with uid {STRANGER}" in gone.stderr
+    assert as_user(first, LEA, "contact", "list").code == 0
+    assert first.running()
+
+
 @pytest.mark.parametrize("users, says", [
     ("[team.users]\nlea = -1\n", "'lea' must be a local uid"),
     ("[team.users]\nlea = 4001\nsam = 4001\n", "uid 4001 is given to both lea and sam"),

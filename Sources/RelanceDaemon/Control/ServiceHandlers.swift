@@ -14,7 +14,7 @@ extension ControlService {
     /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots and Draft.
     static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
-        handlers.register(Reload.self, readOnly: true) { service, _ in try service.reload() }
+        handlers.register(Reload.self, readOnly: true) { service, _ in try Self.reload(service.reloadHandler) }
         handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
             try await service.watch(call, replies: replies)
         }
@@ -171,9 +171,10 @@ extension ControlService {
                             })
     }
 
-    private func reload() throws -> Empty {
+    /// `Reload`, on either store: a rejected file is `ConfigurationInvalid`.
+    static func reload(_ handler: @Sendable () throws -> Void) throws -> Empty {
         do {
-            try reloadHandler()
+            try handler()
         } catch let error as ConfigurationError {
             throw ControlError.configurationInvalid(reason: error.description)
         }

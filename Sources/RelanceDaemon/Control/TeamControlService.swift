@@ -34,15 +34,17 @@ public final class TeamControlService: VarlinkService {
     let startedAt: Date
     let clock: any WallClock
     let rules: @Sendable () -> TimingRules
-    /// uid -> team user (`[team.users]`).
-    let users: TeamUsers
+    /// uid -> team user (`[team.users]`, as last reloaded).
+    let users: @Sendable () -> TeamUsers
+    /// Re-reads the configuration (`Reload`); throws `ConfigurationError`.
+    let reloadHandler: @Sendable () throws -> Void
     let logger: Logger
 
     func zone() -> TimeZone { rules().userZone }
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
-                clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: TeamUsers = TeamUsers(),
-                logger: Logger) {
+                clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
+                reload: @escaping @Sendable () throws -> Void = {}, logger: Logger) {
         self.store = store
         self.delivery = delivery
         self.scheduler = scheduler
@@ -51,6 +53,7 @@ public final class TeamControlService: VarlinkService {
         self.clock = clock
         self.rules = rules
         self.users = users
+        self.reloadHandler = reload
         self.logger = logger
     }
 
@@ -73,6 +76,9 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { call, _ in call.service.status() }
+        handlers.register(Reload.self, readOnly: true) { call, _ in
+            try ControlService.reload(call.service.reloadHandler)
+        }
         handlers.registerStreaming(Watch.self, readOnly: true) { call, varlinkCall, replies in
             // Every item that lands in the team's inbox, fired by this node or another (each
             // node hears the others' through LISTEN/NOTIFY).
@@ -98,7 +104,7 @@ public final class TeamControlService: VarlinkService {
         // Read here, in the connection's task: handlers run on the store's pool.
         let uid = VarlinkPeer.uid
         do {
-            try await handler.run(Call(service: self, uid: uid, user: uid.flatMap(users.name(of:))), call, replies)
+            try await handler.run(Call(service: self, uid: uid, user: uid.flatMap(users().name(of:))), call, replies)
         } catch let error as AlreadyContacted {
             throw ControlError.alreadyContacted(contact: error.contact, by: error.by, sentAt: error.sentAt,
                                                 state: error.status.rawValue, timeZone: zone().identifier)
