@@ -125,7 +125,10 @@ type Meeting (
   # Where.
   place: string,
   # Notes.
-  notes: ?string
+  notes: ?string,
+  # On a team node: the team user who goes (who added it; only they may move or cancel
+  # it). Absent on a personal daemon.
+  by: ?string
 )
 
 # A networking event.

@@ -162,10 +162,13 @@ public struct MeetingInfo: Codable, Sendable, Equatable {
     public var place: String
     /// Notes.
     public var notes: String?
+    /// On a team node: the team user who goes (who added it; only they may move or cancel
+    /// it). Absent on a personal daemon.
+    public var by: String?
 
     /// Creates a value field by field.
     public init(id: Int64, contactId: Int64, contactName: String, outreachId: Int64?, startsAt: Date, endsAt: Date,
-                place: String, notes: String?) {
+                place: String, notes: String?, by: String?) {
         self.id = id
         self.contactId = contactId
         self.contactName = contactName
@@ -174,6 +177,7 @@ public struct MeetingInfo: Codable, Sendable, Equatable {
         self.endsAt = endsAt
         self.place = place
         self.notes = notes
+        self.by = by
     }
 }
 

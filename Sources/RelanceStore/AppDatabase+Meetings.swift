@@ -18,6 +18,39 @@ public struct MeetingDraft: Sendable, Equatable {
     }
 }
 
+extension MeetingDraft {
+    /// The place, trimmed, and when it ends, or why not: the checks either store makes.
+    public func validated(in zone: TimeZone) throws -> (place: String, endsAt: Date) {
+        let place = try Meeting.validPlace(self.place)
+        if let notes { try Validation.singleLine(notes, field: "notes") }
+        let end = duration.added(to: startsAt, in: zone)
+        guard end > startsAt else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
+        return (place, end)
+    }
+}
+
+extension Meeting {
+    /// The meeting moved: a new start (its length kept unless `duration` is given), place
+    /// or length, or why not.
+    public func moved(to start: Date?, place: String?, duration: ISODuration?, in zone: TimeZone) throws -> Meeting {
+        var meeting = self
+        if let place { meeting.place = try Self.validPlace(place) }
+        let start = start ?? startsAt
+        let end = duration.map { $0.added(to: start, in: zone) } ?? start.addingTimeInterval(endsAt.timeIntervalSince(startsAt))
+        guard end > start else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
+        meeting.startsAt = start
+        meeting.endsAt = end
+        return meeting
+    }
+
+    static func validPlace(_ place: String) throws -> String {
+        let trimmed = place.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ValidationError(field: "place", reason: "say where, e.g. \"Café Olimpico\"") }
+        try Validation.singleLine(trimmed, field: "place")
+        return trimmed
+    }
+}
+
 extension AppDatabase {
     /// Creates a meeting and its reminders (the day before, before leaving, the thank-you
     /// note after), in one transaction. A meeting with the same contact at the same
@@ -41,16 +74,9 @@ extension AppDatabase {
                             now: Date) throws -> (Meeting, cancelled: Int, ScheduleChanges) {
         try writer.write { db in
             guard var meeting = try MeetingRecord.fetchOne(db, key: id) else { throw StoreError.meetingNotFound(id: id) }
-            if let place {
-                let trimmed = place.trimmingCharacters(in: .whitespaces)
-                guard !trimmed.isEmpty else { throw ValidationError(field: "place", reason: "say where, e.g. \"Café Olimpico\"") }
-                try Validation.singleLine(trimmed, field: "place")
-                meeting.place = trimmed
-            }
-            let length = meeting.endsAt.timeIntervalSince(meeting.startsAt)
-            let start = startsAt ?? meeting.startsAt
-            let end = duration.map { $0.added(to: start, in: rules.userZone) } ?? start.addingTimeInterval(length)
-            guard end > start else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
+            let moved = try meeting.model.moved(to: startsAt, place: place, duration: duration, in: rules.userZone)
+            let (start, end) = (moved.startsAt, moved.endsAt)
+            meeting.place = moved.place
             meeting.startsAt = start
             meeting.endsAt = end
             try meeting.update(db)
@@ -90,12 +116,7 @@ extension AppDatabase {
 
     static func addMeeting(_ db: Database, _ draft: MeetingDraft, force: Bool = false, rules: TimingRules,
                            now: Date) throws -> (Meeting, ScheduleChanges) {
-        let place = draft.place.trimmingCharacters(in: .whitespaces)
-        guard !place.isEmpty else { throw ValidationError(field: "place", reason: "say where, e.g. \"Café Olimpico\"") }
-        try Validation.singleLine(place, field: "place")
-        if let notes = draft.notes { try Validation.singleLine(notes, field: "notes") }
-        let end = draft.duration.added(to: draft.startsAt, in: rules.userZone)
-        guard end > draft.startsAt else { throw ValidationError(field: "duration", reason: "must be longer than zero") }
+        let (place, end) = try draft.validated(in: rules.userZone)
         let contact = try contact(db, id: draft.contactID)
         if !force, let twin = try MeetingRecord.filter(Column("contactId") == draft.contactID
                                                        && Column("startsAt") == draft.startsAt.timeIntervalSince1970).fetchOne(db) {

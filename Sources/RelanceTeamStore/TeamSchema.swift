@@ -199,5 +199,28 @@ enum TeamSchema {
             """,
             "CREATE INDEX reminder_outreach ON reminder (outreach_id) WHERE outreach_id IS NOT NULL",
         ]),
+        // Meetings (issue #16): the one who goes (`created_by`, a team user) alone moves or
+        // cancels it; its reminders point at it, so a move re-plans them and a cancel
+        // cancels them.
+        Migration(name: "v5-meetings", statements: [
+            """
+            CREATE TABLE meeting (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                contact_id BIGINT NOT NULL REFERENCES contact (id),
+                outreach_id BIGINT REFERENCES outreach (id),
+                starts_at TIMESTAMPTZ NOT NULL,
+                ends_at TIMESTAMPTZ NOT NULL CHECK (ends_at > starts_at),
+                place TEXT NOT NULL,
+                notes TEXT,
+                created_by TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            // The duplicate check (same contact, same start) and the list of what is ahead.
+            "CREATE INDEX meeting_contact_start ON meeting (contact_id, starts_at)",
+            "CREATE INDEX meeting_ends_at ON meeting (ends_at)",
+            "ALTER TABLE reminder ADD COLUMN meeting_id BIGINT REFERENCES meeting (id)",
+            "CREATE INDEX reminder_meeting ON reminder (meeting_id) WHERE meeting_id IS NOT NULL",
+        ]),
     ]
 }

@@ -120,21 +120,35 @@ extension TeamStore {
 
     /// Records how an outreach ended and cancels its pending follow-ups, in one
     /// transaction; the cancelled reminders' ids with it. Only outcomes that end the
-    /// sequence: an auto-reply or a bounce is not kept by a team store yet.
-    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date) throws -> (TeamOutreach, cancelled: [Int64]) {
+    /// sequence: an auto-reply or a bounce is not kept by a team store yet. A reply that
+    /// agrees to meet adds `meeting` (its contact and outreach this one's) in the same
+    /// transaction, `by` as who goes.
+    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date,
+                            meeting: (draft: MeetingDraft, by: String, rules: TimingRules, now: Date)? = nil)
+        throws -> (TeamOutreach, cancelled: [Int64], TeamMeeting?, [Reminder]) {
         guard let status = outcome.status else {
             throw ValidationError(field: "outcome", reason: "a team store keeps no \(outcome.rawValue.replacingOccurrences(of: "_", with: " ")) yet: record replied, declined, meeting or closed")
         }
-        let (outreach, cancelled) = try transaction { connection in
+        let (outreach, cancelled, added) = try transaction { connection in
             try lockSequence(connection, outreachID: outreachID)
-            guard try connection.query("""
-                UPDATE outreach SET status = \(status.rawValue), closed_at = \(date) WHERE id = \(outreachID) RETURNING id
-                """, logger: logger).wait().first != nil else { throw StoreError.outreachNotFound(id: outreachID) }
+            guard let contactID = try connection.query("""
+                UPDATE outreach SET status = \(status.rawValue), closed_at = \(date) WHERE id = \(outreachID) RETURNING contact_id
+                """, logger: logger).wait().first?.decode(Int64.self) else { throw StoreError.outreachNotFound(id: outreachID) }
             let cancelled = try cancelSequence(connection, outreachID: outreachID)
-            return (try self.outreach(connection, id: outreachID), cancelled)
+            var added: (TeamMeeting, [Reminder])?
+            if let meeting {
+                var draft = meeting.draft
+                draft.contactID = contactID
+                draft.outreachID = outreachID
+                added = try insertMeeting(connection, draft, by: meeting.by, rules: meeting.rules, now: meeting.now)
+            }
+            return (try self.outreach(connection, id: outreachID), cancelled, added)
         }
-        if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
-        return (outreach, cancelled)
+        let scheduled = (added?.1 ?? []).map { ScheduledReminder(id: $0.id, due: $0.fireAt) }
+        if !cancelled.isEmpty || !scheduled.isEmpty {
+            listener.tellLocally(ScheduleChanges(scheduled: scheduled, cancelled: cancelled))
+        }
+        return (outreach, cancelled, added?.0, added?.1 ?? [])
     }
 
     /// The team's contacts and its outreach awaiting a reply, for `Status`.

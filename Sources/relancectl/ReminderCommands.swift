@@ -156,8 +156,10 @@ struct MeetingList: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             let zone = Output.zone(reply.timeZone)
             guard !reply.meetings.isEmpty else { return print("No meetings ahead.") }
-            Output.table(["MEETING #", "WHEN", "WITH", "WHERE"], reply.meetings.map {
-                ["\($0.id)", Output.time($0.startsAt, in: zone), $0.contactName, $0.place]
+            // A team node says who goes.
+            let goers = reply.meetings.contains { $0.by != nil }
+            Output.table(["MEETING #", "WHEN", "WITH"] + (goers ? ["BY"] : []) + ["WHERE"], reply.meetings.map {
+                ["\($0.id)", Output.time($0.startsAt, in: zone), $0.contactName] + (goers ? [$0.by ?? "—"] : []) + [$0.place]
             })
         }
     }

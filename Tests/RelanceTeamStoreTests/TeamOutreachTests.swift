@@ -158,7 +158,7 @@ import Testing
                                                    policy: .standard, rules: rules)
         let (_, graceReminder) = try a.logOutreach(contact: "grace", author: "lea", channel: "email", ask: "y", sentAt: t0,
                                                    policy: .standard, rules: rules)
-        let (replied, cancelled) = try a.recordReply(outreachID: ada.outreach.id, outcome: .replied, at: t0.addingTimeInterval(3600))
+        let (replied, cancelled, _, _) = try a.recordReply(outreachID: ada.outreach.id, outcome: .replied, at: t0.addingTimeInterval(3600))
         #expect(replied.outreach.status == .replied && replied.outreach.closedAt == t0.addingTimeInterval(3600))
         #expect(cancelled == [adaReminder!.id])
         #expect(try a.upcoming(limit: 10).map(\.id) == [graceReminder!.id])

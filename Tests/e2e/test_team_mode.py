@@ -92,9 +92,9 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
     assert node.call("Status")["database"].startswith("postgresql://relance@")
-    refused = node.ctl("meeting", "list", check=False)
+    refused = node.ctl("event", "list", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "ListMeetings" in refused.stderr
+    assert "MethodNotImplemented" in refused.stderr and "ListEvents" in refused.stderr
     # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
     assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
@@ -257,6 +257,53 @@ def test_only_the_author_logs_a_follow_up_or_withdraws_and_a_reply_stops_the_seq
     assert "Outreach #2 to Grace Hopper: replied. Cancelled 1 pending follow-up." in replied.stdout, replied.stdout
     assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id IS NOT NULL") == "0"
     assert "Grace" not in first.ctl("upcoming").stdout
+
+
+def test_a_meeting_is_planned_for_the_team_and_only_who_goes_moves_or_cancels_it(postgres, team):
+    first, second = team
+    as_user(first, LEA, "contact", "add", "Ada Lovelace")
+    as_user(first, LEA, "outreach", "log", "ada", "--ask", "a coffee chat")
+    added = as_user(first, LEA, "meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Café Olimpico",
+                    "--duration", "PT45M", "--outreach", "1", "--json").json()
+    assert added["meeting"]["by"] == "lea" and added["meeting"]["place"] == "Café Olimpico"
+    assert [r["kind"] for r in added["reminders"]] == ["meeting_prep", "meeting_leave", "thank_you"]
+    # Seen from the other node, with who goes.
+    listed = as_user(second, SAM, "meeting", "list").stdout
+    assert "BY" in listed and "lea" in listed and "Café Olimpico" in listed, listed
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE meeting_id = 1 AND state = 'pending'") == "3"
+    # The same meeting again is refused on either node; nothing is written.
+    twice = as_user(second, SAM, "meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Café Olimpico", check=False)
+    assert twice.code != 0 and "meeting #1 with them starts at that time already" in twice.stderr, twice.stderr
+    nowhere = as_user(second, SAM, "meeting", "add", "ada", "--at", "2030-03-06 15:00", "--place", " ", check=False)
+    assert nowhere.code != 0 and "say where" in nowhere.stderr, nowhere.stderr
+    assert postgres.sql("SELECT count(*) FROM meeting") == "1"
+    # sam may not move or cancel lea's meeting.
+    for args, action in [(["move", "1", "--at", "2030-03-06 15:00"], "move it"), (["cancel", "1"], "cancel it")]:
+        refused = as_user(second, SAM, "meeting", *args, check=False)
+        assert refused.code != 0 and f"#1 is lea's: only who goes can {action}; ask lea" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT starts_at FROM meeting") == "2030-03-05 14:00:00+00"
+    # lea moves it from the other node: its three pending reminders are planned again.
+    moved = as_user(second, LEA, "meeting", "move", "1", "--at", "2030-03-06 15:00")
+    assert "cancelled 3 pending reminders, planned 3 reminders" in moved.stdout, moved.stdout
+    assert postgres.sql("SELECT starts_at, ends_at FROM meeting") == "2030-03-06 14:00:00+00|2030-03-06 14:45:00+00"
+    assert postgres.sql("SELECT state, count(*) FROM reminder WHERE meeting_id = 1 GROUP BY state ORDER BY state") \
+        == "cancelled|3\npending|3"
+    cancelled = as_user(first, LEA, "meeting", "cancel", "1")
+    assert "cancelled 3 pending reminders" in cancelled.stdout, cancelled.stdout
+    assert postgres.sql("SELECT count(*) FROM meeting") == "0"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND kind LIKE 'meeting%'") == "0"
+    assert "No meetings ahead." in as_user(second, SAM, "meeting", "list").stdout
+    # A meeting is someone's: the node's own unmapped user cannot add one.
+    own = first.ctl("meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "x", check=False)
+    assert own.code != 0 and "serves no team user" in own.stderr
+    # A reply that agrees to meet adds the meeting in the same transaction, the one who
+    # recorded it going; the sequence stops.
+    replied = as_user(second, SAM, "reply", "1", "--meeting", "--at", "2030-03-07 10:00", "--place", "Station F",
+                      "--json").json()
+    assert replied["outreach"]["status"] == "meeting_agreed" and replied["cancelledReminders"] == 1
+    assert replied["meeting"]["by"] == "sam" and replied["meeting"]["outreachId"] == 1
+    assert postgres.sql("SELECT created_by, place, outreach_id FROM meeting") == "sam|Station F|1"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id = 1") == "3"
 
 
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):

@@ -44,9 +44,10 @@ extension InboxItem {
 }
 
 extension Meeting {
-    func info(contactName: String) -> MeetingInfo {
+    /// `by`: on a team node, the team user who goes.
+    func info(contactName: String, by: String? = nil) -> MeetingInfo {
         MeetingInfo(id: id, contactId: contactID, contactName: contactName, outreachId: outreachID, startsAt: startsAt,
-                    endsAt: endsAt, place: place, notes: notes)
+                    endsAt: endsAt, place: place, notes: notes, by: by)
     }
 }
 

@@ -10,11 +10,6 @@ import VarlinkTransport
 // InvalidParameter naming the field.
 
 extension ControlService {
-    func duration(_ text: String?, _ parameter: String, default value: ISODuration) throws -> ISODuration {
-        guard let text else { return value }
-        do { return try ISODuration(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
-    }
-
     /// An instant parameter: ISO 8601 as the IDL writes instants, or a time as a person
     /// types it ("tomorrow 9:30", "in 2h"), read in the user's zone at the daemon's now,
     /// so a client needs no zone of its own (issue #15). `since`-like filters look back;
@@ -53,6 +48,21 @@ extension ControlService {
 /// Parameter readings both Control services share (the personal daemon's and a team
 /// node's), so the same input is read, or refused, the same way by both.
 enum ControlParameters {
+    /// The meeting a reply agrees to (`meetingAt`, `place`, `duration`), its contact and
+    /// outreach left for the store to fill in; nil without `meetingAt`.
+    static func agreedMeeting(_ p: RecordReply.Parameters, outcome: ReplyOutcome, at meetingAt: Date?) throws -> MeetingDraft? {
+        guard let meetingAt else { return nil }
+        guard outcome == .meeting else { throw ControlError.invalidParameter("meetingAt", reason: "only with outcome meeting") }
+        guard let place = p.place else { throw ControlError.invalidParameter("place", reason: "say where the meeting is") }
+        return MeetingDraft(contactID: 0, startsAt: meetingAt,
+                            duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)), place: place)
+    }
+
+    static func duration(_ text: String?, _ parameter: String, default value: ISODuration) throws -> ISODuration {
+        guard let text else { return value }
+        do { return try ISODuration(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
+    }
+
     static func wait(_ text: String, _ parameter: String) throws -> Wait {
         do { return try Wait(parsing: text) } catch { throw ControlError.invalidParameter(parameter, reason: "\(error)") }
     }

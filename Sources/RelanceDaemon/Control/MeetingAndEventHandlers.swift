@@ -27,7 +27,7 @@ extension ControlService {
         let contact = try store.resolveContact(p.contact)
         if let outreachID = p.outreach { _ = try store.outreach(id: outreachID) }
         let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: try instant(p.at, "at"),
-                                 duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)),
+                                 duration: try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 1)),
                                  place: p.place, notes: p.notes)
         let (meeting, changes) = try store.addMeeting(draft, force: p.force ?? false, rules: rules, now: clock.now())
         logger.info("added meeting with \(contact.name) at \(meeting.place)", metadata: ["contact_id": "\(contact.id)"])
@@ -47,7 +47,7 @@ extension ControlService {
         guard startsAt != nil || p.place != nil || p.duration != nil else {
             throw ControlError.invalidParameter("at", reason: "nothing to change: give at, place or duration")
         }
-        let length = try p.duration.map { try duration($0, "duration", default: ISODuration(hours: 1)) }
+        let length = try p.duration.map { try ControlParameters.duration($0, "duration", default: ISODuration(hours: 1)) }
         let (meeting, cancelled, changes) = try store.moveMeeting(id: p.meeting, startsAt: startsAt, place: p.place, duration: length,
                                                                   rules: rules, now: clock.now())
         let contact = try store.contact(id: meeting.contactID)
@@ -93,7 +93,7 @@ extension ControlService {
             length = try localDateTime(until, "until", in: zone).instant(in: zone).timeIntervalSince(start.instant(in: zone))
             guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be after the start") }
         } else if p.duration != nil {
-            let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
+            let parsed = try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 2))
             length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
         }
         var recurrence: EventRecurrence?
@@ -106,7 +106,7 @@ extension ControlService {
             guard list.count <= EventReminders.maximumLeads else {
                 throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
             }
-            return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+            return try list.enumerated().map { index, text in try ControlParameters.duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
                                timeZone: zone.identifier, duration: length, place: p.place, url: p.url,
@@ -149,7 +149,7 @@ extension ControlService {
         let start = try p.start.map { try localDateTime($0, "start", in: zone) } ?? old.start
         var length = old.duration
         if p.duration != nil {
-            let parsed = try duration(p.duration, "duration", default: ISODuration(hours: 2))
+            let parsed = try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 2))
             length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
         }
         let rrule = cleared(p.rrule, keeping: old.recurrence?.rrule)
@@ -160,7 +160,7 @@ extension ControlService {
             guard list.count <= EventReminders.maximumLeads else {
                 throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
             }
-            return try list.enumerated().map { index, text in try duration(text, "reminders[\(index)]", default: ISODuration()) }
+            return try list.enumerated().map { index, text in try ControlParameters.duration(text, "reminders[\(index)]", default: ISODuration()) }
         }
         let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
                                place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),

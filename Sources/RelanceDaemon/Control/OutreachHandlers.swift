@@ -49,13 +49,7 @@ extension ControlService {
 
     private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
         let outcome = try ControlParameters.replyOutcome(p.outcome)
-        var meeting: MeetingDraft?
-        if let meetingAt = try instant(p.meetingAt, "meetingAt") {
-            guard outcome == .meeting else { throw ControlError.invalidParameter("meetingAt", reason: "only with outcome meeting") }
-            guard let place = p.place else { throw ControlError.invalidParameter("place", reason: "say where the meeting is") }
-            meeting = MeetingDraft(contactID: 0, startsAt: meetingAt,
-                                   duration: try duration(p.duration, "duration", default: ISODuration(hours: 1)), place: place)
-        }
+        let meeting = try ControlParameters.agreedMeeting(p, outcome: outcome, at: try instant(p.meetingAt, "meetingAt"))
         let now = clock.now()
         let (outreach, created, changes) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: try instant(p.at, "at") ?? now,
                                                                  meeting: meeting, rules: rules, now: now)

@@ -11,7 +11,8 @@ import VarlinkProtocol
 
 extension TeamControlService {
     /// Registers AddContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
-    /// ListOutreach, RecordReply and CancelOutreach.
+    /// ListOutreach, RecordReply, CancelOutreach, AddMeeting, ListMeetings, MoveMeeting and
+    /// CancelMeeting.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(AddContact.self, readOnly: false) { call, p in try call.service.addContact(p, owner: try call.teamUser()) }
         handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
@@ -20,7 +21,11 @@ extension TeamControlService {
         handlers.register(LogFollowUp.self, readOnly: false) { call, p in try call.service.logFollowUp(p, by: try call.teamUser()) }
         handlers.register(CancelOutreach.self, readOnly: false) { call, p in try call.service.cancelOutreach(p, by: try call.teamUser()) }
         handlers.register(ListOutreach.self, readOnly: true) { call, p in try call.service.listOutreach(p) }
-        handlers.register(RecordReply.self, readOnly: false) { call, p in try call.service.recordReply(p) }
+        handlers.register(RecordReply.self, readOnly: false) { call, p in try call.service.recordReply(p, call) }
+        handlers.register(AddMeeting.self, readOnly: false) { call, p in try call.service.addMeeting(p, by: try call.teamUser()) }
+        handlers.register(ListMeetings.self, readOnly: true) { call, _ in try call.service.listMeetings() }
+        handlers.register(MoveMeeting.self, readOnly: false) { call, p in try call.service.moveMeeting(p, by: try call.teamUser()) }
+        handlers.register(CancelMeeting.self, readOnly: false) { call, p in try call.service.cancelMeeting(p, by: try call.teamUser()) }
     }
 
     private func addContact(_ p: AddContact.Parameters, owner: String) throws -> ContactReply {
@@ -84,19 +89,75 @@ extension TeamControlService {
                                   timeZone: zone().identifier)
     }
 
-    private func recordReply(_ p: RecordReply.Parameters) throws -> RecordReply.Reply {
+    /// Anyone in the team may; a meeting it agrees to is the caller's to go to.
+    private func recordReply(_ p: RecordReply.Parameters, _ call: Call) throws -> RecordReply.Reply {
         let outcome = try ControlParameters.replyOutcome(p.outcome)
-        guard p.meetingAt == nil, p.place == nil, p.duration == nil else {
-            throw ControlError.invalidParameter("meetingAt", reason: "a team store keeps no meetings yet: record the outcome without one")
-        }
-        let at = try p.at.map { try instant($0, "at") } ?? clock.now()
-        let (outreach, cancelled) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: at)
+        let now = clock.now()
+        // A meeting is someone's: only a team user's reply may add one.
+        let meeting = try ControlParameters.agreedMeeting(p, outcome: outcome, at: try p.meetingAt.map { try instant($0, "meetingAt") })
+            .map { (draft: $0, by: try call.teamUser(), rules: rules(), now: now) }
+        let at = try p.at.map { try instant($0, "at") } ?? now
+        let (outreach, cancelled, added, _) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: at, meeting: meeting)
         logger.info("recorded \(outcome.rawValue) for outreach \(outreach.outreach.id); cancelled \(cancelled.count) reminder(s)",
                     metadata: ["outreach_id": "\(outreach.outreach.id)", "contact_id": "\(outreach.outreach.contactID)"])
-        return RecordReply.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, meeting: nil, timeZone: zone().identifier)
+        return RecordReply.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, meeting: added?.info,
+                                 timeZone: zone().identifier)
+    }
+
+    // MARK: Meetings
+
+    private func addMeeting(_ p: AddMeeting.Parameters, by user: String) throws -> AddMeeting.Reply {
+        let rules = rules()
+        let contact = try store.resolveContact(p.contact).contact
+        let draft = MeetingDraft(contactID: contact.id, outreachID: p.outreach, startsAt: try instant(p.at, "at"),
+                                 duration: try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 1)),
+                                 place: p.place, notes: p.notes)
+        let (added, reminders) = try store.addMeeting(draft, by: user, force: p.force ?? false, rules: rules, now: clock.now())
+        logger.info("\(user) added a meeting with \(contact.name) at \(added.meeting.place)",
+                    metadata: ["contact_id": "\(contact.id)", "meeting_id": "\(added.meeting.id)"])
+        return AddMeeting.Reply(meeting: added.info, reminders: reminders.map(\.info), timeZone: rules.userZone.identifier)
+    }
+
+    private func listMeetings() throws -> ListMeetings.Reply {
+        ListMeetings.Reply(meetings: try store.meetings(from: clock.now()).map(\.info), timeZone: zone().identifier)
+    }
+
+    /// Only who goes may (`TeamStore.moveMeeting`).
+    private func moveMeeting(_ p: MoveMeeting.Parameters, by user: String) throws -> MoveMeeting.Reply {
+        let rules = rules()
+        let startsAt = try p.at.map { try instant($0, "at") }
+        guard startsAt != nil || p.place != nil || p.duration != nil else {
+            throw ControlError.invalidParameter("at", reason: "nothing to change: give at, place or duration")
+        }
+        let length = try p.duration.map { try ControlParameters.duration($0, "duration", default: ISODuration(hours: 1)) }
+        let (moved, cancelled, reminders) = try store.moveMeeting(id: p.meeting, by: user, startsAt: startsAt, place: p.place,
+                                                                  duration: length, rules: rules, now: clock.now())
+        var summary = "moved to \(Planner.describeMoment(moved.meeting.startsAt, rules.userZone)) at \(moved.meeting.place)"
+        summary += "; cancelled \(Corrections.count(cancelled.count, "pending reminder")), planned \(Corrections.count(reminders.count, "reminder"))"
+        logger.info("\(user) moved meeting \(p.meeting): \(summary)",
+                    metadata: ["meeting_id": "\(p.meeting)", "contact_id": "\(moved.meeting.contactID)"])
+        return MoveMeeting.Reply(meeting: moved.info, reminders: reminders.map(\.info), cancelledReminders: cancelled.count,
+                                 summary: summary, timeZone: rules.userZone.identifier)
+    }
+
+    /// Only who goes may (`TeamStore.cancelMeeting`).
+    private func cancelMeeting(_ p: CancelMeeting.Parameters, by user: String) throws -> CancelMeeting.Reply {
+        let (meeting, cancelled) = try store.cancelMeeting(id: p.meeting, by: user)
+        let draft = p.draft == true
+            ? Corrections.cancellationDraft(contact: meeting.contactName, place: meeting.meeting.place,
+                                            start: meeting.meeting.startsAt, zone: zone()) : nil
+        let summary = "removed; cancelled \(Corrections.count(cancelled.count, "pending reminder"))"
+        logger.info("\(user) cancelled meeting \(p.meeting): \(summary)",
+                    metadata: ["meeting_id": "\(p.meeting)", "contact_id": "\(meeting.meeting.contactID)"])
+        return CancelMeeting.Reply(meeting: meeting.info, cancelledReminders: cancelled.count, draft: draft, summary: summary,
+                                   timeZone: zone().identifier)
     }
 }
 
 extension TeamOutreach {
     var info: OutreachInfo { outreach.info(contactName: contactName, by: author) }
+}
+
+extension TeamMeeting {
+    var info: MeetingInfo { meeting.info(contactName: contactName, by: by) }
 }
