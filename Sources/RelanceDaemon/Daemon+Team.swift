@@ -63,15 +63,17 @@ extension Daemon {
 
         await delivery.probeAll()
         // The rules and [team.users] are read where they are used, so a reload (SIGHUP,
-        // `relancectl reload`) changes them for the next call; the pending reminders keep
-        // the times they were planned for.
+        // `relancectl reload`) changes them for the next call; new rules re-plan the
+        // team's pending follow-ups and meeting reminders, as on the personal daemon.
         let problem = NIOLockedValueBox<String?>(nil)
         let status = StatusLine(line: {
             let line = "team node \(settings.node): \(scheduler.snapshot().pending) pending"
             return problem.withLockedValue { $0 }.map { "\($0); \(line)" } ?? line
         }, setProblem: { text in problem.withLockedValue { $0 = text } })
         let reloader = Reloader(configPath: options.configPath, load: { try self.loadConfiguration() },
-                                configuration: configuration, replan: { _ in nil }, status: status, lifecycle: lifecycle,
+                                configuration: configuration,
+                                replan: { rules in try store.replan(rules: rules, now: clock.now()).scheduled.count },
+                                status: status, lifecycle: lifecycle,
                                 logger: logger)
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,

@@ -5,14 +5,13 @@ import RelanceCore
 /// SIGHUP or `Reload`: re-reads and validates the file; a bad one keeps the previous
 /// configuration and says why (status line, journal, and the caller's error). New
 /// timing rules re-plan the pending reminders in one transaction. The personal daemon
-/// and a team node reload alike; what differs is behind `replan` and `status`.
+/// and a team node reload alike; the store is behind `replan`, the status line `status`.
 struct Reloader: Sendable {
     let configPath: String
     let load: @Sendable () throws -> Configuration
     let configuration: LiveConfiguration
-    /// Re-plans the pending reminders under new rules, in one transaction; how many
-    /// moved, or nil when this store keeps them where they are.
-    let replan: @Sendable (TimingRules) throws -> Int?
+    /// Re-plans the pending reminders under new rules, in one transaction; how many moved.
+    let replan: @Sendable (TimingRules) throws -> Int
     let status: StatusLine
     let lifecycle: any DaemonLifecycle
     let logger: Logger
@@ -46,11 +45,8 @@ struct Reloader: Sendable {
             let rules = configuration.current.rules
             if rules != current.rules {
                 do {
-                    if let moved = try replan(rules) {
-                        logger.notice("re-planned \(moved) pending reminder(s) under the new rules")
-                    } else {
-                        logger.notice("new timing rules apply to what is planned from now on; pending team reminders keep their times")
-                    }
+                    let moved = try replan(rules)
+                    logger.notice("re-planned \(moved) pending reminder(s) under the new rules")
                 } catch {
                     logger.error("re-planning failed: \(error)")
                 }

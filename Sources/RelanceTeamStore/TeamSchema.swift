@@ -222,5 +222,11 @@ enum TeamSchema {
             "ALTER TABLE reminder ADD COLUMN meeting_id BIGINT REFERENCES meeting (id)",
             "CREATE INDEX reminder_meeting ON reminder (meeting_id) WHERE meeting_id IS NOT NULL",
         ]),
+        // What re-planning reads (issue #16), as in the personal store: a follow-up step's
+        // anchor (the send or last follow-up it counts from), and when a person moved a
+        // reminder by hand (new rules leave it where they put it).
+        Migration(name: "v6-reminder-anchors", statements: [
+            "ALTER TABLE reminder ADD COLUMN anchor_at TIMESTAMPTZ, ADD COLUMN moved_at TIMESTAMPTZ",
+        ]),
     ]
 }

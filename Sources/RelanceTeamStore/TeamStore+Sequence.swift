@@ -102,9 +102,9 @@ extension TeamStore {
         guard let planned = FollowUpStep.plan(step: step, outreach: outreach, contact: contact, anchor: anchor, rules: rules)
         else { return nil }
         let id = try connection.query("""
-            INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step)
+            INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step, anchor_at)
             VALUES (\(planned.kind.rawValue), \(planned.text), \(planned.planned.dueAt), \(planned.planned.fireAt),
-                    \(planned.planned.reason), \(settings.node), \(contact.id), \(outreach.id), \(planned.step))
+                    \(planned.planned.reason), \(settings.node), \(contact.id), \(outreach.id), \(planned.step), \(anchor))
             RETURNING id
             """, logger: logger).wait().first!.decode(Int64.self)
         return Reminder(id: id, kind: planned.kind, text: planned.text, contactID: contact.id, outreachID: outreach.id,

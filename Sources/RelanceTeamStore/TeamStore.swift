@@ -130,7 +130,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
         let reason = "moved by you"
         let reminder = try changePending(id: id, """
-            UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason)
+            UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason), moved_at = \(now)
             WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)
             """)
         listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: at)]))

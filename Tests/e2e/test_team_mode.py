@@ -340,6 +340,15 @@ def test_a_reload_adds_and_removes_team_users_and_a_bad_file_changes_nothing(pos
     refused = first.ctl("reload", check=False)
     assert refused.code != 0 and f"uid {LEA} is given to both" in refused.stderr, refused.stderr
     assert as_user(first, STRANGER, "contact", "list").code == 0
+    # New timing rules re-plan the team's pending reminders, as on a personal daemon:
+    # leaving two hours before a meeting instead of one.
+    as_user(first, LEA, "meeting", "add", "grace", "--at", "2030-03-05 15:00", "--place", "Station F")
+    leave = "SELECT fire_at FROM reminder WHERE kind = 'meeting_leave' AND state = 'pending'"
+    assert postgres.sql(leave) == "2030-03-05 13:00:00+00"
+    first.config.write_text(config + f"ada = {STRANGER}\n[meetings]\nleave_before = \"PT2H\"\n")
+    assert first.ctl("reload").code == 0
+    assert postgres.sql(leave) == "2030-03-05 12:00:00+00"
+    assert "re-planned 1 pending reminder(s) under the new rules" in first.stderr()
     # Removed again: ada is told, as any uid the team does not map.
     first.config.write_text(config)
     assert first.ctl("reload").code == 0

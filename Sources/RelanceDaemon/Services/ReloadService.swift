@@ -8,7 +8,8 @@ struct ReloadService: Service {
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            try? reloader.reload()
+            // Off the event loops: a reload re-plans in the store, whose calls block.
+            try? await OffPool.run { try reloader.reload() }
         }
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import PostgresNIO
+import RelanceCore
+import RelanceStore
+
+/// Re-planning the team's pending reminders (issue #16), by the personal store's rules:
+/// a follow-up step from its outreach's sequence and anchor in its contact's zone
+/// (`Planner.followUp`), a meeting's reminders from its meeting (`MeetingReminders`).
+/// Reminders set for a time, and those a person moved by hand, stay where they are.
+extension TeamStore {
+    /// Re-plans every pending computed reminder under new rules (a reload changed the
+    /// window, holidays, zone or policy), in one transaction; what moved.
+    public func replan(rules: TimingRules, now: Date) throws -> ScheduleChanges {
+        let changes = try transaction { try replan($0, rules: rules, now: now) }
+        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
+        return changes
+    }
+
+    static let computedKinds = [ReminderKind.followUp, .letGo, .meetingPrep, .meetingLeave, .thankYou].map(\.rawValue)
+
+    /// `replan(rules:now:)` in the caller's transaction, for one contact's or one
+    /// outreach's reminders when given. A row another node is firing (locked) is left to
+    /// that firing.
+    func replan(_ connection: PostgresConnection, rules: TimingRules, now: Date, contactID: Int64? = nil,
+                outreachID: Int64? = nil) throws -> ScheduleChanges {
+        let rows = try connection.query("""
+            SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at
+            FROM reminder r
+            LEFT JOIN outreach o ON o.id = r.outreach_id
+            LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
+            LEFT JOIN meeting m ON m.id = r.meeting_id
+            WHERE r.state = 'pending' AND r.moved_at IS NULL AND r.kind = ANY(\(Self.computedKinds))
+              AND (\(contactID)::bigint IS NULL OR c.id = \(contactID))
+              AND (\(outreachID)::bigint IS NULL OR r.outreach_id = \(outreachID))
+            ORDER BY r.id
+            FOR UPDATE OF r SKIP LOCKED
+            """, logger: logger).wait()
+        var changes = ScheduleChanges()
+        for row in rows {
+            let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt) =
+                try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?).self)
+            let planned: PlannedTime?
+            switch ReminderKind(rawValue: kind) {
+            case .followUp?, .letGo?:
+                guard let step, let anchor, let policy else { continue }
+                planned = Planner.followUp(step: Int(step), policy: try Self.decodeJSON(policy), anchor: anchor,
+                                           contactZone: zone.flatMap(TimeZone.init(identifier:)), rules: rules)
+            case let meetingKind? where MeetingReminders.kinds.contains(meetingKind):
+                guard let startsAt, let endsAt else { continue }
+                planned = MeetingReminders.time(meetingKind, startsAt: startsAt, endsAt: endsAt, rules: rules, now: now)
+            default:
+                continue
+            }
+            guard let planned, planned.fireAt != fireAt || planned.dueAt != dueAt || planned.reason != reason else { continue }
+            try run(connection, """
+                UPDATE reminder SET due_at = \(planned.dueAt), fire_at = \(planned.fireAt), reason = \(planned.reason) WHERE id = \(id)
+                """)
+            changes.scheduled.append(ScheduledReminder(id: id, due: planned.fireAt))
+        }
+        return changes
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import RelanceCore
+import RelanceStore
+import RelanceTeamStore
+import RelanceTestKit
+import Testing
+
+/// Re-planning the team's pending reminders under new rules (a reload), on a real
+/// PostgreSQL 15: the same times the personal store's rules give, and what a person set
+/// or moved by hand stays put.
+@Suite(.serialized) struct TeamPlanningTests {
+    let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
+    let logger = Logger(label: "team-planning-test")
+    let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
+
+    @Test func newRulesReplanFollowUpsAndMeetingsButNotWhatAPersonSetOrMoved() throws {
+        let server = try PostgresServer()
+        let a = try TeamStore.open(TeamStoreSettings(url: server.url, node: "a"), logger: logger)
+        let ada = try a.addContact(ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London"), owner: "lea", now: t0)
+        let (logged, followUp) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat",
+                                                   sentAt: t0, policy: .standard, rules: rules)
+        let (_, meetingReminders) = try a.addMeeting(MeetingDraft(contactID: ada.contact.id, startsAt: instant("2026-12-10T14:00:00Z"),
+                                                                  place: "Café Olimpico"), by: "lea", rules: rules, now: t0)
+        let (custom, _) = try a.addReminder(text: "Call Ada", dueAt: instant("2026-12-05T10:00:00Z"))
+        let leave = try #require(meetingReminders.first { $0.kind == .meetingLeave })
+        let prep = try #require(meetingReminders.first { $0.kind == .meetingPrep })
+        _ = try a.moveReminder(id: prep.id, to: instant("2026-12-09T07:00:00Z"), now: t0)
+
+        // Nothing changes under the same rules.
+        #expect(try a.replan(rules: rules, now: t0).scheduled.isEmpty)
+
+        var later = rules
+        later.politeTime = LocalTimeOfDay(hour: 14)
+        later.meetingLeaveLead = ISODuration(hours: 2)
+        let changes = try a.replan(rules: later, now: t0)
+        let step = try #require(Planner.followUp(step: 0, policy: .standard, anchor: t0, contactZone: ada.contact.zone, rules: later))
+        let leaving = try #require(MeetingReminders.time(.meetingLeave, startsAt: instant("2026-12-10T14:00:00Z"),
+                                                         endsAt: instant("2026-12-10T15:00:00Z"), rules: later, now: t0))
+        #expect(step.fireAt != followUp!.fireAt && leaving.fireAt == instant("2026-12-10T12:00:00Z"))
+        #expect(Set(changes.scheduled.map(\.id)) == [followUp!.id, leave.id])
+        let pending = Dictionary(uniqueKeysWithValues: try a.upcoming(limit: 20).map { ($0.id, $0) })
+        #expect(pending[followUp!.id]?.fireAt == step.fireAt && pending[followUp!.id]?.dueAt == step.dueAt)
+        #expect(pending[leave.id]?.fireAt == leaving.fireAt)
+        #expect(pending[prep.id]?.fireAt == instant("2026-12-09T07:00:00Z"))  // moved by hand
+        #expect(pending[custom.id]?.fireAt == custom.fireAt)                     // set for a time
+        #expect(logged.outreach.status == .awaitingReply)
+        a.close()
+    }
+}
