@@ -128,6 +128,28 @@ public struct OutreachEdit: Sendable, Equatable {
         self.ask = ask; self.channel = channel; self.sentAt = sentAt; self.policy = policy
     }
 
+    /// Refuses what no outreach may be given: an empty or multi-line ask, a multi-line
+    /// channel, a sequence without a step.
+    public func validate() throws {
+        if let channel { try Validation.singleLine(channel, field: "channel") }
+        if let ask {
+            guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
+            }
+            try Validation.singleLine(ask, field: "ask")
+        }
+        if let policy, policy.stepCount == 0 {
+            throw ValidationError(field: "policy", reason: "needs at least one step")
+        }
+    }
+
+    /// Refuses a send time after the outreach's last follow-up.
+    public func validate(lastFollowUpAt last: Date?) throws {
+        if let sentAt, let last, sentAt > last {
+            throw ValidationError(field: "sentAt", reason: "must not be after your last follow-up (\(last))")
+        }
+    }
+
     /// The fields given, for a person: "ask, sent time".
     public var fieldNames: [String] {
         [(ask, "ask"), (channel, "channel")].compactMap { $0.0 == nil ? nil : $0.1 }
@@ -150,24 +172,13 @@ extension AppDatabase {
     /// step it is at is kept (`Corrections.pendingStep`), re-counted from the new send
     /// time when it counted from the send time, and worded with the new ask.
     public func updateOutreach(outreachID: Int64, edit: OutreachEdit, rules: TimingRules) throws -> OutreachCorrection {
-        if let channel = edit.channel { try Validation.singleLine(channel, field: "channel") }
-        if let ask = edit.ask {
-            guard !ask.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError(field: "ask", reason: "say what you asked for, e.g. \"a 20-minute coffee chat\"")
-            }
-            try Validation.singleLine(ask, field: "ask")
-        }
-        if let policy = edit.policy, policy.stepCount == 0 {
-            throw ValidationError(field: "policy", reason: "needs at least one step")
-        }
+        try edit.validate()
         return try writer.write { db in
             guard var outreach = try OutreachRecord.fetchOne(db, key: outreachID) else {
                 throw StoreError.outreachNotFound(id: outreachID)
             }
             let oldSentAt = outreach.sentAt
-            if let sentAt = edit.sentAt, let last = outreach.lastFollowUpAt, sentAt > last {
-                throw ValidationError(field: "sentAt", reason: "must not be after your last follow-up (\(last))")
-            }
+            try edit.validate(lastFollowUpAt: outreach.lastFollowUpAt)
             outreach.ask = edit.ask ?? outreach.ask
             outreach.channel = edit.channel ?? outreach.channel
             outreach.sentAt = edit.sentAt ?? outreach.sentAt

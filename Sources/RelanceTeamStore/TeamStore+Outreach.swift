@@ -106,6 +106,11 @@ extension TeamStore {
         return (logged, reminder)
     }
 
+    /// One outreach of the team.
+    public func outreach(id: Int64) throws -> TeamOutreach {
+        try withConnection { try outreach($0, id: id) }
+    }
+
     /// Outreach of the team, newest first, optionally for one contact or in one status.
     public func outreaches(contactID: Int64? = nil, status: OutreachStatus? = nil) throws -> [TeamOutreach] {
         try withConnection { connection in

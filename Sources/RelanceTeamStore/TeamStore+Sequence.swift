@@ -59,6 +59,48 @@ extension TeamStore {
         return (outreach, cancelled)
     }
 
+    /// `by` corrects their outreach (ask, channel, send time, sequence) and its pending
+    /// step is planned again, in one transaction: the step it is at is kept
+    /// (`Corrections.pendingStep`), re-counted from the new send time or sequence, as on
+    /// the personal store. The outreach, the cancelled reminders' ids, and the sequence's
+    /// pending reminder now.
+    public func updateOutreach(outreachID: Int64, by user: String, edit: OutreachEdit,
+                               rules: TimingRules) throws -> (TeamOutreach, cancelled: [Int64], next: Reminder?) {
+        try edit.validate()
+        let policyJSON = try edit.policy.map(Self.json)
+        let (outreach, cancelled, next) = try transaction { connection in
+            try lockSequence(connection, outreachID: outreachID)
+            let current = try self.outreach(connection, id: outreachID, locked: true)
+            try Self.mustBeAuthor(current, user, "correct it")
+            try edit.validate(lastFollowUpAt: current.outreach.lastFollowUpAt)
+            try run(connection, """
+                UPDATE outreach SET ask = coalesce(\(edit.ask), ask), channel = coalesce(\(edit.channel), channel),
+                                    sent_at = coalesce(\(edit.sentAt), sent_at), policy = coalesce(\(policyJSON), policy)
+                WHERE id = \(outreachID)
+                """)
+            let updated = try self.outreach(connection, id: outreachID)
+            guard updated.outreach.status == .awaitingReply else { return (updated, [Int64](), Reminder?.none) }
+            let replans = edit.ask != nil || edit.sentAt != nil || edit.policy != nil
+            guard replans, let pending = try connection.query("""
+                SELECT step, anchor_at FROM reminder
+                WHERE outreach_id = \(outreachID) AND state = 'pending' AND kind = ANY(\(Self.sequenceKinds))
+                ORDER BY step DESC LIMIT 1
+                """, logger: logger).wait().first,
+                case let (step?, anchor?) = try pending.decode((Int32?, Date?).self)
+            else { return (updated, [], try pendingSequence(connection, outreachID: outreachID)) }
+            let cancelled = try cancelSequence(connection, outreachID: outreachID)
+            let next = try Corrections.pendingStep(step: Int(step), anchor: anchor, oldSentAt: current.outreach.sentAt,
+                                                   newSentAt: updated.outreach.sentAt, policy: updated.outreach.policy)
+                .flatMap { try scheduleStep(connection, outreach: updated.outreach, step: $0.step, anchor: $0.anchor, rules: rules) }
+            return (updated, cancelled, next)
+        }
+        let scheduled = next.map { [ScheduledReminder(id: $0.id, due: $0.fireAt)] } ?? []
+        if !cancelled.isEmpty || !scheduled.isEmpty {
+            listener.tellLocally(ScheduleChanges(scheduled: scheduled, cancelled: cancelled))
+        }
+        return (outreach, cancelled, next)
+    }
+
     private static func mustBeAuthor(_ outreach: TeamOutreach, _ user: String, _ action: String) throws {
         guard outreach.author != user else { return }
         throw StoreError.invalidState(what: "outreach", reason: "#\(outreach.outreach.id) is \(outreach.author)'s: only its author can \(action); ask \(outreach.author), or log your own outreach to \(outreach.contactName) with anyway")

@@ -47,4 +47,43 @@ import Testing
         #expect(logged.outreach.status == .awaitingReply)
         a.close()
     }
+
+    @Test func correctingAnOutreachReplansItsPendingStepAsThePersonalStoreDoesForItsAuthorOnly() throws {
+        let server = try PostgresServer()
+        let a = try TeamStore.open(TeamStoreSettings(url: server.url, node: "a"), logger: logger)
+        let personal = try AppDatabase.inMemory()
+        let draft = ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London")
+        _ = try a.addContact(draft, owner: "lea", now: t0)
+        let (mine, _) = try personal.addContact(draft, now: t0)
+        let (logged, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat",
+                                                sentAt: t0, policy: .standard, rules: rules)
+        let (personalOutreach, _, _) = try personal.logOutreach(contactID: mine.id, channel: "email", ask: "a coffee chat",
+                                                                sentAt: t0, policy: .standard, rules: rules)
+        let edit = OutreachEdit(ask: "a 20-minute call", sentAt: t0.addingTimeInterval(-2 * 86_400),
+                                policy: FollowUpPolicy(nudges: [.businessDays(3), .businessDays(5)], letGo: nil))
+
+        // Not the author: refused, nothing changed.
+        #expect(throws: StoreError.invalidState(what: "outreach", reason: "#\(logged.outreach.id) is lea's: only its author can correct it; ask lea, or log your own outreach to Ada Lovelace with anyway")) {
+            try a.updateOutreach(outreachID: logged.outreach.id, by: "sam", edit: edit, rules: rules)
+        }
+        #expect(try a.outreach(id: logged.outreach.id) == logged)
+        #expect(try a.upcoming(limit: 5) == [first!])
+
+        let (updated, cancelled, next) = try a.updateOutreach(outreachID: logged.outreach.id, by: "lea", edit: edit, rules: rules)
+        let expected = try personal.updateOutreach(outreachID: personalOutreach.id, edit: edit, rules: rules)
+        #expect(updated.outreach.ask == "a 20-minute call" && updated.outreach.sentAt == edit.sentAt)
+        #expect(updated.outreach.policy == edit.policy)
+        #expect(cancelled == [first!.id] && expected.cancelled == 1)
+        let step = try #require(next), theirs = try #require(expected.next)
+        #expect([step.kind.rawValue, step.text, "\(step.dueAt)", "\(step.fireAt)", step.reason]
+                == [theirs.kind.rawValue, theirs.text, "\(theirs.dueAt)", "\(theirs.fireAt)", theirs.reason])
+        #expect(try a.upcoming(limit: 5) == [step])
+        // A send time after the last follow-up is refused, as on the personal store.
+        _ = try a.logFollowUp(outreachID: logged.outreach.id, by: "lea", at: t0, note: nil, rules: rules)
+        #expect(throws: ValidationError.self) {
+            try a.updateOutreach(outreachID: logged.outreach.id, by: "lea", edit: OutreachEdit(sentAt: t0.addingTimeInterval(3600)),
+                                 rules: rules)
+        }
+        a.close()
+    }
 }

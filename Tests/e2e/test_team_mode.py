@@ -225,11 +225,23 @@ def test_only_the_author_logs_a_follow_up_or_withdraws_and_a_reply_stops_the_seq
     assert refused.code != 0
     assert "#1 is lea's: only its author can log a follow-up to it; ask lea" in refused.stderr, refused.stderr
     assert postgres.sql("SELECT follow_ups_sent FROM outreach") == "0"
+    # Nor correct it; lea may, from either node: the pending step is planned again.
+    refused = as_user(second, SAM, "outreach", "edit", "1", "--ask", "a call", check=False)
+    assert refused.code != 0 and "#1 is lea's: only its author can correct it" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT ask FROM outreach WHERE id = 1") == "a coffee chat"
+    before = postgres.sql("SELECT id FROM reminder WHERE outreach_id = 1 AND state = 'pending'")
+    edited = as_user(second, LEA, "outreach", "edit", "1", "--ask", "a 20-minute call", "--follow-up", "3bd,5bd")
+    assert "changed ask, follow-up sequence; cancelled 1 pending reminder; next follow-up" in edited.stdout, edited.stdout
+    assert postgres.sql("SELECT ask FROM outreach WHERE id = 1") == "a 20-minute call"
+    assert postgres.sql(f"SELECT state FROM reminder WHERE id = {before}") == "cancelled"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE outreach_id = 1 AND state = 'pending' AND step = 0") == "1"
+    nothing = as_user(second, LEA, "outreach", "edit", "1", check=False)
+    assert nothing.code != 0 and "nothing to change" in nothing.stderr
     # lea, from either node: the sequence moves on from then.
     followed = as_user(second, LEA, "outreach", "follow-up", "1", "--note", "bumped")
     assert followed.stdout.startswith("Follow-up 1 to Ada Lovelace logged. Next: "), followed.stdout
     assert postgres.sql("SELECT state, step FROM reminder WHERE outreach_id = 1 ORDER BY id").split("\n") == [
-        "cancelled|0", "pending|1"]
+        "cancelled|0", "cancelled|0", "pending|1"]
     assert "Follow up again with Ada Lovelace" in first.ctl("upcoming").stdout
     refused = as_user(first, SAM, "outreach", "cancel", "1", check=False)
     assert refused.code != 0 and "only its author can withdraw it" in refused.stderr, refused.stderr

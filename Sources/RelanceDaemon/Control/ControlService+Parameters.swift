@@ -48,6 +48,20 @@ extension ControlService {
 /// Parameter readings both Control services share (the personal daemon's and a team
 /// node's), so the same input is read, or refused, the same way by both.
 enum ControlParameters {
+    /// What `UpdateOutreach` changes, its sequence read against the outreach's own
+    /// (`base`), or InvalidParameter when it changes nothing.
+    static func outreachEdit(_ p: UpdateOutreach.Parameters, base: FollowUpPolicy, sentAt: Date?) throws -> OutreachEdit {
+        var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: sentAt)
+        if p.followUp != nil || p.policy != nil || p.steps != nil || p.letGo != nil || p.neverLetGo != nil {
+            edit.policy = try policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
+                                     neverLetGo: p.neverLetGo, base: base)
+        }
+        guard !edit.fieldNames.isEmpty else {
+            throw ControlError.invalidParameter("outreach", reason: "nothing to change: give ask, channel, sentAt, followUp, policy, steps, letGo or neverLetGo")
+        }
+        return edit
+    }
+
     /// The meeting a reply agrees to (`meetingAt`, `place`, `duration`), its contact and
     /// outreach left for the store to fill in; nil without `meetingAt`.
     static func agreedMeeting(_ p: RecordReply.Parameters, outcome: ReplyOutcome, at meetingAt: Date?) throws -> MeetingDraft? {
@@ -139,5 +153,18 @@ enum ControlParameters {
             throw ControlError.invalidParameter(parameter, reason: "'\(text)' is not one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
+    }
+}
+
+extension OutreachEdit {
+    /// What `UpdateOutreach` did, for a person: "changed ask; cancelled 1 pending
+    /// reminder; next follow-up Mon 9 Dec 09:30".
+    func summary(cancelled: Int, next: Reminder?, zone: TimeZone) -> String {
+        var summary = "changed " + fieldNames.joined(separator: ", ")
+        if cancelled > 0 { summary += "; cancelled \(Corrections.count(cancelled, "pending reminder"))" }
+        if let next {
+            summary += "; next \(next.kind == .letGo ? "let-go" : "follow-up") \(Planner.describeMoment(next.fireAt, zone))"
+        }
+        return summary
     }
 }

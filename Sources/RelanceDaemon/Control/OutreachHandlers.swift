@@ -62,21 +62,10 @@ extension ControlService {
 
     private func updateOutreach(_ p: UpdateOutreach.Parameters) throws -> UpdateOutreach.Reply {
         let current = try store.outreach(id: p.outreach)
-        var edit = OutreachEdit(ask: p.ask, channel: p.channel, sentAt: try instant(p.sentAt, "sentAt"))
-        if p.followUp != nil || p.policy != nil || p.steps != nil || p.letGo != nil || p.neverLetGo != nil {
-            edit.policy = try ControlParameters.policy(followUp: p.followUp, preset: p.policy, steps: p.steps, letGo: p.letGo,
-                                                       neverLetGo: p.neverLetGo, base: current.policy)
-        }
-        guard !edit.fieldNames.isEmpty else {
-            throw ControlError.invalidParameter("outreach", reason: "nothing to change: give ask, channel, sentAt, followUp, policy, steps, letGo or neverLetGo")
-        }
+        let edit = try ControlParameters.outreachEdit(p, base: current.policy, sentAt: try instant(p.sentAt, "sentAt"))
         let result = try store.updateOutreach(outreachID: p.outreach, edit: edit, rules: rules)
         let contact = try store.contact(id: result.outreach.contactID)
-        var summary = "changed " + edit.fieldNames.joined(separator: ", ")
-        if result.cancelled > 0 { summary += "; cancelled \(Corrections.count(result.cancelled, "pending reminder"))" }
-        if let next = result.next {
-            summary += "; next \(next.kind == .letGo ? "let-go" : "follow-up") \(Planner.describeMoment(next.fireAt, rules.userZone))"
-        }
+        let summary = edit.summary(cancelled: result.cancelled, next: result.next, zone: rules.userZone)
         logger.info("updated outreach \(p.outreach): \(summary)", metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(contact.id)"])
         return UpdateOutreach.Reply(outreach: result.outreach.info(contactName: contact.name), cancelledReminders: result.cancelled,
                                     next: result.next?.info, summary: summary, timeZone: zoneName)

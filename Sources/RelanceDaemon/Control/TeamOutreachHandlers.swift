@@ -11,8 +11,8 @@ import VarlinkProtocol
 
 extension TeamControlService {
     /// Registers AddContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
-    /// ListOutreach, RecordReply, CancelOutreach, AddMeeting, ListMeetings, MoveMeeting and
-    /// CancelMeeting.
+    /// ListOutreach, RecordReply, CancelOutreach, UpdateOutreach, AddMeeting, ListMeetings,
+    /// MoveMeeting and CancelMeeting.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(AddContact.self, readOnly: false) { call, p in try call.service.addContact(p, owner: try call.teamUser()) }
         handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
@@ -20,6 +20,7 @@ extension TeamControlService {
         handlers.register(LogOutreach.self, readOnly: false) { call, p in try call.service.logOutreach(p, author: try call.teamUser()) }
         handlers.register(LogFollowUp.self, readOnly: false) { call, p in try call.service.logFollowUp(p, by: try call.teamUser()) }
         handlers.register(CancelOutreach.self, readOnly: false) { call, p in try call.service.cancelOutreach(p, by: try call.teamUser()) }
+        handlers.register(UpdateOutreach.self, readOnly: false) { call, p in try call.service.updateOutreach(p, by: try call.teamUser()) }
         handlers.register(ListOutreach.self, readOnly: true) { call, p in try call.service.listOutreach(p) }
         handlers.register(RecordReply.self, readOnly: false) { call, p in try call.service.recordReply(p, call) }
         handlers.register(AddMeeting.self, readOnly: false) { call, p in try call.service.addMeeting(p, by: try call.teamUser()) }
@@ -80,6 +81,19 @@ extension TeamControlService {
         logger.info("\(user) withdrew outreach \(p.outreach): \(summary)",
                     metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(outreach.outreach.contactID)"])
         return CancelOutreach.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, summary: summary)
+    }
+
+    /// Only the outreach's author may (`TeamStore.updateOutreach`).
+    private func updateOutreach(_ p: UpdateOutreach.Parameters, by user: String) throws -> UpdateOutreach.Reply {
+        let rules = rules()
+        let current = try store.outreach(id: p.outreach)
+        let edit = try ControlParameters.outreachEdit(p, base: current.outreach.policy, sentAt: try p.sentAt.map { try instant($0, "sentAt") })
+        let (outreach, cancelled, next) = try store.updateOutreach(outreachID: p.outreach, by: user, edit: edit, rules: rules)
+        let summary = edit.summary(cancelled: cancelled.count, next: next, zone: rules.userZone)
+        logger.info("\(user) updated outreach \(p.outreach): \(summary)",
+                    metadata: ["outreach_id": "\(p.outreach)", "contact_id": "\(outreach.outreach.contactID)"])
+        return UpdateOutreach.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, next: next?.info,
+                                    summary: summary, timeZone: rules.userZone.identifier)
     }
 
     private func listOutreach(_ p: ListOutreach.Parameters) throws -> ListOutreach.Reply {
