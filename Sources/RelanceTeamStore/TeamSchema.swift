@@ -199,5 +199,22 @@ enum TeamSchema {
             """,
             "CREATE INDEX reminder_outreach ON reminder (outreach_id) WHERE outreach_id IS NOT NULL",
         ]),
+        // Per-user mail (issue #16: "delivery goes to the owner's channels only"): each team
+        // user sets their own address through the socket, so every node knows it; a
+        // reminder names its owner (NULL: made by no team user, team-wide as before); a mail
+        // job carries the address it is for, fixed by the firing, so a later change of
+        // address does not re-route a job already queued (it was meant for that address).
+        Migration(name: "v5-user-mail", statements: [
+            """
+            CREATE TABLE team_user (
+                name TEXT PRIMARY KEY,
+                mail TEXT,
+                updated_at TIMESTAMPTZ NOT NULL,
+                updated_by TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE reminder ADD COLUMN owner TEXT",
+            "ALTER TABLE outbox ADD COLUMN recipient TEXT",
+        ]),
     ]
 }
