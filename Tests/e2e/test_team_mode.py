@@ -611,6 +611,8 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
     bad = as_user(first, SAM, "me", "--mail", "sam at example.org", check=False)
     assert bad.code == 64 and "--mail: 'sam at example.org' is not a usable mail address: it has no '@'" in bad.stderr, \
         bad.stderr
+    long = as_user(first, SAM, "me", "--mail", "x" * 310 + " <sam@example.org>", check=False)
+    assert long.code == 64 and "--mail: at most 320 characters" in long.stderr, long.stderr
     assert postgres.sql("SELECT name, mail FROM team_user ORDER BY name").split("\n") == [
         "lea|Lea Martin <lea@example.org>", "sam|sam@example.org"]
     stranger = as_user(first, STRANGER, "me", check=False)

@@ -17,6 +17,9 @@ extension TeamControlService {
         handlers.register(SetMyMail.self, readOnly: false) { call, p in try call.service.setMyMail(p, user: try call.teamUser()) }
     }
 
+    /// Characters in `SetMyMail`'s text, display name included.
+    static let maximumAddressLength = 320
+
     private func setMyMail(_ p: SetMyMail.Parameters, user: String) throws -> SetMyMail.Reply {
         let mail = try p.mail.map(Self.deliveryAddress)
         let stored = try store.setMail(of: user, to: mail, at: clock.now())
@@ -27,6 +30,10 @@ extension TeamControlService {
     /// The address as the mail channel will parse it when it sends (`MailAddress`), in its
     /// plain form; InvalidParameter saying why otherwise.
     static func deliveryAddress(_ text: String) throws -> String {
+        // An address is at most 254 bytes (RFC 5321 §4.5.3.1.3); a name beside it, a line.
+        guard text.count <= Self.maximumAddressLength else {
+            throw ControlError.invalidParameter("mail", reason: "at most \(Self.maximumAddressLength) characters, name included; give name@example.org or Name <name@example.org>")
+        }
         do {
             return try MailAddress(parsing: text).description
         } catch let error as ChannelError {
