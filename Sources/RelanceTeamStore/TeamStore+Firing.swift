@@ -21,9 +21,9 @@ extension TeamStore {
     /// follows (`FollowOn`: the next step of a follow-up sequence, or *no reply* after a
     /// let-go), insert the inbox items and their outbox jobs: one per channel for an
     /// unowned reminder, a mail job to the owner's address (none without one) for an
-    /// owned one (v5). A step whose
-    /// successor is already due (catch-up after downtime) is skipped, not delivered, by the
-    /// personal store's walk (`FiringWorklist`): only the latest step reaches the inbox.
+    /// owned one (v5). A step whose successor is already due (catch-up after downtime) is
+    /// skipped, not delivered, by the personal store's walk (`FiringWorklist`): only the
+    /// latest step reaches the inbox.
     public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
                         rules: TimingRules, channels: [String]) throws -> Firing {
         let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)

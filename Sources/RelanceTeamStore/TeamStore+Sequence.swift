@@ -97,7 +97,7 @@ extension TeamStore {
     /// Inserts the reminder for `step` of the outreach's sequence, counted from `anchor`
     /// (nil past its end). Its owner is the contact's: the contact's owner is the team
     /// user whose channels get its reminders (v4), even when a teammate logged the
-    /// outreach with `anyway`.
+    /// outreach.
     func scheduleStep(_ connection: PostgresConnection, outreach: Outreach, contact: Contact? = nil, step: Int,
                       anchor: Date, rules: TimingRules) throws -> Reminder? {
         let contact = try contact ?? resolveContact(connection, "\(outreach.contactID)").contact

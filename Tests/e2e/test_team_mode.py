@@ -604,7 +604,9 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
         "lea: your reminders are not mailed (set an address with relancectl me --mail ADDRESS)"
     assert as_user(first, LEA, "me", "--mail", "Lea Martin <lea@example.org>").stdout.strip() == \
         "lea: your reminders are mailed to Lea Martin <lea@example.org>"
-    as_user(second, SAM, "me", "--mail", "sam@example.org")
+    # A quoted name is kept as written: re-rendered, '"Sam" Smith <…>' would not parse again.
+    sams = '"\\"Sam\\" Smith" <sam@example.org>'
+    as_user(second, SAM, "me", "--mail", sams)
     # Known to every node, through the shared database.
     assert as_user(second, LEA, "me", "--json").json() == {"user": "lea", "mail": "Lea Martin <lea@example.org>"}
     # A bad address is refused, saying why, and changes nothing.
@@ -614,7 +616,7 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
     long = as_user(first, SAM, "me", "--mail", "x" * 310 + " <sam@example.org>", check=False)
     assert long.code == 64 and "--mail: at most 320 characters" in long.stderr, long.stderr
     assert postgres.sql("SELECT name, mail FROM team_user ORDER BY name").split("\n") == [
-        "lea|Lea Martin <lea@example.org>", "sam|sam@example.org"]
+        "lea|Lea Martin <lea@example.org>", f"sam|{sams}"]
     stranger = as_user(first, STRANGER, "me", check=False)
     assert stranger.code != 0 and f"serves no team user with uid {STRANGER}" in stranger.stderr
     personal = stopped_daemon.start().ctl("me", "--mail", "me@example.org", check=False)
@@ -637,7 +639,7 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
     assert sent == [
         ("Follow up with Ada Lovelace", ("lea@example.org",), "Lea Martin <lea@example.org>"),
         ("Lea's call", ("lea@example.org",), "Lea Martin <lea@example.org>"),
-        ("Sam's call", ("sam@example.org",), "sam@example.org"),
+        ("Sam's call", ("sam@example.org",), sams),
         ("The team's call", ("me@example.com",), "me@example.com"),
     ], sent
     # kim's is in everyone's inbox, mailed nowhere.

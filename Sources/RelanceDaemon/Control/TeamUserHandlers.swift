@@ -27,15 +27,18 @@ extension TeamControlService {
         return SetMyMail.Reply(user: user, mail: stored)
     }
 
-    /// The address as the mail channel will parse it when it sends (`MailAddress`), in its
-    /// plain form; InvalidParameter saying why otherwise.
+    /// The text, trimmed, once it parses as the mail channel will parse it when it sends
+    /// (`MailAddress`); InvalidParameter saying why otherwise. Kept as written rather than
+    /// re-rendered: a quoted name (`"Martin, Lea" <lea@example.org>`) parses again only
+    /// with its quotes.
     static func deliveryAddress(_ text: String) throws -> String {
         // An address is at most 254 bytes (RFC 5321 §4.5.3.1.3); a name beside it, a line.
         guard text.count <= Self.maximumAddressLength else {
             throw ControlError.invalidParameter("mail", reason: "at most \(Self.maximumAddressLength) characters, name included; give name@example.org or Name <name@example.org>")
         }
         do {
-            return try MailAddress(parsing: text).description
+            _ = try MailAddress(parsing: text)
+            return text.trimmingCharacters(in: .whitespaces)
         } catch let error as ChannelError {
             throw ControlError.invalidParameter("mail", reason: error.message)
         }
