@@ -1229,6 +1229,33 @@ method Status() -> (
   mailSources: ?[]MailSource
 )
 
+# On a team node: who you are to the team (the team user your uid maps to) and where
+# the team mails your reminders. NotATeamUser for a uid mapped to no team user; a
+# personal daemon answers InvalidParameter.
+method GetMe() -> (
+  # Your team user name.
+  user: string,
+  # The address your reminders are mailed to, by whichever node sends them; none: they
+  # are not mailed.
+  mail: ?string
+)
+
+# On a team node: sets the address your reminders (yours, and the follow-ups of the
+# contacts you own) are mailed to, for every node; without mail, they are no longer
+# mailed. Mail already queued keeps the address it was made for. A bad address is an
+# InvalidParameter and changes nothing; a personal daemon mails [mail] to and answers
+# InvalidParameter.
+method SetMyMail(
+  # "lea@example.org" or "Lea Martin <lea@example.org>"; none: no mail.
+  mail: ?string
+) -> (
+  # Your team user name.
+  user: string,
+  # The address your reminders are mailed to, by whichever node sends them; none: they
+  # are not mailed.
+  mail: ?string
+)
+
 # Sends a test notification through the real path of each configured channel (or one)
 # and says how it went.
 method TestNotify(

@@ -1840,6 +1840,68 @@ public enum Status: ControlMethod {
     }
 }
 
+/// On a team node: who you are to the team (the team user your uid maps to) and where
+/// the team mails your reminders. NotATeamUser for a uid mapped to no team user; a
+/// personal daemon answers InvalidParameter.
+public enum GetMe: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "GetMe"
+
+    /// No parameters fields.
+    public typealias Parameters = Empty
+
+    /// The reply of GetMe.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Your team user name.
+        public var user: String
+        /// The address your reminders are mailed to, by whichever node sends them; none: they
+        /// are not mailed.
+        public var mail: String?
+
+        /// Creates a value field by field.
+        public init(user: String, mail: String?) {
+            self.user = user
+            self.mail = mail
+        }
+    }
+}
+
+/// On a team node: sets the address your reminders (yours, and the follow-ups of the
+/// contacts you own) are mailed to, for every node; without mail, they are no longer
+/// mailed. Mail already queued keeps the address it was made for. A bad address is an
+/// InvalidParameter and changes nothing; a personal daemon mails [mail] to and answers
+/// InvalidParameter.
+public enum SetMyMail: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "SetMyMail"
+
+    /// The parameters of SetMyMail.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// "lea@example.org" or "Lea Martin <lea@example.org>"; none: no mail.
+        public var mail: String?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(mail: String? = nil) {
+            self.mail = mail
+        }
+    }
+
+    /// The reply of SetMyMail.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Your team user name.
+        public var user: String
+        /// The address your reminders are mailed to, by whichever node sends them; none: they
+        /// are not mailed.
+        public var mail: String?
+
+        /// Creates a value field by field.
+        public init(user: String, mail: String?) {
+            self.user = user
+            self.mail = mail
+        }
+    }
+}
+
 /// Sends a test notification through the real path of each configured channel (or one)
 /// and says how it went.
 public enum TestNotify: ControlMethod {
@@ -1956,7 +2018,7 @@ extension ControlInterface {
          ImportContacts.self, ImportEvents.self, Import.self, ListHolidays.self, Export.self, Backup.self, Restore.self,
          ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self,
          RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self,
-         Dismiss.self, Snooze.self, Watch.self, Status.self, TestNotify.self, Reload.self]
+         Dismiss.self, Snooze.self, Watch.self, Status.self, GetMe.self, SetMyMail.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

@@ -14,7 +14,8 @@ public struct MailChannel: DeliveryChannel {
     public let transport: any MailTransport
     /// The sender.
     public let from: MailAddress
-    /// The recipients (usually the user, once).
+    /// The recipients (usually the user, once); a notification with a `recipient` goes
+    /// to that address instead.
     public let to: [MailAddress]
     /// This machine's name, the right-hand side of every Message-ID.
     public let hostname: String
@@ -52,6 +53,8 @@ public struct MailChannel: DeliveryChannel {
         let messageID = try notification.deliveryKey.map { try MailMessage.messageID(key: $0, channel: name, hostname: hostname) }
             ?? MailMessage.messageID(inboxItemID: notification.inboxItemID, channel: name, hostname: hostname)
         let references = try notification.firstDeliveryKey.map { [try MailMessage.messageID(key: $0, channel: name, hostname: hostname)] } ?? []
+        // A team user's own address replaces `[mail] to`: their reminders reach them only.
+        let to = try notification.recipient.map { [try MailAddress(parsing: $0)] } ?? to
         var message = try MailMessage(
             from: from, to: to, subject: notification.title,
             body: "\(notification.body)\n\n-- \n\(footer)\n",

@@ -272,6 +272,7 @@ public final class DeliveryService: @unchecked Sendable {
         var notification = notification(for: job.item, zone: zone)
         notification.deliveryKey = job.deliveryKey
         notification.firstDeliveryKey = job.firstDeliveryKey
+        notification.recipient = job.recipient
         return notification
     }
 

@@ -35,6 +35,10 @@ public struct ReminderNotification: Sendable, Hashable, Codable {
     public var deliveryKey: String?
     /// The key of the item's first firing when this one is a comeback (mail `References:`).
     public var firstDeliveryKey: String?
+    /// Who this delivery is for, when not the channel's own recipients: on a team node, the
+    /// reminder owner's address (`Name <addr>` or `addr`). Mail sends to it instead of
+    /// `[mail] to`; nil on the personal daemon.
+    public var recipient: String?
 
     /// Every kind the daemon may emit today. Channels accept others too (they fall back
     /// to neutral defaults); this list is what the urgency table and tests cover.

@@ -19,12 +19,15 @@ public struct DeliveryJob: Sendable, Equatable {
     /// In a shared store, which claim of the job this is (each claim counts one up): a
     /// node records an outcome only under the claim it holds.
     public var claim: Int64 = 0
+    /// In a team store, the address a mail job is for (its reminder's owner's, fixed when
+    /// it fired); nil: the channel's own recipients (`[mail] to`), as in the personal store.
+    public var recipient: String?
 
     public init(id: Int64, channel: String, item: InboxItem, attempts: Int, previousReceipt: String? = nil,
-                reminderID: Int64 = 0, messageNamespace: String = "", claim: Int64 = 0) {
+                reminderID: Int64 = 0, messageNamespace: String = "", claim: Int64 = 0, recipient: String? = nil) {
         self.id = id; self.channel = channel; self.item = item; self.attempts = attempts
         self.previousReceipt = previousReceipt; self.reminderID = reminderID
-        self.messageNamespace = messageNamespace; self.claim = claim
+        self.messageNamespace = messageNamespace; self.claim = claim; self.recipient = recipient
     }
 
     /// The globally unique key of this firing of the item: the store's namespace and the

@@ -199,10 +199,27 @@ enum TeamSchema {
             """,
             "CREATE INDEX reminder_outreach ON reminder (outreach_id) WHERE outreach_id IS NOT NULL",
         ]),
+        // Per-user mail (issue #16: "delivery goes to the owner's channels only"): each team
+        // user sets their own address through the socket, so every node knows it; a
+        // reminder names its owner (NULL: made by no team user, team-wide as before); a mail
+        // job carries the address it is for, fixed by the firing, so a later change of
+        // address does not re-route a job already queued (it was meant for that address).
+        Migration(name: "v5-user-mail", statements: [
+            """
+            CREATE TABLE team_user (
+                name TEXT PRIMARY KEY,
+                mail TEXT,
+                updated_at TIMESTAMPTZ NOT NULL,
+                updated_by TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE reminder ADD COLUMN owner TEXT",
+            "ALTER TABLE outbox ADD COLUMN recipient TEXT",
+        ]),
         // Meetings (issue #16): the one who goes (`created_by`, a team user) alone moves or
         // cancels it; its reminders point at it, so a move re-plans them and a cancel
         // cancels them.
-        Migration(name: "v5-meetings", statements: [
+        Migration(name: "v6-meetings", statements: [
             """
             CREATE TABLE meeting (
                 id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -225,7 +242,7 @@ enum TeamSchema {
         // What re-planning reads (issue #16), as in the personal store: a follow-up step's
         // anchor (the send or last follow-up it counts from), and when a person moved a
         // reminder by hand (new rules leave it where they put it).
-        Migration(name: "v6-reminder-anchors", statements: [
+        Migration(name: "v7-reminder-anchors", statements: [
             "ALTER TABLE reminder ADD COLUMN anchor_at TIMESTAMPTZ, ADD COLUMN moved_at TIMESTAMPTZ",
         ]),
     ]

@@ -26,20 +26,20 @@ extension TeamStore: DeliveryStore {
                 ), claimed AS (
                     UPDATE outbox SET claimed_by = \(settings.node), claims = claims + 1, next_attempt_at = \(leaseEnd)
                     FROM due WHERE outbox.id = due.id
-                    RETURNING outbox.id, outbox.channel, outbox.attempts, outbox.claims, outbox.inbox_item_id
+                    RETURNING outbox.id, outbox.channel, outbox.attempts, outbox.claims, outbox.inbox_item_id, outbox.recipient
                 )
-                SELECT claimed.id, claimed.channel, claimed.attempts, claimed.claims,
+                SELECT claimed.id, claimed.channel, claimed.attempts, claimed.claims, claimed.recipient,
                        i.id, i.reminder_id, i.kind, i.text, i.due_at, i.fired_at, i.late, i.state
                 FROM claimed JOIN inbox_item i ON i.id = claimed.inbox_item_id
                 ORDER BY claimed.id
                 """, logger: logger).wait().map { row in
-                let (id, channel, attempts, claim, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
-                    try row.decode((Int64, String, Int32, Int64, Int64, Int64, String, String, Date, Date, Bool, String).self)
+                let (id, channel, attempts, claim, recipient, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
+                    try row.decode((Int64, String, Int32, Int64, String?, Int64, Int64, String, String, Date, Date, Bool, String).self)
                 let item = InboxItem(id: itemID, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom,
                                      text: text, dueAt: dueAt, firedAt: firedAt, late: late,
                                      state: InboxState(rawValue: state) ?? .unread)
                 return DeliveryJob(id: id, channel: channel, item: item, attempts: Int(attempts),
-                                   reminderID: reminderID, messageNamespace: namespace, claim: claim)
+                                   reminderID: reminderID, messageNamespace: namespace, claim: claim, recipient: recipient)
             }
         }
     }

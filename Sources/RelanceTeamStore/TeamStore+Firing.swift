@@ -19,9 +19,11 @@ extension TeamStore {
     /// Fires every reminder pending and due at `now` that no other node is firing, in
     /// ONE transaction: claim (`FOR UPDATE SKIP LOCKED`) and mark fired, plan what
     /// follows (`FollowOn`: the next step of a follow-up sequence, or *no reply* after a
-    /// let-go), insert the inbox items and one outbox job per channel. A step whose
-    /// successor is already due (catch-up after downtime) is skipped, not delivered, by the
-    /// personal store's walk (`FiringWorklist`): only the latest step reaches the inbox.
+    /// let-go), insert the inbox items and their outbox jobs: one per channel for an
+    /// unowned reminder, a mail job to the owner's address (none without one) for an
+    /// owned one (v5). A step whose successor is already due (catch-up after downtime) is
+    /// skipped, not delivered, by the personal store's walk (`FiringWorklist`): only the
+    /// latest step reaches the inbox.
     public func fireDue(expected: [ScheduledReminder], at now: Date, late: Bool, lateBefore: Date?,
                         rules: TimingRules, channels: [String]) throws -> Firing {
         let missedBefore = lateBefore ?? Date(timeIntervalSince1970: 0)
@@ -55,6 +57,10 @@ extension TeamStore {
             })
             let delivered = toDeliver.map(\.reminder.id)
             let lateIDs = toDeliver.filter { late || $0.reminder.fireAt < missedBefore || $0.catchingUp }.map(\.reminder.id)
+            // Jobs: an unowned reminder gets one per channel of this node, as before; an
+            // owned one goes to its owner's channels only: a mail job to their address if
+            // they set one (whichever node fires it: any node with [mail] sends it), and no
+            // desktop job (a node's screen is not the owner's).
             firing.items = try connection.query("""
                 WITH items AS (
                     INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
@@ -62,8 +68,14 @@ extension TeamStore {
                     FROM reminder WHERE id = ANY(\(delivered))
                     RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
                 ), jobs AS (
-                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at)
-                    SELECT items.id, channel, \(now) FROM items CROSS JOIN unnest(\(channels)::text[]) AS channel
+                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at, recipient)
+                    SELECT items.id, channel, \(now), NULL::text
+                    FROM items JOIN reminder r ON r.id = items.reminder_id CROSS JOIN unnest(\(channels)::text[]) AS channel
+                    WHERE r.owner IS NULL
+                    UNION ALL
+                    SELECT items.id, \(Self.mailChannel), \(now), u.mail
+                    FROM items JOIN reminder r ON r.id = items.reminder_id JOIN team_user u ON u.name = r.owner
+                    WHERE u.mail IS NOT NULL
                 )
                 SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)

@@ -50,8 +50,8 @@ extension TeamStore {
             """, logger: logger).wait().first!.decode(Int64.self)
         let meeting = Meeting(id: id, contactID: contact.id, outreachID: draft.outreachID, startsAt: draft.startsAt,
                               endsAt: end, place: place, notes: draft.notes)
-        let reminders = try planReminders(connection, for: meeting, contactName: contact.name, rules: rules, now: now)
-        return (TeamMeeting(meeting: meeting, by: user, contactName: contact.name), reminders)
+        let added = TeamMeeting(meeting: meeting, by: user, contactName: contact.name)
+        return (added, try planReminders(connection, for: added, rules: rules, now: now))
     }
 
     /// The team's meetings not over at `date`, soonest first.
@@ -78,8 +78,8 @@ extension TeamStore {
                 WHERE id = \(id)
                 """)
             let cancelled = try cancelPendingReminders(connection, meetingID: id)
-            let reminders = try planReminders(connection, for: meeting, contactName: current.contactName, rules: rules, now: now)
-            return (TeamMeeting(meeting: meeting, by: current.by, contactName: current.contactName), cancelled, reminders)
+            let moved = TeamMeeting(meeting: meeting, by: current.by, contactName: current.contactName)
+            return (moved, cancelled, try planReminders(connection, for: moved, rules: rules, now: now))
         }
         listener.tellLocally(ScheduleChanges(scheduled: reminders.map { ScheduledReminder(id: $0.id, due: $0.fireAt) },
                                              cancelled: cancelled))
@@ -112,15 +112,18 @@ extension TeamStore {
         return try Self.teamMeeting(row)
     }
 
-    /// Inserts the meeting's reminders (those still ahead of `now`).
-    private func planReminders(_ connection: PostgresConnection, for meeting: Meeting, contactName: String,
-                               rules: TimingRules, now: Date) throws -> [Reminder] {
-        try MeetingReminders.plan(contact: contactName, place: meeting.place, startsAt: meeting.startsAt,
-                                  endsAt: meeting.endsAt, rules: rules, now: now).map { plan in
+    /// Inserts the meeting's reminders (those still ahead of `now`), the goer's: mailed
+    /// to them.
+    private func planReminders(_ connection: PostgresConnection, for added: TeamMeeting, rules: TimingRules,
+                               now: Date) throws -> [Reminder] {
+        let meeting = added.meeting
+        return try MeetingReminders.plan(contact: added.contactName, place: meeting.place, startsAt: meeting.startsAt,
+                                         endsAt: meeting.endsAt, rules: rules, now: now).map { plan in
             let id = try connection.query("""
-                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, meeting_id)
+                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, meeting_id, owner)
                 VALUES (\(plan.kind.rawValue), \(plan.text), \(plan.planned.dueAt), \(plan.planned.fireAt),
-                        \(plan.planned.reason), \(settings.node), \(meeting.contactID), \(meeting.outreachID), \(meeting.id))
+                        \(plan.planned.reason), \(settings.node), \(meeting.contactID), \(meeting.outreachID), \(meeting.id),
+                        \(added.by))
                 RETURNING id
                 """, logger: logger).wait().first!.decode(Int64.self)
             return Reminder(id: id, kind: plan.kind, text: plan.text, contactID: meeting.contactID, outreachID: meeting.outreachID,

@@ -137,16 +137,19 @@ extension TeamStore {
     }
 
     /// Inserts the reminder for `step` of the outreach's sequence, counted from `anchor`
-    /// (nil past its end).
+    /// (nil past its end). Its owner is the contact's: the contact's owner is the team
+    /// user whose channels get its reminders (v4), even when a teammate logged the
+    /// outreach.
     func scheduleStep(_ connection: PostgresConnection, outreach: Outreach, contact: Contact? = nil, step: Int,
                       anchor: Date, rules: TimingRules) throws -> Reminder? {
         let contact = try contact ?? resolveContact(connection, "\(outreach.contactID)").contact
         guard let planned = FollowUpStep.plan(step: step, outreach: outreach, contact: contact, anchor: anchor, rules: rules)
         else { return nil }
         let id = try connection.query("""
-            INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step, anchor_at)
+            INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step, anchor_at, owner)
             VALUES (\(planned.kind.rawValue), \(planned.text), \(planned.planned.dueAt), \(planned.planned.fireAt),
-                    \(planned.planned.reason), \(settings.node), \(contact.id), \(outreach.id), \(planned.step), \(anchor))
+                    \(planned.planned.reason), \(settings.node), \(contact.id), \(outreach.id), \(planned.step), \(anchor),
+                    (SELECT owner FROM contact WHERE id = \(contact.id)))
             RETURNING id
             """, logger: logger).wait().first!.decode(Int64.self)
         return Reminder(id: id, kind: planned.kind, text: planned.text, contactID: contact.id, outreachID: outreach.id,

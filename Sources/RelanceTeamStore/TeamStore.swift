@@ -91,14 +91,17 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// Adds a reminder the user set for an explicit time: it fires at that time, on
     /// whichever node claims it first. With `contact` (an id or a name, as `ContactLookup`
     /// reads it), it is tied to that team contact, looked up in the same transaction.
-    public func addReminder(text: String, dueAt: Date, contact query: String? = nil) throws -> (Reminder, ScheduleChanges) {
+    /// `owner` is the team user who set it (its mail goes to their address only); nil:
+    /// set by no team user (the daemon's own uid), delivered team-wide as before.
+    public func addReminder(text: String, dueAt: Date, contact query: String? = nil,
+                            owner: String? = nil) throws -> (Reminder, ScheduleChanges) {
         let text = try ReminderBatch.text(text)
         let reason = "set by you"
         let (id, contactID) = try transaction { connection in
             let contactID = try query.map { try resolveContact(connection, $0).contact.id }
             let id = try connection.query("""
-                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id)
-                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node), \(contactID))
+                INSERT INTO reminder (kind, text, due_at, fire_at, reason, created_by, contact_id, owner)
+                VALUES (\(ReminderKind.custom.rawValue), \(text), \(dueAt), \(dueAt), \(reason), \(settings.node), \(contactID), \(owner))
                 RETURNING id
                 """, logger: logger).wait().first!.decode(Int64.self)
             return (id, contactID)

@@ -25,6 +25,22 @@ struct MailChannelTests {
         #expect(!mail.body.contains("late"))
     }
 
+    @Test func aNotificationForSomeoneIsMailedToThemInsteadOfTheConfiguredRecipients() async throws {
+        // A team user's own reminder (issue #16): their address replaces [mail] to.
+        let transport = RecordingMailTransport()
+        let channel = try MailChannel(transport: transport, from: from, to: [me], hostname: "host.example")
+        var notification = sampleNotification()
+        notification.recipient = "Lea Martin <lea@example.org>"
+        _ = try await channel.deliver(notification)
+        _ = try await channel.deliver(sampleNotification())
+        #expect(transport.sent.map(\.recipients) == [["lea@example.org"], ["me@example.com"]])
+        #expect(transport.sent.first?.to.map(\.description) == ["Lea Martin <lea@example.org>"])
+        // A recipient that is no address fails the delivery (retried, never sent elsewhere).
+        notification.recipient = "lea at example.org"
+        await #expect(throws: ChannelError.self) { try await channel.deliver(notification) }
+        #expect(transport.sent.count == 2)
+    }
+
     @Test func timesAndTheDateHeaderAreInTheUsersZone() throws {
         let channel = try MailChannel(transport: RecordingMailTransport(), from: from, to: [me], hostname: "host.example")
         var notification = sampleNotification()

@@ -62,7 +62,8 @@ import VarlinkTransport
     @Test func onlyQueriesAreRegisteredReadOnly() {
         let readOnly = ControlService.handlers.methodNames.filter { ControlService.handlers[$0]!.readOnly }
         #expect(readOnly == ["ListContacts", "GetContact", "ListOutreach", "Upcoming", "Inbox", "Status", "Watch",
-                             "Reload", "ListMeetings", "ListEvents", "TestNotify", "Draft", "Backup", "ListHolidays", "Export", "ListSnapshots"])
+                             "Reload", "ListMeetings", "ListEvents", "TestNotify", "Draft", "Backup", "ListHolidays", "Export", "ListSnapshots",
+                             "GetMe"])
     }
 
     // MARK: Unknown parameters

@@ -45,6 +45,7 @@ import Testing
         #expect(added.meeting.endsAt == instant("2026-12-03T14:45:00Z"))
         #expect(reminders.map(Self.row) == (try personalPlan(draft, contact: adaDraft)))
         #expect(reminders.map(\.kind) == [.meetingPrep, .meetingLeave, .thankYou])
+        #expect(try server.psql("SELECT DISTINCT owner FROM reminder") == "lea\n")  // mailed to who goes
         #expect(try b.meetings(from: t0) == [added])
         #expect(try b.upcoming(limit: 10).map(\.id) == reminders.map(\.id))
         // Fired once, by whichever node claims it.

@@ -675,3 +675,68 @@ def test_a_mail_channel_wrong_on_a_team_node_stops_the_start_with_where_and_what
     assert code == 78, stopped_daemon.stderr()
     assert re.search(r"config\.toml:\d+: ", stopped_daemon.stderr()), stopped_daemon.stderr()
     assert says in stopped_daemon.stderr()
+
+
+# Per-user mail: the owner's channels only.
+
+KIM = 4004
+
+
+def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_else(postgres, nodes, smtp, workdir,
+                                                                                  stopped_daemon):
+    """lea and sam set their own addresses through the socket; kim sets none. Each one's
+    reminder (and the follow-up of lea's contact, logged by sam) is mailed once, to its
+    owner's address only; kim's reaches the inbox and no mailbox; a reminder set by the
+    node's own user (no team user) still goes to the node's [mail] to."""
+    if os.getuid() != 0:
+        pytest.skip("running relancectl as other uids needs root (setpriv)")
+    for folder in [workdir, *(node.root for node in nodes)]:
+        os.chmod(folder, 0o711)
+    first, second = mailing_nodes(nodes, postgres, smtp)[:2]
+    for node in (first, second):
+        node.config.write_text(node.config.read_text() + TEAM_USERS + f"kim = {KIM}\n")
+        node.start()
+    assert as_user(first, LEA, "me").stdout.strip() == \
+        "lea: your reminders are not mailed (set an address with relancectl me --mail ADDRESS)"
+    assert as_user(first, LEA, "me", "--mail", "Lea Martin <lea@example.org>").stdout.strip() == \
+        "lea: your reminders are mailed to Lea Martin <lea@example.org>"
+    # A quoted name is kept as written: re-rendered, '"Sam" Smith <…>' would not parse again.
+    sams = '"\\"Sam\\" Smith" <sam@example.org>'
+    as_user(second, SAM, "me", "--mail", sams)
+    # Known to every node, through the shared database.
+    assert as_user(second, LEA, "me", "--json").json() == {"user": "lea", "mail": "Lea Martin <lea@example.org>"}
+    # A bad address is refused, saying why, and changes nothing.
+    bad = as_user(first, SAM, "me", "--mail", "sam at example.org", check=False)
+    assert bad.code == 64 and "--mail: 'sam at example.org' is not a usable mail address: it has no '@'" in bad.stderr, \
+        bad.stderr
+    long = as_user(first, SAM, "me", "--mail", "x" * 310 + " <sam@example.org>", check=False)
+    assert long.code == 64 and "--mail: at most 320 characters" in long.stderr, long.stderr
+    assert postgres.sql("SELECT name, mail FROM team_user ORDER BY name").split("\n") == [
+        "lea|Lea Martin <lea@example.org>", f"sam|{sams}"]
+    stranger = as_user(first, STRANGER, "me", check=False)
+    assert stranger.code != 0 and f"serves no team user with uid {STRANGER}" in stranger.stderr
+    personal = stopped_daemon.start().ctl("me", "--mail", "me@example.org", check=False)
+    assert personal.code != 0 and "this daemon is personal" in personal.stderr, personal.stderr
+
+    as_user(first, LEA, "contact", "add", "Ada Lovelace")
+    due = first.format_instant(time.time() + 3)
+    as_user(first, LEA, "remind", due, "Lea's call")
+    as_user(second, SAM, "remind", due, "Sam's call")
+    as_user(first, KIM, "remind", due, "Kim's call")
+    first.ctl("remind", due, "The team's call")
+    as_user(second, SAM, "outreach", "log", "ada", "--ask", "a coffee chat", "--follow-up", "PT3S", "--let-go", "never")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "5", timeout=60,
+                     what="four reminders and a nudge in the shared inbox")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM outbox WHERE state = 'sent'") == "4", timeout=60,
+                     what="four mails sent")
+    time.sleep(1)  # nothing more may arrive
+    assert postgres.sql("SELECT count(*) FROM outbox WHERE state <> 'sent'") == "0"
+    sent = sorted((mail["headers"]["Subject"], tuple(mail["rcpt_tos"]), mail["headers"]["To"]) for mail in smtp.messages())
+    assert sent == [
+        ("Follow up with Ada Lovelace", ("lea@example.org",), "Lea Martin <lea@example.org>"),
+        ("Lea's call", ("lea@example.org",), "Lea Martin <lea@example.org>"),
+        ("Sam's call", ("sam@example.org",), sams),
+        ("The team's call", ("me@example.com",), "me@example.com"),
+    ], sent
+    # kim's is in everyone's inbox, mailed nowhere.
+    assert "Kim's call" in [item["text"] for item in first.call("Inbox", filter="all")["items"]]

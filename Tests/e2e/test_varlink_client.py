@@ -27,6 +27,8 @@ EXERCISED = {
     # with this client, in test_corrections.py
     "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
     "SkipOccurrence", "CancelReminder", "MoveReminder",
+    # team-node methods, refused by the personal daemon here (served in test_team_mode.py)
+    "GetMe", "SetMyMail",
 }
 
 
@@ -185,6 +187,15 @@ def test_errors_arrive_as_varlink_errors(control):
         control.GetContact(contact="nobody")
     assert raised.value.error() == "io.relance.Control.ContactNotFound"
     assert raised.value.parameters() == {"query": "nobody", "suggestions": []}
+
+
+def test_a_personal_daemon_refuses_the_team_user_methods(control):
+    # A personal daemon has one user, mailed at [mail] to: no address of one's own.
+    for call in (lambda: control.GetMe(), lambda: control.SetMyMail(mail="lea@example.org")):
+        with pytest.raises(varlink.VarlinkError) as raised:
+            call()
+        assert raised.value.error() == "io.relance.Control.InvalidParameter"
+        assert "this daemon is personal" in raised.value.parameters()["reason"]
 
 
 def test_instants_round_trip_to_the_millisecond(control):

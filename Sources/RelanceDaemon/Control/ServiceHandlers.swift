@@ -11,7 +11,8 @@ import VarlinkTransport
 // restore, and drafted follow-up messages.
 
 extension ControlService {
-    /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots and Draft.
+    /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots, Draft,
+    /// and refuses the team-node GetMe and SetMyMail.
     static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
         handlers.register(Reload.self, readOnly: true) { service, _ in try Self.reload(service.reloadHandler) }
@@ -25,7 +26,13 @@ extension ControlService {
         handlers.register(Draft.self, readOnly: true) { service, p in try service.draft(p) }
         handlers.register(Ingest.self, readOnly: false) { service, p in try service.ingest(p) }
         handlers.register(AcceptMeeting.self, readOnly: false) { service, p in try service.acceptMeeting(p) }
+        // Team-node methods: a personal daemon has one user, mailed at `[mail] to`.
+        handlers.register(GetMe.self, readOnly: true) { _, _ in throw personalHasNoTeamUsers }
+        handlers.register(SetMyMail.self, readOnly: false) { _, _ in throw personalHasNoTeamUsers }
     }
+
+    private static let personalHasNoTeamUsers = ControlError.invalidParameter("mail",
+        reason: "this daemon is personal (SQLite): it mails your reminders to [mail] to in its configuration; a delivery address of your own is for team nodes ([store] url)")
 
     /// The meeting an invitation in the message offers (its first event), if any.
     static func offeredMeeting(in message: String) -> OfferedMeeting? {

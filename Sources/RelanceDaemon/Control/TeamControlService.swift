@@ -17,7 +17,8 @@ import VarlinkTransport
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
 /// sequence. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one
-/// who may log a follow-up to it or withdraw it). The interface is
+/// who may log a follow-up to it or withdraw it), and the owner of the reminders they
+/// set, mailed to the address they set with `SetMyMail` only. The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
 /// store cannot serve yet answer the standard `org.varlink.service.MethodNotImplemented`,
 /// never a half-done write.
@@ -72,7 +73,7 @@ public final class TeamControlService: VarlinkService {
 
     static let handlers: ControlHandlers<Call> = {
         var handlers = ControlHandlers<Call>(interface: ControlInterface.description)
-        handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p) }
+        handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p, owner: call.user) }
         handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { call, _ in call.service.status() }
@@ -93,6 +94,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done) }
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
         registerOutreachHandlers(&handlers)
+        registerUserHandlers(&handlers)
         return handlers
     }()
 
@@ -119,9 +121,11 @@ public final class TeamControlService: VarlinkService {
         }
     }
 
-    func remind(_ p: Remind.Parameters) throws -> Remind.Reply {
+    /// The reminder is the caller's (`owner`: mailed to their address only), or the
+    /// team's when the caller is no team user (the daemon's own uid, root).
+    func remind(_ p: Remind.Parameters, owner: String?) throws -> Remind.Reply {
         let dueAt = try instant(p.at, "at")
-        let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contact: p.contact)
+        let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contact: p.contact, owner: owner)
         logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info, timeZone: zone().identifier)
     }

@@ -5,6 +5,9 @@
 /// clear error rather than at 03:00 inside the mail server. The display name may hold
 /// anything: it is written quoted or RFC 2047-encoded, never raw, so it cannot add a
 /// header line.
+///
+/// In RelanceDelivery (C-free) rather than with the mail channel, so the daemon checks a
+/// team user's own address (`SetMyMail`) with the rule the channel sends with.
 public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The bare address (`addr-spec` of RFC 5322 §3.4.1), e.g. `ada@example.com`; also
     /// the SMTP envelope address.
@@ -57,14 +60,15 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Checks
 
     /// RFC 5322 `atext`: what a local part may hold between dots without quoting.
-    static func isAtext(_ c: Unicode.Scalar) -> Bool {
+    public static func isAtext(_ c: Unicode.Scalar) -> Bool {
         switch c {
         case "a"..."z", "A"..."Z", "0"..."9": return true
         default: return "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(c)
         }
     }
 
-    static func isControl(_ c: Unicode.Scalar) -> Bool {
+    /// A control character, or a line or paragraph separator: never in a header.
+    public static func isControl(_ c: Unicode.Scalar) -> Bool {
         c.properties.generalCategory == .control || c == "\u{2028}" || c == "\u{2029}"
     }
 

@@ -1,0 +1,46 @@
+import Foundation
+import RelanceAPI
+import RelanceDelivery
+import RelanceTeamStore
+
+// A team user's own delivery address (issue #16: "delivery goes to the owner's channels
+// only"): set by the user themself, kept in the shared database so every node mails
+// their reminders to it.
+
+extension TeamControlService {
+    /// Registers GetMe and SetMyMail.
+    static func registerUserHandlers(_ handlers: inout ControlHandlers<Call>) {
+        handlers.register(GetMe.self, readOnly: true) { call, _ in
+            let user = try call.teamUser()
+            return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user))
+        }
+        handlers.register(SetMyMail.self, readOnly: false) { call, p in try call.service.setMyMail(p, user: try call.teamUser()) }
+    }
+
+    /// Characters in `SetMyMail`'s text, display name included.
+    static let maximumAddressLength = 320
+
+    private func setMyMail(_ p: SetMyMail.Parameters, user: String) throws -> SetMyMail.Reply {
+        let mail = try p.mail.map(Self.deliveryAddress)
+        let stored = try store.setMail(of: user, to: mail, at: clock.now())
+        logger.info("\(user) set their delivery address to \(stored ?? "none")", metadata: ["team_user": "\(user)"])
+        return SetMyMail.Reply(user: user, mail: stored)
+    }
+
+    /// The text, trimmed, once it parses as the mail channel will parse it when it sends
+    /// (`MailAddress`); InvalidParameter saying why otherwise. Kept as written rather than
+    /// re-rendered: a quoted name (`"Martin, Lea" <lea@example.org>`) parses again only
+    /// with its quotes.
+    static func deliveryAddress(_ text: String) throws -> String {
+        // An address is at most 254 bytes (RFC 5321 §4.5.3.1.3); a name beside it, a line.
+        guard text.count <= Self.maximumAddressLength else {
+            throw ControlError.invalidParameter("mail", reason: "at most \(Self.maximumAddressLength) characters, name included; give name@example.org or Name <name@example.org>")
+        }
+        do {
+            _ = try MailAddress(parsing: text)
+            return text.trimmingCharacters(in: .whitespaces)
+        } catch let error as ChannelError {
+            throw ControlError.invalidParameter("mail", reason: error.message)
+        }
+    }
+}
