@@ -199,5 +199,21 @@ enum TeamSchema {
             """,
             "CREATE INDEX reminder_outreach ON reminder (outreach_id) WHERE outreach_id IS NOT NULL",
         ]),
+        // `relancectl migrate` (issue #16): what was copied from which personal store
+        // (`source`: its random namespace, stable for the file), so a second run copies
+        // only what is new. A contact linked to a team contact by e-mail is recorded too.
+        Migration(name: "v5-migrated-rows", statements: [
+            """
+            CREATE TABLE migrated_row (
+                source TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('contact', 'outreach', 'reminder')),
+                source_id BIGINT NOT NULL,
+                team_id BIGINT NOT NULL,
+                migrated_by TEXT NOT NULL,
+                migrated_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (source, kind, source_id)
+            )
+            """,
+        ]),
     ]
 }

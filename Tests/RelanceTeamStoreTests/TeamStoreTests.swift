@@ -28,8 +28,8 @@ import Testing
         let stores = opened.withLockedValue { $0 }
         #expect(stores.count == 3)
         #expect(try stores[0].appliedMigrations() == ["v1-reminders-inbox-outbox", "v2-inbox-announcements", "v3-delivery-claims",
-                                                  "v4-contacts-outreach"])
-        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "4\n")
+                                                  "v4-contacts-outreach", "v5-migrated-rows"])
+        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "5\n")
         stores.forEach { $0.close() }
     }
 

@@ -15,7 +15,7 @@ import VarlinkTransport
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
-/// sequence. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
+/// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one
 /// who may log a follow-up to it or withdraw it). The interface is
 /// the same as the personal daemon's, so any Varlink client works; the methods the team
@@ -87,6 +87,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done) }
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
         registerOutreachHandlers(&handlers)
+        registerMigrationHandler(&handlers)
         return handlers
     }()
 
