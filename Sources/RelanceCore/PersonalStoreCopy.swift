@@ -1,5 +1,4 @@
 import Foundation
-import RelanceCore
 
 /// What a personal store holds that a team store can take (`relancectl migrate`, issue
 /// #16): its contacts, its outreach and its pending reminders, read at one instant.
@@ -18,20 +17,13 @@ public struct PersonalStoreCopy: Sendable {
         public var step: Int?
         /// True for a snooze (it brings an inbox item back rather than saying something new).
         public var isSnooze: Bool { reminder.resurfacesInboxID != nil }
-    }
-}
 
-/// Why a file cannot be read as a personal store; nothing was read from it or written to
-/// it. `description` names the file and says what to do.
-public struct PersonalStoreCopyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        case missing, unreadable, notYours, notSQLite, notARelanceStore, newerSchema, olderSchema
+        public init(reminder: Reminder, step: Int?) {
+            self.reminder = reminder; self.step = step
+        }
     }
-    public var kind: Kind
-    public var path: String
-    public var description: String
 
-    public init(_ kind: Kind, path: String, _ description: String) {
-        self.kind = kind; self.path = path; self.description = description
+    public init(identity: String, contacts: [Contact], outreach: [Outreach], reminders: [PendingReminder]) {
+        self.identity = identity; self.contacts = contacts; self.outreach = outreach; self.reminders = reminders
     }
 }
