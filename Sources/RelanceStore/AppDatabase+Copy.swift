@@ -60,6 +60,9 @@ extension AppDatabase {
         }
     }
 
+    /// The most a migrate reads of a store file (and of its log): it is copied whole.
+    static let copyLimit = 1 << 30
+
     /// The bytes of a regular file, read through one descriptor that is also the one
     /// whose owner is checked; nil for a missing file unless `missingIsError`.
     private static func readFile(_ path: String, owner: uid_t?, missingIsError: Bool) throws -> Data? {
@@ -76,6 +79,9 @@ extension AppDatabase {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw PersonalStoreCopyError(.notSQLite, path: path, "\(path) is not a regular file; give the path of your personal store (relance.sqlite)")
+        }
+        guard info.st_size <= copyLimit else {
+            throw PersonalStoreCopyError(.unreadable, path: path, "\(path) is \(info.st_size >> 20) MiB, over the \(copyLimit >> 20) MiB a migrate reads; compact it first (`sqlite3 \(path) VACUUM`, with its daemon stopped) and migrate again")
         }
         if let owner, info.st_uid != owner {
             throw PersonalStoreCopyError(.notYours, path: path, "\(path) belongs to uid \(info.st_uid), not to you (uid \(owner)): migrate your own personal store; its owner can migrate theirs")
