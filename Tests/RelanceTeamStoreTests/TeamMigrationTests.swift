@@ -124,7 +124,7 @@ import Testing
         let error = #expect(throws: MigrationRefused.self) {
             try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
         }
-        #expect(error?.reason.contains("outreach #1 (to Ada Lovelace)") == true)
+        #expect(error?.reason.contains("refused the outreach (1)") == true)
         #expect(error?.reason.contains("polite_ask") == true)
         for table in ["contact", "outreach", "reminder", "migrated_row"] {
             #expect(try server.psql("SELECT count(*) FROM \(table)") == "0\n", "\(table) is not empty")
