@@ -76,8 +76,8 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     assert "Renew the domain" in as_user(second, SAM, "inbox").stdout
 
 
-def test_a_missing_foreign_or_not_sqlite_file_is_refused_by_name_and_changes_nothing(postgres, team, personal, workdir,
-                                                                                     monkeypatch):
+def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(postgres, team, personal, workdir,
+                                                                              monkeypatch):
     first, _ = team
     before = team_rows(postgres)
     missing = str(workdir / "nowhere.sqlite")
@@ -92,6 +92,12 @@ def test_a_missing_foreign_or_not_sqlite_file_is_refused_by_name_and_changes_not
         assert refused.code != 0, refused
         assert path in refused.stderr and says in refused.stderr, refused.stderr
     assert team_rows(postgres) == before == "0|0|0|0"
+    # A row the team database refuses halfway (a rule a DBA added): all of it rolled back.
+    postgres.sql("ALTER TABLE outreach ADD CONSTRAINT polite_ask CHECK (ask LIKE 'please%')")
+    refused = as_user(first, SAM, "migrate", "--from", "sqlite", sams, check=False)
+    assert refused.code != 0 and "nothing was copied" in refused.stderr and "polite_ask" in refused.stderr, refused.stderr
+    assert team_rows(postgres) == "0|0|0|0"
+    postgres.sql("ALTER TABLE outreach DROP CONSTRAINT polite_ask")
     # The owner may; a relative path is resolved by relancectl.
     monkeypatch.chdir(workdir)
     copied = as_user(first, SAM, "migrate", "--from", "sqlite", "db.sqlite")
