@@ -27,6 +27,8 @@ EXERCISED = {
     # with this client, in test_corrections.py
     "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
     "SkipOccurrence", "CancelReminder", "MoveReminder",
+    # a personal daemon's refusal here; copying into a team store in test_team_migrate.py
+    "MigrateFromSQLite",
 }
 
 
@@ -185,6 +187,14 @@ def test_errors_arrive_as_varlink_errors(control):
         control.GetContact(contact="nobody")
     assert raised.value.error() == "io.relance.Control.ContactNotFound"
     assert raised.value.parameters() == {"query": "nobody", "suggestions": []}
+
+
+def test_a_personal_daemon_refuses_a_migrate_and_says_where_to_send_it(daemon, control):
+    with pytest.raises(varlink.VarlinkError) as raised:
+        control.MigrateFromSQLite(path=str(daemon.database))
+    assert raised.value.error() == "io.relance.Control.InvalidParameter"
+    assert raised.value.parameters()["parameter"] == "path"
+    assert "run it against a team node" in raised.value.parameters()["reason"]
 
 
 def test_instants_round_trip_to_the_millisecond(control):
