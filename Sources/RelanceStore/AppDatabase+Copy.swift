@@ -23,6 +23,7 @@ extension AppDatabase {
                                                 attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("relance.sqlite").path
+        try refuseIfInUse(path)
         guard let main = try readFile(path, owner: owner, missingIsError: true) else { throw PersonalStoreCopyError(.missing, path: path, "") }
         try main.write(to: URL(fileURLWithPath: copy))
         if let log = try readFile(path + "-wal", owner: owner, missingIsError: false), !log.isEmpty {
@@ -58,6 +59,25 @@ extension AppDatabase {
                 .map { PersonalStoreCopy.PendingReminder(reminder: $0.model, step: $0.step) }
             return PersonalStoreCopy(identity: identity, contacts: contacts, outreach: outreach, reminders: reminders)
         }
+    }
+
+    /// Refuses a store a daemon has open: its reminders would fire twice (there and from
+    /// the team), and bytes read under its writes may not be whole. Every SQLite
+    /// connection to a WAL database holds a shared POSIX lock on byte 128 of its `-shm`
+    /// file (the "DMS" lock of SQLite's unix VFS) while open; asking who would block a
+    /// write lock there (`F_GETLK`) takes no lock and names the holder's pid. A `-shm`
+    /// the node cannot open tells nothing: the copy goes on.
+    private static func refuseIfInUse(_ path: String) throws {
+        let fd = Glibc.open(path + "-shm", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { return }
+        defer { Glibc.close(fd) }
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        probe.l_start = 128
+        probe.l_len = 1
+        guard fcntl(fd, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK) else { return }
+        throw PersonalStoreCopyError(.inUse, path: path, "\(path) is open in a running program (pid \(probe.l_pid), your personal relanced?): stop it first (`systemctl --user stop relanced`), so its reminders do not also fire from the team and the copy is whole, then migrate again")
     }
 
     /// The most a migrate reads of a store file (and of its log): it is copied whole.

@@ -4,7 +4,7 @@ import Foundation
 /// it. `description` names the file and says what to do.
 public struct PersonalStoreCopyError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        case missing, unreadable, notYours, notSQLite, notARelanceStore, newerSchema, olderSchema
+        case missing, unreadable, notYours, inUse, notSQLite, notARelanceStore, newerSchema, olderSchema
     }
     public var kind: Kind
     public var path: String

@@ -98,6 +98,12 @@ def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(p
     assert refused.code != 0 and "nothing was copied" in refused.stderr and "polite_ask" in refused.stderr, refused.stderr
     assert team_rows(postgres) == "0|0|0|0"
     postgres.sql("ALTER TABLE outreach DROP CONSTRAINT polite_ask")
+    # Not while the personal daemon has it open: its reminders would fire twice.
+    personal.start()
+    refused = as_user(first, SAM, "migrate", "--from", "sqlite", sams, check=False)
+    assert refused.code != 0 and f"is open in a running program (pid {personal.pid}" in refused.stderr, refused.stderr
+    assert "stop it first" in refused.stderr and team_rows(postgres) == "0|0|0|0"
+    personal.stop()
     # The owner may; a relative path is resolved by relancectl.
     monkeypatch.chdir(workdir)
     copied = as_user(first, SAM, "migrate", "--from", "sqlite", "db.sqlite")
