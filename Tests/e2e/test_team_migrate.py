@@ -91,6 +91,9 @@ def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(p
         refused = as_user(first, LEA, "migrate", "--from", "sqlite", path, check=False)
         assert refused.code != 0, refused
         assert path in refused.stderr and says in refused.stderr, refused.stderr
+    # The node's own user (root here) is no team user: nobody to own the contacts.
+    refused = first.ctl("migrate", "--from", "sqlite", sams, check=False)
+    assert refused.code != 0 and "serves no team user with uid 0" in refused.stderr, refused.stderr
     assert team_rows(postgres) == before == "0|0|0|0"
     # A row the team database refuses halfway (a rule a DBA added): all of it rolled back.
     postgres.sql("ALTER TABLE outreach ADD CONSTRAINT polite_ask CHECK (ask LIKE 'please%')")
