@@ -23,8 +23,9 @@ extension AppDatabase {
                                                 attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("relance.sqlite").path
+        // Never nil: a missing file throws. Whose it is comes first, then whether it is in use.
+        let main = try readFile(path, owner: owner, missingIsError: true) ?? Data()
         try refuseIfInUse(path)
-        guard let main = try readFile(path, owner: owner, missingIsError: true) else { throw PersonalStoreCopyError(.missing, path: path, "") }
         try main.write(to: URL(fileURLWithPath: copy))
         if let log = try readFile(path + "-wal", owner: owner, missingIsError: false), !log.isEmpty {
             try log.write(to: URL(fileURLWithPath: copy + "-wal"))
