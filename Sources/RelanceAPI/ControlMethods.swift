@@ -1272,6 +1272,60 @@ public enum Restore: ControlMethod {
     }
 }
 
+/// On a team node: copies your personal store (a relance.sqlite file the node can read,
+/// yours) into the team store, in one transaction: all of it or nothing. Contacts become
+/// yours (a contact whose e-mail address the team already has is linked to that one),
+/// outreach is signed by you, pending reminders (yours, and the pending follow-up step of
+/// each outreach copied) fire from the team. The file is only read. What a run copied is
+/// recorded: running it again copies only what was added since. A personal daemon answers
+/// InvalidParameter.
+public enum MigrateFromSQLite: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "MigrateFromSQLite"
+
+    /// The parameters of MigrateFromSQLite.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// The personal store file, an absolute path on the node's machine.
+        public var path: String
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(path: String) {
+            self.path = path
+        }
+    }
+
+    /// The reply of MigrateFromSQLite.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Contacts copied.
+        public var contacts: Int
+        /// Contacts linked to a team contact with the same e-mail address instead of copied.
+        public var matchedByEmail: Int
+        /// Outreach copied.
+        public var outreach: Int
+        /// Pending reminders copied.
+        public var reminders: Int
+        /// Contacts, outreach and reminders an earlier run copied or linked (not copied again).
+        public var alreadyCopied: Int
+        /// Pending reminders a team store does not take yet (meetings, events, keep-in-touch,
+        /// snoozes), and later steps of a sequence an earlier run copied (the team plans them).
+        public var skippedReminders: Int
+        /// What was done, for a person ("copied 12 contacts, ...").
+        public var summary: String
+
+        /// Creates a value field by field.
+        public init(contacts: Int, matchedByEmail: Int, outreach: Int, reminders: Int, alreadyCopied: Int,
+                    skippedReminders: Int, summary: String) {
+            self.contacts = contacts
+            self.matchedByEmail = matchedByEmail
+            self.outreach = outreach
+            self.reminders = reminders
+            self.alreadyCopied = alreadyCopied
+            self.skippedReminders = skippedReminders
+            self.summary = summary
+        }
+    }
+}
+
 /// The automatic snapshots kept, newest first.
 public enum ListSnapshots: ControlMethod {
     /// The member name, as in the IDL.
@@ -2016,9 +2070,10 @@ extension ControlInterface {
          RecordReply.self, UpdateOutreach.self, CancelOutreach.self, AddMeeting.self, ListMeetings.self,
          MoveMeeting.self, AcceptMeeting.self, CancelMeeting.self, AddEvent.self, Ingest.self, Draft.self,
          ImportContacts.self, ImportEvents.self, Import.self, ListHolidays.self, Export.self, Backup.self, Restore.self,
-         ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self, SkipOccurrence.self, Remind.self,
-         RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self, Inbox.self, MarkRead.self, Done.self,
-         Dismiss.self, Snooze.self, Watch.self, Status.self, GetMe.self, SetMyMail.self, TestNotify.self, Reload.self]
+         MigrateFromSQLite.self, ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self,
+         SkipOccurrence.self, Remind.self, RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self,
+         Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self, GetMe.self,
+         SetMyMail.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

@@ -245,5 +245,21 @@ enum TeamSchema {
         Migration(name: "v7-reminder-anchors", statements: [
             "ALTER TABLE reminder ADD COLUMN anchor_at TIMESTAMPTZ, ADD COLUMN moved_at TIMESTAMPTZ",
         ]),
+        // `relancectl migrate` (issue #16): what was copied from which personal store
+        // (`source`: its random namespace, stable for the file), so a second run copies
+        // only what is new. A contact linked to a team contact by e-mail is recorded too.
+        Migration(name: "v8-migrated-rows", statements: [
+            """
+            CREATE TABLE migrated_row (
+                source TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('contact', 'outreach', 'reminder')),
+                source_id BIGINT NOT NULL,
+                team_id BIGINT NOT NULL,
+                migrated_by TEXT NOT NULL,
+                migrated_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (source, kind, source_id)
+            )
+            """,
+        ]),
     ]
 }

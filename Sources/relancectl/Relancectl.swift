@@ -23,7 +23,7 @@ struct Relancectl: AsyncParsableCommand {
             DismissCommand.self, SnoozeCommand.self, WatchCommand.self, StatusCommand.self,
             ReloadCommand.self, TestNotifyCommand.self, AgendaCommand.self, DraftCommand.self,
             BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, ImportCommand.self, HolidaysCommand.self, ExportCommand.self,
-            IngestCommand.self, MeCommand.self,
+            IngestCommand.self, MeCommand.self, MigrateCommand.self,
         ])
 }
 

@@ -29,6 +29,8 @@ EXERCISED = {
     "SkipOccurrence", "CancelReminder", "MoveReminder",
     # team-node methods, refused by the personal daemon here (served in test_team_mode.py)
     "GetMe", "SetMyMail",
+    # a personal daemon's refusal here; copying into a team store in test_team_migrate.py
+    "MigrateFromSQLite",
 }
 
 
@@ -196,6 +198,14 @@ def test_a_personal_daemon_refuses_the_team_user_methods(control):
             call()
         assert raised.value.error() == "io.relance.Control.InvalidParameter"
         assert "this daemon is personal" in raised.value.parameters()["reason"]
+
+
+def test_a_personal_daemon_refuses_a_migrate_and_says_where_to_send_it(daemon, control):
+    with pytest.raises(varlink.VarlinkError) as raised:
+        control.MigrateFromSQLite(path=str(daemon.database))
+    assert raised.value.error() == "io.relance.Control.InvalidParameter"
+    assert raised.value.parameters()["parameter"] == "path"
+    assert "run it against a team node" in raised.value.parameters()["reason"]
 
 
 def test_instants_round_trip_to_the_millisecond(control):

@@ -20,7 +20,14 @@ extension ControlService {
         handlers.register(Export.self, readOnly: true) { service, p in
             Export.Reply(text: try service.interchange.export(p.format, rules: service.rules))
         }
+        // A team node's method: a personal daemon has no team store to copy into.
+        handlers.register(MigrateFromSQLite.self, readOnly: false) { _, _ in
+            throw ControlError.invalidParameter("path", reason: ControlService.migrateRefusal)
+        }
     }
+
+    static let migrateRefusal = "migrate copies a personal store into a team store: run it against a team node "
+        + "(one with [store] url = \"postgresql://…\"), not this personal daemon"
 
     var interchange: InterchangeService { InterchangeService(store: store, events: events, clock: clock) }
 

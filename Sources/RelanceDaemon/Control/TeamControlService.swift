@@ -15,7 +15,7 @@ import VarlinkTransport
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
-/// sequence. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
+/// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one
 /// who may log a follow-up to it or withdraw it), and the owner of the reminders they
 /// set, mailed to the address they set with `SetMyMail` only. The interface is
@@ -95,6 +95,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
         registerOutreachHandlers(&handlers)
         registerUserHandlers(&handlers)
+        registerMigrationHandler(&handlers)
         return handlers
     }()
 

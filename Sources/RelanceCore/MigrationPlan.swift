@@ -1,0 +1,91 @@
+import Foundation
+
+/// What a `migrate` run does (issue #16), decided from a personal store's rows, what an
+/// earlier run copied from it, and the team's e-mail addresses; the team store executes
+/// it in one transaction. Pure: no ids of the team store are invented here.
+public struct MigrationPlan: Sendable, Equatable {
+    /// A row of the personal store, as recorded by the team store once copied.
+    public struct Key: Hashable, Sendable {
+        public var kind: Kind
+        public var sourceID: Int64
+        public init(_ kind: Kind, _ sourceID: Int64) { self.kind = kind; self.sourceID = sourceID }
+    }
+
+    public enum Kind: String, Sendable, CaseIterable { case contact, outreach, reminder }
+
+    /// Contacts to insert, owned by the caller.
+    public var newContacts: [Contact] = []
+    /// Source contact id -> the team contact that already has one of its e-mail addresses.
+    public var links: [Int64: Int64] = [:]
+    /// Outreach to insert, signed by the caller.
+    public var newOutreach: [Outreach] = []
+    /// Pending reminders to insert, re-pointed at the copies.
+    public var newReminders: [PersonalStoreCopy.PendingReminder] = []
+    public var counts = MigrationCounts()
+
+    /// The plan for `copy`.
+    ///
+    /// - Parameters:
+    ///   - copied: the rows an earlier run copied or linked (never copied again, counted).
+    ///   - teamEmails: every e-mail address of the team's contacts, lowercased -> contact id.
+    ///     Addresses shared by two contacts of the personal store itself (added there with
+    ///     allowDuplicate) stay as they are: both are copied.
+    ///
+    /// Reminders taken: pending custom ones (not snoozes: they bring back an inbox item the
+    /// team does not have), and a follow-up or let-go step of an outreach copied in THIS
+    /// run; a later step of an outreach copied earlier is the team's to plan (the team
+    /// fired or replanned the step it got). Meetings, events and keep-in-touch reminders
+    /// are not kept by a team store yet. Those left are counted in `skippedReminders`.
+    public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
+        var plan = MigrationPlan()
+        for contact in copy.contacts {
+            if copied.contains(Key(.contact, contact.id)) { plan.counts.alreadyCopied += 1; continue }
+            if let match = contact.emails.lazy.compactMap({ teamEmails[$0.lowercased()] }).first {
+                plan.links[contact.id] = match
+                plan.counts.matchedByEmail += 1
+            } else {
+                plan.newContacts.append(contact)
+                plan.counts.contacts += 1
+            }
+        }
+        var outreachNow: Set<Int64> = []
+        for outreach in copy.outreach {
+            if copied.contains(Key(.outreach, outreach.id)) { plan.counts.alreadyCopied += 1; continue }
+            plan.newOutreach.append(outreach)
+            outreachNow.insert(outreach.id)
+            plan.counts.outreach += 1
+        }
+        for pending in copy.reminders {
+            let reminder = pending.reminder
+            if copied.contains(Key(.reminder, reminder.id)) { plan.counts.alreadyCopied += 1; continue }
+            let takes = switch reminder.kind {
+            case .custom: !pending.isSnooze
+            case .followUp, .letGo: pending.step != nil && reminder.outreachID.map(outreachNow.contains) == true
+            default: false
+            }
+            if takes {
+                plan.newReminders.append(pending)
+                plan.counts.reminders += 1
+            } else {
+                plan.counts.skippedReminders += 1
+            }
+        }
+        return plan
+    }
+}
+
+/// What a `migrate` run did: rows copied, contacts linked to a team contact with the
+/// same e-mail address instead, rows an earlier run copied, pending reminders a team store
+/// does not take.
+public struct MigrationCounts: Sendable, Equatable {
+    public var contacts = 0
+    public var matchedByEmail = 0
+    public var outreach = 0
+    public var reminders = 0
+    public var alreadyCopied = 0
+    /// Meeting, event, keep-in-touch reminders and snoozes (a team store keeps none yet),
+    /// and the later steps of a sequence an earlier run copied (the team plans those).
+    public var skippedReminders = 0
+
+    public init() {}
+}

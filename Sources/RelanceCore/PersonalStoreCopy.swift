@@ -1,0 +1,33 @@
+import Foundation
+
+/// What a personal store holds that a team store can take (`relancectl migrate`, issue
+/// #16): its contacts, its outreach and its pending reminders, read at one instant.
+public struct PersonalStoreCopy: Sendable {
+    /// The store's identity, stable for the file and its copies: its random Message-ID
+    /// namespace (`bookkeeping`, schema v6). A team store records what it copied under it.
+    public var identity: String
+    public var contacts: [Contact]
+    public var outreach: [Outreach]
+    /// Pending reminders, by id.
+    public var reminders: [PendingReminder]
+
+    /// A pending reminder with its place in a follow-up sequence (nil for others).
+    public struct PendingReminder: Sendable, Hashable {
+        public var reminder: Reminder
+        public var step: Int?
+        /// What a follow-up step is counted from (re-planning reads it).
+        public var anchor: Date?
+        /// When a person moved it by hand (re-planning leaves it there).
+        public var movedAt: Date?
+        /// True for a snooze (it brings an inbox item back rather than saying something new).
+        public var isSnooze: Bool { reminder.resurfacesInboxID != nil }
+
+        public init(reminder: Reminder, step: Int?, anchor: Date? = nil, movedAt: Date? = nil) {
+            self.reminder = reminder; self.step = step; self.anchor = anchor; self.movedAt = movedAt
+        }
+    }
+
+    public init(identity: String, contacts: [Contact], outreach: [Outreach], reminders: [PendingReminder]) {
+        self.identity = identity; self.contacts = contacts; self.outreach = outreach; self.reminders = reminders
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import RelanceCore
+import RelanceTestKit
+import Testing
+
+/// What `relancectl migrate` takes from a personal store (issue #16), decided without a
+/// database.
+struct MigrationPlanTests {
+    let t0 = instant("2026-12-01T08:00:00Z")
+
+    func contact(_ id: Int64, _ name: String, _ emails: [String] = []) -> Contact {
+        Contact(id: id, name: name, emails: emails, createdAt: t0)
+    }
+
+    func outreach(_ id: Int64, to contactID: Int64) -> Outreach {
+        Outreach(id: id, contactID: contactID, channel: "email", ask: "a chat", sentAt: t0, status: .awaitingReply, policy: .standard)
+    }
+
+    func pending(_ id: Int64, _ kind: ReminderKind, outreach: Int64? = nil, step: Int? = nil, snoozing: Int64? = nil)
+        -> PersonalStoreCopy.PendingReminder {
+        PersonalStoreCopy.PendingReminder(reminder: Reminder(id: id, kind: kind, text: "r\(id)", outreachID: outreach, dueAt: t0,
+                                                             resurfacesInboxID: snoozing), step: step)
+    }
+
+    @Test func aContactWhoseAddressTheTeamHasIsLinkedWhateverTheCase() {
+        let copy = PersonalStoreCopy(identity: "ns", contacts: [contact(1, "Ada", ["Ada@Example.com"]), contact(2, "Grace", ["g@example.com"])],
+                                     outreach: [], reminders: [])
+        let plan = MigrationPlan.make(copy, copied: [], teamEmails: ["ada@example.com": 40])
+        #expect(plan.links == [1: 40])
+        #expect(plan.newContacts.map(\.id) == [2])
+        #expect(plan.counts.matchedByEmail == 1 && plan.counts.contacts == 1)
+    }
+
+    @Test func onlyCustomRemindersAndTheStepOfAnOutreachCopiedNowAreTaken() {
+        let copy = PersonalStoreCopy(
+            identity: "ns", contacts: [contact(1, "Ada")], outreach: [outreach(10, to: 1), outreach(11, to: 1)],
+            reminders: [pending(100, .custom), pending(101, .followUp, outreach: 10, step: 0), pending(102, .letGo, outreach: 11, step: 2),
+                        pending(103, .custom, snoozing: 7), pending(104, .meetingPrep), pending(105, .keepInTouch),
+                        pending(106, .eventSoon)])
+        // Outreach 11 went over in an earlier run: its later step is the team's to plan.
+        let plan = MigrationPlan.make(copy, copied: [MigrationPlan.Key(.contact, 1), MigrationPlan.Key(.outreach, 11)], teamEmails: [:])
+        #expect(plan.newOutreach.map(\.id) == [10])
+        #expect(plan.newReminders.map(\.reminder.id) == [100, 101])
+        #expect(plan.counts.alreadyCopied == 2 && plan.counts.reminders == 2 && plan.counts.skippedReminders == 5)
+    }
+
+    @Test func aStoreCopiedBeforeIsCopiedAgainAsNothing() {
+        let copy = PersonalStoreCopy(identity: "ns", contacts: [contact(1, "Ada", ["ada@example.com"])], outreach: [outreach(10, to: 1)],
+                                     reminders: [pending(100, .custom), pending(101, .followUp, outreach: 10, step: 0)])
+        let first = MigrationPlan.make(copy, copied: [], teamEmails: [:])
+        let keys = Set(first.newContacts.map { MigrationPlan.Key(.contact, $0.id) } + first.newOutreach.map { MigrationPlan.Key(.outreach, $0.id) }
+                       + first.newReminders.map { MigrationPlan.Key(.reminder, $0.reminder.id) })
+        // Ada's address is the team's now too: already copied wins over a match.
+        let again = MigrationPlan.make(copy, copied: keys, teamEmails: ["ada@example.com": 1])
+        #expect(again.newContacts.isEmpty && again.links.isEmpty && again.newOutreach.isEmpty && again.newReminders.isEmpty)
+        var counts = MigrationCounts()
+        counts.alreadyCopied = 4
+        #expect(again.counts == counts)
+    }
+}
