@@ -37,6 +37,41 @@ public struct ContactPatch: Sendable, Equatable {
     }
 }
 
+extension ContactPatch {
+    /// `draft` with what the patch gives (an empty text clears organization, zone, why and
+    /// notes), not yet validated: the same reading on either store.
+    public func applied(to draft: ContactDraft) -> ContactDraft {
+        var draft = draft
+        if let name { draft.name = name }
+        if let emails { draft.emails = emails }
+        if let handles { draft.handles = handles }
+        if let organization { draft.organization = organization.isEmpty ? nil : organization }
+        if let timeZone { draft.timeZone = timeZone.isEmpty ? nil : timeZone }
+        if let why { draft.why = why.isEmpty ? nil : why }
+        if let tags { draft.tags = tags }
+        if let notes { draft.notes = notes.isEmpty ? nil : notes }
+        if let keepInTouch { draft.keepInTouch = keepInTouch }
+        if let phones { draft.details.phones = phones }
+        if let websites { draft.details.websites = websites }
+        if let title { draft.details.title = title }
+        if let department { draft.details.department = department }
+        if let givenName { draft.details.givenName = givenName }
+        if let familyName { draft.details.familyName = familyName }
+        if let birthday { draft.details.birthday = birthday }
+        if let photo { draft.details.photo = photo }
+        return draft
+    }
+}
+
+extension ContactDraft {
+    /// The contact as it stands, to patch.
+    public init(_ contact: Contact) {
+        self.init(name: contact.name, emails: contact.emails, handles: contact.handles, organization: contact.organization,
+                  timeZone: contact.timeZone, why: contact.why, tags: contact.tags, notes: contact.notes,
+                  keepInTouch: contact.keepInTouch, details: contact.details)
+    }
+}
+
 extension AppDatabase {
     /// Adds a validated contact (and its keep-in-touch reminder, when it has a cadence).
     /// Refuses one that shares an e-mail address or profile URL with another contact
@@ -60,27 +95,18 @@ extension AppDatabase {
         try writer.write { db in
             guard var record = try ContactRecord.fetchOne(db, key: id) else { throw StoreError.contactNotFound(query: String(id)) }
             let before = record
-            if let name = patch.name { record.name = name }
-            if let emails = patch.emails { record.emails = emails }
-            if let handles = patch.handles { record.handles = handles }
-            if let organization = patch.organization { record.organization = organization.isEmpty ? nil : organization }
-            if let timeZone = patch.timeZone { record.timeZone = timeZone.isEmpty ? nil : timeZone }
-            if let why = patch.why { record.why = why.isEmpty ? nil : why }
-            if let tags = patch.tags { record.tags = tags }
-            if let notes = patch.notes { record.notes = notes.isEmpty ? nil : notes }
-            if let keepInTouch = patch.keepInTouch { record.keepInTouch = keepInTouch }
-            if let phones = patch.phones { record.phones = phones }
-            if let websites = patch.websites { record.websites = websites }
-            if let title = patch.title { record.title = title }
-            if let department = patch.department { record.department = department }
-            if let givenName = patch.givenName { record.givenName = givenName }
-            if let familyName = patch.familyName { record.familyName = familyName }
-            if let birthday = patch.birthday { record.birthday = birthday }
-            if let photo = patch.photo { record.photo = photo }
-            let draft = try record.draft.validated()
+            let applied = patch.applied(to: record.draft)
+            let draft = try applied.validated()
             record.name = draft.name
             record.emails = draft.emails
             record.details = draft.details
+            record.handles = applied.handles
+            record.organization = applied.organization
+            record.timeZone = applied.timeZone
+            record.why = applied.why
+            record.tags = applied.tags
+            record.notes = applied.notes
+            record.keepInTouch = applied.keepInTouch
             record.updatedAt = now
             try record.update(db)
             var changes = ScheduleChanges()

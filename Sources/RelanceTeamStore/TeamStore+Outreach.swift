@@ -62,6 +62,83 @@ extension TeamStore {
         }
     }
 
+    /// Applies `patch` to a team contact, in one transaction; a new zone re-plans its
+    /// pending follow-ups (as the personal store does). Anyone in the team may correct a
+    /// contact; the owner stays. A keep-in-touch cadence is refused: a team store keeps
+    /// none yet.
+    public func updateContact(id: Int64, _ patch: ContactPatch, rules: TimingRules,
+                              now: Date) throws -> (TeamContact, ScheduleChanges) {
+        guard patch.keepInTouch == nil else {
+            throw ValidationError(field: "keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: change the contact without one")
+        }
+        let (updated, changes) = try transaction { connection in
+            guard let row = try connection.query("""
+                SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id) FOR UPDATE
+                """, logger: logger).wait().first else { throw StoreError.contactNotFound(query: String(id)) }
+            let current = try Self.teamContact(row)
+            let draft = try patch.applied(to: ContactDraft(current.contact)).validated()
+            let handles = try Self.json(draft.handles)
+            let details = try Self.json(draft.details)
+            let updated = try Self.teamContact(try connection.query("""
+                UPDATE contact SET name = \(draft.name), emails = \(draft.emails), handles = \(handles),
+                                   organization = \(draft.organization), time_zone = \(draft.timeZone), why = \(draft.why),
+                                   tags = \(draft.tags), notes = \(draft.notes), details = \(details)
+                WHERE id = \(id) RETURNING \(unescaped: Self.contactColumns)
+                """, logger: logger).wait().first!)
+            guard updated.contact.timeZone != current.contact.timeZone else { return (updated, ScheduleChanges()) }
+            return (updated, try replan(connection, rules: rules, now: now, contactID: id))
+        }
+        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
+        return (updated, changes)
+    }
+
+    /// Removes a team contact and everything about it (outreach, meetings, reminders,
+    /// inbox items and their outbox jobs), in one transaction, for its owner only: the
+    /// history it takes is the whole team's. Refused (`StoreError.openOutreach`, nothing
+    /// changed) while an outreach to it awaits a reply, unless `force`.
+    public func removeContact(id: Int64, by user: String, force: Bool) throws -> (Contact, ContactFootprint) {
+        let (contact, footprint, cancelled) = try transaction { connection in
+            guard let row = try connection.query("""
+                SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id) FOR UPDATE
+                """, logger: logger).wait().first else { throw StoreError.contactNotFound(query: String(id)) }
+            let current = try Self.teamContact(row)
+            guard current.owner == user else {
+                throw StoreError.invalidState(what: "contact", reason: "\(current.contact.name) is \(current.owner)'s: only their owner can remove them; ask \(current.owner)")
+            }
+            let open = try connection.query("""
+                SELECT id FROM outreach WHERE contact_id = \(id) AND status = 'awaiting_reply' ORDER BY id
+                """, logger: logger).wait().map { try $0.decode(Int64.self) }
+            if !force, !open.isEmpty { throw StoreError.openOutreach(contact: current.contact.name, ids: open) }
+            // Its reminders, whoever made them: tied to it, to its outreach or to its meetings.
+            let reminders = try connection.query("""
+                SELECT r.id, r.state FROM reminder r
+                WHERE r.contact_id = \(id) OR r.outreach_id IN (SELECT id FROM outreach WHERE contact_id = \(id))
+                   OR r.meeting_id IN (SELECT id FROM meeting WHERE contact_id = \(id))
+                FOR UPDATE OF r
+                """, logger: logger).wait().map { try $0.decode((Int64, String).self) }
+            let ids = reminders.map(\.0)
+            // Cancelled before they go, so every node hears (the update trigger) and disarms.
+            try run(connection, "UPDATE reminder SET state = 'cancelled' WHERE id = ANY(\(ids)) AND state = 'pending'")
+            var footprint = ContactFootprint()
+            footprint.reminders = ids.count
+            footprint.deliveries = try count(connection, """
+                DELETE FROM outbox WHERE inbox_item_id IN (SELECT id FROM inbox_item WHERE reminder_id = ANY(\(ids))) RETURNING 1
+                """)
+            footprint.inboxItems = try count(connection, "DELETE FROM inbox_item WHERE reminder_id = ANY(\(ids)) RETURNING 1")
+            try run(connection, "DELETE FROM reminder WHERE id = ANY(\(ids))")
+            footprint.meetings = try count(connection, "DELETE FROM meeting WHERE contact_id = \(id) RETURNING 1")
+            footprint.outreach = try count(connection, "DELETE FROM outreach WHERE contact_id = \(id) RETURNING 1")
+            try run(connection, "DELETE FROM contact WHERE id = \(id)")
+            return (current.contact, footprint, reminders.filter { $0.1 == "pending" }.map(\.0))
+        }
+        if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
+        return (contact, footprint)
+    }
+
+    private func count(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> Int {
+        try connection.query(query, logger: logger).wait().reduce(0) { count, _ in count + 1 }
+    }
+
     /// Every contact of the team, by name.
     public func contacts() throws -> [TeamContact] {
         try withConnection { try contacts($0) }

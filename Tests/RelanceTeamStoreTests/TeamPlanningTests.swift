@@ -86,4 +86,29 @@ import Testing
         }
         a.close()
     }
+
+    @Test func aContactCorrectedWithANewZoneReplansItsFollowUpAsThePersonalStoreDoes() throws {
+        let server = try PostgresServer()
+        let a = try TeamStore.open(TeamStoreSettings(url: server.url, node: "a"), logger: logger)
+        let personal = try AppDatabase.inMemory()
+        let draft = ContactDraft(name: "Ada Lovelace", emails: ["ada@example.org"])
+        let ada = try a.addContact(draft, owner: "lea", now: t0)
+        let (mine, _) = try personal.addContact(draft, now: t0)
+        _ = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat", sentAt: t0,
+                              policy: .standard, rules: rules)
+        _ = try personal.logOutreach(contactID: mine.id, channel: "email", ask: "a coffee chat", sentAt: t0,
+                                     policy: .standard, rules: rules)
+        let patch = ContactPatch(organization: "Analytical Engines", timeZone: "America/New_York", title: "Countess")
+        let (updated, changes) = try a.updateContact(id: ada.contact.id, patch, rules: rules, now: t0)
+        let (theirs, _) = try personal.updateContact(id: mine.id, patch, now: t0, rules: rules)
+        #expect(updated.owner == "lea" && updated.contact.timeZone == "America/New_York")
+        #expect(updated.contact.organization == theirs.organization && updated.contact.details == theirs.details)
+        #expect(changes.scheduled.count == 1)
+        #expect(try a.upcoming(limit: 5).map(\.fireAt) == (try personal.upcoming(limit: 5).map(\.fireAt)))
+        // Invalid: nothing changes.
+        #expect(throws: ValidationError.self) { try a.updateContact(id: ada.contact.id, ContactPatch(name: " "), rules: rules, now: t0) }
+        #expect(throws: StoreError.contactNotFound(query: "99")) { try a.updateContact(id: 99, patch, rules: rules, now: t0) }
+        #expect(try a.contacts() == [updated])
+        a.close()
+    }
 }

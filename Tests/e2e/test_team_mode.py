@@ -318,6 +318,40 @@ def test_a_meeting_is_planned_for_the_team_and_only_who_goes_moves_or_cancels_it
     assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id = 1") == "3"
 
 
+def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow_up(postgres, team):
+    first, second = team
+    as_user(first, LEA, "contact", "add", "Ada Lovelace", "--email", "ada@example.org")
+    as_user(first, LEA, "outreach", "log", "ada", "--ask", "a coffee chat")
+    before = postgres.sql("SELECT fire_at FROM reminder WHERE state = 'pending'")
+    # sam fixes the zone lea left out, from the other node; the follow-up moves to Ada's
+    # morning; lea still owns her.
+    updated = as_user(second, SAM, "contact", "update", "ada", "--tz", "America/New_York", "--org", "Analytical Engines")
+    assert updated.stdout.strip() == "Updated Ada Lovelace (#1)."
+    assert postgres.sql("SELECT owner, time_zone, organization FROM contact") == "lea|America/New_York|Analytical Engines"
+    after = postgres.sql("SELECT fire_at FROM reminder WHERE state = 'pending'")
+    assert after != before and after.endswith("+00"), (before, after)
+    # Bad input changes nothing: a zone that is none, a cadence a team store keeps not.
+    for args, says in [(["--tz", "Mars/Olympus"], "Mars/Olympus"), (["--keep-in-touch", "P90D"], "keep-in-touch")]:
+        refused = as_user(second, SAM, "contact", "update", "ada", *args, check=False)
+        assert refused.code != 0 and says in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT time_zone FROM contact") == "America/New_York"
+    assert postgres.sql("SELECT fire_at FROM reminder WHERE state = 'pending'") == after
+
+    # Removing takes the team's history with it: the owner only, and not while an outreach
+    # awaits a reply unless --force; then everything about Ada goes, on every node.
+    refused = as_user(second, SAM, "contact", "remove", "ada", check=False)
+    assert refused.code != 0 and "Ada Lovelace is lea's: only their owner can remove them; ask lea" in refused.stderr
+    refused = as_user(first, LEA, "contact", "remove", "ada", check=False)
+    assert refused.code != 0 and "has outreach awaiting a reply (#1); nothing removed" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT count(*) FROM contact") == "1"
+    as_user(first, LEA, "meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Station F")
+    removed = as_user(second, LEA, "contact", "remove", "ada", "--force")
+    assert removed.stdout.startswith("Removed Ada Lovelace, 1 outreach, 1 meeting"), removed.stdout
+    assert postgres.sql("SELECT (SELECT count(*) FROM contact) + (SELECT count(*) FROM outreach) + "
+                        "(SELECT count(*) FROM meeting) + (SELECT count(*) FROM reminder)") == "0"
+    assert "Ada" not in first.ctl("upcoming").stdout
+
+
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):
     first, _ = team
     stranger = as_user(first, STRANGER, "contact", "list", check=False)

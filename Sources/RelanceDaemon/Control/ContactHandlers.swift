@@ -33,10 +33,7 @@ extension ControlService {
         let contact = try store.resolveContact(p.contact)
         var keepInTouch: Wait??
         if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try cadence(text)) }
-        let patch = ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
-                                 timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch,
-                                 phones: p.phones, websites: p.websites, title: p.title, department: p.department,
-                                 givenName: p.givenName, familyName: p.familyName, birthday: p.birthday, photo: p.photo)
+        let patch = ControlParameters.contactPatch(p, keepInTouch: keepInTouch)
         let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
         logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["contact_id": "\(updated.id)"])

@@ -127,6 +127,14 @@ enum ControlParameters {
                                              familyName: p.familyName, birthday: p.birthday, photo: p.photo))
     }
 
+    /// What `UpdateContact` changes (`keepInTouch`: `.some(nil)` clears the cadence).
+    static func contactPatch(_ p: UpdateContact.Parameters, keepInTouch: Wait??) -> ContactPatch {
+        ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
+                     timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch,
+                     phones: p.phones, websites: p.websites, title: p.title, department: p.department,
+                     givenName: p.givenName, familyName: p.familyName, birthday: p.birthday, photo: p.photo)
+    }
+
     /// ListContacts' query: the name, and what else people remember someone by (an
     /// organization, a job title, a phone number, a web site); nil or blank keeps all.
     static func contactMatcher(_ query: String?) -> (Contact) -> Bool {

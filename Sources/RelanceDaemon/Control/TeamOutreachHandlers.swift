@@ -10,11 +10,13 @@ import VarlinkProtocol
 // add and signs what they log.
 
 extension TeamControlService {
-    /// Registers AddContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
+    /// Registers AddContact, UpdateContact, RemoveContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
     /// ListOutreach, RecordReply, CancelOutreach, UpdateOutreach, AddMeeting, ListMeetings,
     /// MoveMeeting and CancelMeeting.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(AddContact.self, readOnly: false) { call, p in try call.service.addContact(p, owner: try call.teamUser()) }
+        handlers.register(UpdateContact.self, readOnly: false) { call, p in try call.service.updateContact(p, by: try call.teamUser()) }
+        handlers.register(RemoveContact.self, readOnly: false) { call, p in try call.service.removeContact(p, by: try call.teamUser()) }
         handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
         handlers.register(GetContact.self, readOnly: true) { call, p in try call.service.getContact(p) }
         handlers.register(LogOutreach.self, readOnly: false) { call, p in try call.service.logOutreach(p, author: try call.teamUser()) }
@@ -37,6 +39,29 @@ extension TeamControlService {
                                          allowDuplicate: p.allowDuplicate ?? false)
         logger.info("added contact \(added.contact.name) for \(owner)", metadata: ["contact_id": "\(added.contact.id)"])
         return ContactReply(contact: added.contact.info(owner: added.owner))
+    }
+
+    /// Anyone in the team may correct a contact; its owner stays.
+    private func updateContact(_ p: UpdateContact.Parameters, by user: String) throws -> ContactReply {
+        guard p.keepInTouch == nil else {
+            throw ControlError.invalidParameter("keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: change the contact without one")
+        }
+        let contact = try store.resolveContact(p.contact).contact
+        let (updated, changes) = try store.updateContact(id: contact.id, ControlParameters.contactPatch(p, keepInTouch: nil),
+                                                         rules: rules(), now: clock.now())
+        logger.info("\(user) updated contact \(updated.contact.name); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["contact_id": "\(updated.contact.id)"])
+        return ContactReply(contact: updated.contact.info(owner: updated.owner))
+    }
+
+    /// Only the contact's owner may (`TeamStore.removeContact`). No snapshot: the team's
+    /// database is backed up as a database.
+    private func removeContact(_ p: RemoveContact.Parameters, by user: String) throws -> ContactRemovalReply {
+        let contact = try store.resolveContact(p.contact).contact
+        let (removed, footprint) = try store.removeContact(id: contact.id, by: user, force: p.force ?? false)
+        logger.notice("\(user) removed contact \(removed.name) with \(footprint.outreach) outreach, \(footprint.reminders) reminder(s), \(footprint.inboxItems) inbox item(s)",
+                      metadata: ["contact_id": "\(removed.id)"])
+        return ContactRemovalReply(name: removed.name, removed: footprint.info, snapshotId: nil)
     }
 
     private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
