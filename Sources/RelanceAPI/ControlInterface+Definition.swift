@@ -947,8 +947,8 @@ method Restore(
 # On a team node: copies your personal store (a relance.sqlite file the node can read,
 # yours) into the team store, in one transaction: all of it or nothing. Contacts become
 # yours (a contact whose e-mail address the team already has is linked to that one),
-# outreach is signed by you, pending reminders (yours, and the pending follow-up step of
-# each outreach copied) fire from the team. The file is only read. What a run copied is
+# outreach is signed by you, meetings are yours to go to, pending reminders (yours, the
+# pending follow-up step of each outreach copied, a copied meeting's) fire from the team. The file is only read. What a run copied is
 # recorded: running it again copies only what was added since. A personal daemon answers
 # InvalidParameter.
 method MigrateFromSQLite(
@@ -961,12 +961,15 @@ method MigrateFromSQLite(
   matchedByEmail: int,
   # Outreach copied.
   outreach: int,
+  # Meetings copied.
+  meetings: int,
   # Pending reminders copied.
   reminders: int,
-  # Contacts, outreach and reminders an earlier run copied or linked (not copied again).
+  # Contacts, outreach, meetings and reminders an earlier run copied or linked (not
+  # copied again).
   alreadyCopied: int,
-  # Pending reminders a team store does not take yet (meetings, events, keep-in-touch,
-  # snoozes), and later steps of a sequence an earlier run copied (the team plans them).
+  # Pending reminders a team store does not take yet (events, keep-in-touch, snoozes),
+  # and later steps of a sequence an earlier run copied (the team plans them).
   skippedReminders: int,
   # What was done, for a person ("copied 12 contacts, ...").
   summary: string

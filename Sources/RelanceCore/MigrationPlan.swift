@@ -11,7 +11,7 @@ public struct MigrationPlan: Sendable, Equatable {
         public init(_ kind: Kind, _ sourceID: Int64) { self.kind = kind; self.sourceID = sourceID }
     }
 
-    public enum Kind: String, Sendable, CaseIterable { case contact, outreach, reminder }
+    public enum Kind: String, Sendable, CaseIterable { case contact, outreach, meeting, reminder }
 
     /// Contacts to insert, owned by the caller.
     public var newContacts: [Contact] = []
@@ -19,6 +19,8 @@ public struct MigrationPlan: Sendable, Equatable {
     public var links: [Int64: Int64] = [:]
     /// Outreach to insert, signed by the caller.
     public var newOutreach: [Outreach] = []
+    /// Meetings to insert, the caller's to go to.
+    public var newMeetings: [Meeting] = []
     /// Pending reminders to insert, re-pointed at the copies.
     public var newReminders: [PersonalStoreCopy.PendingReminder] = []
     public var counts = MigrationCounts()
@@ -34,8 +36,9 @@ public struct MigrationPlan: Sendable, Equatable {
     /// Reminders taken: pending custom ones (not snoozes: they bring back an inbox item the
     /// team does not have), and a follow-up or let-go step of an outreach copied in THIS
     /// run; a later step of an outreach copied earlier is the team's to plan (the team
-    /// fired or replanned the step it got). Meetings, events and keep-in-touch reminders
-    /// are not kept by a team store yet. Those left are counted in `skippedReminders`.
+    /// fired or replanned the step it got); a meeting's reminders with the meeting, when it
+    /// is copied in this run. Events and keep-in-touch reminders are not kept by a team
+    /// store yet. Those left are counted in `skippedReminders`.
     public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
         var plan = MigrationPlan()
         for contact in copy.contacts {
@@ -55,12 +58,20 @@ public struct MigrationPlan: Sendable, Equatable {
             outreachNow.insert(outreach.id)
             plan.counts.outreach += 1
         }
+        var meetingsNow: Set<Int64> = []
+        for meeting in copy.meetings {
+            if copied.contains(Key(.meeting, meeting.id)) { plan.counts.alreadyCopied += 1; continue }
+            plan.newMeetings.append(meeting)
+            meetingsNow.insert(meeting.id)
+            plan.counts.meetings += 1
+        }
         for pending in copy.reminders {
             let reminder = pending.reminder
             if copied.contains(Key(.reminder, reminder.id)) { plan.counts.alreadyCopied += 1; continue }
             let takes = switch reminder.kind {
             case .custom: !pending.isSnooze
             case .followUp, .letGo: pending.step != nil && reminder.outreachID.map(outreachNow.contains) == true
+            case .meetingPrep, .meetingLeave, .thankYou: pending.meetingID.map(meetingsNow.contains) == true
             default: false
             }
             if takes {
@@ -81,9 +92,10 @@ public struct MigrationCounts: Sendable, Equatable {
     public var contacts = 0
     public var matchedByEmail = 0
     public var outreach = 0
+    public var meetings = 0
     public var reminders = 0
     public var alreadyCopied = 0
-    /// Meeting, event, keep-in-touch reminders and snoozes (a team store keeps none yet),
+    /// Event and keep-in-touch reminders and snoozes (a team store keeps none yet),
     /// and the later steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0
 

@@ -8,6 +8,8 @@ public struct PersonalStoreCopy: Sendable {
     public var identity: String
     public var contacts: [Contact]
     public var outreach: [Outreach]
+    /// Every meeting (cancelled ones are deleted there), by id.
+    public var meetings: [Meeting]
     /// Pending reminders, by id.
     public var reminders: [PendingReminder]
 
@@ -19,15 +21,19 @@ public struct PersonalStoreCopy: Sendable {
         public var anchor: Date?
         /// When a person moved it by hand (re-planning leaves it there).
         public var movedAt: Date?
+        /// The meeting it reminds of (the day before, before leaving, the thank-you note).
+        public var meetingID: Int64?
         /// True for a snooze (it brings an inbox item back rather than saying something new).
         public var isSnooze: Bool { reminder.resurfacesInboxID != nil }
 
-        public init(reminder: Reminder, step: Int?, anchor: Date? = nil, movedAt: Date? = nil) {
-            self.reminder = reminder; self.step = step; self.anchor = anchor; self.movedAt = movedAt
+        public init(reminder: Reminder, step: Int?, anchor: Date? = nil, movedAt: Date? = nil, meetingID: Int64? = nil) {
+            self.reminder = reminder; self.step = step; self.anchor = anchor; self.movedAt = movedAt; self.meetingID = meetingID
         }
     }
 
-    public init(identity: String, contacts: [Contact], outreach: [Outreach], reminders: [PendingReminder]) {
-        self.identity = identity; self.contacts = contacts; self.outreach = outreach; self.reminders = reminders
+    public init(identity: String, contacts: [Contact], outreach: [Outreach], meetings: [Meeting] = [],
+                reminders: [PendingReminder]) {
+        self.identity = identity; self.contacts = contacts; self.outreach = outreach; self.meetings = meetings
+        self.reminders = reminders
     }
 }

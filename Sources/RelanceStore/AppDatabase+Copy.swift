@@ -56,9 +56,12 @@ extension AppDatabase {
         return try store.writer.read { db in
             let contacts = try ContactRecord.fetchAll(db, sql: "SELECT * FROM contact ORDER BY id").map(\.model)
             let outreach = try OutreachRecord.fetchAll(db, sql: "SELECT * FROM outreach ORDER BY id").map(\.model)
+            let meetings = try MeetingRecord.fetchAll(db, sql: "SELECT * FROM meeting ORDER BY id").map(\.model)
             let reminders = try ReminderRecord.fetchAll(db, sql: "SELECT * FROM reminder WHERE state = 'pending' ORDER BY id")
-                .map { PersonalStoreCopy.PendingReminder(reminder: $0.model, step: $0.step, anchor: $0.anchorAt, movedAt: $0.movedAt) }
-            return PersonalStoreCopy(identity: identity, contacts: contacts, outreach: outreach, reminders: reminders)
+                .map { PersonalStoreCopy.PendingReminder(reminder: $0.model, step: $0.step, anchor: $0.anchorAt, movedAt: $0.movedAt,
+                                                         meetingID: $0.meetingId) }
+            return PersonalStoreCopy(identity: identity, contacts: contacts, outreach: outreach, meetings: meetings,
+                                     reminders: reminders)
         }
     }
 

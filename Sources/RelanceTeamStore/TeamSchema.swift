@@ -252,7 +252,7 @@ enum TeamSchema {
             """
             CREATE TABLE migrated_row (
                 source TEXT NOT NULL,
-                kind TEXT NOT NULL CHECK (kind IN ('contact', 'outreach', 'reminder')),
+                kind TEXT NOT NULL CHECK (kind IN ('contact', 'outreach', 'meeting', 'reminder')),
                 source_id BIGINT NOT NULL,
                 team_id BIGINT NOT NULL,
                 migrated_by TEXT NOT NULL,

@@ -100,6 +100,24 @@ extension TeamStore {
                         ORDER BY id
                         """)
                 }
+                if !plan.newMeetings.isEmpty {
+                    copying = "the meetings (\(plan.newMeetings.count))"
+                    let ids = try assign(.meeting, plan.newMeetings.map(\.id), table: "meeting")
+                    let rows = zip(ids, plan.newMeetings).map { id, meeting in
+                        MeetingRow(id: id, contact_id: teamIDs[MigrationPlan.Key(.contact, meeting.contactID)],
+                                   outreach_id: meeting.outreachID.flatMap { teamIDs[MigrationPlan.Key(.outreach, $0)] },
+                                   starts_at: meeting.startsAt.timeIntervalSince1970, ends_at: meeting.endsAt.timeIntervalSince1970,
+                                   place: meeting.place, notes: meeting.notes)
+                    }
+                    try run(connection, """
+                        INSERT INTO meeting (id, contact_id, outreach_id, starts_at, ends_at, place, notes, created_by, created_at)
+                            OVERRIDING SYSTEM VALUE
+                        SELECT id, contact_id, outreach_id, to_timestamp(starts_at), to_timestamp(ends_at), place, notes, \(user), \(now)
+                        FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, contact_id bigint, outreach_id bigint,
+                            starts_at float8, ends_at float8, place text, notes text)
+                        ORDER BY id
+                        """)
+                }
                 var scheduled: [ScheduledReminder] = []
                 if !plan.newReminders.isEmpty {
                     copying = "the pending reminders (\(plan.newReminders.count))"
@@ -112,20 +130,21 @@ extension TeamStore {
                                            contact_id: reminder.contactID.flatMap { teamIDs[MigrationPlan.Key(.contact, $0)] },
                                            outreach_id: reminder.outreachID.flatMap { teamIDs[MigrationPlan.Key(.outreach, $0)] },
                                            step: pending.step, anchor_at: pending.anchor?.timeIntervalSince1970,
-                                           moved_at: pending.movedAt?.timeIntervalSince1970)
+                                           moved_at: pending.movedAt?.timeIntervalSince1970,
+                                           meeting_id: pending.meetingID.flatMap { teamIDs[MigrationPlan.Key(.meeting, $0)] })
                     }
                     try run(connection, """
                         INSERT INTO reminder (id, kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step,
-                                              anchor_at, moved_at, owner)
+                                              anchor_at, moved_at, meeting_id, owner)
                             OVERRIDING SYSTEM VALUE
                         SELECT id, kind, text, to_timestamp(due_at), to_timestamp(fire_at), reason, \(settings.node), contact_id,
-                               outreach_id, step, to_timestamp(anchor_at), to_timestamp(moved_at),
+                               outreach_id, step, to_timestamp(anchor_at), to_timestamp(moved_at), meeting_id,
                                -- Whose channels get it, as for any team reminder: a step's is its contact's owner.
                                coalesce(CASE WHEN kind = ANY(\(Self.sequenceKinds))
                                              THEN (SELECT owner FROM contact WHERE contact.id = r.contact_id) END, \(user))
                         FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, kind text, text text, due_at float8,
                             fire_at float8, reason text, contact_id bigint, outreach_id bigint, step integer, anchor_at float8,
-                            moved_at float8)
+                            moved_at float8, meeting_id bigint)
                         ORDER BY id
                         """)
                     scheduled = zip(ids, plan.newReminders).map { ScheduledReminder(id: $0, due: $1.reminder.fireAt) }
@@ -166,5 +185,9 @@ private struct OutreachRow: Encodable {
 
 private struct ReminderRow: Encodable {
     var id: Int64, kind: String, text: String, due_at: Double, fire_at: Double, reason: String
-    var contact_id: Int64?, outreach_id: Int64?, step: Int?, anchor_at: Double?, moved_at: Double?
+    var contact_id: Int64?, outreach_id: Int64?, step: Int?, anchor_at: Double?, moved_at: Double?, meeting_id: Int64?
+}
+
+private struct MeetingRow: Encodable {
+    var id: Int64, contact_id: Int64?, outreach_id: Int64?, starts_at: Double, ends_at: Double, place: String, notes: String?
 }

@@ -117,6 +117,37 @@ import Testing
         a.close()
     }
 
+    @Test func aMeetingIsCopiedWithItsRemindersForTheCallerToGoTo() throws {
+        let server = try PostgresServer()
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (path, ada, outreach, _) = try personalStore(folder)
+        let startsAt = instant("2026-12-10T14:00:00Z")
+        let (meeting, _): (Meeting, ScheduleChanges) = try {
+            let store = try AppDatabase.open(path: path)
+            return try store.addMeeting(MeetingDraft(contactID: ada.id, outreachID: outreach.id, startsAt: startsAt,
+                                                     place: "Café Olimpico", notes: "bring the deck"), rules: rules, now: t0)
+        }()
+        let planned = try AppDatabase.open(path: path).upcoming(limit: 20).filter { MeetingReminders.kinds.contains($0.kind) }
+        let a = try node(server, "a")
+
+        let counts = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
+        #expect(counts.meetings == 1 && counts.reminders == 3 + 3)
+        let copied = try #require(try a.meetings(from: t0).first)
+        #expect(copied.by == "lea" && copied.contactName == "Ada Lovelace" && copied.meeting.place == meeting.place)
+        #expect(copied.meeting.startsAt == meeting.startsAt && copied.meeting.endsAt == meeting.endsAt && copied.meeting.notes == meeting.notes)
+        #expect(copied.meeting.outreachID == (try a.outreaches().first?.outreach.id))
+        let reminders = try a.upcoming(limit: 20).filter { MeetingReminders.kinds.contains($0.kind) }
+        #expect(reminders.map(\.fireAt) == planned.map(\.fireAt) && reminders.map(\.text) == planned.map(\.text))
+        #expect(try server.psql("SELECT count(*) FROM reminder WHERE meeting_id = \(copied.meeting.id) AND owner = 'lea'") == "3\n")
+        // Copied once; the team's own moves work on it (its reminders follow the meeting).
+        #expect(try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0).alreadyCopied == 2 + 1 + 1 + 6)
+        let (_, cancelled, replanned) = try a.moveMeeting(id: copied.meeting.id, by: "lea", startsAt: startsAt.addingTimeInterval(86_400),
+                                                          place: nil, duration: nil, rules: rules, now: t0)
+        #expect(Set(cancelled) == Set(reminders.map(\.id)) && replanned.count == 3)
+        a.close()
+    }
+
     @Test func aRowTheTeamDatabaseRefusesRollsTheWholeCopyBack() throws {
         let server = try PostgresServer()
         let folder = try temporaryFolder()

@@ -35,6 +35,7 @@ def personal(stopped_daemon):
     daemon.due = time.time() + 25
     daemon.ctl("remind", daemon.format_instant(daemon.due), "Renew the domain")
     daemon.ctl("remind", "tomorrow 9:00", "Send Ada the paper", "--contact", "ada")
+    daemon.ctl("meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Café Olimpico")
     # A migrate sent to a personal daemon is refused, saying where to send it.
     refused = daemon.ctl("migrate", "--from", "sqlite", str(daemon.database), check=False)
     assert refused.code != 0 and "run it against a team node" in refused.stderr, refused.stderr
@@ -48,7 +49,7 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     path = personal_store_of(personal, LEA)
 
     copied = as_user(first, LEA, "migrate", "--from", "sqlite", path)
-    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 3 pending reminders from {path} "
+    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 1 meeting, 6 pending reminders from {path} "
                                      "(1 contact matched by e-mail; 0 already copied)"), copied.stdout
     # Another node shows the copies: Ada is lea's, Grace stays sam's (linked, not doubled).
     contacts = as_user(second, SAM, "contact", "list").stdout
@@ -61,11 +62,16 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     for text in ["Renew the domain", "Send Ada the paper", "Follow up with Ada Lovelace"]:
         assert text in upcoming, upcoming
     assert postgres.sql("SELECT kind, step FROM reminder WHERE outreach_id IS NOT NULL") == "follow_up|0"
+    # The meeting is lea's to go to, its three reminders with it (mailed to her).
+    meetings = as_user(second, SAM, "meeting", "list").stdout
+    assert "Ada Lovelace" in meetings and "lea" in meetings and "Café Olimpico" in meetings, meetings
+    assert postgres.sql("SELECT count(*), min(owner) FROM reminder WHERE meeting_id IS NOT NULL") == "3|lea"
 
     # Again: nothing copied, everything known.
     before = team_rows(postgres)
     again = as_user(first, LEA, "migrate", "--from", "sqlite", path, "--json").json()
-    assert (again["contacts"], again["outreach"], again["reminders"], again["alreadyCopied"]) == (0, 0, 0, 2 + 1 + 3)
+    assert (again["contacts"], again["outreach"], again["meetings"], again["reminders"], again["alreadyCopied"]) \
+        == (0, 0, 0, 0, 2 + 1 + 1 + 6)
     assert team_rows(postgres) == before
 
     # The reminder due shortly fires once, from the team, into the shared inbox.
@@ -110,4 +116,4 @@ def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(p
     # The owner may; a relative path is resolved by relancectl.
     monkeypatch.chdir(workdir)
     copied = as_user(first, SAM, "migrate", "--from", "sqlite", "db.sqlite")
-    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 3 pending reminders from " + sams), copied.stdout
+    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 1 meeting, 6 pending reminders from " + sams), copied.stdout

@@ -34,6 +34,7 @@ extension TeamControlService {
         let summary = Self.summary(counts, path: p.path)
         logger.notice("\(user) migrated \(p.path): \(summary)")
         return MigrateFromSQLite.Reply(contacts: counts.contacts, matchedByEmail: counts.matchedByEmail, outreach: counts.outreach,
+                                       meetings: counts.meetings,
                                        reminders: counts.reminders, alreadyCopied: counts.alreadyCopied,
                                        skippedReminders: counts.skippedReminders, summary: summary)
     }
@@ -52,9 +53,10 @@ extension TeamControlService {
         var notes = ["\(Corrections.count(counts.matchedByEmail, "contact")) matched by e-mail",
                      "\(counts.alreadyCopied) already copied"]
         if counts.skippedReminders > 0 {
-            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (meetings, events, keep-in-touch, snoozes, later steps)")
+            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (events, keep-in-touch, snoozes, later steps)")
         }
         return "copied \(Corrections.count(counts.contacts, "contact")), \(counts.outreach) outreach, "
+            + "\(Corrections.count(counts.meetings, "meeting")), "
             + "\(Corrections.count(counts.reminders, "pending reminder")) from \(path) (\(notes.joined(separator: "; ")))"
     }
 }
