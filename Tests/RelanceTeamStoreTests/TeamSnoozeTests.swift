@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 import RelanceCore
 @testable import RelanceDaemon
 import RelanceStore
-import RelanceTeamStore
+@testable import RelanceTeamStore
 import RelanceTestKit
 import Testing
 
@@ -162,6 +162,40 @@ import Testing
             try a.snooze(inboxID: closed.id, until: later, now: t0)
         }
         #expect(try rows(server) == before)
+        a.close()
+    }
+
+    @Test func aDatabaseFromBeforeV9KeepsItsJobsAndItsItemsCanBeSnoozed() throws {
+        // Given a team database at v8 (as the relance role, as a node would have made it)
+        // with an item fired and its job sent.
+        let server = try PostgresServer()
+        try server.psql("SET ROLE relance; CREATE TABLE relance_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())")
+        for migration in TeamSchema.migrations.prefix(while: { $0.name != "v9-snooze" }) {
+            for statement in migration.statements { try server.psql("SET ROLE relance; " + statement) }
+            try server.psql("SET ROLE relance; INSERT INTO relance_migration (name) VALUES ('\(migration.name)')")
+        }
+        try server.psql("""
+            SET ROLE relance;
+            INSERT INTO reminder (kind, text, due_at, fire_at, state, created_by) VALUES ('custom', 'old', now(), now(), 'fired', 'a');
+            INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
+                SELECT id, kind, text, due_at, due_at, false, 'a' FROM reminder;
+            INSERT INTO outbox (inbox_item_id, channel, state, next_attempt_at, receipt, sent_by)
+                SELECT id, 'desktop', 'sent', fired_at, '5', 'a' FROM inbox_item;
+            """)
+
+        // When a node of this version starts on it
+        let a = try node(server, "a")
+
+        // Then the job names the firing it delivered, and the item snoozes and comes back
+        // with a job of its own beside the old one.
+        #expect(try a.appliedMigrations().last == "v9-snooze")
+        #expect(try server.psql("SELECT o.reminder_id = i.reminder_id FROM outbox o JOIN inbox_item i ON i.id = o.inbox_item_id") == "t\n")
+        let item = try a.inbox(.open)[0]
+        let now = Date()
+        _ = try a.snooze(inboxID: item.id, until: now.addingTimeInterval(60), now: now)
+        #expect(try fire(a, at: now.addingTimeInterval(60), channels: ["desktop"]).map(\.id) == [item.id])
+        #expect(try server.psql("SELECT state FROM outbox ORDER BY id") == "sent\npending\n")
+        #expect(try a.inboxItemID(desktopReceipt: "5") == item.id)
         a.close()
     }
 
