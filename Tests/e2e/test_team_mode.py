@@ -591,7 +591,7 @@ def test_an_item_snoozed_on_one_node_comes_back_once_the_same_item_on_every_node
     assert nodes[0].call("Upcoming")["reminders"] == []
 
 
-def test_a_snooze_refused_changes_nothing_and_done_elsewhere_cancels_the_comeback(postgres, nodes):
+def test_a_snooze_refused_changes_nothing_a_move_moves_it_and_done_elsewhere_cancels_it(postgres, nodes):
     for node in nodes[:2]:
         node.start()
     for text in ("open", "closed"):
@@ -612,11 +612,20 @@ def test_a_snooze_refused_changes_nothing_and_done_elsewhere_cancels_the_comebac
     assert closed.code != 0 and f"inbox item {by_text['closed']} is done" in closed.stderr, closed.stderr
     assert postgres.sql(rows) == before
 
-    # Snoozed on one node, done on the other before it comes back: it stays done.
-    snoozed = nodes[0].ctl("snooze", str(by_text["open"]), "2s", "--json").json()["item"]
+    # Snoozed for an hour on one node; its comeback moved on the other moves when it comes
+    # back, and cancelling it by hand is refused (done or dismiss the item instead).
+    nodes[0].ctl("snooze", str(by_text["open"]), "1h")
+    [comeback] = nodes[1].call("Upcoming")["reminders"]
+    soon = time.time() + 5
+    nodes[1].ctl("reminder", "move", str(comeback["id"]), nodes[1].format_instant(soon))
+    [moved] = [i for i in nodes[0].call("Inbox", filter="all")["items"] if i["id"] == by_text["open"]]
+    assert abs(nodes[0].parse_instant(moved["snoozedUntil"]) - soon) < 0.002, moved
+    refused = nodes[1].ctl("reminder", "cancel", str(comeback["id"]), check=False)
+    assert refused.code != 0 and f"brings back snoozed inbox item {by_text['open']}" in refused.stderr, refused.stderr
+    # Done on the other node before it comes back: it stays done.
     nodes[1].ctl("done", str(by_text["open"]))
     assert nodes[0].call("Upcoming")["reminders"] == []
-    time.sleep(max(nodes[0].parse_instant(snoozed["snoozedUntil"]) - time.time(), 0) + 1)
+    time.sleep(max(soon - time.time(), 0) + 1)
     assert [i["state"] for i in nodes[0].call("Inbox", filter="all")["items"]] == ["done", "done"]
     assert postgres.sql("SELECT state FROM reminder WHERE resurfaces_inbox_id IS NOT NULL") == "cancelled"
 
