@@ -19,20 +19,23 @@ extension Daemon {
         let clock = self.clock
         let lifecycle = self.lifecycle
         let options = self.options
+        // The store, not connected yet: what acts on it is wired first.
+        let store = try TeamStore(settings: settings, logger: logger)
+        // A popup's buttons act on the shared inbox as on the personal daemon's (the item
+        // found through this node's own receipt: the popup is on this node's screen).
+        let desktopActions = DesktopActions(store: store, clock: clock, zone: { configuration.current.rules.userZone },
+                                            logger: logger)
         // The same channels as the personal daemon's, built before the database is
         // touched (a channel described wrongly stops the start having changed nothing).
         // Every node sends from the shared outbox, each job from the node that claimed it
-        // (its lease); popup buttons have nothing to act on here yet (use relancectl).
+        // (its lease).
         let built = try buildChannels(configuration.current.channels,
-            onAction: { id, action in
-                logger.info("desktop action \(action) on notification \(id): not available on a team node; use relancectl")
-            },
+            onAction: { id, action in Task { await desktopActions.handle(notificationID: id, action: action) } },
             onClosed: { id, reason in logger.info("desktop notification \(id) closed: \(reason)", metadata: ["channel": "desktop"]) })
-        let store: TeamStore
         do {
             // The store's calls block on the database's answer: off the event loops (Swift
             // concurrency runs on them here), as every store call.
-            store = try await OffPool.run { try TeamStore.open(settings, logger: logger) }
+            try await OffPool.run { try store.migrate() }
         } catch let error as TeamStoreError {
             throw DaemonError.teamStoreUnavailable(error.description)
         }

@@ -105,7 +105,8 @@ public final class Daemon: Sendable {
         let broadcaster = InboxBroadcaster()
         let events = EventPlanner(store: store)
         let changed = ChangeSignal()
-        let desktopActions = DesktopActions(store: store, clock: clock, configuration: configuration, changed: changed, logger: logger)
+        let desktopActions = DesktopActions(store: store, clock: clock, zone: { configuration.current.rules.userZone },
+                                            didChange: { changed.send() }, logger: logger)
 
         // Delivery channels; a desktop button press acts on the inbox.
         let built = try buildChannels(configuration.current.channels,

@@ -49,10 +49,14 @@ extension AppDatabase {
     }
 
     /// Hides the item until `until`, when it comes back unread exactly once. Snoozing
-    /// again replaces the earlier snooze.
+    /// again replaces the earlier snooze; an item done or dismissed is refused (snoozing
+    /// it would bring a closed item back), changing nothing.
     public func snooze(inboxID: Int64, until: Date) throws -> (InboxItem, ScheduleChanges) {
         try writer.write { db in
             var item = try Self.inboxItem(db, id: inboxID)
+            guard item.state != .done, item.state != .dismissed else {
+                throw StoreError.cannotSnooze(inboxID: inboxID, state: item.state)
+            }
             let cancelled = try Self.cancelResurfacing(db, inboxID: inboxID)
             // Its deliveries wait until it comes back (the resurfacing firing makes new ones).
             try Self.cancelPendingDeliveries(db, inboxItemID: inboxID)

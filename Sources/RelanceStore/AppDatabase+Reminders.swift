@@ -270,7 +270,7 @@ extension AppDatabase {
         try writer.write { db in
             var reminder = try Self.pendingReminder(db, id: id)
             if let inboxID = reminder.resurfacesInboxId {
-                throw StoreError.invalidState(what: "id", reason: "reminder \(id) brings back snoozed inbox item \(inboxID): mark that item done or dismiss it instead")
+                throw StoreError.bringsBackSnoozedItem(reminderID: id, inboxID: inboxID)
             }
             reminder.state = .cancelled
             try reminder.update(db)

@@ -62,6 +62,16 @@ extension StoreError {
     public static func cannotWithdraw(outreachID: Int64, status: OutreachStatus) -> StoreError {
         .invalidState(what: "outreach", reason: "#\(outreachID) is \(status.words); only an outreach awaiting a reply can be withdrawn")
     }
+
+    /// A snooze of an item already dealt with: it would bring a closed item back.
+    public static func cannotSnooze(inboxID: Int64, state: InboxState) -> StoreError {
+        .invalidState(what: "id", reason: "inbox item \(inboxID) is \(state.rawValue); only an open or snoozed item can be snoozed (set a new reminder with remind instead)")
+    }
+
+    /// A reminder that brings back a snoozed item, cancelled by hand.
+    public static func bringsBackSnoozedItem(reminderID: Int64, inboxID: Int64) -> StoreError {
+        .invalidState(what: "id", reason: "reminder \(reminderID) brings back snoozed inbox item \(inboxID): mark that item done or dismiss it instead")
+    }
 }
 
 private extension OutreachStatus {

@@ -261,5 +261,47 @@ enum TeamSchema {
             )
             """,
         ]),
+        // Snoozing on a team node (issue #16), as in the personal store: a snoozed item
+        // keeps when it comes back (`snoozed_until`); the reminder that brings it back
+        // points at it (`resurfaces_inbox_id`), and its firing turns that same row unread
+        // again rather than inserting an item. An outbox job names the firing it delivers
+        // (`reminder_id`: the item's own reminder, or a comeback), so a comeback gets jobs
+        // of its own (one per firing and channel, ever) and a Message-ID of its own.
+        Migration(name: "v9-snooze", statements: [
+            "ALTER TABLE inbox_item ADD COLUMN snoozed_until TIMESTAMPTZ",
+            "ALTER TABLE reminder ADD COLUMN resurfaces_inbox_id BIGINT REFERENCES inbox_item (id)",
+            "CREATE INDEX reminder_resurfaces ON reminder (resurfaces_inbox_id) WHERE resurfaces_inbox_id IS NOT NULL",
+            "ALTER TABLE outbox ADD COLUMN reminder_id BIGINT REFERENCES reminder (id)",
+            "UPDATE outbox SET reminder_id = i.reminder_id FROM inbox_item i WHERE i.id = outbox.inbox_item_id",
+            "ALTER TABLE outbox ALTER COLUMN reminder_id SET NOT NULL",
+            "ALTER TABLE outbox DROP CONSTRAINT outbox_inbox_item_id_channel_key",
+            "ALTER TABLE outbox ADD CONSTRAINT outbox_reminder_channel_key UNIQUE (reminder_id, channel)",
+            // What closing an item and a node's receipt lookups read (the old key served them).
+            "CREATE INDEX outbox_inbox_item ON outbox (inbox_item_id)",
+            // An item that comes back is news for every node's `Watch` and delivery, as a
+            // new one is (v2): announced on the same channel, by the engine, at commit.
+            """
+            CREATE FUNCTION relance_announce_resurfaced() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                ids TEXT;
+            BEGIN
+                FOR ids IN
+                    SELECT json_agg(id ORDER BY id)::text FROM
+                        (SELECT n.id, (row_number() OVER (ORDER BY n.id) - 1) / \(inboxIDsPerNotification) AS chunk
+                         FROM new_rows n JOIN old_rows o ON o.id = n.id
+                         WHERE n.state = 'unread' AND o.state <> 'unread') AS numbered
+                    GROUP BY chunk ORDER BY chunk
+                LOOP
+                    PERFORM pg_notify('\(inboxChannel)', ids);
+                END LOOP;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER inbox_item_resurfaced AFTER UPDATE ON inbox_item
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
+            """,
+        ]),
     ]
 }

@@ -26,20 +26,28 @@ extension TeamStore: DeliveryStore {
                 ), claimed AS (
                     UPDATE outbox SET claimed_by = \(settings.node), claims = claims + 1, next_attempt_at = \(leaseEnd)
                     FROM due WHERE outbox.id = due.id
-                    RETURNING outbox.id, outbox.channel, outbox.attempts, outbox.claims, outbox.inbox_item_id, outbox.recipient
+                    RETURNING outbox.id, outbox.channel, outbox.attempts, outbox.claims, outbox.inbox_item_id, outbox.recipient,
+                              outbox.reminder_id
                 )
-                SELECT claimed.id, claimed.channel, claimed.attempts, claimed.claims, claimed.recipient,
+                SELECT claimed.id, claimed.channel, claimed.attempts, claimed.claims, claimed.recipient, claimed.reminder_id,
+                       (SELECT p.receipt FROM outbox p
+                        WHERE p.inbox_item_id = claimed.inbox_item_id AND p.channel = claimed.channel AND p.id <> claimed.id
+                          AND p.state = 'sent' AND p.sent_by = \(settings.node) AND p.receipt IS NOT NULL
+                        ORDER BY p.sent_at DESC LIMIT 1),
                        i.id, i.reminder_id, i.kind, i.text, i.due_at, i.fired_at, i.late, i.state
                 FROM claimed JOIN inbox_item i ON i.id = claimed.inbox_item_id
                 ORDER BY claimed.id
                 """, logger: logger).wait().map { row in
-                let (id, channel, attempts, claim, recipient, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
-                    try row.decode((Int64, String, Int32, Int64, String?, Int64, Int64, String, String, Date, Date, Bool, String).self)
+                let (id, channel, attempts, claim, recipient, firing, previous, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
+                    try row.decode((Int64, String, Int32, Int64, String?, Int64, String?, Int64, Int64, String, String, Date, Date, Bool, String).self)
                 let item = InboxItem(id: itemID, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom,
                                      text: text, dueAt: dueAt, firedAt: firedAt, late: late,
                                      state: InboxState(rawValue: state) ?? .unread)
-                return DeliveryJob(id: id, channel: channel, item: item, attempts: Int(attempts),
-                                   reminderID: reminderID, messageNamespace: namespace, claim: claim, recipient: recipient)
+                // `firing`: the item's own reminder, or the snooze comeback this job is for
+                // (its own Message-ID); `previous`: this node's last popup of the item, to
+                // replace (another node's screen is not this one's).
+                return DeliveryJob(id: id, channel: channel, item: item, attempts: Int(attempts), previousReceipt: previous,
+                                   reminderID: firing, messageNamespace: namespace, claim: claim, recipient: recipient)
             }
         }
     }
@@ -80,6 +88,19 @@ extension TeamStore: DeliveryStore {
                 UPDATE outbox SET next_attempt_at = \(now)
                 WHERE channel = \(channel) AND state = 'pending' AND claimed_by IS NULL AND next_attempt_at > \(now)
                 """)
+        }
+    }
+
+    /// The inbox item a desktop notification this node showed belongs to (the latest
+    /// with that id: a notification server numbers its popups afresh when it restarts).
+    /// This node's own, as `shownDeliveries`: another node's popup ids are its screen's.
+    public func inboxItemID(desktopReceipt receipt: String) throws -> Int64? {
+        try withConnection { connection in
+            try connection.query("""
+                SELECT inbox_item_id FROM outbox
+                WHERE channel = 'desktop' AND receipt = \(receipt) AND sent_by = \(settings.node)
+                ORDER BY sent_at DESC, id DESC LIMIT 1
+                """, logger: logger).wait().first?.decode(Int64.self)
         }
     }
 

@@ -57,27 +57,38 @@ extension TeamStore {
             })
             let delivered = toDeliver.map(\.reminder.id)
             let lateIDs = toDeliver.filter { late || $0.reminder.fireAt < missedBefore || $0.catchingUp }.map(\.reminder.id)
-            // Jobs: an unowned reminder gets one per channel of this node, as before; an
-            // owned one goes to its owner's channels only: a mail job to their address if
-            // they set one (whichever node fires it: any node with [mail] sends it), and no
-            // desktop job (a node's screen is not the owner's).
+            // Items: a new one per reminder, except a snooze's comeback, which turns its
+            // item unread again (the same item, as in the personal store; v9). Jobs, for
+            // the firing (`firing`: the reminder fired): an unowned reminder gets one per
+            // channel of this node, as before; an owned one goes to its owner's channels
+            // only: a mail job to their address if they set one (whichever node fires it:
+            // any node with [mail] sends it), and no desktop job (a node's screen is not
+            // the owner's). A comeback is owned as its item's reminder was.
             firing.items = try connection.query("""
-                WITH items AS (
+                WITH fresh AS (
                     INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
                     SELECT id, kind, text, due_at, \(now), id = ANY(\(lateIDs)), \(settings.node)
-                    FROM reminder WHERE id = ANY(\(delivered))
-                    RETURNING id, reminder_id, kind, text, due_at, fired_at, late, state
+                    FROM reminder WHERE id = ANY(\(delivered)) AND resurfaces_inbox_id IS NULL
+                    RETURNING id, reminder_id AS firing, reminder_id, kind, text, due_at, fired_at, late, state, snoozed_until
+                ), back AS (
+                    UPDATE inbox_item SET state = \(InboxState.unread.rawValue), snoozed_until = NULL, due_at = r.due_at,
+                                          fired_at = \(now), late = r.id = ANY(\(lateIDs))
+                    FROM reminder r WHERE r.id = ANY(\(delivered)) AND r.resurfaces_inbox_id = inbox_item.id
+                    RETURNING inbox_item.id, r.id AS firing, inbox_item.reminder_id, inbox_item.kind, inbox_item.text,
+                              inbox_item.due_at, inbox_item.fired_at, inbox_item.late, inbox_item.state, inbox_item.snoozed_until
+                ), items AS (
+                    SELECT * FROM fresh UNION ALL SELECT * FROM back
                 ), jobs AS (
-                    INSERT INTO outbox (inbox_item_id, channel, next_attempt_at, recipient)
-                    SELECT items.id, channel, \(now), NULL::text
-                    FROM items JOIN reminder r ON r.id = items.reminder_id CROSS JOIN unnest(\(channels)::text[]) AS channel
+                    INSERT INTO outbox (inbox_item_id, reminder_id, channel, next_attempt_at, recipient)
+                    SELECT items.id, items.firing, channel, \(now), NULL::text
+                    FROM items JOIN reminder r ON r.id = items.firing CROSS JOIN unnest(\(channels)::text[]) AS channel
                     WHERE r.owner IS NULL
                     UNION ALL
-                    SELECT items.id, \(Self.mailChannel), \(now), u.mail
-                    FROM items JOIN reminder r ON r.id = items.reminder_id JOIN team_user u ON u.name = r.owner
+                    SELECT items.id, items.firing, \(Self.mailChannel), \(now), u.mail
+                    FROM items JOIN reminder r ON r.id = items.firing JOIN team_user u ON u.name = r.owner
                     WHERE u.mail IS NOT NULL
                 )
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
+                SELECT \(unescaped: Self.inboxColumns) FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
             let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
             // A successor claimed at once is not pending: only the others are news.
@@ -99,7 +110,10 @@ extension TeamStore {
 
     /// A claimed reminder: what the rule and the worklist need of it.
     private struct Claimed {
-        static let columns = "reminder.id, reminder.kind, reminder.due_at, reminder.fire_at, reminder.step, reminder.outreach_id, reminder.contact_id"
+        static let columns = """
+            reminder.id, reminder.kind, reminder.due_at, reminder.fire_at, reminder.step, reminder.outreach_id,
+            reminder.contact_id, reminder.resurfaces_inbox_id
+            """
         var id: Int64
         var kind: ReminderKind
         var dueAt: Date
@@ -107,12 +121,15 @@ extension TeamStore {
         var step: Int?
         var outreachID: Int64?
         var contactID: Int64?
+        /// A snooze's comeback: the item it brings back.
+        var resurfacesInboxID: Int64?
 
         init(_ row: PostgresRow) throws {
-            let (id, kind, dueAt, fireAt, step, outreachID, contactID) =
-                try row.decode((Int64, String, Date, Date, Int32?, Int64?, Int64?).self)
+            let (id, kind, dueAt, fireAt, step, outreachID, contactID, resurfacesInboxID) =
+                try row.decode((Int64, String, Date, Date, Int32?, Int64?, Int64?, Int64?).self)
             self.id = id; self.kind = ReminderKind(rawValue: kind) ?? .custom; self.dueAt = dueAt; self.fireAt = fireAt
             self.step = step.map(Int.init); self.outreachID = outreachID; self.contactID = contactID
+            self.resurfacesInboxID = resurfacesInboxID
         }
     }
 
@@ -120,8 +137,9 @@ extension TeamStore {
     /// row locked (after the reminder's: see the order above).
     private func facts(_ connection: PostgresConnection, about reminder: Claimed) throws -> FollowOn.Facts {
         var facts = FollowOn.Facts(kind: reminder.kind, dueAt: reminder.dueAt, step: reminder.step,
-                                   outreachID: reminder.outreachID, contactID: reminder.contactID)
-        if let outreachID = reminder.outreachID, [.followUp, .letGo].contains(reminder.kind) {
+                                   outreachID: reminder.outreachID, contactID: reminder.contactID,
+                                   resurfaces: reminder.resurfacesInboxID != nil)
+        if let outreachID = reminder.outreachID, !facts.resurfaces, [.followUp, .letGo].contains(reminder.kind) {
             let status = try connection.query("SELECT status FROM outreach WHERE id = \(outreachID) FOR UPDATE",
                                               logger: logger).wait().first?.decode(String.self)
             facts.outreachAwaitingReply = status == OutreachStatus.awaitingReply.rawValue

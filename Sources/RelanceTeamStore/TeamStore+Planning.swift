@@ -29,7 +29,8 @@ extension TeamStore {
             LEFT JOIN outreach o ON o.id = r.outreach_id
             LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
             LEFT JOIN meeting m ON m.id = r.meeting_id
-            WHERE r.state = 'pending' AND r.moved_at IS NULL AND r.kind = ANY(\(Self.computedKinds))
+            WHERE r.state = 'pending' AND r.moved_at IS NULL AND r.resurfaces_inbox_id IS NULL
+              AND r.kind = ANY(\(Self.computedKinds))
               AND (\(contactID)::bigint IS NULL OR c.id = \(contactID))
               AND (\(outreachID)::bigint IS NULL OR r.outreach_id = \(outreachID))
             ORDER BY r.id

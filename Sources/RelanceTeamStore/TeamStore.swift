@@ -32,7 +32,11 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     private let writerPID = NIOLockedValueBox<Int32?>(nil)
     let listener: NotificationListener
 
-    private init(settings: TeamStoreSettings, logger: Logger, eventLoop: any EventLoop) throws {
+    /// The store, not yet connected: nothing is read or written until `migrate()` (or the
+    /// first call), so a daemon can wire what acts on the store before touching the
+    /// database. `open` does both.
+    public init(settings: TeamStoreSettings, logger: Logger,
+                eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) throws {
         self.settings = settings
         self.logger = logger
         connector = try Connector(settings: settings, eventLoop: eventLoop, logger: logger)
@@ -67,7 +71,9 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    private func migrate() throws {
+    /// Connects and migrates the schema if this node is the first (under an advisory
+    /// lock). Throws `TeamStoreError.unavailable` when the database cannot be reached.
+    public func migrate() throws {
         try transaction { connection in
             try run(connection, "SELECT pg_advisory_xact_lock(\(TeamSchema.migrationLock))")
             try run(connection, """
@@ -121,20 +127,31 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
     }
 
-    /// Cancels a pending reminder: no node fires it.
+    /// Cancels a pending reminder: no node fires it. A snooze's comeback is refused, as
+    /// in the personal store: done or dismiss its item instead.
     public func cancelReminder(id: Int64) throws -> Reminder {
-        let reminder = try changePending(id: id, "UPDATE reminder SET state = 'cancelled' WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)")
+        let reminder = try changePending(id: id, """
+            UPDATE reminder SET state = 'cancelled' WHERE id = \(id) AND state = 'pending' AND resurfaces_inbox_id IS NULL
+            RETURNING \(unescaped: Self.reminderColumns)
+            """)
         listener.tellLocally(ScheduleChanges(cancelled: [id]))
         return reminder
     }
 
-    /// Moves a pending reminder to `at`: every node re-arms for it.
+    /// Moves a pending reminder to `at`: every node re-arms for it. A snooze's comeback
+    /// moves its item's `snoozed_until` with it, in the same statement (as the personal
+    /// store does).
     public func moveReminder(id: Int64, to at: Date, now: Date) throws -> Reminder {
         guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
         let reason = "moved by you"
         let reminder = try changePending(id: id, """
-            UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason), moved_at = \(now)
-            WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)
+            WITH moved AS (
+                UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason), moved_at = \(now)
+                WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns), resurfaces_inbox_id
+            ), snoozed AS (
+                UPDATE inbox_item SET snoozed_until = \(at) FROM moved WHERE inbox_item.id = moved.resurfaces_inbox_id
+            )
+            SELECT \(unescaped: Self.reminderColumns) FROM moved
             """)
         listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: at)]))
         return reminder
@@ -144,9 +161,14 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     private func changePending(id: Int64, _ update: PostgresQuery) throws -> Reminder {
         try withConnection { connection in
             if let row = try connection.query(update, logger: logger).wait().first { return try Self.reminder(row) }
-            guard let state = try connection.query("SELECT state FROM reminder WHERE id = \(id)", logger: logger).wait().first
+            guard let row = try connection.query("SELECT state, resurfaces_inbox_id FROM reminder WHERE id = \(id)",
+                                                 logger: logger).wait().first
             else { throw StoreError.reminderNotFound(id: id) }
-            throw StoreError.reminderNotPending(id: id, state: try state.decode(String.self))
+            let (state, inboxID) = try row.decode((String, Int64?).self)
+            if state == ReminderState.pending.rawValue, let inboxID {
+                throw StoreError.bringsBackSnoozedItem(reminderID: id, inboxID: inboxID)
+            }
+            throw StoreError.reminderNotPending(id: id, state: state)
         }
     }
 
@@ -221,15 +243,23 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     }
 
     /// Closes an item (`done` or `dismissed`), for every node; its jobs still waiting to
-    /// go out are cancelled with it (one being sent finds its job no longer pending).
+    /// go out are cancelled with it (one being sent finds its job no longer pending), and
+    /// so is a pending snooze's comeback (no node brings it back).
     public func close(inboxID: Int64, as state: InboxState) throws -> InboxItem {
-        try transaction { connection in
+        precondition(state == .done || state == .dismissed)
+        let (item, cancelled) = try transaction { connection in
+            // The comeback's row first, as a firing locks it before the item (no deadlock;
+            // a comeback being fired finishes first, and is then not pending).
+            let cancelled = try cancelResurfacing(connection, inboxID: inboxID)
             guard let row = try connection.query("""
-                UPDATE inbox_item SET state = \(state.rawValue) WHERE id = \(inboxID) RETURNING \(unescaped: Self.inboxColumns)
+                UPDATE inbox_item SET state = \(state.rawValue), snoozed_until = NULL WHERE id = \(inboxID)
+                RETURNING \(unescaped: Self.inboxColumns)
                 """, logger: logger).wait().first else { throw StoreError.inboxItemNotFound(id: inboxID) }
             try run(connection, "UPDATE outbox SET state = 'cancelled' WHERE inbox_item_id = \(inboxID) AND state = 'pending'")
-            return try Self.inboxItem(row)
+            return (try Self.inboxItem(row), cancelled)
         }
+        if !cancelled.isEmpty { listener.tellLocally(ScheduleChanges(cancelled: cancelled)) }
+        return item
     }
 
     /// Unread inbox items (every item, until items can be read in a team store).
@@ -249,13 +279,14 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
     }
 
-    static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state"
+    static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state, snoozed_until"
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, reminderID, kind, text, dueAt, firedAt, late, state) =
-            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String).self)
+        let (id, reminderID, kind, text, dueAt, firedAt, late, state, snoozedUntil) =
+            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String, Date?).self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
-                         dueAt: dueAt, firedAt: firedAt, late: late, state: InboxState(rawValue: state) ?? .unread)
+                         dueAt: dueAt, firedAt: firedAt, late: late, state: InboxState(rawValue: state) ?? .unread,
+                         snoozedUntil: snoozedUntil)
     }
 
     // MARK: Connections

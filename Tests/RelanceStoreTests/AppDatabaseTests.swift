@@ -113,6 +113,18 @@ import GRDB
         #expect(try db.upcoming(limit: 10).isEmpty)
     }
 
+    @Test func snoozingAClosedItemIsRefusedAndChangesNothing() throws {
+        let (db, _) = try databaseWithAda()
+        let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
+        let item = try db.fireDue(expected: [ScheduledReminder(id: reminder.id, due: t0)], at: t0, late: false, rules: rules).items[0]
+        _ = try db.close(inboxID: item.id, as: .done)
+        #expect(throws: StoreError.cannotSnooze(inboxID: item.id, state: .done)) {
+            try db.snooze(inboxID: item.id, until: t0.addingTimeInterval(3600))
+        }
+        #expect(try db.inboxItem(id: item.id).state == .done)
+        #expect(try db.upcoming(limit: 10).isEmpty)
+    }
+
     @Test func contactsResolveByIdOrUnambiguousName() throws {
         let (db, ada) = try databaseWithAda()
         let (byron, _) = try db.addContact(ContactDraft(name: "Ada Byron"), now: t0)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_delivery import SMTPServer, mail_config
+from test_delivery import SessionBus, SMTPServer, mail_config
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness" / "postgres-server"
 
@@ -590,6 +590,117 @@ def test_watch_on_every_node_sees_each_item_once_whichever_node_fired_it(postgre
         assert sorted(item["reminderId"] for item in seen) == sorted(ids), seen
         assert watcher.read_line(timeout=1.5) is None  # nothing twice
     assert postgres.sql("SELECT count(*) FROM inbox_item") == "3"
+
+
+def test_an_item_snoozed_on_one_node_comes_back_once_the_same_item_on_every_node(postgres, nodes):
+    for node in nodes:
+        node.start()
+    nodes[0].call("Remind", at=nodes[0].format_instant(time.time() + 1), text="Send Ada the notes")
+    [item] = nodes[0].wait_until(lambda: nodes[0].call("Inbox")["items"], timeout=30, what="the reminder fired")
+    watchers = [node.spawn([node.relancectl, "watch", "--json", "--socket", node.socket]) for node in nodes]
+    time.sleep(0.5)  # the watchers have subscribed
+
+    # When a teammate snoozes it for three seconds through relancectl on another node
+    snoozed = nodes[1].ctl("snooze", str(item["id"]), "3s", "--json").json()["item"]
+    until = nodes[1].parse_instant(snoozed["snoozedUntil"])
+
+    # Then it leaves every node's open inbox until then, its comeback coming for all…
+    assert (snoozed["id"], snoozed["state"]) == (item["id"], "snoozed")
+    for node in nodes:
+        assert node.call("Inbox")["items"] == []
+        assert [i["state"] for i in node.call("Inbox", filter="all")["items"]] == ["snoozed"]
+    assert "Send Ada the notes" in nodes[2].ctl("upcoming").stdout
+    # …and comes back once, the same item, unread, seen by every node's Watch once.
+    for watcher in watchers:
+        seen = json.loads(watcher.read_line(timeout=30))
+        assert (seen["id"], seen["state"]) == (item["id"], "unread"), seen
+        assert watcher.read_line(timeout=1.5) is None  # nothing twice
+    for node in nodes:
+        [back] = node.call("Inbox")["items"]
+        assert (back["id"], back["state"], back.get("snoozedUntil")) == (item["id"], "unread", None)
+        assert node.parse_instant(back["firedAt"]) >= until - 0.002
+    assert postgres.sql("SELECT count(*) FROM inbox_item") == "1"
+    assert postgres.sql("SELECT state, count(*) FROM reminder WHERE resurfaces_inbox_id IS NOT NULL GROUP BY state") == \
+        "fired|1"
+    assert nodes[0].call("Upcoming")["reminders"] == []
+
+
+def test_a_snooze_refused_changes_nothing_a_move_moves_it_and_done_elsewhere_cancels_it(postgres, nodes):
+    for node in nodes[:2]:
+        node.start()
+    for text in ("open", "closed"):
+        nodes[0].call("Remind", at=nodes[0].format_instant(time.time() + 1), text=text)
+    items = nodes[0].wait_until(lambda: len(nodes[0].call("Inbox")["items"]) == 2 and nodes[0].call("Inbox")["items"],
+                                timeout=30, what="both reminders fired")
+    by_text = {item["text"]: item["id"] for item in items}
+    nodes[1].ctl("done", str(by_text["closed"]))
+    rows = "SELECT (SELECT json_agg(r ORDER BY id) FROM reminder r)::text || (SELECT json_agg(i ORDER BY id) FROM inbox_item i)::text"
+    before = postgres.sql(rows)
+
+    # A time in the past, an unknown item, an item already done: the personal daemon's refusals.
+    past = nodes[1].ctl("snooze", str(by_text["open"]), "2020-01-01T00:00:00Z", check=False)
+    assert past.code != 0 and "when: must be in the future" in past.stderr, past.stderr
+    unknown = nodes[1].ctl("snooze", "999", "1h", check=False)
+    assert unknown.code != 0 and "no inbox item with id 999" in unknown.stderr, unknown.stderr
+    closed = nodes[1].ctl("snooze", str(by_text["closed"]), "1h", check=False)
+    assert closed.code != 0 and f"inbox item {by_text['closed']} is done" in closed.stderr, closed.stderr
+    assert postgres.sql(rows) == before
+
+    # Snoozed for an hour on one node; its comeback moved on the other moves when it comes
+    # back, and cancelling it by hand is refused (done or dismiss the item instead).
+    nodes[0].ctl("snooze", str(by_text["open"]), "1h")
+    [comeback] = nodes[1].call("Upcoming")["reminders"]
+    soon = time.time() + 5
+    nodes[1].ctl("reminder", "move", str(comeback["id"]), nodes[1].format_instant(soon))
+    [moved] = [i for i in nodes[0].call("Inbox", filter="all")["items"] if i["id"] == by_text["open"]]
+    assert abs(nodes[0].parse_instant(moved["snoozedUntil"]) - soon) < 0.002, moved
+    refused = nodes[1].ctl("reminder", "cancel", str(comeback["id"]), check=False)
+    assert refused.code != 0 and f"brings back snoozed inbox item {by_text['open']}" in refused.stderr, refused.stderr
+    # Done on the other node before it comes back: it stays done.
+    nodes[1].ctl("done", str(by_text["open"]))
+    assert nodes[0].call("Upcoming")["reminders"] == []
+    time.sleep(max(soon - time.time(), 0) + 1)
+    assert [i["state"] for i in nodes[0].call("Inbox", filter="all")["items"]] == ["done", "done"]
+    assert postgres.sql("SELECT state FROM reminder WHERE resurfaces_inbox_id IS NOT NULL") == "cancelled"
+
+
+def test_done_and_snooze_pressed_on_a_team_nodes_popup_act_for_every_node(postgres, nodes, tmp_path):
+    # Two nodes showing popups on one session bus (the notification server answers each
+    # button to the node that showed that popup), a third without a desktop.
+    bus = SessionBus(tmp_path / "bus")
+    try:
+        for node in nodes[:2]:
+            node.env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+            node.config.write_text(node.config.read_text() + "[desktop]\nenabled = true\n")
+            node.start()
+        due = nodes[0].format_instant(time.time() + 1)
+        for text in ("Press done", "Press snooze"):
+            nodes[0].call("Remind", at=due, text=text)
+        shown = {}
+        while len(shown) < 2:
+            event = bus.next_event()
+            if event.get("event") == "notify":
+                shown[event["summary"]] = event
+        assert shown["Press done"]["actions"][::2] == ["done", "snooze", "open"]
+
+        # When done is pressed on one popup and snooze on the other
+        bus.command(f"action {shown['Press done']['id']} done")
+        bus.command(f"action {shown['Press snooze']['id']} snooze")
+
+        # Then, seen from a third node: one item done, the other snoozed for a day.
+        nodes[2].config.write_text(nodes[2].config.read_text() + "[desktop]\nenabled = false\n")
+        nodes[2].start()
+        def acted():
+            items = {i["text"]: i for i in nodes[2].call("Inbox", filter="all")["items"]}
+            return items if [items[t]["state"] for t in ("Press done", "Press snooze")] == ["done", "snoozed"] else None
+        items = nodes[2].wait_until(acted, timeout=10, what="the buttons' actions in the shared inbox")
+        assert 23 * 3600 < nodes[2].parse_instant(items["Press snooze"]["snoozedUntil"]) - time.time() <= 25 * 3600
+        assert [r["text"] for r in nodes[1].call("Upcoming")["reminders"]] == ["Press snooze"]
+        pressed = [node.root.name for node in nodes[:2] if "(desktop)" in node.stderr()]
+        shown_by = postgres.sql("SELECT DISTINCT sent_by FROM outbox WHERE channel = 'desktop' AND state = 'sent' ORDER BY 1")
+        assert sorted(pressed) == shown_by.split("\n"), (pressed, shown_by)
+    finally:
+        bus.stop()
 
 
 # Delivery from every node.

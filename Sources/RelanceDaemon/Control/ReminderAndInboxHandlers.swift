@@ -99,24 +99,34 @@ extension ControlService {
     }
 
     private func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
-        let now = clock.now()
-        let until: Date
-        switch (p.duration, p.until, p.nextWindow ?? false) {
-        case (let duration?, nil, false):
-            do {
-                until = try ISODuration(parsing: duration).added(to: now, in: currentConfiguration.timeZone)
-            } catch {
-                throw ControlError.invalidParameter("duration", reason: "\(error)")
-            }
-        case (nil, let date?, false): until = try instant(date, "until")
-        case (nil, nil, true): until = rules.window.nextStart(after: now)
-        default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
+        let until = try Self.snoozeUntil(p, now: clock.now(), zone: currentConfiguration.timeZone, rules: rules) {
+            try instant($0, "until")
         }
-        guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
         let (item, _) = try store.snooze(inboxID: p.id, until: until)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         withdrawNotifications(of: item.id)
         return InboxItemReply(item: item.info, timeZone: zoneName)
+    }
+
+    /// When a `Snooze` brings its item back: after one of `duration` (ISO 8601, from
+    /// `now` in `zone`), `until` (read by `instant`) or `nextWindow`, and in the future.
+    /// Shared with the team node's `Snooze`, so both read the same parameters alike.
+    static func snoozeUntil(_ p: Snooze.Parameters, now: Date, zone: TimeZone, rules: TimingRules,
+                            instant: (String) throws -> Date) throws -> Date {
+        let until: Date
+        switch (p.duration, p.until, p.nextWindow ?? false) {
+        case (let duration?, nil, false):
+            do {
+                until = try ISODuration(parsing: duration).added(to: now, in: zone)
+            } catch {
+                throw ControlError.invalidParameter("duration", reason: "\(error)")
+            }
+        case (nil, let date?, false): until = try instant(date)
+        case (nil, nil, true): until = rules.window.nextStart(after: now)
+        default: throw ControlError.invalidParameter("duration", reason: "give one of duration, until or nextWindow")
+        }
+        guard until > now else { throw ControlError.invalidParameter("until", reason: "must be in the future") }
+        return until
     }
 
     /// `Inbox`'s filter (open by default) and limit (100), checked.

@@ -11,7 +11,7 @@ import VarlinkTransport
 ///
 /// What the team store holds so far: reminders set for a time, tied to a team contact or
 /// not (`Remind`, cancel, move),
-/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Watch`), `Status`,
+/// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
@@ -93,6 +93,7 @@ public final class TeamControlService: VarlinkService {
         }
         handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done) }
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
+        handlers.register(Snooze.self, readOnly: false) { call, p in try call.service.snooze(p) }
         registerOutreachHandlers(&handlers)
         registerUserHandlers(&handlers)
         registerMigrationHandler(&handlers)
@@ -163,6 +164,18 @@ public final class TeamControlService: VarlinkService {
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
         // A popup this node still shows for it is taken down (its pending jobs were
         // cancelled with the change).
+        if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
+        return InboxItemReply(item: item.info, timeZone: zone().identifier)
+    }
+
+    /// Hides the item for every node until the time asked (read as the personal daemon
+    /// reads it); it comes back once, from whichever node fires its comeback.
+    func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
+        let now = clock.now()
+        let until = try ControlService.snoozeUntil(p, now: now, zone: zone(), rules: rules()) { try instant($0, "until") }
+        let item = try store.snooze(inboxID: p.id, until: until, now: now)
+        logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
+        // A popup this node still shows for it is taken down, as on the personal daemon.
         if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
         return InboxItemReply(item: item.info, timeZone: zone().identifier)
     }
