@@ -124,6 +124,8 @@ extension TeamStore {
             footprint.deliveries = try count(connection, """
                 DELETE FROM outbox WHERE inbox_item_id IN (SELECT id FROM inbox_item WHERE reminder_id = ANY(\(ids))) RETURNING 1
                 """)
+            // A snooze's comeback points at the item it brings back: unlinked before the item goes.
+            try run(connection, "UPDATE reminder SET resurfaces_inbox_id = NULL WHERE id = ANY(\(ids))")
             footprint.inboxItems = try count(connection, "DELETE FROM inbox_item WHERE reminder_id = ANY(\(ids)) RETURNING 1")
             try run(connection, "DELETE FROM reminder WHERE id = ANY(\(ids))")
             footprint.meetings = try count(connection, "DELETE FROM meeting WHERE contact_id = \(id) RETURNING 1")

@@ -345,10 +345,17 @@ def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow
     assert refused.code != 0 and "has outreach awaiting a reply (#1); nothing removed" in refused.stderr, refused.stderr
     assert postgres.sql("SELECT count(*) FROM contact") == "1"
     as_user(first, LEA, "meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Station F")
+    # An item about Ada in the inbox, snoozed: its comeback goes with her too.
+    as_user(first, LEA, "remind", "PT1S", "Send Ada the paper", "--contact", "ada")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=30, what="the item about Ada")
+    as_user(first, LEA, "snooze", postgres.sql("SELECT id FROM inbox_item"), "1h")
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE resurfaces_inbox_id IS NOT NULL AND state = 'pending'") == "1"
     removed = as_user(second, LEA, "contact", "remove", "ada", "--force")
     assert removed.stdout.startswith("Removed Ada Lovelace, 1 outreach, 1 meeting"), removed.stdout
+    assert "1 inbox item" in removed.stdout, removed.stdout
     assert postgres.sql("SELECT (SELECT count(*) FROM contact) + (SELECT count(*) FROM outreach) + "
-                        "(SELECT count(*) FROM meeting) + (SELECT count(*) FROM reminder)") == "0"
+                        "(SELECT count(*) FROM meeting) + (SELECT count(*) FROM reminder) + "
+                        "(SELECT count(*) FROM inbox_item)") == "0"
     assert "Ada" not in first.ctl("upcoming").stdout
 
 
