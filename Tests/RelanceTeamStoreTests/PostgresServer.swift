@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import RelanceTeamStore
 
 /// A real PostgreSQL for one test, started by the repo's harness
 /// (`Tests/harness/postgres-server`) in a temporary folder, stopped when released.
@@ -52,4 +54,12 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     struct Failure: Error, CustomStringConvertible { var message: String; var description: String { message } }
+}
+
+extension PostgresServer {
+    /// A team store on this server, standing for the node `name` (each suite's stores
+    /// are its nodes).
+    func node(_ name: String) throws -> TeamStore {
+        try TeamStore.open(TeamStoreSettings(url: url, node: name), logger: Logger(label: "team-test-\(name)"))
+    }
 }

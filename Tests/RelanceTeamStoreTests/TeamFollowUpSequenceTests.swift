@@ -13,12 +13,7 @@ import Testing
 /// stores on one database stand for two nodes; time is passed in, never waited for.
 @Suite(.serialized) struct TeamFollowUpSequenceTests {
     let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
-    let logger = Logger(label: "team-sequence-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
-
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
 
     func fire(_ store: TeamStore, at date: Date) throws -> Firing {
         try store.fireDue(expected: [], at: date, late: false, lateBefore: nil, rules: rules, channels: ["desktop"])
@@ -26,7 +21,7 @@ import Testing
 
     @Test func theSequenceGoesOnStepByStepOnceAcrossNodesAndEndsAsThePersonalStoreEndsIt() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London"), owner: "lea", now: t0)
         let (logged, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat",
                                                 sentAt: t0, policy: .standard, rules: rules)
@@ -68,7 +63,7 @@ import Testing
 
     @Test func aNeverLetGoSequenceStopsAfterItsLastNudgeStillAwaitingAReply() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let policy = FollowUpPolicy(nudges: [.businessDays(3), .businessDays(3)], letGo: nil)
         let (_, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0,
@@ -84,7 +79,7 @@ import Testing
 
     @Test func afterDowntimeOnlyTheLatestDueStepReachesTheInbox() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (logged, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0,
                                                 policy: .standard, rules: rules)
@@ -105,7 +100,7 @@ import Testing
 
     @Test func aReplyRecordedOnOneNodeWhileAnotherFiresNeverLeavesAStepPending() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         var outreaches: [(Int64, Date)] = []
         for index in 0..<20 {
             _ = try a.addContact(ContactDraft(name: "Person \(index)"), owner: "lea", now: t0)
@@ -132,7 +127,7 @@ import Testing
 
     @Test func aFollowUpSentMovesTheSequenceOnFromThenAndOnlyItsAuthorLogsIt() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (logged, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0,
                                                 policy: .standard, rules: rules)
@@ -162,7 +157,7 @@ import Testing
 
     @Test func withdrawingAnOutreachCancelsItsStepsAndOnlyItsAuthorMay() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (logged, first) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0,
                                                 policy: .standard, rules: rules)

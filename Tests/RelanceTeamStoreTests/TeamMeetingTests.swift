@@ -11,12 +11,7 @@ import Testing
 /// for two nodes.
 @Suite(.serialized) struct TeamMeetingTests {
     let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
-    let logger = Logger(label: "team-meeting-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
-
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
 
     /// The reminders the personal store plans for the same meeting, as (kind, text, due, fire).
     func personalPlan(_ draft: MeetingDraft, contact: ContactDraft) throws -> [[String]] {
@@ -35,7 +30,7 @@ import Testing
 
     @Test func aMeetingPlansThePersonalStoresRemindersAndEveryNodeSeesWhoGoes() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let adaDraft = ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London")
         let ada = try a.addContact(adaDraft, owner: "lea", now: t0)
         let draft = MeetingDraft(contactID: ada.contact.id, startsAt: instant("2026-12-03T14:00:00Z"),
@@ -58,7 +53,7 @@ import Testing
 
     @Test func theSameMeetingTwiceOrABadOneIsRefusedAndNothingIsWritten() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let draft = MeetingDraft(contactID: ada.contact.id, startsAt: instant("2026-12-03T14:00:00Z"), place: "Café Olimpico")
         let (first, _) = try a.addMeeting(draft, by: "lea", rules: rules, now: t0)
@@ -89,7 +84,7 @@ import Testing
 
     @Test func onlyWhoGoesMovesOrCancelsAndAMoveReplansThePendingReminders() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let draft = MeetingDraft(contactID: ada.contact.id, startsAt: instant("2026-12-03T14:00:00Z"), place: "Café Olimpico")
         let (added, planned) = try a.addMeeting(draft, by: "lea", rules: rules, now: t0)
@@ -132,7 +127,7 @@ import Testing
 
     @Test func aReplyThatAgreesToMeetAddsTheMeetingInItsTransactionOrNothing() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (logged, _) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat", sentAt: t0,
                                             policy: .standard, rules: rules)

@@ -11,12 +11,7 @@ import Testing
 /// own API, copied into a real PostgreSQL 15 team store: all or nothing, once.
 @Suite(.serialized) struct TeamMigrationTests {
     let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
-    let logger = Logger(label: "team-migration-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
-
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
 
     /// A personal store file: Ada (with an outreach awaiting its first follow-up), Grace
     /// (e-mail the team already knows), a custom reminder tied to Ada, one alone.
@@ -44,7 +39,7 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (path, ada, outreach, followUp) = try personalStore(folder)
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let heard = NIOLockedValueBox<[ScheduleChanges]>([])
         b.observeReminders { changes in heard.withLockedValue { $0.append(changes) } }
         let grace = try a.addContact(ContactDraft(name: "Grace B. Hopper", emails: ["grace@example.com"]), owner: "sam", now: t0)
@@ -93,7 +88,7 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (path, _, _, _) = try personalStore(folder)
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
         let snapshot = try server.psql("SELECT count(*) FROM contact") + (try server.psql("SELECT count(*) FROM outreach"))
             + (try server.psql("SELECT count(*) FROM reminder"))
@@ -129,7 +124,7 @@ import Testing
                                                      place: "Café Olimpico", notes: "bring the deck"), rules: rules, now: t0)
         }()
         let planned = try AppDatabase.open(path: path).upcoming(limit: 20).filter { MeetingReminders.kinds.contains($0.kind) }
-        let a = try node(server, "a")
+        let a = try server.node("a")
 
         let counts = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
         #expect(counts.meetings == 1 && counts.reminders == 3 + 3)
@@ -153,7 +148,7 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (path, _, _, _) = try personalStore(folder)
-        let a = try node(server, "a")
+        let a = try server.node("a")
         // A rule of this team's database (as a DBA may add): no outreach without a polite
         // ask. The contacts go in first, then the outreach is refused.
         _ = try server.psql("ALTER TABLE outreach ADD CONSTRAINT polite_ask CHECK (ask LIKE 'please%')")

@@ -12,16 +12,11 @@ import Testing
 /// one database stand for two nodes.
 @Suite(.serialized) struct TeamOutreachTests {
     let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
-    let logger = Logger(label: "team-outreach-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
-
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
 
     @Test func aContactAddedOnOneNodeIsFoundOnAnotherWithItsOwner() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: " Ada Lovelace ", emails: ["ada@example.com"], timeZone: "Europe/London",
                                                 details: ContactDetails(title: "Countess")), owner: "lea", now: t0)
         #expect(ada.contact.name == "Ada Lovelace")
@@ -37,7 +32,7 @@ import Testing
 
     @Test func aDuplicateOrInvalidContactIsRefusedAndNothingIsWritten() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace", emails: ["ada@example.com"]), owner: "lea", now: t0)
         #expect(throws: StoreError.duplicateContact(field: "emails", value: "ADA@example.com", existing: "Ada Lovelace (#1)")) {
             try a.addContact(ContactDraft(name: "A. Lovelace", emails: ["ADA@example.com"]), owner: "sam", now: t0)
@@ -51,7 +46,7 @@ import Testing
 
     @Test func loggingAnOutreachPlansItsFirstFollowUpByTheCoreRuleInTheSameTransaction() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let heard = NIOLockedValueBox<[ScheduleChanges]>([])
         b.observeReminders { changes in heard.withLockedValue { $0.append(changes) } }
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London"), owner: "lea", now: t0)
@@ -76,7 +71,7 @@ import Testing
 
     @Test func anOpenOutreachByAnotherTeamUserRefusesTheSecondUnlessAnyway() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (first, _) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat", sentAt: t0,
                                            policy: .standard, rules: rules)
@@ -104,7 +99,7 @@ import Testing
 
     @Test func twoPeopleLoggingAtOnceOnTwoNodesAreTold() throws {
         let server = try PostgresServer()
-        let nodes = [try node(server, "a"), try node(server, "b")]
+        let nodes = [try server.node("a"), try server.node("b")]
         let names = (0..<20).map { "Person \($0)" }
         for name in names { _ = try nodes[0].addContact(ContactDraft(name: name), owner: "lea", now: t0) }
         let outcomes = NIOLockedValueBox<[String: [String]]>([:])
@@ -135,7 +130,7 @@ import Testing
 
     @Test func anOutreachWhoseReminderCannotBeWrittenIsNotLoggedEither() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         // The engine refuses the reminder row: the outreach inserted before it goes too.
         try server.psql("ALTER TABLE reminder ADD CONSTRAINT no_follow_ups CHECK (kind <> 'follow_up')")
@@ -151,7 +146,7 @@ import Testing
 
     @Test func recordingAReplyCancelsItsPendingFollowUpsOnly() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         _ = try a.addContact(ContactDraft(name: "Grace Hopper"), owner: "lea", now: t0)
         let (ada, adaReminder) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "x", sentAt: t0,
@@ -171,7 +166,7 @@ import Testing
 
     @Test func aReminderSetForAContactIsTiedToItAndAnUnknownContactWritesNothing() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let ada = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         let (reminder, _) = try b.addReminder(text: "Ask Ada about the talk", dueAt: t0.addingTimeInterval(3600), contact: "ada")
         #expect(reminder.contactID == ada.contact.id && reminder.kind == .custom)
@@ -185,7 +180,7 @@ import Testing
 
     @Test func aBadOutreachIsRefusedBeforeAnythingIsWritten() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
         #expect(throws: ValidationError.self) {
             try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: " ", sentAt: t0, policy: .standard, rules: rules)

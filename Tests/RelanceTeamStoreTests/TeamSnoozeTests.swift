@@ -18,10 +18,6 @@ import Testing
     let logger = Logger(label: "team-snooze-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
 
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
-
     func fire(_ store: TeamStore, at: Date, channels: [String] = ["desktop", "mail"]) throws -> [InboxItem] {
         try store.fireDue(expected: [], at: at, late: false, lateBefore: nil, rules: rules, channels: channels).items
     }
@@ -38,7 +34,7 @@ import Testing
 
     @Test func aSnoozedItemComesBackOnceTheSameItemUnreadFromWhicheverNodeFiresIt() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         try a.setMail(of: "lea", to: "lea@example.org", at: t0)
         // Forty items, lea's and the team's, fired by a, snoozed from b.
         for index in 0..<40 {
@@ -98,7 +94,7 @@ import Testing
 
     @Test func doneOrDismissWhileSnoozedCancelsTheComebackOnEveryNode() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         _ = try a.addReminder(text: "done", dueAt: t0)
         _ = try a.addReminder(text: "dismissed", dueAt: t0)
         let items = try fire(a, at: t0)
@@ -121,7 +117,7 @@ import Testing
 
     @Test func snoozingAgainReplacesTheComebackAndMovingItMovesSnoozedUntil() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         _ = try a.addReminder(text: "call back", dueAt: t0)
         let item = try fire(a, at: t0)[0]
         _ = try a.snooze(inboxID: item.id, until: t0.addingTimeInterval(600), now: t0)
@@ -145,7 +141,7 @@ import Testing
 
     @Test func anUnknownItemAPastTimeOrAClosedItemIsRefusedAndNothingChanges() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         _ = try a.addReminder(text: "open", dueAt: t0)
         _ = try a.addReminder(text: "closed", dueAt: t0)
         let items = try fire(a, at: t0)
@@ -184,7 +180,7 @@ import Testing
             """)
 
         // When a node of this version starts on it
-        let a = try node(server, "a")
+        let a = try server.node("a")
 
         // Then the job names the firing it delivered, and the item snoozes and comes back
         // with a job of its own beside the old one.
@@ -218,7 +214,7 @@ import Testing
 
     @Test func doneSnoozeAndOpenPressedOnATeamNodesPopupActOnTheSharedItem() async throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let zone = rules.userZone
         let onA = DesktopActions(store: a, clock: FixedClock(instant: t0), zone: { zone }, logger: logger)
         let done = try shown(a, text: "done", receipt: "7")
@@ -241,7 +237,7 @@ import Testing
 
     @Test func aButtonOnAnotherNodesNotificationIdActsOnNothing() async throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let item = try shown(a, text: "a's popup", receipt: "7")
         let before = try rows(server)
         // b's screen numbers its popups itself: its 7 is not a's 7.

@@ -15,15 +15,11 @@ import Testing
     let t0 = instant("2026-12-01T08:00:00Z")
     let logger = Logger(label: "team-test")
 
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
-
     @Test func nodesStartingTogetherMigrateOnce() throws {
         let server = try PostgresServer()
         let opened = NIOLockedValueBox<[TeamStore]>([])
         DispatchQueue.concurrentPerform(iterations: 3) { index in
-            if let store = try? node(server, "n\(index)") { opened.withLockedValue { $0.append(store) } }
+            if let store = try? server.node("n\(index)") { opened.withLockedValue { $0.append(store) } }
         }
         let stores = opened.withLockedValue { $0 }
         #expect(stores.count == 3)
@@ -36,7 +32,7 @@ import Testing
 
     @Test func threeNodesFiringTheSameDueRemindersFireEachOnce() throws {
         let server = try PostgresServer()
-        let nodes = try (0..<3).map { try node(server, "n\($0)") }
+        let nodes = try (0..<3).map { try server.node("n\($0)") }
         for index in 0..<1_500 {
             _ = try nodes[index % 3].addReminder(text: "r\(index)", dueAt: t0.addingTimeInterval(Double(index % 7)))
         }
@@ -60,7 +56,7 @@ import Testing
 
     @Test func aNodeThatDiesMidFiringLeavesTheRowsToTheOthers() throws {
         let server = try PostgresServer()
-        let survivor = try node(server, "survivor")
+        let survivor = try server.node("survivor")
         let (reminder, _) = try survivor.addReminder(text: "call Ada", dueAt: t0)
         // A dying node: it claimed the row inside its firing transaction, then nothing.
         let dying = Process()
@@ -92,7 +88,7 @@ import Testing
 
     @Test func nodesHearEachOthersChangesThroughListenNotify() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         let heard = NIOLockedValueBox<[ScheduleChanges]>([])
         a.observeReminders { changes in heard.withLockedValue { $0.append(changes) } }
         let (mine, _) = try a.addReminder(text: "mine", dueAt: t0)
@@ -111,13 +107,13 @@ import Testing
 
     @Test func theListenerComesBackAfterTheDatabaseRestartsAndAsksForAReread() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         let heard = NIOLockedValueBox<[ScheduleChanges]>([])
         a.observeReminders { changes in heard.withLockedValue { $0.append(changes) } }
         try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'relance'")
         try waitUntil(timeout: 60) { heard.withLockedValue { $0.contains { $0.resync } } }
         // And it hears the others again.
-        let b = try node(server, "b")
+        let b = try server.node("b")
         let (theirs, _) = try b.addReminder(text: "after the cut", dueAt: t0)
         try waitUntil { heard.withLockedValue { $0.contains { $0.scheduled.map(\.id) == [theirs.id] } } }
         // The node's own connection was cut too: its next call reconnects.
@@ -129,7 +125,7 @@ import Testing
         let server = try PostgresServer()
         let clock = ManualClock(t0)
         let fired = NIOLockedValueBox<[InboxItem]>([])
-        let stores = try (0..<3).map { try node(server, "n\($0)") }
+        let stores = try (0..<3).map { try server.node("n\($0)") }
         let schedulers = stores.map { store in
             Scheduler(store: store, time: clock, logger: logger) { firing in fired.withLockedValue { $0 += firing.items } }
         }

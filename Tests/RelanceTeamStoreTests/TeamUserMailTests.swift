@@ -11,12 +11,7 @@ import Testing
 /// owner's address, or none; an unowned one keeps one job per channel of the node.
 @Suite(.serialized) struct TeamUserMailTests {
     let t0 = instant("2026-12-01T08:00:00Z")  // a Tuesday
-    let logger = Logger(label: "team-user-mail-test")
     let rules = TimingRules(userZone: TimeZone(identifier: "Europe/Paris")!)
-
-    func node(_ server: PostgresServer, _ name: String) throws -> TeamStore {
-        try TeamStore.open(TeamStoreSettings(url: server.url, node: name), logger: logger)
-    }
 
     /// Each job of the outbox: its reminder's text, channel and recipient ("-": none).
     func jobs(_ server: PostgresServer) throws -> String {
@@ -29,7 +24,7 @@ import Testing
 
     @Test func anOwnedReminderIsMailedToItsOwnersAddressOnlyAndAnUnownedOneAsBefore() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a"), b = try node(server, "b")
+        let a = try server.node("a"), b = try server.node("b")
         #expect(try a.setMail(of: "lea", to: "Lea Martin <lea@example.org>", at: t0) == "Lea Martin <lea@example.org>")
         // Set on one node, known to the other.
         #expect(try b.mail(of: "lea") == "Lea Martin <lea@example.org>")
@@ -55,7 +50,7 @@ import Testing
 
     @Test func aQueuedJobKeepsItsAddressAndAClearedAddressMailsNothingMore() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         try a.setMail(of: "lea", to: "lea@example.org", at: t0)
         _ = try a.addReminder(text: "first", dueAt: t0, owner: "lea")
         _ = try a.fireDue(expected: [], at: t0, late: false, lateBefore: nil, rules: rules, channels: ["mail"])
@@ -80,7 +75,7 @@ import Testing
 
     @Test func aFollowUpIsTheContactOwnersAndMailedToThem() throws {
         let server = try PostgresServer()
-        let a = try node(server, "a")
+        let a = try server.node("a")
         try a.setMail(of: "lea", to: "lea@example.org", at: t0)
         try a.setMail(of: "sam", to: "sam@example.org", at: t0)
         _ = try a.addContact(ContactDraft(name: "Ada Lovelace", timeZone: "Europe/London"), owner: "lea", now: t0)
