@@ -97,10 +97,18 @@ extension AppDatabase {
     }
 
     static func cancelSequence(_ db: Database, outreachID: Int64) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: """
+        let cancelled = try Int64.fetchAll(db, sql: """
             UPDATE reminder SET state = \(ReminderState.cancelled.sql)
             WHERE outreachId = ? AND kind IN \([ReminderKind.followUp, .letGo].sqlList) AND state = \(ReminderState.pending.sql) RETURNING id
             """, arguments: [outreachID])
+        // A snoozed nudge's comeback goes with the sequence (a reply, a follow-up logged, a
+        // withdrawal made it moot): its item is dismissed, not left snoozed for ever.
+        try db.execute(sql: """
+            UPDATE inboxItem SET state = \(InboxState.dismissed.sql), snoozedUntil = NULL
+            WHERE state = \(InboxState.snoozed.sql)
+              AND id IN (SELECT resurfacesInboxId FROM reminder WHERE id IN (SELECT value FROM json_each(?)))
+            """, arguments: [cancelled.json])
+        return cancelled
     }
 
     /// Inserts the reminder for `step` of the outreach's sequence (nil past the end).

@@ -113,6 +113,23 @@ import GRDB
         #expect(try db.upcoming(limit: 10).isEmpty)
     }
 
+    @Test func aReplyDismissesASnoozedNudgeInsteadOfLeavingItSnoozedForEver() throws {
+        let (db, ada) = try databaseWithAda()
+        let (outreach, followUp, _) = try db.logOutreach(contactID: ada.id, channel: "email", ask: "a coffee chat", sentAt: t0,
+                                                         policy: .standard, rules: rules)
+        let nudge = try #require(followUp)
+        let item = try db.fireDue(expected: [ScheduledReminder(id: nudge.id, due: nudge.fireAt)], at: nudge.fireAt, late: false,
+                                  rules: rules).items[0]
+        let (_, snoozed) = try db.snooze(inboxID: item.id, until: nudge.fireAt.addingTimeInterval(86_400))
+        let comeback = try #require(snoozed.scheduled.first)
+        let (_, _, changes) = try db.recordReply(outreachID: outreach.id, outcome: .replied, at: nudge.fireAt, rules: rules,
+                                                 now: nudge.fireAt)
+        #expect(changes.cancelled.contains(comeback.id))
+        #expect(try db.inboxItem(id: item.id).state == .dismissed)
+        #expect(try db.inboxItem(id: item.id).snoozedUntil == nil)
+        #expect(try db.upcoming(limit: 10).allSatisfy { $0.outreachID != outreach.id })
+    }
+
     @Test func snoozingAClosedItemIsRefusedAndChangesNothing() throws {
         let (db, _) = try databaseWithAda()
         let (reminder, _) = try db.addReminder(text: "Call the bakery", dueAt: t0, contactID: nil)
