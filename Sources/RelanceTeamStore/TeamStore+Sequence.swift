@@ -118,13 +118,28 @@ extension TeamStore {
             """)
     }
 
-    /// Cancels the sequence's pending follow-up and let-go reminders; their ids.
+    /// Cancels the sequence's pending follow-up and let-go reminders, and the comeback of
+    /// a snoozed nudge of it, whose item is dismissed (it no longer asks anything), as on
+    /// the personal store; their ids.
     func cancelSequence(_ connection: PostgresConnection, outreachID: Int64) throws -> [Int64] {
-        try connection.query("""
+        let steps = try connection.query("""
             UPDATE reminder SET state = 'cancelled'
             WHERE outreach_id = \(outreachID) AND state = 'pending' AND kind = ANY(\(Self.sequenceKinds))
             RETURNING id
             """, logger: logger).wait().map { try $0.decode(Int64.self) }
+        let comebacks = try connection.query("""
+            UPDATE reminder AS comeback SET state = 'cancelled'
+            FROM inbox_item AS item JOIN reminder AS nudge ON nudge.id = item.reminder_id
+            WHERE comeback.resurfaces_inbox_id = item.id AND comeback.state = 'pending' AND nudge.outreach_id = \(outreachID)
+            RETURNING comeback.id, item.id
+            """, logger: logger).wait().map { try $0.decode((Int64, Int64).self) }
+        if !comebacks.isEmpty {
+            try run(connection, """
+                UPDATE inbox_item SET state = 'dismissed', snoozed_until = NULL
+                WHERE id = ANY(\(comebacks.map(\.1))) AND state = 'snoozed'
+                """)
+        }
+        return steps + comebacks.map(\.0)
     }
 
     /// The sequence's pending reminder, if any.

@@ -115,6 +115,23 @@ import Testing
         a.close(); b.close()
     }
 
+    @Test func aReplyDismissesASnoozedNudgeAsOnThePersonalStore() throws {
+        let server = try PostgresServer()
+        let a = try server.node("a"), b = try server.node("b")
+        _ = try a.addContact(ContactDraft(name: "Ada Lovelace"), owner: "lea", now: t0)
+        let (logged, followUp) = try a.logOutreach(contact: "ada", author: "lea", channel: "email", ask: "a coffee chat",
+                                                   sentAt: t0, policy: .standard, rules: rules)
+        let nudge = try #require(followUp)
+        let item = try #require(try a.fireDue(expected: [], at: nudge.fireAt, late: false, lateBefore: nil, rules: rules,
+                                              channels: []).items.first)
+        _ = try b.snooze(inboxID: item.id, until: nudge.fireAt.addingTimeInterval(86_400), now: nudge.fireAt)
+        let (_, cancelled, _, _) = try b.recordReply(outreachID: logged.outreach.id, outcome: .replied, at: nudge.fireAt)
+        #expect(cancelled.count == 2)  // the next step, and the snoozed nudge's comeback
+        #expect(try a.inboxItems(ids: [item.id]).map(\.state) == [.dismissed])
+        #expect(try server.psql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0\n")
+        a.close(); b.close()
+    }
+
     @Test func snoozingAgainReplacesTheComebackAndMovingItMovesSnoozedUntil() throws {
         let server = try PostgresServer()
         let a = try server.node("a"), b = try server.node("b")
