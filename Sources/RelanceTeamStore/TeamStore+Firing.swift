@@ -77,7 +77,7 @@ extension TeamStore {
                     FROM items JOIN reminder r ON r.id = items.reminder_id JOIN team_user u ON u.name = r.owner
                     WHERE u.mail IS NOT NULL
                 )
-                SELECT id, reminder_id, kind, text, due_at, fired_at, late, state FROM items ORDER BY due_at, reminder_id
+                SELECT \(unescaped: Self.inboxColumns(of: "items")) FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
             let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
             // A successor claimed at once is not pending: only the others are news.

@@ -128,14 +128,23 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return reminder
     }
 
-    /// Moves a pending reminder to `at`: every node re-arms for it.
-    public func moveReminder(id: Int64, to at: Date, now: Date) throws -> Reminder {
+    /// Moves a pending reminder to `at`: every node re-arms for it. Its reason says
+    /// from when (in `zone`), as `Corrections.moved` says on the personal store.
+    public func moveReminder(id: Int64, to at: Date, zone: TimeZone, now: Date) throws -> Reminder {
         guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
-        let reason = "moved by you"
-        let reminder = try changePending(id: id, """
-            UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason), moved_at = \(now)
-            WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns)
-            """)
+        let reminder = try transaction { connection in
+            guard let row = try connection.query("SELECT state, fire_at FROM reminder WHERE id = \(id) FOR UPDATE",
+                                                 logger: logger).wait().first
+            else { throw StoreError.reminderNotFound(id: id) }
+            let (state, previous) = try row.decode((String, Date).self)
+            guard state == ReminderState.pending.rawValue else { throw StoreError.reminderNotPending(id: id, state: state) }
+            let planned = Corrections.moved(to: at, from: previous, zone: zone)
+            return try Self.reminder(try connection.query("""
+                UPDATE reminder SET due_at = \(planned.dueAt), fire_at = \(planned.fireAt), reason = \(planned.reason),
+                    moved_at = \(now)
+                WHERE id = \(id) RETURNING \(unescaped: Self.reminderColumns)
+                """, logger: logger).wait().first!)
+        }
         listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: at)]))
         return reminder
     }
@@ -249,13 +258,22 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
     }
 
-    static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state"
+    static let inboxColumns = inboxColumns(of: "inbox_item")
+
+    /// An item's columns, read from `table` (inbox_item, or rows just inserted into it);
+    /// its contact and outreach are its reminder's, as on the personal store.
+    static func inboxColumns(of table: String) -> String {
+        let reminder = "FROM reminder r WHERE r.id = \(table).reminder_id"
+        return "\(table).id, \(table).reminder_id, \(table).kind, \(table).text, \(table).due_at, \(table).fired_at, "
+            + "\(table).late, \(table).state, (SELECT r.contact_id \(reminder)), (SELECT r.outreach_id \(reminder))"
+    }
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, reminderID, kind, text, dueAt, firedAt, late, state) =
-            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String).self)
+        let (id, reminderID, kind, text, dueAt, firedAt, late, state, contactID, outreachID) =
+            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String, Int64?, Int64?).self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
-                         dueAt: dueAt, firedAt: firedAt, late: late, state: InboxState(rawValue: state) ?? .unread)
+                         contactID: contactID, outreachID: outreachID, dueAt: dueAt, firedAt: firedAt, late: late,
+                         state: InboxState(rawValue: state) ?? .unread)
     }
 
     // MARK: Connections
