@@ -63,7 +63,7 @@ extension ControlService {
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let (reminder, _) = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
-        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id) (\(reminder.kind.rawValue.replacingOccurrences(of: "_", with: "-")))")
+        return CancelReminder.Reply(reminder: reminder.info, summary: reminder.cancelledSummary)
     }
 
     private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
@@ -151,5 +151,13 @@ extension ControlService {
     private func withdrawNotifications(of itemID: Int64) {
         guard let delivery else { return }
         Task { await delivery.withdraw(inboxItemID: itemID) }
+    }
+}
+
+extension Reminder {
+    /// `CancelReminder`'s summary, the same from a personal daemon and a team node:
+    /// "cancelled reminder 12 (follow-up)".
+    var cancelledSummary: String {
+        "cancelled reminder \(id) (\(kind.rawValue.replacingOccurrences(of: "_", with: "-")))"
     }
 }

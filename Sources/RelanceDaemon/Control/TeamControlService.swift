@@ -147,12 +147,12 @@ public final class TeamControlService: VarlinkService {
     func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let reminder = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
-        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id)")
+        return CancelReminder.Reply(reminder: reminder.info, summary: reminder.cancelledSummary)
     }
 
     func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
         let at = try instant(p.at, "at")
-        let reminder = try store.moveReminder(id: p.id, to: at, now: clock.now())
+        let reminder = try store.moveReminder(id: p.id, to: at, zone: zone(), now: clock.now())
         logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
         return MoveReminder.Reply(reminder: reminder.info,
                                   summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, zone()))")
