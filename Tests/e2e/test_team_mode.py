@@ -22,6 +22,9 @@ from test_delivery import SMTPServer, mail_config
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness" / "postgres-server"
 
+# These start their own team nodes (and personal daemons to compare with) on a server of their own.
+pytestmark = pytest.mark.personal_only("team-mode test: starts its own nodes and PostgreSQL")
+
 
 class Postgres:
     def __init__(self, folder):
