@@ -268,9 +268,19 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             + "\(table).late, \(table).state, (SELECT r.contact_id \(reminder)), (SELECT r.outreach_id \(reminder))"
     }
 
-    static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, reminderID, kind, text, dueAt, firedAt, late, state, contactID, outreachID) =
-            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String, Int64?, Int64?).self)
+    static func inboxItem(_ row: PostgresRow) throws -> InboxItem { try inboxItem(row, from: 0) }
+
+    /// The item in `row`, its columns (`inboxColumns`) from column `first` on.
+    static func inboxItem(_ row: PostgresRow, from first: Int) throws -> InboxItem {
+        let columns = row.makeRandomAccess()
+        func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try columns[first + index].decode(type)
+        }
+        let (id, reminderID, kind, text) =
+            (try column(0, Int64.self), try column(1, Int64.self), try column(2, String.self), try column(3, String.self))
+        let (dueAt, firedAt, late, state) =
+            (try column(4, Date.self), try column(5, Date.self), try column(6, Bool.self), try column(7, String.self))
+        let (contactID, outreachID) = (try column(8, Int64?.self), try column(9, Int64?.self))
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
                          contactID: contactID, outreachID: outreachID, dueAt: dueAt, firedAt: firedAt, late: late,
                          state: InboxState(rawValue: state) ?? .unread)

@@ -421,7 +421,22 @@ class Daemon:
                                             stdout=stderr, stderr=stderr, cwd=self.root)
         if wait:
             self.wait_ready()
+            if self.team_node:
+                self.mail_me_where_the_config_says()
         return self
+
+    def mail_me_where_the_config_says(self):
+        """Team mode: a team user's reminders are mailed to the address they set
+        (`relancectl me --mail`), not to `[mail] to`; so the test's `[mail] to` (its first
+        address) becomes the address of the team user the test runs as."""
+        try:
+            to = tomllib.loads(self.config.read_text()).get("mail", {}).get("to")
+        except (OSError, tomllib.TOMLDecodeError):
+            return
+        if isinstance(to, str):
+            to = [to]
+        if to:
+            self.call("SetMyMail", mail=to[0])
 
     def wait_ready(self, timeout=START_TIMEOUT):
         """Waits until a GetInfo call on the socket is answered (a stale socket file from

@@ -138,10 +138,7 @@ extension ControlService {
         let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
         return items.map { item in
             var info = item.info
-            info.deliveries = (deliveries[item.id] ?? []).map {
-                DeliveryInfo(channel: $0.channel, state: $0.state, attempts: $0.attempts, lastAttemptAt: $0.lastAttemptAt,
-                             sentAt: $0.sentAt, lastError: $0.lastError, digest: $0.digest)
-            }
+            info.deliveries = (deliveries[item.id] ?? []).map(\.info)
             return info
         }
     }
@@ -159,5 +156,13 @@ extension Reminder {
     /// "cancelled reminder 12 (follow-up)".
     var cancelledSummary: String {
         "cancelled reminder \(id) (\(kind.rawValue.replacingOccurrences(of: "_", with: "-")))"
+    }
+}
+
+extension DeliveryStatus {
+    /// How `Inbox` shows it, from either store.
+    var info: DeliveryInfo {
+        DeliveryInfo(channel: channel, state: state, attempts: attempts, lastAttemptAt: lastAttemptAt,
+                     sentAt: sentAt, lastError: lastError, digest: digest)
     }
 }

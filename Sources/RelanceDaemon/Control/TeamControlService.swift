@@ -141,7 +141,13 @@ public final class TeamControlService: VarlinkService {
     func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
         guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
-        return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
+        let items = try store.inbox(filter, limit: limit)
+        let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
+        return Inbox.Reply(items: items.map { item in
+            var info = item.info
+            info.deliveries = (deliveries[item.id] ?? []).map(\.info)
+            return info
+        }, timeZone: zone().identifier)
     }
 
     func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
