@@ -306,11 +306,13 @@ def with_team_sections(text, url, node):
     store_keys = f'url = "{url}"\nnode = "{node}"\n'
     users = f"[team.users]\nme = {os.getuid()}\n" if "team" not in parsed else ""
     if "store" in parsed:
-        # The test's own [store] table: the keys go right under its header.
+        # The test's own [store] table: the keys go right under its header (a table
+        # written otherwise, with dotted keys, is left as it is: no team store then).
         lines = text.splitlines(keepends=True)
-        at = next(i for i, line in enumerate(lines) if line.strip().split("#")[0].strip() == "[store]")
-        lines.insert(at + 1, f"{TEAM_BEGIN}\n{store_keys}{TEAM_END}\n")
-        text = "".join(lines)
+        at = next((i for i, line in enumerate(lines) if line.split("#")[0].strip() == "[store]"), None)
+        if at is not None:
+            lines.insert(at + 1, f"{TEAM_BEGIN}\n{store_keys}{TEAM_END}\n")
+            text = "".join(lines)
         store_keys = ""
     if text and not text.endswith("\n"):
         text += "\n"
@@ -421,7 +423,7 @@ class Daemon:
                                             stdout=stderr, stderr=stderr, cwd=self.root)
         if wait:
             self.wait_ready()
-            if self.team_node:
+            if self.team_node and self.config is not None:
                 self.mail_me_where_the_config_says()
         return self
 

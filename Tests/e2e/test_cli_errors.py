@@ -212,6 +212,7 @@ def test_daemon_refuses_to_start_when_the_explicit_config_is_missing(stopped_dae
     assert not stopped_daemon.socket.exists()
 
 
+@pytest.mark.personal_only("no config file at all: the personal daemon's defaults (a team node needs [store] url)")
 def test_daemon_starts_with_defaults_when_the_default_config_is_absent(stopped_daemon):
     # Given no --config and nothing at $XDG_CONFIG_HOME/relance/config.toml
     stopped_daemon.config = None
