@@ -269,6 +269,16 @@ public enum ConfigurationLoader {
                 throw error(section: "store", key: "delivery_lease", "must be longer than [mail] timeout (\(mail.timeout.components.seconds) s): a job is held by one node for the lease, which must outlast a send")
             }
             configuration.imap = try imapSettings()
+            if configuration.teamStore != nil {
+                // A team node reads no mail and follows no vdir yet: refused, not silently ignored.
+                if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil || configuration.imap != nil {
+                    throw error(section: "mail_watch", key: nil, "a team node does not read your mail yet (Maildir or IMAP): remove [mail_watch], or keep it on a personal daemon")
+                }
+                let sync = configuration.sync
+                if !sync.calendars.isEmpty || !sync.contacts.isEmpty || sync.publish != nil {
+                    throw error(section: "sync", key: nil, "a team node does not follow or publish vdir folders yet: remove [sync], or keep it on a personal daemon")
+                }
+            }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             return configuration
         }

@@ -65,6 +65,12 @@ public struct DeliveryStatus: Sendable, Equatable, Codable {
     public var lastError: String?
     /// Sent as part of the daily digest.
     public var digest: Bool
+
+    public init(channel: String, state: String, attempts: Int, lastAttemptAt: Date?, sentAt: Date?, lastError: String?,
+                digest: Bool) {
+        self.channel = channel; self.state = state; self.attempts = attempts; self.lastAttemptAt = lastAttemptAt
+        self.sentAt = sentAt; self.lastError = lastError; self.digest = digest
+    }
 }
 
 struct DeliveryRecord: Codable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {

@@ -34,15 +34,14 @@ extension TeamStore: DeliveryStore {
                         WHERE p.inbox_item_id = claimed.inbox_item_id AND p.channel = claimed.channel AND p.id <> claimed.id
                           AND p.state = 'sent' AND p.sent_by = \(settings.node) AND p.receipt IS NOT NULL
                         ORDER BY p.sent_at DESC LIMIT 1),
-                       i.id, i.reminder_id, i.kind, i.text, i.due_at, i.fired_at, i.late, i.state
+                       \(unescaped: Self.inboxColumns(of: "i"))
                 FROM claimed JOIN inbox_item i ON i.id = claimed.inbox_item_id
                 ORDER BY claimed.id
                 """, logger: logger).wait().map { row in
-                let (id, channel, attempts, claim, recipient, firing, previous, itemID, reminderID, kind, text, dueAt, firedAt, late, state) =
-                    try row.decode((Int64, String, Int32, Int64, String?, Int64, String?, Int64, Int64, String, String, Date, Date, Bool, String).self)
-                let item = InboxItem(id: itemID, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom,
-                                     text: text, dueAt: dueAt, firedAt: firedAt, late: late,
-                                     state: InboxState(rawValue: state) ?? .unread)
+                let (id, channel, attempts, claim, recipient, firing, previous) =
+                    try row.decode((Int64, String, Int32, Int64, String?, Int64, String?).self)
+                // The item's columns follow the job's seven.
+                let item = try Self.inboxItem(row, from: 7)
                 // `firing`: the item's own reminder, or the snooze comeback this job is for
                 // (its own Message-ID); `previous`: this node's last popup of the item, to
                 // replace (another node's screen is not this one's).
@@ -105,6 +104,27 @@ extension TeamStore: DeliveryStore {
     }
 
     /// This node's own: a popup is on the screen of the node that showed it.
+    /// Every delivery of these items (their outbox jobs), by item, as the personal
+    /// store reports them on `Inbox`.
+    public func deliveries(inboxItemIDs: [Int64]) throws -> [Int64: [DeliveryStatus]] {
+        guard !inboxItemIDs.isEmpty else { return [:] }
+        return try withConnection { connection in
+            let rows = try connection.query("""
+                SELECT inbox_item_id, channel, state, attempts, last_attempt_at, sent_at, last_error FROM outbox
+                WHERE inbox_item_id = ANY(\(inboxItemIDs)) ORDER BY id
+                """, logger: logger).wait()
+            var byItem: [Int64: [DeliveryStatus]] = [:]
+            for row in rows {
+                let (itemID, channel, state, attempts, lastAttemptAt, sentAt, lastError) =
+                    try row.decode((Int64, String, String, Int32, Date?, Date?, String?).self)
+                byItem[itemID, default: []].append(DeliveryStatus(
+                    channel: channel, state: state, attempts: Int(attempts), lastAttemptAt: lastAttemptAt, sentAt: sentAt,
+                    lastError: lastError, digest: false))
+            }
+            return byItem
+        }
+    }
+
     public func shownDeliveries(inboxItemID: Int64) throws -> [(channel: String, receipt: String)] {
         try withConnection { connection in
             try connection.query("""

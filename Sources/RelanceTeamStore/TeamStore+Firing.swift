@@ -88,7 +88,7 @@ extension TeamStore {
                     FROM items JOIN reminder r ON r.id = items.firing JOIN team_user u ON u.name = r.owner
                     WHERE u.mail IS NOT NULL
                 )
-                SELECT \(unescaped: Self.inboxColumns) FROM items ORDER BY due_at, reminder_id
+                SELECT \(unescaped: Self.inboxColumns(of: "items")) FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
             let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
             // A successor claimed at once is not pending: only the others are news.

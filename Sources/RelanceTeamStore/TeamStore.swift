@@ -138,21 +138,29 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return reminder
     }
 
-    /// Moves a pending reminder to `at`: every node re-arms for it. A snooze's comeback
-    /// moves its item's `snoozed_until` with it, in the same statement (as the personal
-    /// store does).
-    public func moveReminder(id: Int64, to at: Date, now: Date) throws -> Reminder {
+    /// Moves a pending reminder to `at`: every node re-arms for it. Its reason says
+    /// from when (in `zone`), as `Corrections.moved` says on the personal store; a snooze's
+    /// comeback moves its item's `snoozed_until` with it (as the personal store does).
+    public func moveReminder(id: Int64, to at: Date, zone: TimeZone, now: Date) throws -> Reminder {
         guard at > now else { throw ValidationError(field: "at", reason: "must be in the future") }
-        let reason = "moved by you"
-        let reminder = try changePending(id: id, """
-            WITH moved AS (
-                UPDATE reminder SET due_at = \(at), fire_at = \(at), reason = \(reason), moved_at = \(now)
-                WHERE id = \(id) AND state = 'pending' RETURNING \(unescaped: Self.reminderColumns), resurfaces_inbox_id
-            ), snoozed AS (
-                UPDATE inbox_item SET snoozed_until = \(at) FROM moved WHERE inbox_item.id = moved.resurfaces_inbox_id
-            )
-            SELECT \(unescaped: Self.reminderColumns) FROM moved
-            """)
+        let reminder = try transaction { connection in
+            guard let row = try connection.query("SELECT state, fire_at FROM reminder WHERE id = \(id) FOR UPDATE",
+                                                 logger: logger).wait().first
+            else { throw StoreError.reminderNotFound(id: id) }
+            let (state, previous) = try row.decode((String, Date).self)
+            guard state == ReminderState.pending.rawValue else { throw StoreError.reminderNotPending(id: id, state: state) }
+            let planned = Corrections.moved(to: at, from: previous, zone: zone)
+            let moved = try Self.reminder(try connection.query("""
+                UPDATE reminder SET due_at = \(planned.dueAt), fire_at = \(planned.fireAt), reason = \(planned.reason),
+                    moved_at = \(now)
+                WHERE id = \(id) RETURNING \(unescaped: Self.reminderColumns)
+                """, logger: logger).wait().first!)
+            try run(connection, """
+                UPDATE inbox_item SET snoozed_until = \(at)
+                FROM reminder WHERE reminder.id = \(id) AND inbox_item.id = reminder.resurfaces_inbox_id
+                """)
+            return moved
+        }
         listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: id, due: at)]))
         return reminder
     }
@@ -279,14 +287,33 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return "postgresql://\(settings.user)@\(place)/\(settings.database) (team node \(settings.node))"
     }
 
-    static let inboxColumns = "id, reminder_id, kind, text, due_at, fired_at, late, state, snoozed_until"
+    static let inboxColumns = inboxColumns(of: "inbox_item")
 
-    static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, reminderID, kind, text, dueAt, firedAt, late, state, snoozedUntil) =
-            try row.decode((Int64, Int64, String, String, Date, Date, Bool, String, Date?).self)
+    /// An item's columns, read from `table` (inbox_item, or rows just inserted into it);
+    /// its contact and outreach are its reminder's, as on the personal store.
+    static func inboxColumns(of table: String) -> String {
+        let reminder = "FROM reminder r WHERE r.id = \(table).reminder_id"
+        return "\(table).id, \(table).reminder_id, \(table).kind, \(table).text, \(table).due_at, \(table).fired_at, "
+            + "\(table).late, \(table).state, (SELECT r.contact_id \(reminder)), (SELECT r.outreach_id \(reminder)), "
+            + "\(table).snoozed_until"
+    }
+
+    static func inboxItem(_ row: PostgresRow) throws -> InboxItem { try inboxItem(row, from: 0) }
+
+    /// The item in `row`, its columns (`inboxColumns`) from column `first` on.
+    static func inboxItem(_ row: PostgresRow, from first: Int) throws -> InboxItem {
+        let columns = row.makeRandomAccess()
+        func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try columns[first + index].decode(type)
+        }
+        let (id, reminderID, kind, text) =
+            (try column(0, Int64.self), try column(1, Int64.self), try column(2, String.self), try column(3, String.self))
+        let (dueAt, firedAt, late, state) =
+            (try column(4, Date.self), try column(5, Date.self), try column(6, Bool.self), try column(7, String.self))
+        let (contactID, outreachID, snoozedUntil) = (try column(8, Int64?.self), try column(9, Int64?.self), try column(10, Date?.self))
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
-                         dueAt: dueAt, firedAt: firedAt, late: late, state: InboxState(rawValue: state) ?? .unread,
-                         snoozedUntil: snoozedUntil)
+                         contactID: contactID, outreachID: outreachID, dueAt: dueAt, firedAt: firedAt, late: late,
+                         state: InboxState(rawValue: state) ?? .unread, snoozedUntil: snoozedUntil)
     }
 
     // MARK: Connections

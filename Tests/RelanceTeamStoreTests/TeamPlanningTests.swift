@@ -25,7 +25,7 @@ import Testing
         let (custom, _) = try a.addReminder(text: "Call Ada", dueAt: instant("2026-12-05T10:00:00Z"))
         let leave = try #require(meetingReminders.first { $0.kind == .meetingLeave })
         let prep = try #require(meetingReminders.first { $0.kind == .meetingPrep })
-        _ = try a.moveReminder(id: prep.id, to: instant("2026-12-09T07:00:00Z"), now: t0)
+        _ = try a.moveReminder(id: prep.id, to: instant("2026-12-09T07:00:00Z"), zone: rules.userZone, now: t0)
 
         // Nothing changes under the same rules.
         #expect(try a.replan(rules: rules, now: t0).scheduled.isEmpty)

@@ -146,7 +146,7 @@ import Testing
 
         // `reminder move` on the comeback moves when the item comes back.
         let moved = t0.addingTimeInterval(3600)
-        _ = try b.moveReminder(id: pending[0].id, to: moved, now: t0)
+        _ = try b.moveReminder(id: pending[0].id, to: moved, zone: rules.userZone, now: t0)
         #expect(try a.inboxItems(ids: [item.id])[0].snoozedUntil == moved)
         // Cancelling it by hand is refused, as on the personal daemon: done or dismiss the item.
         #expect(throws: StoreError.bringsBackSnoozedItem(reminderID: pending[0].id, inboxID: item.id)) {

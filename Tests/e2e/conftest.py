@@ -10,6 +10,17 @@ variable point into that directory, and the daemon and the CLI run with a clean
 environment, so nothing reads or touches the real home, a running user's daemon, or a
 systemd NOTIFY_SOCKET. Processes are stopped by PID, never by name. Set
 RELANCE_E2E_KEEP=1 to keep the temporary directories for a post-mortem.
+
+The same suite runs against the team store (issue #16: the two stores cannot drift):
+
+    RELANCE_E2E_STORE=team python3 -m pytest -q -p no:cacheprovider Tests/e2e -m "not personal_only"
+
+Then every daemon a test starts is a team node on one real PostgreSQL 15 for the
+session (Tests/harness/postgres-server), each daemon on a database of its own, created
+for it and dropped after the test; its config gets `[store] url`/`node` and
+`[team.users] me = <the test's uid>` whatever the test writes into it. A test that needs
+what a team node does not serve yet is marked `@pytest.mark.personal_only("why")` and
+skipped there, saying why.
 """
 
 import json
@@ -21,6 +32,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,6 +46,13 @@ IDL_PATH = REPO / "Sources" / "RelanceAPI" / "io.relance.Control.varlink"
 #: because a debug build on a 2-core machine that is also compiling can be slow to start.
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+
+#: "personal" (SQLite, the default) or "team" (every daemon a team node on PostgreSQL).
+STORE = os.environ.get("RELANCE_E2E_STORE", "personal")
+if STORE not in ("personal", "team"):
+    raise RuntimeError(f"RELANCE_E2E_STORE={STORE!r}: use personal (the default) or team")
+TEAM_MODE = STORE == "team"
+POSTGRES_HARNESS = REPO / "Tests" / "harness" / "postgres-server"
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,6 +229,110 @@ class Child:
         return self.result
 
 
+# ---------------------------------------------------------------------------------------
+# Team mode (RELANCE_E2E_STORE=team): one PostgreSQL for the session, a database per
+# daemon, and the config of every daemon made a team node's.
+# ---------------------------------------------------------------------------------------
+
+
+class TeamServer:
+    """The session's PostgreSQL 15 (Tests/harness/postgres-server); `new_database()`
+    gives each daemon an empty database of its own (much faster than an initdb each),
+    and `drop_created()` drops them after the test."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="relance-pg-e2e-"))
+        subprocess.run([str(POSTGRES_HARNESS), "start", str(self.folder)], check=True, capture_output=True, text=True)
+        self.count = 0
+        self.created = []
+
+    def psql(self, statement):
+        run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        subprocess.run([*run_as, "psql", "-h", str(self.folder), "-U", "postgres", "-d", "postgres", "-q",
+                        "-v", "ON_ERROR_STOP=1", "-c", statement], check=True, capture_output=True, text=True)
+
+    def new_database(self):
+        self.count += 1
+        name = f"e2e_{self.count}"
+        self.psql(f"CREATE DATABASE {name} OWNER relance")
+        self.created.append(name)
+        return name, f"postgresql://relance@/{name}?host={self.folder}"
+
+    def location(self, name, node):
+        """How `Status` names database `name` (its `database` field)."""
+        return f"postgresql://relance@{self.folder}/.s.PGSQL.5432/{name} (team node {node})"
+
+    def drop_created(self):
+        # FORCE: a node killed with -9 may leave its connections for a moment.
+        for name in self.created:
+            self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.created = []
+
+    def stop(self):
+        subprocess.run([str(POSTGRES_HARNESS), "stop", str(self.folder)], check=False)
+        if os.environ.get("RELANCE_E2E_KEEP") != "1":
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+#: The session's TeamServer in team mode (started by the `team_server` fixture).
+TEAM_SERVER = None
+
+TEAM_BEGIN = "# >>> e2e team store (added by Tests/e2e/conftest.py, RELANCE_E2E_STORE=team)"
+TEAM_END = "# <<< e2e team store"
+
+
+def without_team_sections(text):
+    """`text` without what `with_team_sections` added (so a test that reads the config,
+    appends to it and writes it back gets its own text back, plus the sections once)."""
+    kept, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if line.rstrip("\n") == TEAM_BEGIN:
+            inside = True
+        elif line.rstrip("\n") == TEAM_END:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "".join(kept)
+
+
+def with_team_sections(text, url, node):
+    """The test's config plus `[store] url`/`node` and `[team.users] me = <uid>`. A
+    file that is not TOML is left as it is: the daemon refuses it before any store."""
+    text = without_team_sections(text)
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return text
+    store_keys = f'url = "{url}"\nnode = "{node}"\n'
+    users = f"[team.users]\nme = {os.getuid()}\n" if "team" not in parsed else ""
+    if "store" in parsed:
+        # The test's own [store] table: the keys go right under its header (a table
+        # written otherwise, with dotted keys, is left as it is: no team store then).
+        lines = text.splitlines(keepends=True)
+        at = next((i for i, line in enumerate(lines) if line.split("#")[0].strip() == "[store]"), None)
+        if at is not None:
+            lines.insert(at + 1, f"{TEAM_BEGIN}\n{store_keys}{TEAM_END}\n")
+            text = "".join(lines)
+        store_keys = ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    added = (f"[store]\n{store_keys}" if store_keys else "") + users
+    return text + (f"{TEAM_BEGIN}\n{added}{TEAM_END}\n" if added else "")
+
+
+class TeamConfigPath(type(Path())):
+    """A daemon's config file in team mode: whatever a test writes into it gets the
+    team store's sections (`with_team_sections`), so they survive every rewrite."""
+
+    def write_text(self, data, *args, **kwargs):
+        url, node = TEAM_CONFIGS[str(self)]
+        return super().write_text(with_team_sections(data, url, node), *args, **kwargs)
+
+
+#: config path -> (store URL, node name) of each team-mode daemon.
+TEAM_CONFIGS = {}
+
+
 class Daemon:
     """One `relanced` process (at a time) on a private socket, database and config.
 
@@ -231,6 +354,15 @@ class Daemon:
         self.socket = self.root / "ctl.sock"
         self.database = self.root / "db.sqlite"
         self.config = self.root / "config.toml"
+        #: Where the daemon keeps its store, as `Status` names it (its `database`): the
+        #: SQLite file, or in team mode (RELANCE_E2E_STORE=team) the team database.
+        self.store_location = None
+        if TEAM_MODE:
+            assert TEAM_SERVER is not None, "team mode: the team_server fixture starts PostgreSQL first"
+            name, url = TEAM_SERVER.new_database()
+            self.store_location = TEAM_SERVER.location(name, "e2e")
+            self.config = TeamConfigPath(self.config)
+            TEAM_CONFIGS[str(self.config)] = (url, "e2e")
         self.home = self.root / "home"
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -257,6 +389,15 @@ class Daemon:
     def pid(self):
         return self.process.pid if self.process else None
 
+    @property
+    def team_node(self):
+        """True in team mode: this daemon is a team node (RELANCE_E2E_STORE=team)."""
+        return self.store_location is not None
+
+    def store(self):
+        """What `Status` says of where the store is (its `database` field)."""
+        return self.store_location or str(self.database)
+
     def running(self):
         return self.process is not None and self.process.poll() is None
 
@@ -282,7 +423,22 @@ class Daemon:
                                             stdout=stderr, stderr=stderr, cwd=self.root)
         if wait:
             self.wait_ready()
+            if self.team_node and self.config is not None:
+                self.mail_me_where_the_config_says()
         return self
+
+    def mail_me_where_the_config_says(self):
+        """Team mode: a team user's reminders are mailed to the address they set
+        (`relancectl me --mail`), not to `[mail] to`; so the test's `[mail] to` (its first
+        address) becomes the address of the team user the test runs as."""
+        try:
+            to = tomllib.loads(self.config.read_text()).get("mail", {}).get("to")
+        except (OSError, tomllib.TOMLDecodeError):
+            return
+        if isinstance(to, str):
+            to = [to]
+        if to:
+            self.call("SetMyMail", mail=to[0])
 
     def wait_ready(self, timeout=START_TIMEOUT):
         """Waits until a GetInfo call on the socket is answered (a stale socket file from
@@ -407,6 +563,44 @@ class Daemon:
 # ---------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def team_server():
+    """In team mode, the session's PostgreSQL (stopped at the end); else None."""
+    global TEAM_SERVER
+    if not TEAM_MODE:
+        yield None
+        return
+    TEAM_SERVER = TeamServer()
+    yield TEAM_SERVER
+    TEAM_SERVER.stop()
+    TEAM_SERVER = None
+
+
+@pytest.fixture(autouse=True)
+def team_databases(team_server):
+    """Drops the databases this test's daemons used (after they stopped: an autouse
+    fixture is set up first, so it is torn down last)."""
+    yield
+    if team_server is not None:
+        team_server.drop_created()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "personal_only(reason): needs what a team node does not serve yet (or is about the personal "
+        "store itself); skipped with RELANCE_E2E_STORE=team, saying why")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not TEAM_MODE:
+        return
+    for item in items:
+        marker = item.get_closest_marker("personal_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"personal store only: {reason}"))
 
 
 @pytest.fixture(scope="session")

@@ -212,6 +212,7 @@ def test_daemon_refuses_to_start_when_the_explicit_config_is_missing(stopped_dae
     assert not stopped_daemon.socket.exists()
 
 
+@pytest.mark.personal_only("no config file at all: the personal daemon's defaults (a team node needs [store] url)")
 def test_daemon_starts_with_defaults_when_the_default_config_is_absent(stopped_daemon):
     # Given no --config and nothing at $XDG_CONFIG_HOME/relance/config.toml
     stopped_daemon.config = None
@@ -230,6 +231,7 @@ def test_the_system_mode_has_no_desktop_channel_unless_configured(stopped_daemon
     assert stopped_daemon.ctl("status", "--json").json()["channels"] == []
 
 
+@pytest.mark.personal_only("import and restore: not served by a team node yet")
 def test_the_system_service_reads_no_file_for_a_client(stopped_daemon, tmp_path):
     # Given the system service, and a file only root may read (a credential, say)
     stopped_daemon.start(extra_args=["--system"])

@@ -63,6 +63,7 @@ def error_of(daemon, *args):
 # -- RemoveContact ---------------------------------------------------------------------------
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 def test_remove_refuses_an_open_outreach_and_changes_nothing_then_force_removes_everything(daemon, control):
     with_history(daemon)
     before = daemon.snapshot()
@@ -95,6 +96,7 @@ def test_remove_refuses_an_open_outreach_and_changes_nothing_then_force_removes_
     assert after["Status"]["pendingReminders"] == 1
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 def test_remove_without_open_outreach_needs_no_force_and_json_prints_the_reply(daemon):
     daemon.ctl("contact", "add", "Lin Qiao")
     reply = daemon.ctl("contact", "remove", "lin", "--json").json()
@@ -105,6 +107,7 @@ def test_remove_without_open_outreach_needs_no_force_and_json_prints_the_reply(d
     assert daemon.call("ListContacts")["contacts"] == []
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 @pytest.mark.parametrize("command", [["contact", "remove"], ["contact", "forget"]], ids=" ".join)
 def test_a_missing_or_ambiguous_contact_is_a_clear_error_and_changes_nothing(daemon, command):
     daemon.ctl("contact", "add", "Ada Lovelace")
@@ -118,6 +121,7 @@ def test_a_missing_or_ambiguous_contact_is_a_clear_error_and_changes_nothing(dae
     assert daemon.call("ListSnapshots")["snapshots"][0]["reason"] == "daily", "only the one taken at start"
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 def test_errors_through_the_varlink_client(daemon, control):
     control.AddContact(name="Ada Lovelace", emails=["ada@example.com"])
     control.AddContact(name="Ada Yonath")
@@ -146,6 +150,7 @@ def test_errors_through_the_varlink_client(daemon, control):
 # -- ForgetContact ---------------------------------------------------------------------------
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 def test_forget_removes_everything_about_a_person_even_with_open_outreach_and_logs_no_name(daemon, control):
     with_history(daemon)
     reply = control.ForgetContact(contact="lovelace")
@@ -189,6 +194,7 @@ def test_add_refuses_an_email_or_profile_url_another_contact_has_unless_allowed(
 # -- MergeContacts ---------------------------------------------------------------------------
 
 
+@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
 def test_merge_keeps_both_histories_and_replans_keep_in_touch(daemon, control):
     with_history(daemon)
     daemon.ctl("contact", "add", "Ada King", "--email", "countess@example.com", "--org", "Analytical Engines",
@@ -224,6 +230,7 @@ def test_merge_keeps_both_histories_and_replans_keep_in_touch(daemon, control):
 # -- snapshots -------------------------------------------------------------------------------
 
 
+@pytest.mark.personal_only("snapshots and restore: SQLite store only")
 def test_the_daemon_takes_a_daily_snapshot_at_start_and_one_before_each_bulk_command(daemon, control):
     listed = control.ListSnapshots()
     assert listed["directory"] == str(daemon.database.parent / "snapshots")
@@ -249,6 +256,7 @@ def test_the_daemon_takes_a_daily_snapshot_at_start_and_one_before_each_bulk_com
     assert all(s["size"] > 0 for s in daemon.call("ListSnapshots")["snapshots"])
 
 
+@pytest.mark.personal_only("snapshots and restore: SQLite store only")
 def test_remove_by_mistake_then_restore_the_snapshot_and_everything_is_back(daemon):
     # Given a contact with history, pending reminders included
     with_history(daemon)
@@ -280,6 +288,7 @@ def test_remove_by_mistake_then_restore_the_snapshot_and_everything_is_back(daem
                       what="a reminder to fire after the restore")
 
 
+@pytest.mark.personal_only("snapshots and restore: SQLite store only")
 def test_restore_errors_change_nothing(daemon):
     daemon.ctl("contact", "add", "Ada Lovelace")
     before = daemon.snapshot()
@@ -291,6 +300,7 @@ def test_restore_errors_change_nothing(daemon):
     assert len(daemon.call("ListSnapshots")["snapshots"]) == 1
 
 
+@pytest.mark.personal_only("snapshots and restore: SQLite store only")
 def test_keep_snapshots_days_is_checked_and_applied(stopped_daemon):
     import subprocess
     stopped_daemon.config.write_text("[store]\nkeep_snapshots_days = 0\n")

@@ -14,6 +14,9 @@ import icalendar
 import pytest
 import vobject
 
+# Every test here imports and exports files (ImportEvents, ImportContacts, Export*).
+pytestmark = pytest.mark.personal_only("imports and exports (.ics, .vcf): not served by a team node yet")
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PARIS = ZoneInfo("Europe/Paris")
 

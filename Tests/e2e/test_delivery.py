@@ -78,16 +78,21 @@ to = ["me@example.com"]
 """
 
 
+def mail_a_follow_up(daemon, server):
+    """Starts `daemon` mailing through `server`, logs an outreach whose follow-up is
+    due in a second, and returns its mail."""
+    daemon.config.write_text(mail_config(daemon, server.port, server.cert))
+    daemon.start()
+    daemon.ctl("contact", "add", "Émilie du Châtelet")
+    daemon.ctl("outreach", "log", "emilie", "--ask", "a 20-minute coffee chat", "--follow-up", "PT1S")
+    return wait_for(server.messages, 20, "the mail")[0]
+
+
 def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, smtp_dir):
     server = SMTPServer(smtp_dir)
     try:
         daemon = stopped_daemon
-        daemon.config.write_text(mail_config(daemon, server.port, server.cert))
-        daemon.start()
-        daemon.ctl("contact", "add", "Émilie du Châtelet")
-        daemon.ctl("outreach", "log", "emilie", "--ask", "a 20-minute coffee chat", "--follow-up", "PT1S")
-
-        mail = wait_for(server.messages, 20, "the mail")[0]
+        mail = mail_a_follow_up(daemon, server)
         headers = mail["headers"]
         assert headers["Subject"] == "Follow up with Émilie du Châtelet"
         assert mail["body"].startswith("You asked for a 20-minute coffee chat on ")
@@ -103,8 +108,20 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         # It says which number is which, and names no internal kind.
         assert "They replied? relancectl reply 1 --replied (outreach #1)." in mail["body"]
         assert "A Relance follow-up reminder, due " in mail["body"] and "follow_up" not in mail["body"]
+        item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
+                                 and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
+        assert item["deliveries"][0]["channel"] == "mail"
+        assert daemon.ctl("status", "--json").json()["channels"] == [{"name": "mail", "available": True}]
+    finally:
+        server.stop()
 
-        # Snoozed, it comes back as a new mail that refers to the first.
+
+@pytest.mark.personal_only("snooze: not served by a team node yet")
+def test_a_snoozed_item_comes_back_as_a_new_mail_that_refers_to_the_first(stopped_daemon, smtp_dir):
+    server = SMTPServer(smtp_dir)
+    try:
+        daemon = stopped_daemon
+        headers = mail_a_follow_up(daemon, server)["headers"]
         daemon.ctl("snooze", "1", "PT1S")
         again = wait_for(lambda: server.messages()[1:], 20, "the mail of the comeback")[0]["headers"]
         assert again["Message-ID"] != headers["Message-ID"]
@@ -113,7 +130,6 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
                                  and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
         assert item["deliveries"][0]["channel"] == "mail"
-        assert daemon.ctl("status", "--json").json()["channels"] == [{"name": "mail", "available": True}]
     finally:
         server.stop()
 
@@ -195,12 +211,10 @@ def test_kill_9_between_firing_and_delivery_delivers_once_after_restart(stopped_
         server.stop()
 
 
-def test_the_sendmail_path_through_msmtp(stopped_daemon, smtp_dir):
-    server = SMTPServer(smtp_dir)
-    try:
-        daemon = stopped_daemon
-        msmtprc = daemon.root / "msmtprc"
-        msmtprc.write_text(f"""account default
+def start_mailing_through_msmtp(daemon, server):
+    """Starts `daemon` mailing with msmtp as its sendmail, through `server`."""
+    msmtprc = daemon.root / "msmtprc"
+    msmtprc.write_text(f"""account default
 host 127.0.0.1
 port {server.port}
 tls on
@@ -211,9 +225,9 @@ user relance
 password secret
 from relance@example.com
 """)
-        os.chmod(msmtprc, 0o600)
-        msmtp = shutil.which("msmtp")
-        daemon.config.write_text(f"""
+    os.chmod(msmtprc, 0o600)
+    msmtp = shutil.which("msmtp")
+    daemon.config.write_text(f"""
 [desktop]
 enabled = false
 [mail]
@@ -222,12 +236,29 @@ sendmail = ["{msmtp}", "-C", "{msmtprc}", "-t", "-i"]
 from = "Relance <relance@example.com>"
 to = ["me@example.com"]
 """)
-        daemon.start()
+    daemon.start()
+
+
+def test_the_sendmail_path_through_msmtp(stopped_daemon, smtp_dir):
+    server = SMTPServer(smtp_dir)
+    try:
+        daemon = stopped_daemon
+        start_mailing_through_msmtp(daemon, server)
         daemon.ctl("remind", "in 1s", "Call the bakery")
         mail = wait_for(server.messages, 20, "the mail via msmtp")[0]
         assert mail["headers"]["Subject"] == "Call the bakery"
+    finally:
+        server.stop()
+
+
+@pytest.mark.personal_only("TestNotify: not served by a team node yet")
+def test_a_test_notification_goes_through_msmtp(stopped_daemon, smtp_dir):
+    server = SMTPServer(smtp_dir)
+    try:
+        daemon = stopped_daemon
+        start_mailing_through_msmtp(daemon, server)
         assert daemon.ctl("test-notify", "--channel", "mail").code == 0
-        wait_for(lambda: len(server.messages()) == 2, 10, "the test mail")
+        wait_for(lambda: len(server.messages()) == 1, 10, "the test mail")
     finally:
         server.stop()
 
@@ -268,6 +299,7 @@ def desktop_config(daemon, address):
     daemon.config.write_text("[desktop]\nenabled = true\n")
 
 
+@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
 def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stopped_daemon, tmp_path):
     bus = SessionBus(tmp_path / "bus")
     try:
@@ -301,6 +333,7 @@ def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stop
         bus.stop()
 
 
+@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
 def test_done_from_the_cli_withdraws_the_popup(stopped_daemon, tmp_path):
     # Given a popup on a real session bus for a fired reminder
     bus = SessionBus(tmp_path / "bus")
@@ -328,6 +361,7 @@ def test_done_from_the_cli_withdraws_the_popup(stopped_daemon, tmp_path):
         bus.stop()
 
 
+@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
 def test_no_bus_then_a_bus_delivers_once_it_is_there(stopped_daemon, tmp_path):
     address = f"unix:path={tmp_path}/later-bus"
     daemon = stopped_daemon
@@ -350,6 +384,7 @@ def test_no_bus_then_a_bus_delivers_once_it_is_there(stopped_daemon, tmp_path):
         bus.stop()
 
 
+@pytest.mark.personal_only("daily digest: refused on a team node for now (exit 78)")
 def test_the_daily_digest_groups_everything_unread_in_one_mail(stopped_daemon, smtp_dir):
     daemon = stopped_daemon
     # Two reminders fire with no channel configured, and stay unread.

@@ -11,6 +11,7 @@ import pytest
 from conftest import format_instant
 
 
+@pytest.mark.personal_only("a full disk under the SQLite store: SQLite store only")
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root for a private mount namespace (CI runs as root)")
 def test_a_full_disk_at_start_keeps_due_reminders_pending_and_fires_them_when_space_returns(stopped_daemon, tmp_path):
     holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sleep", "600"])

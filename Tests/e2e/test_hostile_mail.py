@@ -17,6 +17,9 @@ import subprocess
 
 import pytest
 
+# Every test here gives the daemon mail to read (Ingest, or a watched Maildir).
+pytestmark = pytest.mark.personal_only("reading mail (Ingest, a watched Maildir): not served by a team node yet")
+
 ASK = "a 20-minute coffee chat"
 #: Peak resident memory (VmHWM, kB) a process may reach reading a 50 MB message: ten
 #: times what it is without one, yet well under the message's own size.

@@ -4,6 +4,11 @@ the follow-ups and lands in the inbox, an out-of-office does not, a bounce is fl
 a message about no one known is not stored."""
 import subprocess
 
+import pytest
+
+# Every test here gives the daemon mail to read (Ingest, or a watched Maildir).
+pytestmark = pytest.mark.personal_only("reading mail (Ingest, a watched Maildir): not served by a team node yet")
+
 ASK = "a 20-minute coffee chat"
 
 

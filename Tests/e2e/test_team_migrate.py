@@ -8,6 +8,9 @@ import time
 import pytest
 from test_team_mode import LEA, SAM, as_user, nodes, postgres, team  # noqa: F401 (fixtures)
 
+# A personal daemon's SQLite file migrated into team nodes this test starts itself.
+pytestmark = pytest.mark.personal_only("team-mode test: starts its own nodes and PostgreSQL")
+
 
 def team_rows(postgres):
     return postgres.sql("SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM outreach), "

@@ -66,11 +66,11 @@ def soon(daemon, seconds):
 # -- org.varlink.service ------------------------------------------------------------------
 
 
-def test_get_info_lists_the_control_interface(client):
+def test_get_info_lists_the_control_interface(daemon, client):
     with client.open("org.varlink.service") as service:
         info = service.GetInfo()
     assert info["interfaces"] == ["org.varlink.service", INTERFACE]
-    assert info["product"] == "relanced"
+    assert info["product"] == ("relanced (team)" if daemon.team_node else "relanced")
     assert info["vendor"] and info["version"] and info["url"]
 
 
@@ -134,6 +134,7 @@ def test_outreach_methods(control):
     assert control.Upcoming()["reminders"] == []
 
 
+@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_inbox_methods(daemon, control):
     # Given three reminders already due: they fire at once
     past = daemon.format_instant(time.time() - 60)
@@ -179,7 +180,7 @@ def test_status_and_reload(daemon, control):
     control.AddContact(name="Ada Lovelace")
     status = control.Status()
     assert (status["contacts"], status["awaitingReply"], status["pendingReminders"], status["unread"]) == (1, 0, 0, 0)
-    assert status["database"] == str(daemon.database)
+    assert status["database"] == daemon.store()
     assert status["startedAt"] and status["version"]
     assert control.Reload() == {}
 
@@ -191,6 +192,7 @@ def test_errors_arrive_as_varlink_errors(control):
     assert raised.value.parameters() == {"query": "nobody", "suggestions": []}
 
 
+@pytest.mark.personal_only("about the personal daemon: its refusals of team-only methods")
 def test_a_personal_daemon_refuses_the_team_user_methods(control):
     # A personal daemon has one user, mailed at [mail] to: no address of one's own.
     for call in (lambda: control.GetMe(), lambda: control.SetMyMail(mail="lea@example.org")):
@@ -200,6 +202,7 @@ def test_a_personal_daemon_refuses_the_team_user_methods(control):
         assert "this daemon is personal" in raised.value.parameters()["reason"]
 
 
+@pytest.mark.personal_only("about the personal daemon: its refusals of team-only methods")
 def test_a_personal_daemon_refuses_a_migrate_and_says_where_to_send_it(daemon, control):
     with pytest.raises(varlink.VarlinkError) as raised:
         control.MigrateFromSQLite(path=str(daemon.database))
@@ -221,6 +224,7 @@ def test_instants_round_trip_to_the_millisecond(control):
     assert stored == sent
 
 
+@pytest.mark.personal_only("RemindMany: not served by a team node yet")
 def test_remind_many_sets_all_or_none_and_names_the_bad_item(control):
     # Given a batch whose last item cannot be read
     batch = [{"at": "2030-01-01T09:00:00.000Z", "text": "One"}, {"at": "2030-01-02T09:00:00.000Z", "text": "Two"},
@@ -295,6 +299,7 @@ def test_cli_call_more_streams_watch(daemon):
     assert json.loads(printed)["item"]["text"] == "Call the bakery"
 
 
+@pytest.mark.personal_only("editing contacts (UpdateContact): not served by a team node yet")
 def test_polite_timing_methods(control):
     # UpdateContact and TouchContact
     control.AddContact(name="Ada Lovelace")
@@ -324,6 +329,7 @@ def test_polite_timing_methods(control):
     assert listed[0]["nextOccurrences"][:2] == ["2030-01-10T18:00:00.000Z", "2030-01-17T18:00:00.000Z"]
 
 
+@pytest.mark.personal_only("TestNotify: not served by a team node yet")
 def test_test_notify_reports_each_channel(control):
     # The e2e daemon has the desktop channel on and no session bus: it says so.
     results = control.TestNotify()["results"]
@@ -333,6 +339,7 @@ def test_test_notify_reports_each_channel(control):
     assert channels == [{"name": "desktop", "available": False, "reason": channels[0]["reason"]}]
 
 
+@pytest.mark.personal_only("drafts, imports and exports: not served by a team node yet")
 def test_interchange_methods(control):
     control.AddContact(name="Ada Lovelace", emails=["ada@example.com"])
     outreach = control.LogOutreach(contact="ada", ask="advice")["outreach"]

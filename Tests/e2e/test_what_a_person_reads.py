@@ -7,6 +7,7 @@ import pytest
 from conftest import wait_until
 
 
+@pytest.mark.personal_only("agenda (Upcoming with until): refused by a team node for now (InvalidParameter)")
 def test_a_reminder_reads_the_same_paris_time_everywhere(paris):
     assert paris.ctl("remind", "tomorrow 9:30", "Call the bakery").stdout == "Reminder #1 set for Tue 1 Dec 09:30.\n"
     upcoming = paris.ctl("upcoming").stdout
@@ -44,6 +45,7 @@ def test_their_time_and_yours_are_both_named(paris):
     assert "09:30 their time (Asia/Tokyo), 01:30 yours" in logged
 
 
+@pytest.mark.personal_only("inbox --since: refused by a team node for now (InvalidParameter)")
 def test_a_fired_reminder_says_how_long_in_words_and_the_inbox_looks_back(paris):
     paris.ctl("contact", "add", "Ada Lovelace")
     paris.ctl("outreach", "log", "ada", "--ask", "a coffee chat", "--follow-up", "PT2S")
@@ -62,6 +64,7 @@ def test_a_fired_reminder_says_how_long_in_words_and_the_inbox_looks_back(paris)
     assert "that is in the past; this command looks ahead" in refused.stderr
 
 
+@pytest.mark.personal_only("keep-in-touch cadences: refused by a team node for now (InvalidParameter)")
 def test_a_cadence_reads_as_every(paris):
     paris.ctl("contact", "add", "Grace Hopper", "--keep-in-touch", "P90D")
     shown = paris.ctl("contact", "show", "grace").stdout
@@ -79,6 +82,7 @@ def test_meeting_reminders_read_in_paris_and_say_before_in_words(paris):
     assert "P1D" not in why
 
 
+@pytest.mark.personal_only("TestNotify: not served by a team node yet")
 def test_a_failed_test_notification_names_the_channel_once(stopped_daemon):
     # No session bus in the sandbox: the desktop channel cannot deliver.
     stopped_daemon.config.write_text('[user]\ntime_zone = "Europe/Paris"\n')

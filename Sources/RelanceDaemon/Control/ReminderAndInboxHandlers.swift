@@ -63,7 +63,7 @@ extension ControlService {
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let (reminder, _) = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
-        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id) (\(reminder.kind.rawValue.replacingOccurrences(of: "_", with: "-")))")
+        return CancelReminder.Reply(reminder: reminder.info, summary: reminder.cancelledSummary)
     }
 
     private func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
@@ -148,10 +148,7 @@ extension ControlService {
         let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
         return items.map { item in
             var info = item.info
-            info.deliveries = (deliveries[item.id] ?? []).map {
-                DeliveryInfo(channel: $0.channel, state: $0.state, attempts: $0.attempts, lastAttemptAt: $0.lastAttemptAt,
-                             sentAt: $0.sentAt, lastError: $0.lastError, digest: $0.digest)
-            }
+            info.deliveries = (deliveries[item.id] ?? []).map(\.info)
             return info
         }
     }
@@ -161,5 +158,21 @@ extension ControlService {
     private func withdrawNotifications(of itemID: Int64) {
         guard let delivery else { return }
         Task { await delivery.withdraw(inboxItemID: itemID) }
+    }
+}
+
+extension Reminder {
+    /// `CancelReminder`'s summary, the same from a personal daemon and a team node:
+    /// "cancelled reminder 12 (follow-up)".
+    var cancelledSummary: String {
+        "cancelled reminder \(id) (\(kind.rawValue.replacingOccurrences(of: "_", with: "-")))"
+    }
+}
+
+extension DeliveryStatus {
+    /// How `Inbox` shows it, from either store.
+    var info: DeliveryInfo {
+        DeliveryInfo(channel: channel, state: state, attempts: attempts, lastAttemptAt: lastAttemptAt,
+                     sentAt: sentAt, lastError: lastError, digest: digest)
     }
 }

@@ -142,18 +142,24 @@ public final class TeamControlService: VarlinkService {
     func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
         guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
-        return Inbox.Reply(items: try store.inbox(filter, limit: limit).map(\.info), timeZone: zone().identifier)
+        let items = try store.inbox(filter, limit: limit)
+        let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
+        return Inbox.Reply(items: items.map { item in
+            var info = item.info
+            info.deliveries = (deliveries[item.id] ?? []).map(\.info)
+            return info
+        }, timeZone: zone().identifier)
     }
 
     func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
         let reminder = try store.cancelReminder(id: p.id)
         logger.info("reminder cancelled", metadata: ["reminder_id": "\(reminder.id)"])
-        return CancelReminder.Reply(reminder: reminder.info, summary: "cancelled reminder \(reminder.id)")
+        return CancelReminder.Reply(reminder: reminder.info, summary: reminder.cancelledSummary)
     }
 
     func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
         let at = try instant(p.at, "at")
-        let reminder = try store.moveReminder(id: p.id, to: at, now: clock.now())
+        let reminder = try store.moveReminder(id: p.id, to: at, zone: zone(), now: clock.now())
         logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
         return MoveReminder.Reply(reminder: reminder.info,
                                   summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, zone()))")
