@@ -63,7 +63,7 @@ def error_of(daemon, *args):
 # -- RemoveContact ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("keep-in-touch cadences (its contact has one) and snapshots: SQLite store only")
 def test_remove_refuses_an_open_outreach_and_changes_nothing_then_force_removes_everything(daemon, control):
     with_history(daemon)
     before = daemon.snapshot()
@@ -96,7 +96,7 @@ def test_remove_refuses_an_open_outreach_and_changes_nothing_then_force_removes_
     assert after["Status"]["pendingReminders"] == 1
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("the reply names the snapshot taken: snapshots are the SQLite store's")
 def test_remove_without_open_outreach_needs_no_force_and_json_prints_the_reply(daemon):
     daemon.ctl("contact", "add", "Lin Qiao")
     reply = daemon.ctl("contact", "remove", "lin", "--json").json()
@@ -107,7 +107,7 @@ def test_remove_without_open_outreach_needs_no_force_and_json_prints_the_reply(d
     assert daemon.call("ListContacts")["contacts"] == []
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("forgetting contacts and snapshots: not served by a team node")
 @pytest.mark.parametrize("command", [["contact", "remove"], ["contact", "forget"]], ids=" ".join)
 def test_a_missing_or_ambiguous_contact_is_a_clear_error_and_changes_nothing(daemon, command):
     daemon.ctl("contact", "add", "Ada Lovelace")
@@ -121,7 +121,7 @@ def test_a_missing_or_ambiguous_contact_is_a_clear_error_and_changes_nothing(dae
     assert daemon.call("ListSnapshots")["snapshots"][0]["reason"] == "daily", "only the one taken at start"
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("forgetting and merging contacts: not served by a team node yet")
 def test_errors_through_the_varlink_client(daemon, control):
     control.AddContact(name="Ada Lovelace", emails=["ada@example.com"])
     control.AddContact(name="Ada Yonath")
@@ -150,7 +150,7 @@ def test_errors_through_the_varlink_client(daemon, control):
 # -- ForgetContact ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("forgetting contacts and keep-in-touch cadences: not served by a team node yet")
 def test_forget_removes_everything_about_a_person_even_with_open_outreach_and_logs_no_name(daemon, control):
     with_history(daemon)
     reply = control.ForgetContact(contact="lovelace")
@@ -194,7 +194,7 @@ def test_add_refuses_an_email_or_profile_url_another_contact_has_unless_allowed(
 # -- MergeContacts ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("removing, forgetting and merging contacts: not served by a team node yet")
+@pytest.mark.personal_only("merging contacts and keep-in-touch cadences: not served by a team node yet")
 def test_merge_keeps_both_histories_and_replans_keep_in_touch(daemon, control):
     with_history(daemon)
     daemon.ctl("contact", "add", "Ada King", "--email", "countess@example.com", "--org", "Analytical Engines",

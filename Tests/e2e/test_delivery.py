@@ -116,7 +116,6 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         server.stop()
 
 
-@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_a_snoozed_item_comes_back_as_a_new_mail_that_refers_to_the_first(stopped_daemon, smtp_dir):
     server = SMTPServer(smtp_dir)
     try:

@@ -83,7 +83,6 @@ def test_a_weekly_event_keeps_19h_across_dst_and_costs_o1_rows(paris):
     assert {r["kind"] for r in reminders} == {"event_rsvp", "event_soon", "event_log_people"}
 
 
-@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_snooze_to_the_next_window(paris):
     paris.ctl("remind", "in 1s", "Call the bakery")
     item = wait_for(lambda: paris.ctl("inbox", "--json").json()["items"], 10, "the reminder")[0]

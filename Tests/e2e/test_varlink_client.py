@@ -134,7 +134,6 @@ def test_outreach_methods(control):
     assert control.Upcoming()["reminders"] == []
 
 
-@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_inbox_methods(daemon, control):
     # Given three reminders already due: they fire at once
     past = daemon.format_instant(time.time() - 60)
@@ -299,7 +298,7 @@ def test_cli_call_more_streams_watch(daemon):
     assert json.loads(printed)["item"]["text"] == "Call the bakery"
 
 
-@pytest.mark.personal_only("editing contacts (UpdateContact): not served by a team node yet")
+@pytest.mark.personal_only("keep-in-touch cadences: not served by a team node yet")
 def test_polite_timing_methods(control):
     # UpdateContact and TouchContact
     control.AddContact(name="Ada Lovelace")

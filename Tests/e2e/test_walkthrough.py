@@ -105,7 +105,6 @@ def test_upcoming_and_status_show_the_pending_follow_up(daemon):
     assert re.search(r"contacts:\s+1\b", status_text) and re.search(r"pending:\s+1\b", status_text)
 
 
-@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_snoozed_item_comes_back_unread_exactly_once_then_done_closes_it(daemon):
     # Given a fired reminder in the inbox, and a Watch subscriber counting what lands
     item = remind_and_wait(daemon, "in 1s", "Send Ada the notes")
@@ -144,7 +143,6 @@ def test_snoozed_item_comes_back_unread_exactly_once_then_done_closes_it(daemon)
     assert daemon.ctl("status", "--json").json()["unread"] == 0
 
 
-@pytest.mark.personal_only("snooze: not served by a team node yet")
 def test_done_while_snoozed_cancels_the_comeback(daemon):
     # Given a fired reminder snoozed for one second
     item = remind_and_wait(daemon, "in 1s", "Book the train to the meetup")
