@@ -51,20 +51,12 @@ public struct MigrationPlan: Sendable, Equatable {
                 plan.counts.contacts += 1
             }
         }
-        var outreachNow: Set<Int64> = []
-        for outreach in copy.outreach {
-            if copied.contains(Key(.outreach, outreach.id)) { plan.counts.alreadyCopied += 1; continue }
-            plan.newOutreach.append(outreach)
-            outreachNow.insert(outreach.id)
-            plan.counts.outreach += 1
-        }
-        var meetingsNow: Set<Int64> = []
-        for meeting in copy.meetings {
-            if copied.contains(Key(.meeting, meeting.id)) { plan.counts.alreadyCopied += 1; continue }
-            plan.newMeetings.append(meeting)
-            meetingsNow.insert(meeting.id)
-            plan.counts.meetings += 1
-        }
+        plan.newOutreach = notCopied(copy.outreach, .outreach, copied: copied, counts: &plan.counts)
+        plan.counts.outreach = plan.newOutreach.count
+        let outreachNow = Set(plan.newOutreach.map(\.id))
+        plan.newMeetings = notCopied(copy.meetings, .meeting, copied: copied, counts: &plan.counts)
+        plan.counts.meetings = plan.newMeetings.count
+        let meetingsNow = Set(plan.newMeetings.map(\.id))
         for pending in copy.reminders {
             let reminder = pending.reminder
             if copied.contains(Key(.reminder, reminder.id)) { plan.counts.alreadyCopied += 1; continue }
@@ -82,6 +74,16 @@ public struct MigrationPlan: Sendable, Equatable {
             }
         }
         return plan
+    }
+
+    /// The rows of `kind` an earlier run did not copy; the others are counted as such.
+    private static func notCopied<Row: Identifiable>(_ rows: [Row], _ kind: Kind, copied: Set<Key>,
+                                                     counts: inout MigrationCounts) -> [Row] where Row.ID == Int64 {
+        rows.filter { row in
+            guard copied.contains(Key(kind, row.id)) else { return true }
+            counts.alreadyCopied += 1
+            return false
+        }
     }
 }
 
