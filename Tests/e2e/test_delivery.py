@@ -88,6 +88,12 @@ def mail_a_follow_up(daemon, server):
     return wait_for(server.messages, 20, "the mail")[0]
 
 
+def sent_item(daemon):
+    """The first inbox item whose first delivery is recorded as sent (waits for it)."""
+    return wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
+                             and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
+
+
 def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, smtp_dir):
     server = SMTPServer(smtp_dir)
     try:
@@ -108,8 +114,7 @@ def test_a_fired_follow_up_arrives_by_mail_with_correct_headers(stopped_daemon, 
         # It says which number is which, and names no internal kind.
         assert "They replied? relancectl reply 1 --replied (outreach #1)." in mail["body"]
         assert "A Relance follow-up reminder, due " in mail["body"] and "follow_up" not in mail["body"]
-        item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
-                                 and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
+        item = sent_item(daemon)
         assert item["deliveries"][0]["channel"] == "mail"
         assert daemon.ctl("status", "--json").json()["channels"] == [{"name": "mail", "available": True}]
     finally:
@@ -126,8 +131,7 @@ def test_a_snoozed_item_comes_back_as_a_new_mail_that_refers_to_the_first(stoppe
         assert again["Message-ID"] != headers["Message-ID"]
         assert again["Message-ID"].startswith(headers["Message-ID"].split(".mail@")[0] + ".r-")
         assert again["References"] == headers["Message-ID"]
-        item = wait_for(lambda: [i for i in daemon.ctl("inbox", "--json").json()["items"] if i["deliveries"]
-                                 and i["deliveries"][0]["state"] == "sent"], 10, "the delivery recorded")[0]
+        item = sent_item(daemon)
         assert item["deliveries"][0]["channel"] == "mail"
     finally:
         server.stop()
