@@ -99,10 +99,13 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// reads it), it is tied to that team contact, looked up in the same transaction.
     /// `owner` is the team user who set it (its mail goes to their address only); nil:
     /// set by no team user (the daemon's own uid), delivered team-wide as before.
+    /// The reason of a reminder set for an explicit time, as on the personal store.
+    static let setByYou = "set by you"
+
     public func addReminder(text: String, dueAt: Date, contact query: String? = nil,
                             owner: String? = nil) throws -> (Reminder, ScheduleChanges) {
         let text = try ReminderBatch.text(text)
-        let reason = "set by you"
+        let reason = Self.setByYou
         let (id, contactID) = try transaction { connection in
             let contactID = try query.map { try resolveContact(connection, $0).contact.id }
             let id = try connection.query("""

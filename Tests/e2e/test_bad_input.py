@@ -161,16 +161,7 @@ def test_malformed_frame_gets_invalid_message_and_connection_stays_usable(daemon
     assert_still_serving_and_unchanged(daemon, seeded)
 
 
-# Calls a team node answers MethodNotImplemented for now (before checking anything).
-NOT_ON_A_TEAM_NODE = {
-    "Snooze without duration or until": "snooze: not served by a team node yet",
-    "inbox id (Snooze)": "snooze: not served by a team node yet",
-}
-
-
-@pytest.mark.parametrize("frame, error, parameters", [
-    pytest.param(*case, id=name, marks=[pytest.mark.personal_only(NOT_ON_A_TEAM_NODE[name])] if name in NOT_ON_A_TEAM_NODE else [])
-    for name, case in WRONG_CALLS.items()])
+@pytest.mark.parametrize("frame, error, parameters", [pytest.param(*case, id=name) for name, case in WRONG_CALLS.items()])
 def test_bad_call_gets_a_precise_error_and_changes_nothing(daemon, seeded, frame, error, parameters):
     with daemon.connect() as wire:
         # When the call is made

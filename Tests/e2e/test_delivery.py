@@ -254,7 +254,6 @@ def test_the_sendmail_path_through_msmtp(stopped_daemon, smtp_dir):
         server.stop()
 
 
-@pytest.mark.personal_only("TestNotify: not served by a team node yet")
 def test_a_test_notification_goes_through_msmtp(stopped_daemon, smtp_dir):
     server = SMTPServer(smtp_dir)
     try:

@@ -14,7 +14,6 @@ def lines(*items):
     return "".join(json.dumps(item) + "\n" for item in items)
 
 
-@pytest.mark.personal_only("RemindMany (remind --from): not served by a team node yet")
 def test_remind_from_a_file_sets_every_reminder_and_they_survive_kill_9(paris):
     # Given a file of reminders, one JSON object per line, a blank line among them
     paris.ctl("contact", "add", "Ada Lovelace")
@@ -42,7 +41,6 @@ def test_remind_from_a_file_sets_every_reminder_and_they_survive_kill_9(paris):
     assert len(paris.ctl("upcoming", "--json").json()["reminders"]) == 3
 
 
-@pytest.mark.personal_only("RemindMany (remind --from): not served by a team node yet")
 def test_remind_from_standard_input(paris):
     argv = [str(paris.relancectl), "remind", "--from", "-", "--json", "--socket", str(paris.socket)]
     completed = subprocess.run(argv, env=paris.env, input=lines({"at": "tomorrow 9:00", "text": "One"},
@@ -52,7 +50,6 @@ def test_remind_from_standard_input(paris):
     assert json.loads(completed.stdout) == {"ids": [1, 2]}
 
 
-@pytest.mark.personal_only("RemindMany (remind --from): not served by a team node yet")
 def test_one_bad_line_is_named_by_file_and_line_and_nothing_is_set(paris):
     # Given a file whose third reminder (on line 4, after a blank line) has a time no one can read
     batch = paris.root / "reminders.jsonl"
@@ -77,7 +74,6 @@ def test_a_line_that_is_not_a_reminder_is_refused_before_any_call(paris):
     assert result.stderr.startswith(f"relancectl: {batch}:2: not a reminder; write one JSON object per line")
 
 
-@pytest.mark.personal_only("RemindMany (remind --from): not served by a team node yet")
 def test_the_door_refuses_a_batch_over_its_bound_and_names_the_bad_item(paris):
     # A third-party client calls the method itself.
     item = {"at": "2026-12-01T09:00:00Z", "text": "x"}

@@ -223,7 +223,6 @@ def test_instants_round_trip_to_the_millisecond(control):
     assert stored == sent
 
 
-@pytest.mark.personal_only("RemindMany: not served by a team node yet")
 def test_remind_many_sets_all_or_none_and_names_the_bad_item(control):
     # Given a batch whose last item cannot be read
     batch = [{"at": "2030-01-01T09:00:00.000Z", "text": "One"}, {"at": "2030-01-02T09:00:00.000Z", "text": "Two"},
@@ -328,7 +327,6 @@ def test_polite_timing_methods(control):
     assert listed[0]["nextOccurrences"][:2] == ["2030-01-10T18:00:00.000Z", "2030-01-17T18:00:00.000Z"]
 
 
-@pytest.mark.personal_only("TestNotify: not served by a team node yet")
 def test_test_notify_reports_each_channel(control):
     # The e2e daemon has the desktop channel on and no session bus: it says so.
     results = control.TestNotify()["results"]

@@ -82,7 +82,6 @@ def test_meeting_reminders_read_in_paris_and_say_before_in_words(paris):
     assert "P1D" not in why
 
 
-@pytest.mark.personal_only("TestNotify: not served by a team node yet")
 def test_a_failed_test_notification_names_the_channel_once(stopped_daemon):
     # No session bus in the sandbox: the desktop channel cannot deliver.
     stopped_daemon.config.write_text('[user]\ntime_zone = "Europe/Paris"\n')

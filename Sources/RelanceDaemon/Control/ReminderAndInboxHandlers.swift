@@ -33,31 +33,36 @@ extension ControlService {
         return Remind.Reply(reminder: reminder.info, timeZone: zoneName)
     }
 
-    /// Many reminders in one transaction, all or none: every item is read (its time in
-    /// the user's zone, its text, its contact) before the store writes, and the first one
-    /// at fault is an InvalidParameter naming it ("reminders[3].at"). The bound is
-    /// checked first, before any item is looked at.
+    /// Many reminders in one transaction, all or none (see `reminderDrafts`).
     private func remindMany(_ p: RemindMany.Parameters) throws -> RemindMany.Reply {
-        try ReminderBatch.checkCount(p.reminders.count)
-        var contacts: [String: Int64] = [:]
-        let drafts = try p.reminders.enumerated().map { index, item in
-            let dueAt = try instant(item.at, ReminderBatch.field(index, "at"))
-            let text = try ReminderBatch.text(item.text, field: ReminderBatch.field(index, "text"))
-            var contactID: Int64?
-            if let query = item.contact {
-                if let known = contacts[query] { contactID = known } else {
-                    do { contactID = try store.resolveContact(query).id } catch let error as StoreError {
-                        throw ControlError.invalidParameter(ReminderBatch.field(index, "contact"),
-                                                            reason: error.description)
-                    }
-                    contacts[query] = contactID
-                }
-            }
-            return (text: text, dueAt: dueAt, contactID: contactID)
-        }
+        let drafts = try Self.reminderDrafts(p, instant: { try instant($0, $1) },
+                                             contactID: { try store.resolveContact($0).id })
         let (ids, _) = try store.addReminders(drafts)
         logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
         return RemindMany.Reply(ids: ids)
+    }
+
+    /// A RemindMany call's items read before the store writes: every time (in the
+    /// caller's zone), text and contact, the first one at fault an InvalidParameter naming
+    /// it ("reminders[3].at"). The bound is checked first, before any item is looked at.
+    static func reminderDrafts(_ p: RemindMany.Parameters, instant: (String, String) throws -> Date,
+                               contactID: (String) throws -> Int64) throws -> [(text: String, dueAt: Date, contactID: Int64?)] {
+        try ReminderBatch.checkCount(p.reminders.count)
+        var contacts: [String: Int64] = [:]
+        return try p.reminders.enumerated().map { index, item in
+            let dueAt = try instant(item.at, ReminderBatch.field(index, "at"))
+            let text = try ReminderBatch.text(item.text, field: ReminderBatch.field(index, "text"))
+            var id: Int64?
+            if let query = item.contact {
+                if let known = contacts[query] { id = known } else {
+                    do { id = try contactID(query) } catch let error as StoreError {
+                        throw ControlError.invalidParameter(ReminderBatch.field(index, "contact"), reason: error.description)
+                    }
+                    contacts[query] = id
+                }
+            }
+            return (text: text, dueAt: dueAt, contactID: id)
+        }
     }
 
     private func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {

@@ -19,7 +19,7 @@ extension ControlService {
         handlers.registerStreaming(Watch.self, readOnly: true) { service, call, replies in
             try await service.watch(call, replies: replies)
         }
-        handlers.register(TestNotify.self, readOnly: true) { service, p in try await service.testNotify(p) }
+        handlers.register(TestNotify.self, readOnly: true) { service, p in try await testNotify(p, on: service.delivery) }
         handlers.register(Backup.self, readOnly: true) { service, _ in try service.backup() }
         handlers.register(Restore.self, readOnly: false) { service, p in try service.restore(p) }
         handlers.register(ListSnapshots.self, readOnly: true) { service, _ in service.listSnapshots() }
@@ -218,7 +218,8 @@ extension ControlService {
         }
     }
 
-    private func testNotify(_ p: TestNotify.Parameters) async throws -> TestNotify.Reply {
+    /// Sends a test notice through the channels asked (all of this node's by default).
+    static func testNotify(_ p: TestNotify.Parameters, on delivery: DeliveryService?) async throws -> TestNotify.Reply {
         guard let delivery else { return TestNotify.Reply(results: []) }
         let names = p.channel.map { [$0] } ?? delivery.channelNames
         if let name = p.channel, delivery.channel(name) == nil {

@@ -10,7 +10,7 @@ import VarlinkTransport
 /// `io.relance.Control` on a team's PostgreSQL store (team mode, issue #16).
 ///
 /// What the team store holds so far: reminders set for a time, tied to a team contact or
-/// not (`Remind`, cancel, move),
+/// not (`Remind`, `RemindMany`, cancel, move), `TestNotify` on this node's channels,
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
@@ -74,6 +74,10 @@ public final class TeamControlService: VarlinkService {
     static let handlers: ControlHandlers<Call> = {
         var handlers = ControlHandlers<Call>(interface: ControlInterface.description)
         handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p, owner: call.user) }
+        handlers.register(RemindMany.self, readOnly: false) { call, p in try call.service.remindMany(p, owner: call.user) }
+        handlers.register(TestNotify.self, readOnly: true) { call, p in
+            try await ControlService.testNotify(p, on: call.service.delivery)
+        }
         handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p) }
         handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p) }
         handlers.register(Status.self, readOnly: true) { call, _ in call.service.status() }
@@ -130,6 +134,15 @@ public final class TeamControlService: VarlinkService {
         let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contact: p.contact, owner: owner)
         logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
         return Remind.Reply(reminder: reminder.info, timeZone: zone().identifier)
+    }
+
+    /// Many reminders in one transaction, all or none, read as the personal daemon reads
+    /// them; each is the caller's, as with `Remind`.
+    func remindMany(_ p: RemindMany.Parameters, owner: String?) throws -> RemindMany.Reply {
+        let drafts = try ControlService.reminderDrafts(p, instant: instant, contactID: { try store.resolveContact($0).contact.id })
+        let ids = try store.addReminders(drafts, owner: owner)
+        logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
+        return RemindMany.Reply(ids: ids)
     }
 
     func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
