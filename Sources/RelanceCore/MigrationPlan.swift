@@ -36,9 +36,9 @@ public struct MigrationPlan: Sendable, Equatable {
     /// Reminders taken: pending custom ones (not snoozes: they bring back an inbox item the
     /// team does not have), and a follow-up or let-go step of an outreach copied in THIS
     /// run; a later step of an outreach copied earlier is the team's to plan (the team
-    /// fired or replanned the step it got); a meeting's reminders with the meeting, when it
-    /// is copied in this run. Events and keep-in-touch reminders are not kept by a team
-    /// store yet. Those left are counted in `skippedReminders`.
+    /// fired or replanned the step it got); a meeting's reminders with the meeting, and a
+    /// keep-in-touch reminder with its contact (and its cadence), when copied in this run.
+    /// Events are not kept by a team store yet. Those left are counted in `skippedReminders`.
     public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
         var plan = MigrationPlan()
         for contact in copy.contacts {
@@ -54,6 +54,7 @@ public struct MigrationPlan: Sendable, Equatable {
         plan.newOutreach = notCopied(copy.outreach, .outreach, copied: copied, counts: &plan.counts)
         plan.counts.outreach = plan.newOutreach.count
         let outreachNow = Set(plan.newOutreach.map(\.id))
+        let contactsNow = Set(plan.newContacts.map(\.id))
         plan.newMeetings = notCopied(copy.meetings, .meeting, copied: copied, counts: &plan.counts)
         plan.counts.meetings = plan.newMeetings.count
         let meetingsNow = Set(plan.newMeetings.map(\.id))
@@ -64,6 +65,7 @@ public struct MigrationPlan: Sendable, Equatable {
             case .custom: !pending.isSnooze
             case .followUp, .letGo: pending.step != nil && reminder.outreachID.map(outreachNow.contains) == true
             case .meetingPrep, .meetingLeave, .thankYou: pending.meetingID.map(meetingsNow.contains) == true
+            case .keepInTouch: reminder.contactID.map(contactsNow.contains) == true
             default: false
             }
             if takes {
@@ -97,8 +99,9 @@ public struct MigrationCounts: Sendable, Equatable {
     public var meetings = 0
     public var reminders = 0
     public var alreadyCopied = 0
-    /// Event and keep-in-touch reminders and snoozes (a team store keeps none yet),
-    /// and the later steps of a sequence an earlier run copied (the team plans those).
+    /// Event reminders and snoozes (a team store keeps none yet), a keep-in-touch
+    /// reminder of a contact linked by e-mail (the team's contact keeps its own), and
+    /// the later steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0
 
     public init() {}

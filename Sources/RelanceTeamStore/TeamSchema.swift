@@ -303,5 +303,23 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
             """,
         ]),
+        // Keep-in-touch cadences: a contact's cadence (`Wait` as written: P90D, 20bd),
+        // and the interactions its reminder counts from (the personal store's table; who
+        // in the team was in touch is kept with each).
+        Migration(name: "v12-keep-in-touch", statements: [
+            "ALTER TABLE contact ADD COLUMN keep_in_touch TEXT",
+            """
+            CREATE TABLE interaction (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                contact_id BIGINT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                outreach_id BIGINT,
+                kind TEXT NOT NULL,
+                at TIMESTAMPTZ NOT NULL,
+                note TEXT,
+                by_user TEXT
+            )
+            """,
+            "CREATE INDEX interaction_contact_at ON interaction (contact_id, at)",
+        ]),
     ]
 }

@@ -3,7 +3,8 @@ import PostgresNIO
 import RelanceCore
 import RelanceStore
 
-/// Firing due reminders, and what follows from a fired follow-up (issue #16): the same
+/// Firing due reminders, and what follows from a fired follow-up or keep-in-touch
+/// reminder (issue #16): the same
 /// `FollowOn` rule as the personal store's, persisted in the transaction that claims.
 ///
 /// Locks, always in this order so that nodes never deadlock: a reminder's row (claimed
@@ -41,7 +42,7 @@ extension TeamStore {
             let claimedIDs = Set(fired.map(\.id))
             var scheduled: [ScheduledReminder] = []
             let toDeliver = try FiringWorklist.walk(fired, now: now, follow: { reminder in
-                let successor = try follow(FollowOn.after(try facts(connection, about: reminder)), rules: rules, connection)
+                let successor = try follow(FollowOn.after(try facts(connection, about: reminder)), rules: rules, now: now, connection)
                 if let successor { scheduled.append(successor) }
                 return successor
             }, firesAt: \.due, claim: { successor in
@@ -145,15 +146,20 @@ extension TeamStore {
             facts.outreachAwaitingReply = status == OutreachStatus.awaitingReply.rawValue
             facts.sequenceStillPending = try pendingSequence(connection, outreachID: outreachID) != nil
         }
-        // No keep-in-touch cadence in a team store yet: `contactHasCadence` stays false.
+        if let contactID = reminder.contactID, reminder.kind == .keepInTouch {
+            facts.contactHasCadence = try hasCadence(connection, contactID: contactID)
+        }
         return facts
     }
 
     /// Persists what the rule decided; the reminder it planned, if any.
-    private func follow(_ followOn: FollowOn, rules: TimingRules, _ connection: PostgresConnection) throws -> ScheduledReminder? {
+    private func follow(_ followOn: FollowOn, rules: TimingRules, now: Date,
+                        _ connection: PostgresConnection) throws -> ScheduledReminder? {
         switch followOn {
-        case .none, .keepInTouch:
+        case .none:
             return nil
+        case .keepInTouch(let contactID, let dueAt):
+            return try planNextKeepInTouch(connection, contactID: contactID, dueAt: dueAt, now: now, rules: rules)
         case .nextStep(let outreachID, let step, let anchor):
             let outreach = try self.outreach(connection, id: outreachID)
             return try scheduleStep(connection, outreach: outreach.outreach, step: step, anchor: anchor, rules: rules)

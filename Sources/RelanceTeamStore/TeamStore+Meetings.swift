@@ -21,17 +21,18 @@ extension TeamStore {
     /// at the same start again is refused (`StoreError.duplicateMeeting`) unless `force`.
     public func addMeeting(_ draft: MeetingDraft, by user: String, force: Bool = false, rules: TimingRules,
                            now: Date) throws -> (TeamMeeting, [Reminder]) {
-        let (added, reminders) = try transaction { connection in
+        let (added, reminders, changes) = try transaction { connection in
             try insertMeeting(connection, draft, by: user, force: force, rules: rules, now: now)
         }
-        listener.tellLocally(ScheduleChanges(scheduled: reminders.map { ScheduledReminder(id: $0.id, due: $0.fireAt) }))
+        listener.tellLocally(changes)
         return (added, reminders)
     }
 
     /// `addMeeting`'s work, in the caller's transaction (a reply that agrees to meet adds
-    /// its meeting in its own).
+    /// its meeting in its own): the meeting, its reminders, and every schedule change
+    /// (its reminders, and the contact's keep-in-touch reminder moved by the meeting).
     func insertMeeting(_ connection: PostgresConnection, _ draft: MeetingDraft, by user: String, force: Bool = false,
-                       rules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder]) {
+                       rules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder], ScheduleChanges) {
         let (place, end) = try draft.validated(in: rules.userZone)
         let contact = try resolveContact(connection, "\(draft.contactID)").contact
         // The contact's row locked: two adds of the same meeting at once see each other.
@@ -51,7 +52,11 @@ extension TeamStore {
         let meeting = Meeting(id: id, contactID: contact.id, outreachID: draft.outreachID, startsAt: draft.startsAt,
                               endsAt: end, place: place, notes: draft.notes)
         let added = TeamMeeting(meeting: meeting, by: user, contactName: contact.name)
-        return (added, try planReminders(connection, for: added, rules: rules, now: now))
+        var changes = try recordInteraction(connection, contactID: contact.id, outreachID: draft.outreachID, kind: .meeting,
+                                            at: min(now, draft.startsAt), note: place, by: user, rules: rules)
+        let reminders = try planReminders(connection, for: added, rules: rules, now: now)
+        changes.scheduled += reminders.map { ScheduledReminder(id: $0.id, due: $0.fireAt) }
+        return (added, reminders, changes)
     }
 
     /// The team's meetings not over at `date`, soonest first.

@@ -65,15 +65,17 @@ extension TeamStore {
                         ContactRow(id: id, name: contact.name, emails: contact.emails, handles: try Self.json(contact.handles),
                                    organization: contact.organization, time_zone: contact.timeZone, why: contact.why,
                                    tags: contact.tags, notes: contact.notes, details: try Self.json(contact.details),
-                                   created_at: contact.createdAt.timeIntervalSince1970)
+                                   created_at: contact.createdAt.timeIntervalSince1970,
+                                   keep_in_touch: contact.keepInTouch?.description)
                     }
                     try run(connection, """
                         INSERT INTO contact (id, name, emails, handles, organization, time_zone, why, tags, notes, details, owner,
-                                             created_at, created_by) OVERRIDING SYSTEM VALUE
+                                             created_at, created_by, keep_in_touch) OVERRIDING SYSTEM VALUE
                         SELECT id, name, emails, handles, organization, time_zone, why, tags, notes, details, \(user),
-                               to_timestamp(created_at), \(settings.node)
+                               to_timestamp(created_at), \(settings.node), keep_in_touch
                         FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, name text, emails text[], handles text,
-                            organization text, time_zone text, why text, tags text[], notes text, details text, created_at float8)
+                            organization text, time_zone text, why text, tags text[], notes text, details text, created_at float8,
+                            keep_in_touch text)
                         ORDER BY id
                         """)
                 }
@@ -139,8 +141,9 @@ extension TeamStore {
                             OVERRIDING SYSTEM VALUE
                         SELECT id, kind, text, to_timestamp(due_at), to_timestamp(fire_at), reason, \(settings.node), contact_id,
                                outreach_id, step, to_timestamp(anchor_at), to_timestamp(moved_at), meeting_id,
-                               -- Whose channels get it, as for any team reminder: a step's is its contact's owner.
-                               coalesce(CASE WHEN kind = ANY(\(Self.sequenceKinds))
+                               -- Whose channels get it, as for any team reminder: a step's or a keep-in-touch
+                               -- reminder's is its contact's owner.
+                               coalesce(CASE WHEN kind = ANY(\(Self.sequenceKinds + [ReminderKind.keepInTouch.rawValue]))
                                              THEN (SELECT owner FROM contact WHERE contact.id = r.contact_id) END, \(user))
                         FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, kind text, text text, due_at float8,
                             fire_at float8, reason text, contact_id bigint, outreach_id bigint, step integer, anchor_at float8,
@@ -175,7 +178,7 @@ extension TeamStore {
 
 private struct ContactRow: Encodable {
     var id: Int64, name: String, emails: [String], handles: String, organization: String?, time_zone: String?, why: String?
-    var tags: [String], notes: String?, details: String, created_at: Double
+    var tags: [String], notes: String?, details: String, created_at: Double, keep_in_touch: String?
 }
 
 private struct OutreachRow: Encodable {

@@ -41,11 +41,12 @@ extension TeamStore {
     /// Adds a contact owned by `owner`. Refuses one sharing an e-mail address or profile
     /// URL with another contact of the team (`StoreError.duplicateContact`) unless
     /// `allowDuplicate`.
-    public func addContact(_ draft: ContactDraft, owner: String, now: Date, allowDuplicate: Bool = false) throws -> TeamContact {
+    public func addContact(_ draft: ContactDraft, owner: String, now: Date, rules: TimingRules,
+                           allowDuplicate: Bool = false) throws -> TeamContact {
         let draft = try draft.validated()
         let handles = try Self.json(draft.handles)
         let details = try Self.json(draft.details)
-        return try transaction { connection in
+        let (added, changes) = try transaction { connection in
             try run(connection, "SELECT pg_advisory_xact_lock(\(Self.contactLock))")
             if !allowDuplicate, !draft.emails.isEmpty || !draft.handles.isEmpty,
                let clash = ContactIdentity.firstClash(of: draft, among: try contacts(connection).map(\.contact)) {
@@ -53,24 +54,26 @@ extension TeamStore {
                                                   existing: "\(clash.existing.name) (#\(clash.existing.id))")
             }
             let row = try connection.query("""
-                INSERT INTO contact (name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at, created_by)
+                INSERT INTO contact (name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at,
+                                     created_by, keep_in_touch)
                 VALUES (\(draft.name), \(draft.emails), \(handles), \(draft.organization), \(draft.timeZone), \(draft.why),
-                        \(draft.tags), \(draft.notes), \(details), \(owner), \(now), \(settings.node))
+                        \(draft.tags), \(draft.notes), \(details), \(owner), \(now), \(settings.node), \(draft.keepInTouch?.description))
                 RETURNING \(unescaped: Self.contactColumns)
                 """, logger: logger).wait().first!
-            return try Self.teamContact(row)
+            let added = try Self.teamContact(row)
+            let changes = draft.keepInTouch == nil ? ScheduleChanges()
+                : try planKeepInTouch(connection, contactID: added.contact.id, rules: rules)
+            return (added, changes)
         }
+        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
+        return added
     }
 
     /// Applies `patch` to a team contact, in one transaction; a new zone re-plans its
     /// pending follow-ups (as the personal store does). Anyone in the team may correct a
-    /// contact; the owner stays. A keep-in-touch cadence is refused: a team store keeps
-    /// none yet.
+    /// contact; the owner stays. A new keep-in-touch cadence re-plans its reminder.
     public func updateContact(id: Int64, _ patch: ContactPatch, rules: TimingRules,
                               now: Date) throws -> (TeamContact, ScheduleChanges) {
-        guard patch.keepInTouch == nil else {
-            throw ValidationError(field: "keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: change the contact without one")
-        }
         let (updated, changes) = try transaction { connection in
             guard let row = try connection.query("""
                 SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id) FOR UPDATE
@@ -82,11 +85,18 @@ extension TeamStore {
             let updated = try Self.teamContact(try connection.query("""
                 UPDATE contact SET name = \(draft.name), emails = \(draft.emails), handles = \(handles),
                                    organization = \(draft.organization), time_zone = \(draft.timeZone), why = \(draft.why),
-                                   tags = \(draft.tags), notes = \(draft.notes), details = \(details)
+                                   tags = \(draft.tags), notes = \(draft.notes), details = \(details),
+                                   keep_in_touch = \(draft.keepInTouch?.description)
                 WHERE id = \(id) RETURNING \(unescaped: Self.contactColumns)
                 """, logger: logger).wait().first!)
-            guard updated.contact.timeZone != current.contact.timeZone else { return (updated, ScheduleChanges()) }
-            return (updated, try replan(connection, rules: rules, now: now, contactID: id))
+            var changes = ScheduleChanges()
+            if updated.contact.keepInTouch != current.contact.keepInTouch {
+                changes.merge(try planKeepInTouch(connection, contactID: id, rules: rules))
+            }
+            if updated.contact.timeZone != current.contact.timeZone {
+                changes.merge(try replan(connection, rules: rules, now: now, contactID: id))
+            }
+            return (updated, changes)
         }
         if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
         return (updated, changes)
@@ -159,7 +169,7 @@ extension TeamStore {
                             anyway: Bool = false) throws -> (TeamOutreach, Reminder?) {
         let messageID = try FollowUpStep.validateNewOutreach(channel: channel, ask: ask, messageID: messageID, policy: policy)
         let policyJSON = try Self.json(policy)
-        let (logged, reminder) = try transaction { connection in
+        let (logged, reminder, touched) = try transaction { connection in
             let contact = try resolveContact(connection, query).contact
             // The contact's row locked: two people logging at once are told of each other.
             try run(connection, "SELECT id FROM contact WHERE id = \(contact.id) FOR UPDATE")
@@ -178,10 +188,14 @@ extension TeamStore {
                 """, logger: logger).wait().first!.decode(Int64.self)
             let outreach = Outreach(id: id, contactID: contact.id, channel: channel, ask: ask, sentAt: sentAt,
                                     status: .awaitingReply, policy: policy, messageID: messageID)
+            let touched = try recordInteraction(connection, contactID: contact.id, outreachID: id, kind: .outreach, at: sentAt,
+                                                by: author, rules: rules)
             let reminder = try scheduleStep(connection, outreach: outreach, contact: contact, step: 0, anchor: sentAt, rules: rules)
-            return (TeamOutreach(outreach: outreach, author: author, contactName: contact.name), reminder)
+            return (TeamOutreach(outreach: outreach, author: author, contactName: contact.name), reminder, touched)
         }
-        if let reminder { listener.tellLocally(ScheduleChanges(scheduled: [ScheduledReminder(id: reminder.id, due: reminder.fireAt)])) }
+        var changes = touched
+        if let reminder { changes.scheduled.append(ScheduledReminder(id: reminder.id, due: reminder.fireAt)) }
+        if !changes.isEmpty { listener.tellLocally(changes) }
         return (logged, reminder)
     }
 
@@ -207,32 +221,32 @@ extension TeamStore {
     /// sequence: an auto-reply or a bounce is not kept by a team store yet. A reply that
     /// agrees to meet adds `meeting` (its contact and outreach this one's) in the same
     /// transaction, `by` as who goes.
-    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date,
-                            meeting: (draft: MeetingDraft, by: String, rules: TimingRules, now: Date)? = nil)
+    public func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date, by user: String?, rules: TimingRules,
+                            meeting: (draft: MeetingDraft, by: String, now: Date)? = nil)
         throws -> (TeamOutreach, cancelled: [Int64], TeamMeeting?, [Reminder]) {
         guard let status = outcome.status else {
             throw ValidationError(field: "outcome", reason: "a team store keeps no \(outcome.rawValue.replacingOccurrences(of: "_", with: " ")) yet: record replied, declined, meeting or closed")
         }
-        let (outreach, cancelled, added) = try transaction { connection in
+        let (outreach, changes, added) = try transaction { connection in
             try lockSequence(connection, outreachID: outreachID)
             guard let contactID = try connection.query("""
                 UPDATE outreach SET status = \(status.rawValue), closed_at = \(date) WHERE id = \(outreachID) RETURNING contact_id
                 """, logger: logger).wait().first?.decode(Int64.self) else { throw StoreError.outreachNotFound(id: outreachID) }
-            let cancelled = try cancelSequence(connection, outreachID: outreachID)
-            var added: (TeamMeeting, [Reminder])?
+            var changes = ScheduleChanges(cancelled: try cancelSequence(connection, outreachID: outreachID))
+            changes.merge(try recordInteraction(connection, contactID: contactID, outreachID: outreachID, kind: .reply, at: date,
+                                                note: outcome.rawValue, by: user, rules: rules))
+            var added: (TeamMeeting, [Reminder], ScheduleChanges)?
             if let meeting {
                 var draft = meeting.draft
                 draft.contactID = contactID
                 draft.outreachID = outreachID
-                added = try insertMeeting(connection, draft, by: meeting.by, rules: meeting.rules, now: meeting.now)
+                added = try insertMeeting(connection, draft, by: meeting.by, rules: rules, now: meeting.now)
+                changes.merge(added!.2)
             }
-            return (try self.outreach(connection, id: outreachID), cancelled, added)
+            return (try self.outreach(connection, id: outreachID), changes, added)
         }
-        let scheduled = (added?.1 ?? []).map { ScheduledReminder(id: $0.id, due: $0.fireAt) }
-        if !cancelled.isEmpty || !scheduled.isEmpty {
-            listener.tellLocally(ScheduleChanges(scheduled: scheduled, cancelled: cancelled))
-        }
-        return (outreach, cancelled, added?.0, added?.1 ?? [])
+        if !changes.isEmpty { listener.tellLocally(changes) }
+        return (outreach, changes.cancelled, added?.0, added?.1 ?? [])
     }
 
     /// The team's contacts and its outreach awaiting a reply, for `Status`.
@@ -271,13 +285,14 @@ extension TeamStore {
         return all.first { $0.contact.id == contact.id }!
     }
 
-    static let contactColumns = "id, name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at"
+    static let contactColumns = "id, name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at, keep_in_touch"
 
     static func teamContact(_ row: PostgresRow) throws -> TeamContact {
-        let (id, name, emails, handles, organization, timeZone, why, tags, notes, details, owner, createdAt) =
-            try row.decode((Int64, String, [String], String, String?, String?, String?, [String], String?, String, String, Date).self)
+        let (id, name, emails, handles, organization, timeZone, why, tags, notes, details, owner, createdAt, keepInTouch) =
+            try row.decode((Int64, String, [String], String, String?, String?, String?, [String], String?, String, String, Date, String?).self)
         let contact = Contact(id: id, name: name, emails: emails, handles: try decodeJSON(handles), organization: organization,
-                              timeZone: timeZone, why: why, tags: tags, notes: notes, createdAt: createdAt,
+                              timeZone: timeZone, why: why, tags: tags, notes: notes,
+                              keepInTouch: try keepInTouch.map(Wait.init(parsing:)), createdAt: createdAt,
                               details: try decodeJSON(details))
         return TeamContact(contact: contact, owner: owner)
     }

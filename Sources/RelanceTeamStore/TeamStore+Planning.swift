@@ -5,7 +5,8 @@ import RelanceStore
 
 /// Re-planning the team's pending reminders (issue #16), by the personal store's rules:
 /// a follow-up step from its outreach's sequence and anchor in its contact's zone
-/// (`Planner.followUp`), a meeting's reminders from its meeting (`MeetingReminders`).
+/// (`Planner.followUp`), a keep-in-touch reminder from its anchor and its contact's
+/// cadence (`Planner.keepInTouch`), a meeting's reminders from its meeting (`MeetingReminders`).
 /// Reminders set for a time, and those a person moved by hand, stay where they are.
 extension TeamStore {
     /// Re-plans every pending computed reminder under new rules (a reload changed the
@@ -16,7 +17,7 @@ extension TeamStore {
         return changes
     }
 
-    static let computedKinds = [ReminderKind.followUp, .letGo, .meetingPrep, .meetingLeave, .thankYou].map(\.rawValue)
+    static let computedKinds = [ReminderKind.followUp, .letGo, .keepInTouch, .meetingPrep, .meetingLeave, .thankYou].map(\.rawValue)
 
     /// `replan(rules:now:)` in the caller's transaction, for one contact's or one
     /// outreach's reminders when given. A row another node is firing (locked) is left to
@@ -24,7 +25,8 @@ extension TeamStore {
     func replan(_ connection: PostgresConnection, rules: TimingRules, now: Date, contactID: Int64? = nil,
                 outreachID: Int64? = nil) throws -> ScheduleChanges {
         let rows = try connection.query("""
-            SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at
+            SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at,
+                   c.keep_in_touch
             FROM reminder r
             LEFT JOIN outreach o ON o.id = r.outreach_id
             LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
@@ -38,14 +40,17 @@ extension TeamStore {
             """, logger: logger).wait()
         var changes = ScheduleChanges()
         for row in rows {
-            let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt) =
-                try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?).self)
+            let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt, cadence) =
+                try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?, String?).self)
             let planned: PlannedTime?
             switch ReminderKind(rawValue: kind) {
             case .followUp?, .letGo?:
                 guard let step, let anchor, let policy else { continue }
                 planned = Planner.followUp(step: Int(step), policy: try Self.decodeJSON(policy), anchor: anchor,
                                            contactZone: zone.flatMap(TimeZone.init(identifier:)), rules: rules)
+            case .keepInTouch?:
+                guard let anchor, let cadence else { continue }
+                planned = Planner.keepInTouch(lastInteraction: anchor, cadence: try Wait(parsing: cadence), rules: rules)
             case let meetingKind? where MeetingReminders.kinds.contains(meetingKind):
                 guard let startsAt, let endsAt else { continue }
                 planned = MeetingReminders.time(meetingKind, startsAt: startsAt, endsAt: endsAt, rules: rules, now: now)

@@ -17,7 +17,7 @@ extension TeamStore {
     public func logFollowUp(outreachID: Int64, by user: String, at date: Date, note: String?,
                             rules: TimingRules) throws -> (TeamOutreach, Reminder?) {
         if let note { try Validation.singleLine(note, field: "note") }
-        let (outreach, reminder, cancelled) = try transaction { connection in
+        let (outreach, reminder, changes) = try transaction { connection in
             try lockSequence(connection, outreachID: outreachID)
             let current = try self.outreach(connection, id: outreachID, locked: true)
             try Self.mustBeAuthor(current, user, "log a follow-up to it")
@@ -27,14 +27,16 @@ extension TeamStore {
             try run(connection, """
                 UPDATE outreach SET follow_ups_sent = follow_ups_sent + 1, last_follow_up_at = \(date) WHERE id = \(outreachID)
                 """)
-            let cancelled = try cancelSequence(connection, outreachID: outreachID)
+            var changes = ScheduleChanges(cancelled: try cancelSequence(connection, outreachID: outreachID))
+            changes.merge(try recordInteraction(connection, contactID: current.outreach.contactID, outreachID: outreachID,
+                                                kind: .followUp, at: date, note: note, by: user, rules: rules))
             let updated = try self.outreach(connection, id: outreachID)
             let step = FollowUpStep.stepAfterFollowUp(updated.outreach.followUpsSent, policy: updated.outreach.policy)
             let reminder = try scheduleStep(connection, outreach: updated.outreach, step: step, anchor: date, rules: rules)
-            return (updated, reminder, cancelled)
+            if let reminder { changes.scheduled.append(ScheduledReminder(id: reminder.id, due: reminder.fireAt)) }
+            return (updated, reminder, changes)
         }
-        listener.tellLocally(ScheduleChanges(scheduled: reminder.map { [ScheduledReminder(id: $0.id, due: $0.fireAt)] } ?? [],
-                                             cancelled: cancelled))
+        listener.tellLocally(changes)
         return (outreach, reminder)
     }
 

@@ -16,9 +16,9 @@ struct MigrationPlanTests {
         Outreach(id: id, contactID: contactID, channel: "email", ask: "a chat", sentAt: t0, status: .awaitingReply, policy: .standard)
     }
 
-    func pending(_ id: Int64, _ kind: ReminderKind, outreach: Int64? = nil, step: Int? = nil, snoozing: Int64? = nil)
-        -> PersonalStoreCopy.PendingReminder {
-        PersonalStoreCopy.PendingReminder(reminder: Reminder(id: id, kind: kind, text: "r\(id)", outreachID: outreach, dueAt: t0,
+    func pending(_ id: Int64, _ kind: ReminderKind, contact: Int64? = nil, outreach: Int64? = nil, step: Int? = nil,
+                 snoozing: Int64? = nil) -> PersonalStoreCopy.PendingReminder {
+        PersonalStoreCopy.PendingReminder(reminder: Reminder(id: id, kind: kind, text: "r\(id)", contactID: contact, outreachID: outreach, dueAt: t0,
                                                              resurfacesInboxID: snoozing), step: step)
     }
 
@@ -42,6 +42,16 @@ struct MigrationPlanTests {
         #expect(plan.newOutreach.map(\.id) == [10])
         #expect(plan.newReminders.map(\.reminder.id) == [100, 101])
         #expect(plan.counts.alreadyCopied == 2 && plan.counts.reminders == 2 && plan.counts.skippedReminders == 5)
+    }
+
+    @Test func aKeepInTouchReminderGoesWithAContactCopiedNowOnly() {
+        // Ada is copied now, Grace linked to the team's own Grace, Alan copied earlier.
+        let copy = PersonalStoreCopy(identity: "ns", contacts: [contact(1, "Ada"), contact(2, "Grace", ["g@example.com"]), contact(3, "Alan")],
+                                     outreach: [], reminders: [pending(100, .keepInTouch, contact: 1), pending(101, .keepInTouch, contact: 2),
+                                                               pending(102, .keepInTouch, contact: 3)])
+        let plan = MigrationPlan.make(copy, copied: [MigrationPlan.Key(.contact, 3)], teamEmails: ["g@example.com": 40])
+        #expect(plan.newReminders.map(\.reminder.id) == [100])
+        #expect(plan.counts.reminders == 1 && plan.counts.skippedReminders == 2)
     }
 
     @Test func aStoreCopiedBeforeIsCopiedAgainAsNothing() {

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import RelanceCore
+import RelanceStore
 import RelanceTeamStore
 
 /// A real PostgreSQL for one test, started by the repo's harness
@@ -61,5 +63,22 @@ extension PostgresServer {
     /// are its nodes).
     func node(_ name: String) throws -> TeamStore {
         try TeamStore.open(TeamStoreSettings(url: url, node: name), logger: Logger(label: "team-test-\(name)"))
+    }
+}
+
+/// Shorthands for the tests that add no keep-in-touch cadence: the rules then plan
+/// nothing, so any zone does.
+extension TeamStore {
+    func addContact(_ draft: ContactDraft, owner: String, now: Date, allowDuplicate: Bool = false) throws -> TeamContact {
+        precondition(draft.keepInTouch == nil, "a cadence needs the test's own rules")
+        return try addContact(draft, owner: owner, now: now, rules: TimingRules(userZone: .gmt), allowDuplicate: allowDuplicate)
+    }
+
+    func recordReply(outreachID: Int64, outcome: ReplyOutcome, at date: Date,
+                     meeting: (draft: MeetingDraft, by: String, rules: TimingRules, now: Date)? = nil)
+        throws -> (TeamOutreach, cancelled: [Int64], TeamMeeting?, [Reminder]) {
+        try recordReply(outreachID: outreachID, outcome: outcome, at: date, by: nil,
+                        rules: meeting?.rules ?? TimingRules(userZone: .gmt),
+                        meeting: meeting.map { (draft: $0.draft, by: $0.by, now: $0.now) })
     }
 }

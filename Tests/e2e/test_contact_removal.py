@@ -63,7 +63,7 @@ def error_of(daemon, *args):
 # -- RemoveContact ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("keep-in-touch cadences (its contact has one) and snapshots: SQLite store only")
+@pytest.mark.personal_only("snapshots: SQLite store only")
 def test_remove_refuses_an_open_outreach_and_changes_nothing_then_force_removes_everything(daemon, control):
     with_history(daemon)
     before = daemon.snapshot()
@@ -150,7 +150,7 @@ def test_errors_through_the_varlink_client(daemon, control):
 # -- ForgetContact ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("forgetting contacts and keep-in-touch cadences: not served by a team node yet")
+@pytest.mark.personal_only("forgetting contacts: not served by a team node yet")
 def test_forget_removes_everything_about_a_person_even_with_open_outreach_and_logs_no_name(daemon, control):
     with_history(daemon)
     reply = control.ForgetContact(contact="lovelace")
@@ -194,7 +194,7 @@ def test_add_refuses_an_email_or_profile_url_another_contact_has_unless_allowed(
 # -- MergeContacts ---------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("merging contacts and keep-in-touch cadences: not served by a team node yet")
+@pytest.mark.personal_only("merging contacts: not served by a team node yet")
 def test_merge_keeps_both_histories_and_replans_keep_in_touch(daemon, control):
     with_history(daemon)
     daemon.ctl("contact", "add", "Ada King", "--email", "countess@example.com", "--org", "Analytical Engines",

@@ -29,10 +29,12 @@ def personal_store_of(personal, uid):
 @pytest.fixture
 def personal(stopped_daemon):
     """A personal daemon on SQLite, fed with relancectl, then stopped: two contacts, an
-    outreach awaiting its first nudge, a reminder due in 25 s, one tied to Ada."""
+    outreach awaiting its first nudge, a reminder due in 25 s, one tied to Ada; Ada has a
+    keep-in-touch cadence."""
     stopped_daemon.config.write_text('[user]\ntime_zone = "Europe/Paris"\n[desktop]\nenabled = false\n')
     daemon = stopped_daemon.start()
-    daemon.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com", "--tz", "Europe/London")
+    daemon.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com", "--tz", "Europe/London",
+               "--keep-in-touch", "P90D")
     daemon.ctl("contact", "add", "Grace Hopper", "--email", "grace@example.com")
     daemon.ctl("outreach", "log", "ada", "--ask", "a coffee chat")
     daemon.due = time.time() + 25
@@ -52,7 +54,7 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     path = personal_store_of(personal, LEA)
 
     copied = as_user(first, LEA, "migrate", "--from", "sqlite", path)
-    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 1 meeting, 6 pending reminders from {path} "
+    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 1 meeting, 7 pending reminders from {path} "
                                      "(1 contact matched by e-mail; 0 already copied)"), copied.stdout
     # Another node shows the copies: Ada is lea's, Grace stays sam's (linked, not doubled).
     contacts = as_user(second, SAM, "contact", "list").stdout
@@ -62,9 +64,12 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     outreach = as_user(second, SAM, "outreach", "list").stdout
     assert "Ada Lovelace" in outreach and "a coffee chat" in outreach and "lea" in outreach
     upcoming = as_user(second, SAM, "upcoming").stdout
-    for text in ["Renew the domain", "Send Ada the paper", "Follow up with Ada Lovelace"]:
+    for text in ["Renew the domain", "Send Ada the paper", "Follow up with Ada Lovelace", "Keep in touch with Ada Lovelace"]:
         assert text in upcoming, upcoming
     assert postgres.sql("SELECT kind, step FROM reminder WHERE outreach_id IS NOT NULL") == "follow_up|0"
+    # Ada's cadence came with her, and its reminder, hers.
+    assert postgres.sql("SELECT keep_in_touch FROM contact WHERE name = 'Ada Lovelace'") == "P90D"
+    assert postgres.sql("SELECT owner FROM reminder WHERE kind = 'keep_in_touch'") == "lea"
     # The meeting is lea's to go to, its three reminders with it (mailed to her).
     meetings = as_user(second, SAM, "meeting", "list").stdout
     assert "Ada Lovelace" in meetings and "lea" in meetings and "Café Olimpico" in meetings, meetings
@@ -74,7 +79,7 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     before = team_rows(postgres)
     again = as_user(first, LEA, "migrate", "--from", "sqlite", path, "--json").json()
     assert (again["contacts"], again["outreach"], again["meetings"], again["reminders"], again["alreadyCopied"]) \
-        == (0, 0, 0, 0, 2 + 1 + 1 + 6)
+        == (0, 0, 0, 0, 2 + 1 + 1 + 7)
     assert team_rows(postgres) == before
 
     # The reminder due shortly fires once, from the team, into the shared inbox.
@@ -119,4 +124,4 @@ def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(p
     # The owner may; a relative path is resolved by relancectl.
     monkeypatch.chdir(workdir)
     copied = as_user(first, SAM, "migrate", "--from", "sqlite", "db.sqlite")
-    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 1 meeting, 6 pending reminders from " + sams), copied.stdout
+    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 1 meeting, 7 pending reminders from " + sams), copied.stdout

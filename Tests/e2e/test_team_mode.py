@@ -333,12 +333,19 @@ def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow
     assert postgres.sql("SELECT owner, time_zone, organization FROM contact") == "lea|America/New_York|Analytical Engines"
     after = postgres.sql("SELECT fire_at FROM reminder WHERE state = 'pending'")
     assert after != before and after.endswith("+00"), (before, after)
-    # Bad input changes nothing: a zone that is none, a cadence a team store keeps not.
-    for args, says in [(["--tz", "Mars/Olympus"], "Mars/Olympus"), (["--keep-in-touch", "P90D"], "keep-in-touch")]:
+    # Bad input changes nothing: a zone that is none, a cadence shorter than a day.
+    for args, says in [(["--tz", "Mars/Olympus"], "Mars/Olympus"), (["--keep-in-touch", "PT1H"], "shorter than a day")]:
         refused = as_user(second, SAM, "contact", "update", "ada", *args, check=False)
         assert refused.code != 0 and says in refused.stderr, refused.stderr
-    assert postgres.sql("SELECT time_zone FROM contact") == "America/New_York"
+    assert postgres.sql("SELECT time_zone, keep_in_touch IS NULL FROM contact") == "America/New_York|t"
     assert postgres.sql("SELECT fire_at FROM reminder WHERE state = 'pending'") == after
+
+    # A cadence sam sets plans a keep-in-touch reminder, lea's as Ada is; "never" drops it.
+    as_user(second, SAM, "contact", "update", "ada", "--keep-in-touch", "20bd")
+    assert postgres.sql("SELECT owner FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'") == "lea"
+    as_user(first, LEA, "contact", "update", "ada", "--keep-in-touch", "never")
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'") == "0"
+    as_user(first, LEA, "contact", "update", "ada", "--keep-in-touch", "P90D")
 
     # Removing takes the team's history with it: the owner only, and not while an outreach
     # awaits a reply unless --force; then everything about Ada goes, on every node.
@@ -358,8 +365,33 @@ def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow
     assert "1 inbox item" in removed.stdout, removed.stdout
     assert postgres.sql("SELECT (SELECT count(*) FROM contact) + (SELECT count(*) FROM outreach) + "
                         "(SELECT count(*) FROM meeting) + (SELECT count(*) FROM reminder) + "
-                        "(SELECT count(*) FROM inbox_item)") == "0"
+                        "(SELECT count(*) FROM inbox_item) + (SELECT count(*) FROM interaction)") == "0"
     assert "Ada" not in first.ctl("upcoming").stdout
+
+
+def test_a_keep_in_touch_cadence_counts_from_whoever_in_the_team_was_last_in_touch(postgres, team):
+    first, second = team
+    as_user(first, LEA, "contact", "add", "Grace Hopper", "--keep-in-touch", "P90D")
+    shown = as_user(second, SAM, "contact", "show", "grace").stdout
+    assert "  keep in touch: every 90 days\n" in shown, shown
+    planned = postgres.sql("SELECT id, fire_at FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'")
+    assert postgres.sql("SELECT owner FROM reminder WHERE kind = 'keep_in_touch'") == "lea"
+
+    # sam met her, on the other node: the reminder moves to 90 days after that, still lea's.
+    touched = as_user(second, SAM, "contact", "touch", "grace", "--at", "2030-01-10 11:00", "--note", "met at the meetup")
+    assert touched.code == 0, touched.stderr
+    moved = postgres.sql("SELECT id, fire_at FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'")
+    assert moved != planned and moved.split("|")[1].startswith("2030-04-10"), moved
+    assert postgres.sql("SELECT kind, by_user, note FROM interaction") == "touch|sam|met at the meetup"
+    assert postgres.sql("SELECT owner FROM reminder WHERE state = 'pending'") == "lea"
+    assert "Keep in touch with Grace Hopper" in as_user(first, LEA, "upcoming").stdout
+
+    # A note on two lines, or nobody the team knows: refused, nothing changed.
+    for args, says in [(["grace", "--note", "two\nlines"], "note"), (["alan"], "no contact matches 'alan'")]:
+        refused = as_user(first, LEA, "contact", "touch", *args, check=False)
+        assert refused.code != 0 and says in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT id, fire_at FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'") == moved
+    assert postgres.sql("SELECT count(*) FROM interaction") == "1"
 
 
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):

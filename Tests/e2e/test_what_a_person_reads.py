@@ -64,7 +64,6 @@ def test_a_fired_reminder_says_how_long_in_words_and_the_inbox_looks_back(paris)
     assert "that is in the past; this command looks ahead" in refused.stderr
 
 
-@pytest.mark.personal_only("keep-in-touch cadences: refused by a team node for now (InvalidParameter)")
 def test_a_cadence_reads_as_every(paris):
     paris.ctl("contact", "add", "Grace Hopper", "--keep-in-touch", "P90D")
     shown = paris.ctl("contact", "show", "grace").stdout

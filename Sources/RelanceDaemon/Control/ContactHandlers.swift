@@ -23,7 +23,7 @@ extension ControlService {
     }
 
     private func addContact(_ p: AddContact.Parameters) throws -> ContactReply {
-        let draft = ControlParameters.contactDraft(p, keepInTouch: try p.keepInTouch.map { try cadence($0) })
+        let draft = try ControlParameters.contactDraft(p)
         let (contact, _) = try store.addContact(draft, now: clock.now(), rules: rules, allowDuplicate: p.allowDuplicate ?? false)
         logger.info("added contact \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return ContactReply(contact: contact.info)
@@ -31,9 +31,7 @@ extension ControlService {
 
     private func updateContact(_ p: UpdateContact.Parameters) throws -> ContactReply {
         let contact = try store.resolveContact(p.contact)
-        var keepInTouch: Wait??
-        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try cadence(text)) }
-        let patch = ControlParameters.contactPatch(p, keepInTouch: keepInTouch)
+        let patch = try ControlParameters.contactPatch(p)
         let (updated, changes) = try store.updateContact(id: contact.id, patch, now: clock.now(), rules: rules)
         logger.info("updated contact \(updated.name); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["contact_id": "\(updated.id)"])
@@ -93,15 +91,5 @@ extension ControlService {
         let (contact, moved, _) = try store.mergeContacts(keptID: kept.id, mergedID: merged.id, now: clock.now(), rules: rules)
         logger.notice("merged contact #\(merged.id) into \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return MergeContacts.Reply(contact: contact.info, merged: merged.name, moved: moved.info, snapshotId: snapshotID)
-    }
-
-    /// A keep-in-touch cadence: a wait of at least a day (a shorter one would flood the
-    /// inbox with reminders about the same person).
-    private func cadence(_ text: String) throws -> Wait {
-        let cadence = try ControlParameters.wait(text, "keepInTouch")
-        guard cadence.isAtLeastADay else {
-            throw ControlError.invalidParameter("keepInTouch", reason: "'\(text)' is shorter than a day; give e.g. P90D or 60bd")
-        }
-        return cadence
     }
 }

@@ -118,8 +118,9 @@ enum ControlParameters {
     }
 
     /// What AddContact asks to create (validated by the store).
-    static func contactDraft(_ p: AddContact.Parameters, keepInTouch: Wait?) -> ContactDraft {
-        ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
+    static func contactDraft(_ p: AddContact.Parameters) throws -> ContactDraft {
+        let keepInTouch = try p.keepInTouch.map(cadence)
+        return ContactDraft(name: p.name, emails: p.emails ?? [], handles: p.handles ?? [:],
                      organization: p.organization, timeZone: p.timeZone, why: p.why,
                      tags: p.tags ?? [], notes: p.notes, keepInTouch: keepInTouch,
                      details: ContactDetails(phones: p.phones ?? [], title: p.title, department: p.department,
@@ -127,12 +128,24 @@ enum ControlParameters {
                                              familyName: p.familyName, birthday: p.birthday, photo: p.photo))
     }
 
-    /// What `UpdateContact` changes (`keepInTouch`: `.some(nil)` clears the cadence).
-    static func contactPatch(_ p: UpdateContact.Parameters, keepInTouch: Wait??) -> ContactPatch {
-        ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
+    /// What `UpdateContact` changes (`keepInTouch` "never" or empty clears the cadence).
+    static func contactPatch(_ p: UpdateContact.Parameters) throws -> ContactPatch {
+        var keepInTouch: Wait??
+        if let text = p.keepInTouch { keepInTouch = text == "never" || text.isEmpty ? .some(nil) : .some(try cadence(text)) }
+        return ContactPatch(name: p.name, emails: p.emails, handles: p.handles, organization: p.organization,
                      timeZone: p.timeZone, why: p.why, tags: p.tags, notes: p.notes, keepInTouch: keepInTouch,
                      phones: p.phones, websites: p.websites, title: p.title, department: p.department,
                      givenName: p.givenName, familyName: p.familyName, birthday: p.birthday, photo: p.photo)
+    }
+
+    /// A keep-in-touch cadence: a wait of at least a day (a shorter one would flood the
+    /// inbox with reminders about the same person).
+    static func cadence(_ text: String) throws -> Wait {
+        let cadence = try wait(text, "keepInTouch")
+        guard cadence.isAtLeastADay else {
+            throw ControlError.invalidParameter("keepInTouch", reason: "'\(text)' is shorter than a day; give e.g. P90D or 60bd")
+        }
+        return cadence
     }
 
     /// ListContacts' query: the name, and what else people remember someone by (an

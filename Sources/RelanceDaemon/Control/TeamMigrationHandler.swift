@@ -53,7 +53,7 @@ extension TeamControlService {
         var notes = ["\(Corrections.count(counts.matchedByEmail, "contact")) matched by e-mail",
                      "\(counts.alreadyCopied) already copied"]
         if counts.skippedReminders > 0 {
-            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (events, keep-in-touch, snoozes, later steps)")
+            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (events, snoozes, later steps, keep-in-touch of linked contacts)")
         }
         return "copied \(Corrections.count(counts.contacts, "contact")), \(counts.outreach) outreach, "
             + "\(Corrections.count(counts.meetings, "meeting")), "

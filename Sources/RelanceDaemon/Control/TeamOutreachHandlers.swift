@@ -10,7 +10,7 @@ import VarlinkProtocol
 // add and signs what they log.
 
 extension TeamControlService {
-    /// Registers AddContact, UpdateContact, RemoveContact, ListContacts, GetContact, LogOutreach, LogFollowUp,
+    /// Registers AddContact, UpdateContact, RemoveContact, ListContacts, GetContact, TouchContact, LogOutreach, LogFollowUp,
     /// ListOutreach, RecordReply, CancelOutreach, UpdateOutreach, AddMeeting, ListMeetings,
     /// MoveMeeting and CancelMeeting.
     static func registerOutreachHandlers(_ handlers: inout ControlHandlers<Call>) {
@@ -19,6 +19,7 @@ extension TeamControlService {
         handlers.register(RemoveContact.self, readOnly: false) { call, p in try call.service.removeContact(p, by: try call.teamUser()) }
         handlers.register(ListContacts.self, readOnly: true) { call, p in try call.service.listContacts(p) }
         handlers.register(GetContact.self, readOnly: true) { call, p in try call.service.getContact(p) }
+        handlers.register(TouchContact.self, readOnly: false) { call, p in try call.service.touchContact(p, by: try call.teamUser()) }
         handlers.register(LogOutreach.self, readOnly: false) { call, p in try call.service.logOutreach(p, author: try call.teamUser()) }
         handlers.register(LogFollowUp.self, readOnly: false) { call, p in try call.service.logFollowUp(p, by: try call.teamUser()) }
         handlers.register(CancelOutreach.self, readOnly: false) { call, p in try call.service.cancelOutreach(p, by: try call.teamUser()) }
@@ -32,10 +33,7 @@ extension TeamControlService {
     }
 
     private func addContact(_ p: AddContact.Parameters, owner: String) throws -> ContactReply {
-        guard p.keepInTouch == nil else {
-            throw ControlError.invalidParameter("keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: add the contact without one")
-        }
-        let added = try store.addContact(ControlParameters.contactDraft(p, keepInTouch: nil), owner: owner, now: clock.now(),
+        let added = try store.addContact(try ControlParameters.contactDraft(p), owner: owner, now: clock.now(), rules: rules(),
                                          allowDuplicate: p.allowDuplicate ?? false)
         logger.info("added contact \(added.contact.name) for \(owner)", metadata: ["contact_id": "\(added.contact.id)"])
         return ContactReply(contact: added.contact.info(owner: added.owner))
@@ -43,11 +41,8 @@ extension TeamControlService {
 
     /// Anyone in the team may correct a contact; its owner stays.
     private func updateContact(_ p: UpdateContact.Parameters, by user: String) throws -> ContactReply {
-        guard p.keepInTouch == nil else {
-            throw ControlError.invalidParameter("keepInTouch", reason: "a team store keeps no keep-in-touch reminders yet: change the contact without one")
-        }
         let contact = try store.resolveContact(p.contact).contact
-        let (updated, changes) = try store.updateContact(id: contact.id, ControlParameters.contactPatch(p, keepInTouch: nil),
+        let (updated, changes) = try store.updateContact(id: contact.id, try ControlParameters.contactPatch(p),
                                                          rules: rules(), now: clock.now())
         logger.info("\(user) updated contact \(updated.contact.name); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["contact_id": "\(updated.contact.id)"])
@@ -62,6 +57,15 @@ extension TeamControlService {
         logger.notice("\(user) removed contact \(removed.name) with \(footprint.outreach) outreach, \(footprint.reminders) reminder(s), \(footprint.inboxItems) inbox item(s)",
                       metadata: ["contact_id": "\(removed.id)"])
         return ContactRemovalReply(name: removed.name, removed: footprint.info, snapshotId: nil)
+    }
+
+    /// Anyone in the team may: the contact's keep-in-touch reminder then counts from it.
+    private func touchContact(_ p: TouchContact.Parameters, by user: String) throws -> ContactReply {
+        let found = try store.resolveContact(p.contact)
+        let at = try p.at.map { try instant($0, "at") } ?? clock.now()
+        _ = try store.touchContact(id: found.contact.id, at: at, note: p.note, by: user, rules: rules())
+        logger.info("\(user) was in touch with \(found.contact.name)", metadata: ["contact_id": "\(found.contact.id)"])
+        return ContactReply(contact: found.contact.info(owner: found.owner))
     }
 
     private func listContacts(_ p: ListContacts.Parameters) throws -> ListContacts.Reply {
@@ -134,9 +138,10 @@ extension TeamControlService {
         let now = clock.now()
         // A meeting is someone's: only a team user's reply may add one.
         let meeting = try ControlParameters.agreedMeeting(p, outcome: outcome, at: try p.meetingAt.map { try instant($0, "meetingAt") })
-            .map { (draft: $0, by: try call.teamUser(), rules: rules(), now: now) }
+            .map { (draft: $0, by: try call.teamUser(), now: now) }
         let at = try p.at.map { try instant($0, "at") } ?? now
-        let (outreach, cancelled, added, _) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: at, meeting: meeting)
+        let (outreach, cancelled, added, _) = try store.recordReply(outreachID: p.outreach, outcome: outcome, at: at,
+                                                                     by: call.user, rules: rules(), meeting: meeting)
         logger.info("recorded \(outcome.rawValue) for outreach \(outreach.outreach.id); cancelled \(cancelled.count) reminder(s)",
                     metadata: ["outreach_id": "\(outreach.outreach.id)", "contact_id": "\(outreach.outreach.contactID)"])
         return RecordReply.Reply(outreach: outreach.info, cancelledReminders: cancelled.count, meeting: added?.info,
