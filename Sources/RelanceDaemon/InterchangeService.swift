@@ -5,6 +5,7 @@ import RelanceCalendar
 import RelanceCore
 import RelanceInterchange
 import RelanceStore
+import VarlinkProtocol
 
 /// Imports and exports: parsing is RelanceInterchange's and RelanceCalendar's, the
 /// writes are one store transaction each.
@@ -13,22 +14,50 @@ struct InterchangeService: Sendable {
     let events: EventPlanner
     let clock: any WallClock
 
-    /// The text of each file, from the call or read from its path.
-    static func texts(_ files: [ImportFileInfo]) throws -> [(name: String, text: String)] {
+    /// Reads a file a client names by its path: (path, file name, parameter) -> bytes.
+    typealias PathReader = (String, String, String) throws -> Data
+
+    /// The personal daemon's: the file read with the daemon's rights (its user's).
+    static func readAsDaemon(_ path: String, name: String, field: String) throws -> Data {
+        // The size first: a file over the bound is refused before it is read.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+            try ImportLimits.checkFileSize(size, name: name, field: field)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw cannotRead(path, field: field) }
+        return data
+    }
+
+    /// A team node's: only a file the caller owns (`owner`; nil, the node's own user or
+    /// root: any), read through the descriptor whose owner is checked (`OwnedFile`).
+    static func readOwned(by owner: uid_t?) -> PathReader {
+        { path, name, field in
+            do throws(OwnedFile.Failure) {
+                return try OwnedFile.read(path, owner: owner, limit: ImportLimits.maximumFileBytes)
+            } catch .tooLarge(let bytes) {
+                try ImportLimits.checkFileSize(Int(bytes), name: name, field: field)
+                throw cannotRead(path, field: field)
+            } catch .notYours(let fileOwner) {
+                throw ControlError.invalidParameter(field, reason: "\(path) belongs to uid \(fileOwner), not to you (uid \(owner ?? 0)): a team node reads only your own files for you; import a copy you own")
+            } catch {
+                throw cannotRead(path, field: field)
+            }
+        }
+    }
+
+    private static func cannotRead(_ path: String, field: String) -> VarlinkError {
+        ControlError.invalidParameter(field,
+            reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
+    }
+
+    /// The text of each file, from the call or read from its path with `read`.
+    static func texts(_ files: [ImportFileInfo], read: PathReader = readAsDaemon) throws -> [(name: String, text: String)] {
         guard !files.isEmpty else { throw ControlError.invalidParameter("files", reason: "give at least one file") }
         return try files.enumerated().map { index, file in
             if let content = file.content { return (file.name, content) }
             guard let path = file.path else {
                 throw ControlError.invalidParameter("files[\(index)]", reason: "give content or path")
             }
-            // The size first: a file over the bound is refused before it is read.
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
-                try ImportLimits.checkFileSize(size, name: file.name, field: "files[\(index)].path")
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ControlError.invalidParameter("files[\(index)].path",
-                    reason: "relanced cannot read \(path) (a service with a private /tmp cannot see files there; use a file in your home directory)")
-            }
+            let data = try read(path, file.name, "files[\(index)].path")
             guard let text = FoldedText.utf8(data) ?? String(data: data, encoding: .isoLatin1) else {
                 throw ControlError.invalidParameter("files[\(index)]", reason: "\(file.name) is not text")
             }
@@ -45,13 +74,14 @@ struct InterchangeService: Sendable {
     }
 
     /// Reads contact files; a file in which nothing is found is a rejection.
-    static func readContacts(_ files: [ImportFileInfo], format name: String?, map: [String: String]) throws -> ContactInput {
+    static func readContacts(_ files: [ImportFileInfo], format name: String?, map: [String: String],
+                             read: PathReader = readAsDaemon) throws -> ContactInput {
         let forced: ContactFormat? = try name.map { try ControlParameters.oneOf($0, "format") }
         for key in map.keys where ContactField(name: key) == nil {
             throw ControlError.invalidParameter("map", reason: "'\(key)' is not a contact field (name, first name, last name, email, organization, title, time zone, tags, notes, linkedin, phone, why)")
         }
         var input = ContactInput()
-        for (name, text) in try texts(files) {
+        for (name, text) in try texts(files, read: read) {
             let format = forced ?? ContactFormat.detect(text: text, fileName: name)
             let (result, empty) = format.read(text, file: name, map: map)
             input.emptyRows += empty
@@ -78,22 +108,32 @@ struct InterchangeService: Sendable {
         return mutations
     }
 
-    func importContacts(_ p: ImportContacts.Parameters, rules: TimingRules) throws -> (ImportReportInfo, ScheduleChanges) {
-        let input = try Self.readContacts(p.files, format: p.format, map: p.map ?? [:])
+    func importContacts(_ p: ImportContacts.Parameters, rules: TimingRules) throws -> ImportReportInfo {
+        try Self.importContacts(p, contacts: store.contacts) { plan in
+            _ = try store.importContacts(now: clock.now(), rules: rules, plan: plan)
+        }
+    }
+
+    /// A contact import, whatever the store: the files read, then a dry run or a refusal
+    /// planned on `contacts()`, or `apply` given the plan to run inside the store's one
+    /// transaction (on the contacts as they are then).
+    static func importContacts(_ p: ImportContacts.Parameters, read: PathReader = readAsDaemon, contacts: () throws -> [Contact],
+                               apply: (([Contact]) throws -> [ContactMutation]) throws -> Void) throws -> ImportReportInfo {
+        let input = try readContacts(p.files, format: p.format, map: p.map ?? [:], read: read)
         let blocked = !input.rejections.isEmpty && p.skipInvalid != true
         if p.dryRun == true || blocked {
-            let plan = MergePlanner.plan(existing: try store.contacts(), imported: input.imported, rejections: input.rejections)
-            let report = Self.report(plan, applied: false, emptyRows: input.emptyRows)
+            let plan = MergePlanner.plan(existing: try contacts(), imported: input.imported, rejections: input.rejections)
+            let report = report(plan, applied: false, emptyRows: input.emptyRows)
             if blocked && p.dryRun != true { throw ControlError.importRejected(report) }
-            return (report, ScheduleChanges())
+            return report
         }
         var planned: ImportPlan?
-        let (_, _, changes) = try store.importContacts(now: clock.now(), rules: rules) { existing in
+        try apply { existing in
             let plan = MergePlanner.plan(existing: existing, imported: input.imported, rejections: input.rejections)
             planned = plan
-            return Self.contactMutations(plan, existing: existing)
+            return contactMutations(plan, existing: existing)
         }
-        return (Self.report(planned!, applied: true, emptyRows: input.emptyRows), changes)
+        return report(planned!, applied: true, emptyRows: input.emptyRows)
     }
 
     /// One line per record, its notes (a card named after its address, a value ignored)
@@ -373,14 +413,23 @@ struct InterchangeService: Sendable {
     }
 
     func export(_ format: String, rules: TimingRules) throws -> String {
+        let now = clock.now()
+        return try Self.export(format, now: now, contacts: store.contacts) {
+            (try store.upcoming(limit: 100_000), try store.meetings(from: now), try store.events())
+        }
+    }
+
+    /// The address book as vCard, or what is coming (reminders, meetings, events) as
+    /// iCalendar, whatever the store.
+    static func export(_ format: String, now: Date, contacts: () throws -> [Contact],
+                       calendar: () throws -> (reminders: [Reminder], meetings: [Meeting], events: [NetworkingEvent])) throws -> String {
         switch format {
         case "vcf":
-            return VCardWriter.write(try store.contacts())
+            return VCardWriter.write(try contacts())
         case "ics":
-            let now = clock.now()
-            let contacts = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0) })
-            return ICalendarWriter.write(reminders: try store.upcoming(limit: 100_000), meetings: try store.meetings(from: now),
-                                         events: try store.events(), contactsByID: contacts, now: now)
+            let byID = Dictionary(uniqueKeysWithValues: try contacts().map { ($0.id, $0) })
+            let (reminders, meetings, events) = try calendar()
+            return ICalendarWriter.write(reminders: reminders, meetings: meetings, events: events, contactsByID: byID, now: now)
         default:
             throw ControlError.invalidParameter("format", reason: "'\(format)' is not ics or vcf")
         }

@@ -87,33 +87,22 @@ extension AppDatabase {
     /// The most a migrate reads of a store file (and of its log): it is copied whole.
     static let copyLimit = 1 << 30
 
-    /// The bytes of a regular file, read through one descriptor that is also the one
-    /// whose owner is checked; nil for a missing file unless `missingIsError`.
+    /// The bytes of a regular file (`OwnedFile`); nil for a missing file unless
+    /// `missingIsError`.
     private static func readFile(_ path: String, owner: uid_t?, missingIsError: Bool) throws -> Data? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR {
-                guard missingIsError else { return nil }
-                throw PersonalStoreCopyError(.missing, path: path, "\(path): no such file; give the path of your personal store (by default ~/.local/state/relance/relance.sqlite)")
-            }
-            throw PersonalStoreCopyError(.unreadable, path: path, "\(path): the team node (uid \(getuid())) cannot read it (\(String(cString: strerror(code)))); make a copy it can read (e.g. `install -m 0644 \(path) /tmp/relance-personal.sqlite`) and migrate that")
-        }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PersonalStoreCopyError(.notSQLite, path: path, "\(path) is not a regular file; give the path of your personal store (relance.sqlite)")
-        }
-        guard info.st_size <= copyLimit else {
-            throw PersonalStoreCopyError(.unreadable, path: path, "\(path) is \(info.st_size >> 20) MiB, over the \(copyLimit >> 20) MiB a migrate reads; compact it first (`sqlite3 \(path) VACUUM`, with its daemon stopped) and migrate again")
-        }
-        if let owner, info.st_uid != owner {
-            throw PersonalStoreCopyError(.notYours, path: path, "\(path) belongs to uid \(info.st_uid), not to you (uid \(owner)): migrate your own personal store; its owner can migrate theirs")
-        }
         do {
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw PersonalStoreCopyError(.unreadable, path: path, "\(path): cannot be read: \(error.localizedDescription)")
+            return try OwnedFile.read(path, owner: owner, limit: copyLimit)
+        } catch .missing {
+            guard missingIsError else { return nil }
+            throw PersonalStoreCopyError(.missing, path: path, "\(path): no such file; give the path of your personal store (by default ~/.local/state/relance/relance.sqlite)")
+        } catch .unreadable(let reason) {
+            throw PersonalStoreCopyError(.unreadable, path: path, "\(path): the team node (uid \(getuid())) cannot read it (\(reason)); make a copy it can read (e.g. `install -m 0644 \(path) /tmp/relance-personal.sqlite`) and migrate that")
+        } catch .notARegularFile {
+            throw PersonalStoreCopyError(.notSQLite, path: path, "\(path) is not a regular file; give the path of your personal store (relance.sqlite)")
+        } catch .tooLarge(let bytes) {
+            throw PersonalStoreCopyError(.unreadable, path: path, "\(path) is \(bytes >> 20) MiB, over the \(copyLimit >> 20) MiB a migrate reads; compact it first (`sqlite3 \(path) VACUUM`, with its daemon stopped) and migrate again")
+        } catch .notYours(let fileOwner) {
+            throw PersonalStoreCopyError(.notYours, path: path, "\(path) belongs to uid \(fileOwner), not to you (uid \(owner ?? 0)): migrate your own personal store; its owner can migrate theirs")
         }
     }
 }

@@ -44,8 +44,6 @@ extension TeamStore {
     public func addContact(_ draft: ContactDraft, owner: String, now: Date, rules: TimingRules,
                            allowDuplicate: Bool = false) throws -> TeamContact {
         let draft = try draft.validated()
-        let handles = try Self.json(draft.handles)
-        let details = try Self.json(draft.details)
         let (added, changes) = try transaction { connection in
             try run(connection, "SELECT pg_advisory_xact_lock(\(Self.contactLock))")
             if !allowDuplicate, !draft.emails.isEmpty || !draft.handles.isEmpty,
@@ -53,14 +51,7 @@ extension TeamStore {
                 throw StoreError.duplicateContact(field: clash.field, value: clash.value,
                                                   existing: "\(clash.existing.name) (#\(clash.existing.id))")
             }
-            let row = try connection.query("""
-                INSERT INTO contact (name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at,
-                                     created_by, keep_in_touch)
-                VALUES (\(draft.name), \(draft.emails), \(handles), \(draft.organization), \(draft.timeZone), \(draft.why),
-                        \(draft.tags), \(draft.notes), \(details), \(owner), \(now), \(settings.node), \(draft.keepInTouch?.description))
-                RETURNING \(unescaped: Self.contactColumns)
-                """, logger: logger).wait().first!
-            let added = try Self.teamContact(row)
+            let added = try insertContact(connection, draft, owner: owner, now: now)
             let changes = draft.keepInTouch == nil ? ScheduleChanges()
                 : try planKeepInTouch(connection, contactID: added.contact.id, rules: rules)
             return (added, changes)
@@ -79,16 +70,7 @@ extension TeamStore {
                 SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id) FOR UPDATE
                 """, logger: logger).wait().first else { throw StoreError.contactNotFound(query: String(id)) }
             let current = try Self.teamContact(row)
-            let draft = try patch.applied(to: ContactDraft(current.contact)).validated()
-            let handles = try Self.json(draft.handles)
-            let details = try Self.json(draft.details)
-            let updated = try Self.teamContact(try connection.query("""
-                UPDATE contact SET name = \(draft.name), emails = \(draft.emails), handles = \(handles),
-                                   organization = \(draft.organization), time_zone = \(draft.timeZone), why = \(draft.why),
-                                   tags = \(draft.tags), notes = \(draft.notes), details = \(details),
-                                   keep_in_touch = \(draft.keepInTouch?.description)
-                WHERE id = \(id) RETURNING \(unescaped: Self.contactColumns)
-                """, logger: logger).wait().first!)
+            let updated = try writeContact(connection, id: id, try patch.applied(to: ContactDraft(current.contact)).validated())
             var changes = ScheduleChanges()
             if updated.contact.keepInTouch != current.contact.keepInTouch {
                 changes.merge(try planKeepInTouch(connection, contactID: id, rules: rules))
@@ -100,6 +82,31 @@ extension TeamStore {
         }
         if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
         return (updated, changes)
+    }
+
+    /// Inserts a validated contact owned by `owner`, in the caller's transaction.
+    func insertContact(_ connection: PostgresConnection, _ draft: ContactDraft, owner: String, now: Date) throws -> TeamContact {
+        try Self.teamContact(try connection.query("""
+            INSERT INTO contact (name, emails, handles, organization, time_zone, why, tags, notes, details, owner, created_at,
+                                 created_by, keep_in_touch)
+            VALUES (\(draft.name), \(draft.emails), \(try Self.json(draft.handles)), \(draft.organization), \(draft.timeZone),
+                    \(draft.why), \(draft.tags), \(draft.notes), \(try Self.json(draft.details)), \(owner), \(now), \(settings.node),
+                    \(draft.keepInTouch?.description))
+            RETURNING \(unescaped: Self.contactColumns)
+            """, logger: logger).wait().first!)
+    }
+
+    /// Replaces a contact's fields with a validated draft's (its owner stays), in the
+    /// caller's transaction.
+    func writeContact(_ connection: PostgresConnection, id: Int64, _ draft: ContactDraft) throws -> TeamContact {
+        guard let row = try connection.query("""
+            UPDATE contact SET name = \(draft.name), emails = \(draft.emails), handles = \(try Self.json(draft.handles)),
+                               organization = \(draft.organization), time_zone = \(draft.timeZone), why = \(draft.why),
+                               tags = \(draft.tags), notes = \(draft.notes), details = \(try Self.json(draft.details)),
+                               keep_in_touch = \(draft.keepInTouch?.description)
+            WHERE id = \(id) RETURNING \(unescaped: Self.contactColumns)
+            """, logger: logger).wait().first else { throw StoreError.contactNotFound(query: String(id)) }
+        return try Self.teamContact(row)
     }
 
     /// Removes a team contact and everything about it (outreach, meetings, reminders,
@@ -261,7 +268,7 @@ extension TeamStore {
 
     // MARK: Rows
 
-    private func contacts(_ connection: PostgresConnection) throws -> [TeamContact] {
+    func contacts(_ connection: PostgresConnection) throws -> [TeamContact] {
         try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact", logger: logger).wait()
             .map(Self.teamContact)
             .sorted { a, b in

@@ -14,8 +14,6 @@ import icalendar
 import pytest
 import vobject
 
-# Every test here imports and exports files (ImportEvents, ImportContacts, Export*).
-pytestmark = pytest.mark.personal_only("imports and exports (.ics, .vcf): not served by a team node yet")
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PARIS = ZoneInfo("Europe/Paris")
@@ -219,6 +217,7 @@ def import_expecting(daemon, path, format, expected):
     return report
 
 
+@pytest.mark.personal_only("calendar imports (ImportEvents): a team node keeps no events yet")
 @pytest.mark.parametrize("name", ics_files())
 def test_each_real_calendar_imports_as_icalendar_reads_it_and_round_trips(paris, tmp_path, name):
     path = CORPUS / "ics" / name

@@ -27,7 +27,6 @@ def names(daemon):
     return sorted(c["name"] for c in daemon.ctl("contact", "list", "--json").json()["contacts"])
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon, tmp_path):
     # Given the Google export with, after it, a card with neither name nor address
     path = tmp_path / "contacts.vcf"
@@ -41,7 +40,6 @@ def test_a_broken_record_stops_the_whole_import_and_names_its_line(daemon, tmp_p
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_an_email_only_card_is_named_after_its_address_and_said_so(daemon):
     # Given Google's export, whose card at line 51 has an address and no FN or N
     # When it is imported, Then that card is a contact named after the address, flagged
@@ -51,7 +49,6 @@ def test_an_email_only_card_is_named_after_its_address_and_said_so(daemon):
     assert "named after its e-mail address" in report["lines"][at + 1], report
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_empty_rows_of_a_linkedin_export_are_skipped_and_located(daemon, tmp_path):
     # Given a LinkedIn export with a row of only commas (line 5)
     path = tmp_path / "Connections.csv"
@@ -65,7 +62,6 @@ def test_empty_rows_of_a_linkedin_export_are_skipped_and_located(daemon, tmp_pat
     assert names(daemon) == ["Ada Lovelace"]
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):
     # Given a garbage file named like a vCard export
     garbage = tmp_path / "contacts.vcf"
@@ -77,7 +73,7 @@ def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path):
     alarms = "".join(f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT{minutes}M\r\nEND:VALARM\r\n"
                      for minutes in range(1, 3001))
@@ -92,7 +88,6 @@ def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path)
     assert len(set(events[0]["reminders"])) == 10
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_a_file_over_the_import_bound_is_refused_before_it_is_read(daemon, tmp_path):
     # Given a 65 MiB file (sparse: nothing is written) named like a contacts export
     huge = tmp_path / "everyone.csv"
@@ -106,7 +101,6 @@ def test_a_file_over_the_import_bound_is_refused_before_it_is_read(daemon, tmp_p
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_more_contacts_than_one_import_takes_are_refused_whole(daemon, tmp_path):
     # Given a LinkedIn-style export one row over the bound of 50 000
     rows = "".join(f"P{i},Q,https://www.linkedin.com/in/p{i},p{i}@example.org,C,E,07 Dec 2025\n" for i in range(50_001))
@@ -121,7 +115,7 @@ def test_more_contacts_than_one_import_takes_are_refused_whole(daemon, tmp_path)
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_more_events_than_one_import_takes_are_refused_whole(daemon, tmp_path):
     events = "".join(f"BEGIN:VEVENT\r\nUID:e{i}@bound\r\nDTSTART:20301210T190000Z\r\nSUMMARY:E{i}\r\nEND:VEVENT\r\n"
                      for i in range(20_001))
@@ -133,7 +127,7 @@ def test_more_events_than_one_import_takes_are_refused_whole(daemon, tmp_path):
     assert daemon.ctl("event", "list", "--json").json()["events"] == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("contacts and a calendar in one call (Import): not served by a team node yet")
 def test_contacts_and_a_broken_calendar_together_import_nothing(daemon, tmp_path):
     # Given a good vCard and a calendar with a broken event, imported together
     cards = tmp_path / "ada.vcf"
@@ -177,7 +171,7 @@ def test_contacts_and_a_calendar_whose_write_fails_import_nothing_in_one_transac
     assert names(daemon) == ["Ada Lovelace"]
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("an empty .ics among them (ImportEvents): not served by a team node yet")
 def test_an_empty_file_or_a_format_matching_nothing_is_an_error(daemon, tmp_path):
     empty = tmp_path / "empty.vcf"
     empty.write_text("")
@@ -192,7 +186,6 @@ def test_an_empty_file_or_a_format_matching_nothing_is_an_error(daemon, tmp_path
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
 def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_nothing(daemon):
     files = [str(FIXTURES / f) for f in ("google-contacts.vcf", "apple-contacts.vcf", "linkedin-connections.csv")]
 
@@ -214,7 +207,7 @@ def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_noth
     assert again["skipped"] == report["added"] + report["merged"] + report["skipped"]
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_a_recurring_event_from_a_third_party_ics_imports_once_and_shows_in_the_agenda(daemon, tmp_path):
     # Made by Python's icalendar: weekly on the day after tomorrow, 19:00 in Paris.
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=18, minute=0, second=0, microsecond=0)
@@ -247,7 +240,7 @@ def test_a_recurring_event_from_a_third_party_ics_imports_once_and_shows_in_the_
     assert any(e["kind"] == "event_soon" for e in entries)  # the VALARM: 2 hours before
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("events (event add, in the .ics export): not served by a team node yet")
 def test_exported_ics_and_vcf_parse_in_third_party_tools(daemon, tmp_path):
     daemon.ctl("import", str(FIXTURES / "apple-contacts.vcf"), "--skip-invalid")
     daemon.ctl("contact", "add", "Mary Somerville", "--email", "mary@example.com")
@@ -302,7 +295,7 @@ def test_draft_prints_a_polite_follow_up_to_send_yourself(daemon):
     assert "a 20-minute coffee chat" in draft["body"] and "your notes on the Analytical Engine" in draft["body"]
 
 
-@pytest.mark.personal_only("imports and exports (ImportContacts, ImportEvents, Export*): not served by a team node yet")
+@pytest.mark.personal_only("drafts from the store (Draft): not served by a team node yet")
 def test_an_imported_card_keeps_its_fields_and_its_draft_greets_by_given_name(daemon, tmp_path):
     card = tmp_path / "grace.vcf"
     card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:google-7f3a\r\nFN:Dr. Grace Hopper\r\n"

@@ -394,6 +394,34 @@ def test_a_keep_in_touch_cadence_counts_from_whoever_in_the_team_was_last_in_tou
     assert postgres.sql("SELECT count(*) FROM interaction") == "1"
 
 
+def test_contacts_imported_by_a_team_user_are_theirs_and_only_their_own_files_are_read(postgres, team, workdir):
+    first, second = team
+    # A Latin-1 address book (an old Outlook export): relancectl sends its path, not its
+    # text, so the node reads the file itself.
+    cards = workdir / "outlook.vcf"
+    cards.write_bytes("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Martin\r\nEMAIL:zoe@example.org\r\nEND:VCARD\r\n"
+                      .encode("latin-1"))
+    os.chmod(cards, 0o644)
+    # Root's file, though lea may read it: refused, nothing added.
+    refused = as_user(first, LEA, "import", str(cards), check=False)
+    assert refused.code != 0 and "belongs to uid 0, not to you (uid 4001)" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT count(*) FROM contact") == "0"
+    # Her own: imported, hers, on every node; exported by sam from the other node.
+    os.chown(cards, LEA, LEA)
+    imported = as_user(first, LEA, "import", str(cards), "--json").json()[0]
+    assert (imported["added"], imported["applied"]) == (1, True), imported
+    assert postgres.sql("SELECT name, owner FROM contact") == "Zoë Martin|lea"
+    listing = as_user(second, SAM, "export", "--vcf").stdout
+    assert "FN:Zoë Martin" in listing and "zoe@example.org" in listing, listing
+    # sam imports that export again: the same person, nothing added.
+    exported = workdir / "team.vcf"
+    exported.write_text(listing)
+    os.chown(exported, SAM, SAM)
+    again = as_user(second, SAM, "import", str(exported), "--json").json()[0]
+    assert again["added"] == 0, again
+    assert postgres.sql("SELECT count(*), min(owner) FROM contact") == "1|lea"
+
+
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):
     first, _ = team
     stranger = as_user(first, STRANGER, "contact", "list", check=False)

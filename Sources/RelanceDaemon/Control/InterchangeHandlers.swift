@@ -34,7 +34,7 @@ extension ControlService {
     private func importContacts(_ p: ImportContacts.Parameters) throws -> ImportReply {
         for (index, file) in p.files.enumerated() { try checkClientPath(file.path, parameter: "files[\(index)].path") }
         if p.dryRun != true { _ = try safetySnapshot("import-contacts") }
-        let (report, _) = try interchange.importContacts(p, rules: rules)
+        let report = try interchange.importContacts(p, rules: rules)
         if report.applied {
             logger.notice("imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
         }

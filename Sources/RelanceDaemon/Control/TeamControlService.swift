@@ -13,7 +13,7 @@ import VarlinkTransport
 /// not (`Remind`, `RemindMany`, cancel, move), `TestNotify` on this node's channels,
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
+/// `GetContact`, `ImportContacts`, `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
 /// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one
@@ -101,6 +101,7 @@ public final class TeamControlService: VarlinkService {
         registerOutreachHandlers(&handlers)
         registerUserHandlers(&handlers)
         registerMigrationHandler(&handlers)
+        registerInterchangeHandlers(&handlers)
         return handlers
     }()
 
