@@ -49,7 +49,14 @@ extension AppDatabase {
         return try writer.write { db in try Self.insertEvent(db, draft, rules: rules, now: now) }
     }
 
-    static func validate(_ draft: EventDraft) throws {
+    static func validate(_ draft: EventDraft) throws { try draft.validate() }
+}
+
+extension EventDraft {
+    /// The checks every store makes before it writes an event (the personal store and a
+    /// team's): a one-line title, place and url, an IANA zone, a positive length.
+    public func validate() throws {
+        let draft = self
         let title = draft.title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty else { throw ValidationError(field: "title", reason: "must not be empty") }
         try Validation.singleLine(title, field: "title")
@@ -62,6 +69,11 @@ extension AppDatabase {
         guard draft.duration > 0 else { throw ValidationError(field: "until", reason: "must be after the start") }
     }
 
+    /// What stores keep of the title: without its outer spaces.
+    public var storedTitle: String { title.trimmingCharacters(in: .whitespaces) }
+}
+
+extension AppDatabase {
     static func insertEvent(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
         try insertEventRecord(db, draft, rules: rules, now: now).model
     }

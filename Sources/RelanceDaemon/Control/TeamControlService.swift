@@ -95,6 +95,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
         handlers.register(Snooze.self, readOnly: false) { call, p in try call.service.snooze(p) }
         registerOutreachHandlers(&handlers)
+        registerEventHandlers(&handlers)
         registerUserHandlers(&handlers)
         registerMigrationHandler(&handlers)
         return handlers
