@@ -11,6 +11,7 @@ import VarlinkTransport
 ///
 /// What the team store holds so far: reminders set for a time, tied to a team contact or
 /// not (`Remind`, cancel, move),
+/// networking events (`AddEvent`, `ListEvents`, `UpdateEvent`, `RemoveEvent`, `SkipOccurrence`),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
@@ -136,14 +137,14 @@ public final class TeamControlService: VarlinkService {
     func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        guard p.until == nil else { throw ControlError.invalidParameter("until", reason: "not supported by a team store yet") }
-        return Upcoming.Reply(reminders: try store.upcoming(limit: limit).map(\.info), timeZone: zone().identifier)
+        let until = try p.until.map { try instant($0, "until") }
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: until).map(\.info), timeZone: zone().identifier)
     }
 
     func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
-        guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
-        let items = try store.inbox(filter, limit: limit)
+        let since = try p.since.map { try instant($0, "since", looking: .back) }  // "monday" is the last Monday
+        let items = try store.inbox(filter, limit: limit, since: since)
         let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
         return Inbox.Reply(items: items.map { item in
             var info = item.info
@@ -210,10 +211,10 @@ public final class TeamControlService: VarlinkService {
                             mailSources: nil)
     }
 
-    func instant(_ text: String, _ parameter: String) throws -> Date {
+    func instant(_ text: String, _ parameter: String, looking direction: WhenExpression.Direction = .ahead) throws -> Date {
         if let date = JSONCoding.parseDate(text) { return date }
         do {
-            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone())
+            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone(), looking: direction)
         } catch {
             throw ControlError.invalidParameter(parameter, reason: "\(error)")
         }
