@@ -358,6 +358,28 @@ def test_an_event_is_the_teams_to_see_and_only_who_goes_changes_skips_or_removes
     assert own.code != 0 and "serves no team user" in own.stderr
 
 
+def test_each_occurrence_of_an_event_is_planned_and_fired_once_as_two_nodes_fire_its_reminders(postgres, team):
+    from conftest import wait_until
+    from datetime import timedelta, timezone
+    first, second = team
+    # Five occurrences two seconds apart, a reminder a second before each: only the next two
+    # are planned at a time, so the three later ones are planned by whichever node fired
+    # the reminder before them.
+    start = (datetime.now(timezone.utc) + timedelta(seconds=4)).replace(microsecond=0)
+    at = lambda k: (start + timedelta(seconds=2 * k)).strftime("%Y-%m-%d %H:%M:%S")
+    also = [arg for k in range(1, 5) for arg in ("--also", at(k))]
+    as_user(first, LEA, "event", "add", "Stand-up", "--at", at(0), "--tz", "UTC", *also, "--remind", "PT1S")
+    assert postgres.sql("SELECT count(DISTINCT anchor_at) FROM reminder WHERE event_id = 1") == "2"
+    fired = lambda: postgres.sql("SELECT count(*) FROM reminder WHERE kind = 'event_soon' AND state = 'fired'")
+    wait_until(lambda: fired() == "5", 20, interval=0.2, what="the five occurrences' reminders fired")
+    # Each occurrence and lead planned once, fired once (by either node), one inbox item each.
+    assert postgres.sql("SELECT count(*) FROM (SELECT anchor_at, kind, lead_offset FROM reminder WHERE event_id = 1 "
+                        "GROUP BY 1, 2, 3 HAVING count(*) > 1) AS twice") == "0"
+    assert postgres.sql("SELECT count(*) FROM inbox_item i JOIN reminder r ON r.id = i.reminder_id "
+                        "WHERE r.kind = 'event_soon'") == "5"
+    assert postgres.sql("SELECT DISTINCT owner FROM reminder WHERE event_id = 1") == "lea"
+
+
 def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow_up(postgres, team):
     first, second = team
     as_user(first, LEA, "contact", "add", "Ada Lovelace", "--email", "ada@example.org")
