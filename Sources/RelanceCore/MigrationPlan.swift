@@ -37,8 +37,8 @@ public struct MigrationPlan: Sendable, Equatable {
     /// team does not have), and a follow-up or let-go step of an outreach copied in THIS
     /// run; a later step of an outreach copied earlier is the team's to plan (the team
     /// fired or replanned the step it got); a meeting's reminders with the meeting, when it
-    /// is copied in this run. Events and keep-in-touch reminders are not kept by a team
-    /// store yet. Those left are counted in `skippedReminders`.
+    /// is copied in this run. Events (a team store keeps them since v11, but a migration
+    /// does not copy them yet) and keep-in-touch reminders are left. Those left are counted in `skippedReminders`.
     public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
         var plan = MigrationPlan()
         for contact in copy.contacts {
@@ -97,7 +97,7 @@ public struct MigrationCounts: Sendable, Equatable {
     public var meetings = 0
     public var reminders = 0
     public var alreadyCopied = 0
-    /// Event and keep-in-touch reminders and snoozes (a team store keeps none yet),
+    /// Event reminders (events are not copied yet), keep-in-touch reminders and snoozes,
     /// and the later steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0
 
