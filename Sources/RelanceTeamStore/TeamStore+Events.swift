@@ -28,8 +28,8 @@ extension TeamStore {
         try draft.validate()
         let (added, reminders) = try transaction { connection in
             let key = draft.occurrenceID?.key
-            // The UID's rows locked against a concurrent add of the same UID: the unique key
-            // decides, this gives the personal store's message rather than the engine's.
+            // The personal store's message for a UID taken; two adds of one UID at the same
+            // moment are decided by the unique key (the second rolls back whole).
             if try connection.query("""
                 SELECT 1 FROM event WHERE uid = \(draft.uid) AND occurrence_id IS NOT DISTINCT FROM \(key)
                 """, logger: logger).wait().first != nil {
