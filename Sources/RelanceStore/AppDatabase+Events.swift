@@ -85,7 +85,7 @@ extension AppDatabase {
             throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
                                           + (key.map { " and RECURRENCE-ID \($0)" } ?? "") + " exists already")
         }
-        var record = EventRecord(id: nil, uid: draft.uid, title: draft.title.trimmingCharacters(in: .whitespaces),
+        var record = EventRecord(id: nil, uid: draft.uid, title: draft.storedTitle,
                                  start: draft.start.description, timeZone: draft.timeZone, durationSeconds: draft.duration,
                                  place: draft.place, url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
                                  recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
@@ -162,7 +162,7 @@ extension AppDatabase {
     static func replaceEvent(_ db: Database, id: Int64, _ draft: EventDraft, occurrences: [Date], rules: TimingRules,
                              now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
         guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
-        record.title = draft.title.trimmingCharacters(in: .whitespaces)
+        record.title = draft.storedTitle
         record.start = draft.start.description
         record.timeZone = draft.timeZone
         record.durationSeconds = draft.duration
