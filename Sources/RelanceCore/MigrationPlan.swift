@@ -38,7 +38,8 @@ public struct MigrationPlan: Sendable, Equatable {
     /// run; a later step of an outreach copied earlier is the team's to plan (the team
     /// fired or replanned the step it got); a meeting's reminders with the meeting, and a
     /// keep-in-touch reminder with its contact (and its cadence), when copied in this run.
-    /// Events are not kept by a team store yet. Those left are counted in `skippedReminders`.
+    /// Events (a team store keeps them since v11, but a migration does not copy them yet)
+    /// are left. Those left are counted in `skippedReminders`.
     public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
         var plan = MigrationPlan()
         for contact in copy.contacts {
@@ -99,9 +100,9 @@ public struct MigrationCounts: Sendable, Equatable {
     public var meetings = 0
     public var reminders = 0
     public var alreadyCopied = 0
-    /// Event reminders and snoozes (a team store keeps none yet), a keep-in-touch
-    /// reminder of a contact linked by e-mail (the team's contact keeps its own), and
-    /// the later steps of a sequence an earlier run copied (the team plans those).
+    /// Event reminders (events are not copied yet) and snoozes, a keep-in-touch reminder
+    /// of a contact linked by e-mail (the team's contact keeps its own), and the later
+    /// steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0
 
     public init() {}

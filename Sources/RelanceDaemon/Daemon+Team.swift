@@ -44,13 +44,19 @@ extension Daemon {
                                        zone: { configuration.current.timeZone })
         let outboxChannels = delivery.channelNames
         let broadcaster = InboxBroadcaster()
+        let events = TeamEventPlanner(store: store)
         let scheduler = Scheduler(store: store, time: clock, logger: logger,
                                   rules: { configuration.current.rules }, channels: { outboxChannels }) { firing in
             broadcaster.publish(firing.items)
             delivery.wake()
             for item in firing.items { Self.logFired(item, logger: logger) }
+            // A fired event reminder may be the last of its occurrence: plan the next.
+            if !firing.eventIDs.isEmpty {
+                events.materialize(firing.eventIDs, rules: configuration.current.rules, now: clock.now(), logger: logger)
+            }
         }
         try await OffPool.run { _ = try scheduler.start() }
+        try await OffPool.run { events.materialize(nil, rules: configuration.current.rules, now: clock.now(), logger: logger) }
         // Items other nodes fire reach this node's `Watch` clients too, and their outbox
         // jobs this node's delivery (committed with the items: NOTIFY comes after COMMIT).
         store.observeOtherNodesInbox { ids in

@@ -16,7 +16,18 @@ public struct EventPlanner: Sendable {
     static let lookahead = 2
 
     /// Rejects a recurrence libical cannot read, with its explanation.
-    func validate(_ draft: EventDraft) throws {
+    func validate(_ draft: EventDraft) throws { try Self.validate(draft) }
+
+    /// The next `limit` occurrence starts after `after`.
+    func occurrences(_ event: NetworkingEvent, after: Date, limit: Int) throws -> [Date] {
+        try Self.occurrences(event, after: after, limit: limit)
+    }
+
+    func info(_ event: NetworkingEvent, now: Date) throws -> EventInfo { try Self.info(event, now: now) }
+
+    // The rules without a store, which a team node shares.
+
+    static func validate(_ draft: EventDraft) throws {
         guard let rrule = draft.recurrence?.rrule else { return }
         do {
             try RecurrenceExpander.validate(rrule: rrule)
@@ -25,8 +36,7 @@ public struct EventPlanner: Sendable {
         }
     }
 
-    /// The next `limit` occurrence starts after `after`.
-    func occurrences(_ event: NetworkingEvent, after: Date, limit: Int) throws -> [Date] {
+    static func occurrences(_ event: NetworkingEvent, after: Date, limit: Int) throws -> [Date] {
         guard let recurrence = event.recurrence else {
             return event.firstStart > after ? [event.firstStart] : []
         }
@@ -55,8 +65,7 @@ public struct EventPlanner: Sendable {
         }
     }
 
-    /// The wire form, with the next occurrences.
-    func info(_ event: NetworkingEvent, now: Date) throws -> EventInfo {
+    static func info(_ event: NetworkingEvent, now: Date) throws -> EventInfo {
         let duration = ISODuration(seconds: event.duration.rounded())
         return EventInfo(id: event.id, uid: event.uid, title: event.title, start: event.start.description,
                          timeZone: event.timeZone, duration: normalized(duration).description, place: event.place,
@@ -69,7 +78,7 @@ public struct EventPlanner: Sendable {
     }
 
     /// PT7200S → PT2H.
-    private func normalized(_ duration: ISODuration) -> ISODuration {
+    private static func normalized(_ duration: ISODuration) -> ISODuration {
         let total = Int(duration.seconds)
         return ISODuration(hours: total / 3600, minutes: (total % 3600) / 60, seconds: Double(total % 60))
     }

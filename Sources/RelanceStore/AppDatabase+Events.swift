@@ -49,7 +49,14 @@ extension AppDatabase {
         return try writer.write { db in try Self.insertEvent(db, draft, rules: rules, now: now) }
     }
 
-    static func validate(_ draft: EventDraft) throws {
+    static func validate(_ draft: EventDraft) throws { try draft.validate() }
+}
+
+extension EventDraft {
+    /// The checks every store makes before it writes an event (the personal store and a
+    /// team's): a one-line title, place and url, an IANA zone, a positive length.
+    public func validate() throws {
+        let draft = self
         let title = draft.title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty else { throw ValidationError(field: "title", reason: "must not be empty") }
         try Validation.singleLine(title, field: "title")
@@ -62,6 +69,11 @@ extension AppDatabase {
         guard draft.duration > 0 else { throw ValidationError(field: "until", reason: "must be after the start") }
     }
 
+    /// What stores keep of the title: without its outer spaces.
+    public var storedTitle: String { title.trimmingCharacters(in: .whitespaces) }
+}
+
+extension AppDatabase {
     static func insertEvent(_ db: Database, _ draft: EventDraft, rules: TimingRules, now: Date) throws -> NetworkingEvent {
         try insertEventRecord(db, draft, rules: rules, now: now).model
     }
@@ -73,7 +85,7 @@ extension AppDatabase {
             throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
                                           + (key.map { " and RECURRENCE-ID \($0)" } ?? "") + " exists already")
         }
-        var record = EventRecord(id: nil, uid: draft.uid, title: draft.title.trimmingCharacters(in: .whitespaces),
+        var record = EventRecord(id: nil, uid: draft.uid, title: draft.storedTitle,
                                  start: draft.start.description, timeZone: draft.timeZone, durationSeconds: draft.duration,
                                  place: draft.place, url: draft.url, details: draft.details, rsvpBy: draft.rsvpBy,
                                  recurrence: draft.recurrence, reminders: draft.reminders ?? rules.eventReminders,
@@ -150,7 +162,7 @@ extension AppDatabase {
     static func replaceEvent(_ db: Database, id: Int64, _ draft: EventDraft, occurrences: [Date], rules: TimingRules,
                              now: Date) throws -> (NetworkingEvent, cancelled: Int, ScheduleChanges) {
         guard var record = try EventRecord.fetchOne(db, key: id) else { throw StoreError.eventNotFound(id: id) }
-        record.title = draft.title.trimmingCharacters(in: .whitespaces)
+        record.title = draft.storedTitle
         record.start = draft.start.description
         record.timeZone = draft.timeZone
         record.durationSeconds = draft.duration

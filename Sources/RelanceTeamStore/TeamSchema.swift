@@ -303,6 +303,39 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
             """,
         ]),
+        // Networking events on a team node (issue #16), as in the personal store: the
+        // wall-clock start in its IANA zone (a 19:00 event stays at 19:00 across DST), the
+        // recurrence and the leads as JSON (RelanceCore's Codable forms), and who goes
+        // (`created_by`: the owner of its reminders). An event reminder names its event,
+        // the occurrence it is for (`anchor_at`, v7) and its lead (`lead_offset`), so the
+        // next occurrences are materialised once and a reload re-plans them.
+        Migration(name: "v11-events", statements: [
+            """
+            CREATE TABLE event (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                uid TEXT NOT NULL,
+                occurrence_id TEXT,
+                title TEXT NOT NULL,
+                start_local TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                duration_seconds DOUBLE PRECISION NOT NULL CHECK (duration_seconds > 0),
+                place TEXT,
+                url TEXT,
+                details TEXT,
+                rsvp_by TIMESTAMPTZ,
+                recurrence TEXT,
+                reminders TEXT NOT NULL,
+                all_day BOOLEAN NOT NULL DEFAULT false,
+                sequence INTEGER NOT NULL DEFAULT 0,
+                revised_at TIMESTAMPTZ,
+                created_by TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                UNIQUE NULLS NOT DISTINCT (uid, occurrence_id)
+            )
+            """,
+            "ALTER TABLE reminder ADD COLUMN event_id BIGINT REFERENCES event (id), ADD COLUMN lead_offset TEXT",
+            "CREATE INDEX reminder_event ON reminder (event_id, anchor_at) WHERE event_id IS NOT NULL",
+        ]),
         // Keep-in-touch cadences: a contact's cadence (`Wait` as written: P90D, 20bd),
         // and the interactions its reminder counts from (the personal store's table; who
         // in the team was in touch is kept with each).

@@ -92,6 +92,8 @@ extension TeamStore {
                 SELECT \(unescaped: Self.inboxColumns(of: "items")) FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)
             let firedIDs = fired.map(\.id), firedSet = Set(firedIDs)
+            // A fired event reminder may be its occurrence's last: the caller plans the next.
+            firing.eventIDs = Set(fired.compactMap(\.eventID))
             // A successor claimed at once is not pending: only the others are news.
             firing.changes = ScheduleChanges(scheduled: scheduled.filter { !firedSet.contains($0.id) }, cancelled: firedIDs)
             let unexpected = expected.map(\.id).filter { !claimedIDs.contains($0) }
@@ -113,7 +115,7 @@ extension TeamStore {
     private struct Claimed {
         static let columns = """
             reminder.id, reminder.kind, reminder.due_at, reminder.fire_at, reminder.step, reminder.outreach_id,
-            reminder.contact_id, reminder.resurfaces_inbox_id
+            reminder.contact_id, reminder.resurfaces_inbox_id, reminder.event_id
             """
         var id: Int64
         var kind: ReminderKind
@@ -124,13 +126,15 @@ extension TeamStore {
         var contactID: Int64?
         /// A snooze's comeback: the item it brings back.
         var resurfacesInboxID: Int64?
+        /// An event reminder's event: the caller plans its next occurrences (v11).
+        var eventID: Int64?
 
         init(_ row: PostgresRow) throws {
-            let (id, kind, dueAt, fireAt, step, outreachID, contactID, resurfacesInboxID) =
-                try row.decode((Int64, String, Date, Date, Int32?, Int64?, Int64?, Int64?).self)
+            let (id, kind, dueAt, fireAt, step, outreachID, contactID, resurfacesInboxID, eventID) =
+                try row.decode((Int64, String, Date, Date, Int32?, Int64?, Int64?, Int64?, Int64?).self)
             self.id = id; self.kind = ReminderKind(rawValue: kind) ?? .custom; self.dueAt = dueAt; self.fireAt = fireAt
             self.step = step.map(Int.init); self.outreachID = outreachID; self.contactID = contactID
-            self.resurfacesInboxID = resurfacesInboxID
+            self.resurfacesInboxID = resurfacesInboxID; self.eventID = eventID
         }
     }
 

@@ -6,7 +6,8 @@ import RelanceStore
 /// Re-planning the team's pending reminders (issue #16), by the personal store's rules:
 /// a follow-up step from its outreach's sequence and anchor in its contact's zone
 /// (`Planner.followUp`), a keep-in-touch reminder from its anchor and its contact's
-/// cadence (`Planner.keepInTouch`), a meeting's reminders from its meeting (`MeetingReminders`).
+/// cadence (`Planner.keepInTouch`), a meeting's reminders from its meeting
+/// (`MeetingReminders`), an event's from its event and occurrence (`EventReminders.time`, v11).
 /// Reminders set for a time, and those a person moved by hand, stay where they are.
 extension TeamStore {
     /// Re-plans every pending computed reminder under new rules (a reload changed the
@@ -17,7 +18,8 @@ extension TeamStore {
         return changes
     }
 
-    static let computedKinds = [ReminderKind.followUp, .letGo, .keepInTouch, .meetingPrep, .meetingLeave, .thankYou].map(\.rawValue)
+    static let computedKinds = [ReminderKind.followUp, .letGo, .keepInTouch, .meetingPrep, .meetingLeave, .thankYou,
+                                .eventRSVP, .eventSoon, .eventLogPeople].map(\.rawValue)
 
     /// `replan(rules:now:)` in the caller's transaction, for one contact's or one
     /// outreach's reminders when given. A row another node is firing (locked) is left to
@@ -26,11 +28,12 @@ extension TeamStore {
                 outreachID: Int64? = nil) throws -> ScheduleChanges {
         let rows = try connection.query("""
             SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at,
-                   c.keep_in_touch
+                   r.lead_offset, e.duration_seconds, e.rsvp_by, e.all_day, r.event_id, c.keep_in_touch
             FROM reminder r
             LEFT JOIN outreach o ON o.id = r.outreach_id
             LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
             LEFT JOIN meeting m ON m.id = r.meeting_id
+            LEFT JOIN event e ON e.id = r.event_id
             WHERE r.state = 'pending' AND r.moved_at IS NULL AND r.resurfaces_inbox_id IS NULL
               AND r.kind = ANY(\(Self.computedKinds))
               AND (\(contactID)::bigint IS NULL OR c.id = \(contactID))
@@ -40,8 +43,9 @@ extension TeamStore {
             """, logger: logger).wait()
         var changes = ScheduleChanges()
         for row in rows {
-            let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt, cadence) =
-                try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?, String?).self)
+            let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt, offset, duration, rsvpBy, allDay, eventID,
+                 cadence) = try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?,
+                                            String?, Double?, Date?, Bool?, Int64?, String?).self)
             let planned: PlannedTime?
             switch ReminderKind(rawValue: kind) {
             case .followUp?, .letGo?:
@@ -54,6 +58,10 @@ extension TeamStore {
             case let meetingKind? where MeetingReminders.kinds.contains(meetingKind):
                 guard let startsAt, let endsAt else { continue }
                 planned = MeetingReminders.time(meetingKind, startsAt: startsAt, endsAt: endsAt, rules: rules, now: now)
+            case .eventRSVP?, .eventSoon?, .eventLogPeople?:
+                guard eventID != nil, let anchor, let duration else { continue }
+                planned = EventReminders.time(ReminderKind(rawValue: kind)!, offset: offset, occurrence: anchor, duration: duration,
+                                              rsvpBy: rsvpBy, rules: rules, now: now, allDay: allDay ?? false)
             default:
                 continue
             }

@@ -194,10 +194,12 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     }
 
     /// Pending reminders in firing order.
-    public func upcoming(limit: Int) throws -> [Reminder] {
+    public func upcoming(limit: Int, before: Date? = nil) throws -> [Reminder] {
         try withConnection { connection in
             try connection.query("""
-                SELECT \(unescaped: Self.reminderColumns) FROM reminder WHERE state = 'pending' ORDER BY fire_at, id LIMIT \(limit)
+                SELECT \(unescaped: Self.reminderColumns) FROM reminder
+                WHERE state = 'pending' AND (\(before)::timestamptz IS NULL OR fire_at < \(before))
+                ORDER BY fire_at, id LIMIT \(limit)
                 """, logger: logger).wait().map(Self.reminder)
         }
     }
@@ -211,7 +213,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     /// Inbox items, newest first (as the personal store's): `open` (unread and read),
     /// `unread`, or `all`.
-    public func inbox(_ filter: InboxFilter = .open, limit: Int = 1000) throws -> [InboxItem] {
+    public func inbox(_ filter: InboxFilter = .open, limit: Int = 1000, since: Date? = nil) throws -> [InboxItem] {
         let states: [String] = switch filter {
         case .open: [InboxState.unread.rawValue, InboxState.read.rawValue]
         case .unread: [InboxState.unread.rawValue]
@@ -219,7 +221,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
         return try withConnection { connection in
             try connection.query("""
-                SELECT \(unescaped: Self.inboxColumns) FROM inbox_item WHERE state = ANY(\(states))
+                SELECT \(unescaped: Self.inboxColumns) FROM inbox_item
+                WHERE state = ANY(\(states)) AND (\(since)::timestamptz IS NULL OR fired_at >= \(since))
                 ORDER BY fired_at DESC, id DESC LIMIT \(limit)
                 """, logger: logger).wait().map(Self.inboxItem)
         }

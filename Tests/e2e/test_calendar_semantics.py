@@ -16,7 +16,7 @@ import icalendar
 import pytest
 
 # Every test here imports or lists events (ImportEvents, ListEvents).
-pytestmark = pytest.mark.personal_only("events and .ics imports: not served by a team node yet")
+pytestmark = pytest.mark.personal_only(".ics imports and exports: not served by a team node yet (events are)")
 
 PARIS = ZoneInfo("Europe/Paris")
 UID = "7kukuqrfedlm2f9t0vd1h2oahn@google.com"

@@ -27,8 +27,7 @@ def state(daemon):
     """Everything a client sees, meetings and events included."""
     seen = daemon.snapshot()
     seen["ListMeetings"] = daemon.call("ListMeetings")
-    if not daemon.team_node:  # a team node has no events yet (MethodNotImplemented)
-        seen["ListEvents"] = daemon.call("ListEvents")
+    seen["ListEvents"] = daemon.call("ListEvents")
     return seen
 
 
@@ -219,7 +218,6 @@ def test_meeting_methods_with_the_varlink_client(daemon, control):
 # -- events ------------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("events: not served by a team node yet")
 def test_event_edit_skip_and_remove_at_the_command_line(daemon):
     first = date.today() + timedelta(days=7)
     added = daemon.ctl("event", "add", "Startup drinks", "--at", f"{first} 19:00", "--until", f"{first} 21:00",
@@ -248,7 +246,6 @@ def test_event_edit_skip_and_remove_at_the_command_line(daemon):
     assert missing.code == 1 and f"no event with id {eid}" in missing.stderr
 
 
-@pytest.mark.personal_only("events: not served by a team node yet")
 def test_event_methods_with_the_varlink_client(daemon, control):
     first = date.today() + timedelta(days=7)
     event = control.AddEvent(title="Startup drinks", start=f"{first}T19:00", timeZone="UTC", rrule="FREQ=WEEKLY",

@@ -240,7 +240,6 @@ def test_a_recurring_event_from_a_third_party_ics_imports_once_and_shows_in_the_
     assert any(e["kind"] == "event_soon" for e in entries)  # the VALARM: 2 hours before
 
 
-@pytest.mark.personal_only("events (event add, in the .ics export): not served by a team node yet")
 def test_exported_ics_and_vcf_parse_in_third_party_tools(daemon, tmp_path):
     daemon.ctl("import", str(FIXTURES / "apple-contacts.vcf"), "--skip-invalid")
     daemon.ctl("contact", "add", "Mary Somerville", "--email", "mary@example.com")
@@ -368,7 +367,7 @@ def test_no_colour_when_not_a_terminal(daemon):
     assert "\x1b[" not in daemon.ctl("contact", "list").stdout
 
 
-@pytest.mark.personal_only("events (and the calendar file they are exported to): not served by a team node yet")
+@pytest.mark.personal_only("the calendar file events are exported to ([export] calendar_file): not kept by a team node yet")
 def test_the_daemon_keeps_a_calendar_file_up_to_date(stopped_daemon):
     calendar = stopped_daemon.root / "calendar.ics"
     stopped_daemon.config.write_text(f'[export]\ncalendar_file = "{calendar}"\n')

@@ -69,7 +69,6 @@ def test_a_reply_by_meeting_schedules_prep_leave_and_thank_you(paris):
     assert kinds["thank_you"]["fireAt"] == "2030-12-04T08:00:00.000Z"
 
 
-@pytest.mark.personal_only("events: not served by a team node yet")
 def test_a_weekly_event_keeps_19h_across_dst_and_costs_o1_rows(paris):
     # Weekly on Thursdays at 19:00 Paris from 21 Mar 2030, across the 31 Mar change.
     added = paris.ctl("event", "add", "Startup drinks", "--at", "2030-03-21 19:00", "--until", "2030-03-21 22:00",

@@ -95,9 +95,9 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
     assert node.call("Status")["database"].startswith("postgresql://relance@")
-    refused = node.ctl("event", "list", check=False)
+    refused = node.ctl("test-notify", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "ListEvents" in refused.stderr
+    assert "MethodNotImplemented" in refused.stderr and "TestNotify" in refused.stderr
     # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
     assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
@@ -319,6 +319,65 @@ def test_a_meeting_is_planned_for_the_team_and_only_who_goes_moves_or_cancels_it
     assert replied["meeting"]["by"] == "sam" and replied["meeting"]["outreachId"] == 1
     assert postgres.sql("SELECT created_by, place, outreach_id FROM meeting") == "sam|Station F|1"
     assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending' AND outreach_id = 1") == "3"
+
+
+def test_an_event_is_the_teams_to_see_and_only_who_goes_changes_skips_or_removes_it(postgres, team):
+    first, second = team
+    added = as_user(first, LEA, "event", "add", "Startup drinks", "--at", "2030-03-21 19:00", "--until", "2030-03-21 22:00",
+                    "--where", "Station F", "--repeat", "FREQ=WEEKLY;BYDAY=TH", "--tz", "Europe/Paris", "--remind", "PT2H",
+                    "--json").json()
+    # 19:00 Paris across the DST change, as on a personal daemon; two occurrences planned, lea's.
+    assert added["event"]["nextOccurrences"] == ["2030-03-21T18:00:00.000Z", "2030-03-28T18:00:00.000Z",
+                                                 "2030-04-04T17:00:00.000Z"]
+    assert len(added["reminders"]) == 4
+    assert postgres.sql("SELECT owner, count(*) FROM reminder WHERE event_id = 1 AND state = 'pending' GROUP BY owner") == "lea|4"
+    # Seen from the other node, in its list, its upcoming reminders and its agenda.
+    assert [e["title"] for e in as_user(second, SAM, "event", "list", "--json").json()["events"]] == ["Startup drinks"]
+    assert "Startup drinks" in as_user(second, SAM, "upcoming").stdout
+    # sam may not change, skip or remove lea's event; nothing changes.
+    for args, action in [(["edit", "1", "--title", "Other"], "change it"),
+                         (["skip", "1", "--at", "2030-03-21 19:00"], "skip an occurrence"), (["remove", "1"], "remove it")]:
+        refused = as_user(second, SAM, "event", *args, check=False)
+        assert refused.code != 0 and f"#1 is lea's: only who goes can {action}; ask lea" in refused.stderr, refused.stderr
+    # Bad input: the personal daemon's errors, nothing written.
+    bad = as_user(second, LEA, "event", "edit", "1", "--repeat", "FREQ=SOMETIMES", check=False)
+    assert bad.code != 0 and "rrule" in bad.stderr, bad.stderr
+    assert postgres.sql("SELECT title, recurrence FROM event") == 'Startup drinks|{"exdates":[],"rdates":[],"rrule":"FREQ=WEEKLY;BYDAY=TH"}'
+    # lea skips the first from the other node: its reminders cancelled, the third occurrence planned.
+    skipped = as_user(second, LEA, "event", "skip", "1", "--at", "2030-03-21 19:00")
+    assert "cancelled 2 pending reminders" in skipped.stdout, skipped.stdout
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE event_id = 1 AND state = 'pending'") == "4"
+    edited = as_user(first, LEA, "event", "edit", "1", "--title", "Founders' drinks")
+    assert "changed title; cancelled 4 pending reminders, planned 4 reminders" in edited.stdout, edited.stdout
+    removed = as_user(second, LEA, "event", "remove", "1")
+    assert "removed; cancelled 4 pending reminders" in removed.stdout, removed.stdout
+    assert postgres.sql("SELECT count(*) FROM event") == "0"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0"
+    # An event is someone's: the node's own unmapped user cannot add one.
+    own = first.ctl("event", "add", "x", "--at", "2030-03-21 19:00", check=False)
+    assert own.code != 0 and "serves no team user" in own.stderr
+
+
+def test_each_occurrence_of_an_event_is_planned_and_fired_once_as_two_nodes_fire_its_reminders(postgres, team):
+    from conftest import wait_until
+    from datetime import timedelta, timezone
+    first, second = team
+    # Five occurrences two seconds apart, a reminder a second before each: only the next two
+    # are planned at a time, so the three later ones are planned by whichever node fired
+    # the reminder before them.
+    start = (datetime.now(timezone.utc) + timedelta(seconds=4)).replace(microsecond=0)
+    at = lambda k: (start + timedelta(seconds=2 * k)).strftime("%Y-%m-%d %H:%M:%S")
+    also = [arg for k in range(1, 5) for arg in ("--also", at(k))]
+    as_user(first, LEA, "event", "add", "Stand-up", "--at", at(0), "--tz", "UTC", *also, "--remind", "PT1S")
+    assert postgres.sql("SELECT count(DISTINCT anchor_at) FROM reminder WHERE event_id = 1") == "2"
+    fired = lambda: postgres.sql("SELECT count(*) FROM reminder WHERE kind = 'event_soon' AND state = 'fired'")
+    wait_until(lambda: fired() == "5", 20, interval=0.2, what="the five occurrences' reminders fired")
+    # Each occurrence and lead planned once, fired once (by either node), one inbox item each.
+    assert postgres.sql("SELECT count(*) FROM (SELECT anchor_at, kind, lead_offset FROM reminder WHERE event_id = 1 "
+                        "GROUP BY 1, 2, 3 HAVING count(*) > 1) AS twice") == "0"
+    assert postgres.sql("SELECT count(*) FROM inbox_item i JOIN reminder r ON r.id = i.reminder_id "
+                        "WHERE r.kind = 'event_soon'") == "5"
+    assert postgres.sql("SELECT DISTINCT owner FROM reminder WHERE event_id = 1") == "lea"
 
 
 def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow_up(postgres, team):

@@ -7,7 +7,6 @@ import pytest
 from conftest import wait_until
 
 
-@pytest.mark.personal_only("agenda (Upcoming with until): refused by a team node for now (InvalidParameter)")
 def test_a_reminder_reads_the_same_paris_time_everywhere(paris):
     assert paris.ctl("remind", "tomorrow 9:30", "Call the bakery").stdout == "Reminder #1 set for Tue 1 Dec 09:30.\n"
     upcoming = paris.ctl("upcoming").stdout
@@ -45,7 +44,6 @@ def test_their_time_and_yours_are_both_named(paris):
     assert "09:30 their time (Asia/Tokyo), 01:30 yours" in logged
 
 
-@pytest.mark.personal_only("inbox --since: refused by a team node for now (InvalidParameter)")
 def test_a_fired_reminder_says_how_long_in_words_and_the_inbox_looks_back(paris):
     paris.ctl("contact", "add", "Ada Lovelace")
     paris.ctl("outreach", "log", "ada", "--ask", "a coffee chat", "--follow-up", "PT2S")

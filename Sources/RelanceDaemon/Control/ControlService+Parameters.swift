@@ -30,17 +30,6 @@ extension ControlService {
         try text.map { try instant($0, parameter, in: zone, looking: direction) }
     }
 
-    /// An event's wall-clock parameter: "2026-12-10T19:00" (or with a space), or a time
-    /// as a person types it ("friday 19:00"), read in the event's `zone`.
-    func localDateTime(_ text: String, _ parameter: String, in zone: TimeZone) throws -> LocalDateTime {
-        if let value = LocalDateTime(text) { return value }
-        do {
-            return LocalDateTime(try WhenExpression.parse(text, now: clock.now(), timeZone: zone), in: zone)
-        } catch {
-            throw ControlError.invalidParameter(parameter, reason: "\(error)")
-        }
-    }
-
     /// The user's IANA zone, which replies carry so clients show instants in it.
     var zoneName: String { rules.userZone.identifier }
 }

@@ -70,49 +70,8 @@ extension ControlService {
     }
 
     private func addEvent(_ p: AddEvent.Parameters) throws -> AddEvent.Reply {
-        let zoneName = p.timeZone ?? rules.userZone.identifier
-        guard let zone = TimeZone(identifier: zoneName) else {
-            throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
-        }
-        let allDay = p.allDay == true
-        // A whole-day event's times are days: midnight of the date given.
-        let day = { (text: String, parameter: String) throws -> LocalDateTime in
-            let value = try self.localDateTime(text, parameter, in: zone)
-            return allDay ? LocalDateTime(date: value.date, time: LocalTimeOfDay(hour: 0)) : value
-        }
-        let start = try day(p.start, "start")
-        var length: TimeInterval = 2 * 3600
-        if allDay, let until = p.until {
-            // The last day it lasts, so it ends at the next midnight.
-            let end = LocalDateTime(date: try day(until, "until").date.adding(days: 1), time: LocalTimeOfDay(hour: 0))
-            length = end.instant(in: zone).timeIntervalSince(start.instant(in: zone))
-            guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be the first day or after it") }
-        } else if allDay && p.duration == nil {
-            length = ISODuration(days: 1).added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
-        } else if let until = p.until {
-            length = try localDateTime(until, "until", in: zone).instant(in: zone).timeIntervalSince(start.instant(in: zone))
-            guard length > 0 else { throw ControlError.invalidParameter("until", reason: "must be after the start") }
-        } else if p.duration != nil {
-            let parsed = try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 2))
-            length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
-        }
-        var recurrence: EventRecurrence?
-        if p.rrule != nil || p.rdates != nil {
-            recurrence = EventRecurrence(rrule: p.rrule,
-                                         exdates: try (p.exdates ?? []).enumerated().map { try day($1, "exdates[\($0)]") },
-                                         rdates: try (p.rdates ?? []).enumerated().map { try day($1, "rdates[\($0)]") })
-        }
-        let offsets = try p.reminders.map { list in
-            guard list.count <= EventReminders.maximumLeads else {
-                throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
-            }
-            return try list.enumerated().map { index, text in try ControlParameters.duration(text, "reminders[\(index)]", default: ISODuration()) }
-        }
-        let draft = EventDraft(uid: p.uid ?? "\(UUID().uuidString.lowercased())@relance", title: p.title, start: start,
-                               timeZone: zone.identifier, duration: length, place: p.place, url: p.url,
-                               rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone), recurrence: recurrence, reminders: offsets,
-                               isAllDay: allDay)
-        try events.validate(draft)
+        let draft = try eventRequests().draft(p)
+        let zoneName = draft.timeZone
         let event = try store.addEvent(draft, rules: rules, now: clock.now())
         let changes = try events.materialize(eventID: event.id, rules: rules, now: clock.now())
         logger.info("added event \(event.title)", metadata: ["event_id": "\(event.id)"])
@@ -128,47 +87,12 @@ extension ControlService {
         return event
     }
 
-    /// An empty text clears an optional field; nil keeps it.
-    private func cleared(_ text: String?, keeping old: String?) -> String? {
-        guard let text else { return old }
-        return text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
-    }
+    private func eventRequests() -> EventRequests { EventRequests(now: clock.now(), userZone: rules.userZone) }
 
     private func updateEvent(_ p: UpdateEvent.Parameters) throws -> UpdateEvent.Reply {
         let old = try event(p.event)
-        var changed: [String] = []
-        func note(_ name: String, _ given: Any?) { if given != nil { changed.append(name) } }
-        note("title", p.title); note("start", p.start); note("time zone", p.timeZone); note("duration", p.duration)
-        note("place", p.place); note("url", p.url); note("RSVP deadline", p.rsvpBy); note("rrule", p.rrule)
-        note("exdates", p.exdates); note("rdates", p.rdates); note("reminders", p.reminders)
-        guard !changed.isEmpty else { throw ControlError.invalidParameter("event", reason: "nothing to change") }
-        let zoneName = p.timeZone ?? old.timeZone
-        guard let zone = TimeZone(identifier: zoneName) else {
-            throw ControlError.invalidParameter("timeZone", reason: "'\(zoneName)' is not an IANA time zone")
-        }
-        let start = try p.start.map { try localDateTime($0, "start", in: zone) } ?? old.start
-        var length = old.duration
-        if p.duration != nil {
-            let parsed = try ControlParameters.duration(p.duration, "duration", default: ISODuration(hours: 2))
-            length = parsed.added(to: start.instant(in: zone), in: zone).timeIntervalSince(start.instant(in: zone))
-        }
-        let rrule = cleared(p.rrule, keeping: old.recurrence?.rrule)
-        let exdates = try p.exdates.map { try $0.enumerated().map { try localDateTime($1, "exdates[\($0)]", in: zone) } } ?? old.recurrence?.exdates ?? []
-        let rdates = try p.rdates.map { try $0.enumerated().map { try localDateTime($1, "rdates[\($0)]", in: zone) } } ?? old.recurrence?.rdates ?? []
-        let recurrence = rrule != nil || !rdates.isEmpty ? EventRecurrence(rrule: rrule, exdates: exdates, rdates: rdates) : nil
-        let offsets = try p.reminders.map { list in
-            guard list.count <= EventReminders.maximumLeads else {
-                throw ControlError.invalidParameter("reminders", reason: "at most \(EventReminders.maximumLeads) reminders per event")
-            }
-            return try list.enumerated().map { index, text in try ControlParameters.duration(text, "reminders[\(index)]", default: ISODuration()) }
-        }
-        let draft = EventDraft(uid: old.uid, title: p.title ?? old.title, start: start, timeZone: zone.identifier, duration: length,
-                               place: cleared(p.place, keeping: old.place), url: cleared(p.url, keeping: old.url),
-                               details: old.details, rsvpBy: try instant(p.rsvpBy, "rsvpBy", in: zone) ?? old.rsvpBy, recurrence: recurrence,
-                               reminders: offsets ?? old.reminders,
-                               // An all-day event stays one while it starts at midnight (a new day).
-                               isAllDay: old.isAllDay && start.time == LocalTimeOfDay(hour: 0))
-        try events.validate(draft)
+        let (draft, changed) = try eventRequests().draft(p, old: old)
+        let zoneName = draft.timeZone
         let now = clock.now()
         var preview = old
         preview.title = draft.title; preview.start = draft.start; preview.timeZone = draft.timeZone
@@ -191,18 +115,8 @@ extension ControlService {
 
     private func skipOccurrence(_ p: SkipOccurrence.Parameters) throws -> SkipOccurrence.Reply {
         let old = try event(p.event)
-        let at = try localDateTime(p.at, "at", in: old.zone)
-        guard let recurrence = old.recurrence, recurrence.rrule != nil || !recurrence.rdates.isEmpty else {
-            throw ControlError.invalidParameter("event", reason: "event \(old.id) does not repeat: remove it instead")
-        }
-        let instant = at.instant(in: old.zone)
+        let (at, instant) = try eventRequests().occurrence(p, of: old)
         let now = clock.now()
-        guard instant > now else { throw ControlError.invalidParameter("at", reason: "that occurrence is past") }
-        let found = try events.occurrences(old, after: instant.addingTimeInterval(-1), limit: 1).first
-        guard found == instant else {
-            throw StoreError.occurrenceNotFound(eventID: old.id, at: at.description,
-                                                next: found.map { LocalDateTime($0, in: old.zone).description })
-        }
         var preview = old
         preview.recurrence?.exdates.append(at)
         let upcoming = try events.occurrences(preview, after: now, limit: EventPlanner.lookahead)

@@ -11,6 +11,7 @@ import VarlinkTransport
 ///
 /// What the team store holds so far: reminders set for a time, tied to a team contact or
 /// not (`Remind`, `RemindMany`, cancel, move), `TestNotify` on this node's channels,
+/// networking events (`AddEvent`, `ListEvents`, `UpdateEvent`, `RemoveEvent`, `SkipOccurrence`),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
 /// `GetContact`, `ImportContacts`, `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
@@ -99,6 +100,7 @@ public final class TeamControlService: VarlinkService {
         handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
         handlers.register(Snooze.self, readOnly: false) { call, p in try call.service.snooze(p) }
         registerOutreachHandlers(&handlers)
+        registerEventHandlers(&handlers)
         registerUserHandlers(&handlers)
         registerMigrationHandler(&handlers)
         registerInterchangeHandlers(&handlers)
@@ -140,7 +142,7 @@ public final class TeamControlService: VarlinkService {
     /// Many reminders in one transaction, all or none, read as the personal daemon reads
     /// them; each is the caller's, as with `Remind`.
     func remindMany(_ p: RemindMany.Parameters, owner: String?) throws -> RemindMany.Reply {
-        let drafts = try ControlService.reminderDrafts(p, instant: instant, contactID: { try store.resolveContact($0).contact.id })
+        let drafts = try ControlService.reminderDrafts(p, instant: { try instant($0, $1) }, contactID: { try store.resolveContact($0).contact.id })
         let ids = try store.addReminders(drafts, owner: owner)
         logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
         return RemindMany.Reply(ids: ids)
@@ -149,14 +151,14 @@ public final class TeamControlService: VarlinkService {
     func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        guard p.until == nil else { throw ControlError.invalidParameter("until", reason: "not supported by a team store yet") }
-        return Upcoming.Reply(reminders: try store.upcoming(limit: limit).map(\.info), timeZone: zone().identifier)
+        let until = try p.until.map { try instant($0, "until") }
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: until).map(\.info), timeZone: zone().identifier)
     }
 
     func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
-        guard p.since == nil else { throw ControlError.invalidParameter("since", reason: "not supported by a team store yet") }
-        let items = try store.inbox(filter, limit: limit)
+        let since = try p.since.map { try instant($0, "since", looking: .back) }  // "monday" is the last Monday
+        let items = try store.inbox(filter, limit: limit, since: since)
         let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
         return Inbox.Reply(items: items.map { item in
             var info = item.info
@@ -223,10 +225,10 @@ public final class TeamControlService: VarlinkService {
                             mailSources: nil)
     }
 
-    func instant(_ text: String, _ parameter: String) throws -> Date {
+    func instant(_ text: String, _ parameter: String, looking direction: WhenExpression.Direction = .ahead) throws -> Date {
         if let date = JSONCoding.parseDate(text) { return date }
         do {
-            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone())
+            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone(), looking: direction)
         } catch {
             throw ControlError.invalidParameter(parameter, reason: "\(error)")
         }

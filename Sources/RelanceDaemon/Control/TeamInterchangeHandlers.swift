@@ -30,11 +30,11 @@ extension TeamControlService {
         return ImportReply(report: report)
     }
 
-    /// The team's address book, or what is coming for the team (reminders, meetings).
+    /// The team's address book, or what is coming for the team (reminders, meetings, events).
     private func export(_ p: Export.Parameters) throws -> Export.Reply {
         let now = clock.now()
         return Export.Reply(text: try InterchangeService.export(p.format, now: now, contacts: { try store.contacts().map(\.contact) }) {
-            (try store.upcoming(limit: 100_000), try store.meetings(from: now).map(\.meeting), [])
+            (try store.upcoming(limit: 100_000), try store.meetings(from: now).map(\.meeting), try store.events().map(\.event))
         })
     }
 }
