@@ -303,5 +303,11 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
             """,
         ]),
+        // Per-user zone (issue #16: "users, each with their own … zone"): set by the user
+        // through the socket, so every node reads their times in it; NULL: the node's
+        // (`[rules]`). An IANA name, checked by the node that stores it.
+        Migration(name: "v10-user-zone", statements: [
+            "ALTER TABLE team_user ADD COLUMN time_zone TEXT",
+        ]),
     ]
 }

@@ -31,7 +31,9 @@ extension TeamStore {
     /// `addMeeting`'s work, in the caller's transaction (a reply that agrees to meet adds
     /// its meeting in its own).
     func insertMeeting(_ connection: PostgresConnection, _ draft: MeetingDraft, by user: String, force: Bool = false,
-                       rules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder]) {
+                       rules nodeRules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder]) {
+        // The goer's zone: their meeting, their reminders (issue #16).
+        let rules = try rules(nodeRules, of: user, connection)
         let (place, end) = try draft.validated(in: rules.userZone)
         let contact = try resolveContact(connection, "\(draft.contactID)").contact
         // The contact's row locked: two adds of the same meeting at once see each other.
@@ -68,10 +70,11 @@ extension TeamStore {
     /// are planned again, in one transaction: the meeting, the cancelled reminders' ids and
     /// the new ones.
     public func moveMeeting(id: Int64, by user: String, startsAt: Date?, place: String?, duration: ISODuration?,
-                            rules: TimingRules, now: Date) throws -> (TeamMeeting, cancelled: [Int64], [Reminder]) {
+                            rules nodeRules: TimingRules, now: Date) throws -> (TeamMeeting, cancelled: [Int64], [Reminder]) {
         let (moved, cancelled, reminders) = try transaction { connection in
             let current = try meeting(connection, id: id, locked: true)
             try Self.mustHaveAdded(current, user, "move it")
+            let rules = try rules(nodeRules, of: current.by, connection)
             let meeting = try current.meeting.moved(to: startsAt, place: place, duration: duration, in: rules.userZone)
             try run(connection, """
                 UPDATE meeting SET starts_at = \(meeting.startsAt), ends_at = \(meeting.endsAt), place = \(meeting.place)

@@ -201,7 +201,7 @@ import Testing
 
         // Then the job names the firing it delivered, and the item snoozes and comes back
         // with a job of its own beside the old one.
-        #expect(try a.appliedMigrations().last == "v9-snooze")
+        #expect(try a.appliedMigrations().contains("v9-snooze"))
         #expect(try server.psql("SELECT o.reminder_id = i.reminder_id FROM outbox o JOIN inbox_item i ON i.id = o.inbox_item_id") == "t\n")
         let item = try a.inbox(.open)[0]
         let now = Date()
