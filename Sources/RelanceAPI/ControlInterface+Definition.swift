@@ -1274,7 +1274,10 @@ method GetMe() -> (
   # The IANA time zone you set with SetMyZone; none: the node's (timeZone).
   zone: ?string,
   # The zone your times are read and shown in: yours, or the node's.
-  timeZone: ?string
+  timeZone: ?string,
+  # The delivery window you set with SetMyWindow, "mon, tue 09:00-18:00" or "off";
+  # none: the node's [window].
+  window: ?string
 )
 
 # On a team node: sets the address your reminders (yours, and the follow-ups of the
@@ -1308,6 +1311,26 @@ method SetMyZone(
   zone: ?string,
   # The zone your times are read and shown in now.
   timeZone: string
+)
+
+# On a team node: sets your own delivery window, for every node: the computed reminders
+# you own (follow-ups, meeting reminders) that come due outside it wait for its next
+# opening, in your zone; the pending ones are planned again by it. Give days and/or
+# hours (the other defaults to Monday to Friday, 09:00-18:00), or off alone (no window);
+# nothing: the node's [window] again. A bad day or range is an InvalidParameter and
+# changes nothing; a personal daemon reads [window] and answers InvalidParameter.
+method SetMyWindow(
+  # Open days: "mon" … "sun" or "monday" … "sunday".
+  days: ?[]string,
+  # Open ranges of each open day: "09:00-12:00".
+  hours: ?[]string,
+  # True: no window, every reminder fires when it comes due.
+  off: ?bool
+) -> (
+  # Your team user name.
+  user: string,
+  # The window you set, "mon, tue 09:00-18:00" or "off"; none: the node's.
+  window: ?string
 )
 
 # Sends a test notification through the real path of each configured channel (or one)

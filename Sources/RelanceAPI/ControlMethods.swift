@@ -1921,13 +1921,17 @@ public enum GetMe: ControlMethod {
         public var zone: String?
         /// The zone your times are read and shown in: yours, or the node's.
         public var timeZone: String?
+        /// The delivery window you set with SetMyWindow, "mon, tue 09:00-18:00" or "off";
+        /// none: the node's [window].
+        public var window: String?
 
         /// Creates a value field by field.
-        public init(user: String, mail: String?, zone: String?, timeZone: String?) {
+        public init(user: String, mail: String?, zone: String?, timeZone: String?, window: String?) {
             self.user = user
             self.mail = mail
             self.zone = zone
             self.timeZone = timeZone
+            self.window = window
         }
     }
 }
@@ -2002,6 +2006,48 @@ public enum SetMyZone: ControlMethod {
             self.user = user
             self.zone = zone
             self.timeZone = timeZone
+        }
+    }
+}
+
+/// On a team node: sets your own delivery window, for every node: the computed reminders
+/// you own (follow-ups, meeting reminders) that come due outside it wait for its next
+/// opening, in your zone; the pending ones are planned again by it. Give days and/or
+/// hours (the other defaults to Monday to Friday, 09:00-18:00), or off alone (no window);
+/// nothing: the node's [window] again. A bad day or range is an InvalidParameter and
+/// changes nothing; a personal daemon reads [window] and answers InvalidParameter.
+public enum SetMyWindow: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "SetMyWindow"
+
+    /// The parameters of SetMyWindow.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Open days: "mon" … "sun" or "monday" … "sunday".
+        public var days: [String]?
+        /// Open ranges of each open day: "09:00-12:00".
+        public var hours: [String]?
+        /// True: no window, every reminder fires when it comes due.
+        public var off: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(days: [String]? = nil, hours: [String]? = nil, off: Bool? = nil) {
+            self.days = days
+            self.hours = hours
+            self.off = off
+        }
+    }
+
+    /// The reply of SetMyWindow.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Your team user name.
+        public var user: String
+        /// The window you set, "mon, tue 09:00-18:00" or "off"; none: the node's.
+        public var window: String?
+
+        /// Creates a value field by field.
+        public init(user: String, window: String?) {
+            self.user = user
+            self.window = window
         }
     }
 }
@@ -2123,7 +2169,7 @@ extension ControlInterface {
          MigrateFromSQLite.self, ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self,
          SkipOccurrence.self, Remind.self, RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self,
          Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self, GetMe.self,
-         SetMyMail.self, SetMyZone.self, TestNotify.self, Reload.self]
+         SetMyMail.self, SetMyZone.self, SetMyWindow.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

@@ -303,11 +303,13 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
             """,
         ]),
-        // Per-user zone (issue #16: "users, each with their own … zone"): set by the user
-        // through the socket, so every node reads their times in it; NULL: the node's
-        // (`[rules]`). An IANA name, checked by the node that stores it.
-        Migration(name: "v10-user-zone", statements: [
-            "ALTER TABLE team_user ADD COLUMN time_zone TEXT",
+        // Per-user zone and window (issue #16: "users, each with their own … zone,
+        // window"): set by the user through the socket, so every node reads their times and
+        // plans their reminders by them; NULL: the node's (`[user] time_zone`, `[window]`).
+        // The zone is an IANA name, the window a `UserWindow` as JSON, each checked by the
+        // node that stores it.
+        Migration(name: "v10-user-zone-window", statements: [
+            "ALTER TABLE team_user ADD COLUMN time_zone TEXT, ADD COLUMN delivery_window TEXT",
         ]),
     ]
 }

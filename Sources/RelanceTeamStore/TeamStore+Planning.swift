@@ -25,7 +25,8 @@ extension TeamStore {
     func replan(_ connection: PostgresConnection, rules nodeRules: TimingRules, now: Date, contactID: Int64? = nil,
                 outreachID: Int64? = nil, owner: String? = nil) throws -> ScheduleChanges {
         let rows = try connection.query("""
-            SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at, u.time_zone
+            SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at, u.time_zone,
+                   u.delivery_window
             FROM reminder r
             LEFT JOIN outreach o ON o.id = r.outreach_id
             LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
@@ -43,7 +44,8 @@ extension TeamStore {
         for row in rows {
             let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt, ownerZone) =
                 try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?, String?).self)
-            let rules = Self.rules(nodeRules, inZoneNamed: ownerZone)
+            let ownerWindow = try Self.userWindow(try row.makeRandomAccess()[12].decode(String?.self))
+            let rules = Self.rules(nodeRules, inZoneNamed: ownerZone, window: ownerWindow)
             let planned: PlannedTime?
             switch ReminderKind(rawValue: kind) {
             case .followUp?, .letGo?:

@@ -11,6 +11,8 @@ struct MeCommand: AsyncParsableCommand {
         discussion: """
             relancectl me --mail lea@example.org sets it for every node; --no-mail stops mailing them.
             relancectl me --zone Europe/Paris reads your times in that zone on every node; --no-zone: the node's zone again.
+            relancectl me --window-days mon,tue --window-hours 09:00-12:00,14:00-18:00 sets your delivery window (your \
+            follow-ups wait for it, in your zone); --window-off: none; --no-window: the node's [window] again.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -27,13 +29,42 @@ struct MeCommand: AsyncParsableCommand {
     @Flag(help: "Use the node's time zone for your times again.")
     var noZone = false
 
+    @Option(help: ArgumentHelp("Your window's open days, comma-separated (default mon-fri).", valueName: "mon,tue,..."))
+    var windowDays: String?
+
+    @Option(help: ArgumentHelp("Your window's open hours on those days, comma-separated (default 09:00-18:00).",
+                               valueName: "09:00-12:00,..."))
+    var windowHours: String?
+
+    @Flag(help: "No delivery window for you: your reminders fire when they come due.")
+    var windowOff = false
+
+    @Flag(help: "Use the node's [window] again.")
+    var noWindow = false
+
+    private var setsWindow: Bool { windowDays != nil || windowHours != nil || windowOff || noWindow }
+
     func validate() throws {
         if mail != nil && noMail { throw ValidationError("give --mail ADDRESS or --no-mail, not both") }
         if zone != nil && noZone { throw ValidationError("give --zone NAME or --no-zone, not both") }
+        if noWindow && (windowDays != nil || windowHours != nil || windowOff) {
+            throw ValidationError("--no-window goes alone: it gives you the node's window back")
+        }
+        if setsWindow && (zone != nil || noZone || mail != nil || noMail) {
+            throw ValidationError("set your window on its own (one change per call): relancectl me --window-hours …")
+        }
     }
 
     func run() async throws {
         try await Self.reporting {
+            if setsWindow {
+                let list = { (text: String?) in text.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } }
+                let reply = try await global.client.call(
+                    SetMyWindow.self, SetMyWindow.Parameters(days: list(windowDays), hours: list(windowHours), off: windowOff ? true : nil),
+                    options: ["days": "--window-days", "hours": "--window-hours", "off": "--window-off"])
+                if global.json { return try Output.json(reply) }
+                return print("\(reply.user): " + Self.windowLine(reply.window))
+            }
             // A zone is set first: a bad one changes nothing, the mail included.
             if zone != nil || noZone {
                 let reply = try await global.client.call(SetMyZone.self, SetMyZone.Parameters(zone: zone), options: ["zone": "--zone"])
@@ -51,6 +82,15 @@ struct MeCommand: AsyncParsableCommand {
             if global.json { return try Output.json(reply) }
             print("\(reply.user): " + Self.mailLine(reply.mail))
             print("\(reply.user): " + Self.zoneLine(reply.zone, reply.timeZone))
+            print("\(reply.user): " + Self.windowLine(reply.window))
+        }
+    }
+
+    static func windowLine(_ window: String?) -> String {
+        switch window {
+        case nil: "your delivery window is the node's [window] (set yours with relancectl me --window-hours 09:00-18:00)"
+        case "off"?: "you have no delivery window: your reminders fire when they come due"
+        case let window?: "your delivery window is \(window), in your zone"
         }
     }
 

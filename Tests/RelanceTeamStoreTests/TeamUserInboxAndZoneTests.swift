@@ -132,4 +132,49 @@ import Testing
             """)
         a.close(); b.close()
     }
+
+    /// lea hears of her reminders from 14:00 only; sam keeps the node's window (09:00-18:00).
+    @Test func aUsersWindowDefersTheFollowUpsTheyOwnAndOffOrClearedPlansThemAgain() throws {
+        let server = try PostgresServer()
+        let a = try server.node("a"), b = try server.node("b")
+        let afternoons = UserWindow(hours: [ClockRange("14:00-18:00")!])
+        #expect(try a.setWindow(of: "lea", to: afternoons, rules: rules, at: t0).0 == afternoons)
+        #expect(try b.window(of: "lea") == afternoons)
+        #expect(try b.preferences(of: "lea").window?.description == "mon, tue, wed, thu, fri 14:00-18:00")
+        _ = try a.addContact(ContactDraft(name: "Ada Lovelace", timeZone: "Europe/Paris"), owner: "lea", now: t0)
+        _ = try a.addContact(ContactDraft(name: "Grace Hopper", timeZone: "Europe/Paris"), owner: "sam", now: t0)
+        let (_, leas) = try b.logOutreach(contact: "ada", author: "sam", channel: "email", ask: "a coffee chat",
+                                          sentAt: t0, policy: .standard, rules: rules)
+        let (_, sams) = try b.logOutreach(contact: "grace", author: "sam", channel: "email", ask: "a talk",
+                                          sentAt: t0, policy: .standard, rules: rules)
+        // Both due at 09:30 in Paris on 10 Dec; lea's waits for her 14:00.
+        #expect(leas?.dueAt == instant("2026-12-10T08:30:00Z") && leas?.fireAt == instant("2026-12-10T13:00:00Z"))
+        #expect(sams?.fireAt == instant("2026-12-10T08:30:00Z"))
+        // Off: hers fires when it comes due; cleared: the node's window, 09:30 is inside it.
+        let (off, moved) = try b.setWindow(of: "lea", to: UserWindow(isEnabled: false, days: [], hours: []), rules: rules, at: t0)
+        #expect(off?.description == "off")
+        #expect(moved.scheduled == [ScheduledReminder(id: leas!.id, due: instant("2026-12-10T08:30:00Z"))])
+        #expect(try a.setWindow(of: "lea", to: nil, rules: rules, at: t0).1.scheduled.isEmpty)
+        #expect(try a.window(of: "lea") == nil)
+        a.close(); b.close()
+    }
+
+    @Test func aWindowIsReadAsTheConfigurationReadsItAndEachMistakeIsNamed() throws {
+        let window = try UserWindow.parse(days: ["sunday", "Mon"], hours: ["14:00-18:00", "08:00-12:00"], off: false)
+        #expect(window.description == "mon, sun 08:00-12:00 14:00-18:00")
+        #expect(try UserWindow.parse(days: nil, hours: ["10:00-16:00"], off: false).days == UserWindow.weekdays)
+        #expect(try UserWindow.parse(days: ["sat"], hours: nil, off: false).hours == UserWindow.officeHours)
+        let mistakes: [([String]?, [String]?, Bool, ValidationError)] = [
+            (["mon", "funday"], nil, false, ValidationError(field: "days", reason: "'funday' is not a day of the week (monday … sunday, or mon … sun)")),
+            (["mon", "monday"], nil, false, ValidationError(field: "days", reason: "monday is listed twice: list each day once")),
+            (nil, ["9-18"], false, ValidationError(field: "hours", reason: "'9-18' is not a range of hours like \"09:00-18:00\"")),
+            (nil, ["09:00-13:00", "12:00-18:00"], false, ValidationError(field: "hours", reason: "09:00-13:00 and 12:00-18:00 overlap: give ranges apart")),
+            (nil, [], false, ValidationError(field: "hours", reason: "give at least one range of hours, or off")),
+            (nil, ["09:00-18:00"], true, ValidationError(field: "off", reason: "a window that is off has no days or hours: give off alone, or days and hours")),
+            (nil, nil, false, ValidationError(field: "days", reason: "give days, hours, or both (or off)")),
+        ]
+        for (days, hours, off, error) in mistakes {
+            #expect(throws: error) { try UserWindow.parse(days: days, hours: hours, off: off) }
+        }
+    }
 }

@@ -111,3 +111,48 @@ def test_a_users_zone_reads_their_times_on_every_node_and_a_bad_one_changes_noth
     assert stranger.code != 0 and f"serves no team user with uid {STRANGER}" in stranger.stderr
     personal = stopped_daemon.start().ctl("me", "--zone", "Europe/Paris", check=False)
     assert personal.code != 0 and "this daemon is personal" in personal.stderr, personal.stderr
+
+
+def local_clock(instant, zone):
+    from zoneinfo import ZoneInfo
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def test_a_users_window_is_theirs_on_every_node_and_a_bad_one_changes_nothing(postgres, team):
+    first, second = team
+    every_day = "mon,tue,wed,thu,fri,sat,sun"
+    assert as_user(first, LEA, "me", "--window-days", every_day, "--window-hours", "06:15-07:00").stdout.strip() == \
+        "lea: your delivery window is mon, tue, wed, thu, fri, sat, sun 06:15-07:00, in your zone"
+    assert as_user(second, LEA, "me").stdout.strip().split("\n")[2] == \
+        "lea: your delivery window is mon, tue, wed, thu, fri, sat, sun 06:15-07:00, in your zone"
+    assert as_user(second, SAM, "me").stdout.strip().split("\n")[2].startswith("sam: your delivery window is the node's [window]")
+    # Mistakes are named by the option they came from, and change nothing.
+    stored = postgres.sql("SELECT delivery_window FROM team_user WHERE name = 'lea'")
+    for args, says in [(["--window-hours", "6-7"], "--window-hours: '6-7' is not a range of hours like \"09:00-18:00\""),
+                       (["--window-days", "mon,funday"], "--window-days: 'funday' is not a day of the week"),
+                       (["--window-hours", "06:00-08:00,07:00-09:00"], "--window-hours: 06:00-08:00 and 07:00-09:00 overlap"),
+                       (["--window-off", "--window-hours", "06:00-08:00"], "--window-off: a window that is off has no days or hours")]:
+        refused = as_user(second, LEA, "me", *args, check=False)
+        assert refused.code == 64 and says in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT delivery_window FROM team_user WHERE name = 'lea'") == stored
+
+    # Her next window opens at 06:15 her time (the node's zone, Paris); sam's at the node's 09:00.
+    as_user(first, LEA, "remind", "PT1S", "Lea's note")
+    as_user(first, SAM, "remind", "PT1S", "Sam's note")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "2", timeout=30, what="both items")
+    leas = as_user(second, LEA, "inbox", "--json").json()["items"][0]["id"]
+    sams = as_user(second, SAM, "inbox", "--json").json()["items"][0]["id"]
+    lea_until = as_user(second, LEA, "snooze", str(leas), "next-window", "--json").json()["item"]["snoozedUntil"]
+    sam_until = as_user(second, SAM, "snooze", str(sams), "next-window", "--json").json()["item"]["snoozedUntil"]
+    assert local_clock(lea_until, "Europe/Paris") == "06:15", lea_until
+    assert local_clock(sam_until, "Europe/Paris") == "09:00", sam_until
+    # In her own zone, her window's hours are that zone's.
+    as_user(first, LEA, "me", "--zone", "Asia/Tokyo")
+    as_user(first, LEA, "snooze", str(leas), "next-window")
+    lea_until = as_user(first, LEA, "inbox", "--all", "--json").json()["items"][0]["snoozedUntil"]
+    assert local_clock(lea_until, "Asia/Tokyo") == "06:15", lea_until
+
+    assert as_user(first, LEA, "me", "--window-off").stdout.strip() == \
+        "lea: you have no delivery window: your reminders fire when they come due"
+    assert as_user(first, LEA, "me", "--no-window").stdout.strip().startswith("lea: your delivery window is the node's")
+    assert postgres.sql("SELECT coalesce(delivery_window, '-') FROM team_user WHERE name = 'lea'") == "-"

@@ -12,7 +12,7 @@ import VarlinkTransport
 
 extension ControlService {
     /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots, Draft,
-    /// and refuses the team-node GetMe, SetMyMail and SetMyZone.
+    /// and refuses the team-node GetMe, SetMyMail, SetMyZone and SetMyWindow.
     static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
         handlers.register(Reload.self, readOnly: true) { service, _ in try Self.reload(service.reloadHandler) }
@@ -29,6 +29,9 @@ extension ControlService {
         // Team-node methods: a personal daemon has one user, mailed at `[mail] to`.
         handlers.register(GetMe.self, readOnly: true) { _, _ in throw personalHasNoTeamUsers }
         handlers.register(SetMyMail.self, readOnly: false) { _, _ in throw personalHasNoTeamUsers }
+        handlers.register(SetMyWindow.self, readOnly: false) { _, _ in
+            throw ControlError.invalidParameter("days", reason: "this daemon is personal (SQLite): it reads your delivery window in [window] of its configuration; a window of your own is for team nodes ([store] url)")
+        }
         handlers.register(SetMyZone.self, readOnly: false) { _, _ in
             throw ControlError.invalidParameter("zone", reason: "this daemon is personal (SQLite): it reads your times in [user] time_zone of its configuration; a zone of your own is for team nodes ([store] url)")
         }

@@ -44,13 +44,14 @@ public final class TeamControlService: VarlinkService {
     /// The node's zone (`[rules]`), for what is no one's in particular.
     func zone() -> TimeZone { rules().userZone }
 
-    /// The rules a caller's times are read and planned by: the node's, in the zone the
-    /// team user set with `SetMyZone` when they set one (issue #16: "each with their own
-    /// zone"); the node's as they are for a caller who is no team user.
+    /// The rules a caller's times are read and planned by: the node's, in the zone and
+    /// with the window the team user set (`SetMyZone`, `SetMyWindow`) when they set them
+    /// (issue #16: "each with their own zone, window"); the node's as they are for a
+    /// caller who is no team user.
     func rules(for user: String?) throws -> TimingRules {
-        let rules = rules()
-        guard let user, let zone = try store.zone(of: user).flatMap(TimeZone.init(identifier:)) else { return rules }
-        return rules.read(in: zone)
+        guard let user else { return rules() }
+        let (zone, window) = try store.preferences(of: user)
+        return TeamStore.rules(rules(), inZoneNamed: zone, window: window)
     }
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,

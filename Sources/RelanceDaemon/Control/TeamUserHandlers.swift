@@ -1,5 +1,6 @@
 import Foundation
 import RelanceAPI
+import RelanceCore
 import RelanceDelivery
 import RelanceTeamStore
 
@@ -12,11 +13,24 @@ extension TeamControlService {
     static func registerUserHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(GetMe.self, readOnly: true) { call, _ in
             let user = try call.teamUser()
-            return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user), zone: try call.service.store.zone(of: user),
-                               timeZone: try call.rules().userZone.identifier)
+            let (zone, window) = try call.service.store.preferences(of: user)
+            return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user), zone: zone,
+                               timeZone: try call.rules().userZone.identifier, window: window?.description)
         }
         handlers.register(SetMyMail.self, readOnly: false) { call, p in try call.service.setMyMail(p, user: try call.teamUser()) }
         handlers.register(SetMyZone.self, readOnly: false) { call, p in try call.service.setMyZone(p, user: try call.teamUser()) }
+        handlers.register(SetMyWindow.self, readOnly: false) { call, p in try call.service.setMyWindow(p, user: try call.teamUser()) }
+    }
+
+    /// A user's own window (issue #16), as `[window]` reads days and hours; kept in the
+    /// shared database, the reminders they own re-planned by it. A mistake changes nothing.
+    private func setMyWindow(_ p: SetMyWindow.Parameters, user: String) throws -> SetMyWindow.Reply {
+        let window = p.days == nil && p.hours == nil && p.off == nil
+            ? nil : try UserWindow.parse(days: p.days, hours: p.hours, off: p.off ?? false)
+        let (stored, changes) = try store.setWindow(of: user, to: window, rules: rules(), at: clock.now())
+        logger.info("\(user) set their delivery window to \(stored?.description ?? "the node's"); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["team_user": "\(user)"])
+        return SetMyWindow.Reply(user: user, window: stored?.description)
     }
 
     /// A user's own zone (issue #16): checked here as every node will read it, kept in the
