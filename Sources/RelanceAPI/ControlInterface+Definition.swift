@@ -1159,7 +1159,8 @@ method Upcoming(
   timeZone: string
 )
 
-# The notification inbox, newest first.
+# The notification inbox, newest first. On a team node, a team user's: their items and
+# the team's (no owner's); every item for a caller who is no team user.
 method Inbox(
   # open (unread and read, the default), unread, or all.
   filter: ?(open, unread, all),
@@ -1174,7 +1175,8 @@ method Inbox(
   timeZone: string
 )
 
-# Marks inbox items read.
+# Marks inbox items read. On a team node, another team user's item is an
+# InvalidParameter naming whose it is, and none is marked (so for Done, Dismiss, Snooze).
 method MarkRead(
   # Inbox item ids.
   ids: []int
@@ -1224,7 +1226,7 @@ method Snooze(
 
 # Streams inbox items as they fire. Call with "more": true; every reply has
 # "continues": true until you close the connection, or until WatchOverflow if you
-# fall more than 1 000 items behind.
+# fall more than 1 000 items behind. On a team node, the items Inbox shows the caller.
 method Watch() -> (
   # An item that just landed in the inbox.
   item: InboxItem,
@@ -1244,7 +1246,7 @@ method Status() -> (
   awaitingReply: int,
   # Pending reminders.
   pendingReminders: int,
-  # Unread inbox items.
+  # Unread inbox items (the caller's Inbox on a team node).
   unread: int,
   # When the next reminder fires, if any.
   nextDueAt: ?string,
@@ -1268,7 +1270,14 @@ method GetMe() -> (
   user: string,
   # The address your reminders are mailed to, by whichever node sends them; none: they
   # are not mailed.
-  mail: ?string
+  mail: ?string,
+  # The IANA time zone you set with SetMyZone; none: the node's (timeZone).
+  zone: ?string,
+  # The zone your times are read and shown in: yours, or the node's.
+  timeZone: ?string,
+  # The delivery window you set with SetMyWindow, "mon, tue 09:00-18:00" or "off";
+  # none: the node's [window].
+  window: ?string
 )
 
 # On a team node: sets the address your reminders (yours, and the follow-ups of the
@@ -1285,6 +1294,43 @@ method SetMyMail(
   # The address your reminders are mailed to, by whichever node sends them; none: they
   # are not mailed.
   mail: ?string
+)
+
+# On a team node: sets your IANA time zone, for every node: your time expressions
+# ("tomorrow 9:30") are read in it, your replies' timeZone is it, and the reminders
+# planned for you follow it. Without zone, the node's zone ([rules]) again. An unknown
+# zone is an InvalidParameter and changes nothing; a personal daemon reads [rules] and
+# answers InvalidParameter.
+method SetMyZone(
+  # An IANA zone name, "Europe/Paris"; none: the node's.
+  zone: ?string
+) -> (
+  # Your team user name.
+  user: string,
+  # The zone you set; none: the node's.
+  zone: ?string,
+  # The zone your times are read and shown in now.
+  timeZone: string
+)
+
+# On a team node: sets your own delivery window, for every node: the computed reminders
+# you own (follow-ups, meeting reminders) that come due outside it wait for its next
+# opening, in your zone; the pending ones are planned again by it. Give days and/or
+# hours (the other defaults to Monday to Friday, 09:00-18:00), or off alone (no window);
+# nothing: the node's [window] again. A bad day or range is an InvalidParameter and
+# changes nothing; a personal daemon reads [window] and answers InvalidParameter.
+method SetMyWindow(
+  # Open days: "mon" … "sun" or "monday" … "sunday".
+  days: ?[]string,
+  # Open ranges of each open day: "09:00-12:00".
+  hours: ?[]string,
+  # True: no window, every reminder fires when it comes due.
+  off: ?bool
+) -> (
+  # Your team user name.
+  user: string,
+  # The window you set, "mon, tue 09:00-18:00" or "off"; none: the node's.
+  window: ?string
 )
 
 # Sends a test notification through the real path of each configured channel (or one)

@@ -1710,7 +1710,8 @@ public enum Upcoming: ControlMethod {
     }
 }
 
-/// The notification inbox, newest first.
+/// The notification inbox, newest first. On a team node, a team user's: their items and
+/// the team's (no owner's); every item for a caller who is no team user.
 public enum Inbox: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "Inbox"
@@ -1748,7 +1749,8 @@ public enum Inbox: ControlMethod {
     }
 }
 
-/// Marks inbox items read.
+/// Marks inbox items read. On a team node, another team user's item is an
+/// InvalidParameter naming whose it is, and none is marked (so for Done, Dismiss, Snooze).
 public enum MarkRead: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "MarkRead"
@@ -1831,7 +1833,7 @@ public enum Snooze: ControlMethod {
 
 /// Streams inbox items as they fire. Call with "more": true; every reply has
 /// "continues": true until you close the connection, or until WatchOverflow if you
-/// fall more than 1 000 items behind.
+/// fall more than 1 000 items behind. On a team node, the items Inbox shows the caller.
 public enum Watch: ControlMethod {
     /// The member name, as in the IDL.
     public static let name = "Watch"
@@ -1863,7 +1865,7 @@ public enum Status: ControlMethod {
         public var awaitingReply: Int
         /// Pending reminders.
         public var pendingReminders: Int
-        /// Unread inbox items.
+        /// Unread inbox items (the caller's Inbox on a team node).
         public var unread: Int
         /// When the next reminder fires, if any.
         public var nextDueAt: Date?
@@ -1915,11 +1917,21 @@ public enum GetMe: ControlMethod {
         /// The address your reminders are mailed to, by whichever node sends them; none: they
         /// are not mailed.
         public var mail: String?
+        /// The IANA time zone you set with SetMyZone; none: the node's (timeZone).
+        public var zone: String?
+        /// The zone your times are read and shown in: yours, or the node's.
+        public var timeZone: String?
+        /// The delivery window you set with SetMyWindow, "mon, tue 09:00-18:00" or "off";
+        /// none: the node's [window].
+        public var window: String?
 
         /// Creates a value field by field.
-        public init(user: String, mail: String?) {
+        public init(user: String, mail: String?, zone: String?, timeZone: String?, window: String?) {
             self.user = user
             self.mail = mail
+            self.zone = zone
+            self.timeZone = timeZone
+            self.window = window
         }
     }
 }
@@ -1956,6 +1968,86 @@ public enum SetMyMail: ControlMethod {
         public init(user: String, mail: String?) {
             self.user = user
             self.mail = mail
+        }
+    }
+}
+
+/// On a team node: sets your IANA time zone, for every node: your time expressions
+/// ("tomorrow 9:30") are read in it, your replies' timeZone is it, and the reminders
+/// planned for you follow it. Without zone, the node's zone ([rules]) again. An unknown
+/// zone is an InvalidParameter and changes nothing; a personal daemon reads [rules] and
+/// answers InvalidParameter.
+public enum SetMyZone: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "SetMyZone"
+
+    /// The parameters of SetMyZone.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// An IANA zone name, "Europe/Paris"; none: the node's.
+        public var zone: String?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(zone: String? = nil) {
+            self.zone = zone
+        }
+    }
+
+    /// The reply of SetMyZone.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Your team user name.
+        public var user: String
+        /// The zone you set; none: the node's.
+        public var zone: String?
+        /// The zone your times are read and shown in now.
+        public var timeZone: String
+
+        /// Creates a value field by field.
+        public init(user: String, zone: String?, timeZone: String) {
+            self.user = user
+            self.zone = zone
+            self.timeZone = timeZone
+        }
+    }
+}
+
+/// On a team node: sets your own delivery window, for every node: the computed reminders
+/// you own (follow-ups, meeting reminders) that come due outside it wait for its next
+/// opening, in your zone; the pending ones are planned again by it. Give days and/or
+/// hours (the other defaults to Monday to Friday, 09:00-18:00), or off alone (no window);
+/// nothing: the node's [window] again. A bad day or range is an InvalidParameter and
+/// changes nothing; a personal daemon reads [window] and answers InvalidParameter.
+public enum SetMyWindow: ControlMethod {
+    /// The member name, as in the IDL.
+    public static let name = "SetMyWindow"
+
+    /// The parameters of SetMyWindow.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Open days: "mon" … "sun" or "monday" … "sunday".
+        public var days: [String]?
+        /// Open ranges of each open day: "09:00-12:00".
+        public var hours: [String]?
+        /// True: no window, every reminder fires when it comes due.
+        public var off: Bool?
+
+        /// Creates a value field by field; absent optional fields default to nil.
+        public init(days: [String]? = nil, hours: [String]? = nil, off: Bool? = nil) {
+            self.days = days
+            self.hours = hours
+            self.off = off
+        }
+    }
+
+    /// The reply of SetMyWindow.
+    public struct Reply: Codable, Sendable, Equatable {
+        /// Your team user name.
+        public var user: String
+        /// The window you set, "mon, tue 09:00-18:00" or "off"; none: the node's.
+        public var window: String?
+
+        /// Creates a value field by field.
+        public init(user: String, window: String?) {
+            self.user = user
+            self.window = window
         }
     }
 }
@@ -2077,7 +2169,7 @@ extension ControlInterface {
          MigrateFromSQLite.self, ListSnapshots.self, ListEvents.self, UpdateEvent.self, RemoveEvent.self,
          SkipOccurrence.self, Remind.self, RemindMany.self, CancelReminder.self, MoveReminder.self, Upcoming.self,
          Inbox.self, MarkRead.self, Done.self, Dismiss.self, Snooze.self, Watch.self, Status.self, GetMe.self,
-         SetMyMail.self, TestNotify.self, Reload.self]
+         SetMyMail.self, SetMyZone.self, SetMyWindow.self, TestNotify.self, Reload.self]
     }
 
     /// The Swift type of each `type` of the IDL, by its IDL name.

@@ -23,12 +23,16 @@ public struct InboxItem: Sendable, Codable, Hashable, Identifiable {
     public var state: InboxState
     /// While snoozed: when it comes back.
     public var snoozedUntil: Date?
+    /// On a team store: the team user whose item it is (its reminder's owner); nil: the
+    /// team's, everyone's (and always nil on a personal store).
+    public var owner: String?
 
     public init(id: Int64, reminderID: Int64, kind: ReminderKind, text: String,
                 contactID: Int64? = nil, outreachID: Int64? = nil, dueAt: Date, firedAt: Date,
-                late: Bool, state: InboxState = .unread, snoozedUntil: Date? = nil) {
+                late: Bool, state: InboxState = .unread, snoozedUntil: Date? = nil, owner: String? = nil) {
         self.id = id; self.reminderID = reminderID; self.kind = kind; self.text = text
         self.contactID = contactID; self.outreachID = outreachID; self.dueAt = dueAt
         self.firedAt = firedAt; self.late = late; self.state = state; self.snoozedUntil = snoozedUntil
+        self.owner = owner
     }
 }

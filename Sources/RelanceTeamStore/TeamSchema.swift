@@ -303,6 +303,14 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_resurfaced()
             """,
         ]),
+        // Per-user zone and window (issue #16: "users, each with their own … zone,
+        // window"): set by the user through the socket, so every node reads their times and
+        // plans their reminders by them; NULL: the node's (`[user] time_zone`, `[window]`).
+        // The zone is an IANA name, the window a `UserWindow` as JSON, each checked by the
+        // node that stores it.
+        Migration(name: "v10-user-zone-window", statements: [
+            "ALTER TABLE team_user ADD COLUMN time_zone TEXT, ADD COLUMN delivery_window TEXT",
+        ]),
         // Networking events on a team node (issue #16), as in the personal store: the
         // wall-clock start in its IANA zone (a 19:00 event stays at 19:00 across DST), the
         // recurrence and the leads as JSON (RelanceCore's Codable forms), and who goes

@@ -191,10 +191,12 @@ extension TeamStore {
     }
 
     /// Inserts `EventReminders`' plan for each occurrence (the plans `keep` accepts),
-    /// owned by who goes: mailed to them.
+    /// owned by who goes: mailed to them, planned in their zone and window (`rules` is
+    /// the node's).
     private func insertOccurrences(_ connection: PostgresConnection, _ owned: TeamEvent, _ occurrences: [Date],
-                                   rules: TimingRules, now: Date, keep: (Date, ReminderPlan) -> Bool) throws -> [Reminder] {
+                                   rules nodeRules: TimingRules, now: Date, keep: (Date, ReminderPlan) -> Bool) throws -> [Reminder] {
         let event = owned.event
+        let rules = try rules(nodeRules, of: owned.by, connection)
         var reminders: [Reminder] = []
         for occurrence in occurrences {
             for plan in EventReminders.plan(title: event.title, place: event.place, occurrence: occurrence, duration: event.duration,

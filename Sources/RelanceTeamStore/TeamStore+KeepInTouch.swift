@@ -6,7 +6,8 @@ import RelanceStore
 /// Keep-in-touch cadences on the team store (v12): the personal store's rule
 /// (`Planner.keepInTouch`, counted from the last interaction anyone in the team had with
 /// the contact), one pending reminder per contact with a cadence, owned (and mailed) as
-/// the contact's owner's.
+/// the contact's owner's and planned in their zone and window (`rules(_:of:_:)`): every
+/// `rules` given here is the node's.
 extension TeamStore {
     /// Records that `user` was in touch with a contact (`contact touch`), and moves its
     /// keep-in-touch reminder, in one transaction.
@@ -43,7 +44,8 @@ extension TeamStore {
             WHERE contact_id = \(contactID) AND kind = \(ReminderKind.keepInTouch.rawValue) AND state = 'pending'
             RETURNING id
             """, logger: logger).wait().map { try $0.decode(Int64.self) })
-        guard let (name, cadence, last) = try keepInTouchFacts(connection, contactID: contactID) else { return changes }
+        guard let (name, cadence, last, owner) = try keepInTouchFacts(connection, contactID: contactID) else { return changes }
+        let rules = try self.rules(rules, of: owner, connection)
         let planned = Planner.keepInTouch(lastInteraction: last, cadence: cadence, rules: rules)
         let id = try insertKeepInTouch(connection, contactID: contactID, text: ReminderText.keepInTouch(contact: name, since: last, zone: rules.userZone),
                                        planned: planned, anchor: last)
@@ -55,7 +57,8 @@ extension TeamStore {
     /// due time, or after now when that is already past (missed cadences give one).
     func planNextKeepInTouch(_ connection: PostgresConnection, contactID: Int64, dueAt: Date, now: Date,
                              rules: TimingRules) throws -> ScheduledReminder? {
-        guard let (name, cadence, last) = try keepInTouchFacts(connection, contactID: contactID) else { return nil }
+        guard let (name, cadence, last, owner) = try keepInTouchFacts(connection, contactID: contactID) else { return nil }
+        let rules = try self.rules(rules, of: owner, connection)
         let anchor = FollowOn.keepInTouchAnchor(dueAt: dueAt, now: now) {
             Planner.keepInTouch(lastInteraction: $0, cadence: cadence, rules: rules).fireAt
         }
@@ -71,15 +74,16 @@ extension TeamStore {
                              logger: logger).wait().first != nil
     }
 
-    /// The contact's name, cadence and last interaction (its creation if none); nil
-    /// without a cadence.
-    private func keepInTouchFacts(_ connection: PostgresConnection, contactID: Int64) throws -> (String, Wait, Date)? {
+    /// The contact's name, cadence, last interaction (its creation if none) and owner;
+    /// nil without a cadence.
+    private func keepInTouchFacts(_ connection: PostgresConnection, contactID: Int64) throws -> (String, Wait, Date, String)? {
         guard let row = try connection.query("""
-            SELECT c.name, c.keep_in_touch, coalesce((SELECT max(i.at) FROM interaction i WHERE i.contact_id = c.id), c.created_at)
+            SELECT c.name, c.keep_in_touch, coalesce((SELECT max(i.at) FROM interaction i WHERE i.contact_id = c.id), c.created_at),
+                   c.owner
             FROM contact c WHERE c.id = \(contactID) AND c.keep_in_touch IS NOT NULL
             """, logger: logger).wait().first else { return nil }
-        let (name, cadence, last) = try row.decode((String, String, Date).self)
-        return (name, try Wait(parsing: cadence), last)
+        let (name, cadence, last, owner) = try row.decode((String, String, Date, String).self)
+        return (name, try Wait(parsing: cadence), last, owner)
     }
 
     private func insertKeepInTouch(_ connection: PostgresConnection, contactID: Int64, text: String, planned: PlannedTime,

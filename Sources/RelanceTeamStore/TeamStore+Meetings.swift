@@ -32,7 +32,9 @@ extension TeamStore {
     /// its meeting in its own): the meeting, its reminders, and every schedule change
     /// (its reminders, and the contact's keep-in-touch reminder moved by the meeting).
     func insertMeeting(_ connection: PostgresConnection, _ draft: MeetingDraft, by user: String, force: Bool = false,
-                       rules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder], ScheduleChanges) {
+                       rules nodeRules: TimingRules, now: Date) throws -> (TeamMeeting, [Reminder], ScheduleChanges) {
+        // The goer's zone: their meeting, their reminders (issue #16).
+        let rules = try rules(nodeRules, of: user, connection)
         let (place, end) = try draft.validated(in: rules.userZone)
         let contact = try resolveContact(connection, "\(draft.contactID)").contact
         // The contact's row locked: two adds of the same meeting at once see each other.
@@ -53,7 +55,7 @@ extension TeamStore {
                               endsAt: end, place: place, notes: draft.notes)
         let added = TeamMeeting(meeting: meeting, by: user, contactName: contact.name)
         var changes = try recordInteraction(connection, contactID: contact.id, outreachID: draft.outreachID, kind: .meeting,
-                                            at: min(now, draft.startsAt), note: place, by: user, rules: rules)
+                                            at: min(now, draft.startsAt), note: place, by: user, rules: nodeRules)
         let reminders = try planReminders(connection, for: added, rules: rules, now: now)
         changes.scheduled += reminders.map { ScheduledReminder(id: $0.id, due: $0.fireAt) }
         return (added, reminders, changes)
@@ -73,10 +75,11 @@ extension TeamStore {
     /// are planned again, in one transaction: the meeting, the cancelled reminders' ids and
     /// the new ones.
     public func moveMeeting(id: Int64, by user: String, startsAt: Date?, place: String?, duration: ISODuration?,
-                            rules: TimingRules, now: Date) throws -> (TeamMeeting, cancelled: [Int64], [Reminder]) {
+                            rules nodeRules: TimingRules, now: Date) throws -> (TeamMeeting, cancelled: [Int64], [Reminder]) {
         let (moved, cancelled, reminders) = try transaction { connection in
             let current = try meeting(connection, id: id, locked: true)
             try Self.mustHaveAdded(current, user, "move it")
+            let rules = try rules(nodeRules, of: current.by, connection)
             let meeting = try current.meeting.moved(to: startsAt, place: place, duration: duration, in: rules.userZone)
             try run(connection, """
                 UPDATE meeting SET starts_at = \(meeting.startsAt), ends_at = \(meeting.endsAt), place = \(meeting.place)

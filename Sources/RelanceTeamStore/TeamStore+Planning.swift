@@ -8,7 +8,8 @@ import RelanceStore
 /// (`Planner.followUp`), a keep-in-touch reminder from its anchor and its contact's
 /// cadence (`Planner.keepInTouch`), a meeting's reminders from its meeting
 /// (`MeetingReminders`), an event's from its event and occurrence (`EventReminders.time`, v11).
-/// Reminders set for a time, and those a person moved by hand, stay where they are.
+/// Reminders set for a time, and those a person moved by hand, stay where they are. Each
+/// is planned in its owner's zone when they set one (`TeamStore.rules(_:of:_:)`).
 extension TeamStore {
     /// Re-plans every pending computed reminder under new rules (a reload changed the
     /// window, holidays, zone or policy), in one transaction; what moved.
@@ -21,23 +22,25 @@ extension TeamStore {
     static let computedKinds = [ReminderKind.followUp, .letGo, .keepInTouch, .meetingPrep, .meetingLeave, .thankYou,
                                 .eventRSVP, .eventSoon, .eventLogPeople].map(\.rawValue)
 
-    /// `replan(rules:now:)` in the caller's transaction, for one contact's or one
-    /// outreach's reminders when given. A row another node is firing (locked) is left to
+    /// `replan(rules:now:)` in the caller's transaction, for one contact's, one
+    /// outreach's or one owner's reminders when given. A row another node is firing (locked) is left to
     /// that firing.
-    func replan(_ connection: PostgresConnection, rules: TimingRules, now: Date, contactID: Int64? = nil,
-                outreachID: Int64? = nil) throws -> ScheduleChanges {
+    func replan(_ connection: PostgresConnection, rules nodeRules: TimingRules, now: Date, contactID: Int64? = nil,
+                outreachID: Int64? = nil, owner: String? = nil) throws -> ScheduleChanges {
         let rows = try connection.query("""
             SELECT r.id, r.kind, r.due_at, r.fire_at, r.reason, r.step, r.anchor_at, o.policy, c.time_zone, m.starts_at, m.ends_at,
-                   r.lead_offset, e.duration_seconds, e.rsvp_by, e.all_day, r.event_id, c.keep_in_touch
+                   r.lead_offset, e.duration_seconds, e.rsvp_by, e.all_day, r.event_id, c.keep_in_touch, u.time_zone, u.delivery_window
             FROM reminder r
             LEFT JOIN outreach o ON o.id = r.outreach_id
             LEFT JOIN contact c ON c.id = coalesce(o.contact_id, r.contact_id)
             LEFT JOIN meeting m ON m.id = r.meeting_id
             LEFT JOIN event e ON e.id = r.event_id
+            LEFT JOIN team_user u ON u.name = r.owner
             WHERE r.state = 'pending' AND r.moved_at IS NULL AND r.resurfaces_inbox_id IS NULL
               AND r.kind = ANY(\(Self.computedKinds))
               AND (\(contactID)::bigint IS NULL OR c.id = \(contactID))
               AND (\(outreachID)::bigint IS NULL OR r.outreach_id = \(outreachID))
+              AND (\(owner)::text IS NULL OR r.owner = \(owner))
             ORDER BY r.id
             FOR UPDATE OF r SKIP LOCKED
             """, logger: logger).wait()
@@ -46,6 +49,11 @@ extension TeamStore {
             let (id, kind, dueAt, fireAt, reason, step, anchor, policy, zone, startsAt, endsAt, offset, duration, rsvpBy, allDay, eventID,
                  cadence) = try row.decode((Int64, String, Date, Date, String, Int32?, Date?, String?, String?, Date?, Date?,
                                             String?, Double?, Date?, Bool?, Int64?, String?).self)
+            // The owner's zone and window (columns past the tuple's 17).
+            let columns = row.makeRandomAccess()
+            let ownerZone = try columns[17].decode(String?.self)
+            let ownerWindow = try Self.userWindow(try columns[18].decode(String?.self))
+            let rules = Self.rules(nodeRules, inZoneNamed: ownerZone, window: ownerWindow)
             let planned: PlannedTime?
             switch ReminderKind(rawValue: kind) {
             case .followUp?, .letGo?:

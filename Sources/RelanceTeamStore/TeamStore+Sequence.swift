@@ -156,10 +156,13 @@ extension TeamStore {
     /// Inserts the reminder for `step` of the outreach's sequence, counted from `anchor`
     /// (nil past its end). Its owner is the contact's: the contact's owner is the team
     /// user whose channels get its reminders (v4), even when a teammate logged the
-    /// outreach.
+    /// outreach; so are the rules it is planned by (the owner's zone for their window).
     func scheduleStep(_ connection: PostgresConnection, outreach: Outreach, contact: Contact? = nil, step: Int,
-                      anchor: Date, rules: TimingRules) throws -> Reminder? {
+                      anchor: Date, rules nodeRules: TimingRules) throws -> Reminder? {
         let contact = try contact ?? resolveContact(connection, "\(outreach.contactID)").contact
+        let owner = try connection.query("SELECT owner FROM contact WHERE id = \(contact.id)", logger: logger).wait()
+            .first?.decode(String.self)
+        let rules = try rules(nodeRules, of: owner, connection)
         guard let planned = FollowUpStep.plan(step: step, outreach: outreach, contact: contact, anchor: anchor, rules: rules)
         else { return nil }
         let id = try connection.query("""

@@ -15,10 +15,12 @@ extension TeamStore {
     /// comeback (an earlier snooze) and its jobs still waiting are cancelled, and a
     /// reminder is planned at `until` to bring it back. The comeback is owned as the item's
     /// reminder was, so it reaches the same person. An item done or dismissed, an unknown
-    /// one, or a time not after `now` is refused, changing nothing.
-    public func snooze(inboxID: Int64, until: Date, now: Date) throws -> InboxItem {
+    /// one, another team user's than `user` (nil: anyone may), or a time not after `now`
+    /// is refused, changing nothing.
+    public func snooze(inboxID: Int64, until: Date, now: Date, by user: String? = nil) throws -> InboxItem {
         guard until > now else { throw ValidationError(field: "until", reason: "must be in the future") }
         let (item, changes) = try transaction { connection in
+            try checkOwner(connection, of: [inboxID], user: user, doing: "snooze it")
             let cancelled = try cancelResurfacing(connection, inboxID: inboxID)
             guard let row = try connection.query("SELECT state FROM inbox_item WHERE id = \(inboxID) FOR UPDATE",
                                                  logger: logger).wait().first

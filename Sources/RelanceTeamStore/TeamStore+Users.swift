@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RelanceCore
+import RelanceStore
 
 /// Each team user's own delivery address, kept in the shared database so that every node
 /// mails a user's reminders to the same place (issue #16: "delivery goes to the owner's
@@ -30,5 +31,93 @@ extension TeamStore {
                 RETURNING mail
                 """, logger: logger).wait().first!.decode(String?.self)
         }
+    }
+
+    /// `user`'s IANA zone name (`SetMyZone`); nil: never set or cleared (the node's).
+    public func zone(of user: String) throws -> String? {
+        try withConnection { connection in
+            try connection.query("SELECT time_zone FROM team_user WHERE name = \(user)", logger: logger).wait()
+                .first?.decode(String?.self) ?? nil
+        }
+    }
+
+    /// Sets (or with nil clears) `user`'s zone and re-plans the computed reminders they own
+    /// in it (`replan`, with the node's `rules`), in one transaction; the zone as stored
+    /// and what moved. The caller checks the name (a node reads it with
+    /// `TimeZone(identifier:)`). What they set for a time or moved by hand stays put.
+    @discardableResult
+    public func setZone(of user: String, to zone: String?, rules: TimingRules, at now: Date) throws -> (String?, ScheduleChanges) {
+        let (stored, changes) = try transaction { connection in
+            let stored = try connection.query("""
+                INSERT INTO team_user (name, time_zone, updated_at, updated_by) VALUES (\(user), \(zone), \(now), \(settings.node))
+                ON CONFLICT (name) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at,
+                                                 updated_by = EXCLUDED.updated_by
+                RETURNING time_zone
+                """, logger: logger).wait().first!.decode(String?.self)
+            return (stored, try replan(connection, rules: rules, now: now, owner: user))
+        }
+        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
+        return (stored, changes)
+    }
+
+    /// `user`'s zone name and window, in one read; nil each: the node's.
+    public func preferences(of user: String) throws -> (zone: String?, window: UserWindow?) {
+        try withConnection { connection in
+            guard let row = try connection.query("SELECT time_zone, delivery_window FROM team_user WHERE name = \(user)",
+                                                 logger: logger).wait().first else { return (nil, nil) }
+            let (zone, window) = try row.decode((String?, String?).self)
+            return (zone, try Self.userWindow(window))
+        }
+    }
+
+    /// `user`'s own delivery window (`setWindow`); nil: never set or cleared (the node's).
+    public func window(of user: String) throws -> UserWindow? {
+        try withConnection { connection in
+            try Self.userWindow(try connection.query("SELECT delivery_window FROM team_user WHERE name = \(user)", logger: logger)
+                .wait().first?.decode(String?.self) ?? nil)
+        }
+    }
+
+    /// Sets (or with nil clears) `user`'s window and re-plans the computed reminders they
+    /// own by it (`replan`, with the node's `rules`), in one transaction; the window as
+    /// stored and what moved.
+    @discardableResult
+    public func setWindow(of user: String, to window: UserWindow?, rules: TimingRules, at now: Date) throws -> (UserWindow?, ScheduleChanges) {
+        let json = try window.map(Self.json)
+        let (stored, changes) = try transaction { connection in
+            let stored = try connection.query("""
+                INSERT INTO team_user (name, delivery_window, updated_at, updated_by) VALUES (\(user), \(json), \(now), \(settings.node))
+                ON CONFLICT (name) DO UPDATE SET delivery_window = EXCLUDED.delivery_window, updated_at = EXCLUDED.updated_at,
+                                                 updated_by = EXCLUDED.updated_by
+                RETURNING delivery_window
+                """, logger: logger).wait().first!.decode(String?.self)
+            return (try Self.userWindow(stored), try replan(connection, rules: rules, now: now, owner: user))
+        }
+        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
+        return (stored, changes)
+    }
+
+    /// The rules `user`'s reminders are planned by: `rules` (the node's) read in the zone
+    /// they set and with the window they set, if any (issue #16). In the caller's
+    /// transaction; nil: the node's rules as they are.
+    func rules(_ rules: TimingRules, of user: String?, _ connection: PostgresConnection) throws -> TimingRules {
+        guard let user,
+              let row = try connection.query("SELECT time_zone, delivery_window FROM team_user WHERE name = \(user)", logger: logger)
+                .wait().first else { return rules }
+        let (zone, window) = try row.decode((String?, String?).self)
+        return Self.rules(rules, inZoneNamed: zone, window: try Self.userWindow(window))
+    }
+
+    /// `rules` read in the zone named (a team user's) and with their window, each as it
+    /// is for none.
+    public static func rules(_ rules: TimingRules, inZoneNamed zone: String?, window: UserWindow?) -> TimingRules {
+        var rules = zone.flatMap(TimeZone.init(identifier:)).map { rules.read(in: $0) } ?? rules
+        if let window { rules.window = window.applied(to: rules.window) }
+        return rules
+    }
+
+    /// A user's window from its stored JSON.
+    static func userWindow(_ json: String?) throws -> UserWindow? {
+        try json.map { try decodeJSON($0) }
     }
 }

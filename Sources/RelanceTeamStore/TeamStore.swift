@@ -212,8 +212,10 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     // MARK: The inbox
 
     /// Inbox items, newest first (as the personal store's): `open` (unread and read),
-    /// `unread`, or `all`.
-    public func inbox(_ filter: InboxFilter = .open, limit: Int = 1000, since: Date? = nil) throws -> [InboxItem] {
+    /// `unread`, or `all`, fired since `since` when given. With a `viewer` (a team user),
+    /// only theirs and the team's (items with no owner); nil: everyone's.
+    public func inbox(_ filter: InboxFilter = .open, limit: Int = 1000, since: Date? = nil,
+                      viewer: String? = nil) throws -> [InboxItem] {
         let states: [String] = switch filter {
         case .open: [InboxState.unread.rawValue, InboxState.read.rawValue]
         case .unread: [InboxState.unread.rawValue]
@@ -221,9 +223,11 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         }
         return try withConnection { connection in
             try connection.query("""
-                SELECT \(unescaped: Self.inboxColumns) FROM inbox_item
-                WHERE state = ANY(\(states)) AND (\(since)::timestamptz IS NULL OR fired_at >= \(since))
-                ORDER BY fired_at DESC, id DESC LIMIT \(limit)
+                SELECT \(unescaped: Self.inboxColumns) FROM inbox_item JOIN reminder owned ON owned.id = inbox_item.reminder_id
+                WHERE inbox_item.state = ANY(\(states))
+                  AND (\(since)::timestamptz IS NULL OR inbox_item.fired_at >= \(since))
+                  AND (\(viewer)::text IS NULL OR owned.owner IS NULL OR owned.owner = \(viewer))
+                ORDER BY inbox_item.fired_at DESC, inbox_item.id DESC LIMIT \(limit)
                 """, logger: logger).wait().map(Self.inboxItem)
         }
     }
@@ -244,8 +248,11 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     }
 
     /// Marks unread items read (others are left as they are); the items, as they are now.
-    public func markRead(ids: [Int64]) throws -> [InboxItem] {
+    /// `user` (a team user; nil: anyone) may mark only their own and the team's items:
+    /// one of another user's is refused, and nothing is marked.
+    public func markRead(ids: [Int64], by user: String? = nil) throws -> [InboxItem] {
         try transaction { connection in
+            try checkOwner(connection, of: ids, user: user, doing: "mark it read")
             try run(connection, "UPDATE inbox_item SET state = 'read' WHERE id = ANY(\(ids)) AND state = 'unread'")
             let items = try connection.query("SELECT \(unescaped: Self.inboxColumns) FROM inbox_item WHERE id = ANY(\(ids)) ORDER BY id",
                                              logger: logger).wait().map(Self.inboxItem)
@@ -258,10 +265,12 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     /// Closes an item (`done` or `dismissed`), for every node; its jobs still waiting to
     /// go out are cancelled with it (one being sent finds its job no longer pending), and
-    /// so is a pending snooze's comeback (no node brings it back).
-    public func close(inboxID: Int64, as state: InboxState) throws -> InboxItem {
+    /// so is a pending snooze's comeback (no node brings it back). Another user's item is
+    /// refused (`markRead`), changing nothing.
+    public func close(inboxID: Int64, as state: InboxState, by user: String? = nil) throws -> InboxItem {
         precondition(state == .done || state == .dismissed)
         let (item, cancelled) = try transaction { connection in
+            try checkOwner(connection, of: [inboxID], user: user, doing: state == .done ? "mark it done" : "dismiss it")
             // The comeback's row first, as a firing locks it before the item (no deadlock;
             // a comeback being fired finishes first, and is then not pending).
             let cancelled = try cancelResurfacing(connection, inboxID: inboxID)
@@ -276,11 +285,29 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return item
     }
 
-    /// Unread inbox items (every item, until items can be read in a team store).
-    public func unreadCount() throws -> Int {
+    /// Unread inbox items: `viewer`'s and the team's (`inbox`); nil: everyone's.
+    public func unreadCount(viewer: String? = nil) throws -> Int {
         try withConnection { connection in
-            Int(try connection.query("SELECT count(*) FROM inbox_item WHERE state = 'unread'", logger: logger).wait()
-                .first!.decode(Int64.self))
+            Int(try connection.query("""
+                SELECT count(*) FROM inbox_item i JOIN reminder r ON r.id = i.reminder_id
+                WHERE i.state = 'unread' AND (\(viewer)::text IS NULL OR r.owner IS NULL OR r.owner = \(viewer))
+                """, logger: logger).wait().first!.decode(Int64.self))
+        }
+    }
+
+    /// Refuses, in the caller's transaction, when one of these items is another team
+    /// user's than `user` (nil: anyone may): each person deals with their own reminders.
+    /// An item's owner is its reminder's, set when it was made and never changed, so
+    /// reading it takes no lock.
+    func checkOwner(_ connection: PostgresConnection, of ids: [Int64], user: String?, doing action: String) throws {
+        guard let user else { return }
+        let others = try connection.query("""
+            SELECT i.id, r.owner FROM inbox_item i JOIN reminder r ON r.id = i.reminder_id
+            WHERE i.id = ANY(\(ids)) AND r.owner IS NOT NULL AND r.owner <> \(user) ORDER BY i.id LIMIT 1
+            """, logger: logger).wait()
+        if let row = others.first {
+            let (id, owner) = try row.decode((Int64, String).self)
+            throw StoreError.invalidState(what: "inbox", reason: "#\(id) is \(owner)'s: only \(owner) can \(action); yours are in `relancectl inbox`")
         }
     }
 
@@ -301,7 +328,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         let reminder = "FROM reminder r WHERE r.id = \(table).reminder_id"
         return "\(table).id, \(table).reminder_id, \(table).kind, \(table).text, \(table).due_at, \(table).fired_at, "
             + "\(table).late, \(table).state, (SELECT r.contact_id \(reminder)), (SELECT r.outreach_id \(reminder)), "
-            + "\(table).snoozed_until"
+            + "\(table).snoozed_until, (SELECT r.owner \(reminder))"
     }
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem { try inboxItem(row, from: 0) }
@@ -317,9 +344,10 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         let (dueAt, firedAt, late, state) =
             (try column(4, Date.self), try column(5, Date.self), try column(6, Bool.self), try column(7, String.self))
         let (contactID, outreachID, snoozedUntil) = (try column(8, Int64?.self), try column(9, Int64?.self), try column(10, Date?.self))
+        let owner = try column(11, String?.self)
         return InboxItem(id: id, reminderID: reminderID, kind: ReminderKind(rawValue: kind) ?? .custom, text: text,
                          contactID: contactID, outreachID: outreachID, dueAt: dueAt, firedAt: firedAt, late: late,
-                         state: InboxState(rawValue: state) ?? .unread, snoozedUntil: snoozedUntil)
+                         state: InboxState(rawValue: state) ?? .unread, snoozedUntil: snoozedUntil, owner: owner)
     }
 
     // MARK: Connections

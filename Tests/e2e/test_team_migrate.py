@@ -87,7 +87,9 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
                      what="the migrated reminder in the shared inbox")
     time.sleep(1)  # both nodes' timers have gone off; neither may add a second item
     assert postgres.sql("SELECT count(*), min(text) FROM inbox_item") == "1|Renew the domain"
-    assert "Renew the domain" in as_user(second, SAM, "inbox").stdout
+    # lea's (she migrated it): in her inbox, on either node, and not in sam's.
+    assert "Renew the domain" in as_user(second, LEA, "inbox").stdout
+    assert "Renew the domain" not in as_user(second, SAM, "inbox").stdout
 
 
 def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(postgres, team, personal, workdir,

@@ -975,7 +975,7 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
     for node in (first, second):
         node.config.write_text(node.config.read_text() + TEAM_USERS + f"kim = {KIM}\n")
         node.start()
-    assert as_user(first, LEA, "me").stdout.strip() == \
+    assert as_user(first, LEA, "me").stdout.splitlines()[0] == \
         "lea: your reminders are not mailed (set an address with relancectl me --mail ADDRESS)"
     assert as_user(first, LEA, "me", "--mail", "Lea Martin <lea@example.org>").stdout.strip() == \
         "lea: your reminders are mailed to Lea Martin <lea@example.org>"
@@ -983,7 +983,8 @@ def test_each_users_reminders_are_mailed_to_the_address_they_set_and_nowhere_els
     sams = '"\\"Sam\\" Smith" <sam@example.org>'
     as_user(second, SAM, "me", "--mail", sams)
     # Known to every node, through the shared database.
-    assert as_user(second, LEA, "me", "--json").json() == {"user": "lea", "mail": "Lea Martin <lea@example.org>"}
+    assert as_user(second, LEA, "me", "--json").json() == {"user": "lea", "mail": "Lea Martin <lea@example.org>",
+                                                           "timeZone": "Europe/Paris"}
     # A bad address is refused, saying why, and changes nothing.
     bad = as_user(first, SAM, "me", "--mail", "sam at example.org", check=False)
     assert bad.code == 64 and "--mail: 'sam at example.org' is not a usable mail address: it has no '@'" in bad.stderr, \

@@ -12,7 +12,7 @@ import VarlinkTransport
 
 extension ControlService {
     /// Registers Status, Reload, Watch, TestNotify, Backup, Restore, ListSnapshots, Draft,
-    /// and refuses the team-node GetMe and SetMyMail.
+    /// and refuses the team-node GetMe, SetMyMail, SetMyZone and SetMyWindow.
     static func registerServiceHandlers(_ handlers: inout ControlHandlers<ControlService>) {
         handlers.register(Status.self, readOnly: true) { service, _ in try service.status() }
         handlers.register(Reload.self, readOnly: true) { service, _ in try Self.reload(service.reloadHandler) }
@@ -29,6 +29,12 @@ extension ControlService {
         // Team-node methods: a personal daemon has one user, mailed at `[mail] to`.
         handlers.register(GetMe.self, readOnly: true) { _, _ in throw personalHasNoTeamUsers }
         handlers.register(SetMyMail.self, readOnly: false) { _, _ in throw personalHasNoTeamUsers }
+        handlers.register(SetMyWindow.self, readOnly: false) { _, _ in
+            throw ControlError.invalidParameter("days", reason: "this daemon is personal (SQLite): it reads your delivery window in [window] of its configuration; a window of your own is for team nodes ([store] url)")
+        }
+        handlers.register(SetMyZone.self, readOnly: false) { _, _ in
+            throw ControlError.invalidParameter("zone", reason: "this daemon is personal (SQLite): it reads your times in [user] time_zone of its configuration; a zone of your own is for team nodes ([store] url)")
+        }
     }
 
     private static let personalHasNoTeamUsers = ControlError.invalidParameter("mail",
@@ -195,7 +201,7 @@ extension ControlService {
     /// `Watch`: every item `broadcaster` publishes, as it is published, until the client
     /// goes away (personal daemon and team node alike).
     static func watch(_ broadcaster: InboxBroadcaster, _ call: VarlinkCall, replies: VarlinkReplyWriter,
-                      zone: String) async throws {
+                      zone: String, include: @Sendable (InboxItem) -> Bool = { _ in true }) async throws {
         guard call.more == true else { throw VarlinkError.expectedMore(call.method) }
         let (after, items) = broadcaster.subscribe()
         defer { items.finish() }  // however the call ends (overflow, a failed write)
@@ -210,7 +216,9 @@ extension ControlService {
                 defer { expected += 1 }
                 return published.sequence == expected
             }
-            try await replies.sendContinuing(inOrder.map { InboxItemReply(item: $0.item.info, timeZone: zone) })
+            // Only the caller's (a team user's inbox); the others still count as delivered.
+            let shown = inOrder.filter { include($0.item) }
+            try await replies.sendContinuing(shown.map { InboxItemReply(item: $0.item.info, timeZone: zone) })
             delivered = inOrder.last?.sequence ?? delivered
             guard inOrder.count == batch.count else {
                 throw ControlError.watchOverflow(lost: broadcaster.lastSequence - delivered)

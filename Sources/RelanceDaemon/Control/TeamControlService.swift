@@ -42,7 +42,18 @@ public final class TeamControlService: VarlinkService {
     let reloadHandler: @Sendable () throws -> Void
     let logger: Logger
 
+    /// The node's zone (`[rules]`), for what is no one's in particular.
     func zone() -> TimeZone { rules().userZone }
+
+    /// The rules a caller's times are read and planned by: the node's, in the zone and
+    /// with the window the team user set (`SetMyZone`, `SetMyWindow`) when they set them
+    /// (issue #16: "each with their own zone, window"); the node's as they are for a
+    /// caller who is no team user.
+    func rules(for user: String?) throws -> TimingRules {
+        guard let user else { return rules() }
+        let (zone, window) = try store.preferences(of: user)
+        return TeamStore.rules(rules(), inZoneNamed: zone, window: window)
+    }
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
@@ -70,35 +81,45 @@ public final class TeamControlService: VarlinkService {
             guard let user else { throw ControlError.notATeamUser(uid: uid ?? UInt32.max) }
             return user
         }
+
+        /// Whether the item is in the caller's inbox: theirs or the team's; every item for a
+        /// caller who is no team user.
+        func sees(_ item: InboxItem) -> Bool { user == nil || item.owner == nil || item.owner == user }
+
+        /// The caller's rules (`TeamControlService.rules(for:)`); reads the database.
+        func rules() throws -> TimingRules { try service.rules(for: user) }
     }
 
     static let handlers: ControlHandlers<Call> = {
         var handlers = ControlHandlers<Call>(interface: ControlInterface.description)
-        handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p, owner: call.user) }
-        handlers.register(RemindMany.self, readOnly: false) { call, p in try call.service.remindMany(p, owner: call.user) }
+        handlers.register(Remind.self, readOnly: false) { call, p in try call.service.remind(p, owner: call.user, rules: try call.rules()) }
+        handlers.register(RemindMany.self, readOnly: false) { call, p in
+            try call.service.remindMany(p, owner: call.user, rules: try call.rules())
+        }
         handlers.register(TestNotify.self, readOnly: true) { call, p in
             try await ControlService.testNotify(p, on: call.service.delivery)
         }
-        handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p) }
-        handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p) }
-        handlers.register(Status.self, readOnly: true) { call, _ in call.service.status() }
+        handlers.register(Upcoming.self, readOnly: true) { call, p in try call.service.upcoming(p, rules: try call.rules()) }
+        handlers.register(Inbox.self, readOnly: true) { call, p in try call.service.inbox(p, call) }
+        handlers.register(Status.self, readOnly: true) { call, _ in call.service.status(call) }
         handlers.register(Reload.self, readOnly: true) { call, _ in
             try ControlService.reload(call.service.reloadHandler)
         }
         handlers.registerStreaming(Watch.self, readOnly: true) { call, varlinkCall, replies in
-            // Every item that lands in the team's inbox, fired by this node or another (each
-            // node hears the others' through LISTEN/NOTIFY).
+            // Every item that lands in the caller's inbox (theirs and the team's), fired by
+            // this node or another (each node hears the others' through LISTEN/NOTIFY).
+            let zone = try await OffPool.run { try call.rules().userZone }
             try await ControlService.watch(call.service.broadcaster, varlinkCall, replies: replies,
-                                           zone: call.service.zone().identifier)
+                                           zone: zone.identifier) { item in call.sees(item) }
         }
         handlers.register(CancelReminder.self, readOnly: false) { call, p in try call.service.cancelReminder(p) }
-        handlers.register(MoveReminder.self, readOnly: false) { call, p in try call.service.moveReminder(p) }
+        handlers.register(MoveReminder.self, readOnly: false) { call, p in try call.service.moveReminder(p, rules: try call.rules()) }
         handlers.register(MarkRead.self, readOnly: false) { call, p in
-            MarkRead.Reply(items: try call.service.store.markRead(ids: p.ids).map(\.info))
+            MarkRead.Reply(items: try call.service.store.markRead(ids: p.ids, by: call.user).map(\.info))
         }
-        handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done) }
-        handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed) }
-        handlers.register(Snooze.self, readOnly: false) { call, p in try call.service.snooze(p) }
+        handlers.register(Done.self, readOnly: false) { call, p in try call.service.close(p, as: .done, call) }
+        handlers.register(Dismiss.self, readOnly: false) { call, p in try call.service.close(p, as: .dismissed, call) }
+        handlers.register(Snooze.self, readOnly: false) { call, p in try call.service.snooze(p, call) }
         registerOutreachHandlers(&handlers)
         registerEventHandlers(&handlers)
         registerUserHandlers(&handlers)
@@ -132,39 +153,43 @@ public final class TeamControlService: VarlinkService {
 
     /// The reminder is the caller's (`owner`: mailed to their address only), or the
     /// team's when the caller is no team user (the daemon's own uid, root).
-    func remind(_ p: Remind.Parameters, owner: String?) throws -> Remind.Reply {
-        let dueAt = try instant(p.at, "at")
+    func remind(_ p: Remind.Parameters, owner: String?, rules: TimingRules) throws -> Remind.Reply {
+        let dueAt = try instant(p.at, "at", rules.userZone)
         let (reminder, _) = try store.addReminder(text: p.text, dueAt: dueAt, contact: p.contact, owner: owner)
         logger.info("reminder set for \(JSONCoding.formatDate(dueAt))", metadata: ["reminder_id": "\(reminder.id)"])
-        return Remind.Reply(reminder: reminder.info, timeZone: zone().identifier)
+        return Remind.Reply(reminder: reminder.info, timeZone: rules.userZone.identifier)
     }
 
     /// Many reminders in one transaction, all or none, read as the personal daemon reads
-    /// them; each is the caller's, as with `Remind`.
-    func remindMany(_ p: RemindMany.Parameters, owner: String?) throws -> RemindMany.Reply {
-        let drafts = try ControlService.reminderDrafts(p, instant: { try instant($0, $1) }, contactID: { try store.resolveContact($0).contact.id })
+    /// them (in the caller's zone); each is the caller's, as with `Remind`.
+    func remindMany(_ p: RemindMany.Parameters, owner: String?, rules: TimingRules) throws -> RemindMany.Reply {
+        let drafts = try ControlService.reminderDrafts(p, instant: { try instant($0, $1, rules.userZone) },
+                                                       contactID: { try store.resolveContact($0).contact.id })
         let ids = try store.addReminders(drafts, owner: owner)
         logger.info("\(ids.count) reminders set in one transaction", metadata: ["count": "\(ids.count)"])
         return RemindMany.Reply(ids: ids)
     }
 
-    func upcoming(_ p: Upcoming.Parameters) throws -> Upcoming.Reply {
+    func upcoming(_ p: Upcoming.Parameters, rules: TimingRules) throws -> Upcoming.Reply {
         let limit = p.limit ?? 50
         guard limit > 0 else { throw ControlError.invalidParameter("limit", reason: "must be at least 1") }
-        let until = try p.until.map { try instant($0, "until") }
-        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: until).map(\.info), timeZone: zone().identifier)
+        let until = try p.until.map { try instant($0, "until", rules.userZone) }
+        return Upcoming.Reply(reminders: try store.upcoming(limit: limit, before: until).map(\.info), timeZone: rules.userZone.identifier)
     }
 
-    func inbox(_ p: Inbox.Parameters) throws -> Inbox.Reply {
+    /// The caller's items and the team's (no owner); everyone's for a caller who is no
+    /// team user (root, the daemon's uid), as before team users had inboxes.
+    func inbox(_ p: Inbox.Parameters, _ call: Call) throws -> Inbox.Reply {
         let (filter, limit) = try ControlService.inboxQuery(p)
-        let since = try p.since.map { try instant($0, "since", looking: .back) }  // "monday" is the last Monday
-        let items = try store.inbox(filter, limit: limit, since: since)
+        let rules = try call.rules()
+        let since = try p.since.map { try instant($0, "since", rules.userZone, looking: .back) }  // "monday" is the last Monday
+        let items = try store.inbox(filter, limit: limit, since: since, viewer: call.user)
         let deliveries = try store.deliveries(inboxItemIDs: items.map(\.id))
         return Inbox.Reply(items: items.map { item in
             var info = item.info
             info.deliveries = (deliveries[item.id] ?? []).map(\.info)
             return info
-        }, timeZone: zone().identifier)
+        }, timeZone: rules.userZone.identifier)
     }
 
     func cancelReminder(_ p: CancelReminder.Parameters) throws -> CancelReminder.Reply {
@@ -173,45 +198,50 @@ public final class TeamControlService: VarlinkService {
         return CancelReminder.Reply(reminder: reminder.info, summary: reminder.cancelledSummary)
     }
 
-    func moveReminder(_ p: MoveReminder.Parameters) throws -> MoveReminder.Reply {
-        let at = try instant(p.at, "at")
-        let reminder = try store.moveReminder(id: p.id, to: at, zone: zone(), now: clock.now())
+    func moveReminder(_ p: MoveReminder.Parameters, rules: TimingRules) throws -> MoveReminder.Reply {
+        let at = try instant(p.at, "at", rules.userZone)
+        let reminder = try store.moveReminder(id: p.id, to: at, zone: rules.userZone, now: clock.now())
         logger.info("reminder moved to \(JSONCoding.formatDate(at))", metadata: ["reminder_id": "\(reminder.id)"])
         return MoveReminder.Reply(reminder: reminder.info,
-                                  summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, zone()))")
+                                  summary: "moved reminder \(reminder.id) to \(Planner.describeMoment(reminder.fireAt, rules.userZone))")
     }
 
-    func close(_ p: InboxItemReference, as state: InboxState) throws -> InboxItemReply {
-        let item = try store.close(inboxID: p.id, as: state)
+    /// Only the item's owner may, or anyone for the team's (`TeamStore.close`).
+    func close(_ p: InboxItemReference, as state: InboxState, _ call: Call) throws -> InboxItemReply {
+        let item = try store.close(inboxID: p.id, as: state, by: call.user)
         logger.info("inbox item \(state.rawValue)", metadata: ["inbox_id": "\(item.id)"])
         // A popup this node still shows for it is taken down (its pending jobs were
         // cancelled with the change).
         if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
-        return InboxItemReply(item: item.info, timeZone: zone().identifier)
+        return InboxItemReply(item: item.info, timeZone: try call.rules().userZone.identifier)
     }
 
     /// Hides the item for every node until the time asked (read as the personal daemon
     /// reads it); it comes back once, from whichever node fires its comeback.
-    func snooze(_ p: Snooze.Parameters) throws -> InboxItemReply {
+    func snooze(_ p: Snooze.Parameters, _ call: Call) throws -> InboxItemReply {
         let now = clock.now()
-        let until = try ControlService.snoozeUntil(p, now: now, zone: zone(), rules: rules()) { try instant($0, "until") }
-        let item = try store.snooze(inboxID: p.id, until: until, now: now)
+        let rules = try call.rules()
+        let until = try ControlService.snoozeUntil(p, now: now, zone: rules.userZone, rules: rules) { try instant($0, "until", rules.userZone) }
+        let item = try store.snooze(inboxID: p.id, until: until, now: now, by: call.user)
         logger.info("inbox item snoozed until \(JSONCoding.formatDate(until))", metadata: ["inbox_id": "\(item.id)"])
         // A popup this node still shows for it is taken down, as on the personal daemon.
         if let delivery { Task { await delivery.withdraw(inboxItemID: item.id) } }
-        return InboxItemReply(item: item.info, timeZone: zone().identifier)
+        return InboxItemReply(item: item.info, timeZone: rules.userZone.identifier)
     }
 
     /// Answered even while the database is down: that is when it matters most. The
-    /// pending count and next deadline come from this node's scheduler (what it will fire).
-    func status() -> Status.Reply {
+    /// pending count and next deadline come from this node's scheduler (what it will fire);
+    /// the unread count is the caller's inbox's (`inbox`).
+    func status(_ call: Call) -> Status.Reply {
         let (next, pending) = scheduler.snapshot()
         var database = store.location
         var unread = 0
         var nextText: String?
+        var timeZone = zone()
         var counts = (contacts: 0, awaitingReply: 0)
         do {
-            unread = try store.unreadCount()
+            timeZone = try call.rules().userZone
+            unread = try store.unreadCount(viewer: call.user)
             counts = try store.counts()
             nextText = try store.upcoming(limit: 1).first { $0.id == next?.id }?.text
         } catch {
@@ -220,15 +250,18 @@ public final class TeamControlService: VarlinkService {
         return Status.Reply(version: ControlService.version, startedAt: startedAt, contacts: counts.contacts,
                             awaitingReply: counts.awaitingReply,
                             pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
-                            database: database, timeZone: zone().identifier,
+                            database: database, timeZone: timeZone.identifier,
                             channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
                             mailSources: nil)
     }
 
-    func instant(_ text: String, _ parameter: String, looking direction: WhenExpression.Direction = .ahead) throws -> Date {
+    /// `text` as an instant: ISO 8601, or a time expression ("tomorrow 9:30") read in
+    /// `zone` (the caller's), looking ahead or back.
+    func instant(_ text: String, _ parameter: String, _ zone: TimeZone,
+                 looking direction: WhenExpression.Direction = .ahead) throws -> Date {
         if let date = JSONCoding.parseDate(text) { return date }
         do {
-            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone(), looking: direction)
+            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone, looking: direction)
         } catch {
             throw ControlError.invalidParameter(parameter, reason: "\(error)")
         }

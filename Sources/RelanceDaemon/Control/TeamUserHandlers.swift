@@ -1,5 +1,6 @@
 import Foundation
 import RelanceAPI
+import RelanceCore
 import RelanceDelivery
 import RelanceTeamStore
 
@@ -8,13 +9,52 @@ import RelanceTeamStore
 // their reminders to it.
 
 extension TeamControlService {
-    /// Registers GetMe and SetMyMail.
+    /// Registers GetMe, SetMyMail and SetMyZone.
     static func registerUserHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(GetMe.self, readOnly: true) { call, _ in
             let user = try call.teamUser()
-            return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user))
+            let (zone, window) = try call.service.store.preferences(of: user)
+            return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user), zone: zone,
+                               timeZone: try call.rules().userZone.identifier, window: window?.description)
         }
         handlers.register(SetMyMail.self, readOnly: false) { call, p in try call.service.setMyMail(p, user: try call.teamUser()) }
+        handlers.register(SetMyZone.self, readOnly: false) { call, p in try call.service.setMyZone(p, user: try call.teamUser()) }
+        handlers.register(SetMyWindow.self, readOnly: false) { call, p in try call.service.setMyWindow(p, user: try call.teamUser()) }
+    }
+
+    /// A user's own window (issue #16), as `[window]` reads days and hours; kept in the
+    /// shared database, the reminders they own re-planned by it. A mistake changes nothing.
+    private func setMyWindow(_ p: SetMyWindow.Parameters, user: String) throws -> SetMyWindow.Reply {
+        let window = p.days == nil && p.hours == nil && p.off == nil
+            ? nil : try UserWindow.parse(days: p.days, hours: p.hours, off: p.off ?? false)
+        let (stored, changes) = try store.setWindow(of: user, to: window, rules: rules(), at: clock.now())
+        logger.info("\(user) set their delivery window to \(stored?.description ?? "the node's"); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["team_user": "\(user)"])
+        return SetMyWindow.Reply(user: user, window: stored?.description)
+    }
+
+    /// A user's own zone (issue #16): checked here as every node will read it, kept in the
+    /// shared database; the reminders they own are re-planned in it (the node's rules,
+    /// read in their zone by the store). Unknown names change nothing.
+    private func setMyZone(_ p: SetMyZone.Parameters, user: String) throws -> SetMyZone.Reply {
+        let zone = try p.zone.map(Self.zoneName)
+        let (stored, changes) = try store.setZone(of: user, to: zone, rules: rules(), at: clock.now())
+        logger.info("\(user) set their time zone to \(stored ?? "the node's"); re-planned \(changes.scheduled.count) reminder(s)",
+                    metadata: ["team_user": "\(user)"])
+        return SetMyZone.Reply(user: user, zone: stored, timeZone: stored ?? self.zone().identifier)
+    }
+
+    /// The IANA name as Foundation knows it (its own spelling: "europe/paris" becomes
+    /// "Europe/Paris"); InvalidParameter otherwise. Abbreviations ("CET", "EST") are
+    /// refused: they name no place, so they do not follow its daylight-saving changes.
+    static func zoneName(_ text: String) throws -> String {
+        let name = text.trimmingCharacters(in: .whitespaces)
+        let known = TimeZone.knownTimeZoneIdentifiers
+        guard let match = known.first(where: { $0 == name }) ?? known.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }),
+              TimeZone(identifier: match) != nil else {
+            throw ControlError.invalidParameter("zone", reason: "'\(text)' is no IANA time zone; give a name such as Europe/Paris or America/New_York (see timedatectl list-timezones)")
+        }
+        return match
     }
 
     /// Characters in `SetMyMail`'s text, display name included.
