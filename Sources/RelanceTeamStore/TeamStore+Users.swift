@@ -11,54 +11,21 @@ extension TeamStore {
     /// The channel name a user's address is delivered on (`ChannelSettings`' "mail").
     public static let mailChannel = "mail"
 
-    /// Where `user`'s reminders are mailed; nil: nowhere (never set, or cleared).
-    public func mail(of user: String) throws -> String? {
-        try withConnection { connection in
-            try connection.query("SELECT mail FROM team_user WHERE name = \(user)", logger: logger).wait()
-                .first?.decode(String?.self) ?? nil
-        }
+    /// What a team user sets for themself, a column of `team_user` each.
+    enum Preference: String {
+        case mail
+        case zone = "time_zone"
+        case window = "delivery_window"
     }
 
-    /// Sets (or with nil clears) `user`'s address, in one statement; the address as stored.
-    /// Jobs already queued keep the address they were made for (`outbox.recipient`).
-    @discardableResult
-    public func setMail(of user: String, to mail: String?, at now: Date) throws -> String? {
-        try withConnection { connection in
-            try connection.query("""
-                INSERT INTO team_user (name, mail, updated_at, updated_by) VALUES (\(user), \(mail), \(now), \(settings.node))
-                ON CONFLICT (name) DO UPDATE SET mail = EXCLUDED.mail, updated_at = EXCLUDED.updated_at,
-                                                 updated_by = EXCLUDED.updated_by
-                RETURNING mail
-                """, logger: logger).wait().first!.decode(String?.self)
-        }
-    }
+    /// Where `user`'s reminders are mailed; nil: nowhere (never set, or cleared).
+    public func mail(of user: String) throws -> String? { try preference(.mail, of: user) }
 
     /// `user`'s IANA zone name (`SetMyZone`); nil: never set or cleared (the node's).
-    public func zone(of user: String) throws -> String? {
-        try withConnection { connection in
-            try connection.query("SELECT time_zone FROM team_user WHERE name = \(user)", logger: logger).wait()
-                .first?.decode(String?.self) ?? nil
-        }
-    }
+    public func zone(of user: String) throws -> String? { try preference(.zone, of: user) }
 
-    /// Sets (or with nil clears) `user`'s zone and re-plans the computed reminders they own
-    /// in it (`replan`, with the node's `rules`), in one transaction; the zone as stored
-    /// and what moved. The caller checks the name (a node reads it with
-    /// `TimeZone(identifier:)`). What they set for a time or moved by hand stays put.
-    @discardableResult
-    public func setZone(of user: String, to zone: String?, rules: TimingRules, at now: Date) throws -> (String?, ScheduleChanges) {
-        let (stored, changes) = try transaction { connection in
-            let stored = try connection.query("""
-                INSERT INTO team_user (name, time_zone, updated_at, updated_by) VALUES (\(user), \(zone), \(now), \(settings.node))
-                ON CONFLICT (name) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at,
-                                                 updated_by = EXCLUDED.updated_by
-                RETURNING time_zone
-                """, logger: logger).wait().first!.decode(String?.self)
-            return (stored, try replan(connection, rules: rules, now: now, owner: user))
-        }
-        if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
-        return (stored, changes)
-    }
+    /// `user`'s own delivery window (`setWindow`); nil: never set or cleared (the node's).
+    public func window(of user: String) throws -> UserWindow? { try Self.userWindow(try preference(.window, of: user)) }
 
     /// `user`'s zone name and window, in one read; nil each: the node's.
     public func preferences(of user: String) throws -> (zone: String?, window: UserWindow?) {
@@ -70,12 +37,20 @@ extension TeamStore {
         }
     }
 
-    /// `user`'s own delivery window (`setWindow`); nil: never set or cleared (the node's).
-    public func window(of user: String) throws -> UserWindow? {
-        try withConnection { connection in
-            try Self.userWindow(try connection.query("SELECT delivery_window FROM team_user WHERE name = \(user)", logger: logger)
-                .wait().first?.decode(String?.self) ?? nil)
-        }
+    /// Sets (or with nil clears) `user`'s address, in one statement; the address as stored.
+    /// Jobs already queued keep the address they were made for (`outbox.recipient`).
+    @discardableResult
+    public func setMail(of user: String, to mail: String?, at now: Date) throws -> String? {
+        try withConnection { try setPreference($0, .mail, of: user, to: mail, at: now) }
+    }
+
+    /// Sets (or with nil clears) `user`'s zone and re-plans the computed reminders they own
+    /// in it (`replan`, with the node's `rules`), in one transaction; the zone as stored
+    /// and what moved. The caller checks the name (a node reads it with
+    /// `TimeZone(identifier:)`). What they set for a time or moved by hand stays put.
+    @discardableResult
+    public func setZone(of user: String, to zone: String?, rules: TimingRules, at now: Date) throws -> (String?, ScheduleChanges) {
+        try setReplanning(.zone, of: user, to: zone, rules: rules, at: now)
     }
 
     /// Sets (or with nil clears) `user`'s window and re-plans the computed reminders they
@@ -83,18 +58,38 @@ extension TeamStore {
     /// stored and what moved.
     @discardableResult
     public func setWindow(of user: String, to window: UserWindow?, rules: TimingRules, at now: Date) throws -> (UserWindow?, ScheduleChanges) {
-        let json = try window.map(Self.json)
+        let (stored, changes) = try setReplanning(.window, of: user, to: try window.map(Self.json), rules: rules, at: now)
+        return (try Self.userWindow(stored), changes)
+    }
+
+    private func preference(_ preference: Preference, of user: String) throws -> String? {
+        try withConnection { connection in
+            try connection.query("SELECT \(unescaped: preference.rawValue) FROM team_user WHERE name = \(user)", logger: logger)
+                .wait().first?.decode(String?.self) ?? nil
+        }
+    }
+
+    /// One preference set, and what `user` owns re-planned by it, in one transaction.
+    private func setReplanning(_ preference: Preference, of user: String, to value: String?, rules: TimingRules,
+                               at now: Date) throws -> (String?, ScheduleChanges) {
         let (stored, changes) = try transaction { connection in
-            let stored = try connection.query("""
-                INSERT INTO team_user (name, delivery_window, updated_at, updated_by) VALUES (\(user), \(json), \(now), \(settings.node))
-                ON CONFLICT (name) DO UPDATE SET delivery_window = EXCLUDED.delivery_window, updated_at = EXCLUDED.updated_at,
-                                                 updated_by = EXCLUDED.updated_by
-                RETURNING delivery_window
-                """, logger: logger).wait().first!.decode(String?.self)
-            return (try Self.userWindow(stored), try replan(connection, rules: rules, now: now, owner: user))
+            (try setPreference(connection, preference, of: user, to: value, at: now),
+             try replan(connection, rules: rules, now: now, owner: user))
         }
         if !changes.scheduled.isEmpty { listener.tellLocally(changes) }
         return (stored, changes)
+    }
+
+    /// Upserts `user`'s row with one preference; the value as stored.
+    private func setPreference(_ connection: PostgresConnection, _ preference: Preference, of user: String, to value: String?,
+                               at now: Date) throws -> String? {
+        let column = preference.rawValue
+        return try connection.query("""
+            INSERT INTO team_user (name, \(unescaped: column), updated_at, updated_by) VALUES (\(user), \(value), \(now), \(settings.node))
+            ON CONFLICT (name) DO UPDATE SET \(unescaped: column) = EXCLUDED.\(unescaped: column), updated_at = EXCLUDED.updated_at,
+                                             updated_by = EXCLUDED.updated_by
+            RETURNING \(unescaped: column)
+            """, logger: logger).wait().first!.decode(String?.self)
     }
 
     /// The rules `user`'s reminders are planned by: `rules` (the node's) read in the zone
