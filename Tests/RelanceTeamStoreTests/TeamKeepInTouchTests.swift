@@ -85,6 +85,23 @@ import Testing
         a.close(); b.close()
     }
 
+    /// lea lives in New York: her contact's reminder is counted and windowed there, and
+    /// moves back to the node's zone when she clears hers.
+    @Test func theReminderIsPlannedInItsOwnersZone() throws {
+        let server = try PostgresServer()
+        let a = try server.node("a")
+        let newYork = rules.read(in: TimeZone(identifier: "America/New_York")!)
+        try a.setZone(of: "lea", to: "America/New_York", rules: rules, at: t0)
+        _ = try a.addContact(ContactDraft(name: "Ada Lovelace", keepInTouch: .businessDays(20)), owner: "lea", now: t0, rules: rules)
+        let planned = try #require(try a.upcoming(limit: 10).first { $0.kind == .keepInTouch })
+        #expect(planned.fireAt == Planner.keepInTouch(lastInteraction: t0, cadence: .businessDays(20), rules: newYork).fireAt)
+        #expect(planned.fireAt != Planner.keepInTouch(lastInteraction: t0, cadence: .businessDays(20), rules: rules).fireAt)
+        let (_, moved) = try a.setZone(of: "lea", to: nil, rules: rules, at: t0)
+        #expect(moved.scheduled == [ScheduledReminder(id: planned.id,
+                                                      due: Planner.keepInTouch(lastInteraction: t0, cadence: .businessDays(20), rules: rules).fireAt)])
+        a.close()
+    }
+
     @Test func aBadNoteOrAnUnknownContactChangesNothing() throws {
         let server = try PostgresServer()
         let a = try server.node("a")
