@@ -28,7 +28,7 @@ EXERCISED = {
     "UpdateOutreach", "CancelOutreach", "MoveMeeting", "CancelMeeting", "UpdateEvent", "RemoveEvent",
     "SkipOccurrence", "CancelReminder", "MoveReminder",
     # team-node methods, refused by the personal daemon here (served in test_team_mode.py)
-    "GetMe", "SetMyMail",
+    "GetMe", "SetMyMail", "SetMyZone", "SetMyWindow",
     # a personal daemon's refusal here; copying into a team store in test_team_migrate.py
     "MigrateFromSQLite",
 }
@@ -193,8 +193,10 @@ def test_errors_arrive_as_varlink_errors(control):
 
 @pytest.mark.personal_only("about the personal daemon: its refusals of team-only methods")
 def test_a_personal_daemon_refuses_the_team_user_methods(control):
-    # A personal daemon has one user, mailed at [mail] to: no address of one's own.
-    for call in (lambda: control.GetMe(), lambda: control.SetMyMail(mail="lea@example.org")):
+    # A personal daemon has one user, mailed at [mail] to, in [user] time_zone, in
+    # [window]: no address, zone or window of one's own.
+    for call in (lambda: control.GetMe(), lambda: control.SetMyMail(mail="lea@example.org"),
+                 lambda: control.SetMyZone(zone="Europe/Paris"), lambda: control.SetMyWindow(hours=["09:00-12:00"])):
         with pytest.raises(varlink.VarlinkError) as raised:
             call()
         assert raised.value.error() == "io.relance.Control.InvalidParameter"
