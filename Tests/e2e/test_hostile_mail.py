@@ -207,7 +207,9 @@ def test_a_50_mb_reply_and_5000_parts_in_the_maildir_are_replies_in_bounded_memo
     drop(inbox, "1700000000.1.host", fifty_megabytes(0))
     drop(inbox, "1700000000.2.host", five_thousand_parts(1))
     daemon.wait_until(lambda: replied(daemon) == sorted([big, parts]), timeout=30, what="both replies read")
-    assert any(f"{parts} offers" in item["text"] for item in daemon.call("Inbox")["items"])
+    # The offer it holds is a reminder due now: it lands once its timer fires, just after.
+    daemon.wait_until(lambda: any(f"{parts} offers" in item["text"] for item in daemon.call("Inbox")["items"]),
+                      timeout=30, what="the meeting offer in the inbox")
     print(f"peak RSS: relanced {peak_rss_kb(daemon.pid)} kB")  # shown with pytest -rP
     assert peak_rss_kb(daemon.pid) < PEAK_KB * 2
     assert "read its first 1 MiB" in daemon.stderr()

@@ -95,9 +95,9 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
     assert node.call("Status")["database"].startswith("postgresql://relance@")
-    refused = node.ctl("test-notify", check=False)
+    refused = node.ctl("holidays", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "TestNotify" in refused.stderr
+    assert "MethodNotImplemented" in refused.stderr and "ListHolidays" in refused.stderr
     # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
     assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
