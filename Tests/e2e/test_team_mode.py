@@ -453,7 +453,7 @@ def test_a_keep_in_touch_cadence_counts_from_whoever_in_the_team_was_last_in_tou
     assert postgres.sql("SELECT count(*) FROM interaction") == "1"
 
 
-def test_only_its_owner_merges_a_duplicate_away_or_forgets_a_person_and_a_refusal_changes_nothing(postgres, team):
+def test_only_its_owner_merges_a_duplicate_away_or_forgets_a_person_and_only_its_author_drafts_a_follow_up(postgres, team):
     first, second = team
     as_user(first, LEA, "contact", "add", "Ada Lovelace", "--email", "ada@example.org", "--keep-in-touch", "P90D")
     as_user(second, SAM, "contact", "add", "Ada King", "--email", "countess@example.org", "--tz", "Europe/London",
@@ -484,6 +484,19 @@ def test_only_its_owner_merges_a_duplicate_away_or_forgets_a_person_and_a_refusa
     # Every node's scheduler holds what the database holds: nothing replaced comes back.
     for node in team:
         node.wait_until(lambda: node.call("Status")["pendingReminders"] == 2 or None, 10, what="both nodes to hold 2 reminders")
+
+    # The follow-up draft is its author's: sam's, signed and sent from his address, in his
+    # thread; lea is refused (her own outreach she may draft).
+    as_user(first, SAM, "me", "--mail", "Sam Okafor <sam@example.org>")
+    outreach = postgres.sql("SELECT id FROM outreach")
+    drafted = as_user(first, SAM, "draft", outreach, "--json").json()
+    assert drafted["subject"] == "Following up: her notes" and drafted["body"].startswith("Hello Ada,"), drafted
+    assert (drafted["fromAddress"], drafted["fromName"], drafted["toAddress"]) == \
+        ("sam@example.org", "Sam Okafor", "ada@example.org"), drafted
+    assert "Sam Okafor" in drafted["body"], drafted["body"]
+    refused = as_user(second, LEA, "draft", outreach, check=False)
+    assert refused.code != 0 and f"#{outreach} is sam's: only its author can draft its follow-up; ask sam" in refused.stderr, \
+        refused.stderr
 
     # Forgetting Ada is now lea's alone: everything about her goes, open outreach too.
     refused = as_user(second, SAM, "contact", "forget", "ada", check=False)
