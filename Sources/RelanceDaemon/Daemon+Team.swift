@@ -87,6 +87,8 @@ extension Daemon {
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
+                                         configuration: { configuration.current },
+                                         templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
                                          reload: { try reloader.reload() }, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        teamUsers: users, socketPath: socketPath, logger: logger) {

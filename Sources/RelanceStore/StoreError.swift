@@ -93,9 +93,12 @@ public struct ScheduleChanges: Sendable, Equatable {
         self.resync = resync
     }
 
-    /// Adds `other`'s changes after these.
+    /// Adds `other`'s changes after these. A reminder these schedule and `other` cancels
+    /// (planned, then replaced in the same transaction) is cancelled only: the scheduler
+    /// applies every cancellation before every scheduling, and would arm it again.
     public mutating func merge(_ other: ScheduleChanges) {
-        scheduled += other.scheduled
+        let gone = Set(other.cancelled)
+        scheduled = scheduled.filter { !gone.contains($0.id) } + other.scheduled
         cancelled += other.cancelled
         resync = resync || other.resync
     }

@@ -109,18 +109,20 @@ extension TeamStore {
         return try Self.teamContact(row)
     }
 
-    /// Removes a team contact and everything about it (outreach, meetings, reminders,
-    /// inbox items and their outbox jobs), in one transaction, for its owner only: the
+    /// Removes a team contact and everything about it (outreach, interactions, meetings,
+    /// reminders, inbox items and their outbox jobs), in one transaction, for its owner only: the
     /// history it takes is the whole team's. Refused (`StoreError.openOutreach`, nothing
-    /// changed) while an outreach to it awaits a reply, unless `force`.
-    public func removeContact(id: Int64, by user: String, force: Bool) throws -> (Contact, ContactFootprint) {
+    /// changed) while an outreach to it awaits a reply, unless `force`. `doing` names the
+    /// request in a refusal ("forget them" for `contact forget`).
+    public func removeContact(id: Int64, by user: String, force: Bool,
+                              doing: String = "remove them") throws -> (Contact, ContactFootprint) {
         let (contact, footprint, cancelled) = try transaction { connection in
             guard let row = try connection.query("""
                 SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id) FOR UPDATE
                 """, logger: logger).wait().first else { throw StoreError.contactNotFound(query: String(id)) }
             let current = try Self.teamContact(row)
             guard current.owner == user else {
-                throw StoreError.invalidState(what: "contact", reason: "\(current.contact.name) is \(current.owner)'s: only their owner can remove them; ask \(current.owner)")
+                throw StoreError.invalidState(what: "contact", reason: "\(current.contact.name) is \(current.owner)'s: only their owner can \(doing); ask \(current.owner)")
             }
             let open = try connection.query("""
                 SELECT id FROM outreach WHERE contact_id = \(id) AND status = 'awaiting_reply' ORDER BY id
@@ -147,6 +149,8 @@ extension TeamStore {
             try run(connection, "DELETE FROM reminder WHERE id = ANY(\(ids))")
             footprint.meetings = try count(connection, "DELETE FROM meeting WHERE contact_id = \(id) RETURNING 1")
             footprint.outreach = try count(connection, "DELETE FROM outreach WHERE contact_id = \(id) RETURNING 1")
+            // Deleted here (not left to the cascade) so the reply counts them.
+            footprint.interactions = try count(connection, "DELETE FROM interaction WHERE contact_id = \(id) RETURNING 1")
             try run(connection, "DELETE FROM contact WHERE id = \(id)")
             return (current.contact, footprint, reminders.filter { $0.1 == "pending" }.map(\.0))
         }

@@ -284,7 +284,6 @@ def test_a_backup_restored_on_a_fresh_store_backs_up_the_same(daemon, stopped_da
     assert first == second
 
 
-@pytest.mark.personal_only("drafts from the store (Draft): not served by a team node yet")
 def test_draft_prints_a_polite_follow_up_to_send_yourself(daemon):
     daemon.ctl("contact", "add", "Ada Lovelace", "--why", "Your notes on the Analytical Engine")
     outreach = daemon.ctl("outreach", "log", "ada", "--ask", "a 20-minute coffee chat", "--json").json()["outreach"]
@@ -294,7 +293,6 @@ def test_draft_prints_a_polite_follow_up_to_send_yourself(daemon):
     assert "a 20-minute coffee chat" in draft["body"] and "your notes on the Analytical Engine" in draft["body"]
 
 
-@pytest.mark.personal_only("drafts from the store (Draft): not served by a team node yet")
 def test_an_imported_card_keeps_its_fields_and_its_draft_greets_by_given_name(daemon, tmp_path):
     card = tmp_path / "grace.vcf"
     card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:google-7f3a\r\nFN:Dr. Grace Hopper\r\n"
@@ -319,7 +317,6 @@ def test_an_imported_card_keeps_its_fields_and_its_draft_greets_by_given_name(da
     assert "ORG:US Navy;NDAC\r\n" in exported and "BDAY:1906-12-09\r\n" in exported
 
 
-@pytest.mark.personal_only("drafts from the store (Draft): not served by a team node yet")
 def test_draft_mail_is_a_ready_message_on_stdout_or_in_a_maildir(daemon, tmp_path):
     import email
     import email.policy

@@ -420,7 +420,7 @@ def test_anyone_in_the_team_corrects_a_contact_and_a_new_zone_replans_its_follow
     as_user(first, LEA, "snooze", postgres.sql("SELECT id FROM inbox_item"), "1h")
     assert postgres.sql("SELECT count(*) FROM reminder WHERE resurfaces_inbox_id IS NOT NULL AND state = 'pending'") == "1"
     removed = as_user(second, LEA, "contact", "remove", "ada", "--force")
-    assert removed.stdout.startswith("Removed Ada Lovelace, 1 outreach, 1 meeting"), removed.stdout
+    assert removed.stdout.startswith("Removed Ada Lovelace, 1 outreach, 2 interactions, 1 meeting"), removed.stdout
     assert "1 inbox item" in removed.stdout, removed.stdout
     assert postgres.sql("SELECT (SELECT count(*) FROM contact) + (SELECT count(*) FROM outreach) + "
                         "(SELECT count(*) FROM meeting) + (SELECT count(*) FROM reminder) + "
@@ -451,6 +451,65 @@ def test_a_keep_in_touch_cadence_counts_from_whoever_in_the_team_was_last_in_tou
         assert refused.code != 0 and says in refused.stderr, refused.stderr
     assert postgres.sql("SELECT id, fire_at FROM reminder WHERE kind = 'keep_in_touch' AND state = 'pending'") == moved
     assert postgres.sql("SELECT count(*) FROM interaction") == "1"
+
+
+def test_only_its_owner_merges_a_duplicate_away_or_forgets_a_person_and_only_its_author_drafts_a_follow_up(postgres, team):
+    first, second = team
+    as_user(first, LEA, "contact", "add", "Ada Lovelace", "--email", "ada@example.org", "--keep-in-touch", "P90D")
+    as_user(second, SAM, "contact", "add", "Ada King", "--email", "countess@example.org", "--tz", "Europe/London",
+            "--keep-in-touch", "P30D")
+    as_user(second, SAM, "outreach", "log", "king", "--ask", "her notes")
+    as_user(first, LEA, "contact", "touch", "king", "--note", "met at the meetup")
+    rows = ("SELECT 'c', id, owner || array_to_string(emails, ',') FROM contact UNION ALL "
+            "SELECT 'o', id, contact_id::text FROM outreach UNION ALL SELECT 'n', id, contact_id::text FROM interaction "
+            "UNION ALL SELECT 'r', id, state || coalesce(contact_id, 0) || fire_at FROM reminder ORDER BY 1, 2")
+    before = postgres.sql(rows)
+
+    # Ada King is sam's: lea may not merge her away, nor forget her; nothing changes.
+    refused = as_user(first, LEA, "contact", "merge", "lovelace", "king", check=False)
+    assert refused.code != 0 and "Ada King is sam's: only their owner can merge them away; ask sam" in refused.stderr, refused.stderr
+    refused = as_user(first, LEA, "contact", "forget", "king", check=False)
+    assert refused.code != 0 and "Ada King is sam's: only their owner can forget them; ask sam" in refused.stderr, refused.stderr
+    assert postgres.sql(rows) == before
+
+    # sam merges her into lea's Ada Lovelace, from the other node: lea still owns the one
+    # left; its own fields win; the outreach and both interactions follow; one
+    # keep-in-touch (lea's), counted from lea's touch; sam's follow-up stays his. No snapshot.
+    merged = as_user(second, SAM, "contact", "merge", "lovelace", "king")
+    assert merged.stdout == "Merged Ada King into Ada Lovelace (#1): moved 1 outreach, 2 interactions, 4 reminders.\n", merged.stdout
+    assert postgres.sql("SELECT owner, time_zone, keep_in_touch, array_to_string(emails, ',') FROM contact") == \
+        "lea|Europe/London|P90D|ada@example.org,countess@example.org"
+    assert postgres.sql("SELECT DISTINCT contact_id FROM outreach UNION SELECT DISTINCT contact_id FROM interaction") == "1"
+    assert postgres.sql("SELECT kind, owner FROM reminder WHERE state = 'pending' ORDER BY kind") == "follow_up|sam\nkeep_in_touch|lea"
+    # Every node's scheduler holds what the database holds: nothing replaced comes back.
+    for node in team:
+        node.wait_until(lambda: node.call("Status")["pendingReminders"] == 2 or None, 10, what="both nodes to hold 2 reminders")
+
+    # The follow-up draft is its author's: sam's, signed and sent from his address, in his
+    # thread; lea is refused (her own outreach she may draft).
+    as_user(first, SAM, "me", "--mail", "Sam Okafor <sam@example.org>")
+    outreach = postgres.sql("SELECT id FROM outreach")
+    drafted = as_user(first, SAM, "draft", outreach, "--json").json()
+    assert drafted["subject"] == "Following up: her notes" and drafted["body"].startswith("Hello Ada,"), drafted
+    assert (drafted["fromAddress"], drafted["fromName"], drafted["toAddress"]) == \
+        ("sam@example.org", "Sam Okafor", "ada@example.org"), drafted
+    assert "Sam Okafor" in drafted["body"], drafted["body"]
+    refused = as_user(second, LEA, "draft", outreach, check=False)
+    assert refused.code != 0 and f"#{outreach} is sam's: only its author can draft its follow-up; ask sam" in refused.stderr, \
+        refused.stderr
+
+    # Forgetting Ada is now lea's alone: everything about her goes, open outreach too.
+    refused = as_user(second, SAM, "contact", "forget", "ada", check=False)
+    assert refused.code != 0 and "Ada Lovelace is lea's: only their owner can forget them; ask lea" in refused.stderr
+    forgot = as_user(second, LEA, "contact", "forget", "ada")
+    assert forgot.stdout.startswith("Forgot Ada Lovelace, 1 outreach, 2 interactions"), forgot.stdout
+    assert postgres.sql("SELECT (SELECT count(*) FROM contact) + (SELECT count(*) FROM outreach) + "
+                        "(SELECT count(*) FROM interaction) + (SELECT count(*) FROM reminder) + "
+                        "(SELECT count(*) FROM inbox_item) + (SELECT count(*) FROM outbox)") == "0"
+    for node in team:
+        node.wait_until(lambda: node.call("Status")["pendingReminders"] == 0 or None, 10, what="both nodes to hold none")
+    journal = [line for line in second.stderr().splitlines() if "forgot contact" in line]
+    assert len(journal) == 1 and "Ada" not in journal[0] and "#1" in journal[0], journal
 
 
 def test_contacts_imported_by_a_team_user_are_theirs_and_only_their_own_files_are_read(postgres, team, workdir):

@@ -295,11 +295,24 @@ extension ControlService {
         let outreach = try store.outreach(id: p.outreach)
         let contact = try store.contact(id: outreach.contactID)
         let configuration = currentConfiguration
+        let signature = FollowUpDraft.Signature(name: configuration.userName ?? Self.accountFullName(), pitch: configuration.pitch)
+        let mailTo = configuration.channels.mail?.to.first.flatMap { Self.bareAddress($0) }
+        return Self.followUpDraft(outreach: outreach, contact: contact, language: configuration.language,
+                                  templatesDirectory: templatesDirectory, signature: signature,
+                                  fromAddress: configuration.userEmail ?? mailTo, zone: configuration.timeZone)
+    }
+
+    /// The polite follow-up to `outreach` (`Draft`), for both daemons: the template for its
+    /// step and language found in `templatesDirectory` (the first of
+    /// `FollowUpDraft.templateFileNames` there), else the built-in one, rendered with the
+    /// contact, the outreach and `signature`; dates read in `zone`.
+    static func followUpDraft(outreach: Outreach, contact: Contact, language: DraftLanguage, templatesDirectory: String?,
+                              signature: FollowUpDraft.Signature, fromAddress: String?, zone: TimeZone) -> Draft.Reply {
         let step = FollowUpDraft.Step(outreach: outreach)
-        var template = FollowUpDraft.builtIn(step, configuration.language)
+        var template = FollowUpDraft.builtIn(step, language)
         var source = "built-in"
         if let directory = templatesDirectory {
-            for name in FollowUpDraft.templateFileNames(step, configuration.language) {
+            for name in FollowUpDraft.templateFileNames(step, language) {
                 let path = directory + "/" + name
                 if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                     template = text
@@ -308,12 +321,10 @@ extension ControlService {
                 }
             }
         }
-        let signature = FollowUpDraft.Signature(name: configuration.userName ?? Self.accountFullName(), pitch: configuration.pitch)
         let (subject, body) = FollowUpDraft.render(template, contact: contact, outreach: outreach, signature: signature,
-                                                   language: configuration.language, zone: configuration.timeZone)
-        let mailTo = configuration.channels.mail?.to.first.flatMap { Self.bareAddress($0) }
+                                                   language: language, zone: zone)
         return Draft.Reply(subject: subject, body: body, template: source, step: step.rawValue, toName: contact.name,
-                           toAddress: contact.emails.first, fromAddress: configuration.userEmail ?? mailTo,
+                           toAddress: contact.emails.first, fromAddress: fromAddress,
                            fromName: signature.name, inReplyTo: outreach.messageID,
                            mailSubject: DraftMail.subject(draftSubject: subject, ask: outreach.ask, replying: outreach.messageID != nil))
     }
@@ -328,9 +339,10 @@ extension ControlService {
     }
 
     /// The account's full name from the password database (the GECOS field's first part),
-    /// the signature when `[user] name` is not set; nil when it is empty.
-    static func accountFullName() -> String? {
-        guard let entry = getpwuid(getuid()), let gecos = entry.pointee.pw_gecos else { return nil }
+    /// the signature when `[user] name` is not set (on a team node: the caller's account's);
+    /// nil when it is empty.
+    static func accountFullName(uid: uid_t = getuid()) -> String? {
+        guard let entry = getpwuid(uid), let gecos = entry.pointee.pw_gecos else { return nil }
         let name = String(cString: gecos).split(separator: ",", omittingEmptySubsequences: false).first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         return name.isEmpty ? nil : name

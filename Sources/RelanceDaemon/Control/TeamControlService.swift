@@ -14,7 +14,7 @@ import VarlinkTransport
 /// networking events (`AddEvent`, `ListEvents`, `UpdateEvent`, `RemoveEvent`, `SkipOccurrence`),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `ImportContacts`, `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
+/// `GetContact`, `MergeContacts`, `ForgetContact`, `Draft`, `ImportContacts`, `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
 /// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one
@@ -38,6 +38,10 @@ public final class TeamControlService: VarlinkService {
     let rules: @Sendable () -> TimingRules
     /// uid -> team user (`[team.users]`, as last reloaded).
     let users: @Sendable () -> TeamUsers
+    /// The node's configuration as last reloaded (`Draft`: its language, pitch and templates).
+    let configuration: @Sendable () -> Configuration
+    /// Where `Draft` looks for templates (`templates/` beside the configuration file).
+    let templatesDirectory: String?
     /// Re-reads the configuration (`Reload`); throws `ConfigurationError`.
     let reloadHandler: @Sendable () throws -> Void
     let logger: Logger
@@ -57,6 +61,7 @@ public final class TeamControlService: VarlinkService {
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
+                configuration: @escaping @Sendable () -> Configuration = { Configuration() }, templatesDirectory: String? = nil,
                 reload: @escaping @Sendable () throws -> Void = {}, logger: Logger) {
         self.store = store
         self.delivery = delivery
@@ -66,6 +71,8 @@ public final class TeamControlService: VarlinkService {
         self.clock = clock
         self.rules = rules
         self.users = users
+        self.configuration = configuration
+        self.templatesDirectory = templatesDirectory
         self.reloadHandler = reload
         self.logger = logger
     }
@@ -125,6 +132,7 @@ public final class TeamControlService: VarlinkService {
         registerUserHandlers(&handlers)
         registerMigrationHandler(&handlers)
         registerInterchangeHandlers(&handlers)
+        registerContactCorrectionHandlers(&handlers)
         return handlers
     }()
 
