@@ -362,5 +362,18 @@ enum TeamSchema {
             """,
             "CREATE INDEX interaction_contact_at ON interaction (contact_id, at)",
         ]),
+        // The series a calendar import cancelled (issue #12), as the personal store's
+        // `cancelledEvent`: UID -> the version that cancelled it, so an older copy imported
+        // later does not bring it back. (v13 is another branch's.)
+        Migration(name: "v14-cancelled-events", statements: [
+            """
+            CREATE TABLE cancelled_event (
+                uid TEXT PRIMARY KEY,
+                sequence INTEGER NOT NULL,
+                revised_at TIMESTAMPTZ,
+                cancelled_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+        ]),
     ]
 }
