@@ -11,7 +11,7 @@ public struct MigrationPlan: Sendable, Equatable {
         public init(_ kind: Kind, _ sourceID: Int64) { self.kind = kind; self.sourceID = sourceID }
     }
 
-    public enum Kind: String, Sendable, CaseIterable { case contact, outreach, meeting, reminder }
+    public enum Kind: String, Sendable, CaseIterable { case contact, outreach, meeting, reminder, event }
 
     /// Contacts to insert, owned by the caller.
     public var newContacts: [Contact] = []
@@ -21,6 +21,8 @@ public struct MigrationPlan: Sendable, Equatable {
     public var newOutreach: [Outreach] = []
     /// Meetings to insert, the caller's to go to.
     public var newMeetings: [Meeting] = []
+    /// Events to insert, the caller's to go to.
+    public var newEvents: [NetworkingEvent] = []
     /// Pending reminders to insert, re-pointed at the copies.
     public var newReminders: [PersonalStoreCopy.PendingReminder] = []
     public var counts = MigrationCounts()
@@ -30,6 +32,8 @@ public struct MigrationPlan: Sendable, Equatable {
     /// - Parameters:
     ///   - copied: the rows an earlier run copied or linked (never copied again, counted).
     ///   - teamEmails: every e-mail address of the team's contacts, lowercased -> contact id.
+    ///   - teamEvents: the `eventKey` of every event of the team: an event the team has
+    ///     already (its calendar imported there too) is not copied, nor its reminders.
     ///     Addresses shared by two contacts of the personal store itself (added there with
     ///     allowDuplicate) stay as they are: both are copied.
     ///
@@ -38,9 +42,10 @@ public struct MigrationPlan: Sendable, Equatable {
     /// run; a later step of an outreach copied earlier is the team's to plan (the team
     /// fired or replanned the step it got); a meeting's reminders with the meeting, and a
     /// keep-in-touch reminder with its contact (and its cadence), when copied in this run.
-    /// Events (a team store keeps them since v11, but a migration does not copy them yet)
-    /// are left. Those left are counted in `skippedReminders`.
-    public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64]) -> MigrationPlan {
+    /// An event's pending reminders come with the event when it is copied in this run.
+    /// Those left are counted in `skippedReminders`.
+    public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64],
+                            teamEvents: Set<String> = []) -> MigrationPlan {
         var plan = MigrationPlan()
         for contact in copy.contacts {
             if copied.contains(Key(.contact, contact.id)) { plan.counts.alreadyCopied += 1; continue }
@@ -59,6 +64,15 @@ public struct MigrationPlan: Sendable, Equatable {
         plan.newMeetings = notCopied(copy.meetings, .meeting, copied: copied, counts: &plan.counts)
         plan.counts.meetings = plan.newMeetings.count
         let meetingsNow = Set(plan.newMeetings.map(\.id))
+        for event in notCopied(copy.events, .event, copied: copied, counts: &plan.counts) {
+            if teamEvents.contains(eventKey(event.uid, event.occurrenceID?.key)) {
+                plan.counts.eventsInTeam += 1
+            } else {
+                plan.newEvents.append(event)
+            }
+        }
+        plan.counts.events = plan.newEvents.count
+        let eventsNow = Set(plan.newEvents.map(\.id))
         for pending in copy.reminders {
             let reminder = pending.reminder
             if copied.contains(Key(.reminder, reminder.id)) { plan.counts.alreadyCopied += 1; continue }
@@ -67,6 +81,7 @@ public struct MigrationPlan: Sendable, Equatable {
             case .followUp, .letGo: pending.step != nil && reminder.outreachID.map(outreachNow.contains) == true
             case .meetingPrep, .meetingLeave, .thankYou: pending.meetingID.map(meetingsNow.contains) == true
             case .keepInTouch: reminder.contactID.map(contactsNow.contains) == true
+            case .eventRSVP, .eventSoon, .eventLogPeople: pending.eventID.map(eventsNow.contains) == true
             default: false
             }
             if takes {
@@ -78,6 +93,9 @@ public struct MigrationPlan: Sendable, Equatable {
         }
         return plan
     }
+
+    /// An event's identity across stores: its UID and RECURRENCE-ID (a changed occurrence).
+    public static func eventKey(_ uid: String, _ occurrence: String?) -> String { uid + "\u{1F}" + (occurrence ?? "") }
 
     /// The rows of `kind` an earlier run did not copy; the others are counted as such.
     private static func notCopied<Row: Identifiable>(_ rows: [Row], _ kind: Kind, copied: Set<Key>,
@@ -99,8 +117,11 @@ public struct MigrationCounts: Sendable, Equatable {
     public var outreach = 0
     public var meetings = 0
     public var reminders = 0
+    public var events = 0
+    /// Events the team has already (same UID and RECURRENCE-ID): not copied.
+    public var eventsInTeam = 0
     public var alreadyCopied = 0
-    /// Event reminders (events are not copied yet) and snoozes, a keep-in-touch reminder
+    /// Reminders of events not copied (the team's has its own) and snoozes, a keep-in-touch reminder
     /// of a contact linked by e-mail (the team's contact keeps its own), and the later
     /// steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0

@@ -153,9 +153,9 @@ struct InterchangeService: Sendable {
         var rejections: [String] = []
     }
 
-    static func readCalendars(_ files: [ImportFileInfo]) throws -> CalendarInput {
+    static func readCalendars(_ files: [ImportFileInfo], read: PathReader = readAsDaemon) throws -> CalendarInput {
         var input = CalendarInput()
-        for (name, text) in try texts(files) {
+        for (name, text) in try texts(files, read: read) {
             do {
                 let result = try ICSParser.parse(text)
                 if HolidayCalendar.looksLikeHolidays(result.events) {
@@ -189,13 +189,13 @@ struct InterchangeService: Sendable {
 
     /// Plans a calendar import on the events as stored: the report, and the writes
     /// (the mutations, the cancelled series to remember or forget).
-    func planEvents(_ input: CalendarInput, stored: [NetworkingEvent], tombstones: [String: EventVersion], rules: TimingRules,
-                    now: Date, skipInvalid: Bool) throws
+    static func planEvents(_ input: CalendarInput, stored: [NetworkingEvent], tombstones: [String: EventVersion], rules: TimingRules,
+                           now: Date, skipInvalid: Bool) throws
         -> (report: ImportReportInfo, mutations: [EventMutation], cancelled: [String: EventVersion?]) {
         let events = input.parsed.map(\.event)
         let entries = EventImportPlanner.plan(events, stored: stored, userZone: rules.userZone,
                                               defaultReminders: rules.eventReminders, tombstones: tombstones)
-        let report = Self.report(entries, input.parsed, input.rejections, applied: true, skipInvalid: skipInvalid)
+        let report = report(entries, input.parsed, input.rejections, applied: true, skipInvalid: skipInvalid)
         // A rejected event has no effects: with skipInvalid the others are written.
         guard report.rejected == 0 || skipInvalid else { return (report, [], [:]) }
         return (report, try mutations(entries.flatMap(\.effects), stored: stored, now: now),
@@ -203,11 +203,19 @@ struct InterchangeService: Sendable {
     }
 
     /// The report of a calendar import that writes nothing (a dry run, or rejections).
-    func dryEvents(_ input: CalendarInput, rules: TimingRules) throws -> ImportReportInfo {
-        let entries = EventImportPlanner.plan(input.parsed.map(\.event), stored: try store.events(), userZone: rules.userZone,
-                                              defaultReminders: rules.eventReminders, tombstones: try store.cancelledSeries())
-        return Self.report(entries, input.parsed, input.rejections, applied: false)
+    static func dryEvents(_ input: CalendarInput, stored: StoredEvents, rules: TimingRules) throws -> ImportReportInfo {
+        let (events, tombstones) = try stored()
+        let entries = EventImportPlanner.plan(input.parsed.map(\.event), stored: events, userZone: rules.userZone,
+                                              defaultReminders: rules.eventReminders, tombstones: tombstones)
+        return report(entries, input.parsed, input.rejections, applied: false)
     }
+
+    /// The events as stored and the series remembered as cancelled, for a plan that writes nothing.
+    typealias StoredEvents = () throws -> (events: [NetworkingEvent], cancelled: [String: EventVersion])
+    /// A calendar import's plan, run by the store inside its transaction on the events and
+    /// cancelled series as they are then: the mutations, and the series to remember or forget.
+    typealias EventPlan = ([NetworkingEvent], [String: EventVersion]) throws
+        -> (mutations: [EventMutation], cancelled: [String: EventVersion?])
 
     /// Imports calendars as a calendar client would (issue #12): `EventImportPlanner`
     /// decides per VEVENT (add, update a newer version, cancel, keep a changed occurrence,
@@ -215,17 +223,27 @@ struct InterchangeService: Sendable {
     /// moved occurrence, are ONE transaction, or nothing when any event is rejected.
     /// - Returns: the report, and the ids of the events added.
     func importEvents(_ p: ImportEvents.Parameters, rules: TimingRules) throws -> (ImportReportInfo, [Int64]) {
-        let input = try Self.readCalendars(p.files)
+        let now = clock.now()
+        return try Self.importEvents(p, rules: rules, now: now, stored: { (try store.events(), try store.cancelledSeries()) }) { plan in
+            try store.importEvents(now: now, rules: rules, plan: plan).added
+        }
+    }
+
+    /// A calendar import, whatever the store: the files read (with `read`), then a dry run
+    /// or a refusal planned on `stored()`, or `apply` given the plan to run inside the
+    /// store's one transaction; it returns the ids of the events added.
+    static func importEvents(_ p: ImportEvents.Parameters, read: PathReader = readAsDaemon, rules: TimingRules, now: Date,
+                             stored: StoredEvents, apply: (EventPlan) throws -> [Int64]) throws -> (ImportReportInfo, [Int64]) {
+        let input = try readCalendars(p.files, read: read)
         let skipInvalid = p.skipInvalid == true
         if p.dryRun == true || (!input.rejections.isEmpty && !skipInvalid) {
-            let report = try dryEvents(input, rules: rules)
+            let report = try dryEvents(input, stored: stored, rules: rules)
             if p.dryRun != true { throw ControlError.importRejected(report) }
             return (report, [])
         }
-        let now = clock.now()
         var report: ImportReportInfo?
         do {
-            let (added, _) = try store.importEvents(now: now, rules: rules) { stored, tombstones in
+            let added = try apply { stored, tombstones in
                 let planned = try planEvents(input, stored: stored, tombstones: tombstones, rules: rules, now: now, skipInvalid: skipInvalid)
                 report = planned.report
                 guard planned.report.rejected == 0 || skipInvalid else { throw ImportAborted() }
@@ -244,38 +262,50 @@ struct InterchangeService: Sendable {
     /// - Returns: the two reports, the ids of the events added, and the schedule changes.
     func importTogether(_ p: Import.Parameters, rules: TimingRules) throws
         -> (contacts: ImportReportInfo, events: ImportReportInfo, added: [Int64]) {
-        let contactInput = try Self.readContacts(p.contacts, format: p.format, map: p.map ?? [:])
-        let calendarInput = try Self.readCalendars(p.calendars)
+        let now = clock.now()
+        return try Self.importTogether(p, rules: rules, now: now, contacts: store.contacts,
+                                       stored: { (try store.events(), try store.cancelledSeries()) }) { contacts, events in
+            try store.importContactsAndEvents(now: now, rules: rules, contacts: contacts, events: events).events.added
+        }
+    }
+
+    /// Contacts and calendars together, whatever the store: `apply` is given both plans to
+    /// run inside the store's one transaction, and returns the ids of the events added.
+    static func importTogether(_ p: Import.Parameters, read: PathReader = readAsDaemon, rules: TimingRules, now: Date,
+                               contacts: () throws -> [Contact], stored: StoredEvents,
+                               apply: (([Contact]) throws -> [ContactMutation], EventPlan) throws -> [Int64]) throws
+        -> (contacts: ImportReportInfo, events: ImportReportInfo, added: [Int64]) {
+        let contactInput = try readContacts(p.contacts, format: p.format, map: p.map ?? [:], read: read)
+        let calendarInput = try readCalendars(p.calendars, read: read)
         let skipInvalid = p.skipInvalid == true
         let blocked = !skipInvalid && !(contactInput.rejections.isEmpty && calendarInput.rejections.isEmpty)
         if p.dryRun == true || blocked {
-            let plan = MergePlanner.plan(existing: try store.contacts(), imported: contactInput.imported,
+            let plan = MergePlanner.plan(existing: try contacts(), imported: contactInput.imported,
                                          rejections: contactInput.rejections)
-            let contacts = Self.report(plan, applied: false, emptyRows: contactInput.emptyRows)
-            let events = try dryEvents(calendarInput, rules: rules)
-            if p.dryRun != true { throw ControlError.importRejected(Self.joined(contacts, events)) }
+            let contacts = report(plan, applied: false, emptyRows: contactInput.emptyRows)
+            let events = try dryEvents(calendarInput, stored: stored, rules: rules)
+            if p.dryRun != true { throw ControlError.importRejected(joined(contacts, events)) }
             return (contacts, events, [])
         }
-        let now = clock.now()
         var contactReport: ImportReportInfo?
         var eventReport: ImportReportInfo?
         do {
-            let result = try store.importContactsAndEvents(now: now, rules: rules, contacts: { existing in
+            let added = try apply({ existing in
                 let plan = MergePlanner.plan(existing: existing, imported: contactInput.imported, rejections: contactInput.rejections)
-                contactReport = Self.report(plan, applied: true, emptyRows: contactInput.emptyRows)
-                return Self.contactMutations(plan, existing: existing)
-            }, events: { stored, tombstones in
+                contactReport = report(plan, applied: true, emptyRows: contactInput.emptyRows)
+                return contactMutations(plan, existing: existing)
+            }, { stored, tombstones in
                 let planned = try planEvents(calendarInput, stored: stored, tombstones: tombstones, rules: rules, now: now,
                                              skipInvalid: skipInvalid)
                 eventReport = planned.report
                 guard planned.report.rejected == 0 || skipInvalid else { throw ImportAborted() }
                 return (planned.mutations, planned.cancelled)
             })
-            return (contactReport!, eventReport!, result.events.added)
+            return (contactReport!, eventReport!, added)
         } catch is ImportAborted {
             contactReport!.applied = false
             eventReport!.applied = false
-            throw ControlError.importRejected(Self.joined(contactReport!, eventReport!))
+            throw ControlError.importRejected(joined(contactReport!, eventReport!))
         }
     }
 
@@ -360,15 +390,20 @@ struct InterchangeService: Sendable {
     /// for: an added or updated event's next ones; a series losing occurrences gets its
     /// look-ahead without them (all its exclusions at once).
     func mutations(_ effects: [EventImportPlanner.Effect], stored: [NetworkingEvent], now: Date) throws -> [EventMutation] {
+        try Self.mutations(effects, stored: stored, now: now)
+    }
+
+    /// `mutations`, whatever the store (occurrences expanded by `EventPlanner`'s rules).
+    static func mutations(_ effects: [EventImportPlanner.Effect], stored: [NetworkingEvent], now: Date) throws -> [EventMutation] {
         let byID = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) })
         var result: [EventMutation] = []
         var exclusions: [(id: Int64, exdates: [LocalDateTime])] = []
         for effect in effects {
             switch effect {
             case .add(let event):
-                result.append(.add(EventDraft(event), occurrences: try events.occurrences(event, after: now, limit: EventPlanner.lookahead)))
+                result.append(.add(EventDraft(event), occurrences: try EventPlanner.occurrences(event, after: now, limit: EventPlanner.lookahead)))
             case .update(let id, let event):
-                result.append(.update(id: id, EventDraft(event), occurrences: try events.occurrences(event, after: now, limit: EventPlanner.lookahead)))
+                result.append(.update(id: id, EventDraft(event), occurrences: try EventPlanner.occurrences(event, after: now, limit: EventPlanner.lookahead)))
             case .recordVersion(let id, let version):
                 result.append(.recordVersion(id: id, version))
             case .remove(let id):
@@ -386,7 +421,7 @@ struct InterchangeService: Sendable {
             let missing = exdates.filter { !recurrence.exdates.contains($0) }
             guard !missing.isEmpty else { continue }
             series.recurrence!.exdates += missing
-            result.append(.exclude(id: id, exdates: missing, occurrences: try events.occurrences(series, after: now, limit: EventPlanner.lookahead)))
+            result.append(.exclude(id: id, exdates: missing, occurrences: try EventPlanner.occurrences(series, after: now, limit: EventPlanner.lookahead)))
         }
         return result
     }

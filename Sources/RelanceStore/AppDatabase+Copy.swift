@@ -59,9 +59,10 @@ extension AppDatabase {
             let meetings = try MeetingRecord.fetchAll(db, sql: "SELECT * FROM meeting ORDER BY id").map(\.model)
             let reminders = try ReminderRecord.fetchAll(db, sql: "SELECT * FROM reminder WHERE state = 'pending' ORDER BY id")
                 .map { PersonalStoreCopy.PendingReminder(reminder: $0.model, step: $0.step, anchor: $0.anchorAt, movedAt: $0.movedAt,
-                                                         meetingID: $0.meetingId) }
+                                                         meetingID: $0.meetingId, eventID: $0.eventId, leadOffset: $0.offset) }
+            let events = try EventRecord.fetchAll(db, sql: "SELECT * FROM event ORDER BY id").map(\.model)
             return PersonalStoreCopy(identity: identity, contacts: contacts, outreach: outreach, meetings: meetings,
-                                     reminders: reminders)
+                                     reminders: reminders, events: events)
         }
     }
 

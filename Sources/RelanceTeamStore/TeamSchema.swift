@@ -362,5 +362,21 @@ enum TeamSchema {
             """,
             "CREATE INDEX interaction_contact_at ON interaction (contact_id, at)",
         ]),
+        // The series a calendar import cancelled (issue #12), as the personal store's
+        // `cancelledEvent`: UID -> the version that cancelled it, so an older copy imported
+        // later does not bring it back. And `migrate` copies
+        // events: recorded as copied like the other rows.
+        Migration(name: "v13-cancelled-events", statements: [
+            "ALTER TABLE migrated_row DROP CONSTRAINT migrated_row_kind_check",
+            "ALTER TABLE migrated_row ADD CONSTRAINT migrated_row_kind_check CHECK (kind IN ('contact', 'outreach', 'meeting', 'reminder', 'event'))",
+            """
+            CREATE TABLE cancelled_event (
+                uid TEXT PRIMARY KEY,
+                sequence INTEGER NOT NULL,
+                revised_at TIMESTAMPTZ,
+                cancelled_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -27,31 +27,8 @@ extension TeamStore {
                          upcoming: Occurrences) throws -> (TeamEvent, [Reminder]) {
         try draft.validate()
         let (added, reminders) = try transaction { connection in
-            let key = draft.occurrenceID?.key
-            // The personal store's message for a UID taken; two adds of one UID at the same
-            // moment are decided by the unique key (the second rolls back whole).
-            if try connection.query("""
-                SELECT 1 FROM event WHERE uid = \(draft.uid) AND occurrence_id IS NOT DISTINCT FROM \(key)
-                """, logger: logger).wait().first != nil {
-                throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
-                                              + (key.map { " and RECURRENCE-ID \($0)" } ?? "") + " exists already")
-            }
-            let reminders = draft.reminders ?? rules.eventReminders
-            let id = try connection.query("""
-                INSERT INTO event (uid, occurrence_id, title, start_local, time_zone, duration_seconds, place, url, details,
-                                   rsvp_by, recurrence, reminders, all_day, sequence, revised_at, created_by, created_at)
-                VALUES (\(draft.uid), \(key), \(draft.storedTitle), \(draft.start.description), \(draft.timeZone),
-                        \(draft.duration), \(draft.place), \(draft.url), \(draft.details), \(draft.rsvpBy),
-                        \(try draft.recurrence.map(Self.json)), \(try Self.json(reminders)), \(draft.isAllDay),
-                        \(draft.version.sequence), \(draft.version.stamp), \(user), \(now))
-                RETURNING id
-                """, logger: logger).wait().first!.decode(Int64.self)
-            var event = NetworkingEvent(id: id, uid: draft.uid, title: draft.storedTitle, start: draft.start, timeZone: draft.timeZone,
-                                        duration: draft.duration, place: draft.place, url: draft.url, details: draft.details,
-                                        rsvpBy: draft.rsvpBy, recurrence: draft.recurrence, reminders: reminders,
-                                        occurrenceID: draft.occurrenceID, version: draft.version, isAllDay: draft.isAllDay)
-            let added = TeamEvent(event: event, by: user)
-            return (added, try insertOccurrences(connection, added, try upcoming(event), rules: rules, now: now) { _, _ in true })
+            let added = try insertEvent(connection, draft, by: user, rules: rules, now: now)
+            return (added, try insertOccurrences(connection, added, try upcoming(added.event), rules: rules, now: now) { _, _ in true })
         }
         tellScheduled(reminders, cancelled: [])
         return (added, reminders)
@@ -101,26 +78,7 @@ extension TeamStore {
                             upcoming: Occurrences) throws -> (TeamEvent, cancelled: [Int64], [Reminder]) {
         try draft.validate()
         let (updated, cancelled, reminders) = try transaction { connection in
-            guard let current = try event(connection, id: id, locked: true) else { throw StoreError.eventNotFound(id: id) }
-            try Self.mustHaveAdded(current, user, "change it")
-            var event = current.event
-            event.title = draft.storedTitle; event.start = draft.start; event.timeZone = draft.timeZone
-            event.duration = draft.duration; event.place = draft.place; event.url = draft.url; event.details = draft.details
-            event.rsvpBy = draft.rsvpBy; event.recurrence = draft.recurrence; event.reminders = draft.reminders ?? event.reminders
-            event.version = draft.version; event.isAllDay = draft.isAllDay
-            try write(connection, event)
-            let cancelled = try cancelPending(connection, eventID: id, after: now)
-            let fired = Set(try connection.query("""
-                SELECT anchor_at, kind, lead_offset FROM reminder WHERE event_id = \(id) AND state = 'fired'
-                """, logger: logger).wait().map { row -> String in
-                    let (anchor, kind, offset) = try row.decode((Date, String, String?).self)
-                    return Self.firedKey(anchor, kind, offset)
-                })
-            let updated = TeamEvent(event: event, by: current.by)
-            let reminders = try insertOccurrences(connection, updated, try upcoming(event), rules: rules, now: now) { occurrence, plan in
-                !fired.contains(Self.firedKey(occurrence, plan.kind.rawValue, plan.offset))
-            }
-            return (updated, cancelled, reminders)
+            try replaceEvent(connection, id: id, by: user, draft, rules: rules, now: now, occurrences: upcoming)
         }
         tellScheduled(reminders, cancelled: cancelled)
         return (updated, cancelled, reminders)
@@ -152,27 +110,85 @@ extension TeamStore {
     /// `by` removes their event, in one transaction: its pending reminders are cancelled,
     /// the others stay (unlinked) with their inbox items. The event as it was.
     public func removeEvent(id: Int64, by user: String) throws -> (TeamEvent, cancelled: [Int64]) {
-        let (removed, cancelled) = try transaction { connection in
-            guard let current = try event(connection, id: id, locked: true) else { throw StoreError.eventNotFound(id: id) }
-            try Self.mustHaveAdded(current, user, "remove it")
-            let cancelled = try cancelPending(connection, eventID: id)
-            try run(connection, "UPDATE reminder SET event_id = NULL WHERE event_id = \(id)")
-            try run(connection, "DELETE FROM event WHERE id = \(id)")
-            return (current, cancelled)
-        }
+        let (removed, cancelled) = try transaction { connection in try deleteEvent(connection, id: id, by: user) }
         tellScheduled([], cancelled: cancelled)
         return (removed, cancelled)
     }
 
     // MARK: In a transaction
 
-    private func event(_ connection: PostgresConnection, id: Int64, locked: Bool) throws -> TeamEvent? {
+    /// Inserts `by`'s event (no reminders yet); a UID (and RECURRENCE-ID) already stored
+    /// is refused, as in the personal store.
+    func insertEvent(_ connection: PostgresConnection, _ draft: EventDraft, by user: String, rules: TimingRules,
+                     now: Date) throws -> TeamEvent {
+        let key = draft.occurrenceID?.key
+        // The personal store's message for a UID taken; two adds of one UID at the same
+        // moment are decided by the unique key (the second rolls back whole).
+        if try connection.query("""
+            SELECT 1 FROM event WHERE uid = \(draft.uid) AND occurrence_id IS NOT DISTINCT FROM \(key)
+            """, logger: logger).wait().first != nil {
+            throw StoreError.invalidState(what: "uid", reason: "an event with UID \(draft.uid)"
+                                          + (key.map { " and RECURRENCE-ID \($0)" } ?? "") + " exists already")
+        }
+        let reminders = draft.reminders ?? rules.eventReminders
+        let id = try connection.query("""
+            INSERT INTO event (uid, occurrence_id, title, start_local, time_zone, duration_seconds, place, url, details,
+                               rsvp_by, recurrence, reminders, all_day, sequence, revised_at, created_by, created_at)
+            VALUES (\(draft.uid), \(key), \(draft.storedTitle), \(draft.start.description), \(draft.timeZone),
+                    \(draft.duration), \(draft.place), \(draft.url), \(draft.details), \(draft.rsvpBy),
+                    \(try draft.recurrence.map(Self.json)), \(try Self.json(reminders)), \(draft.isAllDay),
+                    \(draft.version.sequence), \(draft.version.stamp), \(user), \(now))
+            RETURNING id
+            """, logger: logger).wait().first!.decode(Int64.self)
+        let event = NetworkingEvent(id: id, uid: draft.uid, title: draft.storedTitle, start: draft.start, timeZone: draft.timeZone,
+                                    duration: draft.duration, place: draft.place, url: draft.url, details: draft.details,
+                                    rsvpBy: draft.rsvpBy, recurrence: draft.recurrence, reminders: reminders,
+                                    occurrenceID: draft.occurrenceID, version: draft.version, isAllDay: draft.isAllDay)
+        return TeamEvent(event: event, by: user)
+    }
+
+    /// `updateEvent`'s writes: only who goes may.
+    func replaceEvent(_ connection: PostgresConnection, id: Int64, by user: String, _ draft: EventDraft, rules: TimingRules,
+                      now: Date, occurrences upcoming: Occurrences) throws -> (TeamEvent, cancelled: [Int64], [Reminder]) {
+        guard let current = try event(connection, id: id, locked: true) else { throw StoreError.eventNotFound(id: id) }
+        try Self.mustHaveAdded(current, user, "change it")
+        var event = current.event
+        event.title = draft.storedTitle; event.start = draft.start; event.timeZone = draft.timeZone
+        event.duration = draft.duration; event.place = draft.place; event.url = draft.url; event.details = draft.details
+        event.rsvpBy = draft.rsvpBy; event.recurrence = draft.recurrence; event.reminders = draft.reminders ?? event.reminders
+        event.version = draft.version; event.isAllDay = draft.isAllDay
+        try write(connection, event)
+        let cancelled = try cancelPending(connection, eventID: id, after: now)
+        let fired = Set(try connection.query("""
+            SELECT anchor_at, kind, lead_offset FROM reminder WHERE event_id = \(id) AND state = 'fired'
+            """, logger: logger).wait().map { row -> String in
+                let (anchor, kind, offset) = try row.decode((Date, String, String?).self)
+                return Self.firedKey(anchor, kind, offset)
+            })
+        let updated = TeamEvent(event: event, by: current.by)
+        let reminders = try insertOccurrences(connection, updated, try upcoming(event), rules: rules, now: now) { occurrence, plan in
+            !fired.contains(Self.firedKey(occurrence, plan.kind.rawValue, plan.offset))
+        }
+        return (updated, cancelled, reminders)
+    }
+
+    /// `removeEvent`'s writes: only who goes may.
+    func deleteEvent(_ connection: PostgresConnection, id: Int64, by user: String) throws -> (TeamEvent, cancelled: [Int64]) {
+        guard let current = try event(connection, id: id, locked: true) else { throw StoreError.eventNotFound(id: id) }
+        try Self.mustHaveAdded(current, user, "remove it")
+        let cancelled = try cancelPending(connection, eventID: id)
+        try run(connection, "UPDATE reminder SET event_id = NULL WHERE event_id = \(id)")
+        try run(connection, "DELETE FROM event WHERE id = \(id)")
+        return (current, cancelled)
+    }
+
+    func event(_ connection: PostgresConnection, id: Int64, locked: Bool) throws -> TeamEvent? {
         try connection.query("""
             SELECT \(unescaped: Self.eventColumns) FROM event WHERE id = \(id) \(unescaped: locked ? "FOR UPDATE" : "")
             """, logger: logger).wait().first.map(Self.teamEvent)
     }
 
-    private func write(_ connection: PostgresConnection, _ event: NetworkingEvent) throws {
+    func write(_ connection: PostgresConnection, _ event: NetworkingEvent) throws {
         try run(connection, """
             UPDATE event SET title = \(event.title), start_local = \(event.start.description), time_zone = \(event.timeZone),
                 duration_seconds = \(event.duration), place = \(event.place), url = \(event.url), details = \(event.details),
@@ -184,7 +200,7 @@ extension TeamStore {
     }
 
     /// The occurrence starts that have reminders already (pending, fired or cancelled).
-    private func anchors(_ connection: PostgresConnection, eventID: Int64) throws -> Set<Date> {
+    func anchors(_ connection: PostgresConnection, eventID: Int64) throws -> Set<Date> {
         Set(try connection.query("""
             SELECT DISTINCT anchor_at FROM reminder WHERE event_id = \(eventID) AND anchor_at IS NOT NULL
             """, logger: logger).wait().map { try $0.decode(Date.self) })
@@ -193,7 +209,7 @@ extension TeamStore {
     /// Inserts `EventReminders`' plan for each occurrence (the plans `keep` accepts),
     /// owned by who goes: mailed to them, planned in their zone and window (`rules` is
     /// the node's).
-    private func insertOccurrences(_ connection: PostgresConnection, _ owned: TeamEvent, _ occurrences: [Date],
+    func insertOccurrences(_ connection: PostgresConnection, _ owned: TeamEvent, _ occurrences: [Date],
                                    rules nodeRules: TimingRules, now: Date, keep: (Date, ReminderPlan) -> Bool) throws -> [Reminder] {
         let event = owned.event
         let rules = try rules(nodeRules, of: owned.by, connection)
@@ -217,7 +233,7 @@ extension TeamStore {
 
     /// Cancels the event's pending reminders (of the occurrences after `after`, or of the
     /// one at `at`, when given); a node firing one finishes first: its row is locked. Their ids.
-    private func cancelPending(_ connection: PostgresConnection, eventID: Int64, after: Date? = nil,
+    func cancelPending(_ connection: PostgresConnection, eventID: Int64, after: Date? = nil,
                                at: Date? = nil) throws -> [Int64] {
         try connection.query("""
             UPDATE reminder SET state = 'cancelled'
@@ -227,7 +243,7 @@ extension TeamStore {
             """, logger: logger).wait().map { try $0.decode(Int64.self) }
     }
 
-    private func tellScheduled(_ reminders: [Reminder], cancelled: [Int64]) {
+    func tellScheduled(_ reminders: [Reminder], cancelled: [Int64]) {
         guard !reminders.isEmpty || !cancelled.isEmpty else { return }
         listener.tellLocally(ScheduleChanges(scheduled: reminders.map { ScheduledReminder(id: $0.id, due: $0.fireAt) },
                                              cancelled: cancelled))
@@ -237,7 +253,7 @@ extension TeamStore {
         "\(occurrence.timeIntervalSince1970)|\(kind)|\(offset ?? "")"
     }
 
-    private static func mustHaveAdded(_ event: TeamEvent, _ user: String, _ action: String) throws {
+    static func mustHaveAdded(_ event: TeamEvent, _ user: String, _ action: String) throws {
         guard event.by != user else { return }
         throw StoreError.invalidState(what: "event", reason: "#\(event.event.id) is \(event.by)'s: only who goes can \(action); ask \(event.by)")
     }

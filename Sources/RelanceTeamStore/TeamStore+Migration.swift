@@ -41,7 +41,13 @@ extension TeamStore {
                     let (id, emails) = try row.decode((Int64, [String]).self)
                     for email in emails where teamEmails[email.lowercased()] == nil { teamEmails[email.lowercased()] = id }
                 }
-                let plan = MigrationPlan.make(copy, copied: Set(teamIDs.keys), teamEmails: teamEmails)
+                // One import of events at a time too: the UID match sees every event.
+                try run(connection, "SELECT pg_advisory_xact_lock(\(Self.eventImportLock))")
+                let teamEvents = Set(try connection.query("SELECT uid, occurrence_id FROM event", logger: logger).wait().map { row in
+                    let (uid, occurrence) = try row.decode((String, String?).self)
+                    return MigrationPlan.eventKey(uid, occurrence)
+                })
+                let plan = MigrationPlan.make(copy, copied: Set(teamIDs.keys), teamEmails: teamEmails, teamEvents: teamEvents)
                 var recorded: [(MigrationPlan.Kind, source: Int64, team: Int64)] = []
                 func assign(_ kind: MigrationPlan.Kind, _ sources: [Int64], table: String) throws -> [Int64] {
                     let ids = try connection.query("""
@@ -120,6 +126,29 @@ extension TeamStore {
                         ORDER BY id
                         """)
                 }
+                if !plan.newEvents.isEmpty {
+                    copying = "the events (\(plan.newEvents.count))"
+                    let ids = try assign(.event, plan.newEvents.map(\.id), table: "event")
+                    let rows = try zip(ids, plan.newEvents).map { id, event in
+                        EventRow(id: id, uid: event.uid, occurrence_id: event.occurrenceID?.key, title: event.title,
+                                 start_local: event.start.description, time_zone: event.timeZone, duration_seconds: event.duration,
+                                 place: event.place, url: event.url, details: event.details,
+                                 rsvp_by: event.rsvpBy?.timeIntervalSince1970, recurrence: try event.recurrence.map(Self.json),
+                                 reminders: try Self.json(event.reminders), all_day: event.isAllDay,
+                                 sequence: event.version.sequence, revised_at: event.version.stamp?.timeIntervalSince1970)
+                    }
+                    try run(connection, """
+                        INSERT INTO event (id, uid, occurrence_id, title, start_local, time_zone, duration_seconds, place, url,
+                                           details, rsvp_by, recurrence, reminders, all_day, sequence, revised_at, created_by,
+                                           created_at) OVERRIDING SYSTEM VALUE
+                        SELECT id, uid, occurrence_id, title, start_local, time_zone, duration_seconds, place, url, details,
+                               to_timestamp(rsvp_by), recurrence, reminders, all_day, sequence, to_timestamp(revised_at), \(user), \(now)
+                        FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, uid text, occurrence_id text, title text,
+                            start_local text, time_zone text, duration_seconds float8, place text, url text, details text,
+                            rsvp_by float8, recurrence text, reminders text, all_day boolean, sequence integer, revised_at float8)
+                        ORDER BY id
+                        """)
+                }
                 var scheduled: [ScheduledReminder] = []
                 if !plan.newReminders.isEmpty {
                     copying = "the pending reminders (\(plan.newReminders.count))"
@@ -133,21 +162,23 @@ extension TeamStore {
                                            outreach_id: reminder.outreachID.flatMap { teamIDs[MigrationPlan.Key(.outreach, $0)] },
                                            step: pending.step, anchor_at: pending.anchor?.timeIntervalSince1970,
                                            moved_at: pending.movedAt?.timeIntervalSince1970,
-                                           meeting_id: pending.meetingID.flatMap { teamIDs[MigrationPlan.Key(.meeting, $0)] })
+                                           meeting_id: pending.meetingID.flatMap { teamIDs[MigrationPlan.Key(.meeting, $0)] },
+                                           event_id: pending.eventID.flatMap { teamIDs[MigrationPlan.Key(.event, $0)] },
+                                           lead_offset: pending.leadOffset)
                     }
                     try run(connection, """
                         INSERT INTO reminder (id, kind, text, due_at, fire_at, reason, created_by, contact_id, outreach_id, step,
-                                              anchor_at, moved_at, meeting_id, owner)
+                                              anchor_at, moved_at, meeting_id, event_id, lead_offset, owner)
                             OVERRIDING SYSTEM VALUE
                         SELECT id, kind, text, to_timestamp(due_at), to_timestamp(fire_at), reason, \(settings.node), contact_id,
-                               outreach_id, step, to_timestamp(anchor_at), to_timestamp(moved_at), meeting_id,
+                               outreach_id, step, to_timestamp(anchor_at), to_timestamp(moved_at), meeting_id, event_id, lead_offset,
                                -- Whose channels get it, as for any team reminder: a step's or a keep-in-touch
                                -- reminder's is its contact's owner.
                                coalesce(CASE WHEN kind = ANY(\(Self.sequenceKinds + [ReminderKind.keepInTouch.rawValue]))
                                              THEN (SELECT owner FROM contact WHERE contact.id = r.contact_id) END, \(user))
                         FROM json_to_recordset(\(try Self.json(rows))::json) AS r(id bigint, kind text, text text, due_at float8,
                             fire_at float8, reason text, contact_id bigint, outreach_id bigint, step integer, anchor_at float8,
-                            moved_at float8, meeting_id bigint)
+                            moved_at float8, meeting_id bigint, event_id bigint, lead_offset text)
                         ORDER BY id
                         """)
                     scheduled = zip(ids, plan.newReminders).map { ScheduledReminder(id: $0, due: $1.reminder.fireAt) }
@@ -189,6 +220,13 @@ private struct OutreachRow: Encodable {
 private struct ReminderRow: Encodable {
     var id: Int64, kind: String, text: String, due_at: Double, fire_at: Double, reason: String
     var contact_id: Int64?, outreach_id: Int64?, step: Int?, anchor_at: Double?, moved_at: Double?, meeting_id: Int64?
+    var event_id: Int64?, lead_offset: String?
+}
+
+private struct EventRow: Encodable {
+    var id: Int64, uid: String, occurrence_id: String?, title: String, start_local: String, time_zone: String
+    var duration_seconds: Double, place: String?, url: String?, details: String?, rsvp_by: Double?, recurrence: String?
+    var reminders: String, all_day: Bool, sequence: Int, revised_at: Double?
 }
 
 private struct MeetingRow: Encodable {

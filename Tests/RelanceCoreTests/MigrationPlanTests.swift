@@ -67,4 +67,27 @@ struct MigrationPlanTests {
         counts.alreadyCopied = 4
         #expect(again.counts == counts)
     }
+
+    func event(_ id: Int64, _ uid: String, changed: String? = nil) -> NetworkingEvent {
+        NetworkingEvent(id: id, uid: uid, title: uid, start: LocalDateTime("2030-03-21T19:00")!, timeZone: "Europe/Paris",
+                        duration: 3600, place: nil, url: nil, details: nil, rsvpBy: nil, recurrence: nil,
+                        reminders: [], occurrenceID: changed.flatMap(OccurrenceID.init(key:)))
+    }
+
+    @Test func anEventGoesWithItsRemindersUnlessTheTeamHasItsUIDOrItWasCopiedBefore() {
+        func soon(_ id: Int64, event: Int64) -> PersonalStoreCopy.PendingReminder {
+            PersonalStoreCopy.PendingReminder(reminder: Reminder(id: id, kind: .eventSoon, text: "r\(id)", dueAt: t0), step: nil,
+                                              eventID: event, leadOffset: "-PT2H")
+        }
+        // 1 is new; 2 the team imported already; 3 an earlier run copied.
+        let copy = PersonalStoreCopy(identity: "ns", contacts: [], outreach: [],
+                                     reminders: [soon(100, event: 1), soon(101, event: 2), soon(102, event: 3)],
+                                     events: [event(1, "a@x"), event(2, "b@x"), event(3, "c@x")])
+        let plan = MigrationPlan.make(copy, copied: [MigrationPlan.Key(.event, 3)], teamEmails: [:],
+                                      teamEvents: [MigrationPlan.eventKey("b@x", nil), MigrationPlan.eventKey("a@x", "2030-03-28T19:00:00")])
+        #expect(plan.newEvents.map(\.id) == [1])  // a changed occurrence of a@x is another event
+        #expect(plan.newReminders.map(\.reminder.id) == [100] && plan.newReminders[0].leadOffset == "-PT2H")
+        #expect(plan.counts.events == 1 && plan.counts.eventsInTeam == 1 && plan.counts.alreadyCopied == 1)
+        #expect(plan.counts.reminders == 1 && plan.counts.skippedReminders == 2)
+    }
 }

@@ -143,6 +143,51 @@ import Testing
         a.close()
     }
 
+    @Test func anEventIsCopiedWithItsRemindersForTheCallerUnlessTheTeamHasItsUID() throws {
+        let server = try PostgresServer()
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (path, _, _, _) = try personalStore(folder)
+        let starts = [instant("2026-12-10T18:00:00Z"), instant("2026-12-17T18:00:00Z")]
+        let weekly = EventDraft(uid: "drinks@example.org", title: "Startup drinks", start: LocalDateTime("2026-12-10T19:00")!,
+                                timeZone: "Europe/Paris", duration: 3 * 3600, place: "Station F",
+                                recurrence: EventRecurrence(rrule: "FREQ=WEEKLY;BYDAY=TH"))
+        var fair = weekly
+        fair.uid = "fair@example.org"; fair.title = "Job fair"; fair.recurrence = nil
+        try {
+            let store = try AppDatabase.open(path: path)
+            let event = try store.addEvent(weekly, rules: rules, now: t0)
+            _ = try store.materialize(eventID: event.id, occurrences: starts, rules: rules, now: t0)
+            let other = try store.addEvent(fair, rules: rules, now: t0)
+            _ = try store.materialize(eventID: other.id, occurrences: [starts[0]], rules: rules, now: t0)
+        }()
+        let planned = try AppDatabase.open(path: path).upcoming(limit: 50).filter { $0.text.contains("Startup drinks") }
+        let a = try server.node("a")
+        // sam imported the job fair into the team already: it stays his, nothing doubled.
+        let (samsFair, samsReminders) = try a.addEvent(fair, by: "sam", rules: rules, now: t0, upcoming: { _ in [starts[0]] })
+
+        let counts = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
+        #expect(counts.events == 1 && counts.eventsInTeam == 1 && counts.reminders == 3 + planned.count)
+        let events = try a.events()
+        #expect(events.map { "\($0.by) \($0.event.title)" } == ["sam Job fair", "lea Startup drinks"])
+        let copied = events[1].event
+        #expect(copied.uid == weekly.uid && copied.start == weekly.start && copied.recurrence == weekly.recurrence
+                && copied.reminders == rules.eventReminders && copied.place == "Station F")
+        let reminders = try a.upcoming(limit: 50).filter { $0.text.contains("Startup drinks") }
+        #expect(reminders.map(\.fireAt) == planned.map(\.fireAt) && reminders.map(\.text) == planned.map(\.text))
+        #expect(try server.psql("SELECT count(*), min(owner) FROM reminder WHERE event_id = \(copied.id)") == "\(planned.count)|lea\n")
+        #expect(try server.psql("SELECT count(*) FROM reminder WHERE event_id = \(samsFair.event.id)") == "\(samsReminders.count)\n")
+        // Planned once: the team's planner finds the two occurrences there and adds the third only.
+        let third = try a.materialize(eventID: copied.id, rules: rules, now: t0,
+                                      upcoming: { _ in starts + [instant("2026-12-24T18:00:00Z")] })
+        #expect(!third.isEmpty && Set(third.map(\.text)).allSatisfy { $0.contains("Startup drinks") })
+        #expect(try server.psql("SELECT count(DISTINCT anchor_at) FROM reminder WHERE event_id = \(copied.id)") == "3\n")
+        // Copied once.
+        let again = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
+        #expect(again.events == 0 && again.eventsInTeam == 1 && again.alreadyCopied == 2 + 1 + 1 + 3 + planned.count)
+        a.close()
+    }
+
     @Test func aRowTheTeamDatabaseRefusesRollsTheWholeCopyBack() throws {
         let server = try PostgresServer()
         let folder = try temporaryFolder()

@@ -16,7 +16,6 @@ import icalendar
 import pytest
 
 # Every test here imports or lists events (ImportEvents, ListEvents).
-pytestmark = pytest.mark.personal_only(".ics imports and exports: not served by a team node yet (events are)")
 
 PARIS = ZoneInfo("Europe/Paris")
 UID = "7kukuqrfedlm2f9t0vd1h2oahn@google.com"
@@ -390,6 +389,7 @@ def follow_up(daemon):
     return [r for r in daemon.ctl("upcoming", "--json").json()["reminders"] if r["kind"] == "follow_up"]
 
 
+@pytest.mark.personal_only("holiday imports (ImportEvents --holidays): a team node's days off come from its configuration")
 def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(paris, tmp_path):
     # Given an outreach logged on Monday 30 November whose follow-up, 7 business days
     # later, is due on Wednesday 9 December, and a holiday calendar that has that day
@@ -441,6 +441,7 @@ def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(pa
     assert "Company day" in paris.ctl("holidays").stdout
 
 
+@pytest.mark.personal_only("holiday imports (ImportEvents --holidays): a team node's days off come from its configuration")
 def test_a_holiday_file_that_cannot_be_read_imports_no_day(paris, tmp_path):
     path = tmp_path / "broken.ics"
     path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@x\r\nSUMMARY:No date\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",

@@ -217,7 +217,6 @@ def import_expecting(daemon, path, format, expected):
     return report
 
 
-@pytest.mark.personal_only("calendar imports (ImportEvents): a team node keeps no events yet")
 @pytest.mark.parametrize("name", ics_files())
 def test_each_real_calendar_imports_as_icalendar_reads_it_and_round_trips(paris, tmp_path, name):
     path = CORPUS / "ics" / name

@@ -73,7 +73,6 @@ def test_a_file_with_no_contact_in_it_is_an_error_not_added_0(daemon, tmp_path):
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_an_event_with_thousands_of_alarms_keeps_ten_reminders(daemon, tmp_path):
     alarms = "".join(f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT{minutes}M\r\nEND:VALARM\r\n"
                      for minutes in range(1, 3001))
@@ -115,7 +114,6 @@ def test_more_contacts_than_one_import_takes_are_refused_whole(daemon, tmp_path)
     assert names(daemon) == []
 
 
-@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_more_events_than_one_import_takes_are_refused_whole(daemon, tmp_path):
     events = "".join(f"BEGIN:VEVENT\r\nUID:e{i}@bound\r\nDTSTART:20301210T190000Z\r\nSUMMARY:E{i}\r\nEND:VEVENT\r\n"
                      for i in range(20_001))
@@ -127,7 +125,6 @@ def test_more_events_than_one_import_takes_are_refused_whole(daemon, tmp_path):
     assert daemon.ctl("event", "list", "--json").json()["events"] == []
 
 
-@pytest.mark.personal_only("contacts and a calendar in one call (Import): not served by a team node yet")
 def test_contacts_and_a_broken_calendar_together_import_nothing(daemon, tmp_path):
     # Given a good vCard and a calendar with a broken event, imported together
     cards = tmp_path / "ada.vcf"
@@ -171,7 +168,6 @@ def test_contacts_and_a_calendar_whose_write_fails_import_nothing_in_one_transac
     assert names(daemon) == ["Ada Lovelace"]
 
 
-@pytest.mark.personal_only("an empty .ics among them (ImportEvents): not served by a team node yet")
 def test_an_empty_file_or_a_format_matching_nothing_is_an_error(daemon, tmp_path):
     empty = tmp_path / "empty.vcf"
     empty.write_text("")
@@ -207,7 +203,6 @@ def test_real_looking_exports_merge_as_expected_and_a_second_import_changes_noth
     assert again["skipped"] == report["added"] + report["merged"] + report["skipped"]
 
 
-@pytest.mark.personal_only("events and .ics imports (ImportEvents): not served by a team node yet")
 def test_a_recurring_event_from_a_third_party_ics_imports_once_and_shows_in_the_agenda(daemon, tmp_path):
     # Made by Python's icalendar: weekly on the day after tomorrow, 19:00 in Paris.
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=18, minute=0, second=0, microsecond=0)

@@ -30,7 +30,7 @@ def personal_store_of(personal, uid):
 def personal(stopped_daemon):
     """A personal daemon on SQLite, fed with relancectl, then stopped: two contacts, an
     outreach awaiting its first nudge, a reminder due in 25 s, one tied to Ada; Ada has a
-    keep-in-touch cadence."""
+    keep-in-touch cadence; a weekly event, its next two occurrences planned."""
     stopped_daemon.config.write_text('[user]\ntime_zone = "Europe/Paris"\n[desktop]\nenabled = false\n')
     daemon = stopped_daemon.start()
     daemon.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com", "--tz", "Europe/London",
@@ -41,6 +41,8 @@ def personal(stopped_daemon):
     daemon.ctl("remind", daemon.format_instant(daemon.due), "Renew the domain")
     daemon.ctl("remind", "tomorrow 9:00", "Send Ada the paper", "--contact", "ada")
     daemon.ctl("meeting", "add", "ada", "--at", "2030-03-05 15:00", "--place", "Café Olimpico")
+    daemon.ctl("event", "add", "Founders meetup", "--at", "2030-03-21 19:00", "--until", "2030-03-21 21:00",
+               "--repeat", "FREQ=WEEKLY;BYDAY=TH", "--tz", "Europe/Paris")
     # A migrate sent to a personal daemon is refused, saying where to send it.
     refused = daemon.ctl("migrate", "--from", "sqlite", str(daemon.database), check=False)
     assert refused.code != 0 and "run it against a team node" in refused.stderr, refused.stderr
@@ -54,7 +56,7 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     path = personal_store_of(personal, LEA)
 
     copied = as_user(first, LEA, "migrate", "--from", "sqlite", path)
-    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 1 meeting, 7 pending reminders from {path} "
+    assert copied.stdout.strip() == (f"copied 1 contact, 1 outreach, 1 meeting, 1 event, 15 pending reminders from {path} "
                                      "(1 contact matched by e-mail; 0 already copied)"), copied.stdout
     # Another node shows the copies: Ada is lea's, Grace stays sam's (linked, not doubled).
     contacts = as_user(second, SAM, "contact", "list").stdout
@@ -74,12 +76,22 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     meetings = as_user(second, SAM, "meeting", "list").stdout
     assert "Ada Lovelace" in meetings and "lea" in meetings and "Café Olimpico" in meetings, meetings
     assert postgres.sql("SELECT count(*), min(owner) FROM reminder WHERE meeting_id IS NOT NULL") == "3|lea"
+    # The event is lea's to go to, its next two occurrences' reminders with it (their
+    # leads kept, so the team plans the third once), and lea alone may change it.
+    [event] = as_user(second, SAM, "event", "list", "--json").json()["events"]
+    assert (event["title"], event["start"][:16], event["timeZone"]) == ("Founders meetup", "2030-03-21T19:00", "Europe/Paris")
+    assert postgres.sql("SELECT created_by FROM event") == "lea"
+    assert postgres.sql("SELECT count(*), count(DISTINCT anchor_at), min(owner) FROM reminder WHERE event_id IS NOT NULL") \
+        == "8|2|lea"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE event_id IS NOT NULL AND kind = 'event_soon' AND lead_offset IS NULL") == "0"
+    refused = as_user(second, SAM, "event", "remove", str(event["id"]), check=False)
+    assert refused.code != 0 and "is lea's: only who goes can remove it" in refused.stderr, refused.stderr
 
     # Again: nothing copied, everything known.
     before = team_rows(postgres)
     again = as_user(first, LEA, "migrate", "--from", "sqlite", path, "--json").json()
     assert (again["contacts"], again["outreach"], again["meetings"], again["reminders"], again["alreadyCopied"]) \
-        == (0, 0, 0, 0, 2 + 1 + 1 + 7)
+        == (0, 0, 0, 0, 2 + 1 + 1 + 1 + 15)
     assert team_rows(postgres) == before
 
     # The reminder due shortly fires once, from the team, into the shared inbox.
@@ -126,4 +138,4 @@ def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(p
     # The owner may; a relative path is resolved by relancectl.
     monkeypatch.chdir(workdir)
     copied = as_user(first, SAM, "migrate", "--from", "sqlite", "db.sqlite")
-    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 1 meeting, 7 pending reminders from " + sams), copied.stdout
+    assert copied.stdout.startswith("copied 2 contacts, 1 outreach, 1 meeting, 1 event, 15 pending reminders from " + sams), copied.stdout

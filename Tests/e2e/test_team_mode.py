@@ -540,6 +540,80 @@ def test_contacts_imported_by_a_team_user_are_theirs_and_only_their_own_files_ar
     assert postgres.sql("SELECT count(*), min(owner) FROM contact") == "1|lea"
 
 
+def meetup_ics(sequence, title="Founders meetup", method=""):
+    """A calendar client's export of one weekly meetup (19:00 Paris), at a SEQUENCE."""
+    status = "STATUS:CANCELLED\r\n" if method == "CANCEL" else ""
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\n" + (f"METHOD:{method}\r\n" if method else "")
+            + "BEGIN:VEVENT\r\nUID:meetup@example.org\r\nDTSTAMP:20300101T000000Z\r\n"
+            + f"SEQUENCE:{sequence}\r\nDTSTART;TZID=Europe/Paris:20300321T190000\r\nDURATION:PT2H\r\n"
+            + f"RRULE:FREQ=WEEKLY;BYDAY=TH\r\nSUMMARY:{title}\r\n{status}END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_calendar_imported_by_a_team_user_is_theirs_and_only_they_update_or_cancel_it(postgres, team, workdir):
+    first, second = team
+
+    def owned(name, text, uid):
+        path = workdir / name
+        path.write_text(text, newline="")
+        os.chown(path, uid, uid)
+        return str(path)
+
+    # A Latin-1 calendar: relancectl sends its path, not its text, so the node reads it.
+    # Root's, though lea may read it: refused, nothing added.
+    latin = meetup_ics(0).replace("SUMMARY:", "LOCATION:Café Olimpico\r\nSUMMARY:").encode("latin-1")
+    rootfile = workdir / "root.ics"
+    rootfile.write_bytes(latin)
+    os.chmod(rootfile, 0o644)
+    refused = as_user(first, LEA, "import", str(rootfile), check=False)
+    assert refused.code != 0 and "belongs to uid 0, not to you (uid 4001)" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT count(*) FROM event") == "0"
+    # Her own: the personal daemon's report; lea goes, the reminders are hers, on every node.
+    os.chown(rootfile, LEA, LEA)
+    report = as_user(first, LEA, "import", str(rootfile), "--json").json()[0]
+    assert (report["added"], report["applied"]) == (1, True), report
+    assert report["lines"] == ["add Founders meetup (root.ics:4)"], report["lines"]
+    assert postgres.sql("SELECT created_by, title, start_local, time_zone, place FROM event") == \
+        "lea|Founders meetup|2030-03-21T19:00:00|Europe/Paris|Café Olimpico"
+    assert postgres.sql("SELECT DISTINCT owner FROM reminder WHERE event_id = 1 AND state = 'pending'") == "lea"
+    assert [e["title"] for e in as_user(second, SAM, "event", "list", "--json").json()["events"]] == ["Founders meetup"]
+    pending = postgres.sql("SELECT id, state, fire_at FROM reminder ORDER BY id")
+    # sam imports the same copy: skipped, nothing written.
+    same = as_user(second, SAM, "import", owned("sam.ics", meetup_ics(0), SAM), "--json").json()[0]
+    assert (same["added"], same["skipped"]) == (0, 1), same
+    # sam imports a newer version (renamed), with a contact in the same call: refused,
+    # naming whose the event is, and nothing of either is written.
+    cards = owned("ada.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n", SAM)
+    newer = owned("newer.ics", meetup_ics(1, "Founders drinks"), SAM)
+    for args in ([newer], [cards, newer]):
+        refused = as_user(second, SAM, "import", *args, check=False)
+        assert refused.code != 0 and "#1 is lea's: only who goes can change it; ask lea" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT title, sequence FROM event") == "Founders meetup|0"
+    assert postgres.sql("SELECT count(*) FROM contact") == "0"
+    assert postgres.sql("SELECT id, state, fire_at FROM reminder ORDER BY id") == pending
+    # lea imports the newer version, then the cancellation: renamed and re-planned, then
+    # removed and remembered, so the old copy does not bring it back.
+    update = as_user(first, LEA, "import", owned("newer-lea.ics", meetup_ics(1, "Founders drinks"), LEA), "--json").json()[0]
+    assert update["merged"] == 1 and update["applied"], update
+    assert postgres.sql("SELECT title, sequence FROM event") == "Founders drinks|1"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE event_id = 1 AND state = 'pending' AND text LIKE '%Founders drinks%'") != "0"
+    cancel = as_user(second, LEA, "import", owned("cancel.ics", meetup_ics(2, method="CANCEL"), LEA), "--json").json()[0]
+    assert cancel["merged"] == 1, cancel
+    assert postgres.sql("SELECT count(*) FROM event") == "0"
+    assert postgres.sql("SELECT count(*) FROM reminder WHERE state = 'pending'") == "0"
+    assert postgres.sql("SELECT uid, sequence FROM cancelled_event") == "meetup@example.org|2"
+    old = as_user(first, SAM, "import", owned("old.ics", meetup_ics(0), SAM), "--json").json()[0]
+    assert (old["added"], old["skipped"]) == (0, 1), old
+    # sam's contacts and another calendar together: one call, both his.
+    other = owned("fair.ics", meetup_ics(0, "Job fair").replace("meetup@example.org", "fair@example.org"), SAM)
+    both = as_user(second, SAM, "import", cards, other, "--json").json()
+    assert [r["added"] for r in both] == [1, 1], both
+    assert postgres.sql("SELECT owner FROM contact") == "sam"
+    assert postgres.sql("SELECT created_by, title FROM event") == "sam|Job fair"
+    # Holiday calendars stay the personal daemon's: the standard answer, nothing written.
+    holidays = as_user(first, LEA, "import", "--holidays", other, check=False)
+    assert holidays.code != 0 and "MethodNotImplemented" in holidays.stderr, holidays.stderr
+
+
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):
     first, _ = team
     stranger = as_user(first, STRANGER, "contact", "list", check=False)

@@ -299,7 +299,6 @@ def test_cli_call_more_streams_watch(daemon):
     assert json.loads(printed)["item"]["text"] == "Call the bakery"
 
 
-@pytest.mark.personal_only("events (AddEvent, ListEvents): not served by a team node yet")
 def test_polite_timing_methods(control):
     # UpdateContact and TouchContact
     control.AddContact(name="Ada Lovelace")

@@ -14,7 +14,8 @@ import VarlinkTransport
 /// networking events (`AddEvent`, `ListEvents`, `UpdateEvent`, `RemoveEvent`, `SkipOccurrence`),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `MergeContacts`, `ForgetContact`, `Draft`, `ImportContacts`, `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
+/// `GetContact`, `MergeContacts`, `ForgetContact`, `Draft`, `ImportContacts`, `ImportEvents` (not holidays), `Import`,
+/// `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
 /// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
 /// the owner of the contacts they add, the author of the outreach they log (the only one

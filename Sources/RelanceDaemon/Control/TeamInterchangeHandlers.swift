@@ -3,15 +3,25 @@ import RelanceAPI
 import RelanceCore
 import RelanceStore
 import RelanceTeamStore
+import VarlinkProtocol
 
-// Contacts in and out on a team node: the personal daemon's vCard and CSV import (the
-// same reading, plan and report, `InterchangeService`), and its exports.
+// Contacts and calendars in and out on a team node: the personal daemon's vCard, CSV and
+// iCalendar imports (the same reading, plan and report, `InterchangeService`), and its
+// exports. Holiday calendars are the personal daemon's only (a team node's rules come
+// from its configuration).
 
 extension TeamControlService {
-    /// Registers ImportContacts and Export.
+    /// Registers ImportContacts, ImportEvents, Import and Export.
     static func registerInterchangeHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(ImportContacts.self, readOnly: false) { call, p in
             try call.service.importContacts(p, owner: try call.teamUser(), uid: call.uid)
+        }
+        handlers.register(ImportEvents.self, readOnly: false) { call, p in
+            guard p.holidays != true else { throw VarlinkError.methodNotImplemented("io.relance.Control.ImportEvents (holidays)") }
+            return try call.service.importEvents(p, owner: try call.teamUser(), uid: call.uid, rules: try call.rules())
+        }
+        handlers.register(Import.self, readOnly: false) { call, p in
+            try call.service.importTogether(p, owner: try call.teamUser(), uid: call.uid, rules: try call.rules())
         }
         handlers.register(Export.self, readOnly: true) { call, p in try call.service.export(p) }
     }
@@ -28,6 +38,42 @@ extension TeamControlService {
             logger.notice("\(owner) imported contacts: \(report.added) added, \(report.merged) merged, \(report.skipped) skipped, \(report.rejected) rejected")
         }
         return ImportReply(report: report)
+    }
+
+    /// Calendars as the personal daemon imports them, all or nothing in one transaction:
+    /// the caller goes to the events added (their reminders are the caller's, planned in
+    /// the caller's zone and window, as floating times are read); an update or
+    /// cancellation of an event someone else goes to is refused, naming them. Files by
+    /// path: the caller's own only.
+    private func importEvents(_ p: ImportEvents.Parameters, owner: String, uid: UInt32?, rules: TimingRules) throws -> ImportReply {
+        let read = InterchangeService.readOwned(by: Self.requiredOwner(caller: uid))
+        let now = clock.now()
+        let (report, _) = try InterchangeService.importEvents(p, read: read, rules: rules, now: now, stored: storedEvents) { plan in
+            try store.importEvents(now: now, rules: rules, owner: owner, plan: plan)
+        }
+        if report.applied {
+            logger.notice("\(owner) imported \(report.added) event(s), updated or cancelled \(report.merged), skipped \(report.skipped)")
+        }
+        return ImportReply(report: report)
+    }
+
+    /// Contacts and calendars together, in ONE transaction (the rules of both imports above).
+    private func importTogether(_ p: Import.Parameters, owner: String, uid: UInt32?, rules: TimingRules) throws -> Import.Reply {
+        let read = InterchangeService.readOwned(by: Self.requiredOwner(caller: uid))
+        let now = clock.now()
+        let (contacts, events, _) = try InterchangeService.importTogether(
+            p, read: read, rules: rules, now: now, contacts: { try store.contacts().map(\.contact) }, stored: storedEvents
+        ) { contacts, events in
+            try store.importContactsAndEvents(now: now, rules: rules, owner: owner, contacts: contacts, events: events)
+        }
+        if contacts.applied {
+            logger.notice("\(owner) imported together \(contacts.added) contact(s) added, \(contacts.merged) merged; \(events.added) event(s) added, \(events.skipped) skipped")
+        }
+        return Import.Reply(contacts: contacts, events: events)
+    }
+
+    private func storedEvents() throws -> (events: [NetworkingEvent], cancelled: [String: EventVersion]) {
+        (try store.events().map(\.event), try store.cancelledSeries())
     }
 
     /// The team's address book, or what is coming for the team (reminders, meetings, events).

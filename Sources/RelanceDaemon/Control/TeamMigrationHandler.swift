@@ -53,10 +53,13 @@ extension TeamControlService {
         var notes = ["\(Corrections.count(counts.matchedByEmail, "contact")) matched by e-mail",
                      "\(counts.alreadyCopied) already copied"]
         if counts.skippedReminders > 0 {
-            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (events, snoozes, later steps, keep-in-touch of linked contacts)")
+            notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (snoozes, later steps, keep-in-touch of linked contacts, events the team had)")
+        }
+        if counts.eventsInTeam > 0 {
+            notes.append("\(Corrections.count(counts.eventsInTeam, "event")) the team had already (same UID)")
         }
         return "copied \(Corrections.count(counts.contacts, "contact")), \(counts.outreach) outreach, "
-            + "\(Corrections.count(counts.meetings, "meeting")), "
+            + "\(Corrections.count(counts.meetings, "meeting")), \(Corrections.count(counts.events, "event")), "
             + "\(Corrections.count(counts.reminders, "pending reminder")) from \(path) (\(notes.joined(separator: "; ")))"
     }
 }
