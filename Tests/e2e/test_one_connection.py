@@ -111,7 +111,7 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.personal_only("its commands include contact touch and snapshots: not served by a team node yet")
+@pytest.mark.personal_only("its commands include snapshots: SQLite store only")
 def test_every_command_makes_one_connection_and_asks_no_status_for_the_zone(paris):
     daemon, _ = paris
     daemon.ctl("contact", "add", "Ada Lovelace")
