@@ -82,7 +82,6 @@ public struct MigrationPlan: Sendable, Equatable {
             case .meetingPrep, .meetingLeave, .thankYou: pending.meetingID.map(meetingsNow.contains) == true
             case .keepInTouch: reminder.contactID.map(contactsNow.contains) == true
             case .eventRSVP, .eventSoon, .eventLogPeople: pending.eventID.map(eventsNow.contains) == true
-            default: false
             }
             if takes {
                 plan.newReminders.append(pending)
