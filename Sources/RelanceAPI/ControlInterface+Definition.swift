@@ -947,8 +947,9 @@ method Restore(
 # On a team node: copies your personal store (a relance.sqlite file the node can read,
 # yours) into the team store, in one transaction: all of it or nothing. Contacts become
 # yours (a contact whose e-mail address the team already has is linked to that one),
-# outreach is signed by you, meetings are yours to go to, pending reminders (yours, the
-# pending follow-up step of each outreach copied, a copied meeting's) fire from the team. The file is only read. What a run copied is
+# outreach is signed by you, meetings and events are yours to go to, pending reminders
+# (yours, the pending follow-up step of each outreach copied, a copied meeting's or
+# event's, a copied contact's keep-in-touch) fire from the team. The file is only read. What a run copied is
 # recorded: running it again copies only what was added since. A personal daemon answers
 # InvalidParameter.
 method MigrateFromSQLite(
@@ -963,13 +964,16 @@ method MigrateFromSQLite(
   outreach: int,
   # Meetings copied.
   meetings: int,
+  # Networking events copied (one whose UID the team has already is not).
+  events: int,
   # Pending reminders copied.
   reminders: int,
   # Contacts, outreach, meetings and reminders an earlier run copied or linked (not
   # copied again).
   alreadyCopied: int,
-  # Pending reminders a team store does not take yet (events, keep-in-touch, snoozes),
-  # and later steps of a sequence an earlier run copied (the team plans them).
+  # Pending reminders a team store does not take: snoozes, those of an event or a
+  # contact the team had already, and later steps of a sequence an earlier run copied
+  # (the team plans them).
   skippedReminders: int,
   # What was done, for a person ("copied 12 contacts, ...").
   summary: string

@@ -1275,8 +1275,9 @@ public enum Restore: ControlMethod {
 /// On a team node: copies your personal store (a relance.sqlite file the node can read,
 /// yours) into the team store, in one transaction: all of it or nothing. Contacts become
 /// yours (a contact whose e-mail address the team already has is linked to that one),
-/// outreach is signed by you, meetings are yours to go to, pending reminders (yours, the
-/// pending follow-up step of each outreach copied, a copied meeting's) fire from the team. The file is only read. What a run copied is
+/// outreach is signed by you, meetings and events are yours to go to, pending reminders
+/// (yours, the pending follow-up step of each outreach copied, a copied meeting's or
+/// event's, a copied contact's keep-in-touch) fire from the team. The file is only read. What a run copied is
 /// recorded: running it again copies only what was added since. A personal daemon answers
 /// InvalidParameter.
 public enum MigrateFromSQLite: ControlMethod {
@@ -1304,24 +1305,28 @@ public enum MigrateFromSQLite: ControlMethod {
         public var outreach: Int
         /// Meetings copied.
         public var meetings: Int
+        /// Networking events copied (one whose UID the team has already is not).
+        public var events: Int
         /// Pending reminders copied.
         public var reminders: Int
         /// Contacts, outreach, meetings and reminders an earlier run copied or linked (not
         /// copied again).
         public var alreadyCopied: Int
-        /// Pending reminders a team store does not take yet (events, keep-in-touch, snoozes),
-        /// and later steps of a sequence an earlier run copied (the team plans them).
+        /// Pending reminders a team store does not take: snoozes, those of an event or a
+        /// contact the team had already, and later steps of a sequence an earlier run copied
+        /// (the team plans them).
         public var skippedReminders: Int
         /// What was done, for a person ("copied 12 contacts, ...").
         public var summary: String
 
         /// Creates a value field by field.
-        public init(contacts: Int, matchedByEmail: Int, outreach: Int, meetings: Int, reminders: Int,
+        public init(contacts: Int, matchedByEmail: Int, outreach: Int, meetings: Int, events: Int, reminders: Int,
                     alreadyCopied: Int, skippedReminders: Int, summary: String) {
             self.contacts = contacts
             self.matchedByEmail = matchedByEmail
             self.outreach = outreach
             self.meetings = meetings
+            self.events = events
             self.reminders = reminders
             self.alreadyCopied = alreadyCopied
             self.skippedReminders = skippedReminders

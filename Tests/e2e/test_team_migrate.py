@@ -90,8 +90,8 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     # Again: nothing copied, everything known.
     before = team_rows(postgres)
     again = as_user(first, LEA, "migrate", "--from", "sqlite", path, "--json").json()
-    assert (again["contacts"], again["outreach"], again["meetings"], again["reminders"], again["alreadyCopied"]) \
-        == (0, 0, 0, 0, 2 + 1 + 1 + 1 + 15)
+    assert (again["contacts"], again["outreach"], again["meetings"], again["events"], again["reminders"],
+            again["alreadyCopied"]) == (0, 0, 0, 0, 0, 2 + 1 + 1 + 1 + 15)
     assert team_rows(postgres) == before
 
     # The reminder due shortly fires once, from the team, into the shared inbox.

@@ -34,7 +34,7 @@ extension TeamControlService {
         let summary = Self.summary(counts, path: p.path)
         logger.notice("\(user) migrated \(p.path): \(summary)")
         return MigrateFromSQLite.Reply(contacts: counts.contacts, matchedByEmail: counts.matchedByEmail, outreach: counts.outreach,
-                                       meetings: counts.meetings,
+                                       meetings: counts.meetings, events: counts.events,
                                        reminders: counts.reminders, alreadyCopied: counts.alreadyCopied,
                                        skippedReminders: counts.skippedReminders, summary: summary)
     }
