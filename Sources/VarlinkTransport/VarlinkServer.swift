@@ -94,8 +94,11 @@ public final class VarlinkServer: Sendable {
 
     /// Listens on `endpoint`, calls `onListening` once ready, and serves until cancelled.
     public func run(on endpoint: Endpoint, onListening: @Sendable () -> Void = {}) async throws {
+        // A new connection reads nothing until the accept loop has taken it (`adopt`): see
+        // `Accepted`.
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.autoRead, value: false)
         let allowed = allowedUIDs
         let logger = logger
         let tellsRefusal = errors.peerRefused != nil
@@ -106,8 +109,7 @@ public final class VarlinkServer: Sendable {
                     return nil
                 }
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
-                return Accepted(channel: try NIOAsyncChannel<VarlinkFrame, ByteBuffer>(wrappingChannelSynchronously: channel),
-                                uid: peer.uid, permitted: peer.permitted)
+                return Accepted(channel: channel, uid: peer.uid, permitted: peer.permitted)
             }
         }
         let server: NIOAsyncChannel<Accepted?, Never>
@@ -127,8 +129,7 @@ public final class VarlinkServer: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await accepted in connections {
-                    guard let accepted else { continue }
-                    let connection = accepted.channel
+                    guard let accepted, let connection = await Self.adopt(accepted.channel) else { continue }
                     if !accepted.permitted, let uid = accepted.uid {
                         group.addTask { await self.refuse(connection, uid: uid) }
                         continue
@@ -173,10 +174,26 @@ public final class VarlinkServer: Sendable {
 
     /// A connection the listener accepted: its peer's uid (nil when it could not be read)
     /// and whether that uid is served (a refused one only hears why).
+    ///
+    /// It holds the plain channel, not yet reading: a `NIOAsyncChannel` made here and
+    /// still queued when the accept loop is cancelled (the daemon stopping) would be
+    /// dropped unfinished, and NIO traps on that ("Deinited NIOAsyncWriter without
+    /// calling finish()", swift-nio#2637). The loop wraps each one it takes (`adopt`),
+    /// and every wrapped one is closed through `executeThenClose`.
     struct Accepted: Sendable {
-        var channel: NIOAsyncChannel<VarlinkFrame, ByteBuffer>
+        var channel: Channel
         var uid: UInt32?
         var permitted: Bool
+    }
+
+    /// The connection as an async channel, reading from now on; nil if it closed first.
+    /// Reading is switched on before the wrapping, in the same event-loop turn (the first
+    /// bytes arrive at a later turn): nothing can fail once the async channel exists.
+    private static func adopt(_ channel: Channel) async -> NIOAsyncChannel<VarlinkFrame, ByteBuffer>? {
+        try? await channel.eventLoop.submit {
+            try channel.syncOptions?.setOption(.autoRead, value: true)
+            return try NIOAsyncChannel<VarlinkFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }.get()
     }
 
     /// Reads the peer's uid with SO_PEERCRED; refuses when it cannot be read.

@@ -2,6 +2,7 @@
 once at the next start (marked late), acknowledged writes survive kill -9, and a stop
 signal is a clean exit."""
 
+import socket
 import subprocess
 import signal
 import time
@@ -130,6 +131,19 @@ def test_sigterm_with_clients_connected_still_exits_0_promptly(daemon):
     assert watcher.closed_by_peer(timeout=2)
     for wire in (watcher, idle, partial):
         wire.close()
+
+
+def test_sigterm_during_a_burst_of_new_connections_still_exits_0(stopped_daemon):
+    # Connections the listener accepted but the daemon had not taken up yet when it was
+    # told to stop once made it trap (swift-nio#2637): exit -4 instead of 0.
+    for _ in range(20):
+        daemon = stopped_daemon.start()
+        wires = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(64)]
+        for wire in wires:
+            wire.connect(str(daemon.socket))
+        daemon.stop(timeout=5)
+        for wire in wires:
+            wire.close()
 
 
 def test_a_second_daemon_on_the_same_socket_refuses_to_start_and_the_first_keeps_serving(daemon):
