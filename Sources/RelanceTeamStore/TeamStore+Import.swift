@@ -42,7 +42,7 @@ extension TeamStore {
                     changes.merge(try planKeepInTouch(connection, contactID: contact.id, rules: rules))
                 }
             case .update(let contact):
-                let before = try resolveContact(connection, "\(contact.id)").contact
+                let before = try self.contact(connection, id: contact.id).contact
                 let after = try writeContact(connection, id: contact.id, try ContactDraft(contact).validated()).contact
                 updated.append(after.id)
                 if after.keepInTouch != before.keepInTouch {

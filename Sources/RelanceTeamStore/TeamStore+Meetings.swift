@@ -36,7 +36,7 @@ extension TeamStore {
         // The goer's zone: their meeting, their reminders (issue #16).
         let rules = try rules(nodeRules, of: user, connection)
         let (place, end) = try draft.validated(in: rules.userZone)
-        let contact = try resolveContact(connection, "\(draft.contactID)").contact
+        let contact = try self.contact(connection, id: draft.contactID).contact
         // The contact's row locked: two adds of the same meeting at once see each other.
         try run(connection, "SELECT id FROM contact WHERE id = \(contact.id) FOR UPDATE")
         if let outreachID = draft.outreachID { _ = try outreach(connection, id: outreachID) }

@@ -272,6 +272,14 @@ extension TeamStore {
 
     // MARK: Rows
 
+    /// The contact with this id, or `contactNotFound` naming it.
+    func contact(_ connection: PostgresConnection, id: Int64) throws -> TeamContact {
+        guard let row = try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id)",
+                                             logger: logger).wait().first
+        else { throw StoreError.contactNotFound(query: String(id)) }
+        return try Self.teamContact(row)
+    }
+
     func contacts(_ connection: PostgresConnection) throws -> [TeamContact] {
         try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact", logger: logger).wait()
             .map(Self.teamContact)
@@ -285,12 +293,7 @@ extension TeamStore {
 
     func resolveContact(_ connection: PostgresConnection, _ query: String) throws -> TeamContact {
         let trimmed = query.trimmingCharacters(in: .whitespaces)
-        if let id = Int64(trimmed) {
-            guard let row = try connection.query("SELECT \(unescaped: Self.contactColumns) FROM contact WHERE id = \(id)",
-                                                 logger: logger).wait().first
-            else { throw StoreError.contactNotFound(query: trimmed) }
-            return try Self.teamContact(row)
-        }
+        if let id = Int64(trimmed) { return try contact(connection, id: id) }
         let all = try contacts(connection)
         let contact = try ContactLookup.byName(trimmed, among: all.map(\.contact))
         return all.first { $0.contact.id == contact.id }!

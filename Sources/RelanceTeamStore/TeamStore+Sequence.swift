@@ -159,7 +159,7 @@ extension TeamStore {
     /// outreach; so are the rules it is planned by (the owner's zone for their window).
     func scheduleStep(_ connection: PostgresConnection, outreach: Outreach, contact: Contact? = nil, step: Int,
                       anchor: Date, rules nodeRules: TimingRules) throws -> Reminder? {
-        let contact = try contact ?? resolveContact(connection, "\(outreach.contactID)").contact
+        let contact = try contact ?? self.contact(connection, id: outreach.contactID).contact
         let owner = try connection.query("SELECT owner FROM contact WHERE id = \(contact.id)", logger: logger).wait()
             .first?.decode(String.self)
         let rules = try rules(nodeRules, of: owner, connection)

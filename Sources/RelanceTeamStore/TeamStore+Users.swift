@@ -29,12 +29,14 @@ extension TeamStore {
 
     /// `user`'s zone name and window, in one read; nil each: the node's.
     public func preferences(of user: String) throws -> (zone: String?, window: UserWindow?) {
-        try withConnection { connection in
-            guard let row = try connection.query("SELECT time_zone, delivery_window FROM team_user WHERE name = \(user)",
-                                                 logger: logger).wait().first else { return (nil, nil) }
-            let (zone, window) = try row.decode((String?, String?).self)
-            return (zone, try Self.userWindow(window))
-        }
+        try withConnection { try preferences($0, of: user) }
+    }
+
+    private func preferences(_ connection: PostgresConnection, of user: String) throws -> (zone: String?, window: UserWindow?) {
+        guard let row = try connection.query("SELECT time_zone, delivery_window FROM team_user WHERE name = \(user)",
+                                             logger: logger).wait().first else { return (nil, nil) }
+        let (zone, window) = try row.decode((String?, String?).self)
+        return (zone, try Self.userWindow(window))
     }
 
     /// Sets (or with nil clears) `user`'s address, in one statement; the address as stored.
@@ -96,11 +98,9 @@ extension TeamStore {
     /// they set and with the window they set, if any (issue #16). In the caller's
     /// transaction; nil: the node's rules as they are.
     func rules(_ rules: TimingRules, of user: String?, _ connection: PostgresConnection) throws -> TimingRules {
-        guard let user,
-              let row = try connection.query("SELECT time_zone, delivery_window FROM team_user WHERE name = \(user)", logger: logger)
-                .wait().first else { return rules }
-        let (zone, window) = try row.decode((String?, String?).self)
-        return Self.rules(rules, inZoneNamed: zone, window: try Self.userWindow(window))
+        guard let user else { return rules }
+        let (zone, window) = try preferences(connection, of: user)
+        return Self.rules(rules, inZoneNamed: zone, window: window)
     }
 
     /// `rules` read in the zone named (a team user's) and with their window, each as it

@@ -13,9 +13,11 @@ extension TeamControlService {
     static func registerUserHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(GetMe.self, readOnly: true) { call, _ in
             let user = try call.teamUser()
+            // One read of the preferences: the caller's rules are made from them here.
             let (zone, window) = try call.service.store.preferences(of: user)
+            let rules = TeamStore.rules(call.service.rules(), inZoneNamed: zone, window: window)
             return GetMe.Reply(user: user, mail: try call.service.store.mail(of: user), zone: zone,
-                               timeZone: try call.rules().userZone.identifier, window: window?.description)
+                               timeZone: rules.userZone.identifier, window: window?.description)
         }
         handlers.register(SetMyMail.self, readOnly: false) { call, p in try call.service.setMyMail(p, user: try call.teamUser()) }
         handlers.register(SetMyZone.self, readOnly: false) { call, p in try call.service.setMyZone(p, user: try call.teamUser()) }
