@@ -7,6 +7,9 @@ public struct ChannelSettings: Sendable, Equatable {
     /// Desktop notifications on the session bus; nil means the default: on for the
     /// user service, off for the system service (a headless host has no session bus).
     public var desktopSetting: Bool?
+    /// On a team node, whose screen the desktop is (`[desktop] user`); nil: the team user
+    /// the node's own uid is (see `screenUser`), if any.
+    public var desktopUser: String?
     public var mail: MailSettings?
     /// Set by the daemon: running as the system service.
     public var systemMode = false
@@ -18,6 +21,13 @@ public struct ChannelSettings: Sendable, Equatable {
 
     /// Whether the desktop channel is on.
     public var desktop: Bool { desktopSetting ?? !systemMode }
+
+    /// The team user whose reminders this node's desktop shows (besides the team's own):
+    /// the one `[desktop] user` names, else the one the node runs as; nobody's without a
+    /// desktop.
+    public func screenUser(teamUsers: TeamUsers, uid: UInt32) -> String? {
+        desktop ? desktopUser ?? teamUsers.name(of: uid) : nil
+    }
 
     /// The channels that get one delivery job per fired reminder.
     public var perReminderChannels: [String] {

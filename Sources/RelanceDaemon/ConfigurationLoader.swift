@@ -98,7 +98,7 @@ public enum ConfigurationLoader {
             "follow_up": ["policy", "steps", "let_go", "delay", "polite_time", "after_return"],
             "meetings": ["leave_before", "thank_you", "near_start"],
             "events": ["reminders", "log_people"],
-            "desktop": ["enabled"],
+            "desktop": ["enabled", "user"],
             "export": ["calendar_file"],
             "mail_watch": ["sent", "inbox", "sent_folder", "imap_url", "imap_password_file", "imap_inbox", "imap_sent",
                            "imap_ca_file", "imap_recheck_seconds"],
@@ -280,6 +280,7 @@ public enum ConfigurationLoader {
                 }
             }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
+            configuration.channels.desktopUser = try desktopUser(configuration.teamUsers, teamMode: configuration.teamStore != nil)
             return configuration
         }
 
@@ -307,6 +308,20 @@ public enum ConfigurationLoader {
                 result.byUID[UInt32(uid)] = name
             }
             return result
+        }
+
+        /// `[desktop] user`: the team user whose screen a team node's desktop is, one of
+        /// `[team.users]`.
+        private func desktopUser(_ users: TeamUsers, teamMode: Bool) throws(ConfigurationError) -> String? {
+            guard let user = try string("desktop", "user") else { return nil }
+            guard teamMode else {
+                throw error(section: "desktop", key: "user", "user is for a team node ([store] url = \"postgresql://…\"): a personal daemon's desktop is already yours; remove it")
+            }
+            guard users.byUID.values.contains(user) else {
+                let names = users.byUID.values.sorted().joined(separator: ", ")
+                throw error(section: "desktop", key: "user", "'\(user)' is no team user (\(users.isEmpty ? "[team.users] names nobody" : "[team.users] names \(names)")): name yours, or add it under [team.users]")
+            }
+            return user
         }
 
         /// `[mail]`, validated: nothing that could reach a header may hold a line break,

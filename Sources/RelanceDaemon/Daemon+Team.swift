@@ -40,6 +40,11 @@ extension Daemon {
             throw DaemonError.teamStoreUnavailable(error.description)
         }
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
+        // Whose reminders pop up here; fixed at start, as the channels are.
+        let screen = configuration.current.channels.screenUser(teamUsers: configuration.current.teamUsers, uid: getuid())
+        let dropped = try await OffPool.run { try store.registerScreen(of: screen, at: clock.now()) }
+        if let screen { logger.notice("desktop: this node shows \(screen)'s reminders and the team's") }
+        if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })
         let outboxChannels = delivery.channelNames

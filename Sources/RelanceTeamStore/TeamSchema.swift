@@ -378,5 +378,19 @@ enum TeamSchema {
             )
             """,
         ]),
+        // Each user's own screen (issue #16): the nodes whose desktop shows a team user's
+        // reminders, one row per node, written by the node at start. A reminder someone
+        // owns gets a desktop job only while some node shows that user's screen; the job
+        // names the user (`recipient`) and only such a node claims it.
+        Migration(name: "v14-desktop-screens", statements: [
+            """
+            CREATE TABLE desktop_screen (
+                node TEXT PRIMARY KEY,
+                user_name TEXT NOT NULL,
+                registered_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX desktop_screen_user ON desktop_screen (user_name)",
+        ]),
     ]
 }

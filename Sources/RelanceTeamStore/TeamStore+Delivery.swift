@@ -16,12 +16,16 @@ extension TeamStore: DeliveryStore {
     public func claimDueDeliveries(at now: Date, channels: [String], limit: Int) throws -> [DeliveryJob] {
         guard !channels.isEmpty, limit > 0 else { return [] }
         let leaseEnd = now.addingTimeInterval(settings.deliveryLease)
+        // A desktop job addressed to a user is for a node showing their screen; the
+        // team's own (no recipient) for any node with a desktop.
+        let screen = screenUser.withLockedValue { $0 }
         return try withConnection { connection in
             let namespace = try Self.messageNamespace(connection, logger: logger)
             return try connection.query("""
                 WITH due AS (
                     SELECT id FROM outbox
                     WHERE state = 'pending' AND next_attempt_at <= \(now) AND channel = ANY(\(channels))
+                      AND (channel <> \(Self.desktopChannel) OR recipient IS NULL OR recipient = \(screen))
                     ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 ), claimed AS (
                     UPDATE outbox SET claimed_by = \(settings.node), claims = claims + 1, next_attempt_at = \(leaseEnd)
@@ -52,9 +56,12 @@ extension TeamStore: DeliveryStore {
     }
 
     public func nextDeliveryAttempt(channels: [String]) throws -> Date? {
-        try withConnection { connection in
+        let screen = screenUser.withLockedValue { $0 }  // what this node may claim, as above
+        return try withConnection { connection in
             try connection.query("""
-                SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND channel = ANY(\(channels))
+                SELECT min(next_attempt_at) FROM outbox
+                WHERE state = 'pending' AND channel = ANY(\(channels))
+                  AND (channel <> \(Self.desktopChannel) OR recipient IS NULL OR recipient = \(screen))
                 """, logger: logger).wait().first!.decode(Date?.self)
         }
     }

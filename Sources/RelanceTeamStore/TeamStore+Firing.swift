@@ -63,8 +63,9 @@ extension TeamStore {
             // the firing (`firing`: the reminder fired): an unowned reminder gets one per
             // channel of this node, as before; an owned one goes to its owner's channels
             // only: a mail job to their address if they set one (whichever node fires it:
-            // any node with [mail] sends it), and no desktop job (a node's screen is not
-            // the owner's). A comeback is owned as its item's reminder was.
+            // any node with [mail] sends it), and a desktop job addressed to them while a
+            // node shows their screen (v14; only such a node claims it). A comeback is
+            // owned as its item's reminder was.
             firing.items = try connection.query("""
                 WITH fresh AS (
                     INSERT INTO inbox_item (reminder_id, kind, text, due_at, fired_at, late, fired_by)
@@ -88,6 +89,10 @@ extension TeamStore {
                     SELECT items.id, items.firing, \(Self.mailChannel), \(now), u.mail
                     FROM items JOIN reminder r ON r.id = items.firing JOIN team_user u ON u.name = r.owner
                     WHERE u.mail IS NOT NULL
+                    UNION ALL
+                    SELECT items.id, items.firing, \(Self.desktopChannel), \(now), r.owner
+                    FROM items JOIN reminder r ON r.id = items.firing
+                    WHERE EXISTS (SELECT 1 FROM desktop_screen s WHERE s.user_name = r.owner)
                 )
                 SELECT \(unescaped: Self.inboxColumns(of: "items")) FROM items ORDER BY due_at, reminder_id
                 """, logger: logger).wait().map(Self.inboxItem)

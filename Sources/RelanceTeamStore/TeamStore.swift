@@ -31,6 +31,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// The server process behind `connection`: its own notifications are not news.
     private let writerPID = NIOLockedValueBox<Int32?>(nil)
     let listener: NotificationListener
+    /// The team user whose screen this node's desktop is (`registerScreen`), if any.
+    let screenUser = NIOLockedValueBox<String?>(nil)
 
     /// The store, not yet connected: nothing is read or written until `migrate()` (or the
     /// first call), so a daemon can wire what acts on the store before touching the

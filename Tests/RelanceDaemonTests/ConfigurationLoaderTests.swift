@@ -89,7 +89,22 @@ import Testing
         #expect(try ConfigurationLoader.parse(Self.team, path: "c.toml").teamUsers.isEmpty)
     }
 
+    @Test func aTeamNodesScreenIsTheUserItNamesElseTheOneItRunsAs() throws {
+        let users = "[team.users]\nlea = 1000\nsam = 1001\n"
+        let named = try ConfigurationLoader.parse(Self.team + users + "[desktop]\nuser = \"sam\"\n", path: "c.toml")
+        #expect(named.channels.screenUser(teamUsers: named.teamUsers, uid: 1000) == "sam")
+        let unnamed = try ConfigurationLoader.parse(Self.team + users + "[desktop]\nenabled = true\n", path: "c.toml")
+        #expect(unnamed.channels.screenUser(teamUsers: unnamed.teamUsers, uid: 1000) == "lea")
+        #expect(unnamed.channels.screenUser(teamUsers: unnamed.teamUsers, uid: 0) == nil)
+        let off = try ConfigurationLoader.parse(Self.team + users + "[desktop]\nenabled = false\n", path: "c.toml")
+        #expect(off.channels.screenUser(teamUsers: off.teamUsers, uid: 1000) == nil)
+    }
+
     @Test(arguments: [
+        (team + "[team.users]\nlea = 1000\n[desktop]\nuser = \"leah\"\n",
+         "c.toml:6: 'leah' is no team user ([team.users] names lea)"),
+        (team + "[desktop]\nuser = \"lea\"\n", "c.toml:4: 'lea' is no team user ([team.users] names nobody)"),
+        ("[desktop]\nuser = \"lea\"\n", "c.toml:2: user is for a team node"),
         (team + "[team.users]\nlea = 1000\nsam = 1000\n", "c.toml:5: uid 1000 is given to both lea and sam"),
         (team + "[team.users]\nlea = \"1000\"\n", "c.toml:4: 'lea' must be a local uid"),
         (team + "[team.users]\n\"a b\" = 1000\n", "c.toml:4: 'a b' is not a team user name"),

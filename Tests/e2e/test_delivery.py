@@ -301,7 +301,7 @@ def desktop_config(daemon, address):
     daemon.config.write_text("[desktop]\nenabled = true\n")
 
 
-@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
+@pytest.mark.personal_only("backup: the closed popup is read from the personal store's snapshot (a team database is backed up as a database)")
 def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stopped_daemon, tmp_path):
     bus = SessionBus(tmp_path / "bus")
     try:
@@ -335,7 +335,6 @@ def test_a_popup_with_actions_and_done_from_the_desktop_marks_the_item_done(stop
         bus.stop()
 
 
-@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
 def test_done_from_the_cli_withdraws_the_popup(stopped_daemon, tmp_path):
     # Given a popup on a real session bus for a fired reminder
     bus = SessionBus(tmp_path / "bus")
@@ -363,7 +362,6 @@ def test_done_from_the_cli_withdraws_the_popup(stopped_daemon, tmp_path):
         bus.stop()
 
 
-@pytest.mark.personal_only("desktop: a team node queues no popup for a team user's reminder (per-user desktop not served yet)")
 def test_no_bus_then_a_bus_delivers_once_it_is_there(stopped_daemon, tmp_path):
     address = f"unix:path={tmp_path}/later-bus"
     daemon = stopped_daemon

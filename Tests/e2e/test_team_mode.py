@@ -671,6 +671,7 @@ def test_a_reload_adds_and_removes_team_users_and_a_bad_file_changes_nothing(pos
     ("[team.users]\nlea = 4001\nsam = 4001\n", "uid 4001 is given to both lea and sam"),
     ('[team.users]\n"léa" = 4001\n', "is not a team user name"),
     ("[team]\nusers = 4\n", "write the users as a table"),
+    ('[team.users]\nlea = 4001\n[desktop]\nuser = "leah"\n', "'leah' is no team user ([team.users] names lea)"),
 ])
 def test_a_wrong_team_user_stops_the_start_with_where_and_what(stopped_daemon, workdir, users, says):
     team_node(stopped_daemon, f"postgresql://relance@/relance?host={workdir}/nowhere", "n0", extra=users)

@@ -1,14 +1,18 @@
-"""Team users, each with their own inbox and zone (issue #16): two local uids, lea and
-sam, drive relancectl against two team nodes on one real PostgreSQL 15. Each sees their
-own items and the team's, cannot touch the other's, and reads their times in the zone
-they set, known to every node through the shared database."""
+"""Team users, each with their own inbox, zone and screen (issue #16): two local uids,
+lea and sam, drive relancectl against team nodes on one real PostgreSQL 15. Each sees
+their own items and the team's, cannot touch the other's, reads their times in the zone
+they set, known to every node through the shared database, and gets their popups on
+their own screen (a real dbus-daemon each, with the recording notification server)."""
 
 import json
+import os
+import threading
 import time
 from datetime import datetime, timezone
 
 import pytest
-from test_team_mode import LEA, SAM, STRANGER, as_user, nodes, postgres, team  # noqa: F401 (fixtures)
+from test_delivery import SessionBus
+from test_team_mode import LEA, SAM, STRANGER, TEAM_USERS, as_user, nodes, postgres, team  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.personal_only("team-mode test: starts its own nodes and PostgreSQL")
 
@@ -156,3 +160,74 @@ def test_a_users_window_is_theirs_on_every_node_and_a_bad_one_changes_nothing(po
         "lea: you have no delivery window: your reminders fire when they come due"
     assert as_user(first, LEA, "me", "--no-window").stdout.strip().startswith("lea: your delivery window is the node's")
     assert postgres.sql("SELECT coalesce(delivery_window, '-') FROM team_user WHERE name = 'lea'") == "-"
+
+
+def next_popup(bus, timeout=30):
+    """The next notification shown on this session bus (failing, not hanging, if none)."""
+    shown = []
+
+    def read():
+        while (event := bus.next_event()).get("event") != "notify":
+            pass
+        shown.append(event)
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert shown, f"no popup within {timeout} s"
+    return shown[0]
+
+
+def test_a_users_reminders_pop_up_on_their_own_screen_and_wait_while_it_is_off(postgres, nodes, workdir, tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("running relancectl as other uids needs root (setpriv)")
+    for folder in [workdir, *(node.root for node in nodes)]:
+        os.chmod(folder, 0o711)
+    # lea's laptop and sam's desk show their screens; a third node has none (it fires too).
+    laptop, desk, headless = nodes
+    leas_screen, sams_screen = SessionBus(tmp_path / "lea-bus"), SessionBus(tmp_path / "sam-bus")
+    try:
+        for node, bus, user in [(laptop, leas_screen, "lea"), (desk, sams_screen, "sam")]:
+            node.env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+            node.config.write_text(node.config.read_text() + TEAM_USERS + f'[desktop]\nuser = "{user}"\n')
+        headless.config.write_text(headless.config.read_text() + TEAM_USERS + "[desktop]\nenabled = false\n")
+        for node in nodes:
+            node.start()
+        assert "desktop: this node shows lea's reminders and the team's" in laptop.stderr()
+
+        # Each reminder on its owner's screen, whichever node fired it, and nowhere else.
+        due = headless.format_instant(time.time() + 1)
+        as_user(headless, LEA, "remind", due, "Lea's call")
+        as_user(headless, SAM, "remind", due, "Sam's call")
+        assert next_popup(leas_screen)["summary"] == "Lea's call"
+        assert next_popup(sams_screen)["summary"] == "Sam's call"
+        desktop_jobs = """SELECT r.text, o.recipient, o.state, coalesce(o.sent_by, '-'), coalesce(o.last_error, '-')
+                          FROM outbox o JOIN reminder r ON r.id = o.reminder_id WHERE o.channel = 'desktop' ORDER BY o.id"""
+        assert postgres.sql(desktop_jobs) == "Lea's call|lea|sent|n0|-\nSam's call|sam|sent|n1|-"
+
+        # Her laptop is off: her next reminder fires elsewhere and waits for her screen.
+        laptop.stop()
+        as_user(headless, LEA, "remind", headless.format_instant(time.time() + 1), "While you were away")
+        headless.wait_until(lambda: postgres.sql(desktop_jobs).endswith("While you were away|lea|pending|-|-"),
+                            timeout=30, what="her popup waiting for her screen")
+        laptop.start()
+        assert next_popup(leas_screen)["summary"] == "While you were away"
+        assert postgres.sql(desktop_jobs).endswith("While you were away|lea|sent|n0|-")
+
+        # Her laptop comes back without a desktop: what waited for a screen nobody shows
+        # any more is dropped, saying why, and nothing new is queued for it.
+        laptop.stop()
+        as_user(headless, LEA, "remind", headless.format_instant(time.time() + 1), "Never shown")
+        headless.wait_until(lambda: postgres.sql(desktop_jobs).endswith("Never shown|lea|pending|-|-"),
+                            timeout=30, what="a popup waiting for her screen")
+        laptop.config.write_text(laptop.config.read_text().replace('[desktop]\nuser = "lea"\n', "[desktop]\nenabled = false\n"))
+        laptop.start()
+        assert postgres.sql(desktop_jobs).endswith("Never shown|lea|cancelled|-|no node shows lea's desktop notifications any more")
+        assert "1 popup(s) waiting for a screen no node shows any more were dropped" in laptop.stderr()
+        as_user(headless, LEA, "remind", headless.format_instant(time.time() + 1), "After")
+        headless.wait_until(lambda: "After" in texts(as_user(headless, LEA, "inbox", "--json")), timeout=30,
+                            what="her last reminder fired")
+        assert "After" not in postgres.sql(desktop_jobs)
+        assert all(node.running() for node in nodes)
+    finally:
+        leas_screen.stop()
+        sams_screen.stop()
