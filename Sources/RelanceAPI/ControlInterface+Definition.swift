@@ -975,6 +975,10 @@ method MigrateFromSQLite(
   # contact the team had already, and later steps of a sequence an earlier run copied
   # (the team plans them).
   skippedReminders: int,
+  # Contacts an earlier run copied or linked that the team has removed or forgotten
+  # since, and the outreach, meetings and reminders about them added to the personal
+  # store since: the team's removal stands, none is copied again.
+  removedInTeam: int,
   # What was done, for a person ("copied 12 contacts, ...").
   summary: string
 )

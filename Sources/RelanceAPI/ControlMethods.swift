@@ -1316,12 +1316,16 @@ public enum MigrateFromSQLite: ControlMethod {
         /// contact the team had already, and later steps of a sequence an earlier run copied
         /// (the team plans them).
         public var skippedReminders: Int
+        /// Contacts an earlier run copied or linked that the team has removed or forgotten
+        /// since, and the outreach, meetings and reminders about them added to the personal
+        /// store since: the team's removal stands, none is copied again.
+        public var removedInTeam: Int
         /// What was done, for a person ("copied 12 contacts, ...").
         public var summary: String
 
         /// Creates a value field by field.
         public init(contacts: Int, matchedByEmail: Int, outreach: Int, meetings: Int, events: Int, reminders: Int,
-                    alreadyCopied: Int, skippedReminders: Int, summary: String) {
+                    alreadyCopied: Int, skippedReminders: Int, removedInTeam: Int, summary: String) {
             self.contacts = contacts
             self.matchedByEmail = matchedByEmail
             self.outreach = outreach
@@ -1330,6 +1334,7 @@ public enum MigrateFromSQLite: ControlMethod {
             self.reminders = reminders
             self.alreadyCopied = alreadyCopied
             self.skippedReminders = skippedReminders
+            self.removedInTeam = removedInTeam
             self.summary = summary
         }
     }

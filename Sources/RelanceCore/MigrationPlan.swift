@@ -44,9 +44,15 @@ public struct MigrationPlan: Sendable, Equatable {
     /// keep-in-touch reminder with its contact (and its cadence), when copied in this run.
     /// An event's pending reminders come with the event when it is copied in this run.
     /// Those left are counted in `skippedReminders`.
+    ///   - removed: the contacts an earlier run copied or linked that the team has removed
+    ///     or forgotten since (a merge re-points the record at the kept contact): the
+    ///     team's decision stands, so neither they nor anything about them (new outreach,
+    ///     meetings, reminders) is copied again (counted in `removedInTeam`).
     public static func make(_ copy: PersonalStoreCopy, copied: Set<Key>, teamEmails: [String: Int64],
-                            teamEvents: Set<String> = []) -> MigrationPlan {
+                            teamEvents: Set<String> = [], removed: Set<Int64> = []) -> MigrationPlan {
         var plan = MigrationPlan()
+        var copy = copy
+        if !removed.isEmpty { plan.counts.removedInTeam = copy.dropRows(about: removed, copied: copied) }
         for contact in copy.contacts {
             if copied.contains(Key(.contact, contact.id)) { plan.counts.alreadyCopied += 1; continue }
             if let match = contact.emails.lazy.compactMap({ teamEmails[$0.lowercased()] }).first {
@@ -120,10 +126,37 @@ public struct MigrationCounts: Sendable, Equatable {
     /// Events the team has already (same UID and RECURRENCE-ID): not copied.
     public var eventsInTeam = 0
     public var alreadyCopied = 0
+    /// Contacts the team removed since an earlier run, and the rows about them added to
+    /// the personal store since: not copied again.
+    public var removedInTeam = 0
     /// Reminders of events not copied (the team's has its own) and snoozes, a keep-in-touch reminder
     /// of a contact linked by e-mail (the team's contact keeps its own), and the later
     /// steps of a sequence an earlier run copied (the team plans those).
     public var skippedReminders = 0
 
     public init() {}
+}
+
+extension PersonalStoreCopy {
+    /// Leaves out `gone` (contact ids) and every row not copied yet that is about them
+    /// (their outreach and meetings, reminders tied to those or to the contacts); how many.
+    mutating func dropRows(about gone: Set<Int64>, copied: Set<MigrationPlan.Key>) -> Int {
+        func isNew(_ kind: MigrationPlan.Kind, _ id: Int64) -> Bool { !copied.contains(MigrationPlan.Key(kind, id)) }
+        let outreachGone = Set(outreach.filter { gone.contains($0.contactID) }.map(\.id))
+        let meetingsGone = Set(meetings.filter { gone.contains($0.contactID) }.map(\.id))
+        var dropped = 0
+        func drop<Row>(_ rows: inout [Row], where isAbout: (Row) -> Bool) {
+            let count = rows.count
+            rows.removeAll(where: isAbout)
+            dropped += count - rows.count
+        }
+        drop(&contacts) { gone.contains($0.id) }
+        drop(&outreach) { outreachGone.contains($0.id) && isNew(.outreach, $0.id) }
+        drop(&meetings) { meetingsGone.contains($0.id) && isNew(.meeting, $0.id) }
+        drop(&reminders) { pending in
+            isNew(.reminder, pending.reminder.id) && (pending.reminder.contactID.map(gone.contains) == true
+                || pending.reminder.outreachID.map(outreachGone.contains) == true || pending.meetingID.map(meetingsGone.contains) == true)
+        }
+        return dropped
+    }
 }

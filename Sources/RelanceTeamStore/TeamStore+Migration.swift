@@ -47,7 +47,13 @@ extension TeamStore {
                     let (uid, occurrence) = try row.decode((String, String?).self)
                     return MigrationPlan.eventKey(uid, occurrence)
                 })
-                let plan = MigrationPlan.make(copy, copied: Set(teamIDs.keys), teamEmails: teamEmails, teamEvents: teamEvents)
+                // Contacts copied or linked earlier that the team has removed since.
+                let mapped = teamIDs.filter { $0.key.kind == .contact }
+                let present = Set(try connection.query("SELECT id FROM contact WHERE id = ANY(\(Array(mapped.values)))",
+                                                       logger: logger).wait().map { try $0.decode(Int64.self) })
+                let removed = Set(mapped.filter { !present.contains($0.value) }.map(\.key.sourceID))
+                let plan = MigrationPlan.make(copy, copied: Set(teamIDs.keys), teamEmails: teamEmails, teamEvents: teamEvents,
+                                              removed: removed)
                 var recorded: [(MigrationPlan.Kind, source: Int64, team: Int64)] = []
                 func assign(_ kind: MigrationPlan.Kind, _ sources: [Int64], table: String) throws -> [Int64] {
                     let ids = try connection.query("""

@@ -112,6 +112,34 @@ import Testing
         a.close()
     }
 
+    @Test func aContactTheTeamRemovedIsNotBroughtBackNorIsWhatWasAddedToThemSince() throws {
+        let server = try PostgresServer()
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (path, ada, _, _) = try personalStore(folder)
+        let a = try server.node("a")
+        _ = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
+        let teamAda = try #require(Int64(try server.psql("SELECT team_id FROM migrated_row WHERE kind = 'contact' AND source_id = \(ada.id)")
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        _ = try a.removeContact(id: teamAda, by: "lea", force: true)
+        // The personal store goes on with Ada: a second outreach, a reminder about her.
+        do {
+            let store = try AppDatabase.open(path: path)
+            _ = try store.logOutreach(contactID: ada.id, channel: "email", ask: "a second chat", sentAt: t0.addingTimeInterval(7 * 86_400),
+                                      policy: .standard, rules: rules)
+            _ = try store.addReminder(text: "ask Ada again", dueAt: t0.addingTimeInterval(9 * 86_400), contactID: ada.id)
+        }
+        let before = try server.psql("SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM outreach), (SELECT count(*) FROM reminder)")
+        // The team's removal stands: Ada, her new outreach and its follow-up, and the
+        // reminder about her stay out (they would point at a contact the team no longer has).
+        let again = try a.migrate(try AppDatabase.readCopy(path: path), user: "lea", now: t0)
+        #expect(again.contacts == 0 && again.outreach == 0 && again.reminders == 0)
+        #expect(again.removedInTeam == 1 + 1 + 2)  // Ada, the outreach, its follow-up and the reminder
+        #expect(try server.psql("SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM outreach), (SELECT count(*) FROM reminder)")
+                == before)
+        a.close()
+    }
+
     @Test func aMeetingIsCopiedWithItsRemindersForTheCallerToGoTo() throws {
         let server = try PostgresServer()
         let folder = try temporaryFolder()

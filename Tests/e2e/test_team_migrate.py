@@ -103,6 +103,22 @@ def test_a_personal_store_is_copied_once_for_its_owner_and_its_reminder_fires_on
     assert "Renew the domain" in as_user(second, LEA, "inbox").stdout
     assert "Renew the domain" not in as_user(second, SAM, "inbox").stdout
 
+    # lea forgets Ada in the team; her personal store goes on with Ada. A later run
+    # leaves Ada and what was added about her out: the team's removal stands.
+    as_user(first, LEA, "contact", "forget", "Ada Lovelace")
+    personal.start()
+    personal.ctl("outreach", "log", "ada", "--ask", "a second chat")
+    personal.ctl("remind", "tomorrow 10:00", "Ask Ada again", "--contact", "ada")
+    personal.stop()
+    before = team_rows(postgres)
+    later = as_user(first, LEA, "migrate", "--from", "sqlite", personal_store_of(personal, LEA), "--json").json()
+    assert (later["contacts"], later["outreach"], later["reminders"]) == (0, 0, 0), later
+    # Ada, the outreach, its follow-up, the reminder about her, her keep-in-touch re-planned.
+    assert later["removedInTeam"] == 5, later
+    assert "not copied again: contacts the team removed since" in later["summary"], later["summary"]
+    assert team_rows(postgres) == before
+    assert "Ada" not in as_user(second, SAM, "contact", "list").stdout
+
 
 def test_a_missing_foreign_or_not_sqlite_file_or_a_refused_row_changes_nothing(postgres, team, personal, workdir,
                                                                               monkeypatch):

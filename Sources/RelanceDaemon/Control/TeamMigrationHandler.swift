@@ -36,7 +36,8 @@ extension TeamControlService {
         return MigrateFromSQLite.Reply(contacts: counts.contacts, matchedByEmail: counts.matchedByEmail, outreach: counts.outreach,
                                        meetings: counts.meetings, events: counts.events,
                                        reminders: counts.reminders, alreadyCopied: counts.alreadyCopied,
-                                       skippedReminders: counts.skippedReminders, summary: summary)
+                                       skippedReminders: counts.skippedReminders, removedInTeam: counts.removedInTeam,
+                                       summary: summary)
     }
 
     /// The node's socket serves several local users: a caller migrates only a file they
@@ -54,6 +55,9 @@ extension TeamControlService {
                      "\(counts.alreadyCopied) already copied"]
         if counts.skippedReminders > 0 {
             notes.append("\(Corrections.count(counts.skippedReminders, "pending reminder")) not taken (snoozes, later steps, keep-in-touch of linked contacts, events the team had)")
+        }
+        if counts.removedInTeam > 0 {
+            notes.append("\(counts.removedInTeam) not copied again: contacts the team removed since, and what was added about them")
         }
         if counts.eventsInTeam > 0 {
             notes.append("\(Corrections.count(counts.eventsInTeam, "event")) the team had already (same UID)")
