@@ -90,11 +90,20 @@ extension Daemon {
                                 status: status, lifecycle: lifecycle,
                                 logger: logger)
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
+        let changed = ChangeSignal()
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
                                          configuration: { configuration.current },
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
-                                         reload: { try reloader.reload() }, logger: logger)
+                                         reload: { try reloader.reload() }, didChange: { changed.send() }, logger: logger)
+        if let path = configuration.current.calendarFile {
+            // What is coming for the team: rewritten after this node's changes and every
+            // change to the team's pending reminders, whichever node made it (the feed).
+            let exporter = CalendarFileExporter(path: path, logger: logger) { try service.export("ics") }
+            changed.subscribe { exporter.setNeedsWrite() }
+            store.observeReminders { _ in changed.send() }
+            try await OffPool.run { exporter.write() }  // the store blocks: off the event loops
+        }
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        teamUsers: users, socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: status.line())

@@ -359,7 +359,6 @@ def test_no_colour_when_not_a_terminal(daemon):
     assert "\x1b[" not in daemon.ctl("contact", "list").stdout
 
 
-@pytest.mark.personal_only("the calendar file events are exported to ([export] calendar_file): not kept by a team node yet")
 def test_the_daemon_keeps_a_calendar_file_up_to_date(stopped_daemon):
     calendar = stopped_daemon.root / "calendar.ics"
     stopped_daemon.config.write_text(f'[export]\ncalendar_file = "{calendar}"\n')

@@ -666,6 +666,28 @@ def test_a_reload_adds_and_removes_team_users_and_a_bad_file_changes_nothing(pos
     assert first.running()
 
 
+def test_a_nodes_calendar_file_follows_what_other_nodes_plan(postgres, nodes):
+    # The calendar file of one node ([export] calendar_file) shows what the team plans
+    # through any node: heard through the reminder feed, not polled.
+    calendar = nodes[0].root / "team.ics"
+    nodes[0].config.write_text(nodes[0].config.read_text() + f'[export]\ncalendar_file = "{calendar}"\n')
+    for node in nodes[:2]:
+        node.config.write_text(node.config.read_text() + f"[team.users]\nme = {os.getuid()}\n")  # events are someone's
+        node.start()
+    nodes[1].ctl("event", "add", "Startup drinks", "--at", "2030-12-10 19:00", "--until", "2030-12-10 22:00")
+    nodes[1].ctl("remind", "2030-12-09 09:00", "Buy a ticket")
+    nodes[0].wait_until(lambda: calendar.exists() and "Buy a ticket" in calendar.read_text(), timeout=15,
+                        what="the other node's plans in the calendar file")
+    text = calendar.read_text()
+    assert "SUMMARY:Startup drinks" in text and text.startswith("BEGIN:VCALENDAR"), text
+    # Cancelled elsewhere: gone from the file too.
+    reminder = nodes[1].call("Upcoming")["reminders"]
+    [ticket] = [r for r in reminder if r["text"] == "Buy a ticket"]
+    nodes[1].ctl("reminder", "cancel", str(ticket["id"]))
+    nodes[0].wait_until(lambda: "Buy a ticket" not in calendar.read_text(), timeout=15,
+                        what="the cancelled reminder out of the calendar file")
+
+
 @pytest.mark.parametrize("users, says", [
     ("[team.users]\nlea = -1\n", "'lea' must be a local uid"),
     ("[team.users]\nlea = 4001\nsam = 4001\n", "uid 4001 is given to both lea and sam"),

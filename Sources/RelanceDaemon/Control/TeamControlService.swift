@@ -45,6 +45,8 @@ public final class TeamControlService: VarlinkService {
     let templatesDirectory: String?
     /// Re-reads the configuration (`Reload`); throws `ConfigurationError`.
     let reloadHandler: @Sendable () throws -> Void
+    /// Called after a successful call that may have changed the store (the calendar file).
+    let didChange: @Sendable () -> Void
     let logger: Logger
 
     /// The node's zone (`[rules]`), for what is no one's in particular.
@@ -63,7 +65,8 @@ public final class TeamControlService: VarlinkService {
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
                 configuration: @escaping @Sendable () -> Configuration = { Configuration() }, templatesDirectory: String? = nil,
-                reload: @escaping @Sendable () throws -> Void = {}, logger: Logger) {
+                reload: @escaping @Sendable () throws -> Void = {}, didChange: @escaping @Sendable () -> Void = {},
+                logger: Logger) {
         self.store = store
         self.delivery = delivery
         self.scheduler = scheduler
@@ -75,6 +78,7 @@ public final class TeamControlService: VarlinkService {
         self.configuration = configuration
         self.templatesDirectory = templatesDirectory
         self.reloadHandler = reload
+        self.didChange = didChange
         self.logger = logger
     }
 
@@ -146,6 +150,7 @@ public final class TeamControlService: VarlinkService {
         let uid = VarlinkPeer.uid
         do {
             try await handler.run(Call(service: self, uid: uid, user: uid.flatMap(users().name(of:))), call, replies)
+            if !handler.readOnly { didChange() }
         } catch let error as AlreadyContacted {
             throw ControlError.alreadyContacted(contact: error.contact, by: error.by, sentAt: error.sentAt,
                                                 state: error.status.rawValue, timeZone: zone().identifier)

@@ -78,9 +78,14 @@ extension TeamControlService {
 
     /// The team's address book, or what is coming for the team (reminders, meetings, events).
     private func export(_ p: Export.Parameters) throws -> Export.Reply {
+        Export.Reply(text: try export(p.format))
+    }
+
+    /// `format` "vcf" or "ics", as `Export` answers it (the ics is also the calendar file).
+    func export(_ format: String) throws -> String {
         let now = clock.now()
-        return Export.Reply(text: try InterchangeService.export(p.format, now: now, contacts: { try store.contacts().map(\.contact) }) {
+        return try InterchangeService.export(format, now: now, contacts: { try store.contacts().map(\.contact) }) {
             (try store.upcoming(limit: 100_000), try store.meetings(from: now).map(\.meeting), try store.events().map(\.event))
-        })
+        }
     }
 }
