@@ -90,7 +90,7 @@ public enum ConfigurationLoader {
 
         static let weekdays = Weekday.allCases.map(\.name)
         static let sections: [String: Set<String>] = [
-            "store": ["database", "keep_snapshots_days", "url", "password_file", "node", "delivery_lease"],
+            "store": ["database", "keep_snapshots_days", "url", "password_file", "node", "delivery_lease", "pool_size"],
             "control": ["socket", "max_connections", "idle_timeout_seconds"],
             "user": ["time_zone", "name", "pitch", "language", "email"],
             "calendar": ["days_off", "holidays", "holidays_file"],
@@ -534,7 +534,7 @@ public enum ConfigurationLoader {
         /// `LoadCredential=`), the node named after the host unless `node` says otherwise.
         private func teamStoreSettings() throws(ConfigurationError) -> TeamStoreSettings? {
             guard let url = try string("store", "url") else {
-                for key in ["password_file", "node", "delivery_lease"] where try string("store", key) != nil {
+                for key in ["password_file", "node", "delivery_lease", "pool_size"] where table["store"]?.table?[key] != nil {
                     throw error(section: "store", key: key, "\(key) is for team mode: set [store] url = \"postgresql://…\" too")
                 }
                 return nil
@@ -568,6 +568,9 @@ public enum ConfigurationLoader {
                     .added(to: Date(timeIntervalSince1970: 0), in: TimeZone(identifier: "UTC")!).timeIntervalSince1970
                 guard seconds >= 1 else { throw error(section: "store", key: "delivery_lease", "must be at least PT1S") }
                 settings.deliveryLease = seconds
+            }
+            if let size = try wholeNumber("store", "pool_size", in: 1...64, "a whole number of connections", example: 4) {
+                settings.poolSize = size
             }
             return settings
         }

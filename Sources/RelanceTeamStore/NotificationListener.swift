@@ -29,7 +29,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     private let eventLoop: any EventLoop
     private let logger: Logger
     private var connect: (@Sendable () -> EventLoopFuture<PostgresConnection>)!
-    private var ownPID: (@Sendable () -> Int32?)!
+    private var isOwn: (@Sendable (Int32) -> Bool)!
 
     init(eventLoop: any EventLoop, logger: Logger) {
         self.eventLoop = eventLoop
@@ -40,7 +40,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     /// so nothing committed after this returns is missed while the database is up).
     func add(_ sink: @escaping @Sendable (ScheduleChanges) -> Void,
              connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>,
-             ownPID: @escaping @Sendable () -> Int32?) {
+             isOwn: @escaping @Sendable (Int32) -> Bool) {
         let first = state.withLockedValue { state in
             state.sinks.append(sink)
             defer { state.started = true }
@@ -48,7 +48,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
         }
         guard first else { return }
         self.connect = connect
-        self.ownPID = ownPID
+        self.isOwn = isOwn
         do {
             try listen().wait()
         } catch {
@@ -99,7 +99,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     }
 
     private func received(_ notification: PostgresMessage.NotificationResponse) {
-        if notification.backendPID == ownPID() { return }
+        if isOwn(notification.backendPID) { return }
         guard let changes = Self.changes(from: notification.payload) else {
             logger.warning("team database: unreadable notification on \(TeamSchema.reminderChannel): \(notification.payload.prefix(200))")
             return tellLocally(ScheduleChanges(resync: true))
@@ -108,7 +108,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     }
 
     private func receivedInbox(_ notification: PostgresMessage.NotificationResponse) {
-        if notification.backendPID == ownPID() { return }
+        if isOwn(notification.backendPID) { return }
         guard let ids = try? JSONDecoder().decode([Int64].self, from: Data(notification.payload.utf8)) else {
             return logger.warning("team database: unreadable notification on \(TeamSchema.inboxChannel): \(notification.payload.prefix(200))")
         }

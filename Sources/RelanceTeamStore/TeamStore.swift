@@ -25,11 +25,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     let logger: Logger
     private let connector: Connector
 
-    /// The one connection this node reads and writes through; calls take turns on it.
-    private let lock = NIOLock()
-    private var connection: PostgresConnection?
-    /// The server process behind `connection`: its own notifications are not news.
-    private let writerPID = NIOLockedValueBox<Int32?>(nil)
+    /// The connections this node reads and writes through, one per call at a time.
+    private let pool: ConnectionPool
     let listener: NotificationListener
     /// The team user whose screen this node's desktop is (`registerScreen`), if any.
     let screenUser = NIOLockedValueBox<String?>(nil)
@@ -41,7 +38,17 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
                 eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) throws {
         self.settings = settings
         self.logger = logger
-        connector = try Connector(settings: settings, eventLoop: eventLoop, logger: logger)
+        let connector = try Connector(settings: settings, eventLoop: eventLoop, logger: logger)
+        self.connector = connector
+        pool = ConnectionPool(size: settings.poolSize) {
+            let opened = try connector.open().wait()
+            do {
+                return (opened, try opened.query("SELECT pg_backend_pid()", logger: logger).wait().first!.decode(Int32.self))
+            } catch {
+                try? opened.close().wait()
+                throw error
+            }
+        }
         listener = NotificationListener(eventLoop: eventLoop, logger: logger)
     }
 
@@ -54,13 +61,10 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
         return store
     }
 
-    /// Closes the connections; calls after this fail as unavailable.
+    /// Closes the connections (waiting for the calls in flight); a later call opens new ones.
     public func close() {
         listener.stop()
-        lock.withLock {
-            try? connection?.close().wait()
-            connection = nil
-        }
+        pool.close()
     }
 
     // MARK: The schema
@@ -208,7 +212,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     public func observeReminders(_ sink: @escaping @Sendable (ScheduleChanges) -> Void) {
         // The listener holds what it needs, not the store (which holds the listener).
-        listener.add(sink, connect: { [connector] in connector.open() }, ownPID: { [writerPID] in writerPID.withLockedValue { $0 } })
+        listener.add(sink, connect: { [connector] in connector.open() }, isOwn: { [pool] in pool.isOwn(backendPID: $0) })
     }
 
     // MARK: The inbox
@@ -354,28 +358,27 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
 
     // MARK: Connections
 
-    /// Runs `body` on this node's connection, (re)opening it first if it is closed. A
-    /// failure of the connection itself becomes `TeamStoreError.unavailable`.
+    /// Whether `pid` is the server process of one of this node's connections.
+    func isOwnBackend(_ pid: Int32) -> Bool { pool.isOwn(backendPID: pid) }
+
+    /// Runs `body` on a connection of this node's own for the call (`ConnectionPool`),
+    /// opened first if none is idle. A failure of the connection itself becomes
+    /// `TeamStoreError.unavailable`.
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        try lock.withLock {
-            if connection?.isClosed ?? true {
-                connection = nil
+        var opened = false
+        do {
+            return try pool.withConnection { connection in
+                opened = true
                 do {
-                    let opened = try connector.open().wait()
-                    let pid = try opened.query("SELECT pg_backend_pid()", logger: logger).wait().first!.decode(Int32.self)
-                    writerPID.withLockedValue { $0 = pid }
-                    connection = opened
-                } catch {
+                    return try body(connection)
+                } catch where connection.isClosed {
                     throw TeamStoreError.unavailable(Self.describe(error))
                 }
             }
-            let connection = connection!
-            do {
-                return try body(connection)
-            } catch where connection.isClosed {
-                self.connection = nil
-                throw TeamStoreError.unavailable(Self.describe(error))
-            }
+        } catch let error as TeamStoreError {
+            throw error
+        } catch where !opened {
+            throw TeamStoreError.unavailable(Self.describe(error))
         }
     }
 

@@ -35,6 +35,12 @@ public struct TeamStoreSettings: Sendable, Equatable {
     /// than any one attempt may take, so two nodes never send a job at once.
     public var deliveryLease: TimeInterval = TeamStoreSettings.defaultDeliveryLease
 
+    /// How many connections this node may open for its calls (`[store] pool_size`): calls
+    /// beyond it wait for one to be free. Plus one, always, for listening.
+    public var poolSize = TeamStoreSettings.defaultPoolSize
+
+    public static let defaultPoolSize = 4
+
     /// Two minutes: longer than the delivery service's limit on one attempt (90 s).
     public static let defaultDeliveryLease: TimeInterval = 120
 

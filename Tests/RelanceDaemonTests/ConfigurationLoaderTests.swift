@@ -62,6 +62,11 @@ import Testing
     static let team = "[store]\nurl = \"postgresql://relance@/relance?host=/run/postgresql\"\n"
     static let sendmail = "[mail]\ntransport = \"sendmail\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n"
 
+    @Test func aTeamNodeReadsItsPoolSize() throws {
+        #expect(try ConfigurationLoader.parse(Self.team, path: "c.toml").teamStore?.poolSize == 4)
+        #expect(try ConfigurationLoader.parse(Self.team + "pool_size = 12\n", path: "c.toml").teamStore?.poolSize == 12)
+    }
+
     @Test func aTeamNodeReadsItsDeliveryLease() throws {
         #expect(try ConfigurationLoader.parse(Self.team, path: "c.toml").teamStore?.deliveryLease == 120)
         let set = try ConfigurationLoader.parse(Self.team + "delivery_lease = \"PT5M\"\n" + Self.sendmail, path: "c.toml")
@@ -74,6 +79,9 @@ import Testing
         (team + "delivery_lease = \"PT30S\"\n" + sendmail + "timeout = \"PT45S\"\n", "c.toml:3: must be longer than [mail] timeout (45 s)"),
         (team + "delivery_lease = \"PT0S\"\n", "c.toml:3: must be at least PT1S"),
         ("[store]\ndelivery_lease = \"PT5M\"\n", "c.toml:2: delivery_lease is for team mode"),
+        ("[store]\npool_size = 4\n", "c.toml:2: pool_size is for team mode"),
+        (team + "pool_size = 0\n", "c.toml:3: 'pool_size' must be a whole number of connections from 1 to 64"),
+        (team + "pool_size = \"8\"\n", "c.toml:3: 'pool_size' must be a whole number of connections from 1 to 64"),
     ])
     func teamDeliverySettingsNameFileAndLine(_ text: String, _ expectedPrefix: String) {
         #expect {
