@@ -42,6 +42,13 @@ extension Daemon {
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })
+        // `[mail] mode = "digest"` or `"both"`: each team user's daily digest, from
+        // whichever node claims it first (at the node's `digest_time`, in the user's zone).
+        let digestTime = configuration.current.channels.mail?.digestTime
+        let digest = built.digest.map { channel in
+            TeamDigestService(store: store, channel: channel, time: digestTime!, zone: { configuration.current.timeZone },
+                              clock: clock, logger: logger)
+        }
         let outboxChannels = delivery.channelNames
         let broadcaster = InboxBroadcaster()
         let events = TeamEventPlanner(store: store)
@@ -71,6 +78,7 @@ extension Daemon {
         }
 
         await delivery.probeAll()
+        digest?.start()
         // The rules and [team.users] are read where they are used, so a reload (SIGHUP,
         // `relancectl reload`) changes them for the next call; new rules re-plan the
         // team's pending follow-ups and meeting reminders, as on the personal daemon.
@@ -86,6 +94,7 @@ extension Daemon {
                                 logger: logger)
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
+                                         digest: digest,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
                                          configuration: { configuration.current },
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
@@ -111,6 +120,7 @@ extension Daemon {
         } onGracefulShutdown: {
             lifecycle.stopping()
         }
+        digest?.stop()
         broadcaster.finish()
         try? await OffPool.run { store.close() }
         socket.removeIfOurs()

@@ -26,8 +26,9 @@ import Testing
         #expect(try stores[0].appliedMigrations() == ["v1-reminders-inbox-outbox", "v2-inbox-announcements", "v3-delivery-claims",
                                                   "v4-contacts-outreach", "v5-user-mail", "v6-meetings",
                                                   "v7-reminder-anchors", "v8-migrated-rows", "v9-snooze",
-                                                  "v10-user-zone-window", "v11-events", "v12-keep-in-touch", "v13-cancelled-events"])
-        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "13\n")
+                                                  "v10-user-zone-window", "v11-events", "v12-keep-in-touch", "v13-cancelled-events",
+                                                  "v14-team-digest"])
+        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "14\n")
         stores.forEach { $0.close() }
     }
 
