@@ -383,7 +383,8 @@ enum TeamSchema {
         // job is (`claimed_by`, `next_attempt_at` moved to the lease's end, `claims` the
         // claim's token), so it goes out once across nodes, and again only if its sender
         // died before recording it (at least once). `items`: how many it listed (0: none
-        // to send, nothing mailed).
+        // to send, nothing mailed). A mail job the digest delivered is marked so
+        // (`outbox.digest`), as the personal store's `delivery.digest`.
         Migration(name: "v14-team-digest", statements: [
             """
             CREATE TABLE digest (
@@ -402,6 +403,7 @@ enum TeamSchema {
                 PRIMARY KEY (user_name, day)
             )
             """,
+            "ALTER TABLE outbox ADD COLUMN digest BOOLEAN NOT NULL DEFAULT false",
         ]),
     ]
 }

@@ -83,7 +83,7 @@ extension TeamStore {
                 """, logger: logger).wait().first != nil else { return false }
             // Only jobs no node is sending (a claimed one is on its way and records itself).
             try run(connection, """
-                UPDATE outbox SET state = 'sent', sent_at = \(now), sent_by = \(settings.node), receipt = \(receipt)
+                UPDATE outbox SET state = 'sent', sent_at = \(now), sent_by = \(settings.node), receipt = \(receipt), digest = true
                 WHERE inbox_item_id = ANY(\(owned)) AND channel = \(Self.mailChannel) AND state = 'pending' AND claimed_by IS NULL
                 """)
             return true

@@ -113,12 +113,14 @@ import Testing
         #expect(try a.claimDigest(of: "lea", day: day, at: t0) == .claimed(1))
         #expect(try a.recordDigestSent(of: "lea", day: day, claim: 1, items: 2, owned: [leas.id], receipt: "250 digest", at: t0))
         #expect(try server.psql("""
-            SELECT r.text, o.state, coalesce(o.receipt, '-') FROM outbox o JOIN reminder r ON r.id = o.reminder_id ORDER BY r.text
+            SELECT r.text, o.state, coalesce(o.receipt, '-'), o.digest FROM outbox o JOIN reminder r ON r.id = o.reminder_id ORDER BY r.text
             """) == """
-            lea's|sent|250 digest
-            team's|pending|-
+            lea's|sent|250 digest|t
+            team's|pending|-|f
 
             """)
+        // `relancectl inbox` says so: "mail … ✓ (digest)".
+        #expect(try a.deliveries(inboxItemIDs: [leas.id])[leas.id]?.map(\.digest) == [true])
         a.close()
     }
 }

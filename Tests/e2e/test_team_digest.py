@@ -121,6 +121,9 @@ def test_each_user_gets_one_digest_at_their_time_with_their_items_and_the_teams(
     assert set(postgres.sql("SELECT sent_by FROM digest").split("\n")) <= {"n0", "n1"}
     # lea's and sam's own mail jobs went out in their digests (digest mode mails no item alone).
     assert postgres.sql("SELECT count(*) FROM outbox WHERE state = 'pending'") == "0"
+    leas_item = [item for item in as_user(first, LEA, "inbox", "--json").json()["items"] if item["text"] == "Lea's call"][0]
+    assert [(d["channel"], d["state"], d["digest"]) for d in leas_item["deliveries"]] == [("mail", "sent", True)]
+    assert "(digest)" in as_user(second, LEA, "inbox").stdout
 
     # Once a day: nodes restarted the same day send nothing more.
     for node in (first, second):
