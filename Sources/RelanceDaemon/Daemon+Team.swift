@@ -49,6 +49,9 @@ extension Daemon {
             TeamDigestService(store: store, channel: channel, time: digestTime!, zone: { configuration.current.timeZone },
                               clock: clock, logger: logger)
         }
+        if digest != nil, let digestTime {
+            logger.info("daily digest: each team user with an address gets theirs at \(digestTime) in their zone")
+        }
         let outboxChannels = delivery.channelNames
         let broadcaster = InboxBroadcaster()
         let events = TeamEventPlanner(store: store)
@@ -78,7 +81,6 @@ extension Daemon {
         }
 
         await delivery.probeAll()
-        digest?.start()
         // The rules and [team.users] are read where they are used, so a reload (SIGHUP,
         // `relancectl reload`) changes them for the next call; new rules re-plan the
         // team's pending follow-ups and meeting reminders, as on the personal daemon.
@@ -103,24 +105,26 @@ extension Daemon {
                                        teamUsers: users, socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: status.line())
         }
-        var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
-                .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
-                      serviceName: "delivery"),
-                .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
-                .init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
+            .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
+                  serviceName: "delivery"),
+            .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+        ]
+        if let digest {
+            services.append(.init(service: TeamDigestRunner(digest: digest, drainLimit: .seconds(10), logger: logger),
+                                  serviceName: "digest"))
+        }
+        // Last: stopped first (the group stops its services in reverse order).
+        services.append(.init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"))
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(20)
         try await withGracefulShutdownHandler {
             try await ServiceGroup(configuration: group).run()
         } onGracefulShutdown: {
             lifecycle.stopping()
         }
-        digest?.stop()
         broadcaster.finish()
         try? await OffPool.run { store.close() }
         socket.removeIfOurs()

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import RelanceCore
 import RelanceDelivery
 import RelanceStore
@@ -61,6 +62,28 @@ public final class TeamDigestService: @unchecked Sendable {
         queue.sync {
             stopped = true
             timer.cancel()
+        }
+    }
+
+    /// Stops starting digests, then waits up to `limit` for those being sent to be
+    /// recorded. True when nothing was left in flight.
+    public func drain(within limit: Duration) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let answered = NIOLockedValueBox(false)
+            let answer: @Sendable (Bool) -> Void = { value in
+                let first = answered.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: value) }
+            }
+            queue.async {
+                self.stopped = true
+                self.timer.cancel()
+                if self.inFlight.isEmpty { return answer(true) }
+                self.idleWaiters.append { answer(true) }
+                self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) { answer(false) }
+            }
         }
     }
 
