@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_delivery import mail_config, wait_for
+from test_delivery import SMTPServer, mail_config, wait_for
 from test_team_mode import LEA, SAM, TEAM_USERS, as_user, nodes, postgres, smtp  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.personal_only("team-mode test: starts its own nodes and PostgreSQL")
@@ -47,10 +47,10 @@ def day_number(now, zone):
     return now.astimezone(ZoneInfo(zone)).strftime("%Y%m%d")
 
 
-def node_config(node, postgres, zone, mail=""):
+def node_config(node, postgres, zone, mail="", store='delivery_lease = "PT2M"\n'):
     """A team node in `zone`; `mail`: its [desktop] and [mail] sections (none by default)."""
     sections = mail or "[desktop]\nenabled = false\n"
-    node.config.write_text(f'[store]\nurl = "{postgres.url}"\nnode = "{node.root.name}"\ndelivery_lease = "PT2M"\n'
+    node.config.write_text(f'[store]\nurl = "{postgres.url}"\nnode = "{node.root.name}"\n{store}'
                            f'[user]\ntime_zone = "{zone}"\n{sections}'
                            + TEAM_USERS + f"kim = {KIM}\n")
     node.env["NO_COLOR"] = "1"
@@ -130,3 +130,45 @@ def test_each_user_gets_one_digest_at_their_time_with_their_items_and_the_teams(
         node.restart()
     time.sleep(2)
     assert len(smtp.messages()) == 2
+
+
+def test_a_digest_whose_node_died_mid_send_is_sent_by_another_once_its_claim_runs_out(postgres, nodes, smtp, workdir,
+                                                                                     tmp_path):
+    """At least once across a crash, as the outbox: n0 claims lea's digest and dies (kill -9)
+    while its SMTP server says nothing; n1 takes the digest over once n0's claim has run out
+    and sends it, once."""
+    if os.getuid() != 0:
+        pytest.skip("running relancectl as other uids needs root (setpriv)")
+    for folder in [workdir, *(node.root for node in nodes)]:
+        os.chmod(folder, 0o711)
+    first, second = nodes[:2]
+    node_config(first, postgres, "Europe/Paris")
+    first.start()
+    as_user(first, LEA, "me", "--mail", "lea@example.org")
+    first.ctl("remind", first.format_instant(time.time() + 1), "The team's call")
+    first.wait_until(lambda: postgres.sql("SELECT count(*) FROM inbox_item") == "1", timeout=30, what="the team's item")
+    first.stop()
+
+    # Today's digest (00:00) is due: n0 claims it and hangs on a server that never answers.
+    lease, digest = 'delivery_lease = "PT12S"\n', 'timeout = "PT10S"\nmode = "digest"\ndigest_time = "00:00"'
+    stall = SMTPServer(tmp_path / "stall", mode="stall")
+    try:
+        node_config(first, postgres, "Europe/Paris", mail_config(first, stall.port, stall.cert, extra=digest), store=lease)
+        first.start()
+        first.wait_until(lambda: postgres.sql("SELECT coalesce(claimed_by, '-') FROM digest") == "n0", timeout=30,
+                         what="n0's claim on lea's digest")
+        first.kill()
+    finally:
+        stall.stop()
+    assert postgres.sql("SELECT state, claims FROM digest") == "pending|1"
+
+    # n1 finds it held, arms its timer for the claim's end, then takes it over.
+    node_config(second, postgres, "Europe/Paris", mail_config(second, smtp.port, smtp.cert, extra=digest), store=lease)
+    second.start()
+    mails = wait_for(smtp.messages, 60, "lea's digest, from n1")
+    assert [mail["rcpt_tos"] for mail in mails] == [["lea@example.org"]]
+    assert "The team's call" in mails[0]["body"]
+    assert postgres.sql("SELECT state, claims, sent_by FROM digest") == "sent|2|n1"
+    second.restart()
+    time.sleep(1)
+    assert len(smtp.messages()) == 1
