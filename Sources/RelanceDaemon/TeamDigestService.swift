@@ -99,22 +99,27 @@ public final class TeamDigestService: @unchecked Sendable {
     private func run() {
         guard !stopped else { return }
         let now = clock.now()
-        let next: Date?
+        let next: Date
         do {
             next = try sendDue(now: now)
         } catch {
             logger.warning("team database: cannot look for daily digests to send: \(error); looking again in \(Int(Self.unreachableRetry)) s")
             next = now.addingTimeInterval(Self.unreachableRetry)
         }
-        if let next { timer.arm(at: next) } else { timer.disarm() }
+        timer.arm(at: next)
     }
 
     /// On the queue: claims and starts sending every digest due at `now` that is not sent
-    /// yet; when to look again (nil: no user has an address).
-    private func sendDue(now: Date) throws -> Date? {
+    /// yet; when to look again (a digest being sent looks again once recorded).
+    private func sendDue(now: Date) throws -> Date {
         var next: Date?
         func later(_ date: Date) { next = min(next ?? date, date) }
         let nodeZone = zone()
+        // At the latest, the next digest time in the node's zone: a user who set an
+        // address on another node (none of this node's calls woke it) is found by then.
+        let nodeToday = LocalDate(now, in: nodeZone)
+        let nodeDue = nodeToday.at(time, in: nodeZone)
+        later(nodeDue > now ? nodeDue : nodeToday.adding(days: 1).at(time, in: nodeZone))
         for recipient in try store.digestRecipients() where !inFlight.contains(recipient.user) {
             let zone = recipient.zone.flatMap(TimeZone.init(identifier:)) ?? nodeZone
             let today = LocalDate(now, in: zone)
@@ -134,7 +139,7 @@ public final class TeamDigestService: @unchecked Sendable {
                 send(to: recipient, day: today, due: due, zone: zone, claim: claim)
             }
         }
-        return next
+        return next!
     }
 
     /// On the queue: sends `recipient`'s digest of `day` under `claim`, records the

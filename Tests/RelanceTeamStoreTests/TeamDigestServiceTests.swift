@@ -105,6 +105,28 @@ import Testing
         a.close(); b.close()
     }
 
+    @Test func anAddressSetOnAnotherNodeIsFoundAtTheNodesNextDigestTime() async throws {
+        let server = try PostgresServer()
+        let a = try server.node("a"), b = try server.node("b")
+        let clock = ManualClock(instant("2026-12-01T09:00:00Z"))  // 10:00 in Paris: today's 08:00 has passed
+        let channel = RecordingChannel(name: "mail")
+        let digest = service(a, channel, clock)
+        digest.start()
+        await digest.waitUntilIdle()
+        // Nobody to mail: one wake-up, at the node's next 08:00.
+        #expect(clock.armedDeadlines == [instant("2026-12-02T07:00:00Z")])
+        // Set through b, which tells a nothing: a finds it at that wake-up.
+        try b.setMail(of: "lea", to: "lea@example.org", at: clock.now())
+        _ = try b.addReminder(text: "Lea's call", dueAt: clock.now(), owner: "lea")
+        _ = try b.fireDue(expected: [], at: clock.now(), late: false, lateBefore: nil, rules: rules, channels: [])
+        clock.advance(to: instant("2026-12-02T07:00:00Z"))
+        try await waitUntilAsync { channel.deliveries.count == 1 }
+        await digest.waitUntilIdle()
+        #expect(channel.deliveries.first?.deliveryKey?.hasSuffix(".digest-20261202.lea") == true)
+        digest.stop()
+        a.close(); b.close()
+    }
+
     @Test func aFailedDigestIsTriedAgainAfterItsBackOffNotInALoop() async throws {
         let server = try PostgresServer()
         let a = try server.node("a")
