@@ -260,10 +260,6 @@ public enum ConfigurationLoader {
                 configuration.language = value
             }
             configuration.channels.mail = try mailSettings()
-            if configuration.teamStore != nil, let mail = configuration.channels.mail, mail.mode != .each {
-                // The digest's bookkeeping (which day went out) lives in the personal store only.
-                throw error(section: "mail", key: "mode", "a team node sends each reminder by mail; the daily digest is not available in team mode yet: set mode = \"each\" or remove it")
-            }
             if let lease = configuration.teamStore?.deliveryLease, let mail = configuration.channels.mail,
                lease <= Double(mail.timeout.components.seconds) {
                 throw error(section: "store", key: "delivery_lease", "must be longer than [mail] timeout (\(mail.timeout.components.seconds) s): a job is held by one node for the lease, which must outlast a send")

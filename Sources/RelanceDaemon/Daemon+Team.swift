@@ -47,6 +47,16 @@ extension Daemon {
         if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })
+        // `[mail] mode = "digest"` or `"both"`: each team user's daily digest, from
+        // whichever node claims it first (at the node's `digest_time`, in the user's zone).
+        let digestTime = configuration.current.channels.mail?.digestTime
+        let digest = built.digest.map { channel in
+            TeamDigestService(store: store, channel: channel, time: digestTime!, zone: { configuration.current.timeZone },
+                              clock: clock, logger: logger)
+        }
+        if digest != nil, let digestTime {
+            logger.info("daily digest: each team user with an address gets theirs at \(digestTime) in their zone")
+        }
         let outboxChannels = delivery.channelNames
         let broadcaster = InboxBroadcaster()
         let events = TeamEventPlanner(store: store)
@@ -92,6 +102,7 @@ extension Daemon {
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let changed = ChangeSignal()
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
+                                         digest: digest,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
                                          configuration: { configuration.current },
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
@@ -108,17 +119,20 @@ extension Daemon {
                                        teamUsers: users, socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: status.line())
         }
-        var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
-                .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
-                      serviceName: "delivery"),
-                .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
-                .init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SchedulerService(scheduler: scheduler, lifecycle: lifecycle), serviceName: "scheduler"),
+            .init(service: DeliveryServiceRunner(delivery: delivery, drainLimit: .seconds(10), logger: logger),
+                  serviceName: "delivery"),
+            .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
+        ]
+        if let digest {
+            services.append(.init(service: TeamDigestRunner(digest: digest, drainLimit: .seconds(10), logger: logger),
+                                  serviceName: "digest"))
+        }
+        // Last: stopped first (the group stops its services in reverse order).
+        services.append(.init(service: socket.service, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control"))
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(20)
         try await withGracefulShutdownHandler {
             try await ServiceGroup(configuration: group).run()

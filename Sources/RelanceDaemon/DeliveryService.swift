@@ -349,15 +349,9 @@ public final class DeliveryService: @unchecked Sendable {
         lastDigestDay = today
         let items = (try? store.unreadItems()) ?? []
         guard !items.isEmpty else { return }
-        let body = DigestText.body(items, zone: zone)
-        // One stable key per day: a digest re-sent after a crash is the same mail.
-        let day = today.year * 10_000 + today.month * 100 + today.day
         let namespace = (try? store.messageNamespace()) ?? ""
-        var notification = ReminderNotification(inboxItemID: -Int64(day), reminderID: 0, kind: "digest",
-                                        title: "Relance: \(items.count) reminder\(items.count == 1 ? "" : "s") waiting",
-                                        body: body, dueAt: today.at(digest.time, in: zone), firedAt: now,
-                                        deliveryKey: MessageKey.digest(namespace: namespace, day: day))
-        notification.timeZone = zone
+        let notification = DigestText.notification(items, day: today, time: digest.time, zone: zone, now: now,
+                                                   key: MessageKey.digest(namespace: namespace, day: DigestText.number(today)))
         let logger = self.logger
         digestInFlight = true
         Task {
@@ -397,30 +391,5 @@ public final class DeliveryService: @unchecked Sendable {
             defer { group.cancelAll() }
             return try await group.next()!
         }
-    }
-}
-
-/// The digest's text: everything unread, grouped.
-enum DigestText {
-    static func body(_ items: [InboxItem], zone: TimeZone) -> String {
-        let groups: [(String, Set<ReminderKind>)] = [
-            ("Follow-ups due", [.followUp, .letGo]),
-            ("Meetings", [.meetingPrep, .meetingLeave, .thankYou]),
-            ("Events", [.eventRSVP, .eventSoon, .eventLogPeople]),
-            ("Keep in touch", [.keepInTouch]),
-            ("Your reminders", [.custom]),
-        ]
-        var lines: [String] = []
-        for (title, kinds) in groups {
-            let matching = items.filter { kinds.contains($0.kind) }
-            guard !matching.isEmpty else { continue }
-            lines.append("\(title):")
-            for item in matching {
-                lines.append("  • \(item.text) (inbox #\(item.id), \(HumanTime.moment(item.firedAt, in: zone)))")
-            }
-            lines.append("")
-        }
-        lines.append("Mark one done with `relancectl done` and its inbox number (`relancectl done \(items[0].id)`), or see them all with `relancectl inbox`.")
-        return lines.joined(separator: "\n")
     }
 }

@@ -52,6 +52,11 @@ public enum MessageKey {
     public static func digest(namespace: String, day: Int) -> String {
         namespace.isEmpty ? "digest-\(day)" : "\(namespace).digest-\(day)"
     }
+
+    /// `<namespace>.digest-20261130.lea` for team user lea's digest of that day.
+    public static func digest(namespace: String, day: Int, user: String) -> String {
+        digest(namespace: namespace, day: day) + "." + user
+    }
 }
 
 /// How one delivery of an inbox item went, for display.

@@ -378,11 +378,38 @@ enum TeamSchema {
             )
             """,
         ]),
+        // The daily digest per team user (issue #16): one row per user and local day
+        // (`day`: yyyymmdd in their zone), claimed by the node that sends it as an outbox
+        // job is (`claimed_by`, `next_attempt_at` moved to the lease's end, `claims` the
+        // claim's token), so it goes out once across nodes, and again only if its sender
+        // died before recording it (at least once). `items`: how many it listed (0: none
+        // to send, nothing mailed). A mail job the digest delivered is marked so
+        // (`outbox.digest`), as the personal store's `delivery.digest`.
+        Migration(name: "v14-team-digest", statements: [
+            """
+            CREATE TABLE digest (
+                user_name TEXT NOT NULL REFERENCES team_user (name),
+                day INTEGER NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+                claimed_by TEXT,
+                claims BIGINT NOT NULL DEFAULT 1,
+                next_attempt_at TIMESTAMPTZ NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                items INTEGER,
+                receipt TEXT,
+                sent_at TIMESTAMPTZ,
+                sent_by TEXT,
+                PRIMARY KEY (user_name, day)
+            )
+            """,
+            "ALTER TABLE outbox ADD COLUMN digest BOOLEAN NOT NULL DEFAULT false",
+        ]),
         // Each user's own screen (issue #16): the nodes whose desktop shows a team user's
         // reminders, one row per node, written by the node at start. A reminder someone
         // owns gets a desktop job only while some node shows that user's screen; the job
         // names the user (`recipient`) and only such a node claims it.
-        Migration(name: "v14-desktop-screens", statements: [
+        Migration(name: "v15-desktop-screens", statements: [
             """
             CREATE TABLE desktop_screen (
                 node TEXT PRIMARY KEY,

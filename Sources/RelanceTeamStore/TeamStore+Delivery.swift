@@ -117,16 +117,16 @@ extension TeamStore: DeliveryStore {
         guard !inboxItemIDs.isEmpty else { return [:] }
         return try withConnection { connection in
             let rows = try connection.query("""
-                SELECT inbox_item_id, channel, state, attempts, last_attempt_at, sent_at, last_error FROM outbox
+                SELECT inbox_item_id, channel, state, attempts, last_attempt_at, sent_at, last_error, digest FROM outbox
                 WHERE inbox_item_id = ANY(\(inboxItemIDs)) ORDER BY id
                 """, logger: logger).wait()
             var byItem: [Int64: [DeliveryStatus]] = [:]
             for row in rows {
-                let (itemID, channel, state, attempts, lastAttemptAt, sentAt, lastError) =
-                    try row.decode((Int64, String, String, Int32, Date?, Date?, String?).self)
+                let (itemID, channel, state, attempts, lastAttemptAt, sentAt, lastError, digest) =
+                    try row.decode((Int64, String, String, Int32, Date?, Date?, String?, Bool).self)
                 byItem[itemID, default: []].append(DeliveryStatus(
                     channel: channel, state: state, attempts: Int(attempts), lastAttemptAt: lastAttemptAt, sentAt: sentAt,
-                    lastError: lastError, digest: false))
+                    lastError: lastError, digest: digest))
             }
             return byItem
         }

@@ -64,7 +64,7 @@ extension TeamStore {
             // channel of this node, as before; an owned one goes to its owner's channels
             // only: a mail job to their address if they set one (whichever node fires it:
             // any node with [mail] sends it), and a desktop job addressed to them while a
-            // node shows their screen (v14; only such a node claims it). A comeback is
+            // node shows their screen (v15; only such a node claims it). A comeback is
             // owned as its item's reminder was.
             firing.items = try connection.query("""
                 WITH fresh AS (

@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// Each team user's own screen (issue #16). A node whose desktop is a user's says so at
-/// start (`desktop_screen`, v14); from then on the firing gives each reminder that user
+/// start (`desktop_screen`, v15); from then on the firing gives each reminder that user
 /// owns a desktop job addressed to them, and only a node showing their screen claims it
 /// (`claimDueDeliveries`). A screen that is off keeps its jobs waiting, as a mail server
 /// that is down does: they pop up when it is back.

@@ -73,9 +73,18 @@ import Testing
         #expect(set.teamStore?.deliveryLease == 300)
     }
 
+    /// The daily digest per team user (issue #16): no longer refused on a team node.
+    @Test(arguments: [MailSettings.Mode.digest, .both])
+    func aTeamNodeSendsTheDailyDigest(_ mode: MailSettings.Mode) throws {
+        let parsed = try ConfigurationLoader.parse(Self.team + Self.sendmail + "mode = \"\(mode)\"\ndigest_time = \"07:30\"\n",
+                                                   path: "c.toml")
+        #expect(parsed.channels.mail?.mode == mode)
+        #expect(parsed.channels.mail?.digestTime == LocalTimeOfDay(hour: 7, minute: 30))
+    }
+
     @Test(arguments: [
-        (team + sendmail + "mode = \"digest\"\n", "c.toml:7: a team node sends each reminder by mail"),
-        (team + sendmail + "mode = \"both\"\n", "c.toml:7: a team node sends each reminder by mail"),
+        (team + sendmail + "mode = \"digest\"\ndigest_time = \"7h30\"\n", "c.toml:8: '7h30' is not a time like 08:00"),
+        (team + sendmail + "mode = \"daily\"\n", "c.toml:7: 'daily' is not one of each, digest, both"),
         (team + "delivery_lease = \"PT30S\"\n" + sendmail + "timeout = \"PT45S\"\n", "c.toml:3: must be longer than [mail] timeout (45 s)"),
         (team + "delivery_lease = \"PT0S\"\n", "c.toml:3: must be at least PT1S"),
         ("[store]\ndelivery_lease = \"PT5M\"\n", "c.toml:2: delivery_lease is for team mode"),

@@ -5,7 +5,7 @@ import RelanceTeamStore
 import RelanceTestKit
 import Testing
 
-/// Each user's own screen (issue #16, v14): a reminder someone owns pops up only on a
+/// Each user's own screen (issue #16, v15): a reminder someone owns pops up only on a
 /// node showing their screen; it waits while that screen is off, and is dropped, saying
 /// why, once no node shows it any more.
 @Suite(.serialized) struct TeamScreenTests {

@@ -1090,8 +1090,8 @@ def test_kill_9_of_nodes_during_a_burst_mails_everything_and_repeats_only_retake
 
 @pytest.mark.parametrize("extra, store_extra, says", [
     ('[mail]\ntransport = "pigeon"\nfrom = "a@example.com"\nto = ["b@example.com"]\n', "", "not sendmail or smtp"),
-    ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\nmode = "digest"\n', "",
-     "digest is not available in team mode"),
+    ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\nmode = "weekly"\n', "",
+     "'weekly' is not one of each, digest, both"),
     ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\ntimeout = "PT60S"\n',
      'delivery_lease = "PT30S"\n', "longer than [mail] timeout"),
     ("", 'delivery_lease = "soon"\n', "'soon' is not an ISO 8601 duration"),

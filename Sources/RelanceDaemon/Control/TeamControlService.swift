@@ -34,6 +34,9 @@ public final class TeamControlService: VarlinkService {
     let broadcaster: InboxBroadcaster
     /// This node's channels (their health for `Status`).
     let delivery: DeliveryService?
+    /// Each user's daily digest, when this node sends digests: a changed address or zone
+    /// may move their next one.
+    let digest: TeamDigestService?
     let startedAt: Date
     let clock: any WallClock
     let rules: @Sendable () -> TimingRules
@@ -63,12 +66,14 @@ public final class TeamControlService: VarlinkService {
     }
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
+                digest: TeamDigestService? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
                 configuration: @escaping @Sendable () -> Configuration = { Configuration() }, templatesDirectory: String? = nil,
                 reload: @escaping @Sendable () throws -> Void = {}, didChange: @escaping @Sendable () -> Void = {},
                 logger: Logger) {
         self.store = store
         self.delivery = delivery
+        self.digest = digest
         self.scheduler = scheduler
         self.broadcaster = broadcaster
         self.startedAt = clock.now()

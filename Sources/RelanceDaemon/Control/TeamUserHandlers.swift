@@ -43,6 +43,7 @@ extension TeamControlService {
         let (stored, changes) = try store.setZone(of: user, to: zone, rules: rules(), at: clock.now())
         logger.info("\(user) set their time zone to \(stored ?? "the node's"); re-planned \(changes.scheduled.count) reminder(s)",
                     metadata: ["team_user": "\(user)"])
+        digest?.wake()
         return SetMyZone.Reply(user: user, zone: stored, timeZone: stored ?? self.zone().identifier)
     }
 
@@ -66,6 +67,7 @@ extension TeamControlService {
         let mail = try p.mail.map(Self.deliveryAddress)
         let stored = try store.setMail(of: user, to: mail, at: clock.now())
         logger.info("\(user) set their delivery address to \(stored ?? "none")", metadata: ["team_user": "\(user)"])
+        digest?.wake()
         return SetMyMail.Reply(user: user, mail: stored)
     }
 
