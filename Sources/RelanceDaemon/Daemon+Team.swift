@@ -70,7 +70,25 @@ extension Daemon {
                 events.materialize(firing.eventIDs, rules: configuration.current.rules, now: clock.now(), logger: logger)
             }
         }
+        // The team's imported days off, among the rules every node plans with: read before
+        // the first firing, and again once listening (a change in between is not missed);
+        // another node's import is heard through the database.
+        let readHolidays: @Sendable () async throws -> Void = {
+            configuration.importedHolidays = Set(try await OffPool.run { try store.holidays() }.map(\.date))
+        }
+        try await readHolidays()
         try await OffPool.run { _ = try scheduler.start() }
+        store.observeHolidays {
+            Task {
+                do {
+                    try await readHolidays()
+                    logger.notice("the team's days off changed: \(configuration.importedHolidays.count) imported")
+                } catch {
+                    logger.warning("team database: could not read the team's days off another node changed: \(error)")
+                }
+            }
+        }
+        try await readHolidays()
         try await OffPool.run { events.materialize(nil, rules: configuration.current.rules, now: clock.now(), logger: logger) }
         // Items other nodes fire reach this node's `Watch` clients too, and their outbox
         // jobs this node's delivery (committed with the items: NOTIFY comes after COMMIT).
@@ -104,7 +122,7 @@ extension Daemon {
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
                                          digest: digest,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
-                                         configuration: { configuration.current },
+                                         configuration: configuration,
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
                                          reload: { try reloader.reload() }, didChange: { changed.send() }, logger: logger)
         if let path = configuration.current.calendarFile {

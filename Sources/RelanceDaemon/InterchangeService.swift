@@ -322,13 +322,35 @@ struct InterchangeService: Sendable {
     /// ONE transaction; then `configuration` has them, so every later rule skips them.
     /// A day already known is skipped; an unreadable file imports nothing.
     func importHolidays(_ p: ImportEvents.Parameters, configuration: LiveConfiguration) throws -> ImportReportInfo {
+        try Self.importHolidays(p, now: clock.now(), configuration: configuration, stored: store.holidays) { fresh in
+            try store.importHolidays(fresh, rules: { days in
+                LiveConfiguration.rules(configuration.current.rules, with: days)
+            }, now: clock.now()).added
+        }
+    }
+
+    /// Imported holidays with their names, and the configured ones, by date (`ListHolidays`).
+    static func holidays(imported: [ImportedHoliday], configuration: LiveConfiguration) -> [HolidayInfo] {
+        let importedDates = Set(imported.map(\.date))
+        let configured = configuration.configuredHolidays.subtracting(importedDates)
+            .map { HolidayInfo(date: $0.description, name: nil, source: "config") }
+        let all = imported.map { HolidayInfo(date: $0.date.description, name: $0.name, source: $0.source) } + configured
+        return all.sorted { $0.date < $1.date }
+    }
+
+    /// The flow of `import --holidays` on either store: the files read (through `read`),
+    /// checked, reported; `add` stores the days not configured already and re-plans, in
+    /// one transaction, returning those it added.
+    static func importHolidays(_ p: ImportEvents.Parameters, read: PathReader = readAsDaemon, now: Date,
+                               configuration: LiveConfiguration, stored: () throws -> [ImportedHoliday],
+                               add: ([ImportedHoliday]) throws -> [ImportedHoliday]) throws -> ImportReportInfo {
         var found: [ImportedHoliday] = []
         var rejections: [String] = []
         // Yearly rules through ten years from now, even one whose DTSTART is long past
         // (HolidayCalendar's default counts ten years from DTSTART).
-        let thisYear = LocalDate(clock.now(), in: TimeZone(identifier: "UTC")!).year
+        let thisYear = LocalDate(now, in: TimeZone(identifier: "UTC")!).year
         let through = LocalDate(year: thisYear + 10, month: 12, day: 31)
-        for (name, text) in try Self.texts(p.files) {
+        for (name, text) in try texts(p.files, read: read) {
             do {
                 let days = try HolidayCalendar.namedHolidays(fromICS: text, through: through)
                 if days.isEmpty {
@@ -352,17 +374,14 @@ struct InterchangeService: Sendable {
                                     lines: lines, rejections: rejections, applied: applied)
         }
         if p.dryRun == true || !rejections.isEmpty {
-            let known = Set(try store.holidays().map(\.date)).union(configuration.configuredHolidays)
+            let known = Set(try stored().map(\.date)).union(configuration.configuredHolidays)
             let result = report(added: Set(found.map(\.date)).subtracting(known), applied: false)
             if p.dryRun != true { throw ControlError.importRejected(result) }
             return result
         }
         let configured = configuration.configuredHolidays
-        let fresh = found.filter { !configured.contains($0.date) }
-        let (added, _) = try store.importHolidays(fresh, rules: { days in
-            LiveConfiguration.rules(configuration.current.rules, with: days)
-        }, now: clock.now())
-        configuration.importedHolidays = Set(try store.holidays().map(\.date))
+        let added = try add(found.filter { !configured.contains($0.date) })
+        configuration.importedHolidays = Set(try stored().map(\.date))
         return report(added: Set(added.map(\.date)), applied: true)
     }
 

@@ -19,6 +19,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
         var sinks: [@Sendable (ScheduleChanges) -> Void] = []
         /// Told the ids of inbox items other nodes fired.
         var inboxSinks: [@Sendable ([Int64]) -> Void] = []
+        var holidaySinks: [@Sendable () -> Void] = []
         var connection: PostgresConnection?
         var started = false
         var stopped = false
@@ -63,6 +64,12 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
         state.withLockedValue { $0.inboxSinks.append(sink) }
     }
 
+    /// Subscribes `sink` to changes of the team's days off that other nodes made (on the
+    /// event loop: hand them off). Only once the listener runs (after `add`).
+    func addHolidaySink(_ sink: @escaping @Sendable () -> Void) {
+        state.withLockedValue { $0.holidaySinks.append(sink) }
+    }
+
     /// This node's own committed changes (its notifications are skipped when they come).
     func tellLocally(_ changes: ScheduleChanges) {
         for sink in state.withLockedValue({ $0.sinks }) { sink(changes) }
@@ -84,8 +91,13 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
             connection.addListener(channel: TeamSchema.inboxChannel) { [weak self] _, notification in
                 self?.receivedInbox(notification)
             }
+            connection.addListener(channel: TeamSchema.holidayChannel) { [weak self] _, notification in
+                self?.receivedHolidays(notification)
+            }
             return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: self.logger).flatMap { _ in
                 connection.query("LISTEN \(unescaped: TeamSchema.inboxChannel)", logger: self.logger)
+            }.flatMap { _ in
+                connection.query("LISTEN \(unescaped: TeamSchema.holidayChannel)", logger: self.logger)
             }.map { _ in
                 let stopped = self.state.withLockedValue { state in
                     state.connection = connection
@@ -115,6 +127,15 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
         for sink in state.withLockedValue({ $0.inboxSinks }) { sink(ids) }
     }
 
+    private func receivedHolidays(_ notification: PostgresMessage.NotificationResponse) {
+        if isOwn(notification.backendPID) { return }
+        tellHolidays()
+    }
+
+    private func tellHolidays() {
+        for sink in state.withLockedValue({ $0.holidaySinks }) { sink() }
+    }
+
     private func lost() {
         let stopped = state.withLockedValue { state in
             state.connection = nil
@@ -137,6 +158,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
                 case .success:
                     self.logger.notice("team database: listening again; re-reading the pending reminders")
                     self.tellLocally(ScheduleChanges(resync: true))
+                    self.tellHolidays()  // a change may have come while nobody listened
                 case .failure(let error):
                     self.logger.warning("team database: still unreachable (\(TeamStore.describe(error))); retrying")
                     self.retry()

@@ -19,6 +19,10 @@ enum TeamSchema {
     /// every node, whichever node fired them.
     static let inboxChannel = "relance_inbox"
 
+    /// Where the engine announces that the team's days off changed (v16): each node
+    /// re-reads them, so it plans with them from then on.
+    static let holidayChannel = "relance_holidays"
+
     /// Inbox ids per notification (a payload is limited to 8 000 bytes).
     static let inboxIDsPerNotification = 400
 
@@ -418,6 +422,32 @@ enum TeamSchema {
             )
             """,
             "CREATE INDEX desktop_screen_user ON desktop_screen (user_name)",
+        ]),
+        // The team's days off from holiday calendars (`import --holidays`, issue #16), as
+        // the personal store's `holiday`: every node plans with them (and its own
+        // `[calendar] holidays`); a change is announced on `holidayChannel` by the engine.
+        Migration(name: "v16-holidays", statements: [
+            """
+            CREATE TABLE holiday (
+                day TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                source TEXT NOT NULL,
+                imported_by TEXT,
+                imported_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            """
+            CREATE FUNCTION relance_announce_holidays() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(holidayChannel)', '');
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER holiday_changed AFTER INSERT OR DELETE ON holiday
+                FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_holidays()
+            """,
         ]),
     ]
 }

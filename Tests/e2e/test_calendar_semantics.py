@@ -389,7 +389,6 @@ def follow_up(daemon):
     return [r for r in daemon.ctl("upcoming", "--json").json()["reminders"] if r["kind"] == "follow_up"]
 
 
-@pytest.mark.personal_only("holiday imports (ImportEvents --holidays): a team node's days off come from its configuration")
 def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(paris, tmp_path):
     # Given an outreach logged on Monday 30 November whose follow-up, 7 business days
     # later, is due on Wednesday 9 December, and a holiday calendar that has that day
@@ -435,13 +434,18 @@ def test_import_holidays_makes_days_off_that_follow_ups_avoid_listed_and_kept(pa
     paris.ctl("outreach", "log", "ada", "--ask", "an introduction")
     assert not any(r["fireAt"].startswith("2026-12-09") for r in follow_up(paris)), follow_up(paris)
 
-    # ... and a backup carries them: restored over the state, they are days off again
+
+@pytest.mark.personal_only("backup and restore: a team database is backed up as a database")
+def test_imported_holidays_survive_a_backup_restored(paris, tmp_path):
+    path = tmp_path / "holidays.ics"
+    path.write_text(HOLIDAYS, newline="")
+    paris.ctl("import", "--holidays", str(path))
+    # A backup carries them: restored over the state, they are days off again
     paris.ctl("backup", str(tmp_path / "backup.json"))
     paris.ctl("restore", str(tmp_path / "backup.json"), "--force")
     assert "Company day" in paris.ctl("holidays").stdout
 
 
-@pytest.mark.personal_only("holiday imports (ImportEvents --holidays): a team node's days off come from its configuration")
 def test_a_holiday_file_that_cannot_be_read_imports_no_day(paris, tmp_path):
     path = tmp_path / "broken.ics"
     path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@x\r\nSUMMARY:No date\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",

@@ -95,9 +95,9 @@ def test_a_reminder_set_on_one_node_fires_once_and_every_node_shows_it(postgres,
 def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     node = nodes[0].start()
     assert node.call("Status")["database"].startswith("postgresql://relance@")
-    refused = node.ctl("holidays", check=False)
+    refused = node.ctl("snapshots", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "ListHolidays" in refused.stderr
+    assert "MethodNotImplemented" in refused.stderr and "ListSnapshots" in refused.stderr
     # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
     assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
@@ -664,6 +664,39 @@ def test_a_reload_adds_and_removes_team_users_and_a_bad_file_changes_nothing(pos
     assert gone.code != 0 and f"serves no team user with uid {STRANGER}" in gone.stderr
     assert as_user(first, LEA, "contact", "list").code == 0
     assert first.running()
+
+
+def test_days_off_imported_on_one_node_are_planned_around_by_every_node(postgres, nodes, tmp_path):
+    for node in nodes[:2]:
+        node.config.write_text(node.config.read_text() + f"[team.users]\nme = {os.getuid()}\n")  # contacts are someone's
+        node.start()
+    first, second = nodes[:2]
+    second.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    second.ctl("outreach", "log", "ada", "--ask", "a coffee chat")
+    [planned] = [r for r in second.call("Upcoming")["reminders"] if r["kind"] == "follow_up"]
+    day = planned["fireAt"][:10]
+    compact = day.replace("-", "")
+    path = tmp_path / "days-off.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:off@t\r\n"
+                    f"DTSTART;VALUE=DATE:{compact}\r\nSUMMARY:Team day off\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", newline="")
+
+    # Imported through the first node: the pending follow-up moves off it in the same transaction.
+    report = first.ctl("import", "--holidays", str(path), "--json").json()[0]
+    assert report["applied"] and report["added"] == 1, report
+    [moved] = [r for r in first.call("Upcoming")["reminders"] if r["kind"] == "follow_up"]
+    assert moved["fireAt"][:10] > day, (moved, day)
+    # The other node hears of it through the database, lists it, and plans around it.
+    second.wait_until(lambda: "the team's days off changed" in second.stderr(), timeout=15, what="the other node told")
+    assert {"date": day, "name": "Team day off", "source": "days-off.ics"} in second.call("ListHolidays")["holidays"]
+    second.ctl("contact", "add", "Grace Hopper", "--email", "grace@example.com")
+    second.ctl("outreach", "log", "grace", "--ask", "an introduction")
+    assert not any(r["fireAt"].startswith(day) for r in second.call("Upcoming")["reminders"]), second.call("Upcoming")
+    # A bad file imports no day, on any node.
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@x\r\nSUMMARY:No date\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                    newline="")
+    refused = second.ctl("import", "--holidays", str(path), check=False)
+    assert refused.code != 0 and "days-off.ics:3: the holiday has no DTSTART" in refused.stderr, refused.stderr
+    assert postgres.sql("SELECT count(*) FROM holiday") == "1"
 
 
 def test_a_nodes_calendar_file_follows_what_other_nodes_plan(postgres, nodes):

@@ -337,7 +337,7 @@ def test_test_notify_reports_each_channel(control):
     assert channels == [{"name": "desktop", "available": False, "reason": channels[0]["reason"]}]
 
 
-@pytest.mark.personal_only("holidays, backup and restore: not served by a team node (holidays come from its configuration; the database is backed up as a database)")
+@pytest.mark.personal_only("backup and restore: not served by a team node (the database is backed up as a database)")
 def test_interchange_methods(control):
     control.AddContact(name="Ada Lovelace", emails=["ada@example.com"])
     outreach = control.LogOutreach(contact="ada", ask="advice")["outreach"]

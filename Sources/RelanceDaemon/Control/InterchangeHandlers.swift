@@ -49,14 +49,8 @@ extension ControlService {
         return ImportReply(report: report)
     }
 
-    /// Imported holidays with their names, and the configured ones, by date.
     private func listHolidays() throws -> ListHolidays.Reply {
-        let imported = try store.holidays()
-        let importedDates = Set(imported.map(\.date))
-        let configured = configuration.configuredHolidays.subtracting(importedDates)
-            .map { HolidayInfo(date: $0.description, name: nil, source: "config") }
-        let all = imported.map { HolidayInfo(date: $0.date.description, name: $0.name, source: $0.source) } + configured
-        return ListHolidays.Reply(holidays: all.sorted { $0.date < $1.date })
+        ListHolidays.Reply(holidays: InterchangeService.holidays(imported: try store.holidays(), configuration: configuration))
     }
 
     private func importEvents(_ p: ImportEvents.Parameters) throws -> ImportReply {

@@ -14,7 +14,7 @@ import VarlinkTransport
 /// networking events (`AddEvent`, `ListEvents`, `UpdateEvent`, `RemoveEvent`, `SkipOccurrence`),
 /// what is coming (`Upcoming`), the inbox (`Inbox`, read, done, dismiss, `Snooze`, `Watch`), `Status`,
 /// and the team's shared contacts and outreach (`AddContact`, `ListContacts`,
-/// `GetContact`, `MergeContacts`, `ForgetContact`, `Draft`, `ImportContacts`, `ImportEvents` (not holidays), `Import`,
+/// `GetContact`, `MergeContacts`, `ForgetContact`, `Draft`, `ImportContacts`, `ImportEvents` (holidays too: the team's days off), `ListHolidays`, `Import`,
 /// `Export`, `LogOutreach`, `LogFollowUp`, `ListOutreach`, `RecordReply`,
 /// `CancelOutreach`), shared by every node; a fired follow-up plans the next step of its
 /// sequence; and `MigrateFromSQLite`, a caller's personal store copied in. A caller is the team user `[team.users]` maps their uid to (SO_PEERCRED):
@@ -42,8 +42,10 @@ public final class TeamControlService: VarlinkService {
     let rules: @Sendable () -> TimingRules
     /// uid -> team user (`[team.users]`, as last reloaded).
     let users: @Sendable () -> TeamUsers
-    /// The node's configuration as last reloaded (`Draft`: its language, pitch and templates).
-    let configuration: @Sendable () -> Configuration
+    /// The node's configuration as last reloaded (`Draft`: its language, pitch and
+    /// templates), with the team's imported days off.
+    let liveConfiguration: LiveConfiguration
+    func configuration() -> Configuration { liveConfiguration.current }
     /// Where `Draft` looks for templates (`templates/` beside the configuration file).
     let templatesDirectory: String?
     /// Re-reads the configuration (`Reload`); throws `ConfigurationError`.
@@ -68,7 +70,7 @@ public final class TeamControlService: VarlinkService {
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
                 digest: TeamDigestService? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
-                configuration: @escaping @Sendable () -> Configuration = { Configuration() }, templatesDirectory: String? = nil,
+                configuration: LiveConfiguration = LiveConfiguration(Configuration()), templatesDirectory: String? = nil,
                 reload: @escaping @Sendable () throws -> Void = {}, didChange: @escaping @Sendable () -> Void = {},
                 logger: Logger) {
         self.store = store
@@ -80,7 +82,7 @@ public final class TeamControlService: VarlinkService {
         self.clock = clock
         self.rules = rules
         self.users = users
-        self.configuration = configuration
+        self.liveConfiguration = configuration
         self.templatesDirectory = templatesDirectory
         self.reloadHandler = reload
         self.didChange = didChange

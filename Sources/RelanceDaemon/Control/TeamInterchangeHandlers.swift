@@ -7,18 +7,21 @@ import VarlinkProtocol
 
 // Contacts and calendars in and out on a team node: the personal daemon's vCard, CSV and
 // iCalendar imports (the same reading, plan and report, `InterchangeService`), and its
-// exports. Holiday calendars are the personal daemon's only (a team node's rules come
-// from its configuration).
+// exports, and holiday calendars: the team's days off, which every node plans with.
 
 extension TeamControlService {
-    /// Registers ImportContacts, ImportEvents, Import and Export.
+    /// Registers ImportContacts, ImportEvents (holidays too), ListHolidays, Import and Export.
     static func registerInterchangeHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(ImportContacts.self, readOnly: false) { call, p in
             try call.service.importContacts(p, owner: try call.teamUser(), uid: call.uid)
         }
         handlers.register(ImportEvents.self, readOnly: false) { call, p in
-            guard p.holidays != true else { throw VarlinkError.methodNotImplemented("io.relance.Control.ImportEvents (holidays)") }
+            if p.holidays == true { return try call.service.importHolidays(p, by: call.user, uid: call.uid) }
             return try call.service.importEvents(p, owner: try call.teamUser(), uid: call.uid, rules: try call.rules())
+        }
+        handlers.register(ListHolidays.self, readOnly: true) { call, _ in
+            ListHolidays.Reply(holidays: InterchangeService.holidays(imported: try call.service.store.holidays(),
+                                                                      configuration: call.service.liveConfiguration))
         }
         handlers.register(Import.self, readOnly: false) { call, p in
             try call.service.importTogether(p, owner: try call.teamUser(), uid: call.uid, rules: try call.rules())
@@ -54,6 +57,21 @@ extension TeamControlService {
         if report.applied {
             logger.notice("\(owner) imported \(report.added) event(s), updated or cancelled \(report.merged), skipped \(report.skipped)")
         }
+        return ImportReply(report: report)
+    }
+
+    /// The team's days off from holiday calendars, as the personal daemon imports its own:
+    /// stored and planned around in one transaction, then every node plans with them
+    /// (each hears of them through the database). Anyone the node serves may import them.
+    private func importHolidays(_ p: ImportEvents.Parameters, by user: String?, uid: UInt32?) throws -> ImportReply {
+        let read = InterchangeService.readOwned(by: Self.requiredOwner(caller: uid))
+        let report = try InterchangeService.importHolidays(p, read: read, now: clock.now(), configuration: liveConfiguration,
+                                                           stored: store.holidays) { fresh in
+            try store.importHolidays(fresh, by: user, rules: { days in
+                LiveConfiguration.rules(liveConfiguration.current.rules, with: days)
+            }, now: clock.now())
+        }
+        if report.applied { logger.notice("\(user ?? "the node") imported \(report.added) holiday(s), skipped \(report.skipped)") }
         return ImportReply(report: report)
     }
 
