@@ -111,14 +111,7 @@ public final class DeliveryService: @unchecked Sendable {
     /// recorded. True when nothing was left in flight.
     public func drain(within limit: Duration) async -> Bool {
         await withCheckedContinuation { continuation in
-            let answered = NIOLockedValueBox(false)
-            let answer: @Sendable (Bool) -> Void = { value in
-                let first = answered.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: value) }
-            }
+            let answer = resumingOnce(continuation)
             queue.async {
                 self.draining = true
                 if self.inFlight.isEmpty && !self.digestInFlight { return answer(true) }

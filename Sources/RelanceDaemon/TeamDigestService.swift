@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import RelanceCore
 import RelanceDelivery
 import RelanceStore
@@ -69,14 +68,7 @@ public final class TeamDigestService: @unchecked Sendable {
     /// recorded. True when nothing was left in flight.
     public func drain(within limit: Duration) async -> Bool {
         await withCheckedContinuation { continuation in
-            let answered = NIOLockedValueBox(false)
-            let answer: @Sendable (Bool) -> Void = { value in
-                let first = answered.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: value) }
-            }
+            let answer = resumingOnce(continuation)
             queue.async {
                 self.stopped = true
                 self.timer.cancel()
