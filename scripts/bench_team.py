@@ -71,7 +71,7 @@ def sql(folder: Path, statement: str) -> str:
 
 
 class Node:
-    def __init__(self, bin_dir: Path, root: Path, url: str, name: str, smtp: dict | None = None):
+    def __init__(self, bin_dir: Path, root: Path, url: str, name: str, smtp: dict | None = None, pool_size: int = 4):
         self.bin_dir, self.root, self.name = bin_dir, root / name, name
         self.root.mkdir()
         self.socket = self.root / "ctl.sock"
@@ -81,7 +81,7 @@ class Node:
             mail = (f'[desktop]\nenabled = false\n[mail]\ntransport = "smtp"\nurl = "smtp://127.0.0.1:{smtp["port"]}"\n'
                     f'username = "relance"\npassword_file = "{self.root / "smtp-password"}"\nca_file = "{smtp["cert"]}"\n'
                     f'from = "Relance <relance@example.com>"\nto = ["me@example.com"]\n')
-        (self.root / "config.toml").write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\n' + mail)
+        (self.root / "config.toml").write_text(f'[store]\nurl = "{url}"\nnode = "{name}"\npool_size = {pool_size}\n' + mail)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--create-seconds", type=float, default=3)
     parser.add_argument("--mail", action="store_true", help="deliver by mail through a loopback SMTP server")
+    parser.add_argument("--clients", type=int, default=1, help="connections per node for the creation rate, calling at once")
+    parser.add_argument("--pool-size", type=int, default=4, help="each node's [store] pool_size")
     arguments = parser.parse_args()
     temp = Path(tempfile.mkdtemp(prefix="relance-team-bench-"))
     temp.chmod(0o755)  # the server runs as the postgres user when this runs as root
@@ -162,29 +164,34 @@ def main() -> None:
         smtp_process = subprocess.Popen(["python3", str(SMTP_SERVER), "--dir", str(temp / "smtp"), "--mode", "starttls"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         smtp = json.loads(smtp_process.stdout.readline())
-    nodes = [Node(arguments.bin_dir, temp, url, f"n{index}", smtp) for index in range(3)]
+    nodes = [Node(arguments.bin_dir, temp, url, f"n{index}", smtp, arguments.pool_size) for index in range(3)]
     try:
         for node in nodes:
             node.start()
         print(f"team mode: 3 relanced nodes ({arguments.bin_dir.name} build) on PostgreSQL 15, Unix socket, fsync on; {os.cpu_count()} cores")
 
-        # Creation rate: one connection per node, calls one after the other on each.
+        # Creation rate: --clients connections per node, calls one after the other on each.
         counts = [0, 0, 0]
         stop_at = time.monotonic() + arguments.create_seconds
+        lock = threading.Lock()
 
         def create(index: int) -> None:
             wire = Wire(nodes[index].socket)
+            made = 0
             while time.monotonic() < stop_at:
                 wire.call("Remind", {"at": instant(time.time() + 86_400), "text": "rate"})
-                counts[index] += 1
+                made += 1
             wire.close()
+            with lock:
+                counts[index] += made
 
-        threads = [threading.Thread(target=create, args=(index,)) for index in range(3)]
+        threads = [threading.Thread(target=create, args=(index,)) for index in range(3) for _ in range(arguments.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        print(f"  Remind through 3 nodes, one connection each: {sum(counts) / arguments.create_seconds:8.0f} / s "
+        print(f"  Remind through 3 nodes, {arguments.clients} connection(s) each, pool_size {arguments.pool_size}: "
+              f"{sum(counts) / arguments.create_seconds:8.0f} / s "
               f"({', '.join(str(c) for c in counts)} in {arguments.create_seconds:g} s)")
 
         # A burst: --due reminders due at one instant, set through all three nodes.
