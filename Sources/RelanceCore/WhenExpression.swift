@@ -44,10 +44,14 @@ public enum WhenExpression {
     public static let defaultHour = 9
 
     public static func parse(_ text: String, now: Date, timeZone: TimeZone, looking direction: Direction = .ahead) throws -> Date {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingWhitespace(text)
         let lower = trimmed.lowercased()
-        if let date = try? Date(trimmed, strategy: .iso8601) { return date }
-        if let date = parseISOWithOffsetNoSeconds(trimmed) { return date }
+        // Only a text starting with a digit can be an ISO instant: "tomorrow 9:30" skips
+        // the two parsers, whose failures cost a tenth of a `Remind` (issue #15).
+        if startsWithDigit(trimmed) {
+            if let date = try? Date(trimmed, strategy: .iso8601) { return date }
+            if let date = parseISOWithOffsetNoSeconds(trimmed) { return date }
+        }
         if direction == .back { return try parseBack(trimmed, now: now, timeZone: timeZone) }
         if lower.hasPrefix("p"), let duration = try? ISODuration(parsing: trimmed) {
             return duration.added(to: now, in: timeZone)
@@ -55,11 +59,11 @@ public enum WhenExpression {
         if lower.hasPrefix("in "), let duration = parseRelative(String(lower.dropFirst(3))) {
             return duration.added(to: now, in: timeZone)
         }
-        if ["yesterday", "last", "ago", "this"].contains(where: { lower.split(separator: " ").contains(Substring($0)) }) {
+        let lowerWords = lower.split(separator: " ")
+        if ["yesterday", "last", "ago", "this"].contains(where: { lowerWords.contains(Substring($0)) }) {
             throw ParseError(text: text, reason: "that is in the past; this command looks ahead")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        let calendar = gregorian(in: timeZone)
         var spaced = lower
         if let tRange = dateTRange(lower) { spaced.replaceSubrange(tRange, with: " ") }
         let words = spaced.split(separator: " ").map(String.init)
@@ -169,6 +173,39 @@ public enum WhenExpression {
         guard let timeText = rest.first else { return dayStart }
         guard let time = parseTime(timeText) else { throw fail() }
         return wallClock(time, on: dayStart, calendar: calendar)
+    }
+
+    /// `text.trimmingCharacters(in: .whitespaces)`, without building a new string when
+    /// there is nothing to trim (the usual case).
+    static func trimmingWhitespace(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last,
+              CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last) else { return text }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// True when the text's first character is an ASCII digit (as every ISO 8601 date is).
+    static func startsWithDigit(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return false }
+        return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+    }
+
+    /// A Gregorian calendar in `timeZone`: the last one made, when the zone is the same
+    /// (one `Remind` after another reads in the user's zone; building one per call is
+    /// avoidable work, issue #15).
+    static func gregorian(in timeZone: TimeZone) -> Calendar {
+        lastCalendar.lock.withLock {
+            if let cached = lastCalendar.calendar, cached.timeZone == timeZone { return cached }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            lastCalendar.calendar = calendar
+            return calendar
+        }
+    }
+    private static let lastCalendar = CalendarCache()
+    private final class CalendarCache: @unchecked Sendable {  // `calendar` only under `lock`
+        let lock = NSLock()
+        var calendar: Calendar?
     }
 
     /// The last day with `weekday` strictly before `day`.
