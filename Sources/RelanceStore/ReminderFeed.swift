@@ -43,10 +43,20 @@ final class ReminderFeed: TransactionObserver, @unchecked Sendable {  // touched
         if touched.count + deleted.count > Self.resyncThreshold { return sink(ScheduleChanges(resync: true)) }
         var changes = ScheduleChanges(cancelled: Array(deleted))
         var stillPending: Set<Int64> = []
-        // One cached statement whatever the count (the ids travel as a JSON array).
-        if let statement = try? db.cachedStatement(sql: """
-            SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))
-            """), let rows = try? Row.fetchAll(statement, arguments: [touched.json]) {
+        // One cached statement whatever the count (the ids travel as a JSON array); one
+        // id (a `Remind`, the common case) is looked up directly, sparing the JSON text
+        // and json_each (issue #15).
+        let rows: [Row]?
+        if touched.count == 1, let id = touched.first {
+            rows = try? Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id = ?
+                """), arguments: [id])
+        } else {
+            rows = try? Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))
+                """), arguments: [touched.json])
+        }
+        if let rows {
             for row in rows {
                 let id: Int64 = row[0]
                 stillPending.insert(id)
