@@ -178,9 +178,12 @@ public enum WhenExpression {
     /// `text.trimmingCharacters(in: .whitespaces)`, without building a new string when
     /// there is nothing to trim (the usual case).
     static func trimmingWhitespace(_ text: String) -> String {
+        // `.whitespaces` is Unicode's Zs and the tab; asking the scalars spares making the set.
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
         let scalars = text.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last,
-              CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last) else { return text }
+        guard let first = scalars.first, let last = scalars.last, isWhitespace(first) || isWhitespace(last) else { return text }
         return text.trimmingCharacters(in: .whitespaces)
     }
 
