@@ -44,7 +44,7 @@ public enum WhenExpression {
     public static let defaultHour = 9
 
     public static func parse(_ text: String, now: Date, timeZone: TimeZone, looking direction: Direction = .ahead) throws -> Date {
-        let trimmed = trimmingWhitespace(text)
+        let trimmed = Blanks.trimmingWhitespace(text)
         let lower = trimmed.lowercased()
         // Only a text starting with a digit can be an ISO instant: "tomorrow 9:30" skips
         // the two parsers, whose failures cost a tenth of a `Remind` (issue #15).
@@ -173,18 +173,6 @@ public enum WhenExpression {
         guard let timeText = rest.first else { return dayStart }
         guard let time = parseTime(timeText) else { throw fail() }
         return wallClock(time, on: dayStart, calendar: calendar)
-    }
-
-    /// `text.trimmingCharacters(in: .whitespaces)`, without building a new string when
-    /// there is nothing to trim (the usual case).
-    static func trimmingWhitespace(_ text: String) -> String {
-        // `.whitespaces` is Unicode's Zs and the tab; asking the scalars spares making the set.
-        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
-        }
-        let scalars = text.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last, isWhitespace(first) || isWhitespace(last) else { return text }
-        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// True when the text's first character is an ASCII digit (as every ISO 8601 date is).
