@@ -25,17 +25,18 @@ public enum Blanks {
 
     /// `text.trimmingCharacters(in: .whitespaces)`.
     public static func trimmingWhitespace(_ text: String) -> String {
-        trimming(text, .whitespaces, isWhitespace)
+        endsAreBlank(text, isWhitespace) ? text.trimmingCharacters(in: .whitespaces) : text
     }
 
     /// `text.trimmingCharacters(in: .whitespacesAndNewlines)`.
     public static func trimmingWhitespaceAndNewlines(_ text: String) -> String {
-        trimming(text, .whitespacesAndNewlines, isWhitespaceOrNewline)
+        endsAreBlank(text, isWhitespaceOrNewline) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
     }
 
-    private static func trimming(_ text: String, _ set: CharacterSet, _ isBlank: (Unicode.Scalar) -> Bool) -> String {
+    /// True when the first or the last scalar is blank (the set is made only then).
+    private static func endsAreBlank(_ text: String, _ isBlank: (Unicode.Scalar) -> Bool) -> Bool {
         let scalars = text.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last, isBlank(first) || isBlank(last) else { return text }
-        return text.trimmingCharacters(in: set)
+        guard let first = scalars.first, let last = scalars.last else { return false }
+        return isBlank(first) || isBlank(last)
     }
 }
