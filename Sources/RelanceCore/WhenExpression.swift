@@ -75,7 +75,7 @@ public enum WhenExpression {
             guard let parsed = parseTime(words[1]) else { throw ParseError(text: text) }
             time = parsed
         }
-        let today = calendar.startOfDay(for: now)
+        let today = startOfDay(for: now, calendar: calendar)
         switch first {
         case "today": dayStart = today
         case "tomorrow": dayStart = calendar.date(byAdding: .day, value: 1, to: today)
@@ -190,13 +190,31 @@ public enum WhenExpression {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
             lastCalendar.calendar = calendar
+            lastCalendar.day = nil
             return calendar
         }
     }
     private static let lastCalendar = CalendarCache()
-    private final class CalendarCache: @unchecked Sendable {  // `calendar` only under `lock`
+    private final class CalendarCache: @unchecked Sendable {  // `calendar`, `day` only under `lock`
         let lock = NSLock()
         var calendar: Calendar?
+        /// The last day asked for in `calendar`'s zone (its start and its end).
+        var day: (start: Date, end: Date)?
+    }
+
+    /// `calendar.startOfDay(for: now)`, the day kept while `now` stays in it and the zone
+    /// is the last calendar's (one `Remind` after another asks for the same day).
+    static func startOfDay(for now: Date, calendar: Calendar) -> Date {
+        lastCalendar.lock.withLock {
+            if lastCalendar.calendar?.timeZone == calendar.timeZone, let day = lastCalendar.day,
+               now >= day.start, now < day.end {
+                return day.start
+            }
+            guard lastCalendar.calendar?.timeZone == calendar.timeZone,
+                  let interval = calendar.dateInterval(of: .day, for: now) else { return calendar.startOfDay(for: now) }
+            lastCalendar.day = (interval.start, interval.end)
+            return interval.start
+        }
     }
 
     /// The last day with `weekday` strictly before `day`.
