@@ -21,7 +21,7 @@ public enum ReminderBatch {
     /// A reminder's text as stored: trimmed, not empty, one line without control
     /// characters. `field` names it in the error ("reminders[3].text").
     public static func text(_ text: String, field: String = "text") throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = Blanks.trimmingWhitespaceAndNewlines(text)
         guard !trimmed.isEmpty else { throw ValidationError(field: field, reason: "must not be empty") }
         try Validation.singleLine(trimmed, field: field)
         return trimmed

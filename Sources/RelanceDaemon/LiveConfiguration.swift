@@ -1,3 +1,4 @@
+import Foundation
 import RelanceCore
 import NIOConcurrencyHelpers
 
@@ -20,6 +21,10 @@ public final class LiveConfiguration: Sendable {
         }
         set { box.withLockedValue { $0 = newValue } }
     }
+
+    /// The user's zone in force: what a call reading a time needs, without copying the
+    /// whole configuration and merging the holidays (twice per `Remind`, issue #15).
+    public var userZone: TimeZone { box.withLockedValue { $0.rules.userZone } }
 
     /// The days `relancectl import --holidays` stored (the configuration's aside).
     public var importedHolidays: Set<LocalDate> {

@@ -43,10 +43,19 @@ final class ReminderFeed: TransactionObserver, @unchecked Sendable {  // touched
         if touched.count + deleted.count > Self.resyncThreshold { return sink(ScheduleChanges(resync: true)) }
         var changes = ScheduleChanges(cancelled: Array(deleted))
         var stillPending: Set<Int64> = []
-        // One cached statement whatever the count (the ids travel as a JSON array).
-        if let statement = try? db.cachedStatement(sql: """
+        if touched.count == 1, let id = touched.first {
+            // One id (a `Remind`, the common case): its fireAt alone, sparing the JSON
+            // text, json_each and the row copies (issue #15).
+            if let fireAt = try? Double.fetchOne(db.cachedStatement(sql: """
+                SELECT fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id = ?
+                """), arguments: [id]) {
+                stillPending.insert(id)
+                changes.scheduled.append(ScheduledReminder(id: id, due: Date(timeIntervalSince1970: fireAt)))
+            }
+        } else if let rows = try? Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, fireAt FROM reminder WHERE state = \(ReminderState.pending.sql) AND id IN (SELECT value FROM json_each(?))
-            """), let rows = try? Row.fetchAll(statement, arguments: [touched.json]) {
+            """), arguments: [touched.json]) {
+            // One cached statement whatever the count (the ids travel as a JSON array).
             for row in rows {
                 let id: Int64 = row[0]
                 stillPending.insert(id)

@@ -40,7 +40,9 @@ public enum VarlinkFraming {
     /// read that way is read again by `decodeCall(_:)`, so a malformed call gets the same
     /// error as before and an odd but valid one (`"id": 2.0`) the same answer.
     public static func decodeCall(_ bytes: some Collection<UInt8>, typedWith decoder: JSONDecoder) throws(DecodeError) -> VarlinkCall {
-        let data = Data(bytes)
+        // One copy of contiguous bytes (a frame in a ByteBuffer), not the generic
+        // element-by-element init with its dynamic casts (issue #15).
+        let data = bytes.withContiguousStorageIfAvailable { Data($0) } ?? Data(bytes)
         if !mayHoldInexactNumber(data), let call = try? decoder.decode(VarlinkCall.self, from: data), !call.method.isEmpty {
             return call
         }

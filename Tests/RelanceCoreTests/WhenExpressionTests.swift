@@ -30,6 +30,38 @@ import Testing
         #expect(try WhenExpression.parse(text, now: now, timeZone: paris) == instant(expected))
     }
 
+    @Test(arguments: [
+        (" tomorrow 9:30", "2026-11-28T08:30:00Z"),
+        ("tomorrow 9:30\t", "2026-11-28T08:30:00Z"),
+        ("\u{00A0}2026-12-01T09:00:00Z ", "2026-12-01T09:00:00Z"),
+    ])
+    func blanksAroundAreIgnored(_ text: String, _ expected: String) throws {
+        #expect(try WhenExpression.parse(text, now: now, timeZone: paris) == instant(expected))
+    }
+
+    /// The calendar of the last zone is kept: a call in another zone must not get it.
+    @Test func eachCallReadsInItsOwnZone() throws {
+        let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+        #expect(try WhenExpression.parse("tomorrow 9:30", now: now, timeZone: paris) == instant("2026-11-28T08:30:00Z"))
+        // 27 Nov 23:00 in Tokyo: tomorrow is the 28th there too, 9:30 JST.
+        #expect(try WhenExpression.parse("tomorrow 9:30", now: now, timeZone: tokyo) == instant("2026-11-28T00:30:00Z"))
+        #expect(try WhenExpression.parse("tomorrow 9:30", now: now, timeZone: paris) == instant("2026-11-28T08:30:00Z"))
+    }
+
+    /// The day of the last call is kept while now stays in it: the next day, and the last
+    /// hour of a 25-hour day, must still be read right.
+    @Test func theKeptDayFollowsNow() throws {
+        let read = { (now: String) in try WhenExpression.parse("tomorrow 9:30", now: instant(now), timeZone: paris) }
+        #expect(try read("2026-11-27T14:00:00Z") == instant("2026-11-28T08:30:00Z"))
+        #expect(try read("2026-11-28T14:00:00Z") == instant("2026-11-29T08:30:00Z"))
+        #expect(try read("2026-11-27T23:30:00Z") == instant("2026-11-29T08:30:00Z"))
+        // 25 October 2026 in Paris lasts 25 hours (CEST → CET): 22:00Z to 23:00Z the next day.
+        #expect(try read("2026-10-24T22:30:00Z") == instant("2026-10-26T08:30:00Z"))
+        #expect(try read("2026-10-25T22:30:00Z") == instant("2026-10-26T08:30:00Z"))
+        #expect(try read("2026-10-25T23:00:00Z") == instant("2026-10-27T08:30:00Z"))
+        #expect(try read("2026-10-24T21:59:59Z") == instant("2026-10-25T08:30:00Z"))
+    }
+
     @Test(arguments: ["someday", "2026-13-01 09:00", "2026-02-30", "tomorrow 25:00", "in two hours", "monday at noon"])
     func rejectsWithAnExample(_ text: String) {
         #expect(throws: WhenExpression.ParseError.self) { try WhenExpression.parse(text, now: now, timeZone: paris) }

@@ -26,6 +26,7 @@ import VarlinkProtocol
         #expect(JSONCoding.parseDate("2030-01-01T09:00:00Z") == Date(timeIntervalSince1970: 1_893_488_400))
         #expect(JSONCoding.parseDate("2030-01-01T10:00:00+01:00") == Date(timeIntervalSince1970: 1_893_488_400))
         #expect(JSONCoding.parseDate("2030-01-01T09:00:00.500Z") == Date(timeIntervalSince1970: 1_893_488_400.5))
+        #expect(JSONCoding.parseDate("2030-01-01T10:00:00.250+01:00") == Date(timeIntervalSince1970: 1_893_488_400.25))
     }
 
     @Test(arguments: ["tomorrow 9:30", "9:30", "", "2030", "203-01-01T09:00:00Z", "2030/01/01 09:00", "in 3 days"])

@@ -18,7 +18,7 @@ extension ControlService {
                  looking direction: WhenExpression.Direction = .ahead) throws -> Date {
         if let date = JSONCoding.parseDate(text) { return date }
         do {
-            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone ?? rules.userZone, looking: direction)
+            return try WhenExpression.parse(text, now: clock.now(), timeZone: zone ?? configuration.userZone, looking: direction)
         } catch {
             throw ControlError.invalidParameter(parameter, reason: "\(error)")
         }
@@ -31,7 +31,7 @@ extension ControlService {
     }
 
     /// The user's IANA zone, which replies carry so clients show instants in it.
-    var zoneName: String { rules.userZone.identifier }
+    var zoneName: String { configuration.userZone.identifier }
 }
 
 /// Parameter readings both Control services share (the personal daemon's and a team
