@@ -609,9 +609,6 @@ def test_a_calendar_imported_by_a_team_user_is_theirs_and_only_they_update_or_ca
     assert [r["added"] for r in both] == [1, 1], both
     assert postgres.sql("SELECT owner FROM contact") == "sam"
     assert postgres.sql("SELECT created_by, title FROM event") == "sam|Job fair"
-    # Holiday calendars stay the personal daemon's: the standard answer, nothing written.
-    holidays = as_user(first, LEA, "import", "--holidays", other, check=False)
-    assert holidays.code != 0 and "MethodNotImplemented" in holidays.stderr, holidays.stderr
 
 
 def test_a_uid_the_team_does_not_map_is_told_so_and_changes_nothing(postgres, team):

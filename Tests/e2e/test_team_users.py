@@ -201,7 +201,7 @@ def test_a_users_reminders_pop_up_on_their_own_screen_and_wait_while_it_is_off(p
         assert next_popup(leas_screen)["summary"] == "Lea's call"
         assert next_popup(sams_screen)["summary"] == "Sam's call"
         desktop_jobs = """SELECT r.text, o.recipient, o.state, coalesce(o.sent_by, '-'), coalesce(o.last_error, '-')
-                          FROM outbox o JOIN reminder r ON r.id = o.reminder_id WHERE o.channel = 'desktop' ORDER BY o.id"""
+                          FROM outbox o JOIN reminder r ON r.id = o.reminder_id WHERE o.channel = 'desktop' ORDER BY r.id"""
         assert postgres.sql(desktop_jobs) == "Lea's call|lea|sent|n0|-\nSam's call|sam|sent|n1|-"
 
         # Her laptop is off: her next reminder fires elsewhere and waits for her screen.
