@@ -40,11 +40,7 @@ extension Daemon {
             throw DaemonError.teamStoreUnavailable(error.description)
         }
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
-        // Whose reminders pop up here; fixed at start, as the channels are.
-        let screen = configuration.current.channels.screenUser(teamUsers: configuration.current.teamUsers, uid: getuid())
-        let dropped = try await OffPool.run { try store.registerScreen(of: screen, at: clock.now()) }
-        if let screen { logger.notice("desktop: this node shows \(screen)'s reminders and the team's") }
-        if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
+        try await Self.registerScreen(store, configuration: configuration.current, now: clock.now(), logger: logger)
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })
         // `[mail] mode = "digest"` or `"both"`: each team user's daily digest, from
@@ -70,25 +66,10 @@ extension Daemon {
                 events.materialize(firing.eventIDs, rules: configuration.current.rules, now: clock.now(), logger: logger)
             }
         }
-        // The team's imported days off, among the rules every node plans with: read before
-        // the first firing, and again once listening (a change in between is not missed);
-        // another node's import is heard through the database.
-        let readHolidays: @Sendable () async throws -> Void = {
-            configuration.importedHolidays = Set(try await OffPool.run { try store.holidays() }.map(\.date))
-        }
-        try await readHolidays()
+        // The team's imported days off are among the rules, from before the first firing.
+        try await Self.readTeamHolidays(store, into: configuration)
         try await OffPool.run { _ = try scheduler.start() }
-        store.observeHolidays {
-            Task {
-                do {
-                    try await readHolidays()
-                    logger.notice("the team's days off changed: \(configuration.importedHolidays.count) imported")
-                } catch {
-                    logger.warning("team database: could not read the team's days off another node changed: \(error)")
-                }
-            }
-        }
-        try await readHolidays()
+        try await Self.followTeamHolidays(store, into: configuration, logger: logger)
         try await OffPool.run { events.materialize(nil, rules: configuration.current.rules, now: clock.now(), logger: logger) }
         // Items other nodes fire reach this node's `Watch` clients too, and their outbox
         // jobs this node's delivery (committed with the items: NOTIFY comes after COMMIT).
@@ -161,5 +142,36 @@ extension Daemon {
         try? await OffPool.run { store.close() }
         socket.removeIfOurs()
         logger.info("stopped")
+    }
+
+    /// Says whose reminders pop up on this node (`[desktop] user`, else the team user the
+    /// node runs as; fixed at start, as the channels are), so the team queues them here.
+    static func registerScreen(_ store: TeamStore, configuration: Configuration, now: Date, logger: Logger) async throws {
+        let screen = configuration.channels.screenUser(teamUsers: configuration.teamUsers, uid: getuid())
+        let dropped = try await OffPool.run { try store.registerScreen(of: screen, at: now) }
+        if let screen { logger.notice("desktop: this node shows \(screen)'s reminders and the team's") }
+        if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
+    }
+
+    /// The team's imported days off, into the rules this node plans with.
+    static func readTeamHolidays(_ store: TeamStore, into configuration: LiveConfiguration) async throws {
+        configuration.importedHolidays = Set(try await OffPool.run { try store.holidays() }.map(\.date))
+    }
+
+    /// Re-reads the team's days off whenever another node changes them (heard through the
+    /// database; call once the store listens), and once now: a change made between the
+    /// first read and listening is not missed.
+    static func followTeamHolidays(_ store: TeamStore, into configuration: LiveConfiguration, logger: Logger) async throws {
+        store.observeHolidays {
+            Task {
+                do {
+                    try await readTeamHolidays(store, into: configuration)
+                    logger.notice("the team's days off changed: \(configuration.importedHolidays.count) imported")
+                } catch {
+                    logger.warning("team database: could not read the team's days off another node changed: \(error)")
+                }
+            }
+        }
+        try await readTeamHolidays(store, into: configuration)
     }
 }
