@@ -104,7 +104,7 @@ extension TeamStore: DeliveryStore {
         try withConnection { connection in
             try connection.query("""
                 SELECT inbox_item_id FROM outbox
-                WHERE channel = 'desktop' AND receipt = \(receipt) AND sent_by = \(settings.node)
+                WHERE channel = \(Self.desktopChannel) AND receipt = \(receipt) AND sent_by = \(settings.node)
                 ORDER BY sent_at DESC, id DESC LIMIT 1
                 """, logger: logger).wait().first?.decode(Int64.self)
         }

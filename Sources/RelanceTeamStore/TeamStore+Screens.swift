@@ -31,6 +31,4 @@ extension TeamStore {
         screenUser.withLockedValue { $0 = user }
         return cancelled
     }
-
-    static let desktopChannel = "desktop"
 }

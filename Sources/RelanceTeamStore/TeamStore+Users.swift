@@ -10,6 +10,8 @@ import RelanceStore
 extension TeamStore {
     /// The channel name a user's address is delivered on (`ChannelSettings`' "mail").
     public static let mailChannel = "mail"
+    /// The channel name of a user's screen (`ChannelSettings`' "desktop", v15).
+    static let desktopChannel = "desktop"
 
     /// What a team user sets for themself, a column of `team_user` each.
     enum Preference: String {
