@@ -16,6 +16,10 @@ public struct Configuration: Sendable, Equatable {
     /// `[team.users]` on a team node: the local uids the control socket serves, each as
     /// the team user it names (`ada = 1000`). Read at start.
     public var teamUsers = TeamUsers()
+
+    /// The team user a team node acts as for what it reads on its own disk (followed vdir
+    /// folders): the one `[desktop] user` names, else the one the node runs as.
+    public func nodeUser(uid: UInt32) -> String? { channels.desktopUser ?? teamUsers.name(of: uid) }
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
     /// Control connections served at once (`[control] max_connections`); one more is

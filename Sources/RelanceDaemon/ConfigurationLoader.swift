@@ -266,17 +266,17 @@ public enum ConfigurationLoader {
             }
             configuration.imap = try imapSettings()
             if configuration.teamStore != nil {
-                // A team node reads no mail and follows no vdir yet: refused, not silently ignored.
+                // A team node reads no mail yet: refused, not silently ignored.
                 if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil || configuration.imap != nil {
                     throw error(section: "mail_watch", key: nil, "a team node does not read your mail yet (Maildir or IMAP): remove [mail_watch], or keep it on a personal daemon")
-                }
-                let sync = configuration.sync
-                if !sync.calendars.isEmpty || !sync.contacts.isEmpty || sync.publish != nil {
-                    throw error(section: "sync", key: nil, "a team node does not follow or publish vdir folders yet: remove [sync], or keep it on a personal daemon")
                 }
             }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             configuration.channels.desktopUser = try desktopUser(configuration.teamUsers, teamMode: configuration.teamStore != nil)
+            if configuration.teamStore != nil, !configuration.sync.isEmpty, configuration.nodeUser(uid: getuid()) == nil {
+                // What a followed folder brings must be someone's.
+                throw error(section: "sync", key: nil, "a team node follows vdir folders as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+            }
             return configuration
         }
 

@@ -106,14 +106,19 @@ extension Daemon {
                                          configuration: configuration,
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
                                          reload: { try reloader.reload() }, didChange: { changed.send() }, logger: logger)
+        if configuration.current.calendarFile != nil || configuration.current.sync.publish != nil {
+            // What this node writes for calendar apps is rewritten after this node's changes
+            // and every change to the team's pending reminders, whichever node made it (the
+            // feed).
+            store.observeReminders { _ in changed.send() }
+        }
         if let path = configuration.current.calendarFile {
-            // What is coming for the team: rewritten after this node's changes and every
-            // change to the team's pending reminders, whichever node made it (the feed).
+            // What is coming for the team.
             let exporter = CalendarFileExporter(path: path, logger: logger) { try service.export("ics") }
             changed.subscribe { exporter.setNeedsWrite() }
-            store.observeReminders { _ in changed.send() }
             try await OffPool.run { exporter.write() }  // the store blocks: off the event loops
         }
+        let sync = try Self.teamVdirSync(store, configuration: configuration, changed: changed, clock: clock, logger: logger)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        teamUsers: users, socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: status.line())
@@ -124,6 +129,7 @@ extension Daemon {
                   serviceName: "delivery"),
             .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
         ]
+        if let sync { services.append(.init(service: sync, serviceName: "vdir-sync")) }
         if let digest {
             services.append(.init(service: TeamDigestRunner(digest: digest, drainLimit: .seconds(10), logger: logger),
                                   serviceName: "digest"))
@@ -151,6 +157,24 @@ extension Daemon {
         let dropped = try await OffPool.run { try store.registerScreen(of: screen, at: now) }
         if let screen { logger.notice("desktop: this node shows \(screen)'s reminders and the team's") }
         if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
+    }
+
+    /// `[sync]` on a team node: the followed folders applied as the node's team user (the
+    /// loader refused a node that has none), and `publish` holding that user's meetings and
+    /// the events they go to.
+    static func teamVdirSync(_ store: TeamStore, configuration: LiveConfiguration, changed: ChangeSignal, clock: any WallClock,
+                             logger: Logger) throws -> VdirSyncService? {
+        let settings = configuration.current
+        guard !settings.sync.isEmpty, let user = settings.nodeUser(uid: getuid()) else { return nil }
+        logger.notice("sync: this node follows its vdir folders as \(user)")
+        let vdir = TeamVdirStore(store: store, user: user)
+        return VdirSyncService.make(settings.sync, store: vdir, clock: clock, rules: { configuration.current.rules },
+                                    changed: changed, logger: logger) {
+            Daemon.publishedFiles(meetings: try store.meetings(from: .distantPast).filter { $0.by == user }.map(\.meeting),
+                                  events: try store.events().filter { $0.by == user }.map(\.event),
+                                  synced: try vdir.syncedEventUIDs(), contacts: try store.contacts().map(\.contact),
+                                  now: clock.now())
+        }
     }
 
     /// The team's imported days off, into the rules this node plans with.

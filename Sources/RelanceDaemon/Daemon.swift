@@ -188,23 +188,10 @@ public final class Daemon: Sendable {
 
         // Calendars and address books kept by vdirsyncer: followed live through the same
         // planners as `relancectl import`; Relance's own meetings and events published.
-        var syncServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let syncSettings = configuration.current.sync
-        if !syncSettings.isEmpty {
-            let publisher = syncSettings.publish.map { folder in
-                VdirPublisher(folder: folder, logger: logger) { try Self.publishedFiles(store: store, now: clock.now()) }
-            }
-            if let publisher { changed.subscribe { publisher.setNeedsWrite() } }
-            let folders = syncSettings.calendars.map { VdirWatcher.Folder(path: $0, kind: .calendar) }
-                + syncSettings.contacts.map { VdirWatcher.Folder(path: $0, kind: .contacts) }
-            let sync = VdirSync(store: store, events: events, clock: clock, rules: { configuration.current.rules })
-            let watcher = VdirWatcher(folders: folders, store: store, logger: logger) { folder, path, change in
-                Self.applySyncedFile(sync, folder: folder, path: path, change: change, store: store, logger: logger) {
-                    changed.send()
-                }
-            }
-            syncServices.append(.init(service: VdirSyncService(watcher: watcher, publisher: publisher), serviceName: "vdir-sync"))
-        }
+        let syncServices: [ServiceGroupConfiguration.ServiceConfiguration] = VdirSyncService.make(
+            configuration.current.sync, store: store, clock: clock, rules: { configuration.current.rules }, changed: changed,
+            logger: logger, published: { try Self.publishedFiles(store: store, now: clock.now()) }
+        ).map { [.init(service: $0, serviceName: "vdir-sync")] } ?? []
 
         // Or the IMAP account itself (issue #13): one session per folder, each on a thread
         // of its own, through the same write path.
@@ -259,7 +246,7 @@ public final class Daemon: Sendable {
     /// that cannot be applied is a warning (read again at its next change), and one only
     /// just created that does not look whole yet is left quietly for its close.
     static func applySyncedFile(_ sync: VdirSync, folder: VdirWatcher.Folder, path: String, change: VdirWatcher.Change,
-                                store: AppDatabase, logger: Logger, changed: () -> Void) {
+                                store: any VdirStore, logger: Logger, changed: () -> Void) {
         // Two events for one write (a close, then a rename) read the file once.
         if change == .settled, let known = try? store.syncedStamp(path: path), known == VdirStamp.of(path) { return }
         let name = (path as NSString).lastPathComponent
@@ -282,14 +269,21 @@ public final class Daemon: Sendable {
     /// What `[sync] publish` holds: one file per meeting and per event Relance owns (not
     /// those that came from a followed vdir), a series with its changed occurrences.
     static func publishedFiles(store: AppDatabase, now: Date) throws -> [String: String] {
-        let contacts = Dictionary(uniqueKeysWithValues: try store.contacts().map { ($0.id, $0) })
-        let synced = try store.syncedEventUIDs()
+        publishedFiles(meetings: try store.meetings(from: .distantPast), events: try store.events(),
+                       synced: try store.syncedEventUIDs(), contacts: try store.contacts(), now: now)
+    }
+
+    /// The files for these meetings and events, leaving out the events whose UID came from
+    /// a followed vdir (`synced`).
+    static func publishedFiles(meetings: [Meeting], events: [NetworkingEvent], synced: Set<String>, contacts: [Contact],
+                               now: Date) -> [String: String] {
+        let contacts = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0) })
         var files: [String: String] = [:]
-        for meeting in try store.meetings(from: .distantPast) {
+        for meeting in meetings {
             files[VdirPublisher.fileName(kind: "meeting", key: String(meeting.id))] =
                 ICalendarWriter.write(reminders: [], meetings: [meeting], events: [], contactsByID: contacts, now: now)
         }
-        let owned = Dictionary(grouping: try store.events().filter { !synced.contains($0.uid) }, by: \.uid)
+        let owned = Dictionary(grouping: events.filter { !synced.contains($0.uid) }, by: \.uid)
         for (uid, group) in owned {
             files[VdirPublisher.fileName(kind: "event", key: uid.isEmpty ? String(group[0].id) : uid)] =
                 ICalendarWriter.write(reminders: [], meetings: [], events: group, contactsByID: contacts, now: now)

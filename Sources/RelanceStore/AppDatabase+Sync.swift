@@ -40,6 +40,26 @@ public enum ContactSyncMutation: Sendable, Equatable {
     case keep(id: Int64)
 }
 
+/// What following vdir folders needs of a store: the personal store, or a team node's
+/// view of the team's (`TeamVdirStore`). Each file is applied in ONE transaction with
+/// what the store remembers of it; see `AppDatabase`'s methods for the contract.
+public protocol VdirStore: Sendable {
+    /// The files of `kind` the store remembers under `folder` (a directory path, no trailing slash).
+    func syncedFiles(_ kind: SyncKind, in folder: String) throws -> [SyncedFile]
+    /// The stamp the store remembers of the file at `path` (nil: not known).
+    func syncedStamp(path: String) throws -> String?
+    /// Applies one calendar file; `plan` decides its events' mutations inside the transaction.
+    func syncCalendarFile(path: String, stamp: String?, uids: [String], now: Date, rules: TimingRules,
+                          plan: (_ stored: [NetworkingEvent], _ previous: Set<String>, _ elsewhere: Set<String>) throws -> [EventMutation])
+        throws -> (added: [Int64], changes: ScheduleChanges)
+    /// Applies one vCard file; `plan` decides its contacts' mutations inside the transaction.
+    func syncContactsFile(path: String, stamp: String?, uids: [String], emails: [String], now: Date, rules: TimingRules,
+                          plan: (_ candidates: [Contact], _ linked: [String: Int64]) throws -> [(uid: String, ContactSyncMutation)])
+        throws -> (added: [Int64], updated: [Int64], changes: ScheduleChanges)
+}
+
+extension AppDatabase: VdirStore {}
+
 extension AppDatabase {
     /// The files of `kind` the store remembers under `folder` (a directory path, no trailing slash).
     public func syncedFiles(_ kind: SyncKind, in folder: String) throws -> [SyncedFile] {

@@ -449,5 +449,31 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_holidays()
             """,
         ]),
+        // Followed vdir folders on team nodes (`[sync]`, issue #16): what each node
+        // remembers of each file it read, as the personal store's `syncFile`. A folder is on
+        // one node's disk, so a file is known by (node, path); its items say which events
+        // (UID) and contacts it brought, so deleting it takes back its events.
+        Migration(name: "v17-vdir-sync", statements: [
+            """
+            CREATE TABLE sync_file (
+                node TEXT NOT NULL,
+                path TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('calendar', 'contacts')),
+                stamp TEXT NOT NULL,
+                PRIMARY KEY (node, path)
+            )
+            """,
+            """
+            CREATE TABLE sync_file_item (
+                node TEXT NOT NULL,
+                path TEXT NOT NULL,
+                uid TEXT NOT NULL,
+                contact_id BIGINT REFERENCES contact (id) ON DELETE SET NULL,
+                FOREIGN KEY (node, path) REFERENCES sync_file (node, path) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX sync_file_item_file ON sync_file_item (node, path)",
+            "CREATE INDEX sync_file_item_uid ON sync_file_item (uid)",
+        ]),
     ]
 }

@@ -67,6 +67,14 @@ extension TeamStore {
                 try run(connection, "DELETE FROM cancelled_event WHERE uid = \(uid)")
             }
         }
+        return try applyEventMutations(connection, mutations, owner: owner, rules: rules, now: now)
+    }
+
+    /// Writes `mutations` for `owner` inside the caller's transaction: what an import or a
+    /// followed calendar file decided. - Returns: the ids of the events added, and the
+    /// schedule changes.
+    func applyEventMutations(_ connection: PostgresConnection, _ mutations: [EventMutation], owner: String, rules: TimingRules,
+                             now: Date) throws -> (added: [Int64], changes: ScheduleChanges) {
         var added: [Int64] = []
         var scheduled: [Reminder] = [], cancelledReminders: [Int64] = []
         for mutation in mutations {

@@ -29,7 +29,7 @@ import Testing
 
     func sync(_ store: AppDatabase) -> VdirSync {
         let rules = self.rules
-        return VdirSync(store: store, events: EventPlanner(store: store), clock: clock, rules: { rules })
+        return VdirSync(store: store, clock: clock, rules: { rules })
     }
 
     /// A weekly meetup from Thursday 10 Dec 2026 at `at` (Paris), as one vdir item.

@@ -1129,7 +1129,9 @@ def test_kill_9_of_nodes_during_a_burst_mails_everything_and_repeats_only_retake
     ('[mail_watch]\ninbox = "/tmp/Maildir"\n', "", "a team node does not read your mail yet"),
     ('[mail_watch]\nimap_url = "imaps://relance@127.0.0.1:9/"\nimap_password_file = "/tmp/p"\n', "",
      "a team node does not read your mail yet"),
-    ('[sync]\ncalendars = ["/tmp/calendars"]\n', "", "a team node does not follow or publish vdir folders yet"),
+    # A followed folder's events and contacts must be someone's: a node that runs as no
+    # team user and names none is refused.
+    ('[sync]\ncalendars = ["/tmp/calendars"]\n', "", "a team node follows vdir folders as its team user, and uid"),
 ])
 def test_a_mail_channel_wrong_on_a_team_node_stops_the_start_with_where_and_what(stopped_daemon, workdir, extra,
                                                                                  store_extra, says):

@@ -111,7 +111,6 @@ def with_series_and_second_change(text):
 # -- tests -----------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_an_event_created_moved_retitled_and_cancelled_in_radicale_follows_in_relance(radicale, vdirsyncer, relanced):
     first = (datetime.now(PARIS) + timedelta(days=10)).date()
 
@@ -158,7 +157,6 @@ def test_an_event_created_moved_retitled_and_cancelled_in_radicale_follows_in_re
     assert founders(relanced) == []
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_cancellation_on_the_server_cancels_the_event(radicale, vdirsyncer, relanced):
     first = (datetime.now(PARIS) + timedelta(days=12)).date()
     text, *_ = calendar(first)
@@ -176,7 +174,6 @@ def test_a_cancellation_on_the_server_cancels_the_event(radicale, vdirsyncer, re
     assert founders(relanced) == []
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_meeting_added_in_relance_reaches_radicale_and_its_cancellation_too(radicale, vdirsyncer, relanced):
     # Given a meeting added in Relance
     ada = relanced.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com", "--json").json()["contact"]
@@ -199,7 +196,6 @@ def test_a_meeting_added_in_relance_reaches_radicale_and_its_cancellation_too(ra
     assert not any("Meeting with Ada Lovelace" in text for text in radicale.items("relance").values())
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_an_event_added_in_relance_reaches_radicale_and_synced_events_are_not_sent_back(radicale, vdirsyncer, relanced):
     # Given an event synced from the work calendar, and one added in Relance
     first = (datetime.now(PARIS) + timedelta(days=10)).date()
@@ -221,7 +217,6 @@ def test_an_event_added_in_relance_reaches_radicale_and_synced_events_are_not_se
     assert not any(UID in t for t in texts), texts
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_contact_edited_on_the_server_updates_in_relance(radicale, vdirsyncer, relanced):
     # Given a card on the server, synced
     radicale.put("contacts", "ada.vcf", vcard("Ada Lovelace", "ada@example.com", "Analytical Engines"))
@@ -243,7 +238,6 @@ def test_a_contact_edited_on_the_server_updates_in_relance(radicale, vdirsyncer,
     assert edited["why"] == "first programmer"
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_changes_made_while_relanced_was_down_are_applied_at_start(radicale, vdirsyncer, stopped_daemon):
     # Given relanced following the vdirs, with one event synced
     write_config(stopped_daemon, vdirsyncer)
@@ -267,7 +261,6 @@ def test_changes_made_while_relanced_was_down_are_applied_at_start(radicale, vdi
     wait_for(daemon, lambda: [e["title"] for e in events(daemon)] == ["Angels breakfast"], "the catch-up")
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_file_that_does_not_parse_is_a_warning_and_is_read_again_when_it_changes(vdirsyncer, relanced):
     folder = vdirsyncer.calendar("work")
     first = (datetime.now(PARIS) + timedelta(days=10)).date()
@@ -286,7 +279,6 @@ def test_a_file_that_does_not_parse_is_a_warning_and_is_read_again_when_it_chang
     wait_for(relanced, lambda: events(relanced), "the completed file applied")
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_followed_folder_deleted_and_recreated_is_followed_again_without_a_restart(vdirsyncer, relanced, tmp_path):
     folder = vdirsyncer.calendar("work")
     first = (datetime.now(PARIS) + timedelta(days=10)).date()
@@ -341,7 +333,6 @@ def test_check_config_accepts_the_sync_folders(stopped_daemon, workdir):
     assert result.returncode == 0, result
 
 
-@pytest.mark.personal_only("vdir sync (calendars, contacts): a team node refuses [sync] for now")
 def test_a_reload_that_changes_the_folders_says_they_change_at_restart(stopped_daemon, workdir):
     # Given relanced following one calendar folder
     stopped_daemon.config.write_text(f'[sync]\ncalendars = ["{workdir}/cal"]\n[desktop]\nenabled = false\n')

@@ -1,3 +1,6 @@
+import Logging
+import RelanceCore
+import RelanceStore
 import ServiceLifecycle
 
 /// The vdir watcher as a service: follows the folders from the start, stops at shutdown.
@@ -21,5 +24,27 @@ struct VdirSyncService: Service {
         }
         try? await gracefulShutdown()
         watcher.stop()
+    }
+}
+
+extension VdirSyncService {
+    /// `[sync]` on either store (nil when it names no folder): the followed folders applied
+    /// through the same planners as `relancectl import`, and `publish` kept holding what
+    /// `published` renders, rewritten after every `changed` signal.
+    static func make(_ settings: SyncSettings, store: any VdirStore, clock: any WallClock,
+                     rules: @escaping @Sendable () -> TimingRules, changed: ChangeSignal, logger: Logger,
+                     published: @escaping @Sendable () throws -> [String: String]) -> VdirSyncService? {
+        guard !settings.isEmpty else { return nil }
+        let publisher = settings.publish.map { folder in VdirPublisher(folder: folder, logger: logger, render: published) }
+        if let publisher { changed.subscribe { publisher.setNeedsWrite() } }
+        let folders = settings.calendars.map { VdirWatcher.Folder(path: $0, kind: .calendar) }
+            + settings.contacts.map { VdirWatcher.Folder(path: $0, kind: .contacts) }
+        let sync = VdirSync(store: store, clock: clock, rules: rules)
+        let watcher = VdirWatcher(folders: folders, store: store, logger: logger) { folder, path, change in
+            Daemon.applySyncedFile(sync, folder: folder, path: path, change: change, store: store, logger: logger) {
+                changed.send()
+            }
+        }
+        return VdirSyncService(watcher: watcher, publisher: publisher)
     }
 }

@@ -12,8 +12,8 @@ import RelanceStore
 /// takes back the events it brought (unless another followed file brings the same UID);
 /// its contacts stay.
 struct VdirSync: Sendable {
-    let store: AppDatabase
-    let events: EventPlanner
+    /// The personal store, or a team node's view of the team's.
+    let store: any VdirStore
     let clock: any WallClock
     let rules: @Sendable () -> TimingRules
     /// Files above this size are refused (one item per file: a few kilobytes).
@@ -74,7 +74,6 @@ struct VdirSync: Sendable {
         let now = clock.now()
         let rules = self.rules()
         var outcome = Outcome()
-        let interchange = InterchangeService(store: store, events: events, clock: clock)
         let (added, changes) = try store.syncCalendarFile(path: path, stamp: file?.stamp, uids: uids, now: now, rules: rules) {
             stored, previous, elsewhere in
             let entries = EventImportPlanner.plan(parsed, stored: stored, userZone: rules.userZone,
@@ -95,7 +94,7 @@ struct VdirSync: Sendable {
                 outcome.lines.append("remove \(title): its file is gone" + (gone.count > 1 ? ", with \(gone.count - 1) changed occurrence(s)" : ""))
             }
             outcome.changed = !effects.isEmpty
-            return try interchange.mutations(effects, stored: stored, now: now)
+            return try InterchangeService.mutations(effects, stored: stored, now: now)
         }
         // The reminders of the added and moved occurrences came in the same transaction
         // (the scheduler hears of them through the store's reminder feed).

@@ -38,7 +38,7 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     }
 
     private let folders: [Folder]
-    private let store: AppDatabase
+    private let store: any VdirStore
     private let apply: @Sendable (_ folder: Folder, _ path: String, _ change: Change) -> Void
     private let logger: Logger
     private let queue = DispatchQueue(label: "io.relance.vdir")
@@ -49,7 +49,7 @@ final class VdirWatcher: @unchecked Sendable {  // mutable state on `queue`
     private static let folderMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF
     private let catchUpInterrupted = NIOLockedValueBox(false)
 
-    init(folders: [Folder], store: AppDatabase, logger: Logger,
+    init(folders: [Folder], store: any VdirStore, logger: Logger,
          apply: @escaping @Sendable (_ folder: Folder, _ path: String, _ change: Change) -> Void) {
         self.folders = folders
         self.store = store
