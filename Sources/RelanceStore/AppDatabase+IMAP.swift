@@ -2,6 +2,17 @@ import Foundation
 import GRDB
 import RelanceCore
 
+/// Where a store keeps how far each watched IMAP folder was read (the personal store, or
+/// a team node's marks in the team database): see `AppDatabase`'s methods for the contract.
+public protocol IMAPMarkStore: Sendable {
+    func imapFolderMark(account: String, folder: String) throws -> IMAPFolderMark?
+    func setIMAPFolderMark(account: String, folder: String, _ mark: IMAPFolderMark) throws
+    @discardableResult
+    func advanceIMAPFolderMark(account: String, folder: String, uidValidity: UInt32, to uid: UInt32) throws -> Bool
+}
+
+extension AppDatabase: IMAPMarkStore {}
+
 extension AppDatabase {
     /// How far `folder` of `account` was read, if it was ever watched.
     public func imapFolderMark(account: String, folder: String) throws -> IMAPFolderMark? {

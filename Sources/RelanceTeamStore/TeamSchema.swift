@@ -475,5 +475,20 @@ enum TeamSchema {
             "CREATE INDEX sync_file_item_file ON sync_file_item (node, path)",
             "CREATE INDEX sync_file_item_uid ON sync_file_item (uid)",
         ]),
+        // How far each node read each IMAP folder it watches (`[mail_watch] imap_url`),
+        // as the personal store's `imapFolder`: a node reads its own account, so by node.
+        Migration(name: "v18-imap-marks", statements: [
+            """
+            CREATE TABLE imap_folder (
+                node TEXT NOT NULL,
+                account TEXT NOT NULL,
+                folder TEXT NOT NULL,
+                uid_validity BIGINT NOT NULL,
+                last_uid BIGINT NOT NULL,
+                watched_since TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (node, account, folder)
+            )
+            """,
+        ]),
     ]
 }

@@ -26,7 +26,7 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     private let folder: String
     private let sent: Bool
     private let client: any IMAPClient
-    private let store: AppDatabase
+    private let store: any IMAPMarkStore
     private let health: MailSourceHealth
     private let logger: Logger
     private let now: @Sendable () -> Date
@@ -41,7 +41,7 @@ final class IMAPFolderWatcher: @unchecked Sendable {  // the loop's state lives 
     private var hasEnded = false
     private var account: String { settings.endpoint.display }
 
-    init(settings: IMAPSettings, folder: String, sent: Bool, client: any IMAPClient, store: AppDatabase,
+    init(settings: IMAPSettings, folder: String, sent: Bool, client: any IMAPClient, store: any IMAPMarkStore,
          health: MailSourceHealth, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
          ingest: @escaping @Sendable (_ message: String, _ sent: Bool) throws -> Void) {
         self.settings = settings
