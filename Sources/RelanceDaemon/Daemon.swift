@@ -199,21 +199,13 @@ public final class Daemon: Sendable {
             guard let makeIMAPClient else {
                 throw ConfigurationError(path: configPath, line: nil, message: "[mail_watch] imap_url: this relanced was built without IMAP")
             }
-            let folders = [(imap.inbox, false)] + (imap.sent.map { [($0, true)] } ?? [])
-            let watchers = folders.map { folder, sent in
-                IMAPFolderWatcher(settings: imap, folder: folder, sent: sent, client: makeIMAPClient(), store: store,
-                                  health: mailSources, logger: logger, now: { clock.now() }) { message, sent in
-                    let reply: Ingest.Reply
-                    do {
-                        reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil))
-                    } catch let error as VarlinkError {
-                        throw IMAPFolderWatcher.Unreadable(reason: error.description)
-                    }
-                    if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
-                    changed.send()
-                }
+            let imapService = IMAPService.make(imap, client: makeIMAPClient, store: store, health: mailSources, clock: clock,
+                                           logger: logger) { message, sent in
+                let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil))
+                changed.send()
+                return reply
             }
-            mailServices.append(.init(service: IMAPService(watchers: watchers), serviceName: "imap"))
+            mailServices.append(.init(service: imapService, serviceName: "imap"))
         }
 
         // Shut down in reverse order: the socket first (no new calls), then the reload
