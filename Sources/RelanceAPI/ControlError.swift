@@ -57,6 +57,9 @@ public enum ControlError {
     public static func restoreRefused(reason: String) -> VarlinkError {
         error("RestoreRefused", ["reason": .string(reason)])
     }
+    public static func notOnTeamNode(method: String, reason: String) -> VarlinkError {
+        error("NotOnTeamNode", ["method": .string(method), "reason": .string(reason)])
+    }
     public static func duplicateContact(field: String, value: String, existing: String) -> VarlinkError {
         error("DuplicateContact", ["field": .string(field), "value": .string(value), "existing": .string(existing)])
     }

@@ -1434,6 +1434,10 @@ error SnapshotFailed (reason: string)
 # A backup cannot be restored; nothing changed.
 error RestoreRefused (reason: string)
 
+# A team node does not serve this method of the personal daemon, and reason says what
+# does instead (a team database is backed up with PostgreSQL's own tools); nothing changed.
+error NotOnTeamNode (method: string, reason: string)
+
 # The configuration file cannot be used; the previous one stays in force.
 error ConfigurationInvalid (reason: string)
 

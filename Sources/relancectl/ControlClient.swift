@@ -165,6 +165,8 @@ struct ControlClient {
                 + "`yourname = \(string("uid"))` under [team.users] in its configuration"
         case "io.relance.Control.SnapshotNotFound":
             return "no snapshot '\(string("id"))'; see `relancectl snapshots`"
+        case "io.relance.Control.NotOnTeamNode":
+            return "a team node does not serve \(string("method")): \(string("reason"))"
         case "io.relance.Control.SnapshotFailed":
             return "nothing changed: the automatic snapshot could not be taken: \(string("reason"))"
         case "io.relance.Control.ConfigurationInvalid":

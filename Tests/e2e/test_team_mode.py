@@ -97,12 +97,51 @@ def test_what_a_team_store_cannot_serve_yet_is_refused_plainly(postgres, nodes):
     assert node.call("Status")["database"].startswith("postgresql://relance@")
     refused = node.ctl("snapshots", check=False)
     assert refused.code != 0
-    assert "MethodNotImplemented" in refused.stderr and "ListSnapshots" in refused.stderr
+    assert "a team node does not serve ListSnapshots" in refused.stderr and "pg_dump" in refused.stderr, refused.stderr
     # A reminder tied to a contact the team does not have: told as the personal daemon tells.
     with_contact = node.ctl("remind", "tomorrow 9:00", "x", "--contact", "ada", check=False)
     assert with_contact.code != 0 and "no contact matches 'ada'" in with_contact.stderr, with_contact.stderr
     assert postgres.sql("SELECT count(*) FROM reminder") == "0"
     assert node.running()
+
+
+def test_a_team_is_backed_up_with_pg_dump_and_comes_back_whole_with_pg_restore(postgres, nodes):
+    """The README's way to back a team up: `relancectl backup` says to use PostgreSQL's
+    tools; a `pg_dump -Fc` taken while a node runs, restored with `pg_restore` into a new
+    database, gives a node on it the same contacts, outreach, reminders and inbox, and
+    the reminder still due fires once from there."""
+    me = f"[team.users]\nme = {os.getuid()}\n"
+    first = team_node(nodes[0], postgres.url, "n0", extra=me).start()
+    for command in [("backup", "-"), ("snapshots",), ("restore", "--snapshot", "x")]:
+        refused = first.ctl(*command, check=False)
+        assert refused.code != 0 and "a team node does not serve" in refused.stderr, refused.stderr
+        assert "pg_dump -Fc" in refused.stderr and "pg_restore" in refused.stderr
+    first.ctl("contact", "add", "Ada Lovelace", "--email", "ada@example.com")
+    first.ctl("outreach", "log", "ada", "--ask", "a 20-minute coffee chat")
+    first.ctl("remind", first.format_instant(time.time() + 2), "Say hello to Ada")
+    first.wait_until(lambda: first.call("Inbox")["items"], timeout=30, what="the first reminder fired")
+    first.ctl("remind", first.format_instant(time.time() + 8), "Call Ada about the intro")
+
+    def views(node):
+        return {method: node.call(method, **parameters) for method, parameters in [
+            ("ListContacts", {}), ("ListOutreach", {}), ("Upcoming", {"limit": 100}), ("Inbox", {"filter": "all"})]}
+
+    before = views(first)
+    run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    dump = postgres.folder / "team.dump"
+    subprocess.run([*run_as, "pg_dump", "-Fc", "-h", str(postgres.folder), "-U", "relance", "-d", "relance",
+                    "-f", str(dump)], check=True, capture_output=True, text=True, timeout=60)
+    first.stop()
+    postgres.sql("CREATE DATABASE restored OWNER relance")
+    subprocess.run([*run_as, "pg_restore", "--exit-on-error", "-h", str(postgres.folder), "-U", "relance",
+                    "-d", "restored", str(dump)], check=True, capture_output=True, text=True, timeout=60)
+    second = team_node(nodes[1], postgres.url.replace("/relance?", "/restored?"), "n1", extra=me).start()
+    assert views(second) == before
+    second.wait_until(lambda: len(second.call("Inbox", filter="all")["items"]) == 2, timeout=30,
+                      what="the reminder still due fired from the restored database")
+    time.sleep(1)
+    texts = [item["text"] for item in second.call("Inbox", filter="all")["items"]]
+    assert sorted(texts) == ["Call Ada about the intro", "Say hello to Ada"]
 
 
 LEA, SAM, STRANGER = 4001, 4002, 4003

@@ -10,7 +10,8 @@ import VarlinkProtocol
 // exports, and holiday calendars: the team's days off, which every node plans with.
 
 extension TeamControlService {
-    /// Registers ImportContacts, ImportEvents (holidays too), ListHolidays, Import and Export.
+    /// Registers ImportContacts, ImportEvents (holidays too), ListHolidays, Import and Export,
+    /// and refuses Backup, ListSnapshots and Restore, saying what backs a team up instead.
     static func registerInterchangeHandlers(_ handlers: inout ControlHandlers<Call>) {
         handlers.register(ImportContacts.self, readOnly: false) { call, p in
             try call.service.importContacts(p, owner: try call.teamUser(), uid: call.uid)
@@ -27,7 +28,21 @@ extension TeamControlService {
             try call.service.importTogether(p, owner: try call.teamUser(), uid: call.uid, rules: try call.rules())
         }
         handlers.register(Export.self, readOnly: true) { call, p in try call.service.export(p) }
+        // The personal daemon's backups are its SQLite file's; a team's state is one
+        // database every node shares, copied consistently while the nodes run and put
+        // back whole while they are stopped: PostgreSQL's own tools do both.
+        handlers.register(Backup.self, readOnly: true) { _, _ in throw notOnTeamNode(Backup.self) }
+        handlers.register(ListSnapshots.self, readOnly: true) { _, _ in throw notOnTeamNode(ListSnapshots.self) }
+        handlers.register(Restore.self, readOnly: true) { _, _ in throw notOnTeamNode(Restore.self) }
     }
+
+    private static func notOnTeamNode<M: ControlMethod>(_ method: M.Type) -> VarlinkError {
+        ControlError.notOnTeamNode(method: M.name, reason: backupAdvice)
+    }
+
+    static let backupAdvice = "a team's state is its PostgreSQL database, shared by every node: back it up with "
+        + "`pg_dump -Fc` (consistent while the nodes run) and put it back with `pg_restore` while every node is "
+        + "stopped (README: Team mode, backing up)"
 
     /// All or nothing, in one transaction; new contacts are the caller's. A file named by
     /// its path is read only if the caller owns it, as `migrate` reads (the node would
