@@ -231,7 +231,7 @@ def test_the_system_mode_has_no_desktop_channel_unless_configured(stopped_daemon
     assert stopped_daemon.ctl("status", "--json").json()["channels"] == []
 
 
-@pytest.mark.personal_only("import and restore: not served by a team node yet")
+@pytest.mark.personal_only("Restore: a team node answers NotOnTeamNode (a team is backed up with pg_dump)")
 def test_the_system_service_reads_no_file_for_a_client(stopped_daemon, tmp_path):
     # Given the system service, and a file only root may read (a credential, say)
     stopped_daemon.start(extra_args=["--system"])
