@@ -59,7 +59,12 @@ enum FlatCallReader {
 
         /// JSON's whitespace: space, tab, line feed, carriage return.
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
         /// The byte `byte` (after whitespace), taken when it is there.
@@ -108,17 +113,18 @@ enum FlatCallReader {
 
         mutating func boolean() -> Bool? {
             skipSpace()
-            for (word, value) in [("true", true), ("false", false)] where matches(word) {
-                index += word.utf8.count
-                return value
-            }
+            if skip("true") { return true }
+            if skip("false") { return false }
             return nil
         }
 
-        private func matches(_ word: String) -> Bool {
-            let utf8 = Array(word.utf8)
-            guard bytes.count - index >= utf8.count else { return false }
-            return utf8.indices.allSatisfy { bytes[index + $0] == utf8[$0] }
+        /// Takes `word` when the bytes at the cursor spell it.
+        private mutating func skip(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard bytes.count - index >= count else { return false }
+            let matches = word.withUTF8Buffer { utf8 in utf8.indices.allSatisfy { bytes[index + $0] == utf8[$0] } }
+            if matches { index += count }
+            return matches
         }
     }
 }
