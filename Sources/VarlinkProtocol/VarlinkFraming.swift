@@ -40,6 +40,11 @@ public enum VarlinkFraming {
     /// read that way is read again by `decodeCall(_:)`, so a malformed call gets the same
     /// error as before and an odd but valid one (`"id": 2.0`) the same answer.
     public static func decodeCall(_ bytes: some Collection<UInt8>, typedWith decoder: JSONDecoder) throws(DecodeError) -> VarlinkCall {
+        // The plainest calls (a `Remind`: strings only) without JSONDecoder (issue #15).
+        if let types = decoder.userInfo[VarlinkParameterTypes.userInfoKey] as? VarlinkParameterTypes,
+           let call = bytes.withContiguousStorageIfAvailable({ FlatCallReader.read($0, types: types) }) ?? nil {
+            return call
+        }
         // One copy of contiguous bytes (a frame in a ByteBuffer), not the generic
         // element-by-element init with its dynamic casts (issue #15).
         let data = bytes.withContiguousStorageIfAvailable { Data($0) } ?? Data(bytes)

@@ -79,9 +79,16 @@ public struct VarlinkParameterTypes: Sendable {
     public struct Entry: Sendable {
         public var type: any (Decodable & Sendable).Type
         public var declared: Set<String>
+        /// Makes the parameters from string fields, for a type that can
+        /// (`StringFieldsDecodable`): such calls are read without `JSONDecoder`
+        /// (`FlatCallReader`).
+        public var fromStrings: (@Sendable ([String: String]) -> (any Sendable)?)?
         public init(type: any (Decodable & Sendable).Type, declared: Set<String>) {
             self.type = type
             self.declared = declared
+            if let plain = type as? any StringFieldsDecodable.Type {
+                fromStrings = { plain.init(stringFields: $0) }
+            }
         }
     }
 

@@ -66,6 +66,26 @@ public final class VarlinkReplyWriter: Sendable {
         try await write(VarlinkFraming.encode(TypedReply(parameters: parameters, continues: continues ? true : nil)))
     }
 
+    /// Sends a reply whose parameters write their own JSON (`JSONBytesEncodable`): the
+    /// same bytes as the `Encodable` overload, without `JSONEncoder` (issue #15).
+    public func send<T: JSONBytesEncodable>(_ parameters: T, continues: Bool = false) async throws {
+        if continues { streaming.withLockedValue { $0 = true } }
+        guard !oneway else { return }
+        try await write(Data(Self.frame(parameters, continues: continues)))
+    }
+
+    /// `{"continues":true,"parameters":{…}}` or `{"parameters":{…}}`, then the NUL.
+    static func frame<T: JSONBytesEncodable>(_ parameters: T, continues: Bool) -> [UInt8] {
+        var json = JSONBytes()
+        json.beginObject()
+        if continues { json.member("continues", true) }
+        json.member("parameters", parameters)
+        json.endObject()
+        var bytes = json.bytes
+        bytes.append(0)
+        return bytes
+    }
+
     /// Sends several `continues: true` replies of a streaming call in one write (a burst
     /// of events costs one hop to the socket, not one per event).
     public func sendContinuing<T: Encodable>(_ batch: [T]) async throws {

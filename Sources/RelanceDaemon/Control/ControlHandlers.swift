@@ -70,6 +70,23 @@ struct ControlHandlers<Context: Sendable>: Sendable {
         _ method: M.Type,
         _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply
     ) {
+        addShort(method, handler) { replies, reply in try await replies.send(reply) }
+    }
+
+    /// `registerShort` for a reply that writes its own JSON (`JSONBytesEncodable`): the
+    /// same bytes, without `JSONEncoder` (issue #15).
+    mutating func registerShort<M: ControlMethod>(
+        _ method: M.Type,
+        _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply
+    ) where M.Reply: JSONBytesEncodable {
+        addShort(method, handler) { replies, reply in try await replies.send(reply) }
+    }
+
+    private mutating func addShort<M: ControlMethod>(
+        _ method: M.Type,
+        _ handler: @escaping @Sendable (Context, M.Parameters) throws -> M.Reply,
+        send: @escaping @Sendable (VarlinkReplyWriter, M.Reply) async throws -> Void
+    ) {
         let interface = interface
         add(M.name, Handler(readOnly: false, run: { context, call, replies in
             let parameters: M.Parameters = try Self.decode(call, as: M.self, interface: interface)
@@ -79,7 +96,7 @@ struct ControlHandlers<Context: Sendable>: Sendable {
             } catch is AppDatabase.WriterBusy {
                 reply = try await OffPool.run { try handler(context, parameters) }
             }
-            try await replies.send(reply)
+            try await send(replies, reply)
         }, parametersType: M.Parameters.self))
     }
 
