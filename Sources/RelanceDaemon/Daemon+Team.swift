@@ -170,10 +170,10 @@ extension Daemon {
         let vdir = TeamVdirStore(store: store, user: user)
         return VdirSyncService.make(settings.sync, store: vdir, clock: clock, rules: { configuration.current.rules },
                                     changed: changed, logger: logger) {
-            Daemon.publishedFiles(meetings: try store.meetings(from: .distantPast).filter { $0.by == user }.map(\.meeting),
-                                  events: try store.events().filter { $0.by == user }.map(\.event),
-                                  synced: try vdir.syncedEventUIDs(), contacts: try store.contacts().map(\.contact),
-                                  now: clock.now())
+            VdirPublisher.files(meetings: try store.meetings(from: .distantPast).filter { $0.by == user }.map(\.meeting),
+                                events: try store.events().filter { $0.by == user }.map(\.event),
+                                synced: try vdir.syncedEventUIDs(), contacts: try store.contacts().map(\.contact),
+                                now: clock.now())
         }
     }
 

@@ -234,53 +234,11 @@ public final class Daemon: Sendable {
         logger.info("stopped")
     }
 
-    /// Applies one file of a followed vdir and says what it did in the journal; a file
-    /// that cannot be applied is a warning (read again at its next change), and one only
-    /// just created that does not look whole yet is left quietly for its close.
-    static func applySyncedFile(_ sync: VdirSync, folder: VdirWatcher.Folder, path: String, change: VdirWatcher.Change,
-                                store: any VdirStore, logger: Logger, changed: () -> Void) {
-        // Two events for one write (a close, then a rename) read the file once.
-        if change == .settled, let known = try? store.syncedStamp(path: path), known == VdirStamp.of(path) { return }
-        let name = (path as NSString).lastPathComponent
-        do {
-            let outcome = folder.kind == .calendar
-                ? try sync.calendarFile(path, quiet: change == .created)
-                : try sync.contactsFile(path, quiet: change == .created)
-            for line in outcome.lines {
-                logger.notice("sync \(name): \(line)", metadata: ["sync_file": "\(path)"])
-            }
-            if outcome.changed { changed() }
-        } catch {
-            // (A file seen at its creation that does not look whole yet returned above
-            // without a word: this one looked whole, e.g. hard-linked into place as
-            // vdirsyncer creates files, and no close will come to warn about it later.)
-            logger.warning("cannot apply \(path) (it is read again at its next change): \(error)", metadata: ["sync_file": "\(path)"])
-        }
-    }
-
     /// What `[sync] publish` holds: one file per meeting and per event Relance owns (not
     /// those that came from a followed vdir), a series with its changed occurrences.
     static func publishedFiles(store: AppDatabase, now: Date) throws -> [String: String] {
-        publishedFiles(meetings: try store.meetings(from: .distantPast), events: try store.events(),
+        VdirPublisher.files(meetings: try store.meetings(from: .distantPast), events: try store.events(),
                        synced: try store.syncedEventUIDs(), contacts: try store.contacts(), now: now)
-    }
-
-    /// The files for these meetings and events, leaving out the events whose UID came from
-    /// a followed vdir (`synced`).
-    static func publishedFiles(meetings: [Meeting], events: [NetworkingEvent], synced: Set<String>, contacts: [Contact],
-                               now: Date) -> [String: String] {
-        let contacts = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0) })
-        var files: [String: String] = [:]
-        for meeting in meetings {
-            files[VdirPublisher.fileName(kind: "meeting", key: String(meeting.id))] =
-                ICalendarWriter.write(reminders: [], meetings: [meeting], events: [], contactsByID: contacts, now: now)
-        }
-        let owned = Dictionary(grouping: events.filter { !synced.contains($0.uid) }, by: \.uid)
-        for (uid, group) in owned {
-            files[VdirPublisher.fileName(kind: "event", key: uid.isEmpty ? String(group[0].id) : uid)] =
-                ICalendarWriter.write(reminders: [], meetings: [], events: group, contactsByID: contacts, now: now)
-        }
-        return files
     }
 
     /// The configured delivery channels (personal daemon and team node alike); a channel

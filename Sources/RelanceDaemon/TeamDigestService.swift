@@ -148,7 +148,7 @@ public final class TeamDigestService: @unchecked Sendable {
                 if items.isEmpty {
                     // Nothing waiting: no mail, and the day is done.
                     try await OffPool.run {
-                        try store.recordDigestSent(of: user, day: number, claim: claim, items: 0, owned: [], receipt: nil, at: clock.now())
+                        _ = try store.recordDigestSent(of: user, day: number, claim: claim, items: 0, owned: [], receipt: nil, at: clock.now())
                     }
                 } else {
                     let namespace = try await OffPool.run { try store.messageNamespace() }

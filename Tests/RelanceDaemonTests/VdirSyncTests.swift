@@ -314,7 +314,7 @@ import Testing
         let logger = Logger(label: "test") { _ in log.handler }
         let calendar = VdirWatcher.Folder(path: folder, kind: .calendar)
         func apply(_ path: String, _ change: VdirWatcher.Change) {
-            Daemon.applySyncedFile(sync(store), folder: calendar, path: path, change: change, store: store, logger: logger) {}
+            sync(store).apply(folder: calendar, path: path, change: change, logger: logger) {}
         }
 
         let half = write(String(meetup().prefix(150)), "half.ics")

@@ -41,7 +41,7 @@ extension VdirSyncService {
             + settings.contacts.map { VdirWatcher.Folder(path: $0, kind: .contacts) }
         let sync = VdirSync(store: store, clock: clock, rules: rules)
         let watcher = VdirWatcher(folders: folders, store: store, logger: logger) { folder, path, change in
-            Daemon.applySyncedFile(sync, folder: folder, path: path, change: change, store: store, logger: logger) {
+            sync.apply(folder: folder, path: path, change: change, logger: logger) {
                 changed.send()
             }
         }

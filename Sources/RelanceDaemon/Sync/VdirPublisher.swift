@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import RelanceCore
+import RelanceInterchange
 
 /// Keeps a vdir (`[sync] publish`, issue #12) holding one .ics per meeting and per event
 /// Relance owns, so vdirsyncer pushes them to the CalDAV server: a new or changed item is
@@ -96,5 +98,25 @@ final class VdirPublisher: Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits: stable across runs, unlike Hasher
         for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return "\(prefix)\(kind)-\(String(hash, radix: 16)).ics"
+    }
+}
+
+extension VdirPublisher {
+    /// The files for these meetings and events, leaving out the events whose UID came from
+    /// a followed vdir (`synced`).
+    static func files(meetings: [Meeting], events: [NetworkingEvent], synced: Set<String>, contacts: [Contact],
+                               now: Date) -> [String: String] {
+        let contacts = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0) })
+        var files: [String: String] = [:]
+        for meeting in meetings {
+            files[fileName(kind: "meeting", key: String(meeting.id))] =
+                ICalendarWriter.write(reminders: [], meetings: [meeting], events: [], contactsByID: contacts, now: now)
+        }
+        let owned = Dictionary(grouping: events.filter { !synced.contains($0.uid) }, by: \.uid)
+        for (uid, group) in owned {
+            files[fileName(kind: "event", key: uid.isEmpty ? String(group[0].id) : uid)] =
+                ICalendarWriter.write(reminders: [], meetings: [], events: group, contactsByID: contacts, now: now)
+        }
+        return files
     }
 }

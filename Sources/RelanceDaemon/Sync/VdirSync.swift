@@ -139,6 +139,32 @@ struct VdirSync: Sendable {
     }
 }
 
+extension VdirSync {
+    /// Applies one file of a followed vdir and says what it did in the journal; a file
+    /// that cannot be applied is a warning (read again at its next change), and one only
+    /// just created that does not look whole yet is left quietly for its close.
+    func apply(folder: VdirWatcher.Folder, path: String, change: VdirWatcher.Change, logger: Logger,
+               changed: () -> Void) {
+        // Two events for one write (a close, then a rename) read the file once.
+        if change == .settled, let known = try? store.syncedStamp(path: path), known == VdirStamp.of(path) { return }
+        let name = (path as NSString).lastPathComponent
+        do {
+            let outcome = folder.kind == .calendar
+                ? try calendarFile(path, quiet: change == .created)
+                : try contactsFile(path, quiet: change == .created)
+            for line in outcome.lines {
+                logger.notice("sync \(name): \(line)", metadata: ["sync_file": "\(path)"])
+            }
+            if outcome.changed { changed() }
+        } catch {
+            // (A file seen at its creation that does not look whole yet returned above
+            // without a word: this one looked whole, e.g. hard-linked into place as
+            // vdirsyncer creates files, and no close will come to warn about it later.)
+            logger.warning("cannot apply \(path) (it is read again at its next change): \(error)", metadata: ["sync_file": "\(path)"])
+        }
+    }
+}
+
 /// A file's modification time (nanoseconds) and size: what the store keeps of a file to
 /// tell, at the next start, whether it changed meanwhile.
 enum VdirStamp {
