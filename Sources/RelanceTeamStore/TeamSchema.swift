@@ -449,5 +449,36 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_holidays()
             """,
         ]),
+        // Mail read by a team node (`Ingest`, a watched Maildir), as the personal store's
+        // `bouncingAddress` and `meetingOffer`: an address a delivery report said failed
+        // (cleared by a reply from it), and a meeting a reply offered, announced by its
+        // inbox reminder and accepted at most once. A read message is known by the
+        // interaction noted "mail <Message-ID>", as on the personal store.
+        Migration(name: "v17-mail", statements: [
+            """
+            CREATE TABLE bouncing_address (
+                contact_id BIGINT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                reason TEXT,
+                since TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (contact_id, address)
+            )
+            """,
+            """
+            CREATE TABLE meeting_offer (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                reminder_id BIGINT NOT NULL UNIQUE REFERENCES reminder (id) ON DELETE CASCADE,
+                contact_id BIGINT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                outreach_id BIGINT,
+                starts_at TIMESTAMPTZ NOT NULL,
+                ends_at TIMESTAMPTZ NOT NULL,
+                place TEXT NOT NULL,
+                uid TEXT,
+                summary TEXT,
+                accepted_meeting_id BIGINT
+            )
+            """,
+            "CREATE INDEX interaction_note ON interaction (note) WHERE note IS NOT NULL",
+        ]),
     ]
 }
