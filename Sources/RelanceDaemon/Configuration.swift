@@ -16,6 +16,9 @@ public struct Configuration: Sendable, Equatable {
     /// `[team.users]` on a team node: the local uids the control socket serves, each as
     /// the team user it names (`ada = 1000`). Read at start.
     public var teamUsers = TeamUsers()
+    /// The team user a team node reads its watched Maildir as: `[desktop] user`, else the
+    /// team user its uid maps to (the same default as its screen's); nil: none.
+    public func mailUser(uid: UInt32) -> String? { channels.desktopUser ?? teamUsers.name(of: uid) }
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?
     /// Control connections served at once (`[control] max_connections`); one more is

@@ -266,9 +266,9 @@ public enum ConfigurationLoader {
             }
             configuration.imap = try imapSettings()
             if configuration.teamStore != nil {
-                // A team node reads no mail and follows no vdir yet: refused, not silently ignored.
-                if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil || configuration.imap != nil {
-                    throw error(section: "mail_watch", key: nil, "a team node does not read your mail yet (Maildir or IMAP): remove [mail_watch], or keep it on a personal daemon")
+                // A team node reads no IMAP account and follows no vdir yet: refused, not silently ignored.
+                if configuration.imap != nil {
+                    throw error(section: "mail_watch", key: "imap_url", "a team node does not read an IMAP account yet (a Maildir it does): remove imap_url, or keep it on a personal daemon")
                 }
                 let sync = configuration.sync
                 if !sync.calendars.isEmpty || !sync.contacts.isEmpty || sync.publish != nil {
@@ -277,6 +277,12 @@ public enum ConfigurationLoader {
             }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             configuration.channels.desktopUser = try desktopUser(configuration.teamUsers, teamMode: configuration.teamStore != nil)
+            if configuration.teamStore != nil, configuration.watchedInbox != nil || configuration.watchedSentFolder != nil,
+               configuration.mailUser(uid: getuid()) == nil {
+                // What a watched folder brings must be someone's: refused, not read as no one's.
+                throw error(section: "mail_watch", key: configuration.watchedInbox != nil ? "inbox" : "sent_folder",
+                            "a team node reads a Maildir as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+            }
             return configuration
         }
 

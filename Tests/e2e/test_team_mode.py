@@ -1125,10 +1125,11 @@ def test_kill_9_of_nodes_during_a_burst_mails_everything_and_repeats_only_retake
     ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\ntimeout = "PT60S"\n',
      'delivery_lease = "PT30S"\n', "longer than [mail] timeout"),
     ("", 'delivery_lease = "soon"\n', "'soon' is not an ISO 8601 duration"),
-    # What a team node does not read yet is refused, not silently ignored.
-    ('[mail_watch]\ninbox = "/tmp/Maildir"\n', "", "a team node does not read your mail yet"),
+    # A Maildir with no team user to read it as, and what a team node does not read yet,
+    # are refused, not silently ignored.
+    ('[mail_watch]\ninbox = "/tmp/Maildir"\n', "", "a team node reads a Maildir as its team user, and uid"),
     ('[mail_watch]\nimap_url = "imaps://relance@127.0.0.1:9/"\nimap_password_file = "/tmp/p"\n', "",
-     "a team node does not read your mail yet"),
+     "a team node does not read an IMAP account yet"),
     ('[sync]\ncalendars = ["/tmp/calendars"]\n', "", "a team node does not follow or publish vdir folders yet"),
 ])
 def test_a_mail_channel_wrong_on_a_team_node_stops_the_start_with_where_and_what(stopped_daemon, workdir, extra,
