@@ -17,8 +17,9 @@ public struct Configuration: Sendable, Equatable {
     /// the team user it names (`ada = 1000`). Read at start.
     public var teamUsers = TeamUsers()
 
-    /// The team user a team node acts as for what it reads on its own disk (followed vdir
-    /// folders): the one `[desktop] user` names, else the one the node runs as.
+    /// The team user a team node acts as for what it reads on its own (its watched Maildir,
+    /// its followed vdir folders): the one `[desktop] user` names, else the team user its
+    /// uid maps to (the same default as its screen's); nil: none.
     public func nodeUser(uid: UInt32) -> String? { channels.desktopUser ?? teamUsers.name(of: uid) }
     /// Control socket path; nil means the XDG default.
     public var socketPath: String?

@@ -266,16 +266,23 @@ public enum ConfigurationLoader {
             }
             configuration.imap = try imapSettings()
             if configuration.teamStore != nil {
-                // A team node reads no mail yet: refused, not silently ignored.
-                if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil || configuration.imap != nil {
-                    throw error(section: "mail_watch", key: nil, "a team node does not read your mail yet (Maildir or IMAP): remove [mail_watch], or keep it on a personal daemon")
+                // A team node reads no IMAP account yet: refused, not silently ignored.
+                if configuration.imap != nil {
+                    throw error(section: "mail_watch", key: "imap_url", "a team node does not read an IMAP account yet (a Maildir it does): remove imap_url, or keep it on a personal daemon")
                 }
             }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             configuration.channels.desktopUser = try desktopUser(configuration.teamUsers, teamMode: configuration.teamStore != nil)
-            if configuration.teamStore != nil, !configuration.sync.isEmpty, configuration.nodeUser(uid: getuid()) == nil {
-                // What a followed folder brings must be someone's.
-                throw error(section: "sync", key: nil, "a team node follows vdir folders as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+            if configuration.teamStore != nil, configuration.nodeUser(uid: getuid()) == nil {
+                // What a watched or followed folder brings must be someone's: refused, not
+                // read as no one's.
+                if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil {
+                    throw error(section: "mail_watch", key: configuration.watchedInbox != nil ? "inbox" : "sent_folder",
+                                "a team node reads a Maildir as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+                }
+                if !configuration.sync.isEmpty {
+                    throw error(section: "sync", key: nil, "a team node follows vdir folders as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+                }
             }
             return configuration
         }

@@ -129,6 +129,10 @@ extension Daemon {
                   serviceName: "delivery"),
             .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
         ]
+        if let mail = try Self.maildirService(store: store, service: service, configuration: configuration.current,
+                                              configPath: options.configPath, node: settings.node, logger: logger, changed: changed) {
+            services.append(.init(service: mail, serviceName: "maildir"))
+        }
         if let sync { services.append(.init(service: sync, serviceName: "vdir-sync")) }
         if let digest {
             services.append(.init(service: TeamDigestRunner(digest: digest, drainLimit: .seconds(10), logger: logger),
@@ -148,6 +152,29 @@ extension Daemon {
         try? await OffPool.run { store.close() }
         socket.removeIfOurs()
         logger.info("stopped")
+    }
+
+    /// The node's watched Maildir folders (`[mail_watch] inbox`, `sent_folder`), read as
+    /// its team user (`Configuration.nodeUser`) through `Ingest`'s write path, each
+    /// folder's watermark in the message's transaction under a key naming the node; nil
+    /// when it watches none.
+    static func maildirService(store: TeamStore, service: TeamControlService, configuration: Configuration, configPath: String,
+                               node: String, logger: Logger, changed: ChangeSignal) throws -> MaildirService? {
+        let folders = [configuration.watchedInbox.map { MaildirWatcher.Folder(path: $0, sent: false) },
+                       configuration.watchedSentFolder.map { MaildirWatcher.Folder(path: $0, sent: true) }].compactMap { $0 }
+        guard !folders.isEmpty else { return nil }
+        // The loader refused a watched folder with no user; read again at start all the same.
+        guard let user = configuration.nodeUser(uid: getuid()) else {
+            throw ConfigurationError(path: configPath, line: nil, message: "[mail_watch]: a team node reads a Maildir as its team user, and uid \(getuid()) is none")
+        }
+        logger.notice("mail: this node reads \(folders.map(\.path).joined(separator: ", ")) as \(user)")
+        let watcher = MaildirWatcher(folders: folders, store: store, keyPrefix: "maildir:\(node):", logger: logger) { message, sent, mark in
+            let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), by: user,
+                                           rules: try service.rules(for: user), bookkeeping: mark)
+            if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
+            changed.send()
+        }
+        return MaildirService(watcher: watcher)
     }
 
     /// Says whose reminders pop up on this node (`[desktop] user`, else the team user the

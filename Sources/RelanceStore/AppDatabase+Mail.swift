@@ -21,6 +21,55 @@ public struct IngestResult: Sendable, Equatable {
     public var contactName: String?
     /// One sentence for the person who piped the message in.
     public var summary: String
+
+    public init(outcome: Outcome, outreachID: Int64? = nil, contactName: String? = nil, summary: String) {
+        self.outcome = outcome; self.outreachID = outreachID; self.contactName = contactName; self.summary = summary
+    }
+
+    // What each outcome says, the same on either store.
+
+    public static let alreadySeen = IngestResult(outcome: .alreadySeen, summary: "This message was read before; nothing changed.")
+    public static let ignored = IngestResult(outcome: .ignored, summary: "Not about a contact you are waiting to hear from; nothing stored.")
+
+    public static func replied(_ contact: String, outreach: Int64, cancelled: Int) -> IngestResult {
+        IngestResult(outcome: .reply, outreachID: outreach, contactName: contact,
+                     summary: "\(contact) replied to outreach #\(outreach): marked replied; cancelled \(cancelled) pending follow-up\(cancelled == 1 ? "" : "s").")
+    }
+
+    public static func offered(_ contact: String, outreach: Int64, when: String, place: String) -> IngestResult {
+        IngestResult(outcome: .reply, outreachID: outreach, contactName: contact,
+                     summary: "\(contact) replied to outreach #\(outreach) and offers a meeting \(when) at \(place); it waits in your inbox.")
+    }
+
+    /// An automatic answer; `movedTo`: when the next nudge now fires, after `back`.
+    public static func autoReply(_ contact: String, outreach: Int64, back: LocalDate?, movedTo: String?) -> IngestResult {
+        let summary = if let back, let movedTo {
+            "An out-of-office from \(contact) (outreach #\(outreach)): back \(back); the next nudge waits until \(movedTo)."
+        } else {
+            "An automatic answer from \(contact) (outreach #\(outreach)): recorded, not a reply; the follow-ups go on."
+        }
+        return IngestResult(outcome: .autoReply, outreachID: outreach, contactName: contact, summary: summary)
+    }
+
+    public static func bounced(_ contact: String, outreach: Int64) -> IngestResult {
+        IngestResult(outcome: .bounce, outreachID: outreach, contactName: contact,
+                     summary: "Your mail to \(contact) bounced (outreach #\(outreach)): check the address.")
+    }
+
+    /// The inbox texts.
+    public static func replyText(_ contact: String, subject: String) -> String { "\(contact) replied — \(oneLine(subject))" }
+    public static func offerText(_ contact: String, when: String, place: String) -> String {
+        "\(contact) offers \(when) at \(place) — to accept: relancectl meeting accept <this item's #>"
+    }
+    public static func bounceText(_ contact: String, subject: String) -> String { "Your mail to \(contact) bounced — \(oneLine(subject))" }
+
+    /// One line: a subject is someone else's text, and may carry anything.
+    static func oneLine(_ subject: String) -> String {
+        let oneLine = String(String.UnicodeScalarView(subject.unicodeScalars.map {
+            $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : $0
+        })).trimmingCharacters(in: .whitespaces)
+        return oneLine.isEmpty ? "(no subject)" : String(oneLine.prefix(200))
+    }
 }
 
 extension AppDatabase {
@@ -45,17 +94,12 @@ extension AppDatabase {
             if let bookkeeping { try Self.setBookkeeping(db, bookkeeping) }
             let mark = messageID.map { "mail " + $0 }
             if let mark, try InteractionRecord.filter(Column("note") == mark).fetchCount(db) > 0 {
-                return IngestResult(outcome: .alreadySeen, summary: "This message was read before; nothing changed.")
+                return .alreadySeen
             }
             guard let outreach = try Self.outreach(db, thread: thread, senders: senders) else {
-                return IngestResult(outcome: .ignored, summary: "Not about a contact you are waiting to hear from; nothing stored.")
+                return .ignored
             }
             let contact = try Self.contact(db, id: outreach.contactId)
-            // One line: a subject is someone else's text, and may carry anything.
-            let oneLine = String(String.UnicodeScalarView(subject.unicodeScalars.map {
-                $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : $0
-            })).trimmingCharacters(in: .whitespaces)
-            let subjectText = oneLine.isEmpty ? "(no subject)" : String(oneLine.prefix(200))
             switch meaning {
             case .reply:
                 var record = outreach
@@ -70,25 +114,23 @@ extension AppDatabase {
                                                note: mark, rules: rules)
                 if let offer {
                     let when = HumanTime.moment(offer.startsAt, in: rules.userZone)
-                    let reminderID = try Self.tellInbox(db, "\(contact.name) offers \(when) at \(offer.place) — to accept: relancectl meeting accept <this item's #>",
+                    let reminderID = try Self.tellInbox(db, IngestResult.offerText(contact.name, when: when, place: offer.place),
                                                         contactID: contact.id, outreachID: outreach.id, at: now)
                     var record = MeetingOfferRecord(id: nil, reminderId: reminderID, contactId: contact.id, outreachId: outreach.id,
                                                     startsAt: offer.startsAt, endsAt: offer.endsAt, place: offer.place,
                                                     uid: offer.uid, summary: offer.summary, acceptedMeetingId: nil)
                     try record.insert(db)
-                    return IngestResult(outcome: .reply, outreachID: outreach.id, contactName: contact.name,
-                                        summary: "\(contact.name) replied to outreach #\(outreach.id!) and offers a meeting \(when) at \(offer.place); it waits in your inbox.")
+                    return .offered(contact.name, outreach: outreach.id!, when: when, place: offer.place)
                 }
-                try Self.tellInbox(db, "\(contact.name) replied — \(subjectText)", contactID: contact.id,
+                try Self.tellInbox(db, IngestResult.replyText(contact.name, subject: subject), contactID: contact.id,
                                    outreachID: outreach.id, at: now)
-                return IngestResult(outcome: .reply, outreachID: outreach.id, contactName: contact.name,
-                                    summary: "\(contact.name) replied to outreach #\(outreach.id!): marked replied; cancelled \(cancelled.count) pending follow-up\(cancelled.count == 1 ? "" : "s").")
+                return .replied(contact.name, outreach: outreach.id!, cancelled: cancelled.count)
             case .autoReply:
                 // Not a sign of life: no keep-in-touch is moved.
                 var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
                                                     kind: ReplyOutcome.autoReply.rawValue, at: now, note: mark)
                 try interaction.insert(db)
-                var summary = "An automatic answer from \(contact.name) (outreach #\(outreach.id!)): recorded, not a reply; the follow-ups go on."
+                var movedTo: String?
                 if let returnDay, var next = try ReminderRecord
                     .filter(Column("outreachId") == outreach.id! && Column("state") == ReminderState.pending
                             && [ReminderKind.followUp, .letGo].contains(Column("kind")))
@@ -100,9 +142,9 @@ extension AppDatabase {
                     next.reason = later.reason
                     next.movedAt = now  // a reload keeps it there
                     try next.update(db)
-                    summary = "An out-of-office from \(contact.name) (outreach #\(outreach.id!)): back \(returnDay); the next nudge waits until \(HumanTime.moment(later.fireAt, in: rules.userZone))."
+                    movedTo = HumanTime.moment(later.fireAt, in: rules.userZone)
                 }
-                return IngestResult(outcome: .autoReply, outreachID: outreach.id, contactName: contact.name, summary: summary)
+                return .autoReply(contact.name, outreach: outreach.id!, back: returnDay, movedTo: movedTo)
             case .bounce:
                 var interaction = InteractionRecord(id: nil, contactId: contact.id, outreachId: outreach.id,
                                                     kind: ReplyOutcome.bounce.rawValue, at: now, note: mark)
@@ -114,10 +156,9 @@ extension AppDatabase {
                         ON CONFLICT(contactId, address) DO UPDATE SET reason = excluded.reason, since = excluded.since
                         """, arguments: [contact.id, address, bounceReason, now.timeIntervalSince1970])
                 }
-                try Self.tellInbox(db, "Your mail to \(contact.name) bounced — \(subjectText)", contactID: contact.id,
+                try Self.tellInbox(db, IngestResult.bounceText(contact.name, subject: subject), contactID: contact.id,
                                    outreachID: outreach.id, at: now)
-                return IngestResult(outcome: .bounce, outreachID: outreach.id, contactName: contact.name,
-                                    summary: "Your mail to \(contact.name) bounced (outreach #\(outreach.id!)): check the address.")
+                return .bounced(contact.name, outreach: outreach.id!)
             }
         }
     }
@@ -225,8 +266,8 @@ public struct Bookkeeping: Sendable, Equatable {
 
 /// How two addresses are compared: case-insensitively, and without a `+tag` in the
 /// local part (ada+news@example.com is ada@example.com). Never by display name.
-enum MailAddressKey {
-    static func of(_ address: String) -> String {
+public enum MailAddressKey {
+    public static func of(_ address: String) -> String {
         let lower = address.lowercased()
         guard let at = lower.lastIndex(of: "@") else { return lower }
         let local = lower[..<at]

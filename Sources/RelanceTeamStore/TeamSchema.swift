@@ -449,11 +449,42 @@ enum TeamSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION relance_announce_holidays()
             """,
         ]),
+        // Mail read by a team node (`Ingest`, a watched Maildir), as the personal store's
+        // `bouncingAddress` and `meetingOffer`: an address a delivery report said failed
+        // (cleared by a reply from it), and a meeting a reply offered, announced by its
+        // inbox reminder and accepted at most once. A read message is known by the
+        // interaction noted "mail <Message-ID>", as on the personal store.
+        Migration(name: "v17-mail", statements: [
+            """
+            CREATE TABLE bouncing_address (
+                contact_id BIGINT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                reason TEXT,
+                since TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (contact_id, address)
+            )
+            """,
+            """
+            CREATE TABLE meeting_offer (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                reminder_id BIGINT NOT NULL UNIQUE REFERENCES reminder (id) ON DELETE CASCADE,
+                contact_id BIGINT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                outreach_id BIGINT,
+                starts_at TIMESTAMPTZ NOT NULL,
+                ends_at TIMESTAMPTZ NOT NULL,
+                place TEXT NOT NULL,
+                uid TEXT,
+                summary TEXT,
+                accepted_meeting_id BIGINT
+            )
+            """,
+            "CREATE INDEX interaction_note ON interaction (note) WHERE note IS NOT NULL",
+        ]),
         // Followed vdir folders on team nodes (`[sync]`, issue #16): what each node
         // remembers of each file it read, as the personal store's `syncFile`. A folder is on
         // one node's disk, so a file is known by (node, path); its items say which events
         // (UID) and contacts it brought, so deleting it takes back its events.
-        Migration(name: "v17-vdir-sync", statements: [
+        Migration(name: "v18-vdir-sync", statements: [
             """
             CREATE TABLE sync_file (
                 node TEXT NOT NULL,
@@ -477,7 +508,7 @@ enum TeamSchema {
         ]),
         // How far each node read each IMAP folder it watches (`[mail_watch] imap_url`),
         // as the personal store's `imapFolder`: a node reads its own account, so by node.
-        Migration(name: "v18-imap-marks", statements: [
+        Migration(name: "v19-imap-marks", statements: [
             """
             CREATE TABLE imap_folder (
                 node TEXT NOT NULL,

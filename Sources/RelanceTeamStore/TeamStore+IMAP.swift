@@ -3,7 +3,7 @@ import PostgresNIO
 import RelanceCore
 import RelanceStore
 
-/// How far this node read each IMAP folder it watches (team schema v18), as the personal
+/// How far this node read each IMAP folder it watches (team schema v19), as the personal
 /// store keeps it: the same rules (a mark moves forward only, within one UIDVALIDITY), one
 /// statement each. The account is the node's own, so the marks are the node's.
 extension TeamStore: IMAPMarkStore {

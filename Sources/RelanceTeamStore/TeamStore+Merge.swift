@@ -32,9 +32,15 @@ extension TeamStore {
                 throw StoreError.invalidState(what: "from", reason: "\(merged.contact.name) is \(merged.owner)'s: only their owner can merge them away; ask \(merged.owner), or merge the other way round if \(kept.contact.name) is yours")
             }
             let moved = try footprint(connection, of: mergedID)
-            for table in ["outreach", "interaction", "meeting", "reminder"] {
+            for table in ["outreach", "interaction", "meeting", "reminder", "meeting_offer"] {
                 try run(connection, "UPDATE \(unescaped: table) SET contact_id = \(keptID) WHERE contact_id = \(mergedID)")
             }
+            // Its bouncing addresses are the kept one's now (the merged one's go with it).
+            try run(connection, """
+                INSERT INTO bouncing_address (contact_id, address, reason, since)
+                SELECT \(keptID), address, reason, since FROM bouncing_address WHERE contact_id = \(mergedID)
+                ON CONFLICT DO NOTHING
+                """)
             // A later `migrate` of the same personal store links its contact to the kept one.
             try run(connection, "UPDATE migrated_row SET team_id = \(keptID) WHERE kind = 'contact' AND team_id = \(mergedID)")
             try run(connection, "DELETE FROM contact WHERE id = \(mergedID)")

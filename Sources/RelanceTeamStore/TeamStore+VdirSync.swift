@@ -5,7 +5,7 @@ import RelanceStore
 
 /// A team node following vdir folders (`[sync]`, issue #16) as its user: each file is
 /// applied as the personal store applies it, in ONE transaction with what the node
-/// remembers of it (team schema v17). The events a file brings are the user's (they go
+/// remembers of it (team schema v18). The events a file brings are the user's (they go
 /// to them), its new contacts are theirs; a contact it updates keeps its owner. The files
 /// are on the node's own disk, so the node remembers them under its name; a UID another
 /// node's followed file also brings is not taken back when this node's file goes.

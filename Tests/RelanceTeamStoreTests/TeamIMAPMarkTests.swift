@@ -5,7 +5,7 @@ import RelanceTeamStore
 import RelanceTestKit
 import Testing
 
-/// How far a team node read its IMAP folders (team schema v18), on a real PostgreSQL 15:
+/// How far a team node read its IMAP folders (team schema v19), on a real PostgreSQL 15:
 /// the personal store's rules (forward only, within one UIDVALIDITY), each node its own.
 @Suite(.serialized) struct TeamIMAPMarkTests {
     @Test func aMarkMovesForwardOnlyWithinItsValidityAndIsTheNodesOwn() throws {

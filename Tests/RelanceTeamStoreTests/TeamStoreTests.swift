@@ -27,8 +27,9 @@ import Testing
                                                   "v4-contacts-outreach", "v5-user-mail", "v6-meetings",
                                                   "v7-reminder-anchors", "v8-migrated-rows", "v9-snooze",
                                                   "v10-user-zone-window", "v11-events", "v12-keep-in-touch", "v13-cancelled-events",
-                                                  "v14-team-digest", "v15-desktop-screens", "v16-holidays", "v17-vdir-sync", "v18-imap-marks"])
-        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "18\n")
+                                                  "v14-team-digest", "v15-desktop-screens", "v16-holidays", "v17-mail",
+                                                  "v18-vdir-sync", "v19-imap-marks"])
+        #expect(try server.psql("SELECT count(*) FROM relance_migration") == "19\n")
         stores.forEach { $0.close() }
     }
 

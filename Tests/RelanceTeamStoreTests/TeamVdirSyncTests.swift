@@ -5,7 +5,7 @@ import RelanceTeamStore
 import RelanceTestKit
 import Testing
 
-/// Followed vdir folders on team nodes (team schema v17), on a real PostgreSQL 15: a file
+/// Followed vdir folders on team nodes (team schema v18), on a real PostgreSQL 15: a file
 /// is applied as its node's user in ONE transaction with what that node remembers of it;
 /// files are remembered per node (a folder is on one node's disk); a UID another node's
 /// file also brings is "elsewhere", so deleting one copy does not take the event back.

@@ -17,8 +17,8 @@ import subprocess
 
 import pytest
 
-# Every test here gives the daemon mail to read (Ingest, or a watched Maildir).
-pytestmark = pytest.mark.personal_only("reading mail (Ingest, a watched Maildir): not served by a team node yet")
+# Every test here gives the daemon mail to read (Ingest, or a watched Maildir), on either
+# store: a team node reads it as a personal daemon does.
 
 ASK = "a 20-minute coffee chat"
 #: Peak resident memory (VmHWM, kB) a process may reach reading a 50 MB message: ten

@@ -6,8 +6,9 @@ import subprocess
 
 import pytest
 
-# Every test here gives the daemon mail to read (Ingest, or a watched Maildir).
-pytestmark = pytest.mark.personal_only("reading mail (Ingest, a watched Maildir): not served by a team node yet")
+# Every test here gives the daemon mail to read (Ingest, or a watched Maildir), on either
+# store; what only a personal store has (Backup, a SQLite file) is read in tests of its own.
+BACKUP_IS_PERSONAL = "reads Backup, the personal store's JSON (a team database is backed up as a database)"
 
 ASK = "a 20-minute coffee chat"
 
@@ -43,11 +44,17 @@ def test_a_reply_ends_the_follow_ups_and_lands_in_the_inbox_once(daemon):
     assert [r for r in daemon.call("Upcoming")["reminders"] if r["kind"] == "follow_up"] == []
     item = daemon.wait_until(lambda: daemon.call("Inbox")["items"], timeout=10, what="the reply in the inbox")[0]
     assert item["text"] == "Ada Lovelace replied — Re: café"
-    assert "body never stored" not in str(daemon.call("Backup"))
 
     # the same message again changes nothing
     assert ingest(daemon, message)["outcome"] == "already_seen"
     assert len(daemon.call("Inbox", filter="all")["items"]) == 1
+
+
+@pytest.mark.personal_only(BACKUP_IS_PERSONAL)
+def test_the_body_of_a_reply_is_never_stored(daemon):
+    ada_with_outreach(daemon)
+    assert ingest(daemon, reply_from("ADA@example.com", "=?UTF-8?Q?Re:_caf=C3=A9?="))["outcome"] == "reply"
+    assert "body never stored" not in str(daemon.call("Backup"))
 
 
 def test_a_reply_from_a_tagged_address_matches_but_a_display_name_alone_never_does(daemon):
@@ -103,6 +110,16 @@ def test_a_standard_bounce_names_the_address_and_the_reason(daemon):
     shown = daemon.ctl("contact", "show", "ada", "--json").json()
     assert [(b["address"], b["reason"]) for b in shown["bouncing"]] == [("ada@example.com", "550 5.1.1 user unknown")]
     assert "bouncing:     ada@example.com since" in daemon.ctl("contact", "show", "ada").stdout
+
+
+@pytest.mark.personal_only(BACKUP_IS_PERSONAL)
+def test_a_backup_keeps_a_bouncing_mark_with_the_contact(daemon):
+    ada_with_outreach(daemon)
+    bounce = ("From: MAILER-DAEMON@mx.example.com\nTo: sam@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+              "Message-ID: <b3@mx.example.com>\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\n"
+              "\n--x\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; ada@example.com\nAction: failed\n"
+              "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n--x--\n")
+    assert ingest(daemon, bounce)["outcome"] == "bounce"
     # And a backup keeps the mark with the contact
     backup = daemon.root / "backup.json"
     daemon.ctl("backup", str(backup))
@@ -138,6 +155,17 @@ def test_a_message_about_no_one_known_is_not_stored(daemon):
     before = daemon.snapshot()
     answer = ingest(daemon, reply_from("newsletter@shop.example", "Our December deals"))
     assert answer["outcome"] == "ignored"
+    assert daemon.snapshot() == before
+
+
+def test_a_message_with_no_header_is_refused_by_name_and_changes_nothing(daemon):
+    ada_with_outreach(daemon)
+    before = daemon.snapshot()
+    result = subprocess.run([str(daemon.relancectl), "ingest", "--socket", str(daemon.socket)],
+                            input="Happy to meet!\r\nno header at all\r\n", env=daemon.env, capture_output=True, text=True,
+                            timeout=15)
+    assert result.returncode != 0
+    assert "message" in result.stderr and "no header found" in result.stderr, result.stderr
     assert daemon.snapshot() == before
 
 
@@ -268,6 +296,17 @@ def test_a_return_date_in_the_body_of_an_out_of_office_is_read_but_not_kept(daem
     assert ingest(daemon, message)["outcome"] == "auto_reply"
     moved = daemon.call("Upcoming")["reminders"][0]
     assert daemon.parse_instant(moved["fireAt"]) > daemon.parse_instant(nudge["fireAt"])
+
+
+@pytest.mark.personal_only(BACKUP_IS_PERSONAL)
+def test_the_body_of_an_out_of_office_is_not_kept(daemon):
+    import datetime
+    ada_with_outreach(daemon)
+    back = datetime.date.today() + datetime.timedelta(days=50)
+    message = (f"From: ada@example.com\nTo: sam@example.com\nSubject: Automatic reply\nAuto-Submitted: auto-replied\n"
+               f"Message-ID: <ooo-body@example.com>\n\nI am away with no access to mail. Back on {back.isoformat()}.\n"
+               f"Secret body words.\n")
+    assert ingest(daemon, message)["outcome"] == "auto_reply"
     assert "Secret body words" not in str(daemon.call("Backup"))
 
 

@@ -121,7 +121,6 @@ def out_of_office_from(sender, back):
 # -- tests -----------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("reading mail (Maildir, IMAP): a team node refuses [mail_watch] for now")
 def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_item(dovecot, mbsync, relanced):
     # Given an outreach to Ada, with its nudges pending
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -137,10 +136,18 @@ def test_a_reply_synced_from_dovecot_by_mbsync_ends_the_nudges_with_one_inbox_it
     assert nudges_for(relanced, ada) == []
     texts = wait_for_inbox_text(relanced, "Ada Lovelace replied")
     assert texts == ["Ada Lovelace replied — Re: coffee?"]
+
+
+@pytest.mark.personal_only("reads Backup, the personal store's JSON (a team database is backed up as a database)")
+def test_the_body_of_a_reply_synced_by_mbsync_is_never_stored(dovecot, mbsync, relanced):
+    ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
+    dovecot.append("INBOX", message('"Ada L." <ada@example.com>', "sam@example.com", "Re: coffee?", "reply-1@example.com"))
+    mbsync.sync()
+    relanced.wait_until(lambda: outreach_now(relanced, ada)["status"] == "replied", timeout=NOTICE_TIMEOUT,
+                        what="the reply read from the Maildir")
     assert "body never stored" not in str(relanced.call("Backup"))
 
 
-@pytest.mark.personal_only("reading mail (Maildir, IMAP): a team node refuses [mail_watch] for now")
 def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return_date(dovecot, mbsync, relanced):
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     [nudge] = nudges_for(relanced, ada)
@@ -160,7 +167,6 @@ def test_an_out_of_office_synced_by_mbsync_moves_the_next_nudge_after_the_return
     assert not any("replied" in text for text in inbox_texts(relanced))
 
 
-@pytest.mark.personal_only("reading mail (Maildir, IMAP): a team node refuses [mail_watch] for now")
 def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(dovecot, mbsync, relanced):
     # A Postfix bounce from the Sisimai corpus: mail to kijitora@example.net, "550 Unknown user"
     kijitora = contact_with_outreach(relanced, "Kijitora", "kijitora@example.net")
@@ -175,7 +181,6 @@ def test_a_real_bounce_synced_by_mbsync_flags_the_address_in_the_inbox(dovecot, 
     assert nudges_for(relanced, kijitora) != []
 
 
-@pytest.mark.personal_only("reading mail (Maildir, IMAP): a team node refuses [mail_watch] for now")
 def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(dovecot, mbsync, relanced):
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
     [before] = nudges_for(relanced, ada)
@@ -193,7 +198,6 @@ def test_a_mail_in_the_sent_folder_synced_by_mbsync_becomes_a_follow_up(dovecot,
     assert outreach_now(relanced, ada)["status"] == "awaiting_reply"
 
 
-@pytest.mark.personal_only("reading mail (Maildir, IMAP): a team node refuses [mail_watch] for now")
 def test_syncing_again_and_restarting_relanced_records_nothing_twice(dovecot, mbsync, relanced):
     # Given one of each kind of message, synced and read
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")

@@ -40,80 +40,80 @@ extension ControlService {
     private static let personalHasNoTeamUsers = ControlError.invalidParameter("mail",
         reason: "this daemon is personal (SQLite): it mails your reminders to [mail] to in its configuration; a delivery address of your own is for team nodes ([store] url)")
 
-    /// The meeting an invitation in the message offers (its first event), if any.
-    static func offeredMeeting(in message: String) -> OfferedMeeting? {
-        guard let calendar = CalendarPart.find(in: MailHeaders.body(of: message)),
-              let event = try? ICSParser.events(fromICS: calendar).first else { return nil }
-        let zone = event.timeZone ?? TimeZone(identifier: "UTC")!
-        let start = event.start.instant(in: zone)
-        var end = event.end.map { $0.instant(in: zone) } ?? start.addingTimeInterval(3600)
-        if end <= start { end = start.addingTimeInterval(3600) }
-        let place = event.location.map { $0.replacingOccurrences(of: "\n", with: ", ") } ?? "the place in their invitation"
-        return OfferedMeeting(startsAt: start, endsAt: end, place: String(place.prefix(200)),
-                              uid: event.uid.hasPrefix("synthetic-") ? nil : event.uid, summary: event.summary)
-    }
-
     /// Accepts an offered meeting; the answer stays yours to send.
     private func acceptMeeting(_ p: AcceptMeeting.Parameters) throws -> AcceptMeeting.Reply {
         let now = clock.now()
         let (meeting, offer) = try store.acceptMeetingOffer(inboxItemID: p.item, rules: rules, now: now)
         let contact = try store.contact(id: meeting.contactID)
-        let given = contact.details.givenName ?? contact.name.split(separator: " ").first.map(String.init) ?? contact.name
-        let when = HumanTime.moment(meeting.startsAt, in: rules.userZone)
-        let draft = "Hello \(given),\n\nThank you — \(when) at \(meeting.place) suits me perfectly. See you then!\n"
-            + (currentConfiguration.userName.map { "\n\($0)\n" } ?? "")
-        var reply: String?
-        if let uid = offer.uid {
-            let stamp = ISO8601DateFormatter.basic.string(from: now)
-            let attendee = currentConfiguration.userEmail.map { "ATTENDEE;PARTSTAT=ACCEPTED:mailto:\($0)\r\n" } ?? ""
-            reply = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relance//relanced//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
-                + "UID:\(uid)\r\nDTSTAMP:\(stamp)\r\nDTSTART:\(ISO8601DateFormatter.basic.string(from: offer.startsAt))\r\n"
-                + attendee + "END:VEVENT\r\nEND:VCALENDAR\r\n"
-        }
+        let (draft, reply) = Self.acceptance(of: offer, to: contact, now: now, zone: rules.userZone,
+                                             signedBy: currentConfiguration.userName, attendee: currentConfiguration.userEmail)
         logger.info("accepted the meeting offered by \(contact.name)", metadata: ["contact_id": "\(contact.id)"])
         return AcceptMeeting.Reply(meeting: meeting.info(contactName: contact.name), draft: draft, calendarReply: reply,
                                    timeZone: zoneName)
     }
 
-    /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
-    private func ingestSent(_ headers: MailHeaders, messageID: String?) throws -> Ingest.Reply {
-        let now = clock.now()
-        let sentAt = headers["date"].flatMap(MailHeaders.date(from:)) ?? now
-        let recipients = MailHeaders.addresses(in: (headers["to"] ?? "") + "," + (headers["cc"] ?? ""))
-        let contacts = try store.contacts().filter { contact in
-            contact.emails.contains { recipients.contains($0.lowercased()) }
+    /// The answer to an accepted offer, yours to send (either store): a short mail, and
+    /// the iCalendar REPLY when the invitation had a UID.
+    static func acceptance(of offer: OfferedMeeting, to contact: Contact, now: Date, zone: TimeZone,
+                           signedBy name: String?, attendee email: String?) -> (draft: String, calendarReply: String?) {
+        let given = contact.details.givenName ?? contact.name.split(separator: " ").first.map(String.init) ?? contact.name
+        let when = HumanTime.moment(offer.startsAt, in: zone)
+        let draft = "Hello \(given),\n\nThank you — \(when) at \(offer.place) suits me perfectly. See you then!\n"
+            + (name.map { "\n\($0)\n" } ?? "")
+        var reply: String?
+        if let uid = offer.uid {
+            let stamp = ISO8601DateFormatter.basic.string(from: now)
+            let attendee = email.map { "ATTENDEE;PARTSTAT=ACCEPTED:mailto:\($0)\r\n" } ?? ""
+            reply = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relance//relanced//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+                + "UID:\(uid)\r\nDTSTAMP:\(stamp)\r\nDTSTART:\(ISO8601DateFormatter.basic.string(from: offer.startsAt))\r\n"
+                + attendee + "END:VEVENT\r\nEND:VCALENDAR\r\n"
         }
-        guard let contact = contacts.first else {
+        return (draft, reply)
+    }
+
+    /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
+    private func ingestSent(_ mail: SentMail) throws -> Ingest.Reply {
+        let now = clock.now()
+        guard let contact = try store.contacts().first(where: mail.isTo) else {
             return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: nil, summary: "Sent to no contact of yours; nothing stored.")
         }
-        let mark = messageID.map { "mail " + $0 }
-        if let messageID, try store.mailAlreadyIngested(messageID: messageID) {
+        let mark = mail.messageID.map { "mail " + $0 }
+        if let messageID = mail.messageID, try store.mailAlreadyIngested(messageID: messageID) {
             return Ingest.Reply(outcome: "already_seen", outreach: nil, contactName: nil, summary: "This message was read before; nothing changed.")
         }
-        let subject = headers.subject.replacingOccurrences(of: #"^((re|fwd?|tr)\s*:\s*)+"#, with: "",
-                                                           options: [.regularExpression, .caseInsensitive])
         if let open = try store.outreaches(contactID: contact.id, status: .awaitingReply).first {
-            let (outreach, next, _) = try store.logFollowUp(outreachID: open.id, at: sentAt, note: mark, rules: rules)
+            let (outreach, next, _) = try store.logFollowUp(outreachID: open.id, at: mail.sentAt, note: mark, rules: rules)
             return Ingest.Reply(outcome: "follow_up", outreach: outreach.id, contactName: contact.name,
                                 summary: "Logged your follow-up to \(contact.name) (outreach #\(outreach.id)); "
                                     + (next.map { "next \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "no further nudge."))
         }
         switch currentConfiguration.sentMail {
         case .log:
-            let (outreach, first, _) = try store.logOutreach(contactID: contact.id, channel: "email",
-                                                             ask: subject.isEmpty ? "(no subject)" : String(subject.prefix(200)),
-                                                             sentAt: sentAt, policy: rules.followUp, rules: rules, messageID: messageID)
+            let (outreach, first, _) = try store.logOutreach(contactID: contact.id, channel: "email", ask: mail.ask,
+                                                             sentAt: mail.sentAt, policy: rules.followUp, rules: rules, messageID: mail.messageID)
             return Ingest.Reply(outcome: "outreach", outreach: outreach.id, contactName: contact.name,
                                 summary: "Logged outreach #\(outreach.id) to \(contact.name)"
                                     + (first.map { "; first follow-up \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "."))
         case .suggest:
-            _ = try store.addReminder(text: "You wrote to \(contact.name) — \(subject.isEmpty ? "(no subject)" : String(subject.prefix(200))); track it as outreach? (relancectl outreach log \(contact.id) --ask …)",
-                                      dueAt: now, contactID: contact.id)
-            return Ingest.Reply(outcome: "suggested", outreach: nil, contactName: contact.name,
-                                summary: "You wrote to \(contact.name) with no outreach open: offered in the inbox.")
+            _ = try store.addReminder(text: Self.sentSuggestion(to: contact, mail), dueAt: now, contactID: contact.id)
+            return Self.suggested(contact)
         case .off:
-            return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: contact.name, summary: "Sent mail is not tracked ([mail_watch] sent = \"off\").")
+            return Self.sentNotTracked(contact)
         }
+    }
+
+    /// The inbox text that offers to track a mail you sent as outreach (either store).
+    static func sentSuggestion(to contact: Contact, _ mail: SentMail) -> String {
+        "You wrote to \(contact.name) — \(mail.ask); track it as outreach? (relancectl outreach log \(contact.id) --ask …)"
+    }
+
+    static func suggested(_ contact: Contact) -> Ingest.Reply {
+        Ingest.Reply(outcome: "suggested", outreach: nil, contactName: contact.name,
+                     summary: "You wrote to \(contact.name) with no outreach open: offered in the inbox.")
+    }
+
+    static func sentNotTracked(_ contact: Contact) -> Ingest.Reply {
+        Ingest.Reply(outcome: "ignored", outreach: nil, contactName: contact.name, summary: "Sent mail is not tracked ([mail_watch] sent = \"off\").")
     }
 
     /// A received message: what it means for an outreach, from its headers alone. Also
@@ -122,46 +122,22 @@ extension ControlService {
     ///   transaction when it is a received one (a Maildir folder's watermark). When this
     ///   throws, it was not remembered.
     func ingest(_ p: Ingest.Parameters, bookkeeping: Bookkeeping? = nil) throws -> Ingest.Reply {
-        let headers = MailHeaders(parsing: p.message)
-        guard !headers.fields.isEmpty else {
-            throw ControlError.invalidParameter("message", reason: "no header found: give the whole message as received (headers, a blank line, then the body)")
-        }
-        let messageID = headers["message-id"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
+        let now = clock.now()
         if p.sent == true {
             // Its writes are the outreach's own (a follow-up, an ask, a suggestion); the
             // watermark follows them (most sent mail writes nothing else).
-            let reply = try ingestSent(headers, messageID: messageID)
+            let reply = try ingestSent(try SentMail(reading: p.message, now: now))
             if let bookkeeping { try store.setBookkeeping(bookkeeping.key, bookkeeping.value) }
             return reply
         }
-        let meaning = MailMeaning.of(headers)
-        // The return date is read from the subject and the first lines of the body, which
-        // are not kept.
-        let now = clock.now()
-        let firstLines = String(MailHeaders.body(of: p.message).prefix(2000))
-        let returnDay = meaning == .autoReply
-            ? ReturnDate.find(in: headers.subject + "\n" + firstLines, today: LocalDate(now, in: rules.userZone)) : nil
-        var senders = headers.from, thread = headers.thread, subject = headers.subject
-        var bounceReason: String?
-        if meaning == .bounce {
-            // Who bounced, and which message: from the report in the body, not kept.
-            let report = DeliveryStatusReport(body: String(MailHeaders.body(of: p.message)))
-            senders = report.recipients
-            thread += report.originalMessageIDs
-            bounceReason = report.reason
-            if let recipient = report.recipients.first {
-                subject = "\(recipient)" + (report.reason.map { ": \($0)" } ?? "")
-            }
-        }
-        let offer = meaning == .reply ? Self.offeredMeeting(in: p.message) : nil
-        let result = try store.ingestMail(from: senders, thread: thread, messageID: messageID,
-                                          subject: subject, meaning: meaning, returnDay: returnDay, offer: offer,
-                                          bounceReason: bounceReason, bookkeeping: bookkeeping, at: now, rules: rules)
+        let mail = try ReceivedMail(reading: p.message, now: now, zone: rules.userZone)
+        let result = try store.ingestMail(from: mail.senders, thread: mail.thread, messageID: mail.messageID,
+                                          subject: mail.subject, meaning: mail.meaning, returnDay: mail.returnDay, offer: mail.offer,
+                                          bounceReason: mail.bounceReason, bookkeeping: bookkeeping, at: now, rules: rules)
         if result.outcome != .ignored {
             logger.info("ingested a message: \(result.summary)", metadata: ["outreach_id": "\(result.outreachID.map(String.init) ?? "")"])
         }
-        return Ingest.Reply(outcome: result.outcome.rawValue, outreach: result.outreachID, contactName: result.contactName,
-                            summary: result.summary)
+        return result.reply
     }
 
     private func status() throws -> Status.Reply {

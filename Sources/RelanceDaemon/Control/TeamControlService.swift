@@ -145,6 +145,7 @@ public final class TeamControlService: VarlinkService {
         registerMigrationHandler(&handlers)
         registerInterchangeHandlers(&handlers)
         registerContactCorrectionHandlers(&handlers)
+        registerMailHandlers(&handlers)
         return handlers
     }()
 

@@ -79,11 +79,14 @@ extension TeamControlService {
         return ListContacts.Reply(contacts: try store.contacts().filter { matches($0.contact) }.map { $0.contact.info(owner: $0.owner) })
     }
 
-    /// The contact and its outreach; a team store keeps no bounce reports yet.
+    /// The contact, its outreach, and its addresses that bounced (read mail, v17).
     private func getContact(_ p: GetContact.Parameters, rules: TimingRules) throws -> GetContact.Reply {
         let found = try store.resolveContact(p.contact)
         let outreach = try store.outreaches(contactID: found.contact.id)
-        return GetContact.Reply(contact: found.contact.info(owner: found.owner), outreach: outreach.map(\.info), bouncing: [],
+        let bouncing = try store.bouncingAddresses(contactID: found.contact.id).map {
+            BouncingAddressInfo(address: $0.address, reason: $0.reason, since: $0.since)
+        }
+        return GetContact.Reply(contact: found.contact.info(owner: found.owner), outreach: outreach.map(\.info), bouncing: bouncing,
                                 timeZone: rules.userZone.identifier)
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import RelanceCore
 import RelanceStore
+import RelanceTeamStore
 
 /// Follows Maildir folders (what mbsync, offlineimap, getmail and notmuch users have):
 /// inotify on each folder's `new/` and `cur/`, read through a DispatchSource — no
@@ -11,6 +12,16 @@ import RelanceStore
 /// as `relancectl ingest`. At start, messages that arrived while the daemon was down
 /// (newer than the folder's watermark, kept in the store) are read once; on the very
 /// first start a folder is read from then on, not back through its history.
+/// Where a watcher keeps how far each folder was read: the personal store's `bookkeeping`
+/// table, or the team's `relance_bookkeeping`.
+protocol MailWatermarks: Sendable {
+    func bookkeeping(_ key: String) throws -> String?
+    func setBookkeeping(_ key: String, _ value: String) throws
+}
+
+extension AppDatabase: MailWatermarks {}
+extension TeamStore: MailWatermarks {}
+
 final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     struct Folder: Sendable {
         let path: String
@@ -19,7 +30,10 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     }
 
     private let folders: [Folder]
-    private let store: AppDatabase
+    private let store: any MailWatermarks
+    /// Before a folder's path in its watermark's key ("maildir:"; a team node's names
+    /// the node: its folders are its own, the database is the team's).
+    private let keyPrefix: String
     /// Reads one message, remembering `bookkeeping` (the folder's watermark) with it;
     /// when it throws, the bookkeeping is not remembered.
     private let ingest: @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void
@@ -36,10 +50,11 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
     /// The most of a message read: the headers and the first lines are all that matter.
     static let readLimit = MailInput.fileLimit
 
-    init(folders: [Folder], store: AppDatabase, logger: Logger,
+    init(folders: [Folder], store: any MailWatermarks, keyPrefix: String = "maildir:", logger: Logger,
          ingest: @escaping @Sendable (_ message: String, _ sent: Bool, _ bookkeeping: Bookkeeping) throws -> Void) {
         self.folders = folders
         self.store = store
+        self.keyPrefix = keyPrefix
         self.logger = logger
         self.ingest = ingest
     }
@@ -78,7 +93,7 @@ final class MaildirWatcher: @unchecked Sendable {  // mutable state on `queue`
 
     // MARK: On the queue
 
-    private func watermarkKey(_ folder: Folder) -> String { "maildir:" + folder.path }
+    private func watermarkKey(_ folder: Folder) -> String { keyPrefix + folder.path }
 
     /// Messages at or after the folder's watermark, oldest first; the first time, none (from
     /// now on). A shutdown ends it early (`interruptCatchUp`).

@@ -16,6 +16,8 @@ struct MaildirService: Service {
             watcher.interruptCatchUp()
         }
         try? await gracefulShutdown()
-        watcher.stop()
+        // Off the event loops too: `stop` waits for the message at hand, whose write may
+        // wait for PostgreSQL replies read on them (a team node).
+        try? await OffPool.run { watcher.stop() }
     }
 }

@@ -13,6 +13,10 @@ struct SchedulerService: Service {
             scheduler.startHeartbeat(every: interval) { lifecycle.watchdog() }
         }
         try? await gracefulShutdown()
-        scheduler.stop()
+        // Off the event loops: `stop` waits for a firing in progress, and on a team node
+        // that firing waits for PostgreSQL replies read on those loops (stopped from one
+        // of them, both would wait for ever).
+        let scheduler = self.scheduler
+        try? await OffPool.run { scheduler.stop() }
     }
 }
