@@ -265,12 +265,6 @@ public enum ConfigurationLoader {
                 throw error(section: "store", key: "delivery_lease", "must be longer than [mail] timeout (\(mail.timeout.components.seconds) s): a job is held by one node for the lease, which must outlast a send")
             }
             configuration.imap = try imapSettings()
-            if configuration.teamStore != nil {
-                // A team node reads no IMAP account yet: refused, not silently ignored.
-                if configuration.imap != nil {
-                    throw error(section: "mail_watch", key: "imap_url", "a team node does not read an IMAP account yet (a Maildir it does): remove imap_url, or keep it on a personal daemon")
-                }
-            }
             configuration.teamUsers = try teamUsers(teamMode: configuration.teamStore != nil)
             configuration.channels.desktopUser = try desktopUser(configuration.teamUsers, teamMode: configuration.teamStore != nil)
             if configuration.teamStore != nil, configuration.nodeUser(uid: getuid()) == nil {
@@ -279,6 +273,10 @@ public enum ConfigurationLoader {
                 if configuration.watchedInbox != nil || configuration.watchedSentFolder != nil {
                     throw error(section: "mail_watch", key: configuration.watchedInbox != nil ? "inbox" : "sent_folder",
                                 "a team node reads a Maildir as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
+                }
+                if configuration.imap != nil {
+                    throw error(section: "mail_watch", key: "imap_url",
+                                "a team node reads an IMAP account as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")
                 }
                 if !configuration.sync.isEmpty {
                     throw error(section: "sync", key: nil, "a team node follows vdir folders as its team user, and uid \(getuid()) is none: run it as a uid under [team.users], or name the user with [desktop] user")

@@ -100,8 +100,9 @@ extension Daemon {
                                 logger: logger)
         let users: @Sendable () -> TeamUsers = { configuration.current.teamUsers }
         let changed = ChangeSignal()
+        let mailSources = configuration.current.imap != nil ? MailSourceHealth() : nil
         let service = TeamControlService(store: store, scheduler: scheduler, broadcaster: broadcaster, delivery: delivery,
-                                         digest: digest,
+                                         digest: digest, mailSources: mailSources,
                                          clock: clock, rules: { configuration.current.rules }, users: users,
                                          configuration: configuration,
                                          templatesDirectory: URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path + "/templates",
@@ -132,6 +133,10 @@ extension Daemon {
         if let mail = try Self.maildirService(store: store, service: service, configuration: configuration.current,
                                               configPath: options.configPath, node: settings.node, logger: logger, changed: changed) {
             services.append(.init(service: mail, serviceName: "maildir"))
+        }
+        if let imap = try teamIMAPService(store: store, service: service, configuration: configuration.current,
+                                          health: mailSources, changed: changed) {
+            services.append(.init(service: imap, serviceName: "imap"))
         }
         if let sync { services.append(.init(service: sync, serviceName: "vdir-sync")) }
         if let digest {
@@ -175,6 +180,29 @@ extension Daemon {
             changed.send()
         }
         return MaildirService(watcher: watcher)
+    }
+
+    /// The node's IMAP account (`[mail_watch] imap_url`), read as its team user through
+    /// `Ingest`'s write path, how far each folder was read kept in the team database under
+    /// the node's name; nil when it reads none.
+    func teamIMAPService(store: TeamStore, service: TeamControlService, configuration: Configuration,
+                         health: MailSourceHealth?, changed: ChangeSignal) throws -> IMAPService? {
+        guard let imap = configuration.imap, let health else { return nil }
+        guard let makeIMAPClient else {
+            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail_watch] imap_url: this relanced was built without IMAP")
+        }
+        // The loader refused an account with no user; read again at start all the same.
+        guard let user = configuration.nodeUser(uid: getuid()) else {
+            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail_watch]: a team node reads an IMAP account as its team user, and uid \(getuid()) is none")
+        }
+        logger.notice("mail: this node reads its IMAP account as \(user)")
+        return IMAPService.make(imap, client: makeIMAPClient, store: store, health: health, clock: clock, logger: logger) {
+            message, sent in
+            let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), by: user,
+                                           rules: try service.rules(for: user))
+            changed.send()
+            return reply
+        }
     }
 
     /// Says whose reminders pop up on this node (`[desktop] user`, else the team user the

@@ -45,7 +45,7 @@ public final class Daemon: Sendable {
     let lifecycle: any DaemonLifecycle
     let logger: Logger
     private let makeChannels: ChannelMaker
-    private let makeIMAPClient: (@Sendable () -> any IMAPClient)?
+    let makeIMAPClient: (@Sendable () -> any IMAPClient)?
 
     /// - Parameter makeChannels: builds the delivery channels the configuration asks for
     ///   (`main` wires the real desktop and mail channels; none by default).

@@ -258,6 +258,12 @@ class TeamServer:
         self.created.append(name)
         return name, f"postgresql://relance@/{name}?host={self.folder}"
 
+    def dump(self, name):
+        """Every row of database `name`, as `pg_dump --data-only` writes it."""
+        run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        return subprocess.run([*run_as, "pg_dump", "--data-only", "-h", str(self.folder), "-U", "postgres", "-d", name],
+                              check=True, capture_output=True, text=True, timeout=60).stdout
+
     def location(self, name, node):
         """How `Status` names database `name` (its `database` field)."""
         return f"postgresql://relance@{self.folder}/.s.PGSQL.5432/{name} (team node {node})"
@@ -357,9 +363,12 @@ class Daemon:
         #: Where the daemon keeps its store, as `Status` names it (its `database`): the
         #: SQLite file, or in team mode (RELANCE_E2E_STORE=team) the team database.
         self.store_location = None
+        #: In team mode, the name of the daemon's team database.
+        self.team_database = None
         if TEAM_MODE:
             assert TEAM_SERVER is not None, "team mode: the team_server fixture starts PostgreSQL first"
             name, url = TEAM_SERVER.new_database()
+            self.team_database = name
             self.store_location = TEAM_SERVER.location(name, "e2e")
             self.config = TeamConfigPath(self.config)
             TEAM_CONFIGS[str(self.config)] = (url, "e2e")
@@ -532,6 +541,13 @@ class Daemon:
         if reply.get("error"):
             raise VarlinkCallError(reply)
         return reply.get("parameters", {})
+
+    def stored_text(self):
+        """Everything the store holds, as text (to check what is never kept): the
+        personal daemon's `Backup`, or in team mode a dump of its team database."""
+        if self.team_database is not None:
+            return TEAM_SERVER.dump(self.team_database)
+        return str(self.call("Backup"))
 
     def snapshot(self):
         """Everything a client can see of the store, read on a fresh connection (a

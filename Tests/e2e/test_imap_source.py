@@ -114,7 +114,6 @@ def read_again_count(daemon):
 # -- tests -----------------------------------------------------------------------------
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_reply_appended_to_dovecot_is_pushed_by_idle_and_ends_the_nudges(dovecot, relanced):
     # Given an outreach to Ada, and relanced idling on INBOX and Sent
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -127,14 +126,14 @@ def test_a_reply_appended_to_dovecot_is_pushed_by_idle_and_ends_the_nudges(dovec
     wait_replied(relanced, ada)
     relanced.wait_until(lambda: inbox_texts(relanced) == ["Ada Lovelace replied — Re: coffee?"], timeout=NOTICE_TIMEOUT,
                         what="one inbox item for the reply")
-    assert "body never stored" not in str(relanced.call("Backup"))
+    stored = relanced.stored_text()
+    assert "Ada Lovelace" in stored and "body never stored" not in stored
     # and `relancectl status` shows both folders watched
     status = relanced.ctl("status").stdout
     assert f"imaps://sam@127.0.0.1:{dovecot.port} INBOX: watching — IDLE" in status
     assert f"imaps://sam@127.0.0.1:{dovecot.port} Sent: watching — IDLE" in status
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_mail_in_the_sent_folder_is_logged_as_a_follow_up(dovecot, relanced):
     # Given an outreach to Grace
     grace = contact_with_outreach(relanced, "Grace Hopper", "grace@example.com")
@@ -149,7 +148,6 @@ def test_a_mail_in_the_sent_folder_is_logged_as_a_follow_up(dovecot, relanced):
                         what="the follow-up read from Sent")
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_messages_are_read_once_across_a_restart_of_relanced(dovecot, relanced):
     # Given a reply read while relanced ran
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -172,7 +170,6 @@ def test_messages_are_read_once_across_a_restart_of_relanced(dovecot, relanced):
     assert read_again_count(relanced) == 0, relanced.stderr()
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_the_first_start_reads_from_now_on_not_the_folders_history(dovecot, stopped_daemon):
     # Given an old message from Ada already in the INBOX before relanced ever watched it
     dovecot.append("INBOX", message("ada@example.com", "sam@example.com", "Old thread", "imap-history-1@example.com"))
@@ -189,7 +186,6 @@ def test_the_first_start_reads_from_now_on_not_the_folders_history(dovecot, stop
     assert inbox_texts(stopped_daemon) == ["Ada Lovelace replied — Re: coffee?"]
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_renumbered_folder_is_read_again_and_changes_nothing_twice(dovecot, relanced):
     # Given a reply read under the folder's first numbering
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -213,7 +209,6 @@ def test_a_renumbered_folder_is_read_again_and_changes_nothing_twice(dovecot, re
     wait_replied(relanced, grace)
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_relanced_survives_a_dovecot_restart_and_catches_up(dovecot, relanced):
     # Given relanced idling
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -236,7 +231,6 @@ def test_relanced_survives_a_dovecot_restart_and_catches_up(dovecot, relanced):
     assert relanced.running()
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_connection_dropped_mid_idle_reconnects_and_catches_up(dovecot, relanced):
     # Given relanced idling on both folders
     ada = contact_with_outreach(relanced, "Ada Lovelace", "ada@example.com")
@@ -254,7 +248,6 @@ def test_a_connection_dropped_mid_idle_reconnects_and_catches_up(dovecot, relanc
     assert "next attempt in" in relanced.stderr()  # the failure was logged, with its retry
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_wrong_password_shows_in_status_is_retried_and_does_not_crash(dovecot, stopped_daemon):
     # Given a wrong password in the password file
     secret = configure(stopped_daemon, dovecot, password="not-the-password")
@@ -275,7 +268,6 @@ def test_a_wrong_password_shows_in_status_is_retried_and_does_not_crash(dovecot,
     assert stopped_daemon.running()
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_an_untrusted_certificate_is_refused_before_logging_in(dovecot, stopped_daemon):
     # Given no imap_ca_file: the throwaway certificate is not one the system trusts
     configure(stopped_daemon, dovecot, ca_file=False)
@@ -290,7 +282,6 @@ def test_an_untrusted_certificate_is_refused_before_logging_in(dovecot, stopped_
     assert "Login: user=<sam>" not in log
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_daemon_idling_on_imap_makes_no_wake_ups(stopped_daemon):
     # Given relanced connected and in IDLE on two folders, each on a thread of its own
     # (not an event loop, not the Dispatch pool), settled. Dovecot's own keep-alive to
@@ -329,7 +320,6 @@ def named(pid, switches):
     return {f"{tid} ({name(tid)})": count for tid, count in switches.items()}
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_starttls_on_the_plain_port_is_required_and_works(stopped_daemon):
     # Given a Dovecot that takes plain IMAP connections only to upgrade them (STARTTLS)
     for dovecot in running_dovecot(starttls=True):
@@ -346,7 +336,6 @@ def test_starttls_on_the_plain_port_is_required_and_works(stopped_daemon):
         assert "TLS" in Path(dovecot.log_path).read_text(errors="replace").split("Login: user=<sam>")[1].split("\n")[0]
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_server_without_idle_is_checked_at_the_configured_interval(stopped_daemon):
     # Given a Dovecot that does not announce IDLE, and a re-check every 60 s (the least)
     for dovecot in running_dovecot(idle=False):
@@ -364,7 +353,6 @@ def test_a_server_without_idle_is_checked_at_the_configured_interval(stopped_dae
                                   what="the reply found by a re-check")
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_keep_alives_during_idle_are_passed_over_and_replies_still_read(stopped_daemon):
     # Given a Dovecot that says "* OK Still here" to idling clients every second
     for dovecot in running_dovecot(still_here="1 secs"):
@@ -392,7 +380,6 @@ def relanced_connections(daemon, port):
     return [line for line in out.splitlines() if f"pid={daemon.pid}," in line]
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_each_imap_connection_has_tcp_keepalive_so_a_vanished_server_is_noticed(dovecot, relanced):
     # A server gone without a word (no FIN, no RST) is noticed by TCP keepalive (60 s
     # idle, 3 probes 10 s apart) rather than at the IDLE renewal 28 minutes later: the
@@ -408,7 +395,6 @@ def test_each_imap_connection_has_tcp_keepalive_so_a_vanished_server_is_noticed(
         assert int(timer.group(1) or 0) * 60 + float(timer.group(2)) <= 60, line
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_stopping_while_the_server_does_not_answer_cuts_the_connection_and_exits(dovecot, relanced):
     # Given relanced idling, and a server that then stops answering (its session
     # processes frozen: the connection stays up, the DONE and LOGOUT of a clean stop would
@@ -449,7 +435,6 @@ def private_network():
         os.close(original)
 
 
-@pytest.mark.personal_only("an IMAP account: a team node refuses [mail_watch] imap_url for now (a Maildir it reads)")
 def test_a_server_that_vanishes_without_a_word_is_noticed_by_keepalive_and_read_again(private_network, stopped_daemon):
     # Given relanced idling on a Dovecot reached over a loopback of this test's own, with
     # keepalive shortened (a debug build's test knob: 2 s idle, 2 probes 1 s apart)

@@ -1164,11 +1164,11 @@ def test_kill_9_of_nodes_during_a_burst_mails_everything_and_repeats_only_retake
     ('[mail]\ntransport = "sendmail"\nfrom = "a@example.com"\nto = ["b@example.com"]\ntimeout = "PT60S"\n',
      'delivery_lease = "PT30S"\n', "longer than [mail] timeout"),
     ("", 'delivery_lease = "soon"\n', "'soon' is not an ISO 8601 duration"),
-    # A Maildir with no team user to read it as, and what a team node does not read yet,
-    # are refused, not silently ignored.
+    # A Maildir or an IMAP account with no team user to read it as is refused, not read as
+    # no one's.
     ('[mail_watch]\ninbox = "/tmp/Maildir"\n', "", "a team node reads a Maildir as its team user, and uid"),
     ('[mail_watch]\nimap_url = "imaps://relance@127.0.0.1:9/"\nimap_password_file = "/tmp/p"\n', "",
-     "a team node does not read an IMAP account yet"),
+     "a team node reads an IMAP account as its team user, and uid"),
     # A followed folder's events and contacts must be someone's: a node that runs as no
     # team user and names none is refused.
     ('[sync]\ncalendars = ["/tmp/calendars"]\n', "", "a team node follows vdir folders as its team user, and uid"),

@@ -150,14 +150,7 @@ extension ControlService {
                             unread: counts.unread, nextDueAt: next?.due, nextDueText: nextReminder?.text,
                             database: databasePath, timeZone: rules.userZone.identifier,
                             channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
-                            mailSources: mailSources.map { sources in
-                                let instant = ISO8601DateFormatter()
-                                return sources.all.map { entry in
-                                    MailSourceInfo(name: entry.name, state: entry.state.rawValue, detail: entry.detail,
-                                                   nextAttemptAt: entry.nextAttemptAt.map(instant.string(from:)),
-                                                   lastReadAt: entry.lastReadAt.map(instant.string(from:)))
-                                }
-                            })
+                            mailSources: mailSources?.infos)
     }
 
     /// `Reload`, on either store: a rejected file is `ConfigurationInvalid`.

@@ -37,6 +37,8 @@ public final class TeamControlService: VarlinkService {
     /// Each user's daily digest, when this node sends digests: a changed address or zone
     /// may move their next one.
     let digest: TeamDigestService?
+    /// The watched IMAP folders' states, for `Status` (nil: none watched).
+    let mailSources: MailSourceHealth?
     let startedAt: Date
     let clock: any WallClock
     let rules: @Sendable () -> TimingRules
@@ -68,7 +70,7 @@ public final class TeamControlService: VarlinkService {
     }
 
     public init(store: TeamStore, scheduler: Scheduler, broadcaster: InboxBroadcaster, delivery: DeliveryService? = nil,
-                digest: TeamDigestService? = nil,
+                digest: TeamDigestService? = nil, mailSources: MailSourceHealth? = nil,
                 clock: any WallClock, rules: @escaping @Sendable () -> TimingRules, users: @escaping @Sendable () -> TeamUsers = { TeamUsers() },
                 configuration: LiveConfiguration = LiveConfiguration(Configuration()), templatesDirectory: String? = nil,
                 reload: @escaping @Sendable () throws -> Void = {}, didChange: @escaping @Sendable () -> Void = {},
@@ -76,6 +78,7 @@ public final class TeamControlService: VarlinkService {
         self.store = store
         self.delivery = delivery
         self.digest = digest
+        self.mailSources = mailSources
         self.scheduler = scheduler
         self.broadcaster = broadcaster
         self.startedAt = clock.now()
@@ -274,7 +277,7 @@ public final class TeamControlService: VarlinkService {
                             pendingReminders: pending, unread: unread, nextDueAt: next?.due, nextDueText: nextText,
                             database: database, timeZone: timeZone.identifier,
                             channels: (delivery?.health ?? []).map { ChannelInfo(name: $0.name, health: $0.health) },
-                            mailSources: nil)
+                            mailSources: mailSources?.infos)
     }
 
     /// `text` as an instant: ISO 8601, or a time expression ("tomorrow 9:30") read in

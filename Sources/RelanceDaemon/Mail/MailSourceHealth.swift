@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import RelanceAPI
 
 /// What each mail source (one IMAP folder) is doing, as `Status` shows it: written by the
 /// watchers' threads, read by the control service.
@@ -30,6 +31,16 @@ public final class MailSourceHealth: Sendable {
 
     /// Every source, by name.
     public var all: [Entry] { entries.withLockedValue { $0.values.sorted { $0.name < $1.name } } }
+
+    /// Every source as `Status` reports it.
+    public var infos: [MailSourceInfo] {
+        let instant = ISO8601DateFormatter()
+        return all.map { entry in
+            MailSourceInfo(name: entry.name, state: entry.state.rawValue, detail: entry.detail,
+                           nextAttemptAt: entry.nextAttemptAt.map(instant.string(from:)),
+                           lastReadAt: entry.lastReadAt.map(instant.string(from:)))
+        }
+    }
 
     func update(_ name: String, _ change: (inout Entry) -> Void) {
         entries.withLockedValue { entries in
