@@ -34,10 +34,19 @@ enum Fuzz {
             }
         }
 
-        /// Frames split at NUL as the server does; each call decoded, then its parameters
-        /// as the parameters of a few methods with every kind of field.
+        /// The server's typed reading of `Remind` (and `AddContact`): its plain calls
+        /// go through `FlatCallReader`, the others through the one-pass decoder.
+        nonisolated(unsafe) private static let typedDecoder = VarlinkFraming.callDecoder(VarlinkParameterTypes(entries: [
+            "io.relance.Control.Remind": .init(type: Remind.Parameters.self, declared: ["at", "text", "contact"]),
+            "io.relance.Control.AddContact": .init(type: AddContact.Parameters.self, declared: ["name", "emails", "handles"]),
+        ]))
+
+        /// Frames split at NUL as the server does; each call decoded (untyped, and typed as
+        /// the server reads it), then its parameters as the parameters of a few methods with
+        /// every kind of field.
         private static func readVarlink(_ bytes: UnsafeBufferPointer<UInt8>) {
             for frame in bytes.split(separator: 0, omittingEmptySubsequences: false) {
+                _ = try? VarlinkFraming.decodeCall(frame, typedWith: typedDecoder)
                 guard let call = try? VarlinkFraming.decodeCall(frame) else { continue }
                 let parameters = JSONValue.object(call.parameters ?? [:])
                 _ = try? parameters.decode(as: AddContact.Parameters.self)
