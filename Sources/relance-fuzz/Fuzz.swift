@@ -36,7 +36,7 @@ enum Fuzz {
 
         /// The server's typed reading of `Remind` (and `AddContact`): its plain calls
         /// go through `FlatCallReader`, the others through the one-pass decoder.
-        nonisolated(unsafe) private static let typedDecoder = VarlinkFraming.callDecoder(VarlinkParameterTypes(entries: [
+        private static let typedDecoder = VarlinkFraming.callDecoder(VarlinkParameterTypes(entries: [
             "io.relance.Control.Remind": .init(type: Remind.Parameters.self, declared: ["at", "text", "contact"]),
             "io.relance.Control.AddContact": .init(type: AddContact.Parameters.self, declared: ["name", "emails", "handles"]),
         ]))
