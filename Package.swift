@@ -156,7 +156,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VarlinkProtocolTests", dependencies: [
-            "VarlinkProtocol", "VarlinkTransport", "RelanceAPI",
+            "VarlinkProtocol", "VarlinkTransport", "RelanceAPI", "RelanceTestKit",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

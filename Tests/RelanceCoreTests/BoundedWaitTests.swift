@@ -1,5 +1,6 @@
 import Foundation
 import RelanceCore
+import RelanceTestKit
 import Testing
 
 /// Business-day arithmetic jumps whole weeks, and every wait has a bound: no input can
@@ -72,18 +73,5 @@ import Testing
     @Test func fewLeadsAreKeptLongestFirst() {
         #expect(EventReminders.boundedLeads([ISODuration(hours: 2), ISODuration(days: 1), ISODuration(hours: 2)])
                 == [ISODuration(days: 1), ISODuration(hours: 2)])
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failure names its inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceAPI
+import RelanceTestKit
 import Testing
 @testable import VarlinkProtocol
 
@@ -21,17 +22,6 @@ import Testing
     let types = VarlinkParameterTypes(entries: [Self.method: .init(type: Remind.Parameters.self, declared: Self.declared)])
     let without = decoder(flat: false)
 
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// String literals as they may appear in a frame (JSON text, quotes included): plain
     /// ones, and ones with escapes or raw control characters.
     static let plain = [#""tomorrow 9:30""#, #""2026-12-01T09:00:00Z""#, #""""#, #""Appeler Zoé 😀""#, #""日本語""#, #""</script>""#]
@@ -42,7 +32,7 @@ import Testing
     static let others = ["1", "2.5", "null", "true", "[]", "{}", #"["a"]"#, "-0", "1e3"]
     static let spaces = ["", " ", "\n", "\t", "\r\n  "]
 
-    static func value(_ random: inout SplitMix) -> String {
+    static func value(_ random: inout SeededGenerator) -> String {
         switch Int.random(in: 0..<20, using: &random) {
         case 0..<17: plain.randomElement(using: &random)!
         case 17..<19: escaped.randomElement(using: &random)!
@@ -50,7 +40,7 @@ import Testing
         }
     }
 
-    static func frame(_ random: inout SplitMix) -> [UInt8] {
+    static func frame(_ random: inout SeededGenerator) -> [UInt8] {
         func sp() -> String { spaces.randomElement(using: &random)! }
         var parameters: [String] = []
         for key in ["at", "text", "contact", "tmies", "at"].shuffled(using: &random) where Int.random(in: 0..<10, using: &random) < (key == "tmies" ? 1 : key == "at" ? 5 : 7) {
@@ -92,7 +82,7 @@ import Testing
     }
 
     @Test func theSameCallsAndErrorsWithAndWithoutTheReader() {
-        var random = SplitMix(state: 15)
+        var random = SeededGenerator(seed: 15)
         var taken = 0
         for _ in 0..<20_000 {
             let bytes = Self.frame(&random)

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceAPI
+import RelanceTestKit
 import Testing
 import VarlinkProtocol
 import VarlinkTransport
@@ -10,39 +11,27 @@ import VarlinkTransport
 /// emoji; absent and present optionals; instants before 1970, with odd milliseconds, far
 /// ahead.
 @Suite struct ReplyJSONTests {
-    /// A fixed-seed generator: the same values on every run.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces: [String] = [
         "", "a", "Appeler Zoé", "\"", "\\", "/", "</script>", "\u{0}", "\u{7}", "\u{8}", "\t", "\n", "\u{b}", "\u{c}",
         "\r", "\u{1a}", "\u{1f}", " ", "\u{7f}", "\u{80}", "\u{a0}", "\u{2028}", "\u{2029}", "\u{fffe}", "😀", "👩‍👩‍👧",
         "日本語", "e\u{301}", "\\u0041", "{\"a\":1}", "1e5", "null", "—",
     ]
 
-    static func text(_ random: inout SplitMix) -> String {
+    static func text(_ random: inout SeededGenerator) -> String {
         (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
     }
 
-    static func optionalID(_ random: inout SplitMix) -> Int64? {
+    static func optionalID(_ random: inout SeededGenerator) -> Int64? {
         [nil, 0, 1, -1, Int64.max, Int64.min, Int64.random(in: 1...1_000_000, using: &random)].randomElement(using: &random)!
     }
 
-    static func instant(_ random: inout SplitMix) -> Date {
+    static func instant(_ random: inout SeededGenerator) -> Date {
         [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -86_400.0005),
          Date(timeIntervalSince1970: 1_796_000_000.002), Date(timeIntervalSince1970: 253_402_300_799.999),
          Date(timeIntervalSince1970: Double.random(in: -1e9...4e9, using: &random))].randomElement(using: &random)!
     }
 
-    static func reminder(_ random: inout SplitMix) -> ReminderInfo {
+    static func reminder(_ random: inout SeededGenerator) -> ReminderInfo {
         ReminderInfo(id: optionalID(&random) ?? 7, kind: ["custom", "follow_up", text(&random)].randomElement(using: &random)!,
                      text: text(&random), contactId: optionalID(&random), outreachId: optionalID(&random),
                      dueAt: instant(&random), fireAt: instant(&random), reason: text(&random),
@@ -55,7 +44,7 @@ import VarlinkTransport
     }
 
     @Test func everyReplyWritesFoundationsBytes() throws {
-        var random = SplitMix(state: 15)
+        var random = SeededGenerator(seed: 15)
         for _ in 0..<3_000 {
             let reminder = Self.reminder(&random)
             try expectSameBytes(reminder)
@@ -67,7 +56,7 @@ import VarlinkTransport
 
     @Test func everyControlCharacterAndEveryScalarBelow0x800() throws {
         let all = String(String.UnicodeScalarView((0..<0x800).compactMap(Unicode.Scalar.init)))
-        var random = SplitMix(state: 1)
+        var random = SeededGenerator(seed: 1)
         var reminder = Self.reminder(&random)
         reminder.text = all
         try expectSameBytes(reminder)
@@ -76,7 +65,7 @@ import VarlinkTransport
     /// The frame on the socket: the same bytes through the writer's two overloads,
     /// `continues` or not.
     @Test func theFrameIsTheEncodablePathsFrame() async throws {
-        var random = SplitMix(state: 2)
+        var random = SeededGenerator(seed: 2)
         for continues in [false, true] {
             for _ in 0..<200 {
                 let reply = Remind.Reply(reminder: Self.reminder(&random), timeZone: "Europe/Paris")
