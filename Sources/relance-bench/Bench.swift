@@ -76,7 +76,7 @@ struct Bench {
         let database = directory.appendingPathComponent("startup.sqlite").path
         let socket = directory.appendingPathComponent("ctl.sock").path
         let config = directory.appendingPathComponent("config.toml").path
-        FileManager.default.createFile(atPath: config, contents: Data())
+        _ = FileManager.default.createFile(atPath: config, contents: Data())
         do {
             let store = try AppDatabase.open(path: database)
             let far = Date().addingTimeInterval(365 * 86_400)

@@ -69,7 +69,7 @@ import Testing
 
     @Test func anIdIsNeverAPath() throws {
         try withShelf { _, shelf, root in
-            FileManager.default.createFile(atPath: root + "/20261112-090000-x.sqlite", contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: root + "/20261112-090000-x.sqlite", contents: Data("x".utf8))
             for id in ["../20261112-090000-x", "20261112-090000-x/../../relance", "nope", ""] {
                 #expect(throws: SnapshotError.notFound(id: id)) { try shelf.snapshot(id: id) }
             }
@@ -80,7 +80,7 @@ import Testing
         try withShelf { db, shelf, _ in
             _ = try db.addContact(ContactDraft(name: "Grace Hopper"), now: now)
             try FileManager.default.createDirectory(atPath: shelf.directory, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: shelf.directory + "/20261112-090000-daily.sqlite", contents: Data("garbage".utf8))
+            _ = FileManager.default.createFile(atPath: shelf.directory + "/20261112-090000-daily.sqlite", contents: Data("garbage".utf8))
             #expect(throws: RestoreError.self) { try shelf.restore(id: "20261112-090000-daily") }
             #expect(try db.contacts().map(\.name) == ["Grace Hopper"])
         }
