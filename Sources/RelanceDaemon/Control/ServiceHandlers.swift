@@ -74,46 +74,24 @@ extension ControlService {
     /// A mail you sent: a follow-up to an open outreach, or a new ask (per `[mail_watch] sent`).
     private func ingestSent(_ mail: SentMail) throws -> Ingest.Reply {
         let now = clock.now()
-        guard let contact = try store.contacts().first(where: mail.isTo) else {
-            return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: nil, summary: "Sent to no contact of yours; nothing stored.")
-        }
+        guard let contact = try store.contacts().first(where: mail.isTo) else { return SentMail.toNoContact }
         let mark = mail.messageID.map { "mail " + $0 }
-        if let messageID = mail.messageID, try store.mailAlreadyIngested(messageID: messageID) {
-            return Ingest.Reply(outcome: "already_seen", outreach: nil, contactName: nil, summary: "This message was read before; nothing changed.")
-        }
+        if let messageID = mail.messageID, try store.mailAlreadyIngested(messageID: messageID) { return SentMail.readBefore }
         if let open = try store.outreaches(contactID: contact.id, status: .awaitingReply).first {
             let (outreach, next, _) = try store.logFollowUp(outreachID: open.id, at: mail.sentAt, note: mark, rules: rules)
-            return Ingest.Reply(outcome: "follow_up", outreach: outreach.id, contactName: contact.name,
-                                summary: "Logged your follow-up to \(contact.name) (outreach #\(outreach.id)); "
-                                    + (next.map { "next \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "no further nudge."))
+            return SentMail.followUp(to: contact, outreach: outreach.id, next: next?.fireAt, zone: rules.userZone)
         }
         switch currentConfiguration.sentMail {
         case .log:
             let (outreach, first, _) = try store.logOutreach(contactID: contact.id, channel: "email", ask: mail.ask,
                                                              sentAt: mail.sentAt, policy: rules.followUp, rules: rules, messageID: mail.messageID)
-            return Ingest.Reply(outcome: "outreach", outreach: outreach.id, contactName: contact.name,
-                                summary: "Logged outreach #\(outreach.id) to \(contact.name)"
-                                    + (first.map { "; first follow-up \(HumanTime.moment($0.fireAt, in: rules.userZone))." } ?? "."))
+            return SentMail.outreachLogged(to: contact, outreach: outreach.id, first: first?.fireAt, zone: rules.userZone)
         case .suggest:
-            _ = try store.addReminder(text: Self.sentSuggestion(to: contact, mail), dueAt: now, contactID: contact.id)
-            return Self.suggested(contact)
+            _ = try store.addReminder(text: mail.suggestion(to: contact), dueAt: now, contactID: contact.id)
+            return SentMail.suggested(contact)
         case .off:
-            return Self.sentNotTracked(contact)
+            return SentMail.notTracked(contact)
         }
-    }
-
-    /// The inbox text that offers to track a mail you sent as outreach (either store).
-    static func sentSuggestion(to contact: Contact, _ mail: SentMail) -> String {
-        "You wrote to \(contact.name) — \(mail.ask); track it as outreach? (relancectl outreach log \(contact.id) --ask …)"
-    }
-
-    static func suggested(_ contact: Contact) -> Ingest.Reply {
-        Ingest.Reply(outcome: "suggested", outreach: nil, contactName: contact.name,
-                     summary: "You wrote to \(contact.name) with no outreach open: offered in the inbox.")
-    }
-
-    static func sentNotTracked(_ contact: Contact) -> Ingest.Reply {
-        Ingest.Reply(outcome: "ignored", outreach: nil, contactName: contact.name, summary: "Sent mail is not tracked ([mail_watch] sent = \"off\").")
     }
 
     /// A received message: what it means for an outreach, from its headers alone. Also

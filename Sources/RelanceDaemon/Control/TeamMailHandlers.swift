@@ -60,35 +60,26 @@ extension TeamControlService {
     /// contact, or a new ask per `[mail_watch] sent` (log, suggest, off), as theirs.
     private func ingestSent(_ mail: SentMail, by user: String, rules callerRules: TimingRules) throws -> Ingest.Reply {
         let now = clock.now()
-        guard let contact = try store.contacts().map(\.contact).first(where: mail.isTo) else {
-            return Ingest.Reply(outcome: "ignored", outreach: nil, contactName: nil, summary: "Sent to no contact of yours; nothing stored.")
-        }
-        if let messageID = mail.messageID, try store.mailAlreadyIngested(messageID: messageID) {
-            return Ingest.Reply(outcome: "already_seen", outreach: nil, contactName: nil, summary: "This message was read before; nothing changed.")
-        }
+        guard let contact = try store.contacts().map(\.contact).first(where: mail.isTo) else { return SentMail.toNoContact }
+        if let messageID = mail.messageID, try store.mailAlreadyIngested(messageID: messageID) { return SentMail.readBefore }
         let zone = callerRules.userZone
         // Their own thread: a teammate's outreach to the same person is theirs to follow up.
         if let open = try store.outreaches(contactID: contact.id, status: .awaitingReply).first(where: { $0.author == user }) {
             let (outreach, next) = try store.logFollowUp(outreachID: open.outreach.id, by: user, at: mail.sentAt,
                                                          note: mail.messageID.map { "mail " + $0 }, rules: rules())
-            return Ingest.Reply(outcome: "follow_up", outreach: outreach.outreach.id, contactName: contact.name,
-                                summary: "Logged your follow-up to \(contact.name) (outreach #\(outreach.outreach.id)); "
-                                    + (next.map { "next \(HumanTime.moment($0.fireAt, in: zone))." } ?? "no further nudge."))
+            return SentMail.followUp(to: contact, outreach: outreach.outreach.id, next: next?.fireAt, zone: zone)
         }
         switch configuration().sentMail {
         case .log:
             let (logged, first) = try store.logOutreach(contact: String(contact.id), author: user, channel: "email", ask: mail.ask,
                                                         sentAt: mail.sentAt, policy: callerRules.followUp, rules: rules(),
                                                         messageID: mail.messageID)
-            return Ingest.Reply(outcome: "outreach", outreach: logged.outreach.id, contactName: contact.name,
-                                summary: "Logged outreach #\(logged.outreach.id) to \(contact.name)"
-                                    + (first.map { "; first follow-up \(HumanTime.moment($0.fireAt, in: zone))." } ?? "."))
+            return SentMail.outreachLogged(to: contact, outreach: logged.outreach.id, first: first?.fireAt, zone: zone)
         case .suggest:
-            _ = try store.addReminder(text: ControlService.sentSuggestion(to: contact, mail), dueAt: now,
-                                      contact: String(contact.id), owner: user)
-            return ControlService.suggested(contact)
+            _ = try store.addReminder(text: mail.suggestion(to: contact), dueAt: now, contact: String(contact.id), owner: user)
+            return SentMail.suggested(contact)
         case .off:
-            return ControlService.sentNotTracked(contact)
+            return SentMail.notTracked(contact)
         }
     }
 }

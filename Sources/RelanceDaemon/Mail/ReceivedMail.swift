@@ -102,6 +102,39 @@ struct SentMail {
     }
 }
 
+/// What `Ingest` answers for mail you sent, on either store.
+extension SentMail {
+    static let toNoContact = Ingest.Reply(outcome: "ignored", outreach: nil, contactName: nil,
+                                          summary: "Sent to no contact of yours; nothing stored.")
+    static let readBefore = IngestResult.alreadySeen.reply
+
+    static func followUp(to contact: Contact, outreach: Int64, next: Date?, zone: TimeZone) -> Ingest.Reply {
+        Ingest.Reply(outcome: "follow_up", outreach: outreach, contactName: contact.name,
+                     summary: "Logged your follow-up to \(contact.name) (outreach #\(outreach)); "
+                         + (next.map { "next \(HumanTime.moment($0, in: zone))." } ?? "no further nudge."))
+    }
+
+    static func outreachLogged(to contact: Contact, outreach: Int64, first: Date?, zone: TimeZone) -> Ingest.Reply {
+        Ingest.Reply(outcome: "outreach", outreach: outreach, contactName: contact.name,
+                     summary: "Logged outreach #\(outreach) to \(contact.name)"
+                         + (first.map { "; first follow-up \(HumanTime.moment($0, in: zone))." } ?? "."))
+    }
+
+    /// The inbox text that offers to track this mail as outreach.
+    func suggestion(to contact: Contact) -> String {
+        "You wrote to \(contact.name) — \(ask); track it as outreach? (relancectl outreach log \(contact.id) --ask …)"
+    }
+
+    static func suggested(_ contact: Contact) -> Ingest.Reply {
+        Ingest.Reply(outcome: "suggested", outreach: nil, contactName: contact.name,
+                     summary: "You wrote to \(contact.name) with no outreach open: offered in the inbox.")
+    }
+
+    static func notTracked(_ contact: Contact) -> Ingest.Reply {
+        Ingest.Reply(outcome: "ignored", outreach: nil, contactName: contact.name, summary: "Sent mail is not tracked ([mail_watch] sent = \"off\").")
+    }
+}
+
 extension IngestResult {
     /// As `Ingest` answers it.
     var reply: Ingest.Reply {
