@@ -119,7 +119,7 @@ extension Daemon {
             changed.subscribe { exporter.setNeedsWrite() }
             try await OffPool.run { exporter.write() }  // the store blocks: off the event loops
         }
-        let sync = try Self.teamVdirSync(store, configuration: configuration, changed: changed, clock: clock, logger: logger)
+        let sync = try teamVdirSync(store, configuration: configuration, changed: changed)
         let socket = try ControlSocket(serving: service, options: options, paths: paths, configuration: configuration.current,
                                        teamUsers: users, socketPath: socketPath, logger: logger) {
             lifecycle.ready(status: status.line())
@@ -130,8 +130,8 @@ extension Daemon {
                   serviceName: "delivery"),
             .init(service: ReloadService(reloader: reloader), serviceName: "reload"),
         ]
-        if let mail = try Self.maildirService(store: store, service: service, configuration: configuration.current,
-                                              configPath: options.configPath, node: settings.node, logger: logger, changed: changed) {
+        if let mail = try teamMaildirService(store: store, service: service, configuration: configuration.current,
+                                             changed: changed) {
             services.append(.init(service: mail, serviceName: "maildir"))
         }
         if let imap = try teamIMAPService(store: store, service: service, configuration: configuration.current,
@@ -159,27 +159,30 @@ extension Daemon {
         logger.info("stopped")
     }
 
-    /// The node's watched Maildir folders (`[mail_watch] inbox`, `sent_folder`), read as
-    /// its team user (`Configuration.nodeUser`) through `Ingest`'s write path, each
-    /// folder's watermark in the message's transaction under a key naming the node; nil
-    /// when it watches none.
-    static func maildirService(store: TeamStore, service: TeamControlService, configuration: Configuration, configPath: String,
-                               node: String, logger: Logger, changed: ChangeSignal) throws -> MaildirService? {
-        let folders = [configuration.watchedInbox.map { MaildirWatcher.Folder(path: $0, sent: false) },
-                       configuration.watchedSentFolder.map { MaildirWatcher.Folder(path: $0, sent: true) }].compactMap { $0 }
-        guard !folders.isEmpty else { return nil }
-        // The loader refused a watched folder with no user; read again at start all the same.
+    /// The team user this node reads its own mail and folders as (`Configuration.nodeUser`).
+    /// The loader refused folders on a node that has none; checked again at start all the same.
+    func nodeUser(_ configuration: Configuration, section: String, reading what: String) throws -> String {
         guard let user = configuration.nodeUser(uid: getuid()) else {
-            throw ConfigurationError(path: configPath, line: nil, message: "[mail_watch]: a team node reads a Maildir as its team user, and uid \(getuid()) is none")
+            throw ConfigurationError(path: options.configPath, line: nil,
+                                     message: "[\(section)]: a team node reads \(what) as its team user, and uid \(getuid()) is none")
         }
-        logger.notice("mail: this node reads \(folders.map(\.path).joined(separator: ", ")) as \(user)")
-        let watcher = MaildirWatcher(folders: folders, store: store, keyPrefix: "maildir:\(node):", logger: logger) { message, sent, mark in
-            let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), by: user,
-                                           rules: try service.rules(for: user), bookkeeping: mark)
-            if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
-            changed.send()
+        return user
+    }
+
+    /// The node's watched Maildir folders (`[mail_watch] inbox`, `sent_folder`), read as
+    /// its team user through `Ingest`'s write path, each folder's watermark in the
+    /// message's transaction under a key naming the node; nil when it watches none.
+    func teamMaildirService(store: TeamStore, service: TeamControlService, configuration: Configuration,
+                            changed: ChangeSignal) throws -> MaildirService? {
+        guard configuration.watchedInbox != nil || configuration.watchedSentFolder != nil else { return nil }
+        let user = try nodeUser(configuration, section: "mail_watch", reading: "a Maildir")
+        let paths = [configuration.watchedInbox, configuration.watchedSentFolder].compactMap { $0 }
+        logger.notice("mail: this node reads \(paths.joined(separator: ", ")) as \(user)")
+        return MaildirService.make(configuration, store: store, keyPrefix: "maildir:\(store.settings.node):", logger: logger,
+                                   changed: changed) { message, sent, mark in
+            try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), by: user,
+                               rules: try service.rules(for: user), bookkeeping: mark)
         }
-        return MaildirService(watcher: watcher)
     }
 
     /// The node's IMAP account (`[mail_watch] imap_url`), read as its team user through
@@ -191,10 +194,7 @@ extension Daemon {
         guard let makeIMAPClient else {
             throw ConfigurationError(path: options.configPath, line: nil, message: "[mail_watch] imap_url: this relanced was built without IMAP")
         }
-        // The loader refused an account with no user; read again at start all the same.
-        guard let user = configuration.nodeUser(uid: getuid()) else {
-            throw ConfigurationError(path: options.configPath, line: nil, message: "[mail_watch]: a team node reads an IMAP account as its team user, and uid \(getuid()) is none")
-        }
+        let user = try nodeUser(configuration, section: "mail_watch", reading: "an IMAP account")
         logger.notice("mail: this node reads its IMAP account as \(user)")
         return IMAPService.make(imap, client: makeIMAPClient, store: store, health: health, clock: clock, logger: logger) {
             message, sent in
@@ -214,15 +214,15 @@ extension Daemon {
         if dropped > 0 { logger.notice("desktop: \(dropped) popup(s) waiting for a screen no node shows any more were dropped") }
     }
 
-    /// `[sync]` on a team node: the followed folders applied as the node's team user (the
-    /// loader refused a node that has none), and `publish` holding that user's meetings and
-    /// the events they go to.
-    static func teamVdirSync(_ store: TeamStore, configuration: LiveConfiguration, changed: ChangeSignal, clock: any WallClock,
-                             logger: Logger) throws -> VdirSyncService? {
+    /// `[sync]` on a team node: the followed folders applied as the node's team user, and
+    /// `publish` holding that user's meetings and the events they go to.
+    func teamVdirSync(_ store: TeamStore, configuration: LiveConfiguration, changed: ChangeSignal) throws -> VdirSyncService? {
         let settings = configuration.current
-        guard !settings.sync.isEmpty, let user = settings.nodeUser(uid: getuid()) else { return nil }
+        guard !settings.sync.isEmpty else { return nil }
+        let user = try nodeUser(settings, section: "sync", reading: "vdir folders")
         logger.notice("sync: this node follows its vdir folders as \(user)")
         let vdir = TeamVdirStore(store: store, user: user)
+        let clock = self.clock
         return VdirSyncService.make(settings.sync, store: vdir, clock: clock, rules: { configuration.current.rules },
                                     changed: changed, logger: logger) {
             VdirPublisher.files(meetings: try store.meetings(from: .distantPast).filter { $0.by == user }.map(\.meeting),

@@ -174,16 +174,10 @@ public final class Daemon: Sendable {
         // Replies from the user's own mail: Maildir folders, through the same write path
         // as `relancectl ingest`.
         var mailServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let watched = [configuration.current.watchedInbox.map { MaildirWatcher.Folder(path: $0, sent: false) },
-                       configuration.current.watchedSentFolder.map { MaildirWatcher.Folder(path: $0, sent: true) }]
-            .compactMap { $0 }
-        if !watched.isEmpty {
-            let watcher = MaildirWatcher(folders: watched, store: store, logger: logger) { message, sent, bookkeeping in
-                let reply = try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), bookkeeping: bookkeeping)
-                if reply.outcome != "ignored" { logger.notice("mail: \(reply.summary)") }
-                changed.send()
-            }
-            mailServices.append(.init(service: MaildirService(watcher: watcher), serviceName: "maildir"))
+        if let maildir = MaildirService.make(configuration.current, store: store, logger: logger, changed: changed, ingest: {
+            message, sent, mark in try service.ingest(Ingest.Parameters(message: message, sent: sent ? true : nil), bookkeeping: mark)
+        }) {
+            mailServices.append(.init(service: maildir, serviceName: "maildir"))
         }
 
         // Calendars and address books kept by vdirsyncer: followed live through the same
