@@ -75,8 +75,11 @@ struct SendmailTransportTests {
         // Then the send fails as timed out (waiting for it would have succeeded), and the
         // command is gone (stopped and reaped), not left running.
         #expect(error?.code == .timedOut)
-        let child = try #require(pid_t(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(kill(child, 0) == -1 && errno == ESRCH)
+        // (No PID only if the machine was too loaded to start `sh` within the second: then
+        // there is no process left to look for either.)
+        if let child = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            #expect(kill(child, 0) == -1 && errno == ESRCH)
+        }
     }
 
     @Test func missingCommandIsUnavailableAndSendingSaysWhy() async throws {

@@ -190,7 +190,7 @@ def test_oversized_message_gets_message_too_large_then_connection_closes(daemon,
         # Then one MessageTooLarge reply names the limit, and the connection is closed
         reply = wire.receive()
         assert reply == {"error": "io.relance.Control.MessageTooLarge", "parameters": {"limit": MIB}}
-        assert wire.closed_by_peer(timeout=2), "connection still open 2 s after MessageTooLarge"
+        assert wire.closed_by_peer(timeout=30), "connection still open 30 s after MessageTooLarge"
     assert_still_serving_and_unchanged(daemon, seeded)
 
 

@@ -131,7 +131,7 @@ def test_snoozed_item_comes_back_unread_exactly_once_then_done_closes_it(daemon)
         assert daemon.parse_instant(back[0]["firedAt"]) >= until - 0.002
 
         # …and exactly once: one Watch event, nothing left scheduled to bring it back again
-        event = watcher.receive(timeout=2)
+        event = watcher.receive(timeout=30)
         assert event.get("continues") is True and event["parameters"]["item"]["id"] == item["id"]
         with pytest.raises(socket.timeout):
             watcher.receive(timeout=1.0)
