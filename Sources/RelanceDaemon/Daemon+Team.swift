@@ -15,12 +15,24 @@ extension Daemon {
     /// next deadline it knows of (its own writes and the others', heard through
     /// LISTEN/NOTIFY), and the database decides which node fires a row (issue #16).
     func runTeamNode(_ settings: TeamStoreSettings, configuration: LiveConfiguration, socketPath: String) async throws {
+        // The store, not connected yet: what acts on it is wired first.
+        let store = try TeamStore(settings: settings, logger: logger)
+        do {
+            try await serveTeamNode(on: store, settings: settings, configuration: configuration, socketPath: socketPath)
+        } catch {
+            // Closed on every way out, a refused start too: its connections are sessions on
+            // the server (one holds the node's name).
+            try? await OffPool.run { store.close() }
+            throw error
+        }
+    }
+
+    private func serveTeamNode(on store: TeamStore, settings: TeamStoreSettings, configuration: LiveConfiguration,
+                               socketPath: String) async throws {
         let logger = self.logger
         let clock = self.clock
         let lifecycle = self.lifecycle
         let options = self.options
-        // The store, not connected yet: what acts on it is wired first.
-        let store = try TeamStore(settings: settings, logger: logger)
         // A popup's buttons act on the shared inbox as on the personal daemon's (the item
         // found through this node's own receipt: the popup is on this node's screen).
         let desktopActions = DesktopActions(store: store, clock: clock, zone: { configuration.current.rules.userZone },
@@ -36,10 +48,19 @@ extension Daemon {
             // The store's calls block on the database's answer: off the event loops (Swift
             // concurrency runs on them here), as every store call.
             try await OffPool.run { try store.migrate() }
+            // The node's name is its own while it runs (another node under it refuses to start).
+            try await OffPool.run { try store.holdNodeName() }
         } catch let error as TeamStoreError {
+            if case .nodeNameTaken = error { throw ConfigurationError(path: options.configPath, line: nil, message: error.description) }
             throw DaemonError.teamStoreUnavailable(error.description)
         }
         logger.notice("team mode: node \(settings.node) on database \(settings.database)")
+        // What this node's last run claimed and did not finish sending (killed mid-send)
+        // goes out now, not when its lease runs out: nobody else sends under this name.
+        let takenBack = try await OffPool.run { try store.takeBackOwnClaims(now: clock.now()) }
+        if takenBack > 0 {
+            logger.notice("team node \(settings.node): \(takenBack) deliveries its last run had claimed and not finished are due again now")
+        }
         try await Self.registerScreen(store, configuration: configuration.current, now: clock.now(), logger: logger)
         let delivery = DeliveryService(store: store, clock: clock, logger: logger, channels: built.channels,
                                        zone: { configuration.current.timeZone })

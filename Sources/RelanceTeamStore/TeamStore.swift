@@ -28,6 +28,8 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// The connections this node reads and writes through, one per call at a time.
     private let pool: ConnectionPool
     let listener: NotificationListener
+    /// The session holding this node's name in the team (`holdNodeName`).
+    let nodeName: NodeNameHolder
     /// The team user whose screen this node's desktop is (`registerScreen`), if any.
     let screenUser = NIOLockedValueBox<String?>(nil)
 
@@ -50,6 +52,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
             }
         }
         listener = NotificationListener(eventLoop: eventLoop, logger: logger)
+        nodeName = NodeNameHolder(node: settings.node, eventLoop: eventLoop, logger: logger) { connector.open() }
     }
 
     /// Connects, migrates the schema if this node is the first, and returns the store.
@@ -64,6 +67,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     /// Closes the connections (waiting for the calls in flight); a later call opens new ones.
     public func close() {
         listener.stop()
+        nodeName.stop()
         pool.close()
     }
 

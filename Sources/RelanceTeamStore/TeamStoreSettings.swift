@@ -99,11 +99,14 @@ public enum TeamStoreError: Error, Equatable, CustomStringConvertible {
     case invalidURL(String, reason: String)
     /// The database cannot be reached (down, refused, cut): reads and writes wait for it.
     case unavailable(String)
+    /// Another running node of the team holds this node's name (`TeamStore.holdNodeName`).
+    case nodeNameTaken(String)
 
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason): "[store] url = \"\(url)\": \(reason)"
         case .unavailable(let reason): "the team database is unavailable: \(reason)"
+        case .nodeNameTaken: "[store] node: \(reason)"
         }
     }
 
@@ -111,6 +114,8 @@ public enum TeamStoreError: Error, Equatable, CustomStringConvertible {
     public var reason: String {
         switch self {
         case .invalidURL(_, let reason), .unavailable(let reason): reason
+        case .nodeNameTaken(let node):
+            "another node of this team is running as \"\(node)\" (it holds that name on the team database); give each node its own [store] node (the default is the host name), or stop the other one first"
         }
     }
 }

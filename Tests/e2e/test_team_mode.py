@@ -793,6 +793,28 @@ def test_a_wrong_store_setting_stops_the_start_with_where_and_what(stopped_daemo
     assert "config.toml:" in stopped_daemon.stderr() and says in stopped_daemon.stderr()
 
 
+def test_a_node_under_a_running_nodes_name_is_refused_and_a_killed_node_takes_its_name_back(postgres, nodes):
+    # Given n0 running, with a reminder set
+    nodes[0].start()
+    nodes[0].ctl("remind", "in 1h", "Write to Ada")
+
+    # When another node starts under the same name (n1's config naming it n0)
+    team_node(nodes[1], postgres.url, "n0")
+    nodes[1].start(wait=False)
+
+    # Then it stops (configuration, 78) saying which name and what to do, having changed nothing
+    assert nodes[1].process.wait(timeout=60) == 78, nodes[1].stderr()
+    said = nodes[1].stderr()
+    assert "config.toml: [store] node:" in said and 'running as "n0"' in said and "its own [store] node" in said
+    assert postgres.sql("SELECT count(*) FROM reminder") == "1"
+    assert "Write to Ada" in nodes[0].ctl("upcoming").stdout
+
+    # And n0, killed with -9, starts again at once under its name (its session's end freed it)
+    nodes[0].kill()
+    nodes[0].start()
+    assert "Write to Ada" in nodes[0].ctl("upcoming").stdout
+
+
 def test_an_unreachable_team_database_is_named_at_start(stopped_daemon, workdir):
     team_node(stopped_daemon, f"postgresql://relance@/relance?host={workdir}/nowhere", "n0")
     stopped_daemon.start(wait=False)
