@@ -179,12 +179,13 @@ public final class TeamDigestService: @unchecked Sendable {
             }
             self.queue.async {
                 self.inFlight.remove(user)
+                // Looks again first: idle means the timer is armed for what comes next.
+                self.run()
                 if self.inFlight.isEmpty {
                     let waiters = self.idleWaiters
                     self.idleWaiters = []
                     for waiter in waiters { waiter() }
                 }
-                self.run()
             }
         }
     }
