@@ -10,51 +10,64 @@ import RelanceStore
 /// subscribers, plus this node's own writes told locally (before their call returns, as
 /// SQLite's feed does).
 ///
-/// Lost connection: reconnect with back-off (1 s doubling to 30 s), listen again, then
-/// tell the subscribers to re-read the pending set, since whatever was announced while
-/// nobody listened is gone. No polling in between: a node whose listener is down still
-/// fires what it knows, and the rows decide.
+/// Lost connection: a `StandingConnection`, opened again with back-off and listening
+/// again; then the subscribers are told to re-read the pending set, since whatever was
+/// announced while nobody listened is gone. No polling in between: a node whose listener
+/// is down still fires what it knows, and the rows decide.
 final class NotificationListener: @unchecked Sendable {  // state is in `state`
     private struct State {
         var sinks: [@Sendable (ScheduleChanges) -> Void] = []
         /// Told the ids of inbox items other nodes fired.
         var inboxSinks: [@Sendable ([Int64]) -> Void] = []
         var holidaySinks: [@Sendable () -> Void] = []
-        var connection: PostgresConnection?
         var started = false
-        var stopped = false
-        var retryDelay: TimeAmount = .seconds(1)
     }
 
     private let state = NIOLockedValueBox(State())
     private let eventLoop: any EventLoop
     private let logger: Logger
-    private var connect: (@Sendable () -> EventLoopFuture<PostgresConnection>)!
-    private var isOwn: (@Sendable (Int32) -> Bool)!
+    private let connect: @Sendable () -> EventLoopFuture<PostgresConnection>
+    /// Whether a notification came from one of this node's own connections.
+    private let isOwn: @Sendable (Int32) -> Bool
+    /// Made by the first subscriber (`add`), or `stop`.
+    private lazy var connection = StandingConnection(
+        purpose: "listens for other nodes' changes", eventLoop: eventLoop, logger: logger,
+        open: { [weak self, connect] in
+            let listener = self
+            return connect().flatMap { connection in
+                guard let listener else { return connection.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel } }
+                return listener.listen(on: connection)
+            }
+        },
+        restored: { [weak self] in
+            guard let self else { return }
+            logger.notice("team database: listening again; re-reading the pending reminders")
+            tellLocally(ScheduleChanges(resync: true))
+            tellHolidays()  // a change may have come while nobody listened
+        })
 
-    init(eventLoop: any EventLoop, logger: Logger) {
+    init(eventLoop: any EventLoop, logger: Logger, connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>,
+         isOwn: @escaping @Sendable (Int32) -> Bool) {
         self.eventLoop = eventLoop
         self.logger = logger
+        self.connect = connect
+        self.isOwn = isOwn
     }
 
     /// Subscribes `sink`; the first subscriber starts listening (and waits for the LISTEN,
     /// so nothing committed after this returns is missed while the database is up).
-    func add(_ sink: @escaping @Sendable (ScheduleChanges) -> Void,
-             connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>,
-             isOwn: @escaping @Sendable (Int32) -> Bool) {
+    func add(_ sink: @escaping @Sendable (ScheduleChanges) -> Void) {
         let first = state.withLockedValue { state in
             state.sinks.append(sink)
             defer { state.started = true }
             return !state.started
         }
         guard first else { return }
-        self.connect = connect
-        self.isOwn = isOwn
         do {
-            try listen().wait()
+            try connection.connect().wait()
         } catch {
             logger.warning("team database: not listening for other nodes' changes yet: \(TeamStore.describe(error))")
-            retry()
+            connection.retry()
         }
     }
 
@@ -76,38 +89,26 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     }
 
     func stop() {
-        let connection = state.withLockedValue { state in
-            state.stopped = true
-            return state.connection
-        }
-        _ = try? connection?.close().wait()
+        connection.stop()
     }
 
-    private func listen() -> EventLoopFuture<Void> {
-        connect().flatMap { connection in
-            connection.addListener(channel: TeamSchema.reminderChannel) { [weak self] _, notification in
-                self?.received(notification)
-            }
-            connection.addListener(channel: TeamSchema.inboxChannel) { [weak self] _, notification in
-                self?.receivedInbox(notification)
-            }
-            connection.addListener(channel: TeamSchema.holidayChannel) { [weak self] _, notification in
-                self?.receivedHolidays(notification)
-            }
-            return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: self.logger).flatMap { _ in
-                connection.query("LISTEN \(unescaped: TeamSchema.inboxChannel)", logger: self.logger)
-            }.flatMap { _ in
-                connection.query("LISTEN \(unescaped: TeamSchema.holidayChannel)", logger: self.logger)
-            }.map { _ in
-                let stopped = self.state.withLockedValue { state in
-                    state.connection = connection
-                    state.retryDelay = .seconds(1)
-                    return state.stopped
-                }
-                if stopped { _ = connection.close() as EventLoopFuture<Void> }
-                connection.closeFuture.whenComplete { [weak self] _ in self?.lost() }
-            }
+    /// Sets a new connection up: the handlers, then `LISTEN` on each channel.
+    private func listen(on connection: PostgresConnection) -> EventLoopFuture<PostgresConnection> {
+        connection.addListener(channel: TeamSchema.reminderChannel) { [weak self] _, notification in
+            self?.received(notification)
         }
+        connection.addListener(channel: TeamSchema.inboxChannel) { [weak self] _, notification in
+            self?.receivedInbox(notification)
+        }
+        connection.addListener(channel: TeamSchema.holidayChannel) { [weak self] _, notification in
+            self?.receivedHolidays(notification)
+        }
+        return connection.query("LISTEN \(unescaped: TeamSchema.reminderChannel)", logger: logger).flatMap { _ in
+            connection.query("LISTEN \(unescaped: TeamSchema.inboxChannel)", logger: self.logger)
+        }.flatMap { _ in
+            connection.query("LISTEN \(unescaped: TeamSchema.holidayChannel)", logger: self.logger)
+        }.map { _ in connection }
+        .flatMapError { error in connection.close().flatMapThrowing { throw error } }
     }
 
     private func received(_ notification: PostgresMessage.NotificationResponse) {
@@ -134,37 +135,6 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
 
     private func tellHolidays() {
         for sink in state.withLockedValue({ $0.holidaySinks }) { sink() }
-    }
-
-    private func lost() {
-        let stopped = state.withLockedValue { state in
-            state.connection = nil
-            return state.stopped
-        }
-        guard !stopped else { return }
-        logger.warning("team database: lost the connection that listens for other nodes' changes; reconnecting")
-        retry()
-    }
-
-    private func retry() {
-        let delay = state.withLockedValue { state in
-            defer { state.retryDelay = min(state.retryDelay * 2, .seconds(30)) }
-            return state.retryDelay
-        }
-        eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, !state.withLockedValue({ $0.stopped }) else { return }
-            listen().whenComplete { result in
-                switch result {
-                case .success:
-                    self.logger.notice("team database: listening again; re-reading the pending reminders")
-                    self.tellLocally(ScheduleChanges(resync: true))
-                    self.tellHolidays()  // a change may have come while nobody listened
-                case .failure(let error):
-                    self.logger.warning("team database: still unreachable (\(TeamStore.describe(error))); retrying")
-                    self.retry()
-                }
-            }
-        }
     }
 
     /// `{"scheduled": [[id, epochSeconds], …], "cancelled": [id, …]}` or `{"resync": true}`

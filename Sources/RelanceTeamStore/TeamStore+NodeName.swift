@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 
@@ -43,108 +42,50 @@ extension TeamStore {
     }
 }
 
-/// The session that holds a node's name (`TeamStore.holdNodeName`). Lost (the database
-/// restarted), it is taken again with back-off (1 s doubling to 30 s), as the listener is.
-final class NodeNameHolder: @unchecked Sendable {  // state is in `state`
-    private struct State {
-        var connection: PostgresConnection?
-        var stopped = false
-        var retryDelay: TimeAmount = .seconds(1)
-    }
-
-    private let state = NIOLockedValueBox(State())
-    private let node: String
-    private let connect: @Sendable () -> EventLoopFuture<PostgresConnection>
-    private let eventLoop: any EventLoop
-    private let logger: Logger
+/// The session that holds a node's name (`TeamStore.holdNodeName`): a
+/// `StandingConnection`, so a session the server dropped is taken again with back-off.
+final class NodeNameHolder: @unchecked Sendable {  // `connection` is set once, in init
+    private var connection: StandingConnection!
 
     init(node: String, eventLoop: any EventLoop, logger: Logger,
          connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>) {
-        self.node = node; self.eventLoop = eventLoop; self.logger = logger; self.connect = connect
+        connection = StandingConnection(purpose: "holds this node's name \"\(node)\"", eventLoop: eventLoop, logger: logger,
+                                        open: {
+                                            connect().flatMap { connection in
+                                                Self.lock(node, on: connection, logger: logger)
+                                                    .flatMapError { error in connection.close().flatMapThrowing { throw error } }
+                                            }
+                                        },
+                                        restored: { logger.notice("team database: this node holds its name \"\(node)\" again") })
     }
 
-    /// Blocks (off the event loops) until the name is held, `patience` has run out, or
-    /// the database cannot be reached.
+    /// Blocks (off the event loops) until the name is held, `patience` has run out
+    /// (`nodeNameTaken`), or the database cannot be reached (`unavailable`).
     func take(patience: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(patience)
         while true {
-            let held: Bool
             do {
-                held = try attempt().wait()
+                return try connection.connect().wait()
+            } catch TeamStoreError.nodeNameTaken(let node) {
+                guard Date() < deadline else { throw TeamStoreError.nodeNameTaken(node) }
+                Thread.sleep(forTimeInterval: 0.2)  // a node killed a moment ago: its session is ending
             } catch {
                 throw TeamStoreError.unavailable(TeamStore.describe(error))
             }
-            if held { return }
-            guard Date() < deadline else { throw TeamStoreError.nodeNameTaken(node) }
-            Thread.sleep(forTimeInterval: 0.2)
         }
     }
 
     func stop() {
-        let connection = state.withLockedValue { state in
-            state.stopped = true
-            return state.connection
-        }
-        _ = try? connection?.close().wait()
+        connection.stop()
     }
 
-    /// One try on a new connection: true when it holds the name now (and is kept), false
-    /// when another session holds it (and is closed).
-    private func attempt() -> EventLoopFuture<Bool> {
-        connect().flatMap { connection in
-            connection.query("SELECT pg_try_advisory_lock(\(TeamStore.nodeNameLock), hashtext(\(self.node)))", logger: self.logger)
-                .flatMapThrowing { rows in try rows.first?.decode(Bool.self) ?? false }
-                .flatMap { held in
-                    guard held else { return connection.close().map { false } }
-                    self.keep(connection)
-                    return connection.eventLoop.makeSucceededFuture(true)
-                }
-                .flatMapError { error in connection.close().flatMapThrowing { throw error } }
-        }
-    }
-
-    private func keep(_ connection: PostgresConnection) {
-        let stopped = state.withLockedValue { state in
-            state.connection = connection
-            state.retryDelay = .seconds(1)
-            return state.stopped
-        }
-        if stopped { _ = connection.close() as EventLoopFuture<Void> }
-        connection.closeFuture.whenComplete { [weak self] _ in self?.lost() }
-    }
-
-    private func lost() {
-        let stopped = state.withLockedValue { state in
-            state.connection = nil
-            return state.stopped
-        }
-        guard !stopped else { return }
-        logger.warning("team database: lost the session that holds this node's name \"\(node)\"; taking it again")
-        retry()
-    }
-
-    private func retry() {
-        let delay = state.withLockedValue { state in
-            defer { state.retryDelay = min(state.retryDelay * 2, .seconds(30)) }
-            return state.retryDelay
-        }
-        eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, !state.withLockedValue({ $0.stopped }) else { return }
-            attempt().whenComplete { result in
-                switch result {
-                case .success(true):
-                    self.logger.notice("team database: this node holds its name \"\(self.node)\" again")
-                case .success(false):
-                    self.logger.error("""
-                        team database: another node now runs as "\(self.node)" (it took the name while this one's \
-                        session was gone): two nodes share a name; give each its own [store] node
-                        """)
-                    self.retry()
-                case .failure(let error):
-                    self.logger.warning("team database: still unreachable (\(TeamStore.describe(error))); retrying")
-                    self.retry()
-                }
+    /// The name's lock on `connection`, or `nodeNameTaken` when another session holds it.
+    private static func lock(_ node: String, on connection: PostgresConnection,
+                             logger: Logger) -> EventLoopFuture<PostgresConnection> {
+        connection.query("SELECT pg_try_advisory_lock(\(TeamStore.nodeNameLock), hashtext(\(node)))", logger: logger)
+            .flatMapThrowing { rows in
+                guard try rows.first?.decode(Bool.self) == true else { throw TeamStoreError.nodeNameTaken(node) }
+                return connection
             }
-        }
     }
 }

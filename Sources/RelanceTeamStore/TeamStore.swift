@@ -51,7 +51,9 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
                 throw error
             }
         }
-        listener = NotificationListener(eventLoop: eventLoop, logger: logger)
+        // Each holds what it needs, not the store (which holds them).
+        listener = NotificationListener(eventLoop: eventLoop, logger: logger, connect: { [connector] in connector.open() },
+                                        isOwn: { [pool] in pool.isOwn(backendPID: $0) })
         nodeName = NodeNameHolder(node: settings.node, eventLoop: eventLoop, logger: logger) { connector.open() }
     }
 
@@ -215,8 +217,7 @@ public final class TeamStore: FiringStore, @unchecked Sendable {  // mutable sta
     }
 
     public func observeReminders(_ sink: @escaping @Sendable (ScheduleChanges) -> Void) {
-        // The listener holds what it needs, not the store (which holds the listener).
-        listener.add(sink, connect: { [connector] in connector.open() }, isOwn: { [pool] in pool.isOwn(backendPID: $0) })
+        listener.add(sink)
     }
 
     // MARK: The inbox

@@ -6,7 +6,8 @@ import RelanceTestKit
 import Testing
 
 /// A node's name is its own while it runs, on a real PostgreSQL 15 (issue #16): a second
-/// node under it is refused, a stopped node frees it, and a restart takes back what its
+/// node under it is refused, a stopped node frees it, a session the server dropped is
+/// taken again, and a restart takes back what its
 /// last run had claimed and not finished (due at once, not after the lease). A killed
 /// node's restart is the e2e kill -9 tests' (Tests/e2e/test_team_mode.py, test_delivery.py).
 @Suite(.serialized) struct TeamNodeNameTests {
@@ -24,6 +25,23 @@ import Testing
         first.close()
         try second.holdNodeName(patience: 10)
         second.close(); other.close()
+    }
+
+    @Test func aSessionTheServerDroppedIsTakenAgainAndStillKeepsTheNameItsOwn() throws {
+        let server = try PostgresServer()
+        let node = try server.node("laptop")
+        try node.holdNodeName()
+        let held = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = \(0x726C_6E64) AND granted"
+        let first = try server.psql(held)
+
+        // When the server ends the session (a restart, a cut), the node takes its name again
+        _ = try server.psql("SELECT pg_terminate_backend(pid) FROM (\(held)) AS holder")
+        try waitUntil { let now = try server.psql(held); return !now.isEmpty && now != first }
+
+        // and it is still its own: another node under it is refused.
+        let other = try server.node("laptop")
+        #expect(throws: TeamStoreError.nodeNameTaken("laptop")) { try other.holdNodeName(patience: 0) }
+        other.close(); node.close()
     }
 
     @Test func aRestartTakesBackItsOwnUnfinishedClaimsOnlyAndTheyAreDueAtOnce() throws {
