@@ -51,14 +51,14 @@ import Testing
         let path = temporaryPath()
         let db = try AppDatabase.open(path: path)
         // Given another connection (as an `sqlite3` shell would) holding the write lock, and
-        // letting it go three seconds later: a write that waited (the busy timeout is five)
-        // would succeed then
+        // letting it go 4.5 s later: a write that waited (the busy timeout is five) would
+        // succeed then (the margin is for a loaded machine to reach the attempt first)
         var other: OpaquePointer?
         #expect(sqlite3_open(path, &other) == SQLITE_OK)
         #expect(sqlite3_exec(other, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
         let released = DispatchSemaphore(value: 0)
         nonisolated(unsafe) let connection = other
-        DispatchQueue(label: "other").asyncAfter(deadline: .now() + 3) {
+        DispatchQueue(label: "other").asyncAfter(deadline: .now() + 4.5) {
             sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
             sqlite3_close(connection)
             released.signal()
