@@ -32,12 +32,9 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     /// Made by the first subscriber (`add`), or `stop`.
     private lazy var connection = StandingConnection(
         purpose: "listens for other nodes' changes", eventLoop: eventLoop, logger: logger,
-        open: { [weak self, connect] in
-            let listener = self
-            return connect().flatMap { connection in
-                guard let listener else { return connection.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel } }
-                return listener.listen(on: connection)
-            }
+        open: connect,
+        setUp: { [weak self] connection in
+            self?.listen(on: connection) ?? connection.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
         },
         restored: { [weak self] in
             guard let self else { return }
@@ -93,7 +90,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
     }
 
     /// Sets a new connection up: the handlers, then `LISTEN` on each channel.
-    private func listen(on connection: PostgresConnection) -> EventLoopFuture<PostgresConnection> {
+    private func listen(on connection: PostgresConnection) -> EventLoopFuture<Void> {
         connection.addListener(channel: TeamSchema.reminderChannel) { [weak self] _, notification in
             self?.received(notification)
         }
@@ -107,8 +104,7 @@ final class NotificationListener: @unchecked Sendable {  // state is in `state`
             connection.query("LISTEN \(unescaped: TeamSchema.inboxChannel)", logger: self.logger)
         }.flatMap { _ in
             connection.query("LISTEN \(unescaped: TeamSchema.holidayChannel)", logger: self.logger)
-        }.map { _ in connection }
-        .flatMapError { error in connection.close().flatMapThrowing { throw error } }
+        }.map { _ in }
     }
 
     private func received(_ notification: PostgresMessage.NotificationResponse) {

@@ -6,8 +6,9 @@ import PostgresNIO
 /// A connection a node keeps for as long as it runs, apart from its calls' pool: the one
 /// that listens for the other nodes' changes, the one that holds the node's name. The
 /// server may drop it (restarted, cut off): it is opened again with back-off (1 s
-/// doubling to 30 s), each try through `open`, which connects and sets the session up
-/// (or fails), and `restored` is told once a try succeeds. No polling in between.
+/// doubling to 30 s), each try connecting and setting the session up through `setUp` (a
+/// connection whose set-up fails is closed), and `restored` is told once a try succeeds.
+/// No polling in between.
 final class StandingConnection: @unchecked Sendable {  // state is in `state`
     private struct State {
         var connection: PostgresConnection?
@@ -21,18 +22,24 @@ final class StandingConnection: @unchecked Sendable {  // state is in `state`
     private let eventLoop: any EventLoop
     private let logger: Logger
     private let open: @Sendable () -> EventLoopFuture<PostgresConnection>
+    private let setUp: @Sendable (PostgresConnection) -> EventLoopFuture<Void>
     private let restored: @Sendable () -> Void
 
     init(purpose: String, eventLoop: any EventLoop, logger: Logger,
          open: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>,
+         setUp: @escaping @Sendable (PostgresConnection) -> EventLoopFuture<Void>,
          restored: @escaping @Sendable () -> Void) {
         self.purpose = purpose; self.eventLoop = eventLoop; self.logger = logger
-        self.open = open; self.restored = restored
+        self.open = open; self.setUp = setUp; self.restored = restored
     }
 
-    /// One try now; the connection is kept (and watched) when it succeeds.
+    /// One try now; the connection is kept (and watched) when it is set up.
     func connect() -> EventLoopFuture<Void> {
-        open().map { connection in self.keep(connection) }
+        open().flatMap { connection in
+            self.setUp(connection)
+                .map { self.keep(connection) }
+                .flatMapError { error in connection.close().flatMapThrowing { throw error } }
+        }
     }
 
     /// Tries again after the back-off, until a try succeeds or the connection is stopped.

@@ -44,18 +44,14 @@ extension TeamStore {
 
 /// The session that holds a node's name (`TeamStore.holdNodeName`): a
 /// `StandingConnection`, so a session the server dropped is taken again with back-off.
-final class NodeNameHolder: @unchecked Sendable {  // `connection` is set once, in init
-    private var connection: StandingConnection!
+final class NodeNameHolder: Sendable {
+    private let connection: StandingConnection
 
     init(node: String, eventLoop: any EventLoop, logger: Logger,
          connect: @escaping @Sendable () -> EventLoopFuture<PostgresConnection>) {
         connection = StandingConnection(purpose: "holds this node's name \"\(node)\"", eventLoop: eventLoop, logger: logger,
-                                        open: {
-                                            connect().flatMap { connection in
-                                                Self.lock(node, on: connection, logger: logger)
-                                                    .flatMapError { error in connection.close().flatMapThrowing { throw error } }
-                                            }
-                                        },
+                                        open: connect,
+                                        setUp: { connection in Self.lock(node, on: connection, logger: logger) },
                                         restored: { logger.notice("team database: this node holds its name \"\(node)\" again") })
     }
 
@@ -81,11 +77,10 @@ final class NodeNameHolder: @unchecked Sendable {  // `connection` is set once, 
 
     /// The name's lock on `connection`, or `nodeNameTaken` when another session holds it.
     private static func lock(_ node: String, on connection: PostgresConnection,
-                             logger: Logger) -> EventLoopFuture<PostgresConnection> {
+                             logger: Logger) -> EventLoopFuture<Void> {
         connection.query("SELECT pg_try_advisory_lock(\(TeamStore.nodeNameLock), hashtext(\(node)))", logger: logger)
             .flatMapThrowing { rows in
                 guard try rows.first?.decode(Bool.self) == true else { throw TeamStoreError.nodeNameTaken(node) }
-                return connection
             }
     }
 }
