@@ -87,8 +87,12 @@ public final class DeliveryService: @unchecked Sendable {
         }
     }
 
-    /// Something was fired: send it now.
-    public func wake() { queue.async { self.runDue() } }
+    /// Something was fired: send it now. Without a channel there is nothing to send (a
+    /// firing made no job) and no outbox to read: not even a hop to the queue (issue #15).
+    public func wake() {
+        guard !channels.isEmpty else { return }
+        queue.async { self.runDue() }
+    }
 
     public func stop() {
         queue.sync {
@@ -208,7 +212,7 @@ public final class DeliveryService: @unchecked Sendable {
         let now = clock.now()
         do {
             // A claim holds a job for the lease: claim only what there is room to send.
-            let room = store.deliveryLease == nil ? Self.batch : Self.batch - inFlight.count
+            let room = channels.isEmpty ? 0 : store.deliveryLease == nil ? Self.batch : Self.batch - inFlight.count
             let jobs = room > 0 ? try store.claimDueDeliveries(at: now, channels: channelNames, limit: room) : []
             claimedNothing = jobs.isEmpty && room > 0
             for job in jobs where !inFlight.contains(job.id) {
@@ -298,7 +302,7 @@ public final class DeliveryService: @unchecked Sendable {
         let now = clock.now()
         var next: Date?
         do {
-            next = try store.nextDeliveryAttempt(channels: channelNames)
+            next = channels.isEmpty ? nil : try store.nextDeliveryAttempt(channels: channelNames)
         } catch {
             // A shared store's database is out of reach: look again a little later (the
             // personal store, as it always did: nothing armed until the next wake).

@@ -61,6 +61,51 @@ import Testing
         #expect(statuses.first { $0.channel == "mail" }?.attempts == 2)  // the failed ones
     }
 
+    /// Without a channel a firing makes no job, so nothing reads the outbox (issue #15:
+    /// two queries per firing were spent on an empty outbox). With one, it is read.
+    @Test func withoutAChannelTheOutboxIsNeverRead() async throws {
+        let store = try AppDatabase.inMemory()
+        let clock = ManualClock(t0)
+        for channels in [[], [RecordingChannel(name: "desktop")]] {
+            let counting = CountingOutbox(store)
+            let service = DeliveryService(store: counting, clock: clock, logger: Logger(label: "test"), channels: channels)
+            _ = try fireOne(store, "Call the bakery", at: clock.now(), channels: service.channelNames)
+            service.start()
+            service.wake()
+            await service.waitUntilIdle()
+            service.stop()
+            #expect((counting.reads == 0) == channels.isEmpty, "\(channels.count) channel(s): \(counting.reads) read(s)")
+        }
+    }
+
+    /// The personal store, counting the outbox reads the service makes.
+    final class CountingOutbox: DeliveryStore, @unchecked Sendable {  // `reads` under `lock`
+        let store: AppDatabase
+        private let lock = NSLock()
+        private var count = 0
+        init(_ store: AppDatabase) { self.store = store }
+        var reads: Int { lock.withLock { count } }
+        var deliveryLease: TimeInterval? { nil }
+        func claimDueDeliveries(at now: Date, channels: [String], limit: Int) throws -> [DeliveryJob] {
+            lock.withLock { count += 1 }
+            return try store.claimDueDeliveries(at: now, channels: channels, limit: limit)
+        }
+        func nextDeliveryAttempt(channels: [String]) throws -> Date? {
+            lock.withLock { count += 1 }
+            return try store.nextDeliveryAttempt(channels: channels)
+        }
+        func recordDelivered(_ job: DeliveryJob, at now: Date, receipt: String) throws -> Bool {
+            try store.recordDelivered(job, at: now, receipt: receipt)
+        }
+        func recordDeliveryFailed(_ job: DeliveryJob, at now: Date, error: String, retryAt: Date) throws {
+            try store.recordDeliveryFailed(job, at: now, error: error, retryAt: retryAt)
+        }
+        func expediteDeliveries(channel: String, at now: Date) throws { try store.expediteDeliveries(channel: channel, at: now) }
+        func shownDeliveries(inboxItemID: Int64) throws -> [(channel: String, receipt: String)] {
+            try store.shownDeliveries(inboxItemID: inboxItemID)
+        }
+    }
+
     @Test func theBackOffSeriesDoublesUpToItsCap() async throws {
         let store = try AppDatabase.inMemory()
         let clock = ManualClock(t0)
