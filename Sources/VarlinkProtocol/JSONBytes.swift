@@ -54,6 +54,10 @@ public struct JSONBytes {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    public mutating func member(_ name: StaticString, _ value: Int?) {
+        member(name, value.map(Int64.init))
+    }
+
     public mutating func member(_ name: StaticString, _ value: Bool?) {
         guard let value else { return }
         key(name)
@@ -71,6 +75,18 @@ public struct JSONBytes {
         guard let value else { return }
         key(name)
         value.writeJSON(to: &self)
+    }
+
+    /// An array of values that write themselves (`[]` when empty, as `encode` writes it).
+    public mutating func member(_ name: StaticString, _ values: [some JSONBytesEncodable]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            value.writeJSON(to: &self)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        first = false
     }
 
     /// A string, escaped as Foundation's `JSONEncoder` does: `"` and `\`, the control

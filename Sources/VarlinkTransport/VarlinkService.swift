@@ -96,6 +96,15 @@ public final class VarlinkReplyWriter: Sendable {
         for parameters in batch { bytes += try VarlinkFraming.encode(TypedReply(parameters: parameters, continues: true)) }
         try await write(bytes)
     }
+
+    /// The same for replies that write their own JSON: the same bytes, without
+    /// `JSONEncoder` (a burst of fired items to a `Watch` client; issue #15).
+    public func sendContinuing<T: JSONBytesEncodable>(_ batch: [T]) async throws {
+        guard !batch.isEmpty else { return }
+        streaming.withLockedValue { $0 = true }
+        guard !oneway else { return }
+        try await write(Data(batch.flatMap { Self.frame($0, continues: true) }))
+    }
 }
 
 /// A reply whose parameters are a Codable value rather than a `JSONValue` tree.

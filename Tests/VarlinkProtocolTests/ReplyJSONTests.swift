@@ -38,6 +38,27 @@ import VarlinkTransport
                      state: ["pending", text(&random)].randomElement(using: &random)!)
     }
 
+    static func optionalInstant(_ random: inout SeededGenerator) -> Date? {
+        Bool.random(using: &random) ? instant(&random) : nil
+    }
+
+    static func inboxItem(_ random: inout SeededGenerator) -> InboxItemReply {
+        let deliveries = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+            DeliveryInfo(channel: ["desktop", "mail", text(&random)].randomElement(using: &random)!,
+                         state: ["pending", "sent", text(&random)].randomElement(using: &random)!,
+                         attempts: [0, 1, 7, Int.max, Int.min].randomElement(using: &random)!,
+                         lastAttemptAt: optionalInstant(&random), sentAt: optionalInstant(&random),
+                         lastError: Bool.random(using: &random) ? text(&random) : nil, digest: Bool.random(using: &random))
+        }
+        let item = InboxItemInfo(id: optionalID(&random) ?? 3, reminderId: optionalID(&random) ?? 4,
+                                 kind: ["follow_up", text(&random)].randomElement(using: &random)!, text: text(&random),
+                                 contactId: optionalID(&random), outreachId: optionalID(&random), dueAt: instant(&random),
+                                 firedAt: instant(&random), late: Bool.random(using: &random),
+                                 state: ["unread", "snoozed", text(&random)].randomElement(using: &random)!,
+                                 snoozedUntil: optionalInstant(&random), deliveries: deliveries)
+        return InboxItemReply(item: item, timeZone: ["Europe/Paris", text(&random)].randomElement(using: &random)!)
+    }
+
     func expectSameBytes<T: JSONBytesEncodable>(_ value: T) throws {
         let foundation = try JSONCoding.encoder.encode(value)
         #expect(value.jsonBytes == Array(foundation), "\(String(decoding: foundation, as: UTF8.self))")
@@ -51,6 +72,9 @@ import VarlinkTransport
             try expectSameBytes(Remind.Reply(reminder: reminder, timeZone: Self.text(&random)))
             try expectSameBytes(CancelReminder.Reply(reminder: reminder, summary: Self.text(&random)))
             try expectSameBytes(MoveReminder.Reply(reminder: reminder, summary: Self.text(&random)))
+            let inboxItem = Self.inboxItem(&random)
+            try expectSameBytes(inboxItem)
+            for delivery in inboxItem.item.deliveries { try expectSameBytes(delivery) }
         }
     }
 
@@ -77,9 +101,25 @@ import VarlinkTransport
         }
     }
 
+    /// A `Watch` batch: the same one write through both `sendContinuing` overloads.
+    @Test func aBatchOfItemsIsTheEncodablePathsBatch() async throws {
+        var random = SeededGenerator(seed: 3)
+        for count in [1, 2, 5, 40] {
+            let batch = (0..<count).map { _ in Self.inboxItem(&random) }
+            let fast = Frames(), slow = Frames()
+            try await VarlinkReplyWriter(oneway: false, write: fast.append).sendContinuing(batch)
+            try await Self.sendContinuingEncodable(VarlinkReplyWriter(oneway: false, write: slow.append), batch)
+            #expect(fast.all == slow.all && fast.all.count == 1)
+        }
+    }
+
     /// Resolved for `Encodable` only: the `JSONEncoder` path.
     static func sendEncodable<T: Encodable>(_ writer: VarlinkReplyWriter, _ value: T, continues: Bool) async throws {
         try await writer.send(value, continues: continues)
+    }
+
+    static func sendContinuingEncodable<T: Encodable>(_ writer: VarlinkReplyWriter, _ batch: [T]) async throws {
+        try await writer.sendContinuing(batch)
     }
 
     final class Frames: @unchecked Sendable {  // one test task at a time
