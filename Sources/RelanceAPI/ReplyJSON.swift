@@ -49,7 +49,8 @@ extension MoveReminder.Reply: JSONBytesEncodable {
     }
 }
 
-// `Watch` sends one of these per fired item: a burst of 1 000 was ≈ 8 ms of encoding.
+// `Watch` sends one of these per fired item: through `JSONEncoder`, 1 000 due at one
+// instant reached a `Watch` client 7–15 ms after their commit.
 
 extension DeliveryInfo: JSONBytesEncodable {
     public func writeJSON(to json: inout JSONBytes) {
