@@ -107,10 +107,11 @@ extension AppDatabase {
     static func enqueueDeliveries(_ db: Database, items: [InboxItem], reminderIDs: [Int64], channels: [String], at now: Date) throws {
         for (item, reminderID) in zip(items, reminderIDs) {
             for channel in channels {
-                try db.execute(sql: """
+                // Cached: this runs once per fired item and channel.
+                try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO delivery (inboxItemId, reminderId, channel, state, attempts, nextAttemptAt, digest)
                     VALUES (?, ?, ?, \(DeliveryState.pending.sql), 0, ?, 0)
-                    """, arguments: [item.id, reminderID, channel, now.timeIntervalSince1970])
+                    """).execute(arguments: [item.id, reminderID, channel, now.timeIntervalSince1970])
             }
         }
     }
