@@ -165,7 +165,7 @@ extension AppDatabase {
     private static func inboxItems(_ db: Database, for fired: [(reminder: ReminderRecord, late: Bool)],
                                    at now: Date) throws -> [InboxItem] {
         var items: [InboxItem?] = []
-        var new: [(index: Int, reminder: ReminderRecord, late: Bool)] = []
+        var toInsert: [(index: Int, reminder: ReminderRecord, late: Bool)] = []
         for (reminder, late) in fired {
             if let inboxID = reminder.resurfacesInboxId, var item = try InboxItemRecord.fetchOne(db, key: inboxID) {
                 item.state = .unread
@@ -176,11 +176,11 @@ extension AppDatabase {
                 try item.update(db)
                 items.append(item.model)
             } else {
-                new.append((items.count, reminder, late))
+                toInsert.append((items.count, reminder, late))
                 items.append(nil)
             }
         }
-        guard !new.isEmpty else { return items.compactMap { $0 } }
+        guard !toInsert.isEmpty else { return items.compactMap { $0 } }
         // The rows are read from `reminder` itself, in the order given: [[id, late], …].
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             INSERT INTO inboxItem (reminderId, kind, text, contactId, outreachId, dueAt, firedAt, late, state)
@@ -188,9 +188,9 @@ extension AppDatabase {
             FROM json_each(?) AS item JOIN reminder AS r ON r.id = item.value ->> 0
             ORDER BY item.key
             RETURNING id, reminderId
-            """), arguments: [now.timeIntervalSince1970, "[" + new.map { "[\($0.reminder.id!),\($0.late ? 1 : 0)]" }.joined(separator: ",") + "]"])
+            """), arguments: [now.timeIntervalSince1970, "[" + toInsert.map { "[\($0.reminder.id!),\($0.late ? 1 : 0)]" }.joined(separator: ",") + "]"])
         let itemIDs = Dictionary(uniqueKeysWithValues: rows.map { (row: Row) -> (Int64, Int64) in (row[1], row[0]) })
-        for (index, reminder, late) in new {
+        for (index, reminder, late) in toInsert {
             guard let id = itemIDs[reminder.id!] else {
                 throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "fired reminder \(reminder.id!) got no inbox item")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NIOConcurrencyHelpers
 import RelanceAPI
 import RelanceCore
@@ -53,7 +54,23 @@ extension Bench {
         }
         reader.start()
         let deadline = instant.addingTimeInterval(30)
-        while heard.withLockedValue({ $0.count }) < count, Date() < deadline {
+        // All committed: when a reader of the file first sees every item (in WAL mode a
+        // reader never holds the writer up), looking every 0.2 ms from just before the
+        // instant: the daemon's own account, without its socket or the Watch client.
+        let committed = NIOLockedValueBox<Date?>(nil)
+        let poller = Thread { [database = directory.appendingPathComponent("burst.sqlite").path] in
+            var configuration = Configuration()
+            configuration.readonly = true
+            guard let file = try? DatabaseQueue(path: database, configuration: configuration) else { return }
+            Thread.sleep(until: instant.addingTimeInterval(-0.002))
+            while Date() < deadline {
+                let items = try? file.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM inboxItem") }
+                if let items, items >= warmUpCount + count { return committed.withLockedValue { $0 = Date() } }
+                usleep(200)
+            }
+        }
+        poller.start()
+        while heard.withLockedValue({ $0.count }) < count || committed.withLockedValue({ $0 }) == nil, Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         let result = heard.withLockedValue { $0 }
@@ -62,7 +79,9 @@ extension Bench {
         }
         print("")
         print("\(count) reminders due at one instant, one Watch client (no channel, relanced release build):")
+        print("  all committed \(after(committed.withLockedValue { $0 })) after the instant (a reader of the file, every 0.2 ms)"
+              + "   (target: ≤ 10 ms)")
         print("  heard \(result.count) of \(count); first item \(after(result.first)) after the instant, last \(after(result.last))"
-              + "   (target: all committed ≤ 10 ms, last Watch client ≤ 20 ms)")
+              + "   (target: last Watch client ≤ 20 ms)")
     }
 }
