@@ -58,7 +58,7 @@ extension Bench {
         // reader never holds the writer up), looking every 0.2 ms from just before the
         // instant: the daemon's own account, without its socket or the Watch client.
         let committed = NIOLockedValueBox<Date?>(nil)
-        let poller = Thread { [database = directory.appendingPathComponent("burst.sqlite").path] in
+        let poller = Thread { [database = daemon.database] in
             var configuration = Configuration()
             configuration.readonly = true
             guard let file = try? DatabaseQueue(path: database, configuration: configuration) else { return }

@@ -492,21 +492,23 @@ struct Bench {
     struct BenchDaemon {
         let process: Process
         let socket: String
+        let database: String
 
         static func start(_ name: String, in directory: URL, config: String = "[desktop]\nenabled = false\n") async throws -> BenchDaemon {
             let socket = directory.appendingPathComponent("\(name).sock").path
+            let database = directory.appendingPathComponent("\(name).sqlite").path
             let configPath = directory.appendingPathComponent("\(name).toml").path
             _ = FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relanced")
-            process.arguments = ["--database", directory.appendingPathComponent("\(name).sqlite").path, "--socket", socket,
+            process.arguments = ["--database", database, "--socket", socket,
                                  "--config", configPath, "--log-level", "error"]
             try process.run()
             while (try? await call(socket, Status.self, Empty())) == nil {
                 guard process.isRunning else { throw BenchError.daemonEnded(process.terminationStatus) }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            return BenchDaemon(process: process, socket: socket)
+            return BenchDaemon(process: process, socket: socket, database: database)
         }
 
         func stop() {
